@@ -1,0 +1,1 @@
+"""Command handlers: each returns a Reply and never sends."""

@@ -1,0 +1,122 @@
+"""The platform-neutral reply, and its plain-text rendering.
+
+Handlers return Replies and never send. Each adapter renders a Reply
+natively (Block Kit, embeds, console text) and falls back to ``to_text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from bot.safety import neutralise_mentions
+
+__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A short label/value pair (shown side by side where the platform can)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A block of text with an optional heading and bullet list."""
+
+    text: str = ""
+    heading: str | None = None
+    bullets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An action. ``action`` names the handler; ``value`` is what it needs.
+
+    The value is re-validated when pressed: a stale or forged value gets a
+    polite reply, never an exception.
+    """
+
+    label: str
+    action: str
+    value: str = ""
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot says. ``results`` are the knowledge entry ids it is built on, best first."""
+
+    title: str = ""
+    sections: tuple[Section, ...] = ()
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str | None = None
+    ephemeral: bool = True
+    results: tuple[str, ...] = ()
+    error: str | None = None
+    # Whether the reply quotes the asker's command (Share in channel prefixes it).
+    query: str | None = None
+
+    def public(self) -> Reply:
+        """The same reply, to be posted for everyone."""
+        return replace(self, ephemeral=False)
+
+    def safe(self) -> Reply:
+        """A copy in which no text can ping a crowd (``@everyone``, ``<!channel>``...)."""
+        n = neutralise_mentions
+        return replace(
+            self,
+            title=n(self.title),
+            sections=tuple(
+                Section(text=n(s.text), heading=n(s.heading) if s.heading else None,
+                        bullets=tuple(n(b) for b in s.bullets))
+                for s in self.sections
+            ),
+            fields=tuple(Field(n(f.label), n(f.value)) for f in self.fields),
+            buttons=tuple(replace(b, label=n(b.label)) for b in self.buttons),
+            footer=n(self.footer) if self.footer else None,
+            error=n(self.error) if self.error else None,
+            query=n(self.query) if self.query else None,
+        )
+
+
+def to_text(reply: Reply, *, bullet: str = "•") -> str:
+    """The whole reply as readable plain text (console, fallbacks, ``--json``)."""
+    lines: list[str] = []
+    if reply.title:
+        lines.append(reply.title)
+    for section in reply.sections:
+        if lines:
+            lines.append("")
+        if section.heading:
+            lines.append(section.heading)
+        if section.text:
+            lines.append(section.text)
+        lines.extend(f"{bullet} {b}" for b in section.bullets)
+    if reply.fields:
+        lines.append("")
+        lines.extend(f"{f.label}: {f.value}" for f in reply.fields)
+    if reply.footer:
+        lines.append("")
+        lines.append(reply.footer)
+    return "\n".join(lines).strip()
+
+
+def to_dict(reply: Reply) -> dict[str, object]:
+    """A JSON-friendly view of a reply (recorded transcripts, parity tests)."""
+    return {
+        "title": reply.title,
+        "sections": [
+            {"heading": s.heading, "text": s.text, "bullets": list(s.bullets)} for s in reply.sections
+        ],
+        "fields": [{"label": f.label, "value": f.value} for f in reply.fields],
+        "buttons": [{"label": b.label, "action": b.action, "value": b.value} for b in reply.buttons],
+        "footer": reply.footer,
+        "ephemeral": reply.ephemeral,
+        "results": list(reply.results),
+    }
+
+
+_ = field  # dataclasses.field kept for subclasses that need defaults

@@ -1,0 +1,31 @@
+"""The platform-neutral request an adapter builds from a platform payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Request", "Role"]
+
+Role = str  # "admin" | "member"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """Who asked what, where.
+
+    ``command`` is the slash command without the slash (``cos-service``,
+    ``cos-risk``) or ``message`` for free text in a DM. ``workspace`` is the
+    Slack team id, the Discord guild id, or ``local`` for the console.
+    """
+
+    platform: str
+    workspace: str
+    channel: str
+    user: str
+    command: str
+    text: str = ""
+    role: Role = "member"
+    tz: str | None = None
+    user_name: str | None = None
+    is_dm: bool = False
+    request_id: str | None = None

@@ -1,0 +1,154 @@
+"""The command router: Request -> Reply, never raising.
+
+Knowledge questions go to ``KnowledgeCommands``; team commands (stage,
+digest, check-ins, the risk register...) are registered by the scheduler as
+sub-commands. Any unexpected error becomes a polite reply with an error id,
+and is logged with its traceback; the chat never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.commands.knowledge import KnowledgeCommands
+from bot.errors import PermissionDenied, UserError
+from bot.reply import Reply, Section
+from bot.request import Request
+from bot.safety import InputProblem, clean_input
+
+__all__ = ["Action", "Router", "SubcommandHandler", "ActionHandler", "COMMANDS", "parse_line"]
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("cos-service", "cos-risk")
+_COMMAND_ALIASES = {
+    "cos-service": "cos-service", "service": "cos-service", "services": "cos-service",
+    "cos-risk": "cos-risk", "risk": "cos-risk", "risks": "cos-risk",
+}
+
+SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """A pressed button: who pressed it, where, and the button's action and value."""
+
+    platform: str
+    workspace: str
+    channel: str
+    user: str
+    action: str
+    value: str
+    role: str = "member"
+    tz: str | None = None
+
+
+ActionHandler = Callable[[Action], Awaitable[Reply | None]]
+
+
+def parse_line(line: str) -> tuple[str, str] | None:
+    """Split ``/cos-service legal`` (or ``service legal``) into command and text."""
+    stripped = line.strip()
+    if not stripped:
+        return None
+    head, _, rest = stripped.partition(" ")
+    command = _COMMAND_ALIASES.get(head.lstrip("/").lower())
+    if command is None:
+        return None
+    return command, rest.strip()
+
+
+class Router:
+    """Dispatches requests and button actions to handlers."""
+
+    def __init__(self, knowledge: KnowledgeCommands) -> None:
+        self.knowledge = knowledge
+        self._subcommands: dict[tuple[str, str], SubcommandHandler] = {}
+        self._actions: dict[str, ActionHandler] = {}
+        self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
+
+    def add_subcommand(self, command: str, word: str, handler: SubcommandHandler) -> None:
+        """Route ``/<command> <word> ...`` to ``handler(request, rest_of_text)``."""
+        self._subcommands[(command, word.lower())] = handler
+
+    def add_action(self, name: str, handler: ActionHandler) -> None:
+        self._actions[name] = handler
+
+    def add_dm_handler(self, handler: Callable[[Request], Awaitable[Reply | None]]) -> None:
+        """Handlers for free text in a DM (check-in answers); the first reply wins."""
+        self._dm_handlers.append(handler)
+
+    async def handle(self, request: Request) -> Reply:
+        """Answer a request. Never raises; a reply is never empty."""
+        try:
+            reply = await self._dispatch(request)
+        except (UserError, InputProblem) as exc:
+            reply = Reply(title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
+                          sections=(Section(text=str(exc)),), error=str(exc))
+        except Exception:  # noqa: BLE001 - the chat must never see a traceback
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("request failed (error id %s, platform %s, command %s)", error_id,
+                          request.platform, request.command)
+            reply = Reply(
+                title="Something went wrong",
+                sections=(Section(text=f"I could not answer that just now. Please try again; if it keeps "
+                                       f"happening, tell your admin the error id `{error_id}`."),),
+                error=f"internal error {error_id}",
+            )
+        return reply.safe()
+
+    async def _dispatch(self, request: Request) -> Reply:
+        text = clean_input(request.text)
+        command = request.command
+        if command == "message":
+            for handler in self._dm_handlers:
+                answer = await handler(request)
+                if answer is not None:
+                    return answer
+            parsed = parse_line(text)
+            if parsed is None:
+                command, text = "cos-service", text
+            else:
+                command, text = parsed
+        command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
+        if command not in COMMANDS:
+            raise UserError(f"I only know /cos-service and /cos-risk, not “/{command[:40]}”.")
+        word, _, rest = text.partition(" ")
+        handler = self._subcommands.get((command, word.lower()))
+        if handler is not None:
+            return await handler(request, rest.strip())
+        return self.knowledge.reply(command, text)
+
+    async def handle_action(self, action: Action) -> Reply | None:
+        """Answer a pressed button. Unknown or stale values get a polite reply."""
+        try:
+            handler = self._actions.get(action.action)
+            if handler is not None:
+                return (await handler(action) or _stale()).safe()
+            value = action.value[:200]
+            if action.action == "open":
+                return (self.knowledge.open(value) or _stale()).safe()
+            if action.action == "providers":
+                return (self.knowledge.providers_of(value) or _stale()).safe()
+            if action.action == "related":
+                return (self.knowledge.related_of(value) or _stale()).safe()
+            return _stale().safe()
+        except UserError as exc:
+            return Reply(title="Sorry, I can't do that", sections=(Section(text=str(exc)),), error=str(exc)).safe()
+        except Exception:  # noqa: BLE001
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("action %s failed (error id %s)", action.action, error_id)
+            return Reply(title="Something went wrong",
+                         sections=(Section(text=f"That button did not work (error id `{error_id}`)."),),
+                         error=f"internal error {error_id}")
+
+
+def _stale() -> Reply:
+    return Reply(
+        title="That button has expired",
+        sections=(Section(text="The topic behind it is no longer available. Ask again with `/cos-service` or `/cos-risk`."),),
+        error="stale action",
+    )

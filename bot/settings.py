@@ -1,0 +1,168 @@
+"""One settings object, read from the environment (and ``.env``) once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+__all__ = ["Settings", "load_settings", "DEFAULT_DB_URL"]
+
+DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/cos-bot.db"
+_PLACEHOLDERS = {"changeme", "change-me", "xxx", "todo", "your-token-here", "secret", "placeholder"}
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if value.lower() in _PLACEHOLDERS:
+        raise ConfigError(f"{name} is set to a placeholder value; set the real value or unset it.")
+    return value
+
+
+def _normalise_db_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///"):
+        url = "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Secrets are never part of ``repr``."""
+
+    database_url: str = DEFAULT_DB_URL
+    knowledge_dirs: tuple[Path, ...] = ()
+    admins: frozenset[str] = frozenset()
+    default_tz: str = "UTC"
+    log_level: str = "INFO"
+    log_json: bool = False
+    port: int = 3000
+    # Slack
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_api_url: str | None = None
+    # Discord
+    discord_token: str | None = field(default=None, repr=False)
+    discord_application_id: str | None = None
+    discord_guild_id: str | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    # Scheduler
+    scheduler_enabled: bool = True
+    poll_seconds: float = 5.0
+    grace_minutes: int = 120
+    dm_fallback: str = "channel"  # "channel" | "none"
+    max_attempts: int = 6
+    instance_id: str = ""
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_client_id or self.slack_app_token)
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord_token)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+    """Build settings from ``env`` (default: the process environment plus ``.env``).
+
+    Fails fast with ``ConfigError`` on values that cannot work.
+    """
+    merged: dict[str, str] = {}
+    if dotenv is not None:
+        merged.update(_read_dotenv(dotenv))
+    merged.update(os.environ if env is None else env)
+
+    def get(name: str, default: str = "") -> str:
+        return merged.get(name, default).strip()
+
+    tz = get("COS_DEFAULT_TZ", "UTC") or "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"COS_DEFAULT_TZ={tz!r} is not an IANA time zone (for example Europe/Berlin).") from exc
+    port_raw = get("PORT", "3000") or "3000"
+    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+        raise ConfigError(f"PORT={port_raw!r} must be a port number from 1 to 65535.")
+    poll = get("COS_POLL_SECONDS", "5") or "5"
+    try:
+        poll_seconds = float(poll)
+    except ValueError as exc:
+        raise ConfigError(f"COS_POLL_SECONDS={poll!r} must be a number of seconds.") from exc
+    grace = get("COS_GRACE_MINUTES", "120") or "120"
+    if not grace.isdigit():
+        raise ConfigError(f"COS_GRACE_MINUTES={grace!r} must be a whole number of minutes.")
+    fallback = get("COS_DM_FALLBACK", "channel") or "channel"
+    if fallback not in {"channel", "none"}:
+        raise ConfigError("COS_DM_FALLBACK must be 'channel' or 'none'.")
+    dirs = tuple(Path(p) for p in get("COS_KNOWLEDGE_DIR").split(os.pathsep) if p)
+    admins = frozenset(a.strip() for a in get("COS_ADMINS").replace(";", ",").split(",") if a.strip())
+    level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    return Settings(
+        database_url=_normalise_db_url(get("DATABASE_URL") or DEFAULT_DB_URL),
+        knowledge_dirs=dirs,
+        admins=admins,
+        default_tz=tz,
+        log_level=level,
+        log_json=_flag(merged.get("LOG_JSON"), False),
+        port=int(port_raw),
+        slack_bot_token=_secret(merged, "SLACK_BOT_TOKEN"),
+        slack_signing_secret=_secret(merged, "SLACK_SIGNING_SECRET"),
+        slack_app_token=_secret(merged, "SLACK_APP_TOKEN"),
+        slack_client_id=get("SLACK_CLIENT_ID") or None,
+        slack_client_secret=_secret(merged, "SLACK_CLIENT_SECRET"),
+        slack_api_url=get("SLACK_API_URL") or None,
+        discord_token=_secret(merged, "DISCORD_TOKEN"),
+        discord_application_id=get("DISCORD_APPLICATION_ID") or None,
+        discord_guild_id=get("DISCORD_GUILD_ID") or None,
+        discord_api_base=get("DISCORD_API_BASE") or None,
+        discord_gateway_url=get("DISCORD_GATEWAY_URL") or None,
+        scheduler_enabled=_flag(merged.get("COS_SCHEDULER"), True),
+        poll_seconds=max(0.5, poll_seconds),
+        grace_minutes=int(grace),
+        dm_fallback=fallback,
+        max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit() else 6,
+        instance_id=get("COS_INSTANCE_ID"),
+    )

@@ -1,0 +1,248 @@
+"""Load, validate and merge knowledge content files.
+
+The shipped content lives in ``knowledge/content``. A team may add entries or
+override fields of shipped ones from its own directory (``COS_KNOWLEDGE_DIR``):
+a file there holds ``entries:``; an entry whose id exists overrides the fields
+it names, a new id must be a complete entry. A bad file is reported with file,
+entry and field named, and the rest of the knowledge still loads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.model import KINDS, Entry
+from knowledge.text import fix_mojibake, has_mojibake
+
+__all__ = [
+    "CONTENT_DIR",
+    "KnowledgeBase",
+    "LoadProblem",
+    "load_knowledge",
+    "check_directory",
+]
+
+log = logging.getLogger(__name__)
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+_REQUIRED = ("id", "kind", "title", "text", "source")
+_STRING_FIELDS = ("title", "text", "source", "parent", "years", "role", "owner", "note", "url")
+_LIST_FIELDS = ("related", "aliases", "items")
+_OVERRIDABLE = frozenset(_STRING_FIELDS + _LIST_FIELDS + ("importance", "kind"))
+_ALL_FIELDS = frozenset(_OVERRIDABLE | {"id"})
+_MAX_TEXT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    """One thing wrong in a content file, located well enough to fix it."""
+
+    file: str
+    entry: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.entry:
+            where += f": entry '{self.entry}'"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class KnowledgeBase:
+    """All entries by id, with the problems met while loading."""
+
+    entries: dict[str, Entry]
+    problems: list[LoadProblem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.entries.get(entry_id)
+
+    def children(self, entry_id: str, kind: str | None = None) -> list[Entry]:
+        """Entries whose parent is ``entry_id``, in document order."""
+        return [
+            e for e in self.entries.values() if e.parent == entry_id and (kind is None or e.kind == kind)
+        ]
+
+    def of_kind(self, *kinds: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.kind in kinds]
+
+    def parent_of(self, entry: Entry) -> Entry | None:
+        return self.entries.get(entry.parent) if entry.parent else None
+
+    def related_to(self, entry: Entry) -> list[Entry]:
+        """Explicitly related entries, then (for a service or provider) its area's providers."""
+        seen: dict[str, Entry] = {}
+        for rid in entry.related:
+            if (other := self.entries.get(rid)) is not None:
+                seen.setdefault(other.id, other)
+        return list(seen.values())
+
+
+def _problem(problems: list[LoadProblem], file: str, entry: str | None, fld: str | None, msg: str) -> None:
+    problems.append(LoadProblem(file, entry, fld, msg))
+
+
+def _check_fields(
+    raw: Mapping[str, Any], *, file: str, entry_id: str, problems: list[LoadProblem]
+) -> dict[str, Any] | None:
+    """Validate types of the fields present; return the cleaned mapping or None."""
+    clean: dict[str, Any] = {}
+    ok = True
+    for key, value in raw.items():
+        if key not in _ALL_FIELDS:
+            _problem(problems, file, entry_id, str(key), "unknown field (allowed: " + ", ".join(sorted(_ALL_FIELDS)) + ")")
+            ok = False
+            continue
+        if key in _STRING_FIELDS or key == "id" or key == "kind":
+            if value is None and key not in ("title", "text", "source", "id", "kind"):
+                clean[key] = None
+                continue
+            if not isinstance(value, str):
+                _problem(problems, file, entry_id, key, f"must be text, got {type(value).__name__}")
+                ok = False
+                continue
+            value = fix_mojibake(value.strip())
+            if key in ("id", "title", "kind", "source") and not value:
+                _problem(problems, file, entry_id, key, "must not be empty")
+                ok = False
+                continue
+            if len(value) > _MAX_TEXT:
+                _problem(problems, file, entry_id, key, f"longer than {_MAX_TEXT} characters")
+                ok = False
+                continue
+            if has_mojibake(value):
+                _problem(problems, file, entry_id, key, "holds mis-decoded characters; save the file as UTF-8")
+                ok = False
+                continue
+            clean[key] = value
+        elif key in _LIST_FIELDS:
+            if value is None:
+                value = []
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                _problem(problems, file, entry_id, key, "must be a list of non-empty texts")
+                ok = False
+                continue
+            clean[key] = tuple(fix_mojibake(v.strip()) for v in value)
+        elif key == "importance":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5):
+                _problem(problems, file, entry_id, key, "must be a whole number from 1 to 5")
+                ok = False
+                continue
+            clean[key] = value
+    if "kind" in clean and clean["kind"] not in KINDS:
+        _problem(problems, file, entry_id, "kind", f"unknown kind '{clean['kind']}'")
+        ok = False
+    return clean if ok else None
+
+
+def _read_file(path: Path, problems: list[LoadProblem]) -> list[Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        _problem(problems, str(path), None, None, "is not UTF-8 text")
+        return []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        _problem(problems, str(path), None, None, f"is not valid YAML{where}")
+        return []
+    except OSError as exc:
+        _problem(problems, str(path), None, None, f"cannot be read ({exc.strerror})")
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        _problem(problems, str(path), None, "entries", "the file must hold a mapping with an 'entries:' list")
+        return []
+    return list(data["entries"])
+
+
+def _content_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _apply_file(
+    path: Path,
+    entries: dict[str, Entry],
+    problems: list[LoadProblem],
+    *,
+    origin: str,
+) -> None:
+    for index, raw in enumerate(_read_file(path, problems)):
+        label = f"#{index + 1}"
+        if not isinstance(raw, dict):
+            _problem(problems, str(path), label, None, "each entry must be a mapping of fields")
+            continue
+        entry_id = raw.get("id")
+        if not isinstance(entry_id, str) or not entry_id.strip():
+            _problem(problems, str(path), label, "id", "every entry needs an id")
+            continue
+        entry_id = entry_id.strip()
+        clean = _check_fields(raw, file=str(path), entry_id=entry_id, problems=problems)
+        if clean is None:
+            continue
+        clean.pop("id", None)
+        existing = entries.get(entry_id)
+        if existing is not None:
+            entries[entry_id] = replace(existing, origin=origin, **clean)
+            continue
+        missing = [f for f in _REQUIRED if f != "id" and f not in clean]
+        if missing:
+            _problem(
+                problems,
+                str(path),
+                entry_id,
+                missing[0],
+                "is missing; a new entry needs " + ", ".join(_REQUIRED) + " (or use the id of an existing entry to override it)",
+            )
+            continue
+        entries[entry_id] = Entry(id=entry_id, origin=origin, **clean)
+
+
+def _check_links(entries: dict[str, Entry], problems: list[LoadProblem]) -> None:
+    for entry in list(entries.values()):
+        if entry.parent and entry.parent not in entries:
+            _problem(problems, entry.origin, entry.id, "parent", f"names unknown entry '{entry.parent}'")
+            entries[entry.id] = replace(entry, parent=None)
+        bad = [r for r in entry.related if r not in entries]
+        if bad:
+            _problem(problems, entry.origin, entry.id, "related", "names unknown entries: " + ", ".join(bad))
+            entries[entry.id] = replace(entry, related=tuple(r for r in entry.related if r in entries))
+
+
+def load_knowledge(extra_dirs: Iterable[Path] = (), *, content_dir: Path = CONTENT_DIR) -> KnowledgeBase:
+    """Load the shipped content, then each team directory on top of it."""
+    entries: dict[str, Entry] = {}
+    problems: list[LoadProblem] = []
+    for path in _content_files(content_dir):
+        _apply_file(path, entries, problems, origin="seed")
+    for directory in extra_dirs:
+        if not directory.is_dir():
+            _problem(problems, str(directory), None, None, "is not a directory")
+            continue
+        for path in _content_files(directory):
+            _apply_file(path, entries, problems, origin=str(path))
+    _check_links(entries, problems)
+    for problem in problems:
+        log.warning("knowledge: %s", problem)
+    return KnowledgeBase(entries=entries, problems=problems)
+
+
+def check_directory(directory: Path | None) -> list[LoadProblem]:
+    """Every problem in the shipped content plus ``directory`` (for ``cos-bot knowledge check``)."""
+    kb = load_knowledge([directory] if directory is not None else [])
+    return kb.problems

@@ -1,0 +1,68 @@
+"""Knowledge entry value type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Entry", "KINDS", "RISK_KINDS", "SERVICE_KINDS"]
+
+# Every kind an entry may have, with the command it belongs to.
+SERVICE_KINDS = frozenset(
+    {
+        "section",
+        "stage_characteristic",
+        "core_need",
+        "service_area",
+        "service",
+        "provider",
+        "specialised_group",
+        "specialised_service",
+        "acquisition_strategy",
+        "acquisition_item",
+        "business_model_group",
+        "revenue_model",
+        "customer_segment",
+        "expansion_strategy",
+        "case_group",
+        "case",
+        "phase",
+        "success_factor_group",
+        "success_factor",
+        "summary",
+        "summary_point",
+    }
+)
+RISK_KINDS = frozenset({"risk_group", "business_risk", "governance", "compliance"})
+KINDS = SERVICE_KINDS | RISK_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One piece of knowledge: a service area, a provider, a risk, a phase...
+
+    ``source`` is the entry's place in the seed document and is shown under
+    every answer built on it. ``aliases`` only feed search.
+    """
+
+    id: str
+    kind: str
+    title: str
+    text: str
+    source: str
+    parent: str | None = None
+    related: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    importance: int | None = None
+    years: str | None = None
+    role: str | None = None
+    owner: str | None = None
+    note: str | None = None
+    url: str | None = None
+    origin: str = "seed"
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def command(self) -> str:
+        """The slash command this entry is answered by first."""
+        return "risk" if self.kind in RISK_KINDS else "service"

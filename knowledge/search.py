@@ -1,0 +1,323 @@
+"""Free-text search over the knowledge entries.
+
+A field-weighted BM25 (title, aliases, text, parent) over stemmed words, with
+three additions that make it work for how people ask in chat:
+
+* phrase matches: a title or alias found whole in the question scores high,
+  and a question that *is* a title or alias wins outright;
+* a small lexicon of synonyms and paraphrase words, expanded at lower weight;
+* typo repair: a word the index does not know is mapped to the closest known
+  word (Damerau-Levenshtein distance 1, or 2 for long words).
+
+Everything is built in memory from the entries at start-up; nothing is
+downloaded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer  # type: ignore[import-untyped]
+
+from knowledge.lexicon import STOPWORDS, SYNONYMS
+from knowledge.loader import KnowledgeBase
+from knowledge.model import RISK_KINDS, Entry
+from knowledge.text import fold
+
+__all__ = ["Hit", "Searcher", "tokenize", "normalise_query"]
+
+_STEMMER = snowballstemmer.stemmer("english")
+# Stems that the Snowball stemmer merges but that mean different things here.
+_STEM_EXCEPTIONS = {
+    "customer": "customer",
+    "customers": "customer",
+    "customer's": "customer",
+    "customise": "custom",
+    "customize": "custom",
+    "customised": "custom",
+    "customized": "custom",
+    "customization": "custom",
+    "customisation": "custom",
+    "general": "general",
+    "generally": "general",
+    "organic": "organic",
+    "universal": "universal",
+    "university": "university",
+    "news": "news",
+    "data": "data",
+    "sales": "sale",
+    "ops": "ops",
+    "saas": "saas",
+    "paas": "paas",
+    "ceos": "ceo",
+    "ctos": "cto",
+}
+_WORD = re.compile(r"[a-z0-9]+(?:['&][a-z0-9]+)*")
+# Spellings joined before tokenising so that "SOC 2" and "soc2" are one word.
+_JOINS = (
+    (re.compile(r"\b24\s*(?:x|/|\*|by)\s*7\b"), "24x7"),
+    (re.compile(r"\bsoc\s*-?\s*(\d)\b"), r"soc\1"),
+    (re.compile(r"\biso\s*-?\s*(\d{4,5})\b"), r"iso\1"),
+    (re.compile(r"\bm\s*&\s*a\b"), "m_and_a"),
+    (re.compile(r"\bmergers?\s+(?:and|&)\s+acquisitions?\b"), "m_and_a"),
+    (re.compile(r"\bc\s*-\s*(level|suite)\b"), r"c\1"),
+    (re.compile(r"\be-?mail\b"), "email"),
+    (re.compile(r"\bon-?prem(?:ise|ises)?\b"), "onprem"),
+    (re.compile(r"\bmulti-(\w)"), r"multi\1"),
+    (re.compile(r"\bco-(\w)"), r"co\1"),
+    (re.compile(r"\bpre-(\w)"), r"pre\1"),
+)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    if word in _STEM_EXCEPTIONS:
+        return _STEM_EXCEPTIONS[word]
+    if word.isdigit() or len(word) <= 3:
+        return word
+    return str(_STEMMER.stemWord(word))
+
+
+def normalise_query(text: str) -> str:
+    """Fold case and accents and join spellings that belong together."""
+    text = fold(text).replace("_", " ")
+    for pattern, repl in _JOINS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _words(text: str) -> list[str]:
+    return [w.replace("'", "") for w in _WORD.findall(normalise_query(text)) if w]
+
+
+def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Stemmed tokens of ``text`` (stop words dropped unless asked)."""
+    return [_stem(w) for w in _words(text) if keep_stopwords or w not in STOPWORDS]
+
+
+def _damerau(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance, stopping early past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            best = min(best, v)
+        if best > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: the entry and how well it matched."""
+
+    entry: Entry
+    score: float
+
+
+# Field weights of the BM25F document.
+_W_TITLE = 3.0
+_W_ALIAS = 2.2
+_W_TEXT = 1.0
+_W_PARENT = 0.4
+_W_SYNONYM = 0.45
+_K1 = 1.2
+_B = 0.6
+# Kinds that mostly repeat others; ranked a little lower so the specific entry wins.
+_KIND_PRIOR = {
+    "section": 0.8,
+    "summary": 0.6,
+    "summary_point": 0.55,
+    "stage_characteristic": 0.85,
+    "success_factor_group": 0.85,
+    "risk_group": 0.9,
+    "case_group": 0.85,
+    "business_model_group": 0.9,
+}
+
+
+@dataclass(slots=True)
+class _Doc:
+    entry: Entry
+    tf: Counter[str]
+    length: float
+    phrases: list[tuple[str, ...]]
+    exact: set[str]
+
+
+class Searcher:
+    """In-memory index over a knowledge base; cheap to query, rebuilt on reload."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._docs: list[_Doc] = []
+        self._df: Counter[str] = Counter()
+        self._vocab_words: dict[int, set[str]] = defaultdict(set)
+        self._known_stems: set[str] = set()
+        for entry in kb.entries.values():
+            self._docs.append(self._index(entry))
+        for doc in self._docs:
+            self._df.update(doc.tf.keys())
+        self._n = len(self._docs)
+        self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
+        self._idf = {
+            t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()
+        }
+
+    # -- indexing -----------------------------------------------------------
+    def _remember_words(self, text: str) -> None:
+        for w in _words(text):
+            if w not in STOPWORDS and len(w) >= 3:
+                self._vocab_words[len(w)].add(w)
+
+    def _index(self, entry: Entry) -> _Doc:
+        tf: Counter[str] = Counter()
+        length = 0.0
+
+        def add(text: str, weight: float) -> None:
+            nonlocal length
+            toks = tokenize(text)
+            for t in toks:
+                tf[t] += weight  # type: ignore[assignment]
+            length += weight * len(toks)
+            self._remember_words(text)
+            self._known_stems.update(toks)
+
+        add(entry.title, _W_TITLE)
+        if entry.role:
+            add(entry.role, _W_ALIAS)
+        for alias in entry.aliases:
+            add(alias, _W_ALIAS / max(1.0, math.sqrt(len(entry.aliases) / 4)))
+        add(entry.text, _W_TEXT)
+        for item in entry.items:
+            add(item, _W_TEXT)
+        if entry.owner:
+            add(entry.owner, _W_TEXT)
+        if entry.note:
+            add(entry.note, _W_TEXT)
+        parent = self._kb.get(entry.parent) if entry.parent else None
+        if parent is not None:
+            add(parent.title, _W_PARENT)
+        phrases = []
+        exact = set()
+        for phrase in (entry.title, *entry.aliases, *([entry.role] if entry.role else [])):
+            toks = tuple(tokenize(phrase))
+            if toks:
+                phrases.append(toks)
+                exact.add(" ".join(toks))
+        # A title such as "PingCAP (TiDB)" is also known by each of its parts.
+        for part in re.split(r"[()]", entry.title):
+            toks = tuple(tokenize(part))
+            if toks and " ".join(toks) not in exact:
+                phrases.append(toks)
+                exact.add(" ".join(toks))
+        return _Doc(entry=entry, tf=tf, length=length, phrases=phrases, exact=exact)
+
+    # -- querying -----------------------------------------------------------
+    def _repair(self, word: str) -> str | None:
+        """The closest indexed word to an unknown one, or None."""
+        if len(word) < 4 or word.isdigit():
+            return None
+        limit = 1 if len(word) < 8 else 2
+        best: tuple[int, int, str] | None = None
+        for size in range(len(word) - limit, len(word) + limit + 1):
+            for cand in self._vocab_words.get(size, ()):
+                if cand[0] != word[0] and not (len(word) > 1 and cand[0] == word[1]):
+                    continue
+                d = _damerau(word, cand, limit)
+                if d <= limit:
+                    key = (d, -self._df.get(_stem(cand), 0), cand)
+                    if best is None or key < best:
+                        best = key
+        return best[2] if best else None
+
+    def _query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
+        """Stemmed query tokens (typos repaired) and their weights incl. synonyms."""
+        weights: dict[str, float] = defaultdict(float)
+        tokens: list[str] = []
+        words = [w for w in _words(text) if w not in STOPWORDS]
+        for w in words:
+            stem = _stem(w)
+            if stem not in self._known_stems and w not in SYNONYMS:
+                fixed = self._repair(w)
+                if fixed is not None:
+                    w, stem = fixed, _stem(fixed)
+            tokens.append(stem)
+            weights[stem] = max(weights[stem], 1.0)
+        # Synonyms: single words and two-word phrases of the question.
+        grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        for gram in grams:
+            for syn in SYNONYMS.get(gram, ()):
+                for t in tokenize(syn):
+                    weights[t] = max(weights[t], _W_SYNONYM)
+        return tokens, weights
+
+    def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
+        """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
+        tokens, weights = self._query_terms(text)
+        if not weights:
+            return []
+        joined = " ".join(tokens)
+        scores: list[tuple[float, int]] = []
+        for i, doc in enumerate(self._docs):
+            score = 0.0
+            norm = _K1 * (1 - _B + _B * doc.length / self._avg_len)
+            for term, qw in weights.items():
+                tf = doc.tf.get(term)
+                if tf:
+                    score += qw * self._idf[term] * tf * (_K1 + 1) / (tf + norm)
+            if score <= 0:
+                continue
+            if joined in doc.exact:
+                score += 25.0
+            else:
+                bonus = 0.0
+                for phrase in doc.phrases:
+                    if len(phrase) >= 1 and _contains(tokens, phrase):
+                        bonus = max(bonus, sum(self._idf.get(t, 0.0) for t in phrase) * (1.0 + 0.5 * (len(phrase) - 1)))
+                score += bonus
+            score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
+            if command == "risk":
+                score *= 1.35 if doc.entry.kind in RISK_KINDS else 1.0
+            elif command == "service":
+                score *= 0.9 if doc.entry.kind in RISK_KINDS else 1.0
+            scores.append((score, i))
+        scores.sort(key=lambda s: (-s[0], s[1]))
+        return [Hit(self._docs[i].entry, round(s, 4)) for s, i in scores[:limit]]
+
+    def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
+        """Titles that look like what was typed, for "did you mean"."""
+        words = [w for w in _words(text) if w not in STOPWORDS]
+        found: list[str] = []
+        for w in words:
+            fixed = self._repair(w)
+            if fixed and fixed != w:
+                found.append(fixed)
+        if not found:
+            return []
+        return [h.entry.title for h in self.search(" ".join(found), limit=limit)]
+
+    def titles(self) -> Iterable[str]:
+        return (d.entry.title for d in self._docs)
+
+
+def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    if n > len(tokens):
+        return False
+    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
