@@ -87,6 +87,8 @@ def to_text(reply: Reply, *, bullet: str = "•") -> str:
     lines: list[str] = []
     if reply.title:
         lines.append(reply.title)
+    if reply.fields:
+        lines.extend(f"{f.label}: {f.value}" for f in reply.fields)
     for section in reply.sections:
         if lines:
             lines.append("")
@@ -95,9 +97,6 @@ def to_text(reply: Reply, *, bullet: str = "•") -> str:
         if section.text:
             lines.append(section.text)
         lines.extend(f"{bullet} {b}" for b in section.bullets)
-    if reply.fields:
-        lines.append("")
-        lines.extend(f"{f.label}: {f.value}" for f in reply.fields)
     if reply.footer:
         lines.append("")
         lines.append(reply.footer)

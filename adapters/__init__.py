@@ -1,0 +1,1 @@
+"""Platform adapters: each translates platform payloads to Requests and delivers Replies."""

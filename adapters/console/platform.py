@@ -1,0 +1,100 @@
+"""The console: read lines, send them through the core, print the replies."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.app import App
+from bot.plugins import Platform
+from bot.reply import Reply
+from bot.request import Request
+from bot.router import parse_line
+from bot.transport import SendResult
+
+from adapters.console.render import to_console
+
+__all__ = ["PLATFORM", "ConsoleTransport", "console_loop"]
+
+BANNER = (
+    "cos-bot console. Type a command such as `/cos-service legal` or `/cos-risk gdpr`,\n"
+    "`help` for examples, `quit` to leave."
+)
+
+
+class ConsoleTransport:
+    """Scheduled messages printed to the terminal."""
+
+    platform = "console"
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    async def send_channel(self, *, workspace: str, channel: str, reply: Reply, key: str) -> SendResult:
+        print(f"\n[#{channel}] " + to_console(reply), file=self.out, flush=True)
+        return SendResult(channel=channel, message_id=key)
+
+    async def send_dm(self, *, workspace: str, user: str, reply: Reply, key: str) -> SendResult:
+        print(f"\n[DM to {user}] " + to_console(reply), file=self.out, flush=True)
+        return SendResult(channel=f"dm:{user}", message_id=key)
+
+
+async def answer_line(app: App, line: str, *, user: str = "console-user", workspace: str = "local") -> str | None:
+    """One console line -> printable answer; None means quit."""
+    stripped = line.strip()
+    if stripped.lower() in ("quit", "exit", ":q"):
+        return None
+    if not stripped:
+        return ""
+    if stripped.lower() in ("help", "?"):
+        stripped = "/cos-service help"
+    parsed = parse_line(stripped)
+    if parsed is None:
+        # In the console, plain text is a DM to the bot (check-in answers, questions).
+        command, text = "message", stripped
+    else:
+        command, text = parsed
+    request = Request(platform="console", workspace=workspace, channel="console", user=user,
+                      command=command, text=text, role="admin", is_dm=parsed is None,
+                      tz=app.settings.default_tz)
+    return to_console(await app.router.handle(request))
+
+
+async def console_loop(app: App, *, read: Callable[[str], str] | None = None, out: TextIO | None = None) -> None:
+    """Prompt until ``quit`` or end of input."""
+    out = out or sys.stdout
+    if read is None:
+        try:
+            import readline  # noqa: F401 - line editing and history for input()
+        except ImportError:
+            pass
+        read = input
+    print(BANNER, file=out, flush=True)
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            line = await loop.run_in_executor(None, read, "cos> ")
+        except EOFError:
+            break
+        answer = await answer_line(app, line)
+        if answer is None:
+            break
+        if answer:
+            print(answer + "\n", file=out, flush=True)
+
+
+async def _run(app: App) -> None:
+    await console_loop(app)
+    # Leaving the console ends the process, stopping the other tasks too.
+    raise asyncio.CancelledError
+
+
+PLATFORM = Platform(
+    name="console",
+    is_configured=lambda settings: True,
+    run=_run,
+    make_transport=lambda app: ConsoleTransport(),
+    fallback=True,
+)

@@ -1,0 +1,218 @@
+"""The ``cos-bot`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+from bot.logging_setup import configure_logging
+from bot.plugins import load_platforms
+from bot.reply import to_text
+from bot.request import Request
+from bot.router import parse_line
+from bot.settings import Settings, load_settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("cos-bot")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 2 with one line on stderr."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"cos-bot: {message} (see cos-bot --help)\n")
+
+
+def _secrets(settings: Settings) -> tuple[str, ...]:
+    return tuple(
+        s for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+                    settings.slack_client_secret, settings.discord_token) if s
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cos-bot", description="Service, risk and schedule assistant for Slack and Discord.")
+    sub = parser.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    sub.add_parser("run", help="start every configured platform (the console when none is)")
+    sub.add_parser("console", help="an interactive prompt that talks to the bot")
+
+    ask = sub.add_parser("ask", help="answer one command (or one per line from stdin with '-') and exit")
+    ask.add_argument("text", help="the command, e.g. \"/cos-service legal\", or - to read lines from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per command")
+    ask.add_argument("--user", default="console-user")
+    ask.add_argument("--workspace", default="local")
+    ask.add_argument("--channel", default="console")
+    ask.add_argument("--role", choices=("admin", "member"), default="admin")
+    ask.add_argument("--tz", default=None, help="the asker's IANA time zone")
+
+    db = sub.add_parser("db", help="database commands")
+    db_sub = db.add_subparsers(dest="db_cmd", metavar="ACTION", parser_class=_Parser)
+    db_sub.required = True
+    db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
+
+    kn = sub.add_parser("knowledge", help="knowledge commands")
+    kn_sub = kn.add_subparsers(dest="kn_cmd", metavar="ACTION", parser_class=_Parser)
+    kn_sub.required = True
+    check = kn_sub.add_parser("check", help="validate content files; exit 1 on errors")
+    check.add_argument("dir", nargs="?", type=Path, help="a team knowledge directory (default: COS_KNOWLEDGE_DIR)")
+
+    for platform in load_platforms().values():
+        if platform.register_cli is not None:
+            platform.register_cli(sub)
+    from bot import cli_extra  # scheduler commands and others that live in the core
+
+    cli_extra.register(sub)
+    return parser
+
+
+def _ask_requests(args: argparse.Namespace) -> list[str]:
+    if args.text == "-":
+        return [line.rstrip("\n") for line in sys.stdin]
+    return [args.text]
+
+
+def _result_objects(app, reply) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    from bot.commands.render import result_text
+
+    objs = []
+    for rid in reply.results:
+        entry = app.kb.get(rid)
+        if entry is not None:
+            objs.append({"id": entry.id, "title": entry.title, "kind": entry.kind, "text": result_text(app.kb, entry)})
+    return objs
+
+
+async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+
+    if args.tz:
+        try:
+            ZoneInfo(args.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            print(f"cos-bot: --tz {args.tz!r} is not an IANA time zone (for example Europe/Berlin)", file=sys.stderr)
+            return 2
+    lines = _ask_requests(args)
+    app = await build_app(settings)
+    try:
+        for line in lines:
+            if args.text == "-" and not line.strip():
+                continue
+            parsed = parse_line(line)
+            if parsed is None:
+                message = "Start with /cos-service or /cos-risk, for example: /cos-service legal"
+                if args.json:
+                    print(json.dumps({"query": line[:500], "text": message, "results": [], "error": message},
+                                     ensure_ascii=False), flush=True)
+                else:
+                    print(message, flush=True)
+                continue
+            command, text = parsed
+            request = Request(platform="console", workspace=args.workspace, channel=args.channel,
+                              user=args.user, command=command, text=text, role=args.role, tz=args.tz)
+            reply = await app.router.handle(request)
+            if args.json:
+                obj: dict[str, object] = {
+                    "query": line[:500],
+                    "title": reply.title,
+                    "text": to_text(reply),
+                    "results": _result_objects(app, reply),
+                }
+                if reply.error:
+                    obj["error"] = reply.error
+                print(json.dumps(obj, ensure_ascii=False), flush=True)
+            else:
+                print(to_text(reply), flush=True)
+                if args.text == "-":
+                    print("", flush=True)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _run(settings: Settings, *, console_only: bool = False) -> int:
+    from bot.app import build_app, run_tasks
+
+    platforms = load_platforms()
+    app = await build_app(settings)
+    try:
+        chosen = [] if console_only else [p for p in platforms.values() if not p.fallback and p.is_configured(settings)]
+        if not chosen:
+            chosen = [p for p in platforms.values() if p.fallback]
+        if not chosen:
+            print("cos-bot: no platform is installed", file=sys.stderr)
+            return 1
+        for p in chosen:
+            if p.make_transport is not None:
+                app.transports[p.name] = p.make_transport(app)
+        log.info("starting: %s", ", ".join(p.name for p in chosen))
+        await run_tasks([p.run(app) for p in chosen] + [bg(app) for bg in app.background])
+    finally:
+        await app.close()
+    return 0
+
+
+def _knowledge_check(settings: Settings, directory: Path | None) -> int:
+    from knowledge.loader import check_directory
+
+    target = directory or (settings.knowledge_dirs[0] if settings.knowledge_dirs else None)
+    problems = check_directory(target)
+    for problem in problems:
+        print(f"error: {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    from knowledge import load_knowledge
+
+    kb = load_knowledge([target] if target else [])
+    print(f"ok: {len(kb)} entries" + (f" (including {target})" if target else ""))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"cos-bot: {exc}", file=sys.stderr)
+        return 2
+    quiet = args.cmd in ("ask",) or (args.cmd == "knowledge")
+    configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
+                      as_json=settings.log_json, secrets=_secrets(settings))
+    try:
+        if args.cmd == "ask":
+            return asyncio.run(_ask(settings, args))
+        if args.cmd == "run":
+            return asyncio.run(_run(settings))
+        if args.cmd == "console":
+            return asyncio.run(_run(settings, console_only=True))
+        if args.cmd == "db":
+            from bot.storage.db import migrate_sync
+
+            migrate_sync(settings.database_url)
+            print("database is up to date")
+            return 0
+        if args.cmd == "knowledge":
+            return _knowledge_check(settings, args.dir)
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return int(handler(settings, args) or 0)
+        parser.error(f"unknown command {args.cmd}")
+    except KeyboardInterrupt:
+        return 130
+    except ConfigError as exc:
+        print(f"cos-bot: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

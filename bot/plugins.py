@@ -1,0 +1,56 @@
+"""Platforms are plugins, found through the ``cos_bot.platforms`` entry point group.
+
+The core never imports an adapter: each adapter package exposes a
+``Platform`` object, and ``pyproject.toml`` names it. This keeps ``bot/``
+free of platform SDKs and lets a deployment leave a platform out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+from bot.transport import Transport
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+__all__ = ["Platform", "load_platforms"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """What an adapter offers the core."""
+
+    name: str
+    # True when the settings hold what this platform needs to start.
+    is_configured: Callable[[Settings], bool]
+    # Runs the platform until cancelled (connects, serves, answers).
+    run: Callable[[App], Awaitable[None]]
+    # The delivery side for scheduled messages, when the platform has one.
+    make_transport: Callable[[App], Transport] | None = None
+    # Extra ``cos-bot`` sub-commands (``serve``, ``discord sync`` ...).
+    register_cli: Callable[[argparse._SubParsersAction], None] | None = None  # type: ignore[type-arg]
+    # Started only when no other platform is configured (the console).
+    fallback: bool = False
+
+
+def load_platforms() -> dict[str, Platform]:
+    """Every installed platform, by name. A platform that fails to import is logged and skipped."""
+    found: dict[str, Platform] = {}
+    for ep in entry_points(group="cos_bot.platforms"):
+        try:
+            platform = ep.load()
+        except Exception:  # noqa: BLE001 - one broken adapter must not stop the others
+            log.exception("platform %s could not be loaded", ep.name)
+            continue
+        if isinstance(platform, Platform):
+            found[platform.name] = platform
+    return dict(sorted(found.items()))

@@ -1,0 +1,37 @@
+"""How the core delivers proactive messages (reminders, digests, check-ins)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from bot.reply import Reply
+
+__all__ = ["SendResult", "Transport"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """Where a message landed: the platform's channel and message ids."""
+
+    channel: str
+    message_id: str | None = None
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """A platform's delivery side. Implementations raise ``DeliveryError`` on failure.
+
+    ``key`` is a deterministic idempotency key for the message (the outbox row's
+    key); platforms that support it (Discord's ``nonce``) use it to drop repeats.
+    """
+
+    platform: str
+
+    async def send_channel(self, *, workspace: str, channel: str, reply: Reply, key: str) -> SendResult:
+        """Post ``reply`` publicly in ``channel`` of ``workspace``."""
+        ...
+
+    async def send_dm(self, *, workspace: str, user: str, reply: Reply, key: str) -> SendResult:
+        """Send ``reply`` to ``user`` privately; ``DeliveryError(permanent=True)`` when DMs are closed."""
+        ...
