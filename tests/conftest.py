@@ -7,11 +7,10 @@ to make a missing server a failure instead of a skip.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -172,10 +171,11 @@ class Harness:
     async def say(self, line: str, **overrides: str) -> Reply:
         parsed = parse_line(line)
         command, text = parsed if parsed else ("message", line)
-        fields = dict(platform=self.platform, workspace=self.workspace, channel=self.channel, user=self.user,
-                      role=self.role, tz=self.tz, is_dm=parsed is None)
-        fields.update(overrides)  # type: ignore[arg-type]
-        return await self.app.router.handle(Request(command=command, text=text, **fields))  # type: ignore[arg-type]
+        fields: dict[str, object] = dict(platform=self.platform, workspace=self.workspace, channel=self.channel,
+                                         user=self.user, role=self.role, tz=self.tz, is_dm=parsed is None,
+                                         command=command, text=text)
+        fields.update(overrides)
+        return await self.app.router.handle(Request(**fields))  # type: ignore[arg-type]
 
     async def text(self, line: str, **overrides: str) -> str:
         return to_text(await self.say(line, **overrides))
@@ -189,8 +189,3 @@ def harness(app: App) -> Harness:
 @pytest.fixture
 def admin(app: App) -> Harness:
     return Harness(app, role="admin")
-
-
-@pytest.fixture
-def event_loop_policy() -> Iterator[asyncio.AbstractEventLoopPolicy]:
-    yield asyncio.DefaultEventLoopPolicy()

@@ -171,15 +171,18 @@ class KnowledgeCommands:
             )
             return Reply(title="Recommended service providers", sections=sections,
                          footer=source_footer(areas[:1]), results=tuple(a.id for a in areas))
-        hits = self.searcher.search(topic, command=_kind_of(command))
+        hits = self.searcher.search(_searchable(topic), command=_kind_of(command))
         if not hits:
             return self.not_found(topic, command)
         best = hits[0].entry
+        if best.kind == "provider" and (area := self.kb.parent_of(best)) is not None:
+            # "providers <a provider>" means: who else does what they do.
+            best = area
         return providers_reply(self.kb, best)
 
     def answer(self, text: str, command: str) -> Reply:
         """Free text -> the best entry, plus alternatives when the match is not clear-cut."""
-        hits = self.searcher.search(text, limit=4, command=_kind_of(command))
+        hits = self.searcher.search(_searchable(text), limit=4, command=_kind_of(command))
         if not hits:
             return self.not_found(text, command)
         best = hits[0]
@@ -253,6 +256,14 @@ class KnowledgeCommands:
             if lowered.split()[0].startswith(("provider", "vendor")) or rest:
                 return self.providers(rest, command)
         return self.answer(text, command)
+
+
+_MENTION_TOKENS = re.compile(r"<[!@#][^>]*>|@(?:everyone|here|channel)\b", re.I)
+
+
+def _searchable(text: str) -> str:
+    """The question without mention tokens (they are not part of what is asked)."""
+    return _MENTION_TOKENS.sub(" ", text)
 
 
 def _kind_of(command: str) -> str:
