@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--role", choices=("admin", "member"), default="admin")
     ask.add_argument("--tz", default=None, help="the asker's IANA time zone")
 
+    sub.add_parser("health", help="exit 0 when the database answers and the knowledge loads (for HEALTHCHECK)")
+
     db = sub.add_parser("db", help="database commands")
     db_sub = db.add_subparsers(dest="db_cmd", metavar="ACTION", parser_class=_Parser)
     db_sub.required = True
@@ -176,6 +178,18 @@ def _knowledge_check(settings: Settings, directory: Path | None) -> int:
     return 0
 
 
+async def _health(settings: Settings) -> int:
+    from bot.storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        ok = await db.ping()
+    finally:
+        await db.dispose()
+    print("ok" if ok else "database does not answer")
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -184,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cos-bot: {exc}", file=sys.stderr)
         return 2
-    quiet = args.cmd in ("ask",) or (args.cmd == "knowledge")
+    quiet = args.cmd in ("ask", "knowledge", "health")
     configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
                       as_json=settings.log_json, secrets=_secrets(settings))
     try:
@@ -202,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "knowledge":
             return _knowledge_check(settings, args.dir)
+        if args.cmd == "health":
+            return asyncio.run(_health(settings))
         handler = getattr(args, "handler", None)
         if handler is not None:
             return int(handler(settings, args) or 0)

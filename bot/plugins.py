@@ -48,8 +48,8 @@ def load_platforms() -> dict[str, Platform]:
     for ep in entry_points(group="cos_bot.platforms"):
         try:
             platform = ep.load()
-        except Exception:  # noqa: BLE001 - one broken adapter must not stop the others
-            log.exception("platform %s could not be loaded", ep.name)
+        except Exception as exc:  # noqa: BLE001 - one broken adapter must not stop the others
+            log.warning("platform %s could not be loaded: %s", ep.name, exc)
             continue
         if isinstance(platform, Platform):
             found[platform.name] = platform

@@ -1,0 +1,63 @@
+"""Search finds the right entry the way people ask (judged like `cos-bot ask --json` results[0])."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.commands.render import result_text
+
+HERE = Path(__file__).resolve().parent
+DEV = HERE.parents[2] / "shared" / "eval" / "dev_queries.json"
+if not DEV.exists():
+    DEV = HERE.parents[1].parent / "shared" / "eval" / "dev_queries.json"
+HELDOUT = HERE / "heldout_queries.json"
+
+
+def _hit(kb, reply, expect: list[str]) -> bool:
+    if not reply.results:
+        return False
+    blob = result_text(kb, kb.get(reply.results[0])).lower().replace("×", "x")
+    return any(e.lower().replace("×", "x") in blob for e in expect)
+
+
+async def _rate(harness, kb, path: Path) -> tuple[float, list[str]]:
+    queries = json.loads(path.read_text(encoding="utf-8"))
+    misses = []
+    for q in queries:
+        reply = await harness.say(q["q"])
+        if not _hit(kb, reply, q["expect"]):
+            misses.append(q["q"])
+    return 1 - len(misses) / len(queries), misses
+
+
+async def test_dev_set_top1_at_least_95_percent(harness, kb):
+    assert DEV.exists(), f"dev set not found at {DEV}"
+    rate, misses = await _rate(harness, kb, DEV)
+    assert rate >= 0.95, (rate, misses)
+
+
+async def test_heldout_paraphrases_top1(harness, kb):
+    """Questions written without seeing the aliases; a floor that catches regressions."""
+    rate, misses = await _rate(harness, kb, HELDOUT)
+    assert rate >= 0.85, (rate, misses)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/cos-service sco2", "service.security-certification-services"),
+        ("/cos-risk gdrp", "risk.data-protection-compliance"),
+        ("/cos-service excutive serch", "service.executive-search-services"),
+        ("/cos-service hire a CEO", "service.executive-search-services"),
+        ("/cos-service the Kafka company", "cases.confluent"),
+        ("/cos-service Korn Ferry", "provider.korn-ferry"),
+        ("/cos-risk transfer pricing", "risk.tax-compliance"),
+        ("/cos-service 24/7 support", "specialised.24-7-technical-support"),
+    ],
+)
+async def test_typos_synonyms_and_names_outside_the_document(harness, line, expected):
+    reply = await harness.say(line)
+    assert reply.results[:1] == [expected] or reply.results[:1] == (expected,), (line, reply.results[:3])
