@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
-from knowledge.lexicon import STOPWORDS, SYNONYMS
+from knowledge.lexicon import COMMON_WORDS, STOPWORDS, SYNONYMS
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import fold
@@ -71,6 +71,9 @@ _JOINS = (
     (re.compile(r"\bmulti-(\w)"), r"multi\1"),
     (re.compile(r"\bco-(\w)"), r"co\1"),
     (re.compile(r"\bpre-(\w)"), r"pre\1"),
+    (re.compile(r"\bin-house\b"), "inhouse"),
+    (re.compile(r"[\s-]+as[\s-]+an?[\s-]+service\b"), " asaservice"),
+    (re.compile(r"\bcross-border\b"), "crossborder"),
 )
 
 
@@ -98,6 +101,62 @@ def _words(text: str) -> list[str]:
 def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Stemmed tokens of ``text`` (stop words dropped unless asked)."""
     return [_stem(w) for w in _words(text) if keep_stopwords or w not in STOPWORDS]
+
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "first": 1, "second": 2, "third": 3,
+    "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9,
+    "10th": 10, "a": 1, "couple": 2, "few": 3, "several": 4, "half": 5,
+}
+_NUM = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_YEAR_RANGE = re.compile(r"\byears?\s+" + _NUM + r"(?:\s*(?:-|to|through|thru|and|or)\s*" + _NUM + r")?\b")
+_FIRST_N_YEARS = re.compile(r"\bfirst\s+" + _NUM + r"\s+years?\b")
+_N_YEARS = re.compile(r"\b" + _NUM + r"\s*(?:\+\s*|or\s+(?:so|more)\s+)?(?:-\s*)?years?\b")
+_BEYOND = re.compile(
+    r"\b(?:more\s+than|over|beyond|after|past|longer\s+than)\s+(?:the\s+)?(?:years?\s+)?" + _NUM
+    + r"(?:\s+years?)?\b|\b" + _NUM + r"\s*\+\s*years?\b"
+)
+_DECADE = re.compile(r"\bdecades?\b")
+_MAX_YEAR = 10
+
+
+def _num(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    return _NUMBER_WORDS.get(word)
+
+
+def year_values(text: str) -> set[int]:
+    """Years of a company's life that ``text`` talks about ("year four", "first 2 years", "a decade")."""
+    text = normalise_query(text)
+    found: set[int] = set()
+    spans: list[tuple[int, int]] = []
+    for m in _BEYOND.finditer(text):
+        n = _num(m.group(1) or m.group(2))
+        if n is not None and ("year" in m.group(0) or "+" in m.group(0)) and n <= 40:
+            spans.append(m.span())
+            found.update(range(min(n + 1, _MAX_YEAR), _MAX_YEAR + 1))
+    for pattern in (_FIRST_N_YEARS, _YEAR_RANGE, _N_YEARS):
+        for m in pattern.finditer(text):
+            if any(a <= m.start() < b for a, b in spans):
+                continue
+            spans.append(m.span())
+            nums = [n for n in (_num(g) for g in m.groups() if g) if n is not None]
+            if not nums or any(n > 40 for n in nums):
+                continue
+            lo, hi = (1, nums[0]) if pattern is _FIRST_N_YEARS else (min(nums), max(nums))
+            if lo == 0:
+                lo = 1
+            found.update(range(min(lo, _MAX_YEAR), min(hi, _MAX_YEAR) + 1))
+    if _DECADE.search(text):
+        found.add(_MAX_YEAR)
+    return found
+
+
+def _year_tokens(values: Iterable[int]) -> list[str]:
+    return [f"yr{v}" for v in sorted(set(values))]
 
 
 def _damerau(a: str, b: str, limit: int) -> int:
@@ -157,7 +216,37 @@ class _Doc:
     tf: Counter[str]
     length: float
     phrases: list[tuple[str, ...]]
+    title_exact: set[str]
     exact: set[str]
+    years: frozenset[int]
+
+
+@dataclass(slots=True)
+class _Query:
+    tokens: list[str]
+    weights: dict[str, float]
+    # one group per distinct question word: (its stem, the stems of its synonyms)
+    groups: list[tuple[str, frozenset[str]]]
+    years: frozenset[int]
+
+
+# How much a doc's score depends on covering all of the question's words.
+_COVERAGE_POWER = 1.0
+_SYNONYM_COVER = 0.6
+_YEAR_SCORE = 7.0
+_TITLE_EXACT = 30.0
+_ALIAS_EXACT = 25.0
+
+
+def _entry_years(entry: Entry) -> frozenset[int]:
+    if not entry.years:
+        return frozenset()
+    values = year_values(entry.years)
+    if "+" in entry.years or "more" in entry.years:
+        nums = [int(n) for n in re.findall(r"\d+", entry.years)]
+        if nums:
+            values = set(range(min(nums[0], _MAX_YEAR), _MAX_YEAR + 1))
+    return frozenset(values)
 
 
 class Searcher:
@@ -215,6 +304,7 @@ class Searcher:
             add(parent.title, _W_PARENT)
         phrases = []
         exact = set()
+        title_exact = {" ".join(tokenize(entry.title))}
         for phrase in (entry.title, *entry.aliases, *([entry.role] if entry.role else [])):
             toks = tuple(tokenize(phrase))
             if toks:
@@ -223,19 +313,27 @@ class Searcher:
         # A title such as "PingCAP (TiDB)" is also known by each of its parts.
         for part in re.split(r"[()]", entry.title):
             toks = tuple(tokenize(part))
-            if toks and " ".join(toks) not in exact:
-                phrases.append(toks)
-                exact.add(" ".join(toks))
-        return _Doc(entry=entry, tf=tf, length=length, phrases=phrases, exact=exact)
+            if toks:
+                title_exact.add(" ".join(toks))
+                if " ".join(toks) not in exact:
+                    phrases.append(toks)
+                    exact.add(" ".join(toks))
+        return _Doc(
+            entry=entry, tf=tf, length=length, phrases=phrases, title_exact=title_exact - {""},
+            exact=exact, years=_entry_years(entry),
+        )
 
     # -- querying -----------------------------------------------------------
     def _repair(self, word: str) -> str | None:
         """The closest indexed word to an unknown one, or None."""
-        if len(word) < 4 or word.isdigit():
+        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS:
             return None
         limit = 1 if len(word) < 8 else 2
+        # Short words only take a changed or swapped letter ("gpdr"), never a lost or
+        # extra one: "stop" is not "top" and "latam" is not "latham".
+        sizes = [len(word)] if len(word) <= 5 else range(len(word) - limit, len(word) + limit + 1)
         best: tuple[int, int, str] | None = None
-        for size in range(len(word) - limit, len(word) + limit + 1):
+        for size in sizes:
             for cand in self._vocab_words.get(size, ()):
                 if cand[0] != word[0] and not (len(word) > 1 and cand[0] == word[1]):
                     continue
@@ -246,51 +344,100 @@ class Searcher:
                         best = key
         return best[2] if best else None
 
-    def _query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
-        """Stemmed query tokens (typos repaired) and their weights incl. synonyms."""
+    def _query(self, text: str) -> _Query:
+        """Stemmed question words (typos repaired), their weights incl. synonyms, and groups."""
         weights: dict[str, float] = defaultdict(float)
         tokens: list[str] = []
-        words = [w for w in _words(text) if w not in STOPWORDS]
-        for w in words:
+        syns: dict[str, set[str]] = defaultdict(set)
+        all_words = _words(text)
+        fixed_words: list[str] = []
+        owner: list[int | None] = []  # index into tokens, None for stop words
+        for w in all_words:
+            if w in STOPWORDS:
+                fixed_words.append(w)
+                owner.append(None)
+                continue
             stem = _stem(w)
             if stem not in self._known_stems and w not in SYNONYMS:
                 fixed = self._repair(w)
                 if fixed is not None:
                     w, stem = fixed, _stem(fixed)
+            fixed_words.append(w)
+            owner.append(len(tokens))
             tokens.append(stem)
             weights[stem] = max(weights[stem], 1.0)
-        # Synonyms: single words and two-word phrases of the question.
-        grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-        for gram in grams:
-            for syn in SYNONYMS.get(gram, ()):
-                for t in tokenize(syn):
-                    weights[t] = max(weights[t], _W_SYNONYM)
-        return tokens, weights
+        # Synonyms: words and two- and three-word phrases of the question.
+        n = len(fixed_words)
+        for i in range(n):
+            for size in (1, 2, 3):
+                if i + size > n:
+                    break
+                gram = " ".join(fixed_words[i : i + size])
+                expansion = SYNONYMS.get(gram)
+                if not expansion:
+                    continue
+                if size == 1 and owner[i] is None:
+                    continue
+                owners = [tokens[o] for o in owner[i : i + size] if o is not None]
+                for syn in expansion:
+                    for t in tokenize(syn):
+                        weights[t] = max(weights.get(t, 0.0), _W_SYNONYM)
+                        for o in owners:
+                            syns[o].add(t)
+        groups = []
+        seen = set()
+        for t in tokens:
+            if t not in seen:
+                seen.add(t)
+                groups.append((t, frozenset(syns.get(t, ()))))
+        return _Query(tokens=tokens, weights=dict(weights), groups=groups, years=frozenset(year_values(text)))
+
+    def _query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
+        q = self._query(text)
+        return q.tokens, q.weights
 
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
-        tokens, weights = self._query_terms(text)
-        if not weights:
+        q = self._query(text)
+        tokens, weights = q.tokens, q.weights
+        if not weights and not q.years:
             return []
         joined = " ".join(tokens)
+        idf = self._idf
+        total_idf = sum(idf.get(t, 0.0) for t, _ in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
         for i, doc in enumerate(self._docs):
             score = 0.0
+            tfs = doc.tf
             norm = _K1 * (1 - _B + _B * doc.length / self._avg_len)
             for term, qw in weights.items():
-                tf = doc.tf.get(term)
+                tf = tfs.get(term)
                 if tf:
-                    score += qw * self._idf[term] * tf * (_K1 + 1) / (tf + norm)
+                    score += qw * idf[term] * tf * (_K1 + 1) / (tf + norm)
+            year_part = 0.0
+            if q.years and doc.years:
+                year_part = len(q.years & doc.years) / len(q.years)
+                score += _YEAR_SCORE * year_part
             if score <= 0:
                 continue
-            if joined in doc.exact:
-                score += 25.0
+            if joined in doc.title_exact:
+                score += _TITLE_EXACT
+            elif joined in doc.exact:
+                score += _ALIAS_EXACT
             else:
                 bonus = 0.0
                 for phrase in doc.phrases:
-                    if len(phrase) >= 1 and _contains(tokens, phrase):
-                        bonus = max(bonus, sum(self._idf.get(t, 0.0) for t in phrase) * (1.0 + 0.5 * (len(phrase) - 1)))
+                    if _contains(tokens, phrase):
+                        bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * (1.0 + 0.5 * (len(phrase) - 1)))
                 score += bonus
+            if total_idf > 0:
+                covered = _YEAR_SCORE / 2 * year_part
+                for t, group_syns in q.groups:
+                    if t in tfs:
+                        covered += idf.get(t, 0.0)
+                    elif group_syns and any(s in tfs for s in group_syns):
+                        covered += _SYNONYM_COVER * idf.get(t, 0.0)
+                score *= (covered / total_idf) ** _COVERAGE_POWER if covered else 0.3
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
             if command == "risk":
                 score *= 1.35 if doc.entry.kind in RISK_KINDS else 1.0
