@@ -329,9 +329,9 @@ class Searcher:
         if len(word) < 4 or word.isdigit() or word in COMMON_WORDS:
             return None
         limit = 1 if len(word) < 8 else 2
-        # Short words only take a changed or swapped letter ("gpdr"), never a lost or
-        # extra one: "stop" is not "top" and "latam" is not "latham".
-        sizes = [len(word)] if len(word) <= 5 else range(len(word) - limit, len(word) + limit + 1)
+        # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
+        # or extra one: "stop" is not "top" and "sure" is not "sre".
+        sizes = [len(word)] if len(word) <= 4 else range(len(word) - limit, len(word) + limit + 1)
         best: tuple[int, int, str] | None = None
         for size in sizes:
             for cand in self._vocab_words.get(size, ()):
