@@ -28,7 +28,7 @@ from bot.request import Request  # noqa: E402
 from bot.router import Router, parse_line  # noqa: E402
 from knowledge import Searcher, load_knowledge  # noqa: E402
 
-DEFAULT = ROOT.parent / "shared" / "eval" / "dev_queries.json"
+DEFAULT = ROOT / "tests" / "knowledge" / "dev_queries.json"
 
 
 def _tok(text: str) -> list[str]:

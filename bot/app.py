@@ -7,14 +7,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from knowledge import KnowledgeBase, Searcher, load_knowledge
-
 from bot.clock import Clock, SystemClock
 from bot.commands.knowledge import KnowledgeCommands
 from bot.router import Router
 from bot.settings import Settings
 from bot.storage.db import Database, migrate
 from bot.transport import Transport
+from knowledge import KnowledgeBase, Searcher, load_knowledge
 
 __all__ = ["App", "build_app", "Extension"]
 
@@ -100,12 +99,13 @@ def _load_core_extensions() -> None:
 
 
 async def run_tasks(tasks: list[Awaitable[None]]) -> None:
-    """Run long-lived coroutines until the first one fails or all are cancelled."""
+    """Run long-lived coroutines until the first one ends (the console was left) or fails."""
     running = [asyncio.ensure_future(t) for t in tasks]
     try:
-        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_EXCEPTION)
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            task.result()
+            if not task.cancelled():
+                task.result()
     finally:
         for task in running:
             task.cancel()

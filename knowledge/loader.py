@@ -31,6 +31,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
+# The original document the content was built from (kept as received, mis-decoded characters included).
+SOURCE_DOCUMENT = Path(__file__).resolve().parent / "source" / "service-overview.md"
 
 _REQUIRED = ("id", "kind", "title", "text", "source")
 _STRING_FIELDS = ("title", "text", "source", "parent", "years", "role", "owner", "note", "url")

@@ -7,14 +7,13 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from adapters.console.render import to_console
 from bot.app import App
 from bot.plugins import Platform
 from bot.reply import Reply
 from bot.request import Request
 from bot.router import parse_line
 from bot.transport import SendResult
-
-from adapters.console.render import to_console
 
 __all__ = ["PLATFORM", "ConsoleTransport", "console_loop"]
 
@@ -86,9 +85,8 @@ async def console_loop(app: App, *, read: Callable[[str], str] | None = None, ou
 
 
 async def _run(app: App) -> None:
+    # Leaving the console returns, which ends the process and stops the other tasks too.
     await console_loop(app)
-    # Leaving the console ends the process, stopping the other tasks too.
-    raise asyncio.CancelledError
 
 
 PLATFORM = Platform(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from knowledge import Entry, KnowledgeBase, Searcher
-
 from bot.commands.render import (
     entry_reply,
     entry_summary,
@@ -15,6 +13,7 @@ from bot.commands.render import (
 )
 from bot.reply import Button, Reply, Section
 from bot.safety import neutralise_mentions, plain_mentions
+from knowledge import Entry, KnowledgeBase, Searcher
 
 __all__ = ["KnowledgeCommands", "SERVICE_EXAMPLES", "RISK_EXAMPLES"]
 
@@ -81,7 +80,7 @@ class KnowledgeCommands:
                                  "/cos-service checkin <weekday> HH:MM @user ...",
                                  "/cos-service schedules, /cos-service unschedule <id>")),
             ),
-            footer=f"Source: Commercial Open Source Stage Service Overview. Risks and compliance: /cos-risk help",
+            footer="Source: Commercial Open Source Stage Service Overview. Risks and compliance: /cos-risk help",
         )
 
     def _section(self, entry_id: str) -> list[Entry]:

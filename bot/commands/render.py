@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge import Entry, KnowledgeBase
-
 from bot.reply import Button, Field, Reply, Section
+from knowledge import Entry, KnowledgeBase
 
 __all__ = ["DOCUMENT", "entry_reply", "source_footer", "stars", "entry_summary", "result_text"]
 

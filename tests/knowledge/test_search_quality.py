@@ -10,9 +10,7 @@ import pytest
 from bot.commands.render import result_text
 
 HERE = Path(__file__).resolve().parent
-DEV = HERE.parents[2] / "shared" / "eval" / "dev_queries.json"
-if not DEV.exists():
-    DEV = HERE.parents[1].parent / "shared" / "eval" / "dev_queries.json"
+DEV = HERE / "dev_queries.json"  # a copy of the team's shared dev set
 HELDOUT = HERE / "heldout_queries.json"
 
 

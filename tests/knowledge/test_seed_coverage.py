@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from knowledge.loader import SOURCE_DOCUMENT as SEED
 from knowledge.seed import parse_seed
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_895cef285d6987f4.txt"
-if not SEED.exists():  # CI lays shared/ beside the clone
-    SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "000_895cef285d6987f4.txt"
 
 SEED_ENTRIES = parse_seed(SEED.read_text(encoding="utf-8")) if SEED.exists() else []
 
