@@ -1,0 +1,55 @@
+"""``cos-bot schedule preview --days N [--json]``: every delivery due in the next N days."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from bot.cli_extra import REGISTRARS
+from bot.settings import Settings
+
+__all__ = ["preview_lines", "register"]
+
+
+async def _preview(settings: Settings, days: float) -> list[dict[str, str]]:
+    from bot.app import build_app
+    from bot.scheduler import scheduler_for
+
+    app = await build_app(settings)
+    try:
+        return [o.as_preview() for o in await scheduler_for(app).preview(days=days)]
+    finally:
+        await app.close()
+
+
+def preview_lines(items: list[dict[str, str]]) -> list[str]:
+    if not items:
+        return ["nothing scheduled in that period"]
+    return [f"{i['local']:<25} {i['tz']:<20} {i['kind']:<11} {i['workspace']:<20} {i['target']}  (UTC {i['at']})"
+            for i in items]
+
+
+def _handler(settings: Settings, args: argparse.Namespace) -> int:
+    if args.days <= 0 or args.days > 3660:
+        print("cos-bot: --days must be between 1 and 3660")
+        return 2
+    items = asyncio.run(_preview(settings, args.days))
+    if args.json:
+        print(json.dumps(items, indent=None))
+    else:
+        print("\n".join(preview_lines(items)))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sched = sub.add_parser("schedule", help="scheduler commands")
+    sched_sub = sched.add_subparsers(dest="schedule_cmd", metavar="ACTION", parser_class=type(sched))
+    sched_sub.required = True
+    preview = sched_sub.add_parser("preview", help="every delivery due in the next N days")
+    preview.add_argument("--days", type=float, default=7.0)
+    preview.add_argument("--json", action="store_true", help="a JSON array of {at, local, tz, kind, workspace, target}")
+    preview.set_defaults(handler=_handler)
+
+
+REGISTRARS.append(register)

@@ -1,0 +1,203 @@
+"""What a delivery says: milestone and risk-review reminders, digests, check-ins, nudges."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.reply import Button, Field, Reply, Section
+from bot.scheduler.models import (
+    OUTBOX_DEAD,
+    OUTBOX_SENT,
+    CheckinAnswer,
+    Milestone,
+    Outbox,
+    RiskItem,
+    Schedule,
+    TeamStage,
+)
+from bot.scheduler.outbox import OutboxRow
+from bot.scheduler.recurrence import zone
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+__all__ = ["render", "mention", "review_due", "CADENCE_DAYS", "digest_reply"]
+
+CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
+
+
+def mention(platform: str, user: str) -> str:
+    """A user mention the platform renders (never a mass mention)."""
+    return f"<@{user}>" if platform in ("slack", "discord") else f"@{user}"
+
+
+def review_due(item: RiskItem, now: datetime) -> bool:
+    if item.last_review_at is None:
+        return True
+    return item.last_review_at + timedelta(days=CADENCE_DAYS.get(item.cadence, 92)) <= now
+
+
+async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime) -> Reply | None:
+    """The message for ``row``; None when there is nothing to say any more."""
+    if row.kind == "digest":
+        return await digest_reply(app, session, platform=row.platform, workspace=row.workspace,
+                                  channel=row.channel, now=now, catch_up=bool(row.payload.get("catch_up")),
+                                  missed=int(row.payload.get("missed", 0)))
+    if row.kind == "risk_review":
+        return await _risk_review_reply(session, row, now)
+    if row.kind == "milestone":
+        m = await session.get(Milestone, int(row.payload.get("milestone_id", 0)))
+        if m is None or m.status == "done":
+            return None
+        when = "today" if m.due_on <= row.due_at.astimezone(zone(row.tz)).date() else f"on {m.due_on:%a %d %b %Y}"
+        return Reply(
+            title=f"Milestone due {when}: {m.title}",
+            fields=(Field("Owner", mention(row.platform, m.owner) if m.owner else "nobody yet"),
+                    Field("Target date", m.due_on.isoformat())),
+            sections=(Section(text="Mark it done, or move the date, with the buttons or "
+                                   f"`/cos-service milestone done {m.position}`."),),
+            buttons=(Button("Mark done", "milestone.done", str(m.id), style="primary"),),
+            ephemeral=False,
+        )
+    if row.kind in ("checkin", "nudge"):
+        occurrence = datetime.fromisoformat(row.payload["occurrence"]) if row.kind == "nudge" else row.due_at
+        answer = (await session.execute(
+            select(CheckinAnswer).where(CheckinAnswer.schedule_id == row.schedule_id,
+                                        CheckinAnswer.occurrence_at == occurrence,
+                                        CheckinAnswer.user == row.target)
+        )).scalar_one_or_none()
+        if answer is None:
+            return None
+        if row.kind == "nudge" and answer.answered_at is not None:
+            return None
+        questions = json.loads(answer.questions)
+        title = "Check-in" if row.kind == "checkin" else "A gentle nudge: your check-in is still open"
+        return Reply(
+            title=title,
+            sections=(Section(text="Reply here in this DM, one message per answer (or all in one).",
+                              bullets=tuple(f"{i}. {q}" for i, q in enumerate(questions, 1))),),
+            footer="Your answers go into the team digest. Mention a blocker and it is added to the risk register.",
+            ephemeral=False,
+        )
+    return None
+
+
+async def _risk_review_reply(session: AsyncSession, row: OutboxRow, now: datetime) -> Reply:
+    items = list((await session.execute(
+        select(RiskItem).where(RiskItem.platform == row.platform, RiskItem.workspace == row.workspace)
+        .order_by(RiskItem.kind, RiskItem.title)
+    )).scalars())
+    due = [i for i in items if review_due(i, now)]
+    bullets = tuple(
+        f"{i.title}" + (f" (last {i.last_review_at:%d %b %Y}, {i.rating})" if i.last_review_at else " (never reviewed)")
+        for i in due
+    )
+    return Reply(
+        title=f"Risk review due: {len(due)} of {len(items)} register items",
+        sections=(Section(heading="To review", bullets=bullets or ("Nothing is overdue.",)),
+                  Section(text="Record a review with `/cos-risk review <topic> <low|medium|high> [note]` "
+                               "or the buttons.")),
+        buttons=tuple(Button(f"Review {i.title}"[:70], "risk.review", i.topic_id) for i in due[:5]),
+        ephemeral=False,
+    )
+
+
+async def digest_reply(app: App, session: AsyncSession, *, platform: str, workspace: str, channel: str,
+                       now: datetime, catch_up: bool = False, missed: int = 0) -> Reply:
+    """The channel digest: milestones due, risk reviews due, check-in answers and silences, undelivered DMs, a tip."""
+    since = (await session.execute(
+        select(func.max(Outbox.sent_at)).where(Outbox.platform == platform, Outbox.workspace == workspace,
+                                               Outbox.channel == channel, Outbox.kind == "digest",
+                                               Outbox.status == OUTBOX_SENT)
+    )).scalar_one_or_none() or (now - timedelta(days=7))
+    sections: list[Section] = []
+    stage = (await session.execute(
+        select(TeamStage).where(TeamStage.platform == platform, TeamStage.workspace == workspace)
+    )).scalar_one_or_none()
+    tip_query = ""
+    if stage is not None:
+        today = now.astimezone(zone(stage.tz)).date()
+        open_ms = list((await session.execute(
+            select(Milestone).where(Milestone.platform == platform, Milestone.workspace == workspace,
+                                    Milestone.phase_id == stage.phase_id, Milestone.status == "open")
+            .order_by(Milestone.due_on, Milestone.position)
+        )).scalars())
+        bullets = []
+        for m in open_ms:
+            if m.due_on < today:
+                bullets.append(f"OVERDUE since {m.due_on}: {m.title}" + _owner(platform, m.owner))
+            elif m.due_on <= today + timedelta(days=30):
+                bullets.append(f"Due {m.due_on}: {m.title}" + _owner(platform, m.owner))
+        if bullets:
+            sections.append(Section(heading="Milestones due and overdue", bullets=tuple(bullets)))
+        if open_ms:
+            tip_query = open_ms[0].title
+    items = list((await session.execute(
+        select(RiskItem).where(RiskItem.platform == platform, RiskItem.workspace == workspace)
+    )).scalars())
+    due = [i for i in items if review_due(i, now)]
+    if due:
+        sections.append(Section(heading=f"Risk reviews due ({len(due)})",
+                                bullets=tuple(i.title for i in due[:8]) + ((f"... and {len(due) - 8} more",)
+                                                                            if len(due) > 8 else ())))
+    answers = list((await session.execute(
+        select(CheckinAnswer).where(CheckinAnswer.platform == platform, CheckinAnswer.workspace == workspace,
+                                    CheckinAnswer.asked_at.is_not(None), CheckinAnswer.asked_at > since - timedelta(days=7))
+        .order_by(CheckinAnswer.occurrence_at, CheckinAnswer.user)
+    )).scalars())
+    answered = [a for a in answers if a.answered_at is not None and a.answered_at > since]
+    silent = sorted({a.user for a in answers if a.answered_at is None and a.asked_at and a.asked_at <= now})
+    if answered:
+        sections.append(Section(heading="Check-in answers", bullets=tuple(
+            f"{mention(platform, a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered)))
+    if silent:
+        sections.append(Section(heading="Not answered yet",
+                                bullets=tuple(mention(platform, u) for u in silent)))
+    fallbacks = list((await session.execute(
+        select(Outbox.target, Outbox.kind).where(Outbox.platform == platform, Outbox.workspace == workspace,
+                                                 Outbox.fallback.is_(True), Outbox.sent_at > since)
+    )).all())
+    if fallbacks:
+        sections.append(Section(heading="DMs that could not be delivered (posted in the channel instead)",
+                                bullets=tuple(f"{mention(platform, t)} ({k})" for t, k in fallbacks)))
+    dead = (await session.execute(
+        select(func.count()).select_from(Outbox).where(Outbox.platform == platform, Outbox.workspace == workspace,
+                                                       Outbox.status == OUTBOX_DEAD)
+    )).scalar_one()
+    if dead:
+        sections.append(Section(text=f"{dead} scheduled message(s) could not be delivered; admins see them "
+                                     "with `/cos-service schedules`."))
+    if not sections:
+        sections.append(Section(text="Nothing due, nothing overdue, no new check-in answers."))
+    tip = _tip(app, tip_query, now)
+    if tip is not None:
+        sections.append(tip)
+    title = "Team digest"
+    if catch_up:
+        title = "Catch-up digest" + (f" (replaces {missed + 1} missed digests)" if missed else " (sent late)")
+    return Reply(title=title, sections=tuple(sections), ephemeral=False,
+                 footer=f"Since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+
+
+def _owner(platform: str, owner: str | None) -> str:
+    return f" (owner {mention(platform, owner)})" if owner else " (no owner)"
+
+
+def _tip(app: App, query: str, now: datetime) -> Section | None:
+    entry = None
+    if query:
+        hits = app.searcher.search(query, limit=3, command="service")
+        if hits:
+            entry = hits[0].entry
+    if entry is None:
+        pool = app.kb.of_kind("service") or app.kb.of_kind("service_area")
+        if not pool:
+            return None
+        entry = pool[date.fromtimestamp(now.timestamp()).toordinal() % len(pool)]
+    text = entry.text if len(entry.text) <= 240 else entry.text[:237] + "..."
+    return Section(heading=f"Service tip: {entry.title}", text=text)

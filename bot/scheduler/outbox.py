@@ -1,0 +1,169 @@
+"""The delivery outbox: enqueue once, claim with a lease, mark sent with a fenced update.
+
+On PostgreSQL the claim is ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
+SKIP LOCKED)`` so concurrent workers never take the same row; on SQLite
+(one writer at a time) the same statement is a conditional update. A worker
+whose lease ran out may no longer mark a row: every transition after the
+claim carries ``WHERE claimed_by = <this claim's token>``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.scheduler.models import (
+    OUTBOX_CLAIMED,
+    OUTBOX_DEAD,
+    OUTBOX_PENDING,
+    OUTBOX_SENT,
+    OUTBOX_SKIPPED,
+    Outbox,
+)
+from bot.scheduler.plan import Occurrence
+from bot.storage.db import Database
+
+__all__ = ["OutboxRow", "enqueue", "claim", "mark_sent", "mark_skipped", "mark_failed", "backoff",
+           "insert_ignore"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A claimed row, detached from the session."""
+
+    id: int
+    key: str
+    platform: str
+    workspace: str
+    schedule_id: int | None
+    kind: str
+    target_type: str
+    target: str
+    channel: str
+    due_at: datetime
+    tz: str
+    payload: dict[str, Any]
+    attempts: int
+    claimed_by: str
+
+    @property
+    def pace_channel(self) -> str:
+        return f"dm:{self.target}" if self.target_type == "dm" else self.target
+
+
+def insert_ignore(session: AsyncSession, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+async def enqueue(session: AsyncSession, occurrences: list[Occurrence], *, now: datetime,
+                  payload_extra: dict[str, dict[str, Any]] | None = None) -> int:
+    """Insert one row per occurrence; a key that exists already is left alone. Returns rows inserted."""
+    if not occurrences:
+        return 0
+    rows = []
+    for o in occurrences:
+        payload = o.payload() | (payload_extra or {}).get(o.key, {})
+        rows.append(dict(key=o.key, platform=o.platform, workspace=o.workspace, schedule_id=o.schedule_id,
+                         kind=o.kind, target_type=o.target_type, target=o.target, channel=o.channel,
+                         due_at=o.at, tz=o.tz, payload=json.dumps(payload, default=str), status=OUTBOX_PENDING,
+                         attempts=0, next_attempt_at=o.at, fallback=False, created_at=now))
+    stmt = insert_ignore(session, Outbox).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(stmt)
+    return int(result.rowcount or 0)
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(Outbox.status == OUTBOX_PENDING, Outbox.next_attempt_at <= now),
+        and_(Outbox.status == OUTBOX_CLAIMED, Outbox.lease_until < now),
+    )
+
+
+async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+    """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``."""
+    async with db.session() as session:
+        candidates = (
+            select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+        )
+        if not db.is_sqlite:
+            candidates = candidates.with_for_update(skip_locked=True)
+        stmt = (
+            update(Outbox)
+            .where(Outbox.id.in_(candidates.scalar_subquery()), _claimable(now))
+            .values(status=OUTBOX_CLAIMED, claimed_by=token, lease_until=now + lease, attempts=Outbox.attempts + 1)
+            .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
+                       Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,
+                       Outbox.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await session.execute(stmt)).all()
+    claimed = [
+        OutboxRow(id=r.id, key=r.key, platform=r.platform, workspace=r.workspace, schedule_id=r.schedule_id,
+                  kind=r.kind, target_type=r.target_type, target=r.target, channel=r.channel, due_at=r.due_at,
+                  tz=r.tz, payload=json.loads(r.payload or "{}"), attempts=r.attempts, claimed_by=token)
+        for r in rows
+    ]
+    claimed.sort(key=lambda r: (r.due_at, r.id))
+    return claimed
+
+
+async def _fenced(db: Database, row: OutboxRow, **values: Any) -> bool:
+    async with db.session() as session:
+        result = await session.execute(
+            update(Outbox)
+            .where(Outbox.id == row.id, Outbox.claimed_by == row.claimed_by, Outbox.status == OUTBOX_CLAIMED)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+
+async def mark_sent(db: Database, row: OutboxRow, *, now: datetime, fallback: bool = False,
+                    note: str | None = None) -> bool:
+    """Sent. False when this worker no longer holds the row (its lease expired and it was re-claimed)."""
+    return await _fenced(db, row, status=OUTBOX_SENT, sent_at=now, lease_until=None, fallback=fallback,
+                         last_error=note)
+
+
+async def mark_skipped(db: Database, row: OutboxRow, *, now: datetime, reason: str) -> bool:
+    """Nothing to send any more (a nudge to someone who has answered)."""
+    return await _fenced(db, row, status=OUTBOX_SKIPPED, sent_at=now, lease_until=None, last_error=reason)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at one hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+async def mark_failed(db: Database, row: OutboxRow, *, now: datetime, error: str, max_attempts: int,
+                      permanent: bool = False, retry_after: float | None = None) -> str:
+    """Schedule a retry with backoff (at least ``retry_after``), or dead-letter the row. Returns the new status."""
+    if permanent or row.attempts >= max_attempts:
+        await _fenced(db, row, status=OUTBOX_DEAD, lease_until=None, last_error=error[:1000])
+        return OUTBOX_DEAD
+    # A platform's own wait hint (429 Retry-After) replaces our backoff: it knows best.
+    wait = timedelta(seconds=max(retry_after, 0.5)) if retry_after is not None else backoff(row.attempts)
+    await _fenced(db, row, status=OUTBOX_PENDING, claimed_by=None, lease_until=None,
+                  next_attempt_at=now + wait, last_error=error[:1000])
+    return OUTBOX_PENDING
+
+
+async def counts(db: Database) -> dict[str, int]:
+    async with db.session() as session:
+        rows = (await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))).all()
+    return {s: int(n) for s, n in rows}
+
+
+_ = OUTBOX_SENT, OUTBOX_SKIPPED

@@ -1,0 +1,284 @@
+"""The scheduler: plan due occurrences into the outbox, drain the outbox through the transports.
+
+APScheduler's ``AsyncIOScheduler`` with its in-memory job store only drives
+the periodic ``tick`` and housekeeping; every occurrence lives in our tables,
+so replicas share nothing but the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select, update
+
+from bot.errors import DeliveryError
+from bot.reply import Reply, Section
+from bot.scheduler import outbox
+from bot.scheduler.messages import mention, render
+from bot.scheduler.models import OUTBOX_SENT, OUTBOX_SKIPPED, CheckinAnswer, Outbox, Schedule
+from bot.scheduler.pacing import Pacer
+from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+__all__ = ["Scheduler", "DrainStats"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class DrainStats:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    skipped: int = 0
+    fallback: int = 0
+    lost_lease: int = 0
+    rate_limited: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Scheduler:
+    """One per process. ``tick()`` plans and drains once; ``run()`` ticks every ``poll_seconds``."""
+
+    def __init__(self, app: App, *, pacer: Pacer | None = None, batch: int = 50, concurrency: int = 8,
+                 lease: timedelta = timedelta(minutes=5)) -> None:
+        self.app = app
+        self.pacer = pacer or Pacer()
+        self.batch = batch
+        self.concurrency = concurrency
+        self.lease = lease
+        self.instance = app.settings.instance_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.wake = asyncio.Event()
+
+    # -- planning -------------------------------------------------------------
+    async def plan(self, now: datetime | None = None) -> int:
+        """Turn every occurrence due by ``now`` into outbox rows. Returns rows enqueued."""
+        now = now or self.app.clock.now()
+        db = self.app.db
+        async with db.session() as session:
+            ids = list((await session.execute(
+                select(Schedule.id).where(Schedule.active.is_(True), Schedule.planned_until < now)
+                .order_by(Schedule.id)
+            )).scalars())
+        total = 0
+        for sid in ids:
+            try:
+                total += await self._plan_one(sid, now)
+            except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
+                log.exception("planning schedule %s failed", sid)
+        return total
+
+    async def _plan_one(self, schedule_id: int, now: datetime) -> int:
+        db = self.app.db
+        grace = timedelta(minutes=self.app.settings.grace_minutes)
+        async with db.session() as session:
+            query = select(Schedule).where(Schedule.id == schedule_id)
+            if not db.is_sqlite:
+                # Another replica planning this schedule right now: leave it to them.
+                query = query.with_for_update(skip_locked=True)
+            schedule = (await session.execute(query)).scalar_one_or_none()
+            if schedule is None or not schedule.active or schedule.planned_until >= now:
+                return 0
+            ctx = await load_context(session, schedule.platform, schedule.workspace, self.app.settings.default_tz)
+            due = generate(schedule, ctx, schedule.planned_until, now)
+            chosen: list[Occurrence] = []
+            extra: dict[str, dict[str, Any]] = {}
+            if schedule.kind == "digest":
+                if due:
+                    # Downtime: any number of missed digests become one catch-up digest.
+                    last = due[-1]
+                    chosen.append(last)
+                    late = now - last.at > grace
+                    if len(due) > 1 or late:
+                        extra[last.key] = {"catch_up": True, "missed": len(due) - 1}
+            else:
+                for o in due:
+                    if now - o.at <= grace:
+                        chosen.append(o)
+                    else:
+                        log.info("skipping stale %s for %s (due %s, grace %s)", o.kind, o.target, o.at, grace)
+            if schedule.kind == "checkin":
+                await self._open_checkins(session, schedule, [o for o in chosen if o.kind == "checkin"])
+            inserted = await outbox.enqueue(session, chosen, now=now, payload_extra=extra)
+            schedule.planned_until = now
+        if inserted:
+            log.info("schedule %s: %d deliveries enqueued", schedule_id, inserted)
+        return inserted
+
+    async def _open_checkins(self, session: Any, schedule: Schedule, occurrences: list[Occurrence]) -> None:
+        if not occurrences:
+            return
+        questions = json.dumps(questions_of(schedule))
+        rows = [dict(platform=o.platform, workspace=o.workspace, schedule_id=schedule.id, occurrence_at=o.at,
+                     user=o.target, questions=questions, answers="[]") for o in occurrences]
+        await session.execute(outbox.insert_ignore(session, CheckinAnswer).values(rows).on_conflict_do_nothing(
+            index_elements=["schedule_id", "occurrence_at", "user"]))
+
+    async def preview(self, *, days: float, now: datetime | None = None) -> list[Occurrence]:
+        """Every delivery due in ``(now, now + days]``, across all workspaces, in time order."""
+        now = now or self.app.clock.now()
+        until = now + timedelta(days=days)
+        out: list[Occurrence] = []
+        async with self.app.db.session() as session:
+            schedules = list((await session.execute(
+                select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id))).scalars())
+            contexts: dict[tuple[str, str], Any] = {}
+            for s in schedules:
+                key = (s.platform, s.workspace)
+                if key not in contexts:
+                    contexts[key] = await load_context(session, s.platform, s.workspace,
+                                                       self.app.settings.default_tz)
+                # Not yet planned occurrences only: those before the watermark are in the outbox already.
+                out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
+        out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
+        return out
+
+    # -- delivery -------------------------------------------------------------
+    async def drain(self, now: datetime | None = None, *, max_batches: int = 1000) -> DrainStats:
+        """Claim and deliver due rows until none is left (or ``max_batches``)."""
+        stats = DrainStats()
+        for _ in range(max_batches):
+            token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
+            at = now or self.app.clock.now()
+            rows = await outbox.claim(self.app.db, token=token, now=at, limit=self.batch, lease=self.lease)
+            if not rows:
+                break
+            sem = asyncio.Semaphore(self.concurrency)
+
+            async def one(row: outbox.OutboxRow) -> None:
+                async with sem:
+                    await self.deliver(row, stats)
+
+            await asyncio.gather(*(one(r) for r in rows))
+        return stats
+
+    async def deliver(self, row: outbox.OutboxRow, stats: DrainStats) -> None:
+        """Send one claimed row and record the outcome with a fenced update."""
+        app = self.app
+        db = app.db
+        try:
+            async with db.session() as session:
+                reply = await render(app, session, row, app.clock.now())
+            if reply is None:
+                await outbox.mark_skipped(db, row, now=app.clock.now(), reason="nothing to send any more")
+                stats.skipped += 1
+                return
+            transport = app.transports.get(row.platform)
+            if transport is None:
+                raise DeliveryError(f"no transport for platform {row.platform!r}")
+            await self.pacer.wait(row.platform, row.workspace, row.pace_channel)
+            fallback = False
+            if row.target_type == "dm":
+                try:
+                    await transport.send_dm(workspace=row.workspace, user=row.target, reply=reply.safe(), key=row.key)
+                except DeliveryError as exc:
+                    if not exc.permanent or app.settings.dm_fallback != "channel":
+                        raise
+                    log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
+                    await self.pacer.wait(row.platform, row.workspace, row.channel)
+                    await transport.send_channel(workspace=row.workspace, channel=row.channel,
+                                                 reply=_fallback_reply(row, reply).safe(), key=row.key + ":fallback")
+                    fallback = True
+            else:
+                await transport.send_channel(workspace=row.workspace, channel=row.target, reply=reply.safe(),
+                                             key=row.key)
+        except DeliveryError as exc:
+            if exc.retry_after is not None:
+                stats.rate_limited += 1
+                self.pacer.penalise(row.platform, row.workspace, exc.retry_after)
+            status = await outbox.mark_failed(db, row, now=app.clock.now(), error=str(exc) or type(exc).__name__,
+                                              max_attempts=app.settings.max_attempts, permanent=exc.permanent,
+                                              retry_after=exc.retry_after)
+            stats.failed += 1
+            if status == "dead":
+                stats.dead += 1
+                log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug in one message must not stop the others
+            log.exception("delivery %s failed", row.key)
+            status = await outbox.mark_failed(db, row, now=app.clock.now(), error=f"{type(exc).__name__}: {exc}",
+                                              max_attempts=app.settings.max_attempts)
+            stats.failed += 1
+            stats.dead += status == "dead"
+            return
+        sent_at = app.clock.now()
+        if not await outbox.mark_sent(db, row, now=sent_at, fallback=fallback,
+                                      note="DM closed; posted in channel" if fallback else None):
+            stats.lost_lease += 1
+            log.warning("delivery %s: lease lost before it was marked sent", row.key)
+        stats.sent += 1
+        stats.fallback += fallback
+        if row.kind in ("checkin", "nudge"):
+            await self._stamp_checkin(row, sent_at)
+
+    async def _stamp_checkin(self, row: outbox.OutboxRow, when: datetime) -> None:
+        occurrence = datetime.fromisoformat(row.payload["occurrence"]) if row.kind == "nudge" else row.due_at
+        column = "asked_at" if row.kind == "checkin" else "nudged_at"
+        async with self.app.db.session() as session:
+            await session.execute(
+                update(CheckinAnswer)
+                .where(CheckinAnswer.schedule_id == row.schedule_id, CheckinAnswer.occurrence_at == occurrence,
+                       CheckinAnswer.user == row.target)
+                .values({column: when})
+            )
+
+    # -- loop -----------------------------------------------------------------
+    async def tick(self) -> DrainStats:
+        await self.plan()
+        return await self.drain()
+
+    async def housekeeping(self) -> None:
+        """Forget delivered rows after 90 days (the digest only looks back to the last one)."""
+        cutoff = self.app.clock.now() - timedelta(days=90)
+        async with self.app.db.session() as session:
+            await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
+                                                       Outbox.sent_at < cutoff))
+
+    async def run(self) -> None:
+        """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        lock = asyncio.Lock()
+
+        async def guarded() -> None:
+            if lock.locked():
+                return
+            async with lock:
+                try:
+                    await self.tick()
+                except Exception:  # noqa: BLE001 - the loop outlives a bad tick
+                    log.exception("scheduler tick failed")
+
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
+        scheduler.add_job(guarded, "interval", seconds=self.app.settings.poll_seconds, id="poll",
+                          coalesce=True, max_instances=1, misfire_grace_time=None)
+        scheduler.add_job(self.housekeeping, "interval", hours=6, id="housekeeping", coalesce=True,
+                          max_instances=1, misfire_grace_time=None)
+        scheduler.start()
+        log.info("scheduler started (instance %s, every %.1fs)", self.instance, self.app.settings.poll_seconds)
+        try:
+            await guarded()
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                await guarded()
+        finally:
+            scheduler.shutdown(wait=False)
+
+
+def _fallback_reply(row: outbox.OutboxRow, reply: Reply) -> Reply:
+    note = (f"{mention(row.platform, row.target)}, I could not reach you by direct message, so here it is "
+            "in the channel.")
+    return Reply(title=reply.title, sections=(Section(text=note), *reply.sections), fields=reply.fields,
+                 buttons=reply.buttons, footer=reply.footer, ephemeral=False)
