@@ -506,7 +506,6 @@ _MORE: dict[str, tuple[str, ...]] = {
     "parliament": ("policy", "government"),
     "congress": ("policy", "government"),
     "act": ("regulation", "policy"),
-    "bill ": ("regulation", "policy"),
     "consultation": ("policy advocacy",),
     "cyber resilience": ("regulation", "policy"),
     "cra": ("regulation", "policy advocacy"),

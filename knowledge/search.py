@@ -195,6 +195,7 @@ _W_ALIAS = 2.2
 _W_TEXT = 1.0
 _W_PARENT = 0.4
 _W_SYNONYM = 0.45
+_W_SYNONYM_ONLY = 0.8
 _K1 = 1.2
 _B = 0.6
 # Kinds that mostly repeat others; ranked a little lower so the specific entry wins.
@@ -226,7 +227,7 @@ class _Query:
     tokens: list[str]
     weights: dict[str, float]
     # one group per distinct question word: (its stem, the stems of its synonyms)
-    groups: list[tuple[str, frozenset[str]]]
+    groups: list[tuple[str, frozenset[str], float]]
     years: frozenset[int]
 
 
@@ -379,9 +380,12 @@ class Searcher:
                 if size == 1 and owner[i] is None:
                     continue
                 owners = [tokens[o] for o in owner[i : i + size] if o is not None]
+                # A word the knowledge never uses is carried by its synonyms alone.
+                unknown = bool(owners) and all(o not in self._known_stems for o in owners)
+                weight = _W_SYNONYM_ONLY if unknown else _W_SYNONYM
                 for syn in expansion:
                     for t in tokenize(syn):
-                        weights[t] = max(weights.get(t, 0.0), _W_SYNONYM)
+                        weights[t] = max(weights.get(t, 0.0), weight)
                         for o in owners:
                             syns[o].add(t)
         groups = []
@@ -389,7 +393,14 @@ class Searcher:
         for t in tokens:
             if t not in seen:
                 seen.add(t)
-                groups.append((t, frozenset(syns.get(t, ()))))
+                group_syns = frozenset(x for x in syns.get(t, ()) if x in self._idf)
+                if t in self._idf:
+                    weight = self._idf[t]
+                elif group_syns:
+                    weight = sum(self._idf[x] for x in group_syns) / len(group_syns)
+                else:
+                    continue
+                groups.append((t, group_syns, weight))
         return _Query(tokens=tokens, weights=dict(weights), groups=groups, years=frozenset(year_values(text)))
 
     def _query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
@@ -404,7 +415,7 @@ class Searcher:
             return []
         joined = " ".join(tokens)
         idf = self._idf
-        total_idf = sum(idf.get(t, 0.0) for t, _ in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
+        total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
         for i, doc in enumerate(self._docs):
             score = 0.0
@@ -432,11 +443,11 @@ class Searcher:
                 score += bonus
             if total_idf > 0:
                 covered = _YEAR_SCORE / 2 * year_part
-                for t, group_syns in q.groups:
+                for t, group_syns, group_idf in q.groups:
                     if t in tfs:
-                        covered += idf.get(t, 0.0)
+                        covered += group_idf
                     elif group_syns and any(s in tfs for s in group_syns):
-                        covered += _SYNONYM_COVER * idf.get(t, 0.0)
+                        covered += group_idf * (_SYNONYM_COVER if t in idf else 1.0)
                 score *= (covered / total_idf) ** _COVERAGE_POWER if covered else 0.3
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
             if command == "risk":
