@@ -1,0 +1,152 @@
+"""The application commands: ``/cos-service`` and ``/cos-risk``, each with a ``query`` option.
+
+The command plumbing (``CommandTree``) only forwards to a handler; the
+answer is the core's. Autocomplete suggests knowledge titles and aliases,
+at most 25, each checked against Discord's limits before it is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from knowledge import KnowledgeBase
+from knowledge.model import RISK_KINDS, SERVICE_KINDS
+
+__all__ = [
+    "COMMANDS",
+    "QUERY_MAX",
+    "build_tree",
+    "command_payload",
+    "check_payload",
+    "suggestions",
+    "to_choices",
+]
+
+COMMANDS: dict[str, str] = {
+    "cos-service": "Business services and providers for a commercial open source company",
+    "cos-risk": "Business risks, governance and international compliance topics",
+}
+QUERY_DESCRIPTIONS = {
+    "cos-service": "A service area, need, provider, phase or case, e.g. legal",
+    "cos-risk": "A risk or compliance topic, e.g. gdpr",
+}
+QUERY_MAX = 500  # the core reads at most this many characters
+MAX_CHOICES = 25
+CHOICE_MAX = 100
+_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
+# Kinds worth suggesting first when nothing has been typed yet.
+_TOP_KINDS = {"cos-service": ("service_area", "specialised_group", "phase", "section"),
+              "cos-risk": ("risk_group", "business_risk", "governance", "compliance")}
+
+CommandHandler = Callable[[discord.Interaction, str, str], Awaitable[None]]
+Completer = Callable[[str, str], list[tuple[str, str]]]
+
+
+def _fit(text: str, limit: int = CHOICE_MAX) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Validated choices: 1-100 character names and values, no duplicates, at most 25."""
+    seen: set[str] = set()
+    choices: list[app_commands.Choice[str]] = []
+    for name, value in pairs:
+        name, value = _fit(name), _fit(value)
+        if not name or not value or value.lower() in seen:
+            continue
+        seen.add(value.lower())
+        choices.append(app_commands.Choice(name=name, value=value))
+        if len(choices) == MAX_CHOICES:
+            break
+    return choices
+
+
+def suggestions(kb: KnowledgeBase, command: str, current: str) -> list[tuple[str, str]]:
+    """``(name, value)`` suggestions for what has been typed so far, best first, at most 25.
+
+    Titles that start with the text come first, then titles containing it,
+    then aliases (shown as "alias → title"). The value sent back is the
+    title, which the search finds best.
+    """
+    kinds = RISK_KINDS if command == "cos-risk" else SERVICE_KINDS
+    entries = [e for e in kb.entries.values() if e.kind in kinds]
+    typed = " ".join(current.lower().split())[:CHOICE_MAX]
+    if not typed:
+        top = [e for kind in _TOP_KINDS.get(command, ()) for e in entries if e.kind == kind]
+        return [(e.title, e.title) for e in top][:MAX_CHOICES]
+    starts: list[tuple[str, str]] = []
+    contains: list[tuple[str, str]] = []
+    via_alias: list[tuple[str, str]] = []
+    for e in entries:
+        title = e.title.lower()
+        if title.startswith(typed):
+            starts.append((e.title, e.title))
+        elif typed in title:
+            contains.append((e.title, e.title))
+        else:
+            alias = next((a for a in e.aliases if typed in a.lower()), None)
+            if alias is not None:
+                via_alias.append((f"{alias} → {e.title}", e.title))
+    ranked = sorted(starts, key=lambda p: len(p[0])) + sorted(contains, key=lambda p: len(p[0])) + via_alias
+    # Always offer what was typed itself, so free text is one tap away.
+    typed_raw = " ".join(current.split())
+    if typed_raw and not any(v.lower() == typed for _, v in ranked):
+        ranked.insert(0, (typed_raw, typed_raw))
+    return [(n, v) for n, v in ranked][: MAX_CHOICES * 2]
+
+
+def _make_command(name: str, description: str, handler: CommandHandler, complete: Completer) -> app_commands.Command[Any, Any, None]:
+    @app_commands.describe(query=QUERY_DESCRIPTIONS[name])
+    async def callback(interaction: discord.Interaction, query: app_commands.Range[str, 1, QUERY_MAX] | None = None) -> None:
+        await handler(interaction, name, query or "")
+
+    async def autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return to_choices(complete(name, current))
+
+    command: app_commands.Command[Any, Any, None] = app_commands.Command(
+        name=name, description=description, callback=callback)
+    command.autocomplete("query")(autocomplete)
+    return command
+
+
+def build_tree(client: discord.Client, handler: CommandHandler, complete: Completer) -> app_commands.CommandTree[Any]:
+    """A CommandTree holding our two commands, both forwarding to ``handler(interaction, command, text)``."""
+    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+    for name, description in COMMANDS.items():
+        tree.add_command(_make_command(name, description, handler, complete))
+    return tree
+
+
+def command_payload(tree: app_commands.CommandTree[Any]) -> list[dict[str, Any]]:
+    """Exactly what registration sends (``PUT /applications/{id}/commands``)."""
+    return [command.to_dict(tree) for command in tree.get_commands()]
+
+
+def check_payload(payload: list[dict[str, Any]]) -> list[str]:
+    """Discord's limits on command definitions; empty when the payload is fine."""
+    problems: list[str] = []
+    for cmd in payload:
+        name = cmd.get("name", "")
+        if not _NAME_RE.match(name) or name != name.lower():
+            problems.append(f"bad command name {name!r}")
+        if not 1 <= len(cmd.get("description", "")) <= 100:
+            problems.append(f"{name}: description must be 1-100 characters")
+        options = cmd.get("options", [])
+        if len(options) > 25:
+            problems.append(f"{name}: more than 25 options")
+        for opt in options:
+            if not _NAME_RE.match(opt.get("name", "")):
+                problems.append(f"{name}: bad option name {opt.get('name')!r}")
+            if not 1 <= len(opt.get("description", "")) <= 100:
+                problems.append(f"{name}.{opt.get('name')}: description must be 1-100 characters")
+            if opt.get("autocomplete") and opt.get("choices"):
+                problems.append(f"{name}.{opt.get('name')}: autocomplete and choices are exclusive")
+            if opt.get("max_length", 0) > 6000:
+                problems.append(f"{name}.{opt.get('name')}: max_length over 6000")
+    return problems

@@ -1,0 +1,236 @@
+"""The running Discord bot: interactions and DMs in, the core's replies out.
+
+Slash commands are answered ephemerally first, with "Share in channel".
+Anything not answered within ``defer_after`` seconds is deferred (Discord
+allows 3 s for the first response). Buttons carry ``cos:<action>:<value>``
+custom ids and are handled statelessly, so they keep working after a
+restart; a forged or stale id gets a polite reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable
+from typing import Any
+
+import discord
+
+from bot.app import App
+from bot.reply import Reply, Section
+from bot.router import Action
+
+from adapters.discord.client import make_client
+from adapters.discord.commands import build_tree, suggestions
+from adapters.discord.render import Page, parse_custom_id, to_pages
+from adapters.discord.translate import command_request, component_action, dm_request, workspace_of
+from adapters.discord.transport import DiscordTransport
+
+__all__ = ["DiscordBot", "PageCache", "to_embed_objects", "to_view"]
+
+log = logging.getLogger(__name__)
+
+DEFER_AFTER = 2.0  # seconds; Discord's deadline for the first response is 3 s
+
+
+class PageCache:
+    """Recent multi-page replies, so Prev/Next can show the other pages (bounded, in memory)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: OrderedDict[str, tuple[Reply, int]] = OrderedDict()
+
+    def put(self, reply: Reply) -> str:
+        token = secrets.token_urlsafe(9)
+        self._pages[token] = (reply, 0)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+        return token
+
+    def get(self, token: str) -> Reply | None:
+        found = self._pages.get(token)
+        if found is None:
+            return None
+        self._pages.move_to_end(token)
+        return found[0]
+
+
+def to_embed_objects(page: Page) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e) for e in page.embeds]
+
+
+def to_view(page: Page) -> discord.ui.View | None:
+    """A View for the page's buttons. It is stopped at once: our buttons are handled by
+    custom id in ``on_interaction`` (stateless), so discord.py must not keep the view."""
+    if not page.components:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row_index, row in enumerate(page.components):
+        for c in row["components"]:
+            view.add_item(discord.ui.Button(
+                style=discord.ButtonStyle(c.get("style", 2)), label=c.get("label"),
+                custom_id=c.get("custom_id"), disabled=bool(c.get("disabled", False)), row=row_index))
+    view.stop()
+    return view
+
+
+def _polite(title: str, text: str) -> Reply:
+    return Reply(title=title, sections=(Section(text=text),), error=title)
+
+
+_EXPIRED = _polite("That button has expired",
+                   "It belongs to an answer I no longer have. Ask again with `/cos-service` or `/cos-risk`.")
+
+
+class DiscordBot:
+    """One discord.py client wired to one App."""
+
+    def __init__(self, app: App, *, defer_after: float = DEFER_AFTER, client: discord.Client | None = None) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.defer_after = defer_after
+        self.client = client or make_client(app.settings)
+        self.tree = build_tree(self.client, self.on_command, self.complete)
+        self.pages = PageCache()
+        self.ready = asyncio.Event()
+        self.transport = DiscordTransport(self.client, ready=self.ready.wait)
+        self.errors: list[str] = []  # send failures seen while answering (for tests and logs)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        client = self.client
+
+        @client.event
+        async def on_ready() -> None:
+            log.info("Discord: connected as %s to %d guild(s)", client.user, len(client.guilds))
+            self.ready.set()
+
+        @client.event
+        async def on_interaction(interaction: discord.Interaction) -> None:
+            if interaction.type is discord.InteractionType.component:
+                await self.on_component(interaction)
+
+        @client.event
+        async def on_message(message: discord.Message) -> None:
+            await self.on_dm(message)
+
+    # -- commands -------------------------------------------------------------
+    def complete(self, command: str, current: str) -> list[tuple[str, str]]:
+        return suggestions(self.app.kb, command, current)
+
+    async def on_command(self, interaction: discord.Interaction, command: str, text: str) -> None:
+        request = command_request(interaction, command=command, text=text, admins=self.settings.admins)
+        await self._answer(interaction, self.app.router.handle(request), ephemeral=True)
+
+    async def _answer(self, interaction: discord.Interaction, work: Awaitable[Reply | None], *,
+                      ephemeral: bool) -> None:
+        """Respond within Discord's 3 s: answer directly, or defer and follow up."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        if not done:
+            try:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            except discord.HTTPException as exc:
+                self._failed("defer", exc)
+        try:
+            reply = await task or _EXPIRED
+        except Exception:  # noqa: BLE001 - the router never raises; an action handler might
+            log.exception("Discord: answering failed")
+            reply = _polite("Something went wrong", "I could not answer that just now. Please try again.")
+        await self._send(interaction, reply, ephemeral=ephemeral)
+
+    async def _send(self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
+        pages = to_pages(reply, ephemeral=ephemeral)
+        if len(pages) > 1:
+            pages = to_pages(reply, ephemeral=ephemeral, page_token=self.pages.put(reply))
+        page = pages[0]
+        kwargs: dict[str, Any] = {"embeds": to_embed_objects(page), "ephemeral": ephemeral,
+                                  "allowed_mentions": discord.AllowedMentions.none()}
+        view = to_view(page)
+        if view is not None:
+            kwargs["view"] = view
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(**kwargs)
+            else:
+                await interaction.response.send_message(**kwargs)
+        except discord.HTTPException as exc:
+            self._failed("reply", exc)
+
+    def _failed(self, what: str, exc: discord.HTTPException) -> None:
+        self.errors.append(f"{what}: {exc.status} {getattr(exc, 'code', 0)}")
+        log.warning("Discord: %s failed (%s, code %s)", what, exc.status, getattr(exc, "code", 0))
+
+    # -- buttons --------------------------------------------------------------
+    async def on_component(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
+        parsed = parse_custom_id(str(data.get("custom_id", "")))
+        if parsed is None:
+            await self._send(interaction, _EXPIRED, ephemeral=True)
+            return
+        action, value = parsed
+        if action == "share":
+            await self._share(interaction)
+            return
+        if action == "page":
+            await self._page(interaction, value)
+            return
+        act = component_action(interaction, admins=self.settings.admins)
+        assert act is not None  # parsed above
+        await self._answer(interaction, self._handle_action(act), ephemeral=True)
+
+    async def _handle_action(self, action: Action) -> Reply | None:
+        return await self.app.router.handle_action(action)
+
+    async def _share(self, interaction: discord.Interaction) -> None:
+        """Post the ephemeral answer the button sits on for everyone in the channel."""
+        message = interaction.message
+        embeds = list(message.embeds) if message is not None else []
+        if not embeds:
+            await self._send(interaction, _EXPIRED, ephemeral=True)
+            return
+        who = interaction.user.mention if interaction.user else "Someone"
+        try:
+            await interaction.response.send_message(
+                content=f"{who} shared an answer:", embeds=embeds[:10], ephemeral=False,
+                allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            self._failed("share", exc)
+
+    async def _page(self, interaction: discord.Interaction, value: str) -> None:
+        token, _, number = value.rpartition(":")
+        reply = self.pages.get(token) if number.isdigit() else None
+        if reply is None:
+            await self._send(interaction, _polite(
+                "That list has expired", "Ask again to see the other pages."), ephemeral=True)
+            return
+        pages = to_pages(reply, ephemeral=True, page_token=token)
+        n = min(int(number), len(pages) - 1)
+        view = to_view(pages[n])
+        try:
+            await interaction.response.edit_message(embeds=to_embed_objects(pages[n]), view=view,
+                                                    allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            self._failed("page", exc)
+
+    # -- DMs --------------------------------------------------------------------
+    async def on_dm(self, message: discord.Message) -> None:
+        request = dm_request(message, me=self.client.user, admins=self.settings.admins)
+        if request is None:
+            return
+        reply = await self.app.router.handle(request)
+        page = to_pages(reply, ephemeral=False)[0]
+        view = to_view(page)
+        try:
+            await message.channel.send(embeds=to_embed_objects(page), allowed_mentions=discord.AllowedMentions.none(),
+                                       **({"view": view} if view else {}))
+        except discord.HTTPException as exc:
+            self._failed("dm reply", exc)
+
+    # -- life cycle -----------------------------------------------------------
+    async def close(self) -> None:
+        if not self.client.is_closed():
+            await self.client.close()
+
+    def workspace(self, guild_id: int | None) -> str:
+        return workspace_of(guild_id)

@@ -1,0 +1,163 @@
+"""The Discord platform plugin: ``run`` (log in, answer), its transport, and ``cos-bot discord ...``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import ConfigError
+from bot.plugins import Platform
+from bot.settings import Settings
+
+from adapters.discord.client import make_client, use_api_base
+from adapters.discord.commands import build_tree, check_payload, command_payload
+from adapters.discord.handler import DiscordBot
+from adapters.discord.transport import DiscordTransport
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+__all__ = ["PLATFORM", "bot_for", "run", "commands_json", "sync_commands"]
+
+log = logging.getLogger(__name__)
+
+# The bot of each running App (an App is a slotted dataclass, so it cannot carry it).
+_BOTS: dict[int, DiscordBot] = {}
+
+
+def bot_for(app: App) -> DiscordBot:
+    """The one DiscordBot of ``app``, created on first use (transport first, or run first)."""
+    bot = _BOTS.get(id(app))
+    if bot is None or bot.app is not app:
+        bot = _BOTS[id(app)] = DiscordBot(app)
+        app.closers.append(bot.close)
+    return bot
+
+
+async def run(app: App) -> None:
+    """Log in and answer until cancelled; closes the client on the way out."""
+    token = app.settings.discord_token
+    if not token:
+        raise ConfigError("DISCORD_TOKEN is not set.")
+    bot = bot_for(app)
+    use_api_base(app.settings)  # interaction callbacks of this task tree go to DISCORD_API_BASE
+    try:
+        await bot.client.start(token)
+    except discord.LoginFailure as exc:
+        raise ConfigError("Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
+                          "(Bot → Reset Token) and set it again.") from exc
+    except discord.PrivilegedIntentsRequired as exc:
+        raise ConfigError("Discord requires an intent that is not enabled for this bot.") from exc
+    finally:
+        await bot.close()
+        _BOTS.pop(id(app), None)
+
+
+def _transport(app: App) -> DiscordTransport:
+    return bot_for(app).transport
+
+
+async def _noop_command(interaction: discord.Interaction, command: str, text: str) -> None:
+    return None
+
+
+def _tree_payload() -> list[dict[str, Any]]:
+    client = make_client(Settings())
+    tree = build_tree(client, _noop_command, lambda command, current: [])
+    return command_payload(tree)
+
+
+def commands_json() -> str:
+    """The exact JSON that ``discord sync`` registers."""
+    return json.dumps(_tree_payload(), indent=2, ensure_ascii=False, sort_keys=True)
+
+
+async def sync_commands(settings: Settings, *, guild: str | None) -> list[dict[str, Any]]:
+    """Register the commands in ``guild`` (instant, for development) or globally; returns what Discord stored."""
+    if not settings.discord_token:
+        raise ConfigError("DISCORD_TOKEN is not set; it is needed to register commands.")
+    client = make_client(settings)
+    tree = build_tree(client, _noop_command, lambda command, current: [])
+    problems = check_payload(command_payload(tree))
+    if problems:
+        raise ConfigError("command definitions break Discord's limits: " + "; ".join(problems))
+    try:
+        async with client:
+            try:
+                await client.login(settings.discord_token)
+            except discord.LoginFailure as exc:
+                raise ConfigError("Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
+                                  "(Bot → Reset Token) and set it again.") from exc
+            target = discord.Object(id=int(guild)) if guild else None
+            synced = await tree.sync(guild=target)
+            return [c.to_dict() for c in synced]
+    finally:
+        if not client.is_closed():
+            await client.close()
+
+
+def _cmd_commands(settings: Settings, args: argparse.Namespace) -> int:
+    payload = _tree_payload()
+    if args.json:
+        print(commands_json())
+    else:
+        for cmd in payload:
+            options = " ".join(f"[{o['name']}]" for o in cmd.get("options", []))
+            print(f"/{cmd['name']} {options}  — {cmd['description']}")
+    problems = check_payload(payload)
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    guild = None if args.global_ else (args.guild or settings.discord_guild_id)
+    if guild is not None and not str(guild).isdigit():
+        print(f"cos-bot: --guild {guild!r} is not a server id (enable Developer Mode, right-click the server, "
+              "Copy Server ID)", file=sys.stderr)
+        return 2
+    try:
+        synced = asyncio.run(sync_commands(settings, guild=guild))
+    except discord.Forbidden as exc:
+        print(f"cos-bot: Discord refused the registration ({exc.status}, code {exc.code}). Invite the bot with "
+              "the applications.commands scope (see docs/install-discord.md).", file=sys.stderr)
+        return 1
+    except discord.HTTPException as exc:
+        print(f"cos-bot: Discord refused the registration ({exc.status}, code {exc.code}): {exc.text[:200]}",
+              file=sys.stderr)
+        return 1
+    where = f"in server {guild} (available now)" if guild else "globally (every server the bot is in)"
+    names = ", ".join("/" + c["name"] for c in synced)
+    print(f"registered {len(synced)} command(s) {where}: {names}")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("discord", help="Discord commands (show or register the slash commands)")
+    actions = parser.add_subparsers(dest="discord_cmd", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+    show = actions.add_parser("commands", help="print the slash commands that `sync` registers")
+    show.add_argument("--json", action="store_true", help="the exact registration payload")
+    show.set_defaults(handler=_cmd_commands)
+    sync = actions.add_parser("sync", help="register the slash commands with Discord (run once after install "
+                                          "and after upgrades)")
+    where = sync.add_mutually_exclusive_group()
+    where.add_argument("--guild", metavar="ID", help="register in one server, instantly (default: DISCORD_GUILD_ID)")
+    where.add_argument("--global", dest="global_", action="store_true",
+                       help="register for every server, even when DISCORD_GUILD_ID is set")
+    sync.set_defaults(handler=_cmd_sync)
+
+
+PLATFORM = Platform(
+    name="discord",
+    is_configured=lambda settings: settings.discord_enabled,
+    run=run,
+    make_transport=_transport,
+    register_cli=register_cli,
+)

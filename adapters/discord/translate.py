@@ -1,0 +1,108 @@
+"""Discord interaction / message -> the core's Request and Action.
+
+Pure: they read discord.py's model objects (built by discord.py from the
+gateway payload) and return neutral values. Tested with recorded payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import discord
+
+from bot.request import Request
+from bot.router import Action
+
+from adapters.discord.render import parse_custom_id
+
+__all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request"]
+
+PLATFORM_NAME = "discord"
+DM_WORKSPACE = "dm"
+
+
+def workspace_of(guild_id: int | None) -> str:
+    """Guild data is keyed by guild id; everything in DMs shares the ``dm`` workspace."""
+    return str(guild_id) if guild_id else DM_WORKSPACE
+
+
+def role_of(user: discord.abc.User | None, *, admins: Collection[str], permissions: discord.Permissions | None = None) -> str:
+    """``admin`` for members who can manage the server (or are listed in COS_ADMINS), else ``member``."""
+    if user is None:
+        return "member"
+    if str(user.id) in admins:
+        return "admin"
+    if permissions is not None and (permissions.manage_guild or permissions.administrator):
+        return "admin"
+    if isinstance(user, discord.Member):
+        resolved = user.resolved_permissions
+        if resolved is not None and (resolved.manage_guild or resolved.administrator):
+            return "admin"
+        if user.guild.owner_id == user.id or user.guild_permissions.manage_guild:
+            return "admin"
+    return "member"
+
+
+def _user_name(user: discord.abc.User | None) -> str | None:
+    if user is None:
+        return None
+    return getattr(user, "display_name", None) or user.name
+
+
+def command_request(interaction: discord.Interaction, *, command: str, text: str, admins: Collection[str]) -> Request:
+    """A slash command (``/cos-service query:legal``) as a Request."""
+    user = interaction.user
+    in_guild = interaction.guild_id is not None
+    return Request(
+        platform=PLATFORM_NAME,
+        workspace=workspace_of(interaction.guild_id),
+        channel=str(interaction.channel_id or ""),
+        user=str(user.id) if user else "",
+        command=command,
+        text=text or "",
+        role=role_of(user, admins=admins, permissions=interaction.permissions if in_guild else None),
+        user_name=_user_name(user),
+        is_dm=not in_guild,
+        request_id=str(interaction.id),
+    )
+
+
+def component_action(interaction: discord.Interaction, *, admins: Collection[str]) -> Action | None:
+    """A pressed button as an Action; None for a custom id we never made (forged or from elsewhere)."""
+    data = interaction.data or {}
+    parsed = parse_custom_id(str(data.get("custom_id", "")))
+    if parsed is None:
+        return None
+    action, value = parsed
+    user = interaction.user
+    return Action(
+        platform=PLATFORM_NAME,
+        workspace=workspace_of(interaction.guild_id),
+        channel=str(interaction.channel_id or ""),
+        user=str(user.id) if user else "",
+        action=action,
+        value=value,
+        role=role_of(user, admins=admins, permissions=interaction.permissions if interaction.guild_id else None),
+    )
+
+
+def dm_request(message: discord.Message, *, me: discord.abc.User | None, admins: Collection[str]) -> Request | None:
+    """Free text sent to the bot in a DM; None for anything that is not a person's DM."""
+    if message.guild is not None or message.author.bot:
+        return None
+    if me is not None and message.author.id == me.id:
+        return None
+    if not message.content.strip():
+        return None
+    return Request(
+        platform=PLATFORM_NAME,
+        workspace=DM_WORKSPACE,
+        channel=str(message.channel.id),
+        user=str(message.author.id),
+        command="message",
+        text=message.content,
+        role=role_of(message.author, admins=admins),
+        user_name=_user_name(message.author),
+        is_dm=True,
+        request_id=str(message.id),
+    )

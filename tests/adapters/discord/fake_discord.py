@@ -1,0 +1,287 @@
+"""A local fake of Discord on 127.0.0.1: the REST routes discord.py calls, and a gateway
+WebSocket that speaks the real protocol (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
+dispatches) without compression.
+
+Tests script error responses (429 with ``retry_after``, 403 with code 50007, 5xx) per route
+and read back every request the client made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+BOT_ID = "1100000000000000001"
+APP_ID = "1200000000000000002"
+OWNER_ID = "1300000000000000003"
+
+_ids = itertools.count(1_400_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Discord sends exactly "application/json" (no charset), and discord.py compares the header exactly.
+    return web.Response(body=json.dumps(body).encode(), status=status,
+                        headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def user(uid: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {"id": uid, "username": name, "discriminator": "0", "global_name": name.title(), "avatar": None,
+            "bot": bot, "public_flags": 0}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Scripted:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeDiscord:
+    """Start with ``await fake.start()``; point DISCORD_API_BASE at ``fake.api_base`` and
+    DISCORD_GATEWAY_URL at ``fake.gateway_url``."""
+
+    def __init__(self, *, guilds: list[dict[str, Any]] | None = None) -> None:
+        self.guilds = guilds if guilds is not None else [guild("900000000000000001", "Acme", "910000000000000001")]
+        self.calls: list[Call] = []
+        self.scripts: dict[tuple[str, str], list[Scripted]] = {}
+        self.closed_dms: set[str] = set()
+        self.identifies: list[dict[str, Any]] = []
+        self.heartbeats = 0
+        self.sockets: list[web.WebSocketResponse] = []
+        self.seq = 0
+        self.identified = asyncio.Event()
+        self.callback_seen = asyncio.Event()
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.nonces: set[tuple[str, str]] = set()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.ws_query: list[dict[str, str]] = []
+
+    # -- plumbing ----------------------------------------------------------
+    async def start(self) -> FakeDiscord:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def script(self, method: str, path: str, *responses: Scripted) -> None:
+        """Answer the next requests to ``method path`` (path after /api/v10) with these, in order."""
+        self.scripts.setdefault((method, path), []).extend(responses)
+
+    def requests(self, method: str | None = None, prefix: str = "") -> list[Call]:
+        return [c for c in self.calls if (method is None or c.method == method) and c.path.startswith(prefix)]
+
+    def callbacks(self) -> list[Call]:
+        return [c for c in self.calls if c.path.startswith("/interactions/") and c.path.endswith("/callback")]
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+        async def poll() -> None:
+            while not predicate():
+                await asyncio.sleep(0.01)
+        await asyncio.wait_for(poll(), timeout)
+
+    # -- gateway -----------------------------------------------------------
+    async def send(self, op: int, d: Any, t: str | None = None) -> None:
+        for ws in list(self.sockets):
+            if op == 0:
+                self.seq += 1
+            await ws.send_str(json.dumps({"op": op, "d": d, "s": self.seq if op == 0 else None, "t": t}))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await self.send(0, data, event)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.ws_query.append(dict(request.query))
+        self.sockets.append(ws)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    break
+                frame = json.loads(msg.data)
+                op = frame.get("op")
+                if op == 1:
+                    self.heartbeats += 1
+                    await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+                elif op == 2:
+                    self.identifies.append(frame["d"])
+                    await self._ready(ws)
+        finally:
+            if ws in self.sockets:
+                self.sockets.remove(ws)
+        return ws
+
+    async def _ready(self, ws: web.WebSocketResponse) -> None:
+        self.seq += 1
+        ready = {
+            "v": 10,
+            "user": {**user(BOT_ID, "cos-bot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APP_ID, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self.seq, "d": ready}))
+        for g in self.guilds:
+            self.seq += 1
+            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self.seq, "d": g}))
+        self.identified.set()
+
+    # -- REST ----------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        self.calls.append(Call(request.method, path, dict(request.query), body, dict(request.headers)))
+        queue = self.scripts.get((request.method, path))
+        if queue:
+            s = queue.pop(0)
+            return _json(s.body, status=s.status, headers=s.headers)
+        return await self._route(request.method, path, body)
+
+    async def _route(self, method: str, path: str, body: Any) -> web.Response:
+        parts = path.strip("/").split("/")
+        if method == "GET" and path == "/users/@me":
+            return _json({**user(BOT_ID, "cos-bot", bot=True), "verified": True, "mfa_enabled": False,
+                                      "flags": 0})
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return _json({
+                "id": APP_ID, "name": "cos-bot", "description": "", "icon": None, "bot_public": True,
+                "bot_require_code_grant": False, "owner": user(OWNER_ID, "owner"), "team": None,
+                "verify_key": "0" * 64, "flags": 0, "summary": "", "rpc_origins": [],
+                "interactions_endpoint_url": None, "tags": [], "redirect_uris": [],
+            })
+        if method == "GET" and path in ("/gateway", "/gateway/bot"):
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            self.callback_seen.set()
+            kind = (body or {}).get("type", 4)
+            data = (body or {}).get("data") or {}
+            return _json({"interaction": {
+                "id": parts[1], "type": 2, "response_message_id": snowflake(),
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(data.get("flags", 0) & 64)}})
+        if parts[0] == "webhooks":
+            return _json(self._message(parts[2] if len(parts) > 2 else "0", body or {}))
+        if method == "POST" and path == "/users/@me/channels":
+            recipient = str((body or {}).get("recipient_id"))
+            return _json({"id": "dm-" + recipient, "type": 1,
+                                      "recipients": [user(recipient, "user" + recipient[-3:])]})
+        if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
+            channel = parts[1]
+            if channel.startswith("dm-") and channel[3:] in self.closed_dms:
+                return _json({"message": "Cannot send messages to this user", "code": 50007},
+                                         status=403)
+            nonce = (body or {}).get("nonce")
+            if nonce and (body or {}).get("enforce_nonce") and (channel, nonce) in self.nonces:
+                # Discord returns the earlier message for a repeated nonce; nothing new is posted.
+                return _json(self.messages[channel][-1])
+            if nonce:
+                self.nonces.add((channel, nonce))
+            message = self._message(channel, body or {})
+            self.messages.setdefault(channel, []).append(message)
+            return _json(message)
+        if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
+            stored = [{**c, "id": snowflake(), "application_id": APP_ID, "version": snowflake(),
+                       **({"guild_id": parts[3]} if "guilds" in parts else {})} for c in (body or [])]
+            return _json(stored)
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _message(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": snowflake(), "channel_id": channel, "type": 0, "content": body.get("content", ""),
+            "author": user(BOT_ID, "cos-bot", bot=True), "embeds": body.get("embeds", []),
+            "components": body.get("components", []), "attachments": [], "mentions": [], "mention_roles": [],
+            "mention_everyone": False, "pinned": False, "tts": False, "timestamp": "2026-03-02T08:00:00+00:00",
+            "edited_timestamp": None, "flags": body.get("flags", 0), "nonce": body.get("nonce"),
+        }
+
+
+def guild(gid: str, name: str, channel: str, *, owner: str = OWNER_ID) -> dict[str, Any]:
+    """A GUILD_CREATE payload with one text channel."""
+    return {
+        "id": gid, "name": name, "icon": None, "owner_id": owner, "afk_timeout": 300, "verification_level": 0,
+        "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
+        "premium_tier": 0, "features": [], "emojis": [], "stickers": [], "large": False, "member_count": 3,
+        "unavailable": False, "joined_at": "2026-01-01T00:00:00+00:00", "preferred_locale": "en-US",
+        "system_channel_flags": 0, "application_id": None, "voice_states": [], "presences": [], "threads": [],
+        "stage_instances": [], "guild_scheduled_events": [], "members": [],
+        "roles": [{"id": gid, "name": "@everyone", "permissions": "1071698660929", "position": 0, "color": 0,
+                   "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+        "channels": [{"id": channel, "type": 0, "name": "general", "position": 0, "guild_id": gid,
+                      "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+                      "rate_limit_per_user": 0}],
+    }
+
+
+def slash(command: str, query: str | None, *, guild_id: str | None, channel_id: str, user_id: str = "1500000000000000005",
+          permissions: str = "1071698660929", name: str = "ada") -> dict[str, Any]:
+    """An INTERACTION_CREATE payload for ``/<command> query:<query>``, as Discord sends it."""
+    options = [] if query is None else [{"name": "query", "type": 3, "value": query}]
+    payload: dict[str, Any] = {
+        "id": snowflake(), "application_id": APP_ID, "type": 2, "token": "tok-" + snowflake(), "version": 1,
+        "channel_id": channel_id, "locale": "en-US", "app_permissions": "1071698660929", "entitlements": [],
+        "attachment_size_limit": 10485760,
+        "data": {"id": "1600000000000000006", "name": command, "type": 1, "options": options},
+    }
+    if guild_id is not None:
+        payload.update({
+            "guild_id": guild_id, "guild_locale": "en-US", "context": 0,
+            "authorizing_integration_owners": {"0": guild_id},
+            "channel": {"id": channel_id, "type": 0, "guild_id": guild_id, "name": "general", "position": 0,
+                        "permission_overwrites": [], "nsfw": False, "parent_id": None, "rate_limit_per_user": 0},
+            "member": {"user": user(user_id, name), "roles": [], "joined_at": "2026-01-02T00:00:00+00:00",
+                       "deaf": False, "mute": False, "flags": 0, "nick": None, "permissions": permissions},
+        })
+    else:
+        payload.update({
+            "context": 1, "authorizing_integration_owners": {"0": user_id},
+            "channel": {"id": channel_id, "type": 1, "recipients": [user(user_id, name)]},
+            "user": user(user_id, name),
+        })
+    return payload
