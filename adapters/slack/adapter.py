@@ -1,0 +1,447 @@
+"""The Slack side of the bot: a Bolt ``AsyncApp`` wired to the core's router.
+
+Request -> middleware -> listener, as Bolt does it, with these choices:
+
+* ``process_before_response=True``: every listener returns quickly (it acks,
+  and anything slow runs in a tracked background task), so the HTTP response
+  leaves as soon as the ack is ready instead of on Bolt's 10 ms ack poll.
+* Slash commands are answered *in the ack* when the core is done within
+  ``ack_budget`` seconds (it nearly always is); otherwise the ack says "looking"
+  and the answer follows through ``response_url``.
+* Events are de-duplicated by ``event_id`` in the ``processed_event`` table
+  (Slack retries, replicas, Socket Mode reconnects).
+* Buttons carry their state in their value (``render.encode_value``); a value
+  that does not decode, or an entry that no longer exists, gets a polite reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import App
+from bot.reply import Button, Reply, Section
+from bot.request import Request
+from bot.router import Action, parse_line
+from bot.safety import InputProblem, clean_input
+from bot.storage.models import ProcessedEvent
+
+from adapters.slack import home
+from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
+from adapters.slack.render import ACTION_PREFIX, decode_value, fallback_text, mrkdwn, render_pages, to_blocks
+from adapters.slack.translate import (
+    PLATFORM_NAME,
+    block_action_to_action,
+    command_to_request,
+    dm_to_request,
+    is_user_dm,
+    workspace_key,
+)
+from adapters.slack.transport import SlackTransport, workspace_clients
+
+__all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS"]
+
+log = logging.getLogger("adapters.slack")
+
+BOT_SCOPES = ("commands", "chat:write", "im:history", "im:read", "im:write", "users:read")
+# Button actions whose reply can be rebuilt from the button's value without side effects.
+REBUILDABLE_ACTIONS = ("open", "providers", "related")
+_KNOWLEDGE_COMMANDS = ("cos-service", "cos-risk")
+
+_NOT_IN_CHANNEL = Reply(
+    title="I can't post in this channel",
+    sections=(Section(text="I'm not a member of this channel, so I can't share the answer here. "
+                           "Invite me with `/invite @cos-bot` and press Share again, or copy the answer."),),
+    error="not_in_channel",
+)
+_NO_CHANNEL = Reply(
+    title="I can't post here",
+    sections=(Section(text="I can only share answers in channels I'm a member of. In a private conversation "
+                           "between people I can't post; copy the answer instead, or invite me to a channel."),),
+    error="channel_not_found",
+)
+_SHARE_FAILED = Reply(
+    title="Sharing did not work just now",
+    sections=(Section(text="Slack did not accept the message. Please press Share again in a minute."),),
+    error="share failed",
+)
+_EXPIRED = Reply(
+    title="That button has expired",
+    sections=(Section(text="Ask again with `/cos-service` or `/cos-risk` to get a fresh answer."),),
+    error="stale action",
+)
+_SLOW = "Looking that up…"
+
+
+class SlackAdapter:
+    """Everything Slack: the Bolt app, identity look-ups, de-duplication, background sends."""
+
+    def __init__(self, app: App, *, session: aiohttp.ClientSession, policy: RetryPolicy | None = None,
+                 ack_budget: float = 2.0, identity_timeout: float = 1.0, identity_ttl: float = 600.0,
+                 authorization_url: str | None = None) -> None:
+        self.app = app
+        self.settings = settings = app.settings
+        self.session = session
+        self.policy = policy or RetryPolicy()
+        self.ack_budget = ack_budget
+        self.identity_timeout = identity_timeout
+        self.identity_ttl = identity_ttl
+        self._identities: dict[tuple[str, str], tuple[float, str, str | None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+        self.client = make_client(settings, token=None if self.oauth else settings.slack_bot_token,
+                                  policy=self.policy, session=session)
+        self.installation_store: AsyncSQLAlchemyInstallationStore | None = None
+        oauth_settings: AsyncOAuthSettings | None = None
+        if self.oauth:
+            # The tables come from our Alembic migration 0002; never create_tables() here.
+            self.installation_store = AsyncSQLAlchemyInstallationStore(
+                client_id=settings.slack_client_id or "", engine=app.db.engine, logger=bolt_logger)
+            state_store = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.db.engine,
+                                                         logger=bolt_logger)
+            oauth_settings = AsyncOAuthSettings(
+                client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+                scopes=list(BOT_SCOPES), user_scopes=[], installation_store=self.installation_store,
+                installation_store_bot_only=True, state_store=state_store,
+                install_page_rendering_enabled=False, authorization_url=authorization_url,
+                logger=bolt_logger,
+            )
+        self.bolt = AsyncApp(
+            name="cos-bot",
+            signing_secret=settings.slack_signing_secret or "",
+            client=self.client,
+            oauth_settings=oauth_settings,
+            installation_store_bot_only=True if self.oauth else None,
+            process_before_response=True,
+            request_verification_enabled=True,
+            logger=bolt_logger,
+        )
+        if self.oauth:
+            self.bolt.enable_token_revocation_listeners()
+        self._client_for = workspace_clients(settings, app.db.engine, policy=self.policy, session=session)
+        self._register()
+
+    # -- wiring ---------------------------------------------------------------
+    def _register(self) -> None:
+        bolt = self.bolt
+        bolt.command(re.compile(r"^/.+"))(self._on_command)
+        bolt.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
+        bolt.event("app_home_opened")(self._on_home_opened)
+        bolt.event("message")(self._on_message)
+        bolt.error(self._on_error)
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack listener failed: %s: %s", type(error).__name__, error)
+
+    def spawn(self, coro: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``coro`` in the background; a failure is logged, never raised."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - no Slack failure may crash the process
+                log.exception("slack background task failed (%s)", what)
+
+        task = asyncio.ensure_future(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait for background sends (tests, shutdown)."""
+        pending = [t for t in self._tasks if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    async def close(self) -> None:
+        await self.drain()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if not self.session.closed:
+            await self.session.close()
+
+    # -- identity, tokens ------------------------------------------------------
+    async def identity(self, client: AsyncWebClient, workspace: str, user: str) -> tuple[str, str | None]:
+        """(role, tz) of ``user``: admin when Slack says admin/owner or ``COS_ADMINS`` lists them. Cached."""
+        listed = {user, f"{workspace}:{user}", f"slack:{user}"} & set(self.settings.admins)
+        now = time.monotonic()
+        cached = self._identities.get((workspace, user))
+        if cached and cached[0] > now:
+            role, tz = cached[1], cached[2]
+            return ("admin" if listed else role), tz
+        role, tz, ttl = "member", None, 30.0  # a failed look-up is retried after 30 s
+        try:
+            info = await asyncio.wait_for(client.users_info(user=user), timeout=self.identity_timeout)
+            profile = info.get("user") or {}
+            if profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"):
+                role = "admin"
+            tz = profile.get("tz") or None
+            ttl = self.identity_ttl
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("users.info for %s failed (%s); treating as member", user, type(exc).__name__)
+        self._identities[(workspace, user)] = (now + ttl, role, tz)
+        return ("admin" if listed else role), tz
+
+    async def client_for(self, workspace: str) -> AsyncWebClient | None:
+        """A client with the bot token of ``workspace`` (None when not installed there)."""
+        return await self._client_for(workspace)
+
+    def transport(self) -> SlackTransport:
+        return SlackTransport(self.client_for)
+
+    # -- de-duplication --------------------------------------------------------
+    async def first_time(self, event_id: str) -> bool:
+        """Record ``event_id``; False when it was already handled (a retry or a duplicate)."""
+        try:
+            async with self.app.db.session() as session:
+                session.add(ProcessedEvent(platform=PLATFORM_NAME, event_id=event_id[:200],
+                                           received_at=self.app.clock.now()))
+            return True
+        except IntegrityError:
+            return False
+
+    async def forget(self, event_id: str) -> None:
+        """Let a retry of ``event_id`` be handled again (its first handling failed)."""
+        try:
+            async with self.app.db.session() as session:
+                await session.execute(delete(ProcessedEvent).where(
+                    ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == event_id[:200]))
+        except Exception:  # noqa: BLE001
+            log.exception("could not release event %s", event_id)
+
+    # -- rendering -------------------------------------------------------------
+    def message(self, reply: Reply, *, state: dict[str, Any] | None, page: int = 0) -> dict[str, Any]:
+        """A message payload (``text`` + ``blocks``) for ``reply``; ephemeral unless the reply is public."""
+        reply = reply.safe()
+        if state and reply.ephemeral and not reply.error and not any(b.action == "share" for b in reply.buttons):
+            reply = Reply(**{**_fields(reply), "buttons": (Button("Share in channel", "share", ""), *reply.buttons)})
+        return {
+            "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+            "text": fallback_text(reply),
+            "blocks": to_blocks(reply, page=page, state=state),
+        }
+
+    # -- rebuilding a reply from a button's state --------------------------------
+    async def rebuild(self, state: dict[str, Any]) -> Reply | None:
+        """The reply a button's state stands for, without side effects; None when it is stale or forged."""
+        knowledge = self.app.router.knowledge
+        command, text = state.get("c"), state.get("t")
+        if isinstance(command, str) and isinstance(text, str):
+            if command not in _KNOWLEDGE_COMMANDS:
+                return None
+            try:
+                return knowledge.reply(command, clean_input(text)).safe()
+            except InputProblem:
+                return None
+        action, value = state.get("a"), state.get("v")
+        if isinstance(action, str) and isinstance(value, str) and action in REBUILDABLE_ACTIONS:
+            found = {"open": knowledge.open, "providers": knowledge.providers_of,
+                     "related": knowledge.related_of}[action](value[:200])
+            return found.safe() if found else None
+        return None
+
+    # -- slash commands --------------------------------------------------------
+    async def _on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
+                          client: AsyncWebClient) -> None:
+        work = asyncio.ensure_future(self._answer_command(body, client))
+        done, _ = await asyncio.wait({work}, timeout=self.ack_budget)
+        if work in done and not work.cancelled() and work.exception() is None:
+            await ack(**work.result())
+            return
+        await ack(response_type="ephemeral", text=_SLOW)
+        response_url = body.get("response_url")
+        self.spawn(self._answer_later(work, response_url), "slash command via response_url")
+
+    async def _answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> dict[str, Any]:
+        team = body.get("team_id")
+        workspace = workspace_key(team_id=team, enterprise_id=body.get("enterprise_id"))
+        role, tz = await self.identity(client, workspace, str(body.get("user_id") or ""))
+        request = command_to_request(body, role=role, tz=tz or self.settings.default_tz)
+        reply = await self.app.router.handle(request)
+        return self.message(reply, state=_command_state(request, reply))
+
+    async def _answer_later(self, work: asyncio.Future[dict[str, Any]], response_url: str | None) -> None:
+        try:
+            payload = await work
+        except Exception:  # noqa: BLE001
+            log.exception("slash command failed")
+            payload = self.message(Reply(title="Something went wrong", sections=(
+                Section(text="I could not answer that just now. Please try again."),), error="internal"), state=None)
+        if response_url:
+            await self.respond(response_url, {**payload, "replace_original": True})
+
+    async def respond(self, response_url: str, payload: dict[str, Any]) -> bool:
+        """POST to a ``response_url`` with the client's retries; False when Slack did not take it."""
+        webhook = AsyncWebhookClient(response_url, session=self.session, logger=sdk_logger,
+                                     timeout=self.policy.timeout, retry_handlers=retry_handlers(self.policy))
+        try:
+            response = await webhook.send_dict(payload)
+        except (SlackClientError, OSError, TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("response_url post failed: %s", type(exc).__name__)
+            return False
+        if response.status_code != 200:
+            log.warning("response_url answered %s", response.status_code)
+            return False
+        return True
+
+    # -- buttons ---------------------------------------------------------------
+    async def _on_action(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
+                         client: AsyncWebClient) -> None:
+        await ack()
+        for element in (body.get("actions") or [])[:1]:
+            self.spawn(self._handle_action(body, element, client), f"button {element.get('action_id')}")
+
+    async def _handle_action(self, body: dict[str, Any], element: dict[str, Any], client: AsyncWebClient) -> None:
+        user = str((body.get("user") or {}).get("id") or "")
+        action = block_action_to_action(body, element)
+        role, tz = await self.identity(client, action.workspace, user)
+        action = Action(**{**_fields(action), "role": role, "tz": tz or self.settings.default_tz})
+        container = body.get("container") or {}
+        response_url = body.get("response_url")
+        if container.get("type") == "view" or not response_url:
+            await self._answer_in_dm(client, action)
+            return
+        if action.action == "share":
+            await self._share(body, action, client, response_url)
+            return
+        if action.action == "page":
+            state = decode_value(action.value)
+            reply = await self.rebuild(state) if state else None
+            page = state.get("p") if state else None
+            if reply is None or not isinstance(page, int):
+                await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
+                return
+            base = {k: v for k, v in state.items() if k != "p"}
+            payload = self.message(reply, state=base, page=page)
+            # Paging an ephemeral answer turns its page; paging a shared one shows the page to the presser only.
+            replace = bool(container.get("is_ephemeral"))
+            await self.respond(response_url, {**payload, "response_type": "ephemeral", "replace_original": replace})
+            return
+        reply = await self.app.router.handle_action(action)
+        if reply is None:
+            return
+        state = ({"a": action.action, "v": action.value[:200]}
+                 if action.action in REBUILDABLE_ACTIONS and not reply.error else None)
+        payload = self.message(reply, state=state)
+        await self.respond(response_url, {**payload, "response_type": "ephemeral", "replace_original": False})
+
+    async def _share(self, body: dict[str, Any], action: Action, client: AsyncWebClient, response_url: str) -> None:
+        state = decode_value(action.value)
+        reply = await self.rebuild(state) if state else None
+        if reply is None or state is None:
+            await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
+            return
+        public = reply.public()
+        blocks = render_pages(public, state={k: v for k, v in state.items() if k != "p"})[0]
+        asked = state.get("c")
+        query = f"/{asked} {state.get('t', '')}".strip() if isinstance(asked, str) else None
+        credit = f"<@{action.user}> shared" + (f" the answer to `{mrkdwn(query)[:200]}`" if query else " this")
+        blocks = [*blocks[:49], {"type": "context", "elements": [{"type": "mrkdwn", "text": credit}]}]
+        try:
+            await client.chat_postMessage(channel=action.channel, text=fallback_text(public), blocks=blocks,
+                                          unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            code = str(exc.response.get("error") or "")
+            explain = {"not_in_channel": _NOT_IN_CHANNEL, "channel_not_found": _NO_CHANNEL,
+                       "is_archived": _NO_CHANNEL}.get(code, _SHARE_FAILED)
+            log.info("share in %s refused: %s", action.channel, code or exc.response.status_code)
+            await self.respond(response_url, {**self.message(explain, state=None), "replace_original": False})
+            return
+        except (SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("share failed: %s", type(exc).__name__)
+            await self.respond(response_url, {**self.message(_SHARE_FAILED, state=None), "replace_original": False})
+            return
+        await self.respond(response_url, {"delete_original": True})
+
+    async def _answer_in_dm(self, client: AsyncWebClient, action: Action) -> None:
+        """Buttons on the Home tab have no response_url: answer in the app's DM."""
+        if action.action == "share":
+            return
+        reply = await self.app.router.handle_action(action)
+        if reply is None:
+            return
+        state = {"a": action.action, "v": action.value[:200]} if action.action in REBUILDABLE_ACTIONS else None
+        payload = self.message(reply.public(), state=state)
+        opened = await client.conversations_open(users=action.user)
+        channel = (opened.get("channel") or {}).get("id") or action.user
+        await client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"],
+                                      unfurl_links=False, unfurl_media=False)
+
+    # -- events ----------------------------------------------------------------
+    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
+                              context: Any) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        event_id = str(body.get("event_id") or "")
+        if event_id and not await self.first_time(event_id):
+            return
+        workspace = workspace_key(team_id=context.team_id or body.get("team_id"),
+                                  enterprise_id=context.enterprise_id or body.get("enterprise_id"))
+        user = str(event.get("user") or "")
+        self.spawn(self._publish_home(client, workspace, user, event_id), "home tab")
+
+    async def _publish_home(self, client: AsyncWebClient, workspace: str, user: str, event_id: str) -> None:
+        try:
+            view = await home.home_view(self.app, workspace=workspace, user=user)
+            await client.views_publish(user_id=user, view=view)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("home tab for %s not published: %s", user, type(exc).__name__)
+            if event_id:
+                await self.forget(event_id)
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
+                          context: Any) -> None:
+        if not is_user_dm(event):
+            return
+        event_id = str(body.get("event_id") or "")
+        if event_id and not await self.first_time(event_id):
+            log.info("event %s already handled (retry %s)", event_id, "yes")
+            return
+        self.spawn(self._answer_dm(body, client, context, event_id), "direct message")
+
+    async def _answer_dm(self, body: dict[str, Any], client: AsyncWebClient, context: Any, event_id: str) -> None:
+        event = body.get("event") or {}
+        envelope = {**body, "team_id": context.team_id or body.get("team_id"),
+                    "enterprise_id": context.enterprise_id or body.get("enterprise_id")}
+        request = dm_to_request(envelope)
+        role, tz = await self.identity(client, request.workspace, request.user)
+        request = Request(**{**_fields(request), "role": role, "tz": tz or self.settings.default_tz})
+        reply = await self.app.router.handle(request)
+        parsed = parse_line(request.text)
+        state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None
+        payload = self.message(reply.public(), state=state)
+        try:
+            await client.chat_postMessage(channel=str(event.get("channel")), text=payload["text"],
+                                          blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("DM answer not delivered: %s", type(exc).__name__)
+            if event_id:
+                await self.forget(event_id)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+
+
+def _command_state(request: Request, reply: Reply) -> dict[str, Any] | None:
+    """How to rebuild a command's reply for Share and paging: only knowledge answers qualify."""
+    if request.command not in _KNOWLEDGE_COMMANDS or reply.error or not reply.results:
+        return None
+    return {"c": request.command, "t": request.text[:500]}

@@ -1,0 +1,71 @@
+"""The Slack platform plugin: ``cos-bot run`` starts it when configured; ``cos-bot serve`` runs it alone."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from bot.app import App
+from bot.plugins import Platform
+from bot.settings import Settings
+from bot.transport import Transport
+
+__all__ = ["PLATFORM"]
+
+log = logging.getLogger("adapters.slack")
+
+
+def _is_configured(settings: Settings) -> bool:
+    return bool(settings.slack_app_token or settings.slack_bot_token
+                or (settings.slack_client_id and settings.slack_client_secret))
+
+
+async def _run(app: App) -> None:
+    from adapters.slack.server import run_slack
+
+    await run_slack(app)
+
+
+def _make_transport(app: App) -> Transport:
+    from adapters.slack.transport import SlackTransport, workspace_clients
+
+    return SlackTransport(workspace_clients(app.settings, app.db.engine))
+
+
+async def _serve(settings: Settings, port: int) -> int:
+    from bot.app import build_app, run_tasks
+
+    from adapters.slack.server import run_slack
+
+    app = await build_app(settings)
+    try:
+        app.transports["slack"] = _make_transport(app)
+        await run_tasks([run_slack(app, port=port), *(bg(app) for bg in app.background)])
+    finally:
+        await app.close()
+    return 0
+
+
+def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    if not _is_configured(settings):
+        print("cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+              "(or SLACK_APP_TOKEN for Socket Mode). See docs/install-slack.md.")
+        return 2
+    port = args.port or settings.port
+    return asyncio.run(_serve(settings, port))
+
+
+def _register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    serve = subparsers.add_parser("serve", help="serve Slack over HTTP (POST /slack/events, GET /healthz)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, else 3000)")
+    serve.set_defaults(handler=_serve_command)
+
+
+PLATFORM = Platform(
+    name="slack",
+    is_configured=_is_configured,
+    run=_run,
+    make_transport=_make_transport,
+    register_cli=_register_cli,
+)
