@@ -127,3 +127,15 @@ async def test_buttons_open_providers_related_and_stale(app):
 async def test_dm_free_text_goes_to_the_knowledge(harness):
     reply = await harness.say("what about GDPR?", command="message", is_dm=True)
     assert reply.results[0] == "risk.data-protection-compliance"
+
+
+async def test_no_reply_shows_a_mis_decoded_character(app, kb):
+    from knowledge.text import has_mojibake
+
+    base = dict(platform="console", workspace="T1", channel="C1", user="U1")
+    for entry_id in kb.entries:
+        for action in ("open", "providers", "related"):
+            reply = await app.router.handle_action(Action(action=action, value=entry_id, **base))
+            text = to_text(reply)
+            assert not has_mojibake(text) and "√" not in text and "\uf8ff" not in text, (entry_id, action)
+    assert "24×7" in to_text(await app.router.handle_action(Action(action="open", value="specialised.24-7-technical-support", **base)))
