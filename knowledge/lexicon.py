@@ -7,7 +7,7 @@ words, so they help recall without drowning an exact match.
 
 from __future__ import annotations
 
-__all__ = ["COMMON_WORDS", "STOPWORDS", "SYNONYMS"]
+__all__ = ["CARRIED_BY_SYNONYMS", "COMMON_WORDS", "STOPWORDS", "SYNONYMS"]
 
 STOPWORDS = frozenset(
     """
@@ -608,13 +608,36 @@ _MORE: dict[str, tuple[str, ...]] = {
     "hallmarks": ("characteristics",),
     "milestones": ("milestones", "development path"),
     "roadmap": ("development path", "roadmap"),
-    "next": ("next", "development path"),
     "decade": ("leadership",),
     "later": ("maturity",),
     "factors": ("success factors",),
     "ingredients": ("success factors",),
     "secret": ("success factors",),
 }
+
+_MORE.update({
+    "servers": ("deployment", "data centers"),
+    "server": ("deployment", "data centers"),
+    "datacenter": ("data centers", "deployment", "regions"),
+    "datacenters": ("data centers", "deployment", "regions"),
+    "data center": ("data centers", "deployment", "regions"),
+    "data centers": ("data centers", "deployment", "regions"),
+    "monthly": ("subscription",),
+    "month": ("subscription",),
+    "annual": ("subscription",),
+    "annually": ("subscription",),
+    "yearly": ("subscription",),
+    "recurring": ("subscription",),
+    "arr": ("subscription", "revenue"),
+    "mrr": ("subscription", "revenue"),
+    "renewal": ("subscription", "customer success"),
+    "fair": ("reasonable",),
+    "fairly": ("reasonable",),
+    "edition": ("open core", "paid premium"),
+    "editions": ("open core", "paid premium"),
+    "tiers": ("pricing strategy", "packages"),
+    "tier": ("pricing strategy", "packages"),
+})
 
 _COUNTRIES = """
     usa america american canada canadian mexico mexican brazil brazilian argentina chile chilean colombia
@@ -624,8 +647,15 @@ _COUNTRIES = """
     nigeria kenya india indian pakistan china chinese japan japanese korea korean taiwan singapore
     malaysia indonesia vietnam thailand philippines australia australian zealand
 """.split()
+_REGIONS = """
+    latam latin emea apac americas africa nordics europe european asia asian continents continent
+    worldwide foreign
+""".split()
 for _c in _COUNTRIES:
-    _MORE.setdefault(_c, ("geographic", "international", "regional", "countries"))
+    _MORE.setdefault(_c, ("geographic", "international", "regional", "countries", "new markets"))
+
+# Words the knowledge names only now and then (places): their synonyms speak for them.
+CARRIED_BY_SYNONYMS = frozenset(_COUNTRIES) | frozenset(_REGIONS)
 for _k, _v in _MORE.items():
     _k = _k.strip()
     SYNONYMS[_k] = tuple(dict.fromkeys(SYNONYMS.get(_k, ()) + _v))

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
-from knowledge.lexicon import COMMON_WORDS, STOPWORDS, SYNONYMS
+from knowledge.lexicon import CARRIED_BY_SYNONYMS, COMMON_WORDS, STOPWORDS, SYNONYMS
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import fold
@@ -229,6 +229,7 @@ class _Query:
     # one group per distinct question word: (its stem, the stems of its synonyms)
     groups: list[tuple[str, frozenset[str], float]]
     years: frozenset[int]
+    carried: frozenset[str]
 
 
 # How much a doc's score depends on covering all of the question's words.
@@ -381,27 +382,36 @@ class Searcher:
                     continue
                 owners = [tokens[o] for o in owner[i : i + size] if o is not None]
                 # A word the knowledge never uses is carried by its synonyms alone.
-                unknown = bool(owners) and all(o not in self._known_stems for o in owners)
+                unknown = bool(owners) and (
+                    all(o not in self._known_stems for o in owners) or gram in CARRIED_BY_SYNONYMS
+                )
                 weight = _W_SYNONYM_ONLY if unknown else _W_SYNONYM
                 for syn in expansion:
                     for t in tokenize(syn):
                         weights[t] = max(weights.get(t, 0.0), weight)
                         for o in owners:
                             syns[o].add(t)
+        carried = {_stem(w) for w in fixed_words if w in CARRIED_BY_SYNONYMS}
+        years = frozenset(year_values(text))
+        if years:
+            # "year four" is matched by its number; the word "year" itself says little.
+            for t in ("year",):
+                if t in weights:
+                    weights[t] = min(weights[t], 0.2)
         groups = []
         seen = set()
         for t in tokens:
             if t not in seen:
                 seen.add(t)
                 group_syns = frozenset(x for x in syns.get(t, ()) if x in self._idf)
-                if t in self._idf:
+                if t in self._idf and t not in carried:
                     weight = self._idf[t]
                 elif group_syns:
                     weight = sum(self._idf[x] for x in group_syns) / len(group_syns)
                 else:
                     continue
                 groups.append((t, group_syns, weight))
-        return _Query(tokens=tokens, weights=dict(weights), groups=groups, years=frozenset(year_values(text)))
+        return _Query(tokens=tokens, weights=dict(weights), groups=groups, years=years, carried=frozenset(carried))
 
     def _query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
         q = self._query(text)
@@ -447,7 +457,7 @@ class Searcher:
                     if t in tfs:
                         covered += group_idf
                     elif group_syns and any(s in tfs for s in group_syns):
-                        covered += group_idf * (_SYNONYM_COVER if t in idf else 1.0)
+                        covered += group_idf * (_SYNONYM_COVER if t in idf and t not in q.carried else 1.0)
                 score *= (covered / total_idf) ** _COVERAGE_POWER if covered else 0.3
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
             if command == "risk":
