@@ -95,6 +95,8 @@ async def sync_commands(settings: Settings, *, guild: str | None) -> list[dict[s
                 raise ConfigError("Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
                                   "(Bot → Reset Token) and set it again.") from exc
             target = discord.Object(id=int(guild)) if guild else None
+            if target is not None:
+                tree.copy_global_to(guild=target)
             synced = await tree.sync(guild=target)
             return [c.to_dict() for c in synced]
     finally:

@@ -79,7 +79,7 @@ class DiscordTransport:
                                 code="429") from exc
         except discord.HTTPException as exc:
             code = int(getattr(exc, "code", 0) or 0)
-            permanent = code in _PERMANENT_CODES or exc.status in (403, 404)
+            permanent = code in _PERMANENT_CODES or exc.status in (400, 403, 404)
             retry_after = None
             if exc.status == 429:
                 permanent = False
