@@ -237,6 +237,7 @@ _COVERAGE_POWER = 1.0
 _SYNONYM_COVER = 0.6
 _YEAR_SCORE = 7.0
 _TITLE_EXACT = 30.0
+_SINGLE_PHRASE = 0.75
 _ALIAS_EXACT = 25.0
 
 
@@ -449,7 +450,9 @@ class Searcher:
                 bonus = 0.0
                 for phrase in doc.phrases:
                     if _contains(tokens, phrase):
-                        bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * (1.0 + 0.5 * (len(phrase) - 1)))
+                        size = len(phrase)
+                        factor = _SINGLE_PHRASE if size == 1 else 1.0 + 0.5 * (size - 1)
+                        bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)
                 score += bonus
             if total_idf > 0:
                 covered = _YEAR_SCORE / 2 * year_part
