@@ -649,6 +649,26 @@ _COUNTRIES = """
     nigeria kenya india indian pakistan china chinese japan japanese korea korean taiwan singapore
     malaysia indonesia vietnam thailand philippines australia australian zealand
 """.split()
+_MORE.update({
+    "rules": ("compliance", "regulations"),
+    "follows": ("compliance",),
+    "obey": ("compliance",),
+    "comply": ("compliance",),
+    "compliant": ("compliance",),
+    "usage": ("behavior", "usage"),
+    "touch": ("usage", "behavior"),
+    "telemetry": ("behavior", "usage"),
+    "small segment": ("niche markets",),
+    "small niche": ("niche markets",),
+    "vendor": ("partners", "vendor"),
+})
+_LANGUAGES = """
+    spanish portuguese french german japanese chinese mandarin korean italian dutch arabic hindi
+    russian turkish polish swedish vietnamese thai indonesian
+""".split()
+for _l in _LANGUAGES:
+    _MORE[_l] = ("geographic", "international", "regional", "local language", "localized")
+
 _REGIONS = """
     latam latin emea apac americas africa nordics europe european asia asian continents continent
     worldwide foreign
