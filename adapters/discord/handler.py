@@ -229,6 +229,11 @@ class DiscordBot:
 
     # -- life cycle -----------------------------------------------------------
     async def close(self) -> None:
+        # discord.py's "wait for guilds, then dispatch ready" task outlives close() if we stop
+        # within its 2 s window; cancel it so it cannot dispatch into a closed client.
+        ready_task = getattr(self.client._connection, "_ready_task", None)
+        if ready_task is not None and not ready_task.done():
+            ready_task.cancel()
         if not self.client.is_closed():
             await self.client.close()
 

@@ -210,11 +210,11 @@ class FakeDiscord:
             return _json(self._message(parts[2] if len(parts) > 2 else "0", body or {}))
         if method == "POST" and path == "/users/@me/channels":
             recipient = str((body or {}).get("recipient_id"))
-            return _json({"id": "dm-" + recipient, "type": 1,
+            return _json({"id": dm_channel_id(recipient), "type": 1,
                                       "recipients": [user(recipient, "user" + recipient[-3:])]})
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             channel = parts[1]
-            if channel.startswith("dm-") and channel[3:] in self.closed_dms:
+            if any(channel == dm_channel_id(u) for u in self.closed_dms):
                 return _json({"message": "Cannot send messages to this user", "code": 50007},
                                          status=403)
             nonce = (body or {}).get("nonce")
@@ -240,6 +240,11 @@ class FakeDiscord:
             "mention_everyone": False, "pinned": False, "tts": False, "timestamp": "2026-03-02T08:00:00+00:00",
             "edited_timestamp": None, "flags": body.get("flags", 0), "nonce": body.get("nonce"),
         }
+
+
+def dm_channel_id(user_id: str) -> str:
+    """The fake's DM channel id for a user: a valid snowflake derived from the user id."""
+    return "8" + user_id[1:]
 
 
 def guild(gid: str, name: str, channel: str, *, owner: str = OWNER_ID) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from bot.transport import Transport
 
 from adapters.discord.client import make_client
 from adapters.discord.transport import DiscordTransport, nonce_for
-from tests.adapters.discord.fake_discord import FakeDiscord, Scripted
+from tests.adapters.discord.fake_discord import FakeDiscord, Scripted, dm_channel_id
 
 REPLY = Reply(title="Weekly digest", sections=(Section(text="@everyone three milestones are due"),),
               buttons=(Button("Share in channel", "share"), Button("Open", "open", "area.comprehensive-legal-services")),
@@ -65,12 +65,12 @@ async def test_closed_dm_is_permanent_recorded_and_not_retried(transport: Discor
         await transport.send_dm(workspace="900000000000000001", user="1500000000000000009", reply=REPLY, key="c1")
     assert err.value.permanent and err.value.code == "50007"
     assert "1500000000000000009" in transport.undeliverable
-    assert len(fake.requests("POST", "/channels/dm-1500000000000000009/messages")) == 1  # one attempt, no loop
+    assert len(fake.requests("POST", f"/channels/{dm_channel_id('1500000000000000009')}/messages")) == 1  # one attempt, no loop
 
 
 async def test_dm_is_delivered_through_a_dm_channel(transport: DiscordTransport, fake: FakeDiscord) -> None:
     result = await transport.send_dm(workspace="900000000000000001", user="1500000000000000005", reply=REPLY, key="c2")
-    assert result.channel == "dm-1500000000000000005"
+    assert result.channel == dm_channel_id("1500000000000000005")
     [open_dm] = fake.requests("POST", "/users/@me/channels")
     assert open_dm.body == {"recipient_id": "1500000000000000005"}
     await transport.send_dm(workspace="900000000000000001", user="1500000000000000005", reply=REPLY, key="c3")
