@@ -228,8 +228,10 @@ class SlackAdapter:
 
     # -- rendering -------------------------------------------------------------
     def message(self, reply: Reply, *, state: dict[str, Any] | None, page: int = 0) -> dict[str, Any]:
-        """A message payload (``text`` + ``blocks``) for ``reply``; ephemeral unless the reply is public."""
-        reply = reply.safe()
+        """A message payload (``text`` + ``blocks``) for ``reply``; ephemeral unless the reply is public.
+
+        Rendering neutralises crowd pings itself, so ``reply`` need not be ``safe()`` again.
+        """
         if state and reply.ephemeral and not reply.error and not any(b.action == "share" for b in reply.buttons):
             reply = Reply(**{**_fields(reply), "buttons": (Button("Share in channel", "share", ""), *reply.buttons)})
         return {
@@ -392,8 +394,8 @@ class SlackAdapter:
         event_id = str(body.get("event_id") or "")
         if event_id and not await self.first_time(event_id):
             return
-        workspace = workspace_key(team_id=context.team_id or body.get("team_id"),
-                                  enterprise_id=context.enterprise_id or body.get("enterprise_id"))
+        workspace = workspace_key(team_id=body.get("team_id") or context.team_id,
+                                  enterprise_id=body.get("enterprise_id") or context.enterprise_id)
         user = str(event.get("user") or "")
         self.spawn(self._publish_home(client, workspace, user, event_id), "home tab")
 
@@ -418,8 +420,8 @@ class SlackAdapter:
 
     async def _answer_dm(self, body: dict[str, Any], client: AsyncWebClient, context: Any, event_id: str) -> None:
         event = body.get("event") or {}
-        envelope = {**body, "team_id": context.team_id or body.get("team_id"),
-                    "enterprise_id": context.enterprise_id or body.get("enterprise_id")}
+        envelope = {**body, "team_id": body.get("team_id") or context.team_id,
+                    "enterprise_id": body.get("enterprise_id") or context.enterprise_id}
         request = dm_to_request(envelope)
         role, tz = await self.identity(client, request.workspace, request.user)
         request = Request(**{**_fields(request), "role": role, "tz": tz or self.settings.default_tz})

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.app import App
 from bot.reply import Reply, Section
+from bot.request import Request
 
 from adapters.slack.render import MAX_HOME_BLOCKS, plain, render_pages
 
@@ -50,20 +51,32 @@ async def team_status(app: App, workspace: str, user: str) -> Reply | None:
 
 
 async def scheduler_status(app: App, workspace: str, user: str) -> Reply | None:
-    """The scheduler's view of this workspace (stage, next milestones, upcoming reminders), if it offers one.
+    """The scheduler's view of this workspace: stage, next milestones, upcoming reminders.
 
-    The scheduler is optional; when it is missing or has nothing to say this
-    returns None and the Home tab shows the plain development path.
+    Read through the router's own read-only team commands (``stage``,
+    ``milestones``, ``schedules``) so the Home tab shows exactly what those
+    commands answer, scoped to ``workspace``. None when there is no scheduler.
     """
     try:
-        from bot.scheduler import home_status  # type: ignore[attr-defined]
-    except ImportError:
+        from bot.scheduler import scheduler_for
+
+        scheduler_for(app)
+    except (ImportError, KeyError):
         return None
-    try:
-        return await home_status(app, platform="slack", workspace=workspace, user=user)
-    except Exception:  # noqa: BLE001 - the Home tab shows what it can
-        log.exception("scheduler status for the Home tab failed")
-        return None
+    sections: list[Section] = []
+    for word in ("stage", "milestones", "schedules"):
+        reply = await app.router.handle(Request(platform="slack", workspace=workspace, channel="app_home", user=user,
+                                                command="cos-service", text=word))
+        if reply.error:
+            continue
+        heading = reply.title or word.title()
+        first, *rest = reply.sections or (Section(),)
+        sections.append(Section(heading=heading, text=first.text,
+                                bullets=first.bullets if not first.heading else ()))
+        if first.heading:
+            sections.append(first)
+        sections.extend(rest)
+    return Reply(title="Your team", sections=tuple(sections)) if sections else None
 
 
 async def home_view(app: App, *, workspace: str, user: str) -> dict[str, Any]:

@@ -272,3 +272,27 @@ async def test_logs_never_hold_the_token_or_signing_secret(rig: Rig, caplog) -> 
     assert BOT_TOKEN not in caplog.text
     assert SIGNING_SECRET not in caplog.text
     assert "xoxb-" not in caplog.text
+
+
+async def test_team_data_is_kept_per_workspace(app, fake) -> None:  # type: ignore[no-untyped-def]
+    fake.users["U2147483697"] = {"is_admin": True}
+    async with running(app, fake) as rig:
+        status, body = await rig.command("stage growth")
+        assert status == 200 and not body["text"].startswith("Sorry")
+        _, here = await rig.command("stage")
+        _, elsewhere = await rig.command("stage", team_id="T0OTHER")
+        _, grid = await rig.command("stage", team_id="T0001", enterprise_id="E0001")
+        assert here["text"].startswith("Stage:")
+        assert elsewhere["text"].startswith("No stage set yet")
+        assert grid["text"].startswith("No stage set yet")  # E0001:T0001 is another workspace key
+        # The Home tab shows the team's own stage, and nobody else's.
+        await rig.event(payload("event_app_home_opened.json"))
+        other = payload("event_app_home_opened.json")
+        other.update(team_id="T0OTHER", event_id="Ev08HOME02")
+        other["event"]["user"] = "U0OTHER"
+        await rig.event(other)
+        views = await fake.wait_for("views.publish", 2)
+        texts = {v.params["user_id"]: blocks_text((json.loads(v.params["view"]) if isinstance(v.params["view"], str)
+                                                   else v.params["view"])["blocks"]) for v in views}
+        assert "Stage:" in texts["U2147483697"] and "Schedules" in texts["U2147483697"]
+        assert "Stage:" not in texts["U0OTHER"] and "No stage set yet" in texts["U0OTHER"]

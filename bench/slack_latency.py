@@ -1,0 +1,256 @@
+"""Slash-command latency: ``cos-bot serve`` against a bare Bolt app that only acks, in the same run.
+
+Both run as their own processes on 127.0.0.1, both talk to a local fake Slack
+Web API. The load generator sends signed, form-encoded ``/cos-service`` and
+``/cos-risk`` commands at a fixed concurrency and times each until the answer
+is visible to the asker: the HTTP ack when it carries the answer, else the
+POST to ``response_url``. Rounds alternate (bare, ours, bare, ours) so drift
+on a busy machine hits both. Prints JSON; never asserts.
+
+    .venv/bin/python bench/slack_latency.py [--requests 1500] [--concurrency 16] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench0signing0secret0000000000ab"
+TOKEN = "xoxb-0000000000-0000000000-benchbenchbench"
+QUERIES = [
+    ("/cos-service", "legal"), ("/cos-service", "who can run our SOC 2 audit"), ("/cos-risk", "gdpr"),
+    ("/cos-risk", "we might run out of cash"), ("/cos-service", "providers training"),
+    ("/cos-service", "milestones growth"), ("/cos-risk", "transfer pricing"), ("/cos-service", "Korn Ferry"),
+]
+PLACEHOLDER = "Looking that up…"
+
+BARE_APP = """
+import sys
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+app = AsyncApp(signing_secret=sys.argv[2], client=AsyncWebClient(token=sys.argv[3], base_url=sys.argv[4]))
+
+@app.command("/cos-service")
+@app.command("/cos-risk")
+async def only_ack(ack):
+    await ack()
+
+app.start(port=int(sys.argv[1]), host="127.0.0.1")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FakeSlack:
+    """Just enough Web API for both apps, plus ``response_url`` arrival times."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        self.waiters: dict[str, asyncio.Future[float]] = {}
+
+    async def start(self) -> int:
+        app = web.Application()
+        app.add_routes([web.post("/api/{method}", self.api), web.get("/api/{method}", self.api),
+                        web.post("/response/{name}", self.response)])
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.runner = runner
+        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response({"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT"})
+        if method == "users.info":
+            form = {**request.query, **(await request.post())}
+            return web.json_response({"ok": True, "user": {"id": form.get("user"), "is_admin": False,
+                                                            "tz": "Europe/Berlin"}})
+        return web.json_response({"ok": True})
+
+    async def response(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        await request.read()
+        now = time.perf_counter()
+        self.arrivals[name] = now
+        waiter = self.waiters.get(name)
+        if waiter and not waiter.done():
+            waiter.set_result(now)
+        return web.Response(text="ok")
+
+
+def _signed(body: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    sig = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={sig}",
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}")
+            try:
+                async with http.post(url, data=b"", headers={"Content-Type": "application/json"}) as r:
+                    if r.status in (200, 401, 404):
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, requests: int,
+                concurrency: int) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(requests))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+
+    async def worker(http: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        for i in counter:
+            command, text = QUERIES[i % len(QUERIES)]
+            name = f"{label}-{i}-{time.monotonic_ns()}"
+            form = {"token": "x", "team_id": "T0001", "team_domain": "acme", "channel_id": "C0001",
+                    "channel_name": "general", "user_id": f"U{i % 20:04d}", "user_name": "bench",
+                    "command": command, "text": text, "api_app_id": "A1",
+                    "response_url": f"http://127.0.0.1:{fake_port}/response/{name}",
+                    "trigger_id": f"t{i}"}
+            body = urlencode(form)
+            waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            fake.waiters[name] = waiter
+            start = time.perf_counter()
+            try:
+                async with http.post(url, data=body.encode(), headers=_signed(body)) as response:
+                    payload = await response.text()
+                    acked = time.perf_counter()
+                    if response.status != 200:
+                        errors += 1
+                        continue
+                if label == "ours" and (not payload or PLACEHOLDER in payload):
+                    done = await asyncio.wait_for(waiter, 5.0)  # the answer comes via response_url
+                    latencies.append(max(done, acked) - start)
+                else:
+                    latencies.append(acked - start)
+            except (aiohttp.ClientError, TimeoutError):
+                errors += 1
+            finally:
+                fake.waiters.pop(name, None)
+
+    async with aiohttp.ClientSession(connector=connector) as http:
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies) + errors,
+        "errors": errors,
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 2) if latencies else None,
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "_latencies": latencies,  # merged across rounds, then dropped
+    }
+
+
+def _merge(rounds: list[dict[str, float]]) -> dict[str, float]:
+    lat = sorted(x for r in rounds for x in r["_latencies"])  # type: ignore[union-attr]
+    return {
+        "requests": sum(int(r["requests"]) for r in rounds),
+        "errors": sum(int(r["errors"]) for r in rounds),
+        "p50_ms": round(statistics.median(lat) * 1000, 2),
+        "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)] * 1000, 2),
+        "throughput_rps": round(statistics.mean(float(r["throughput_rps"]) for r in rounds), 1),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1500, help="requests per round and server")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=100)
+    args = parser.parse_args()
+
+    fake = FakeSlack()
+    fake_port = await fake.start()
+    api = f"http://127.0.0.1:{fake_port}/api/"
+    ours_port, bare_port = _free_port(), _free_port()
+    tmp = tempfile.mkdtemp(prefix="cos-bench-")
+    env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
+           "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "COS_SCHEDULER": "0", "LOG_LEVEL": "WARNING"}
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "DISCORD_TOKEN"):
+        env.pop(name, None)
+    python = sys.executable
+    ours = subprocess.Popen([python, "-m", "bot.cli", "serve", "--port", str(ours_port)], cwd=tmp, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bare = subprocess.Popen([python, "-c", BARE_APP, str(bare_port), SECRET, TOKEN, api], cwd=tmp, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ours_url = f"http://127.0.0.1:{ours_port}/slack/events"
+        bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
+        await _wait_healthy(ours_url, ours)
+        await _wait_healthy(bare_url, bare)
+        for url, label in ((bare_url, "bare"), (ours_url, "ours")):
+            await _load(url, fake, fake_port, label=label, requests=args.warmup, concurrency=args.concurrency)
+        results: dict[str, list[dict[str, float]]] = {"bare": [], "ours": []}
+        for _ in range(args.rounds):
+            for url, label in ((bare_url, "bare"), (ours_url, "ours")):
+                results[label].append(await _load(url, fake, fake_port, label=label, requests=args.requests,
+                                                  concurrency=args.concurrency))
+        merged = {label: _merge(rounds) for label, rounds in results.items()}
+        b, o = merged["bare"], merged["ours"]
+        report = {
+            "benchmark": "slack_latency",
+            "concurrency": args.concurrency,
+            "requests_per_round": args.requests,
+            "rounds": args.rounds,
+            "cpus": os.cpu_count(),
+            "measured_until": "answer visible to the asker (ack body, or response_url POST when deferred)",
+            "ours": o,
+            "bare_bolt_ack_only": b,
+            "ratio": {
+                "p50": round(o["p50_ms"] / b["p50_ms"], 3),
+                "p99": round(o["p99_ms"] / b["p99_ms"], 3),
+                "throughput": round(o["throughput_rps"] / b["throughput_rps"], 3),
+            },
+            "target": "ours p99 <= 1.3 x bare p99",
+        }
+        report["target_met"] = report["ratio"]["p99"] <= 1.3
+        print(json.dumps(report, indent=2))
+    finally:
+        for proc in (ours, bare):
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        await fake.runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
