@@ -7,7 +7,7 @@ words, so they help recall without drowning an exact match.
 
 from __future__ import annotations
 
-__all__ = ["CARRIED_BY_SYNONYMS", "COMMON_WORDS", "STOPWORDS", "SYNONYMS"]
+__all__ = ["CARRIED_BY_SYNONYMS", "COMMON_WORDS", "GROUP_HINTS", "STOPWORDS", "SYNONYMS"]
 
 STOPWORDS = frozenset(
     """
@@ -681,3 +681,15 @@ CARRIED_BY_SYNONYMS = frozenset(_COUNTRIES) | frozenset(_REGIONS)
 for _k, _v in _MORE.items():
     _k = _k.strip()
     SYNONYMS[_k] = tuple(dict.fromkeys(SYNONYMS.get(_k, ()) + _v))
+
+# Two or more of these named in one question add the expansion ("aws and azure" -> multi-cloud).
+GROUP_HINTS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
+    (
+        frozenset({"aws", "azure", "gcp", "google cloud", "alibaba", "oracle cloud", "ibm cloud", "tencent", "huawei"}),
+        ("multi-cloud", "hybrid cloud", "cloud platform"),
+    ),
+    (
+        CARRIED_BY_SYNONYMS,
+        ("multiple regions", "global", "regions"),
+    ),
+)

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
-from knowledge.lexicon import CARRIED_BY_SYNONYMS, COMMON_WORDS, STOPWORDS, SYNONYMS
+from knowledge.lexicon import CARRIED_BY_SYNONYMS, COMMON_WORDS, GROUP_HINTS, STOPWORDS, SYNONYMS
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import fold
@@ -261,6 +261,7 @@ class Searcher:
         self._df: Counter[str] = Counter()
         self._vocab_words: dict[int, set[str]] = defaultdict(set)
         self._known_stems: set[str] = set()
+        self._repairs: dict[str, str | None] = {}
         for entry in kb.entries.values():
             self._docs.append(self._index(entry))
         for doc in self._docs:
@@ -329,6 +330,14 @@ class Searcher:
     # -- querying -----------------------------------------------------------
     def _repair(self, word: str) -> str | None:
         """The closest indexed word to an unknown one, or None."""
+        if word in self._repairs:
+            return self._repairs[word]
+        fixed = self._closest(word)
+        if len(self._repairs) < 8192:
+            self._repairs[word] = fixed
+        return fixed
+
+    def _closest(self, word: str) -> str | None:
         if len(word) < 4 or word.isdigit() or word in COMMON_WORDS:
             return None
         limit = 1 if len(word) < 8 else 2
@@ -392,6 +401,13 @@ class Searcher:
                         weights[t] = max(weights.get(t, 0.0), weight)
                         for o in owners:
                             syns[o].add(t)
+        # Two or more clouds (or places) named together mean "several of them".
+        present = set(fixed_words) | {" ".join(fixed_words[i : i + 2]) for i in range(len(fixed_words) - 1)}
+        for names, expansion in GROUP_HINTS:
+            if len(present & names) >= 2:
+                for syn in expansion:
+                    for t in tokenize(syn):
+                        weights[t] = max(weights.get(t, 0.0), _W_SYNONYM)
         carried = {_stem(w) for w in fixed_words if w in CARRIED_BY_SYNONYMS}
         years = frozenset(year_values(text))
         if years:
