@@ -23,6 +23,7 @@ __all__ = [
     "embed_text",
     "embeds_total",
     "check_message",
+    "pages_text",
     "custom_id",
     "parse_custom_id",
     "ALLOWED_MENTIONS_NONE",
@@ -291,3 +292,28 @@ def check_message(body: dict[str, Any]) -> list[str]:
     if len(body.get("content") or "") > LIMITS["content"]:
         problems.append("content too long")
     return problems
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def pages_text(pages: list[Page] | tuple[Page, ...], *, buttons: bool = True) -> str:
+    """All visible text of the messages, one line per line, without markdown bold or page markers.
+
+    Parity tests compare it with other platforms' renderings of the same Reply.
+    """
+    lines: list[str] = []
+    for page in pages:
+        for e in page.embeds:
+            if e.get("title"):
+                lines.append(e["title"])
+            lines.extend(e.get("description", "").split("\n"))
+            lines.extend(f"{f['name']}: {f['value']}" for f in e.get("fields", ()))
+            footer = e.get("footer", {}).get("text", "")
+            footer = re.sub(r"(?: · )?Page \d+ of \d+$", "", footer)
+            if footer:
+                lines.append(footer)
+        if buttons:
+            lines.extend(c["label"] for row in page.components for c in row["components"]
+                         if not c.get("custom_id", "").startswith("cos:page:"))
+    return "\n".join(_BOLD.sub(r"\1", line) for line in lines)
