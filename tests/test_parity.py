@@ -14,10 +14,9 @@ import unicodedata
 
 import pytest
 
-from bot.reply import Reply, to_text
-
 from adapters.discord.render import pages_text, to_pages
 from adapters.slack.render import blocks_text, render_pages
+from bot.reply import Reply, to_text
 from tests.conftest import Harness
 
 TRANSCRIPT = (

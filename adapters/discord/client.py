@@ -28,7 +28,7 @@ __all__ = ["make_client", "api_base", "use_api_base", "RATELIMIT_TIMEOUT", "rewr
 # 429s shorter than this are waited out by discord.py's limiter; longer ones
 # raise RateLimited (discord.py never accepts less than 30 s here).
 RATELIMIT_TIMEOUT = 30.0
-DEFAULT_BASE = "https://discord.com/api/v{}".format(INTERNAL_API_VERSION)
+DEFAULT_BASE = f"https://discord.com/api/v{INTERNAL_API_VERSION}"
 
 
 def api_base(settings: Settings) -> str | None:
@@ -84,12 +84,13 @@ def make_client(settings: Settings, *, intents: discord.Intents | None = None) -
         intents = discord.Intents.none()
         intents.guilds = True
         intents.dm_messages = True  # DM content needs no privileged intent
-    app_id = int(settings.discord_application_id) if (settings.discord_application_id or "").isdigit() else None
+    raw_id = settings.discord_application_id or ""
+    app_id = int(raw_id) if raw_id.isdigit() else None
     client = discord.Client(
         intents=intents,
         allowed_mentions=discord.AllowedMentions.none(),
         max_ratelimit_timeout=RATELIMIT_TIMEOUT,
-        application_id=app_id,
+        application_id=app_id,  # type: ignore[arg-type]  # None: learnt at login
         enable_debug_events=False,
     )
     base = api_base(settings)

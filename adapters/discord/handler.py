@@ -18,15 +18,14 @@ from typing import Any
 
 import discord
 
-from bot.app import App
-from bot.reply import Reply, Section
-from bot.router import Action
-
 from adapters.discord.client import make_client
 from adapters.discord.commands import build_tree, suggestions
 from adapters.discord.render import Page, parse_custom_id, to_pages
 from adapters.discord.translate import command_request, component_action, dm_request, workspace_of
 from adapters.discord.transport import DiscordTransport
+from bot.app import App
+from bot.reply import Reply, Section
+from bot.router import Action
 
 __all__ = ["DiscordBot", "PageCache", "to_embed_objects", "to_view"]
 
@@ -95,7 +94,7 @@ class DiscordBot:
         self.tree = build_tree(self.client, self.on_command, self.complete)
         self.pages = PageCache()
         self.ready = asyncio.Event()
-        self.transport = DiscordTransport(self.client, ready=self.ready.wait)
+        self.transport = DiscordTransport(self.client, ready=self._wait_ready)
         self.errors: list[str] = []  # send failures seen while answering (for tests and logs)
         self._tasks: set[asyncio.Task[Any]] = set()
         client = self.client
@@ -113,6 +112,9 @@ class DiscordBot:
         @client.event
         async def on_message(message: discord.Message) -> None:
             await self.on_dm(message)
+
+    async def _wait_ready(self) -> None:
+        await self.ready.wait()
 
     # -- commands -------------------------------------------------------------
     def complete(self, command: str, current: str) -> list[tuple[str, str]]:
@@ -221,9 +223,11 @@ class DiscordBot:
         reply = await self.app.router.handle(request)
         page = to_pages(reply, ephemeral=False)[0]
         view = to_view(page)
+        kwargs: dict[str, Any] = {"embeds": to_embed_objects(page), "allowed_mentions": discord.AllowedMentions.none()}
+        if view is not None:
+            kwargs["view"] = view
         try:
-            await message.channel.send(embeds=to_embed_objects(page), allowed_mentions=discord.AllowedMentions.none(),
-                                       **({"view": view} if view else {}))
+            await message.channel.send(**kwargs)
         except discord.HTTPException as exc:
             self._failed("dm reply", exc)
 

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import ConfigError
-from bot.plugins import Platform
-from bot.settings import Settings
-
 from adapters.discord.client import make_client, use_api_base
 from adapters.discord.commands import build_tree, check_payload, command_payload
 from adapters.discord.handler import DiscordBot
 from adapters.discord.transport import DiscordTransport
+from bot.errors import ConfigError
+from bot.plugins import Platform
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -98,7 +97,7 @@ async def sync_commands(settings: Settings, *, guild: str | None) -> list[dict[s
             if target is not None:
                 tree.copy_global_to(guild=target)
             synced = await tree.sync(guild=target)
-            return [c.to_dict() for c in synced]
+            return [dict(c.to_dict()) for c in synced]
     finally:
         if not client.is_closed():
             await client.close()

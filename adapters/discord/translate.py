@@ -10,10 +10,9 @@ from collections.abc import Collection
 
 import discord
 
+from adapters.discord.render import parse_custom_id
 from bot.request import Request
 from bot.router import Action
-
-from adapters.discord.render import parse_custom_id
 
 __all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request"]
 
@@ -69,7 +68,7 @@ def command_request(interaction: discord.Interaction, *, command: str, text: str
 
 def component_action(interaction: discord.Interaction, *, admins: Collection[str]) -> Action | None:
     """A pressed button as an Action; None for a custom id we never made (forged or from elsewhere)."""
-    data = interaction.data or {}
+    data: dict[str, object] = dict(interaction.data or {})  # type: ignore[arg-type]
     parsed = parse_custom_id(str(data.get("custom_id", "")))
     if parsed is None:
         return None

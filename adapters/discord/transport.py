@@ -21,11 +21,10 @@ import aiohttp
 import discord
 from discord.http import Route
 
+from adapters.discord.render import to_pages
 from bot.errors import DeliveryError
 from bot.reply import Reply
 from bot.transport import SendResult
-
-from adapters.discord.render import to_pages
 
 __all__ = ["DiscordTransport", "nonce_for", "CLOSED_DM_CODE"]
 

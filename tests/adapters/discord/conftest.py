@@ -9,7 +9,6 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
-
 from tests.adapters.discord.fake_discord import APP_ID, FakeDiscord
 
 

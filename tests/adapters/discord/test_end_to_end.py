@@ -7,10 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from adapters.discord.platform import PLATFORM, bot_for
 from bot.app import build_app
 from bot.settings import Settings
-
-from adapters.discord.platform import PLATFORM, bot_for
 from tests.adapters.discord.fake_discord import FakeDiscord, slash
 from tests.conftest import shared_knowledge
 

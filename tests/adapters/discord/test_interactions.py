@@ -9,14 +9,20 @@ from typing import Any
 
 import pytest
 
+from adapters.discord.handler import DiscordBot
+from adapters.discord.platform import PLATFORM, bot_for
 from bot.app import App, build_app
 from bot.reply import Reply, Section
 from bot.request import Request
 from bot.settings import Settings
-
-from adapters.discord.handler import DiscordBot
-from adapters.discord.platform import PLATFORM, bot_for
-from tests.adapters.discord.fake_discord import APP_ID, FakeDiscord, dm_channel_id, guild, slash, user
+from tests.adapters.discord.fake_discord import (
+    APP_ID,
+    FakeDiscord,
+    dm_channel_id,
+    guild,
+    slash,
+    user,
+)
 from tests.conftest import shared_knowledge
 
 PAYLOADS = __import__("pathlib").Path(__file__).parent / "payloads"

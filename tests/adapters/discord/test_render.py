@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from bot.reply import Button, Field, Reply, Section
-
 from adapters.discord.render import (
     LIMITS,
     check_message,
@@ -14,6 +12,7 @@ from adapters.discord.render import (
     parse_custom_id,
     to_pages,
 )
+from bot.reply import Button, Field, Reply, Section
 
 
 def huge_reply() -> Reply:

@@ -9,10 +9,9 @@ from typing import Any
 import discord
 import pytest
 
-from bot.settings import Settings
-
 from adapters.discord.client import make_client
 from adapters.discord.translate import command_request, component_action, dm_request, role_of
+from bot.settings import Settings
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.discord.client import make_client
+from adapters.discord.transport import DiscordTransport, nonce_for
 from bot.errors import DeliveryError
 from bot.reply import Button, Reply, Section
 from bot.settings import Settings
 from bot.transport import Transport
-
-from adapters.discord.client import make_client
-from adapters.discord.transport import DiscordTransport, nonce_for
 from tests.adapters.discord.fake_discord import FakeDiscord, Scripted, dm_channel_id
 
 REPLY = Reply(title="Weekly digest", sections=(Section(text="@everyone three milestones are due"),),
