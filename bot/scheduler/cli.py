@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from datetime import datetime
 
 from bot.cli_extra import REGISTRARS
 from bot.settings import Settings
@@ -12,13 +13,13 @@ from bot.settings import Settings
 __all__ = ["preview_lines", "register"]
 
 
-async def _preview(settings: Settings, days: float) -> list[dict[str, str]]:
+async def _preview(settings: Settings, days: float, start: datetime | None = None) -> list[dict[str, str]]:
     from bot.app import build_app
     from bot.scheduler import scheduler_for
 
     app = await build_app(settings)
     try:
-        return [o.as_preview() for o in await scheduler_for(app).preview(days=days)]
+        return [o.as_preview() for o in await scheduler_for(app).preview(days=days, now=start)]
     finally:
         await app.close()
 
@@ -34,7 +35,16 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
     if args.days <= 0 or args.days > 3660:
         print("cos-bot: --days must be between 1 and 3660")
         return 2
-    items = asyncio.run(_preview(settings, args.days))
+    start = None
+    if args.start:
+        try:
+            start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        except ValueError:
+            start = None
+        if start is None or start.tzinfo is None:
+            print("cos-bot: --from must be an ISO 8601 time with an offset, e.g. 2027-03-20T00:00:00Z")
+            return 2
+    items = asyncio.run(_preview(settings, args.days, start))
     if args.json:
         print(json.dumps(items, indent=None))
     else:
@@ -48,6 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sched_sub.required = True
     preview = sched_sub.add_parser("preview", help="every delivery due in the next N days")
     preview.add_argument("--days", type=float, default=7.0)
+    preview.add_argument("--from", dest="start", default=None,
+                         help="start of the period (ISO 8601 with offset; default now)")
     preview.add_argument("--json", action="store_true", help="a JSON array of {at, local, tz, kind, workspace, target}")
     preview.set_defaults(handler=_handler)
 

@@ -1,8 +1,9 @@
 """The delivery outbox: enqueue once, claim with a lease, mark sent with a fenced update.
 
-On PostgreSQL the claim is ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
-SKIP LOCKED)`` so concurrent workers never take the same row; on SQLite
-(one writer at a time) the same statement is a conditional update. A worker
+On PostgreSQL the claim is ``SELECT ... FOR UPDATE SKIP LOCKED`` then an
+``UPDATE`` of those rows in the same transaction, so concurrent workers never
+take the same row; on SQLite (one writer at a time) the ``UPDATE`` re-checks
+that each row is still claimable, a conditional update. A worker
 whose lease ran out may no longer mark a row: every transition after the
 claim carries ``WHERE claimed_by = <this claim's token>``.
 """
@@ -99,9 +100,12 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
         )
         if not db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True)
+        ids = list((await session.execute(candidates)).scalars())
+        if not ids:
+            return []  # idle polls stay read-only
         stmt = (
             update(Outbox)
-            .where(Outbox.id.in_(candidates.scalar_subquery()), _claimable(now))
+            .where(Outbox.id.in_(ids), _claimable(now))
             .values(status=OUTBOX_CLAIMED, claimed_by=token, lease_until=now + lease, attempts=Outbox.attempts + 1)
             .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
                        Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,

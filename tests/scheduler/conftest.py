@@ -97,7 +97,8 @@ class World:
 
 
 async def make_world(url: str, clock: FakeClock, **overrides: object) -> World:
-    settings = Settings(database_url=url, scheduler_enabled=False, **overrides)  # type: ignore[arg-type]
+    overrides.setdefault("scheduler_enabled", False)
+    settings = Settings(database_url=url, **overrides)  # type: ignore[arg-type]
     app = await build_app(settings, clock=clock, knowledge=shared_knowledge())
     transport = FakeTransport(clock)
     app.transports["console"] = transport
