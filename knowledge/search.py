@@ -187,6 +187,8 @@ class Hit:
 
     entry: Entry
     score: float
+    # The question is this entry's title or one of its aliases, word for word.
+    exact: bool = False
 
 
 # Field weights of the BM25F document.
@@ -444,6 +446,7 @@ class Searcher:
         idf = self._idf
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
+        exact: set[int] = set()
         for i, doc in enumerate(self._docs):
             score = 0.0
             tfs = doc.tf
@@ -460,8 +463,10 @@ class Searcher:
                 continue
             if joined in doc.title_exact:
                 score += _TITLE_EXACT
+                exact.add(i)
             elif joined in doc.exact:
                 score += _ALIAS_EXACT
+                exact.add(i)
             else:
                 bonus = 0.0
                 for phrase in doc.phrases:
@@ -485,7 +490,7 @@ class Searcher:
                 score *= 0.9 if doc.entry.kind in RISK_KINDS else 1.0
             scores.append((score, i))
         scores.sort(key=lambda s: (-s[0], s[1]))
-        return [Hit(self._docs[i].entry, round(s, 4)) for s, i in scores[:limit]]
+        return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean"."""

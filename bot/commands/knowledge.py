@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 from bot.commands.render import (
     entry_reply,
@@ -31,6 +32,7 @@ RISK_EXAMPLES = (
     "/cos-risk transfer pricing",
     "/cos-risk board governance",
 )
+_ANSWER_CACHE = 2048
 # How close the runner-up must be (as a share of the best score) to be shown as an alternative.
 _ALTERNATIVE_RATIO = 0.8
 _PROVIDERS_PREFIX = re.compile(r"^(?:providers?|vendors?|who can help(?: with)?)\b\s*(?:for|with|about|on|in)?\s*", re.I)
@@ -51,6 +53,8 @@ class KnowledgeCommands:
     def __init__(self, kb: KnowledgeBase, searcher: Searcher) -> None:
         self.kb = kb
         self.searcher = searcher
+        # Answers depend only on (command, text) and the read-only knowledge: keep recent ones.
+        self._answers: OrderedDict[tuple[str, str], Reply] = OrderedDict()
 
     # -- help and overviews -------------------------------------------------
     def help(self, command: str) -> Reply:
@@ -185,7 +189,7 @@ class KnowledgeCommands:
         if not hits:
             return self.not_found(text, command)
         best = hits[0]
-        alternatives = [
+        alternatives = [] if best.exact else [
             h.entry for h in hits[1:3]
             if h.score >= best.score * _ALTERNATIVE_RATIO and h.entry.id != best.entry.id
         ]
@@ -238,6 +242,18 @@ class KnowledgeCommands:
     # -- dispatch -------------------------------------------------------------
     def reply(self, command: str, text: str) -> Reply:
         """Answer a knowledge command (``cos-service`` or ``cos-risk``) with cleaned text."""
+        key = (command, text)
+        cached = self._answers.get(key)
+        if cached is not None:
+            self._answers.move_to_end(key)
+            return cached
+        answer = self._reply(command, text)
+        self._answers[key] = answer
+        if len(self._answers) > _ANSWER_CACHE:
+            self._answers.popitem(last=False)
+        return answer
+
+    def _reply(self, command: str, text: str) -> Reply:
         lowered = text.lower().strip(" ?!.")
         if lowered in ("", "help", "?", "commands"):
             return self.help(command)
