@@ -198,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cos-bot: {exc}", file=sys.stderr)
         return 2
-    quiet = args.cmd in ("ask", "knowledge", "health")
+    console = args.cmd == "console" or (
+        args.cmd == "run" and not (settings.slack_enabled or settings.discord_enabled)
+    )
+    # Commands that talk to a person on the terminal keep routine logs out of the way.
+    quiet = console or args.cmd in ("ask", "knowledge", "health")
     configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
                       as_json=settings.log_json, secrets=_secrets(settings))
     try:
