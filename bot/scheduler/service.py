@@ -62,16 +62,29 @@ class Scheduler:
 
     # -- planning -------------------------------------------------------------
     async def plan(self, now: datetime | None = None) -> int:
-        """Turn every occurrence due by ``now`` into outbox rows. Returns rows enqueued."""
+        """Turn every occurrence due by ``now`` into outbox rows. Returns rows enqueued.
+
+        A read-only pass finds the schedules with something due (one context
+        load per workspace); only those are locked and written, so an idle
+        poll does not write at all.
+        """
         now = now or self.app.clock.now()
         db = self.app.db
+        due_ids: list[int] = []
         async with db.session() as session:
-            ids = list((await session.execute(
-                select(Schedule.id).where(Schedule.active.is_(True), Schedule.planned_until < now)
-                .order_by(Schedule.id)
+            schedules = list((await session.execute(
+                select(Schedule).where(Schedule.active.is_(True), Schedule.planned_until < now).order_by(Schedule.id)
             )).scalars())
+            contexts: dict[tuple[str, str], Any] = {}
+            for s in schedules:
+                key = (s.platform, s.workspace)
+                if key not in contexts:
+                    contexts[key] = await load_context(session, s.platform, s.workspace,
+                                                       self.app.settings.default_tz)
+                if generate(s, contexts[key], s.planned_until, now):
+                    due_ids.append(s.id)
         total = 0
-        for sid in ids:
+        for sid in due_ids:
             try:
                 total += await self._plan_one(sid, now)
             except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
@@ -90,6 +103,8 @@ class Scheduler:
             if schedule is None or not schedule.active or schedule.planned_until >= now:
                 return 0
             ctx = await load_context(session, schedule.platform, schedule.workspace, self.app.settings.default_tz)
+            # Nothing between the watermark and now was due before (or it was
+            # planned then), so the watermark may lag behind idle polls.
             due = generate(schedule, ctx, schedule.planned_until, now)
             chosen: list[Occurrence] = []
             extra: dict[str, dict[str, Any]] = {}
