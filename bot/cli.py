@@ -181,13 +181,22 @@ def _knowledge_check(settings: Settings, directory: Path | None) -> int:
 async def _health(settings: Settings) -> int:
     from bot.storage.db import Database
 
+    from knowledge import load_knowledge
+
     db = Database(settings.database_url)
     try:
         ok = await db.ping()
     finally:
         await db.dispose()
-    print("ok" if ok else "database does not answer")
-    return 0 if ok else 1
+    if not ok:
+        print("database does not answer")
+        return 1
+    entries = len(load_knowledge(settings.knowledge_dirs))
+    if entries == 0:
+        print("no knowledge entries loaded")
+        return 1
+    print(f"ok: database answers, {entries} knowledge entries")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,3 +97,10 @@ def test_main_in_process_knowledge_check_default(capsys, monkeypatch):
     monkeypatch.delenv("COS_KNOWLEDGE_DIR", raising=False)
     assert main(["knowledge", "check"]) == 0
     assert "ok:" in capsys.readouterr().out
+
+
+def test_health_reports_database_and_knowledge(tmp_path):
+    proc = run(["health"], tmp_path)
+    assert proc.returncode == 0 and "198 knowledge entries" in proc.stdout
+    down = run(["health"], tmp_path, env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"})
+    assert down.returncode == 1 and "does not answer" in down.stdout
