@@ -6,7 +6,7 @@ natively (Block Kit, embeds, console text) and falls back to ``to_text``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bot.safety import neutralise_mentions
 
@@ -56,8 +56,6 @@ class Reply:
     ephemeral: bool = True
     results: tuple[str, ...] = ()
     error: str | None = None
-    # Whether the reply quotes the asker's command (Share in channel prefixes it).
-    query: str | None = None
 
     def public(self) -> Reply:
         """The same reply, to be posted for everyone."""
@@ -78,7 +76,6 @@ class Reply:
             buttons=tuple(replace(b, label=n(b.label)) for b in self.buttons),
             footer=n(self.footer) if self.footer else None,
             error=n(self.error) if self.error else None,
-            query=n(self.query) if self.query else None,
         )
 
 
@@ -117,5 +114,3 @@ def to_dict(reply: Reply) -> dict[str, object]:
         "results": list(reply.results),
     }
 
-
-_ = field  # dataclasses.field kept for subclasses that need defaults

@@ -86,7 +86,7 @@ class KnowledgeBase:
         return self.entries.get(entry.parent) if entry.parent else None
 
     def related_to(self, entry: Entry) -> list[Entry]:
-        """Explicitly related entries, then (for a service or provider) its area's providers."""
+        """The entries named in ``related``, in the order given."""
         seen: dict[str, Entry] = {}
         for rid in entry.related:
             if (other := self.entries.get(rid)) is not None:
