@@ -1,0 +1,56 @@
+"""Pacing: a fan-out becomes an even stream within per-channel and per-workspace limits."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.scheduler.pacing import Limits, Pacer
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def test_one_message_per_second_per_channel() -> None:
+    ft = FakeTime()
+    p = Pacer({"slack": Limits(channel_interval=1.0)}, monotonic=ft.monotonic, sleep=ft.sleep)
+    assert [p.reserve("slack", "T1", "C1") for _ in range(3)] == [0.0, 1.0, 2.0]
+    assert p.reserve("slack", "T1", "C2") == 0.0  # other channels are not held up
+    assert p.reserve("console", "T1", "C1") == 0.0  # unlimited platform
+
+
+def test_workspace_rate_spreads_a_fan_out_evenly() -> None:
+    ft = FakeTime()
+    p = Pacer({"slack": Limits(channel_interval=1.0, workspace_rate=50.0)}, monotonic=ft.monotonic, sleep=ft.sleep)
+    slots = [p.reserve("slack", "T1", f"C{i}") for i in range(2000)]
+    assert slots[-1] == pytest_approx(1999 / 50)
+    # never more than 50 sends in any one-second window
+    j = 0
+    for i, s in enumerate(slots):
+        while slots[j] <= s - 1.0:
+            j += 1
+        assert i - j + 1 <= 50
+    assert p.reserve("slack", "T2", "C1") == 0.0  # another workspace has its own allowance
+
+
+def test_retry_after_holds_the_workspace() -> None:
+    ft = FakeTime()
+    p = Pacer({"slack": Limits(workspace_rate=10.0)}, monotonic=ft.monotonic, sleep=ft.sleep)
+    p.reserve("slack", "T1", "C1")
+    p.penalise("slack", "T1", 30.0)
+    assert p.reserve("slack", "T1", "C2") == 30.0
+    waited = asyncio.run(p.wait("slack", "T1", "C3"))
+    assert waited == pytest_approx(30.1) and ft.t == pytest_approx(30.1)
+
+
+def pytest_approx(x: float):  # noqa: ANN201
+    import pytest
+
+    return pytest.approx(x, abs=1e-6)
