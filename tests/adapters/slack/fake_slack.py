@@ -70,12 +70,17 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._ts = 0
+        # Socket Mode: envelopes to push to the connected client, and the sockets it opened.
+        self.socket_outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.socket_connections = 0
+        self._sockets: set[web.WebSocketResponse] = set()
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> FakeSlack:
         web_app = web.Application()
         web_app.add_routes([web.post("/api/{method}", self._api), web.get("/api/{method}", self._api),
-                            web.post("/response/{name}", self._response_url)])
+                            web.post("/response/{name}", self._response_url),
+                            web.get("/link/", self._socket)])
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -84,12 +89,27 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def socket_url(self) -> str:
+        """Where ``apps.connections.open`` sends the client (Slack's is ``wss://wss-primary.slack.com/link/?ticket=...``)."""
+        return f"ws://127.0.0.1:{self.port}/link/?ticket=t{self.socket_connections + 1}&app_id=A0001"
+
+    def push(self, envelope: dict[str, Any]) -> None:
+        """Send ``envelope`` to the Socket Mode client (now, or as soon as it is connected)."""
+        self.socket_outbox.put_nowait(envelope)
+
+    def acks(self) -> list[dict[str, Any]]:
+        """What the Socket Mode client sent back (``{"envelope_id", "payload"?}``), in order."""
+        return [c.params for c in self.calls_to("socket_ack")]
 
     def response_url(self, name: str = "r1") -> str:
         return f"http://127.0.0.1:{self.port}/response/{name}"
@@ -141,6 +161,39 @@ class FakeSlack:
             return web.json_response(answer.body, status=answer.status, headers=answer.headers)
         return web.json_response(self._default(method, params, token))
 
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode WebSocket: ``hello`` first, then queued envelopes; records the client's acks."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        self.socket_connections += 1
+        await self._record(Call("socket_connect", dict(request.query), None, dict(request.headers)))
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+                            "connection_info": {"app_id": "A0001"}})
+
+        async def pump() -> None:
+            while not ws.closed:
+                envelope = await self.socket_outbox.get()
+                if ws.closed:
+                    self.socket_outbox.put_nowait(envelope)  # for the next connection
+                    return
+                await ws.send_str(json.dumps(envelope))
+
+        sender = asyncio.ensure_future(pump())
+        try:
+            async for message in ws:
+                if message.type.name == "TEXT":
+                    try:
+                        data = json.loads(message.data)
+                    except ValueError:
+                        data = {"raw": message.data}
+                    await self._record(Call("socket_ack", data, None))
+        finally:
+            sender.cancel()
+            self._sockets.discard(ws)
+        return ws
+
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         await self._record(Call("response_url", {"name": request.match_info["name"], **body}, None,
@@ -168,6 +221,10 @@ class FakeSlack:
                     "message": {"text": params.get("text"), "type": "message"}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
+        if method == "apps.connections.open":
+            if not (token or "").startswith("xapp-"):
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", "type": "home"}}
         if method == "oauth.v2.access":
