@@ -21,6 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -54,7 +55,7 @@ from adapters.slack.translate import (
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
 
-__all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS"]
+__all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS", "EVENT_RETENTION", "PRUNE_INTERVAL"]
 
 log = logging.getLogger("adapters.slack")
 
@@ -62,6 +63,10 @@ BOT_SCOPES = ("commands", "chat:write", "im:history", "im:read", "im:write", "us
 # Button actions whose reply can be rebuilt from the button's value without side effects.
 REBUILDABLE_ACTIONS = ("open", "providers", "related")
 _KNOWLEDGE_COMMANDS = ("cos-service", "cos-risk")
+# Slack retries an event for about an hour and Socket Mode redelivers on reconnect;
+# a day of event ids is plenty to recognise a duplicate.
+EVENT_RETENTION = timedelta(hours=24)
+PRUNE_INTERVAL = 3600.0  # seconds between clean-ups
 
 _NOT_IN_CHANNEL = Reply(
     title="I can't post in this channel",
@@ -225,6 +230,28 @@ class SlackAdapter:
                     ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == event_id[:200]))
         except Exception:  # noqa: BLE001
             log.exception("could not release event %s", event_id)
+
+    async def prune_events(self, *, older_than: timedelta = EVENT_RETENTION) -> int:
+        """Delete this platform's ``processed_event`` rows received before ``now - older_than``; how many."""
+        cutoff = self.app.clock.now() - older_than
+        async with self.app.db.session() as session:
+            result = await session.execute(delete(ProcessedEvent).where(
+                ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.received_at < cutoff))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def housekeeping(self, *, interval: float = PRUNE_INTERVAL,
+                           older_than: timedelta = EVENT_RETENTION) -> None:
+        """Prune old event ids now and every ``interval`` seconds, until cancelled; a failure waits for the next round."""
+        while True:
+            try:
+                removed = await self.prune_events(older_than=older_than)
+                if removed:
+                    log.info("pruned %d old slack event ids", removed)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the bot
+                log.warning("could not prune old slack event ids: %s", type(exc).__name__)
+            await asyncio.sleep(interval)
 
     # -- rendering -------------------------------------------------------------
     def message(self, reply: Reply, *, state: dict[str, Any] | None, page: int = 0) -> dict[str, Any]:

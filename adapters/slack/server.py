@@ -133,10 +133,14 @@ async def run_slack(app: App, *, port: int | None = None, policy: RetryPolicy | 
     adapter = await create_adapter(app, policy=policy)
     if "slack" not in app.transports:
         app.transports["slack"] = adapter.transport()
+    # Old event ids are pruned while the platform runs (hourly, keeping a day).
+    housekeeping = asyncio.ensure_future(adapter.housekeeping())
     try:
         if app.settings.slack_app_token:
             await serve_socket_mode(adapter, health_port=port)
         else:
             await serve_http(adapter, port=port or app.settings.port)
     finally:
+        housekeeping.cancel()
+        await asyncio.gather(housekeeping, return_exceptions=True)
         await adapter.close()
