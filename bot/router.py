@@ -81,6 +81,16 @@ class Router:
         """Handlers for free text in a DM (check-in answers); the first reply wins."""
         self._dm_handlers.append(handler)
 
+    def is_subcommand(self, command: str, text: str) -> bool:
+        """True when ``/<command> <text>`` goes to an added subcommand (team commands use the asker's
+        role and time zone); False for knowledge answers, which need neither."""
+        command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
+        try:
+            word = clean_input(text).partition(" ")[0]
+        except InputProblem:
+            return False  # answered with an input error, whoever asks
+        return (command, word.lower()) in self._subcommands
+
     async def handle(self, request: Request) -> Reply:
         """Answer a request. Never raises; a reply is never empty."""
         try:

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -48,6 +49,7 @@ from adapters.slack.render import ACTION_PREFIX, decode_value, fallback_text, mr
 from adapters.slack.translate import (
     PLATFORM_NAME,
     block_action_to_action,
+    command_name,
     command_to_request,
     dm_to_request,
     is_user_dm,
@@ -67,6 +69,8 @@ _KNOWLEDGE_COMMANDS = ("cos-service", "cos-risk")
 # a day of event ids is plenty to recognise a duplicate.
 EVENT_RETENTION = timedelta(hours=24)
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups
+# Rendered messages kept for identical replies (the same answer asked again renders once).
+_MESSAGE_CACHE = 256
 
 _NOT_IN_CHANNEL = Reply(
     title="I can't post in this channel",
@@ -107,6 +111,7 @@ class SlackAdapter:
         self.identity_timeout = identity_timeout
         self.identity_ttl = identity_ttl
         self._identities: dict[tuple[str, str], tuple[float, str, str | None]] = {}
+        self._messages: OrderedDict[Any, dict[str, Any]] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
         self.client = make_client(settings, token=None if self.oauth else settings.slack_bot_token,
@@ -185,12 +190,9 @@ class SlackAdapter:
     # -- identity, tokens ------------------------------------------------------
     async def identity(self, client: AsyncWebClient, workspace: str, user: str) -> tuple[str, str | None]:
         """(role, tz) of ``user``: admin when Slack says admin/owner or ``COS_ADMINS`` lists them. Cached."""
-        listed = {user, f"{workspace}:{user}", f"slack:{user}"} & set(self.settings.admins)
-        now = time.monotonic()
-        cached = self._identities.get((workspace, user))
-        if cached and cached[0] > now:
-            role, tz = cached[1], cached[2]
-            return ("admin" if listed else role), tz
+        known = self.known_identity(workspace, user)
+        if known is not None:
+            return known
         role, tz, ttl = "member", None, 30.0  # a failed look-up is retried after 30 s
         try:
             info = await asyncio.wait_for(client.users_info(user=user), timeout=self.identity_timeout)
@@ -201,8 +203,21 @@ class SlackAdapter:
             ttl = self.identity_ttl
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             log.warning("users.info for %s failed (%s); treating as member", user, type(exc).__name__)
-        self._identities[(workspace, user)] = (now + ttl, role, tz)
-        return ("admin" if listed else role), tz
+        self._identities[(workspace, user)] = (time.monotonic() + ttl, role, tz)
+        return self._listed(workspace, user, role), tz
+
+    def known_identity(self, workspace: str, user: str) -> tuple[str, str | None] | None:
+        """(role, tz) of ``user`` when a recent look-up is cached, without asking Slack; None otherwise."""
+        cached = self._identities.get((workspace, user))
+        if cached is None or cached[0] <= time.monotonic():
+            return None
+        return self._listed(workspace, user, cached[1]), cached[2]
+
+    def _listed(self, workspace: str, user: str, role: str) -> str:
+        admins = self.settings.admins
+        if admins and (user in admins or f"{workspace}:{user}" in admins or f"slack:{user}" in admins):
+            return "admin"
+        return role
 
     async def client_for(self, workspace: str) -> AsyncWebClient | None:
         """A client with the bot token of ``workspace`` (None when not installed there)."""
@@ -258,7 +273,25 @@ class SlackAdapter:
         """A message payload (``text`` + ``blocks``) for ``reply``; ephemeral unless the reply is public.
 
         Rendering neutralises crowd pings itself, so ``reply`` need not be ``safe()`` again.
+        Rendering is pure, so an equal (reply, state, page) is rendered once and served from a
+        small LRU cache; callers get their own top-level dict and must not change ``blocks``.
         """
+        try:
+            key: Any = (reply, tuple(sorted(state.items())) if state else None, page)
+            cached = self._messages.get(key)
+        except TypeError:  # something unhashable in the state: render every time
+            key, cached = None, None
+        if cached is not None:
+            self._messages.move_to_end(key)
+            return dict(cached)
+        payload = self._render(reply, state=state, page=page)
+        if key is not None:
+            self._messages[key] = payload
+            if len(self._messages) > _MESSAGE_CACHE:
+                self._messages.popitem(last=False)
+        return dict(payload)
+
+    def _render(self, reply: Reply, *, state: dict[str, Any] | None, page: int) -> dict[str, Any]:
         if state and reply.ephemeral and not reply.error and not any(b.action == "share" for b in reply.buttons):
             reply = Reply(**{**_fields(reply), "buttons": (Button("Share in channel", "share", ""), *reply.buttons)})
         return {
@@ -301,7 +334,12 @@ class SlackAdapter:
     async def _answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> dict[str, Any]:
         team = body.get("team_id")
         workspace = workspace_key(team_id=team, enterprise_id=body.get("enterprise_id"))
-        role, tz = await self.identity(client, workspace, str(body.get("user_id") or ""))
+        user = str(body.get("user_id") or "")
+        if self.app.router.is_subcommand(command_name(str(body.get("command") or "")), str(body.get("text") or "")):
+            role, tz = await self.identity(client, workspace, user)
+        else:
+            # Knowledge answers depend on neither role nor time zone: no users.info on this path.
+            role, tz = self.known_identity(workspace, user) or (self._listed(workspace, user, "member"), None)
         request = command_to_request(body, role=role, tz=tz or self.settings.default_tz)
         reply = await self.app.router.handle(request)
         return self.message(reply, state=_command_state(request, reply))

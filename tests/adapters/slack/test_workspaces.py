@@ -52,6 +52,9 @@ async def test_oauth_install_then_commands_use_that_workspaces_token(fake, setti
 
         status, body = await rig.command("legal", team_id="T0BETA", user_id="U0BETA1")
         assert status == 200 and "Comprehensive Legal Services" in body["text"]
+        # A team command needs the asker's role: looked up with that workspace's token.
+        status, body = await rig.command("schedules", team_id="T0BETA", user_id="U0BETA1")
+        assert status == 200
         lookups = [c for c in fake.calls_to("users.info") if c.params["user"] == "U0BETA1"]
         assert lookups and all(c.token == "xoxb-beta-0000000002-fake" for c in lookups)
 
