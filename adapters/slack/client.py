@@ -120,11 +120,26 @@ class _Redact(logging.Filter):
         return True
 
 
+class _Expected(logging.Filter):
+    """Bolt warns that it ignores ``SLACK_BOT_TOKEN`` from the environment when given a client. We give it
+    our client (built from the same settings) on purpose, so that line is debug, not a warning."""
+
+    _MESSAGES = ("As you gave `client` as well, `token` will be unused.",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and record.getMessage() in self._MESSAGES:
+            if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+                return False
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
 _FILTER = _Redact()
 sdk_logger = logging.getLogger("adapters.slack.sdk")
 bolt_logger = logging.getLogger("adapters.slack.bolt")
 for _logger in (sdk_logger, bolt_logger, logging.getLogger("adapters.slack")):
     _logger.addFilter(_FILTER)
+bolt_logger.addFilter(_Expected())
 
 
 def remember_secrets(settings: Settings) -> None:

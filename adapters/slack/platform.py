@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 
 from bot.app import App
 from bot.plugins import Platform
@@ -34,16 +35,33 @@ def _make_transport(app: App) -> Transport:
 
 
 async def _serve(settings: Settings, port: int) -> int:
+    """Serve until SIGTERM or SIGINT, then stop taking requests, finish what is running, and exit 0."""
     from bot.app import build_app, run_tasks
 
     from adapters.slack.server import run_slack
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            pass
+
+    async def until_stopped() -> None:
+        await stop.wait()
+        log.info("slack: shutting down")
+
     app = await build_app(settings)
     try:
         app.transports["slack"] = _make_transport(app)
-        await run_tasks([run_slack(app, port=port), *(bg(app) for bg in app.background)])
+        await run_tasks([run_slack(app, port=port), until_stopped(), *(bg(app) for bg in app.background)])
     finally:
         await app.close()
+        for sig in handled:
+            loop.remove_signal_handler(sig)
     return 0
 
 
@@ -52,13 +70,13 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
         print("cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
               "(or SLACK_APP_TOKEN for Socket Mode). See docs/install-slack.md.")
         return 2
-    port = args.port or settings.port
+    port = settings.port if args.port is None else args.port
     return asyncio.run(_serve(settings, port))
 
 
 def _register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve = subparsers.add_parser("serve", help="serve Slack over HTTP (POST /slack/events, GET /healthz)")
-    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, else 3000)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)")
     serve.set_defaults(handler=_serve_command)
 
 

@@ -90,7 +90,9 @@ async def _serve(web_app: web.Application, host: str, port: int) -> None:
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    log.info("slack: listening on http://%s:%s%s", host, port, EVENTS_PATH)
+    sockets = getattr(site._server, "sockets", None) or ()  # the real port when asked for port 0
+    bound = sockets[0].getsockname()[1] if sockets else port
+    log.info("slack: listening on http://%s:%s%s", host, bound, EVENTS_PATH)
     try:
         await asyncio.Event().wait()
     finally:
@@ -139,7 +141,7 @@ async def run_slack(app: App, *, port: int | None = None, policy: RetryPolicy | 
         if app.settings.slack_app_token:
             await serve_socket_mode(adapter, health_port=port)
         else:
-            await serve_http(adapter, port=port or app.settings.port)
+            await serve_http(adapter, port=app.settings.port if port is None else port)
     finally:
         housekeeping.cancel()
         await asyncio.gather(housekeeping, return_exceptions=True)

@@ -66,6 +66,7 @@ class FakeSlack:
         self.tokens: dict[str, str] = {}  # bot token -> team id
         self.users: dict[str, dict[str, Any]] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -150,6 +151,8 @@ class FakeSlack:
                 params.update(await request.json())
             else:
                 params.update(dict(await request.post()))
+        if delay := self.delays.get(method):
+            await asyncio.sleep(delay)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() or params.get("token")
         if auth.startswith("Basic "):
