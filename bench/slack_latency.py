@@ -127,6 +127,7 @@ async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float 
 async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, requests: int,
                 concurrency: int) -> dict[str, float]:
     latencies: list[float] = []
+    by_query: dict[str, list[float]] = {}
     errors = 0
     counter = iter(range(requests))
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -157,6 +158,7 @@ async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, reques
                     latencies.append(max(done, acked) - start)
                 else:
                     latencies.append(acked - start)
+                by_query.setdefault(f"{command} {text}", []).append(latencies[-1])
             except (aiohttp.ClientError, TimeoutError):
                 errors += 1
             finally:
@@ -174,7 +176,22 @@ async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, reques
         "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 2) if latencies else None,
         "throughput_rps": round(len(latencies) / elapsed, 1),
         "_latencies": latencies,  # merged across rounds, then dropped
+        "_by_query": by_query,
     }
+
+
+def _by_query(rounds: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """p50/p99 per query, merged across rounds: shows which command makes the tail."""
+    merged: dict[str, list[float]] = {}
+    for r in rounds:
+        for query, lat in r["_by_query"].items():  # type: ignore[union-attr]
+            merged.setdefault(query, []).extend(lat)
+    out = {}
+    for query, lat in merged.items():
+        lat.sort()
+        out[query] = {"n": len(lat), "p50_ms": round(statistics.median(lat) * 1000, 2),
+                      "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)] * 1000, 2)}
+    return out
 
 
 def _merge(rounds: list[dict[str, float]]) -> dict[str, float]:
@@ -239,6 +256,7 @@ async def main() -> None:
                 "throughput": round(o["throughput_rps"] / b["throughput_rps"], 3),
             },
             "target": "ours p99 <= 1.3 x bare p99",
+            "ours_by_query": _by_query(results["ours"]),
         }
         report["target_met"] = report["ratio"]["p99"] <= 1.3
         print(json.dumps(report, indent=2))
