@@ -35,7 +35,7 @@ from bot.scheduler.models import (
     Schedule,
     TeamStage,
 )
-from bot.scheduler.plan import Occurrence, generate, load_context, participants_of, questions_of
+from bot.scheduler.plan import Occurrence, generate, load_context, participants_of
 from bot.scheduler.recurrence import (
     WEEKDAYS,
     Rule,

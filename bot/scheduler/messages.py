@@ -17,7 +17,6 @@ from bot.scheduler.models import (
     Milestone,
     Outbox,
     RiskItem,
-    Schedule,
     TeamStage,
 )
 from bot.scheduler.outbox import OutboxRow

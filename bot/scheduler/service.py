@@ -170,7 +170,7 @@ class Scheduler:
                 break
             sem = asyncio.Semaphore(self.concurrency)
 
-            async def one(row: outbox.OutboxRow) -> None:
+            async def one(row: outbox.OutboxRow, sem: asyncio.Semaphore = sem) -> None:
                 async with sem:
                     await self.deliver(row, stats)
 

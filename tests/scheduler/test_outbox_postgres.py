@@ -40,8 +40,8 @@ def _spawn(url: str, name: str, lease: float, delay: float) -> subprocess.Popen[
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-async def _wait(procs: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
-    for _ in range(int(timeout / 0.05)):
+async def _wait(procs: list[subprocess.Popen[bytes]], limit_s: float = 60) -> None:
+    for _ in range(int(limit_s / 0.05)):
         if all(p.poll() is not None for p in procs):
             return
         await asyncio.sleep(0.05)
