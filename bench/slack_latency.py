@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -125,7 +126,7 @@ async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float 
 
 
 async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, requests: int,
-                concurrency: int) -> dict[str, float]:
+                concurrency: int) -> dict[str, Any]:
     latencies: list[float] = []
     by_query: dict[str, list[float]] = {}
     errors = 0
@@ -180,13 +181,13 @@ async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, reques
     }
 
 
-def _by_query(rounds: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+def _by_query(rounds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """p50/p99 per query, merged across rounds: shows which command makes the tail."""
     merged: dict[str, list[float]] = {}
     for r in rounds:
-        for query, lat in r["_by_query"].items():  # type: ignore[union-attr]
+        for query, lat in r["_by_query"].items():
             merged.setdefault(query, []).extend(lat)
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for query, lat in merged.items():
         lat.sort()
         out[query] = {"n": len(lat), "p50_ms": round(statistics.median(lat) * 1000, 2),
@@ -194,8 +195,8 @@ def _by_query(rounds: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     return out
 
 
-def _merge(rounds: list[dict[str, float]]) -> dict[str, float]:
-    lat = sorted(x for r in rounds for x in r["_latencies"])  # type: ignore[union-attr]
+def _merge(rounds: list[dict[str, Any]]) -> dict[str, float]:
+    lat = sorted(x for r in rounds for x in r["_latencies"])
     return {
         "requests": sum(int(r["requests"]) for r in rounds),
         "errors": sum(int(r["errors"]) for r in rounds),
@@ -234,7 +235,7 @@ async def main() -> None:
         await _wait_healthy(bare_url, bare)
         for url, label in ((bare_url, "bare"), (ours_url, "ours")):
             await _load(url, fake, fake_port, label=label, requests=args.warmup, concurrency=args.concurrency)
-        results: dict[str, list[dict[str, float]]] = {"bare": [], "ours": []}
+        results: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}
         for _ in range(args.rounds):
             for url, label in ((bare_url, "bare"), (ours_url, "ours")):
                 results[label].append(await _load(url, fake, fake_port, label=label, requests=args.requests,

@@ -392,7 +392,7 @@ class SlackAdapter:
             state = decode_value(action.value)
             reply = await self.rebuild(state) if state else None
             page = state.get("p") if state else None
-            if reply is None or not isinstance(page, int):
+            if reply is None or state is None or not isinstance(page, int):
                 await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
                 return
             base = {k: v for k, v in state.items() if k != "p"}
