@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -93,6 +93,7 @@ class TeamCommands:
     def __init__(self, app: App, scheduler: Scheduler) -> None:
         self.app = app
         self.scheduler = scheduler
+        self._known_tz: dict[tuple[str, str, str], str] = {}
 
     def register(self) -> None:
         r = self.app.router
@@ -134,7 +135,11 @@ class TeamCommands:
         return self.app.clock.now()
 
     async def _touch_member(self, request: Request) -> None:
+        """Remember the asker's time zone (written only when it changed since this process last saw it)."""
         if not request.tz:
+            return
+        key = (request.platform, request.workspace, request.user)
+        if self._known_tz.get(key) == request.tz:
             return
         try:
             zone(request.tz)
@@ -142,6 +147,9 @@ class TeamCommands:
             return
         async with self.app.db.session() as session:
             await _set_member_tz(session, request.platform, request.workspace, request.user, request.tz, self._now())
+        if len(self._known_tz) > 10_000:
+            self._known_tz.clear()
+        self._known_tz[key] = request.tz
 
     async def _zone_for(self, session: AsyncSession, request: Request, explicit: str | None) -> str:
         if explicit:
@@ -812,5 +820,3 @@ async def _set_member_tz(session: AsyncSession, platform: str, workspace: str, u
     elif member.tz != tz:
         member.tz, member.updated_at = tz, now
 
-
-_ = UTC

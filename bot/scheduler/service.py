@@ -264,8 +264,9 @@ class Scheduler:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         lock = asyncio.Lock()
+        in_flight: set[asyncio.Future[None]] = set()
 
-        async def guarded() -> None:
+        async def _tick_once() -> None:
             if lock.locked():
                 return
             async with lock:
@@ -273,6 +274,14 @@ class Scheduler:
                     await self.tick()
                 except Exception:  # noqa: BLE001 - the loop outlives a bad tick
                     log.exception("scheduler tick failed")
+
+        async def guarded() -> None:
+            # A tick is never cancelled half-way (its database transaction would be cut off
+            # while the engine closes); shutdown waits for it below instead.
+            task = asyncio.ensure_future(_tick_once())
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            await asyncio.shield(task)
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
@@ -290,6 +299,8 @@ class Scheduler:
                 await guarded()
         finally:
             scheduler.shutdown(wait=False)
+            if in_flight:
+                await asyncio.wait(set(in_flight), timeout=30)
 
 
 def _fallback_reply(row: outbox.OutboxRow, reply: Reply) -> Reply:
