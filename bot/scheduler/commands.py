@@ -94,6 +94,8 @@ class TeamCommands:
         self.app = app
         self.scheduler = scheduler
         self._known_tz: dict[tuple[str, str, str], str] = {}
+        # Schedules a new one replaced, handed from _add_schedule to the reply that announces it.
+        self._replaced: dict[tuple[str, str, str], list[int]] = {}
 
     def register(self) -> None:
         r = self.app.router
@@ -379,6 +381,8 @@ class TeamCommands:
             if replace_in_channel:
                 cond.append(Schedule.channel == request.channel)
             if replace_in_channel or replace_in_workspace:
+                replaced = (await session.execute(select(Schedule.id).where(*cond))).scalars().all()
+                self._replaced[request.workspace, request.channel, kind] = sorted(replaced)
                 await session.execute(update(Schedule).where(*cond).values(active=False))
             sched = Schedule(platform=request.platform, workspace=request.workspace, kind=kind, channel=request.channel,
                              cadence=fields["cadence"], weekday=fields.get("weekday"), day=fields.get("day"),
@@ -455,12 +459,15 @@ class TeamCommands:
 
     async def _scheduled_reply(self, sched: Schedule, title: str) -> Reply:
         nxt = await self._next_runs(sched, limit=3)
+        replaced = self._replaced.pop((sched.workspace, sched.channel, sched.kind), [])
+        note = (f" It replaces schedule {', '.join(map(str, replaced))} (one per "
+                f"{'channel' if sched.kind == 'digest' else 'workspace'})." if replaced else "")
         return Reply(
             title=f"{title} (schedule {sched.id})",
             fields=(Field("When", describe(_rule(sched))),),
             sections=(Section(heading="Next runs", bullets=tuple(self._when(o) + (f" → {o.target}" if o.target_type == "dm" else "")
                                                                   for o in nxt) or ("none in the next year",)),
-                      Section(text=f"Remove it with `/cos-service unschedule {sched.id}`.")),
+                      Section(text=f"Remove it with `/cos-service unschedule {sched.id}`.{note}")),
             buttons=(Button("Remove", "schedule.remove", str(sched.id), style="danger"),),
         )
 

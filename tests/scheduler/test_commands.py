@@ -231,3 +231,14 @@ async def test_scheduler_commands_keyed_by_platform_and_workspace(world: World) 
     assert r.title == "No stage set yet"
     r = await world.member.say("/cos-service stage", platform="slack")
     assert r.title == "No stage set yet"
+
+
+async def test_a_new_digest_in_the_same_channel_says_which_one_it_replaces(world: World) -> None:
+    first = await world.admin.say("/cos-service digest weekly monday 09:00 Europe/Berlin")
+    assert "replaces" not in to_text(first)
+    first_id = first.title.split("schedule ")[1].rstrip(")")
+    second = await world.admin.say("/cos-service digest daily 14:05 UTC")
+    assert f"It replaces schedule {first_id} (one per channel)" in to_text(second)
+    assert [s.kind for s in await _schedules(world)] == ["digest"]
+    other = await world.admin.say("/cos-service digest daily 08:00 UTC", channel="C9")
+    assert "replaces" not in to_text(other)
