@@ -98,15 +98,22 @@ def _load_core_extensions() -> None:
                 raise
 
 
-async def run_tasks(tasks: list[Awaitable[None]]) -> None:
-    """Run long-lived coroutines until the first one ends (the console was left) or fails."""
+async def run_tasks(tasks: list[Awaitable[None]], *, stop: asyncio.Event | None = None) -> None:
+    """Run long-lived coroutines until one ends (the console was left), fails, or ``stop`` is set.
+
+    The others are then cancelled and awaited, so each can finish what it has in flight.
+    """
     running = [asyncio.ensure_future(t) for t in tasks]
+    stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
     try:
-        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(running + ([stopper] if stopper else []),
+                                     return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if not task.cancelled():
+            if task is not stopper and not task.cancelled():
                 task.result()
     finally:
+        if stopper is not None:
+            stopper.cancel()
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)

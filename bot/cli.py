@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,7 +156,13 @@ async def _run(settings: Settings, *, console_only: bool = False) -> int:
             if p.make_transport is not None:
                 app.transports[p.name] = p.make_transport(app)
         log.info("starting: %s", ", ".join(p.name for p in chosen))
-        await run_tasks([p.run(app) for p in chosen] + [bg(app) for bg in app.background])
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_tasks([p.run(app) for p in chosen] + [bg(app) for bg in app.background], stop=stop)
+        if stop.is_set():
+            log.info("stopped by signal")
     finally:
         await app.close()
     return 0

@@ -104,3 +104,29 @@ def test_health_reports_database_and_knowledge(tmp_path):
     assert proc.returncode == 0 and "198 knowledge entries" in proc.stdout
     down = run(["health"], tmp_path, env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"})
     assert down.returncode == 1 and "does not answer" in down.stdout
+
+
+def test_run_stops_cleanly_on_sigterm(tmp_path):
+    """SIGTERM while the console waits for a line: exit 0, no traceback (the scheduler runs too)."""
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", COS_POLL_SECONDS="0.5")
+    proc = subprocess.Popen(COS_BOT + ["run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    try:
+        proc.stdin.write("/cos-service legal\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        seen = ""
+        while "Skadden" not in seen and time.monotonic() < deadline:
+            seen += proc.stdout.readline()
+        assert "Skadden" in seen
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in out + err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable
 from typing import TextIO
 
@@ -61,6 +62,29 @@ async def answer_line(app: App, line: str, *, user: str = "console-user", worksp
     return to_console(await app.router.handle(request))
 
 
+async def _read_line(read: Callable[[str], str], prompt: str) -> str | None:
+    """One line from ``read`` without blocking the loop; None at end of input.
+
+    The read runs in a daemon thread, so a process stopping mid-prompt (SIGTERM,
+    another platform failing) is not held up by a terminal waiting for a line.
+    """
+    loop = asyncio.get_running_loop()
+    result: asyncio.Future[str | None] = loop.create_future()
+
+    def work() -> None:
+        try:
+            value: str | None = read(prompt)
+        except EOFError:
+            value = None
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            loop.call_soon_threadsafe(lambda: result.done() or result.set_exception(exc))
+            return
+        loop.call_soon_threadsafe(lambda: result.done() or result.set_result(value))
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return await result
+
+
 async def console_loop(app: App, *, read: Callable[[str], str] | None = None, out: TextIO | None = None) -> None:
     """Prompt until ``quit`` or end of input."""
     out = out or sys.stdout
@@ -71,11 +95,9 @@ async def console_loop(app: App, *, read: Callable[[str], str] | None = None, ou
             pass
         read = input
     print(BANNER, file=out, flush=True)
-    loop = asyncio.get_running_loop()
     while True:
-        try:
-            line = await loop.run_in_executor(None, read, "cos> ")
-        except EOFError:
+        line = await _read_line(read, "cos> ")
+        if line is None:
             break
         answer = await answer_line(app, line)
         if answer is None:
