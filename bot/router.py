@@ -114,8 +114,8 @@ class Router:
         text = clean_input(request.text)
         command = request.command
         if command == "message":
-            for handler in self._dm_handlers:
-                answer = await handler(request)
+            for dm_handler in self._dm_handlers:
+                answer = await dm_handler(request)
                 if answer is not None:
                     return answer
             parsed = parse_line(text)

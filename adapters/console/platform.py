@@ -77,7 +77,7 @@ async def _read_line(read: Callable[[str], str], prompt: str) -> str | None:
         except EOFError:
             value = None
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-            loop.call_soon_threadsafe(lambda: result.done() or result.set_exception(exc))
+            loop.call_soon_threadsafe(lambda err=exc: result.done() or result.set_exception(err))
             return
         loop.call_soon_threadsafe(lambda: result.done() or result.set_result(value))
 
