@@ -7,13 +7,16 @@ outbox. Only admins change things; anyone may read. Bad input raises
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import PermissionDenied, UserError
@@ -50,7 +53,8 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.scheduler.service import Scheduler
 
-__all__ = ["TeamCommands", "STAGES", "REGISTER_KINDS", "parse_mentions"]
+__all__ = ["TeamCommands", "STAGES", "REGISTER_KINDS", "parse_mentions", "answer_rows", "answer_record",
+           "forget_answers", "format_records"]
 
 STAGES = {
     "early": ("phase.early-commercialization", 24),
@@ -475,6 +479,10 @@ class TeamCommands:
         words = text.split()
         if words and words[0].lower() == "questions":
             return await self._checkin_questions(request, words[1:])
+        if words and words[0].lower() in ("answers", "export", "forget"):
+            handler = {"answers": self._checkin_answers, "export": self._checkin_export,
+                       "forget": self._checkin_forget}[words[0].lower()]
+            return await handler(request, words[1:])
         if not words:
             raise UserError("Say when and who, e.g. `/cos-service checkin friday 16:00 @U1001 @U1002`.")
         fields, rest = self._parse_when(words, allow=("daily", "weekly"))
@@ -527,6 +535,118 @@ class TeamCommands:
                 raise UserError(f"There is no check-in {words[0]} here; `/cos-service schedules` lists them.")
             sched.questions = json.dumps(questions)
         return Reply(title=f"Check-in {words[0]} questions updated", sections=(Section(bullets=tuple(questions)),))
+
+    # -- check-in answers: list, export, forget ----------------------------------
+    def _answers_scope(self, request: Request, words: list[str], *, usage: str, allow_since: bool = True,
+                       allow_format: bool = False) -> tuple[str | None, date | None, str | None]:
+        """``[@user|all] [since YYYY-MM-DD] [json|csv]`` -> (user or None for everyone, since, format).
+
+        Anyone may name themselves; naming another person or ``all`` needs an admin.
+        """
+        user: str | None = request.user
+        since: date | None = None
+        fmt: str | None = None
+        named = False
+        i = 0
+        while i < len(words):
+            w = words[i]
+            low = w.lower()
+            if low == "since" and allow_since:
+                try:
+                    since = date.fromisoformat(words[i + 1]) if i + 1 < len(words) else None
+                except ValueError:
+                    since = None
+                if since is None:
+                    raise UserError(f"Write the start as `since YYYY-MM-DD`. {usage}")
+                i += 2
+                continue
+            if low in ("json", "csv") and allow_format and fmt is None:
+                fmt = low
+            elif low in ("all", "everyone") and not named:
+                user, named = None, True
+            elif not named and _MENTION.match(w.strip(",")):
+                user, named = parse_mentions([w])[0], True
+            else:
+                raise UserError(f"I did not understand “{w[:40]}”. {usage}")
+            i += 1
+        return user, since, fmt
+
+    async def _answer_rows(self, session: AsyncSession, request: Request, user: str | None,
+                           since: date | None) -> list[CheckinAnswer]:
+        start = None
+        if since is not None:
+            tz = await self._zone_for(session, request, None)
+            start = datetime.combine(since, datetime.min.time(), zone(tz))
+        return await answer_rows(session, platform=request.platform, workspace=request.workspace, user=user,
+                                 since=start)
+
+    def _require_scope(self, request: Request, user: str | None, what: str) -> None:
+        if user != request.user:
+            self.require_admin(request.role, request.user, what)
+
+    async def _checkin_answers(self, request: Request, words: list[str]) -> Reply:
+        usage = "Use `/cos-service checkin answers [@user|all] [since YYYY-MM-DD]`."
+        user, since, _ = self._answers_scope(request, words, usage=usage)
+        self._require_scope(request, user, "read other people's check-in answers")
+        async with self.app.db.session() as session:
+            rows = await self._answer_rows(session, request, user, since)
+            tz = await self._zone_for(session, request, None)
+        whose = "yours" if user == request.user else ("everyone's" if user is None
+                                                      else mention(request.platform, user) + "'s")
+        shown = rows[-_ANSWERS_SHOWN:][::-1]  # the most recent first
+        bullets = []
+        for a in shown:
+            pairs = [f"{q} → {ans}" if q else ans for q, ans in _pairs(a) if ans is not None]
+            bullets.append(f"{a.occurrence_at.astimezone(zone(tz)):%a %d %b %Y} "
+                           + (f"{mention(request.platform, a.user)}: " if user != request.user else "")
+                           + " / ".join(pairs)[:400])
+        if len(rows) > len(shown):
+            bullets.append(f"... and {len(rows) - len(shown)} older; `/cos-service checkin export` has them all.")
+        return Reply(
+            title=f"Check-in answers ({whose}): {len(rows)}" + (f" since {since:%Y-%m-%d}" if since else ""),
+            sections=(Section(bullets=tuple(bullets) or ("No check-in answers recorded.",)),
+                      Section(text="Export with `/cos-service checkin export json|csv`; delete yours with "
+                                   "`/cos-service checkin forget`.")),
+        )
+
+    async def _checkin_export(self, request: Request, words: list[str]) -> Reply:
+        usage = "Use `/cos-service checkin export [json|csv] [@user|all] [since YYYY-MM-DD]`."
+        user, since, fmt = self._answers_scope(request, words, usage=usage, allow_format=True)
+        fmt = fmt or "json"
+        self._require_scope(request, user, "export other people's check-in answers")
+        async with self.app.db.session() as session:
+            rows = await self._answer_rows(session, request, user, since)
+        records = [answer_record(a) for a in rows]
+        # Keep the newest records that fit one message; the operator CLI exports everything.
+        kept = list(records)
+        data = format_records(kept, fmt)
+        while kept and len(data) > _EXPORT_CHARS:
+            kept = kept[max(1, len(kept) // 10):] if len(data) > 2 * _EXPORT_CHARS else kept[1:]
+            data = format_records(kept, fmt)
+        note = (f"All {len(records)} answer(s)." if len(kept) == len(records) else
+                f"The newest {len(kept)} of {len(records)} answer(s) fit in one message; older ones: add "
+                "`since YYYY-MM-DD`, or ask your operator for `cos-bot checkin export`.")
+        whose = "yours" if user == request.user else ("everyone's" if user is None
+                                                      else mention(request.platform, user) + "'s")
+        return Reply(
+            title=f"Check-in export ({whose}, {fmt}): {len(kept)} answer(s)",
+            sections=(Section(text=note), Section(text="```\n" + data.replace("```", "`\u200b`\u200b`") + "\n```")),
+        )
+
+    async def _checkin_forget(self, request: Request, words: list[str]) -> Reply:
+        usage = ("Use `/cos-service checkin forget` (your answers), or, for admins, "
+                 "`/cos-service checkin forget @user` or `checkin forget all`.")
+        user, _, _ = self._answers_scope(request, words, usage=usage, allow_since=False)
+        self._require_scope(request, user, "delete other people's check-in answers")
+        async with self.app.db.session() as session:
+            deleted = await forget_answers(session, platform=request.platform, workspace=request.workspace,
+                                           user=user)
+        whose = "your" if user == request.user else ("every" if user is None
+                                                     else mention(request.platform, user) + "'s")
+        return Reply(title=f"Deleted {deleted} check-in answer(s)" + ("" if user is None else f" ({whose})"),
+                     sections=(Section(text=(f"{deleted} recorded answer(s) of {whose} check-ins in this workspace are "
+                                             "gone; they no longer show up in digests or exports.") if deleted else
+                                       "There was nothing to delete."),))
 
     async def schedules(self, request: Request, text: str) -> Reply:
         async with self.app.db.session() as session:
@@ -799,6 +919,67 @@ class TeamCommands:
                              note=f"Raised in a check-in by {request.user}" + (f"; related: {related}" if related else ""),
                              raised_at=now, updated_at=now))
         return title
+
+
+_ANSWERS_SHOWN = 20
+_EXPORT_CHARS = 2800  # fits a Slack section and one Discord embed, with the fences and a note
+CSV_COLUMNS = ("platform", "workspace", "user", "occurrence_at", "answered_at", "schedule_id", "number",
+               "question", "answer")
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+
+
+def _pairs(a: CheckinAnswer) -> list[tuple[str, str | None]]:
+    questions = json.loads(a.questions or "[]")
+    answers = json.loads(a.answers or "[]")
+    return [(q or "", ans) for q, ans in zip_longest(questions, answers)]
+
+
+async def answer_rows(session: AsyncSession, *, platform: str, workspace: str, user: str | None = None,
+                      since: datetime | None = None) -> list[CheckinAnswer]:
+    """Answered check-ins of one workspace (one person's, or everyone's), oldest first."""
+    query = select(CheckinAnswer).where(CheckinAnswer.platform == platform, CheckinAnswer.workspace == workspace,
+                                        CheckinAnswer.answered_at.is_not(None))
+    if user is not None:
+        query = query.where(CheckinAnswer.user == user)
+    if since is not None:
+        query = query.where(CheckinAnswer.occurrence_at >= since)
+    return list((await session.execute(query.order_by(CheckinAnswer.occurrence_at, CheckinAnswer.user,
+                                                      CheckinAnswer.id))).scalars())
+
+
+async def forget_answers(session: AsyncSession, *, platform: str, workspace: str, user: str | None) -> int:
+    """Delete answered check-ins of one workspace (one person's, or everyone's); returns how many."""
+    cond = [CheckinAnswer.platform == platform, CheckinAnswer.workspace == workspace,
+            CheckinAnswer.answered_at.is_not(None)]
+    if user is not None:
+        cond.append(CheckinAnswer.user == user)
+    result = await session.execute(delete(CheckinAnswer).where(*cond))
+    return int(getattr(result, "rowcount", 0) or 0)  # a DELETE gives a CursorResult
+
+
+def answer_record(a: CheckinAnswer) -> dict[str, Any]:
+    """One answered check-in as plain JSON-friendly data."""
+    return {"platform": a.platform, "workspace": a.workspace, "user": a.user,
+            "occurrence_at": _iso(a.occurrence_at), "answered_at": _iso(a.answered_at),
+            "schedule_id": a.schedule_id,
+            "answers": [{"question": q, "answer": ans} for q, ans in _pairs(a)]}
+
+
+def format_records(records: list[dict[str, Any]], fmt: str) -> str:
+    """``json``: an indented array; ``csv``: one row per question and answer, with a header."""
+    if fmt == "json":
+        return json.dumps(records, indent=1, ensure_ascii=False)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        for n, qa in enumerate(r["answers"], 1):
+            writer.writerow((r["platform"], r["workspace"], r["user"], r["occurrence_at"], r["answered_at"],
+                             r["schedule_id"], n, qa["question"], "" if qa["answer"] is None else qa["answer"]))
+    return buf.getvalue().rstrip("\n")
 
 
 def _rule(s: Schedule) -> Rule:
