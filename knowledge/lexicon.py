@@ -693,3 +693,19 @@ GROUP_HINTS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
         ("multiple regions", "global", "regions"),
     ),
 )
+
+# Chat shorthand read as the words it stands for (before stemming, in questions and content alike).
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "strat": ("strategy",), "strats": ("strategy",), "cust": ("customer",), "custs": ("customer",),
+    "intl": ("international",), "int'l": ("international",), "mgmt": ("management",), "mgr": ("manager",),
+    "biz": ("business",), "bizdev": ("business", "development"), "govt": ("government",),
+    "gov": ("government",), "mktg": ("marketing",), "infra": ("infrastructure",), "perf": ("performance",),
+    "reqs": ("requirements",), "req": ("requirement",), "svc": ("service",), "svcs": ("services",),
+    "acct": ("account",), "accts": ("accounts",), "exec": ("executive",), "execs": ("executives",),
+    "dev": ("development",), "devs": ("developers",), "eng": ("engineering",), "engs": ("engineers",),
+    "netwrk": ("network",), "ntwk": ("network",), "cert": ("certification",), "certs": ("certifications",),
+    "reg": ("regulation",), "regs": ("regulations",), "comms": ("communications",), "org": ("organization",),
+    "orgs": ("organizations",), "corp": ("corporate",), "dept": ("department",), "hr": ("human", "resources"),
+    "rev": ("revenue",), "info": ("information",), "tech": ("technology",), "ecosys": ("ecosystem",),
+    "approx": ("approximately",), "w/": ("with",), "b2b": ("enterprise", "business"),
+}

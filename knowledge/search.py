@@ -24,7 +24,14 @@ from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
-from knowledge.lexicon import CARRIED_BY_SYNONYMS, COMMON_WORDS, GROUP_HINTS, STOPWORDS, SYNONYMS
+from knowledge.lexicon import (
+    ABBREVIATIONS,
+    CARRIED_BY_SYNONYMS,
+    COMMON_WORDS,
+    GROUP_HINTS,
+    STOPWORDS,
+    SYNONYMS,
+)
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import fold
@@ -95,7 +102,16 @@ def normalise_query(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [w.replace("'", "") for w in _WORD.findall(normalise_query(text)) if w]
+    words: list[str] = []
+    for raw in _WORD.findall(normalise_query(text)):
+        if not raw:
+            continue
+        expanded = ABBREVIATIONS.get(raw)
+        if expanded:
+            words.extend(expanded)
+        else:
+            words.append(raw.replace("'", ""))
+    return words
 
 
 def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
