@@ -4,16 +4,17 @@ Slash commands are answered ephemerally first, with "Share in channel".
 Anything not answered within ``defer_after`` seconds is deferred (Discord
 allows 3 s for the first response). Buttons carry ``cos:<action>:<value>``
 custom ids and are handled statelessly, so they keep working after a
-restart; a forged or stale id gets a polite reply.
+restart; a forged or stale id gets a polite reply. The pages behind Prev/Next
+live in the database (``interaction_state``), keyed by the id the buttons carry,
+so paging works on every replica and after a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-from collections import OrderedDict
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -26,34 +27,14 @@ from adapters.discord.transport import DiscordTransport
 from bot.app import App
 from bot.reply import Reply, Section
 from bot.router import Action
+from bot.storage import interaction_state
 
-__all__ = ["DiscordBot", "PageCache", "to_embed_objects", "to_view"]
+__all__ = ["DiscordBot", "PAGE_TTL", "to_embed_objects", "to_view"]
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0  # seconds; Discord's deadline for the first response is 3 s
-
-
-class PageCache:
-    """Recent multi-page replies, so Prev/Next can show the other pages (bounded, in memory)."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._pages: OrderedDict[str, tuple[Reply, int]] = OrderedDict()
-
-    def put(self, reply: Reply) -> str:
-        token = secrets.token_urlsafe(9)
-        self._pages[token] = (reply, 0)
-        while len(self._pages) > self.size:
-            self._pages.popitem(last=False)
-        return token
-
-    def get(self, token: str) -> Reply | None:
-        found = self._pages.get(token)
-        if found is None:
-            return None
-        self._pages.move_to_end(token)
-        return found[0]
+PAGE_TTL = timedelta(hours=24)  # how long Prev/Next keep working on a paged reply
 
 
 def to_embed_objects(page: Page) -> list[discord.Embed]:
@@ -92,7 +73,7 @@ class DiscordBot:
         self.defer_after = defer_after
         self.client = client or make_client(app.settings)
         self.tree = build_tree(self.client, self.on_command, self.complete)
-        self.pages = PageCache()
+        self.page_ttl = PAGE_TTL
         self.ready = asyncio.Event()
         self.transport = DiscordTransport(self.client, ready=self._wait_ready)
         self.errors: list[str] = []  # send failures seen while answering (for tests and logs)
@@ -144,7 +125,7 @@ class DiscordBot:
     async def _send(self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
         pages = to_pages(reply, ephemeral=ephemeral)
         if len(pages) > 1:
-            pages = to_pages(reply, ephemeral=ephemeral, page_token=self.pages.put(reply))
+            pages = await self._store_pages(interaction, reply, ephemeral=ephemeral) or pages
         page = pages[0]
         kwargs: dict[str, Any] = {"embeds": to_embed_objects(page), "ephemeral": ephemeral,
                                   "allowed_mentions": discord.AllowedMentions.none()}
@@ -158,6 +139,40 @@ class DiscordBot:
                 await interaction.response.send_message(**kwargs)
         except discord.HTTPException as exc:
             self._failed("reply", exc)
+
+    async def _store_pages(self, interaction: discord.Interaction, reply: Reply, *,
+                           ephemeral: bool) -> list[Page] | None:
+        """Render with Prev/Next buttons and keep every page in the database; None if it cannot be kept
+        (the first page then goes out without paging rather than not at all)."""
+        key = interaction_state.new_key()
+        pages = to_pages(reply, ephemeral=ephemeral, page_token=key)
+        payload = {"pages": [{"embeds": list(p.embeds), "components": list(p.components)} for p in pages]}
+        try:
+            async with self.app.db.session() as session:
+                await interaction_state.put(session=session, key=key, platform="discord",
+                                            workspace=workspace_of(interaction.guild_id), payload=payload,
+                                            now=self.app.clock.now(), ttl=self.page_ttl)
+        except Exception:  # noqa: BLE001 - a database hiccup must not swallow the answer
+            log.exception("Discord: could not store the pages of a long reply; sending the first page only")
+            return None
+        return pages
+
+    async def _load_pages(self, interaction: discord.Interaction, key: str) -> list[Page] | None:
+        try:
+            async with self.app.db.session() as session:
+                payload = await interaction_state.get(session=session, key=key, platform="discord",
+                                                      workspace=workspace_of(interaction.guild_id),
+                                                      now=self.app.clock.now())
+        except Exception:  # noqa: BLE001 - treated like an expired list
+            log.exception("Discord: could not load the pages of a long reply")
+            return None
+        if not isinstance(payload, dict):
+            return None
+        try:
+            pages = [Page(embeds=tuple(p["embeds"]), components=tuple(p["components"])) for p in payload["pages"]]
+        except (TypeError, KeyError):
+            return None
+        return pages or None
 
     def _failed(self, what: str, exc: discord.HTTPException) -> None:
         self.errors.append(f"{what}: {exc.status} {getattr(exc, 'code', 0)}")
@@ -201,12 +216,11 @@ class DiscordBot:
 
     async def _page(self, interaction: discord.Interaction, value: str) -> None:
         token, _, number = value.rpartition(":")
-        reply = self.pages.get(token) if number.isdigit() else None
-        if reply is None:
+        pages = await self._load_pages(interaction, token) if token and number.isdigit() else None
+        if pages is None:
             await self._send(interaction, _polite(
                 "That list has expired", "Ask again to see the other pages."), ephemeral=True)
             return
-        pages = to_pages(reply, ephemeral=True, page_token=token)
         n = min(int(number), len(pages) - 1)
         view = to_view(pages[n])
         try:

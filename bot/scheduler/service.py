@@ -26,6 +26,7 @@ from bot.scheduler.messages import mention, render
 from bot.scheduler.models import OUTBOX_SENT, OUTBOX_SKIPPED, CheckinAnswer, Outbox, Schedule
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
+from bot.storage import interaction_state
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -253,11 +254,13 @@ class Scheduler:
         return await self.drain()
 
     async def housekeeping(self) -> None:
-        """Forget delivered rows after 90 days (the digest only looks back to the last one)."""
+        """Forget delivered rows after 90 days (the digest only looks back to the last one), and expired
+        interaction state (button pages)."""
         cutoff = self.app.clock.now() - timedelta(days=90)
         async with self.app.db.session() as session:
             await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
                                                        Outbox.sent_at < cutoff))
+            await interaction_state.purge_expired(session=session, now=self.app.clock.now())
 
     async def run(self) -> None:
         """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""

@@ -70,3 +70,22 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class InteractionState(Base):
+    """Short-lived state behind a button (the pages of a paged reply), shared by every replica.
+
+    The button's custom id carries ``key``; rows past ``expires_at`` are treated as gone and purged.
+    """
+
+    __tablename__ = "interaction_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+__all__ += ["InteractionState"]
