@@ -49,6 +49,11 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "PostgreSQL suite: SKIPPED (no server at " + PG_URL.split("@")[-1] + "; set COS_REQUIRE_POSTGRES=1 to require it)"
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """Say at the end of every run (also with -q) whether the PostgreSQL suite ran."""
+    terminalreporter.write_line(pytest_report_header(config))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if PG_AVAILABLE:
         return
