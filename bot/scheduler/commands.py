@@ -12,6 +12,7 @@ import io
 import json
 import re
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
@@ -880,13 +881,19 @@ class TeamCommands:
             return None
         now = self._now()
         async with self.app.db.session() as session:
-            open_ = (await session.execute(select(CheckinAnswer).where(
-                CheckinAnswer.platform == request.platform, CheckinAnswer.workspace == request.workspace,
-                CheckinAnswer.user == request.user, CheckinAnswer.asked_at.is_not(None),
-                CheckinAnswer.asked_at > now - timedelta(days=7),
-            ).order_by(CheckinAnswer.asked_at.desc()).limit(1))).scalar_one_or_none()
+            recent = select(CheckinAnswer).where(
+                CheckinAnswer.platform == request.platform, CheckinAnswer.user == request.user,
+                CheckinAnswer.asked_at.is_not(None), CheckinAnswer.asked_at > now - timedelta(days=7),
+            ).order_by(CheckinAnswer.asked_at.desc()).limit(1)
+            open_ = (await session.execute(
+                recent.where(CheckinAnswer.workspace == request.workspace))).scalar_one_or_none()
+            if open_ is None:
+                # A DM may belong to no workspace (Discord DMs are outside any guild): the
+                # person's latest check-in on this platform is the one they are answering.
+                open_ = (await session.execute(recent)).scalar_one_or_none()
             if open_ is None:
                 return None
+            request = replace(request, workspace=open_.workspace)
             answers = json.loads(open_.answers)
             questions = json.loads(open_.questions)
             if len(answers) >= max(len(questions), 1) and open_.answered_at and \
