@@ -56,6 +56,9 @@ class Reply:
     ephemeral: bool = True
     results: tuple[str, ...] = ()
     error: str | None = None
+    # User ids this message is meant to notify (a channel fallback for a closed DM). Only
+    # these may ping; adapters allow no other mention.
+    notify: tuple[str, ...] = ()
 
     def public(self) -> Reply:
         """The same reply, to be posted for everyone."""

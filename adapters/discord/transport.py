@@ -92,6 +92,13 @@ class DiscordTransport:
         first: str | None = None
         for part, page in enumerate(to_pages(reply, ephemeral=False)):
             body = page.payload()
+            if part == 0 and reply.notify:
+                # The one mention this message exists for (a closed DM moved to the channel):
+                # in the content, and allowed for exactly those users.
+                users = [u for u in reply.notify if u.isdigit()][:10]
+                if users:
+                    body["content"] = " ".join(f"<@{u}>" for u in users)
+                    body["allowed_mentions"] = {"parse": [], "users": users}
             body["nonce"] = nonce_for(key, part)
             body["enforce_nonce"] = True
             data = await self._call(Route("POST", "/channels/{channel_id}/messages", channel_id=channel), json=body)

@@ -200,6 +200,12 @@ class Scheduler:
                 except DeliveryError as exc:
                     if not exc.permanent or app.settings.dm_fallback != "channel":
                         raise
+                    if row.kind == "nudge":
+                        # The check-in itself already fell back to the channel; one mention is enough.
+                        await outbox.mark_skipped(db, row, now=app.clock.now(),
+                                                  reason="DM closed; the check-in was posted in the channel")
+                        stats.skipped += 1
+                        return
                     log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
                     await self.pacer.wait(row.platform, row.workspace, row.channel)
                     await transport.send_channel(workspace=row.workspace, channel=row.channel,
@@ -310,4 +316,4 @@ def _fallback_reply(row: outbox.OutboxRow, reply: Reply) -> Reply:
     note = (f"{mention(row.platform, row.target)}, I could not reach you by direct message, so here it is "
             "in the channel.")
     return Reply(title=reply.title, sections=(Section(text=note), *reply.sections), fields=reply.fields,
-                 buttons=reply.buttons, footer=reply.footer, ephemeral=False)
+                 buttons=reply.buttons, footer=reply.footer, ephemeral=False, notify=(row.target,))

@@ -99,9 +99,12 @@ async def outbox_rows(app: App, **where: Any) -> list[Outbox]:
         return list((await session.execute(query)).scalars())
 
 
-def assert_safe(call: Call) -> None:
+def assert_safe(call: Call, *, may_ping: tuple[str, ...] = ()) -> None:
     body = call.body
-    assert body["allowed_mentions"] == {"parse": []}
+    expected: dict[str, object] = {"parse": []}
+    if may_ping:
+        expected["users"] = list(may_ping)
+    assert body["allowed_mentions"] == expected
     raw = json.dumps(body)
     for ping in MASS_MENTIONS:
         assert ping not in raw
@@ -201,7 +204,9 @@ async def test_checkin_dm_to_a_closed_dm_falls_back_to_a_channel_mention_once(ri
     assert "What did you move forward" in text
     bob_key = f"checkin:discord:{G1}:{checkin.id}:20260306T160000Z:dm:{BOB}"
     assert fallback[0].body["nonce"] == nonce_for(bob_key + ":fallback", 0)
-    assert_safe(fallback[0])
+    # The fallback pings Bob, and only Bob.
+    assert fallback[0].body["content"] == f"<@{BOB}>"
+    assert_safe(fallback[0], may_ping=(BOB,))
     [row] = await outbox_rows(rig.app, kind="checkin", target=BOB)
     assert (row.status, row.fallback, row.attempts) == ("sent", True, 1)
     assert "closed" in (row.last_error or "")
@@ -213,6 +218,12 @@ async def test_checkin_dm_to_a_closed_dm_falls_back_to_a_channel_mention_once(ri
         await rig.tick()
     assert len(rig.posts(dm_channel_id(BOB))) == 1 and len(rig.posts(C1)) == 1
     assert len(rig.posts(dm_channel_id(ALICE))) == 1
+    # The 20:00 nudge tries Bob's DM once more but does not mention him in the channel again.
+    rig.clock.set(datetime(2026, 3, 6, 20, 1, tzinfo=UTC))
+    await rig.tick()
+    assert len(rig.posts(C1)) == 1
+    [nudge] = await outbox_rows(rig.app, kind="nudge", target=BOB)
+    assert nudge.status == "skipped"
 
     # The next digest reports the undelivered DM.
     assert "Posting a digest" in await rig.ask("digest now")
