@@ -187,7 +187,6 @@ def _knowledge_check(settings: Settings, directory: Path | None) -> int:
 
 async def _health(settings: Settings) -> int:
     from bot.storage.db import Database
-
     from knowledge import load_knowledge
 
     db = Database(settings.database_url)

@@ -71,15 +71,23 @@ async def _read_line(read: Callable[[str], str], prompt: str) -> str | None:
     loop = asyncio.get_running_loop()
     result: asyncio.Future[str | None] = loop.create_future()
 
+    def deliver(value: str | None, error: BaseException | None) -> None:
+        if result.done():
+            return
+        if error is not None:
+            result.set_exception(error)
+        else:
+            result.set_result(value)
+
     def work() -> None:
         try:
             value: str | None = read(prompt)
         except EOFError:
             value = None
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-            loop.call_soon_threadsafe(lambda err=exc: result.done() or result.set_exception(err))
+            loop.call_soon_threadsafe(deliver, None, exc)
             return
-        loop.call_soon_threadsafe(lambda: result.done() or result.set_result(value))
+        loop.call_soon_threadsafe(deliver, value, None)
 
     threading.Thread(target=work, name="console-input", daemon=True).start()
     return await result

@@ -36,16 +36,16 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from bot.app import App
-from bot.reply import Button, Reply, Section
-from bot.request import Request
-from bot.router import Action, parse_line
-from bot.safety import InputProblem, clean_input
-from bot.storage.models import ProcessedEvent
-
 from adapters.slack import home
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
-from adapters.slack.render import ACTION_PREFIX, decode_value, fallback_text, mrkdwn, render_pages, to_blocks
+from adapters.slack.render import (
+    ACTION_PREFIX,
+    decode_value,
+    fallback_text,
+    mrkdwn,
+    render_pages,
+    to_blocks,
+)
 from adapters.slack.translate import (
     PLATFORM_NAME,
     block_action_to_action,
@@ -56,6 +56,12 @@ from adapters.slack.translate import (
     workspace_key,
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
+from bot.app import App
+from bot.reply import Button, Reply, Section
+from bot.request import Request
+from bot.router import Action, parse_line
+from bot.safety import InputProblem, clean_input
+from bot.storage.models import ProcessedEvent
 
 __all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS", "EVENT_RETENTION", "PRUNE_INTERVAL"]
 

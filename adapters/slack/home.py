@@ -12,11 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from adapters.slack.render import MAX_HOME_BLOCKS, plain, render_pages
 from bot.app import App
 from bot.reply import Reply, Section
 from bot.request import Request
-
-from adapters.slack.render import MAX_HOME_BLOCKS, plain, render_pages
 
 __all__ = ["HomeSection", "add_home_section", "home_view", "team_status"]
 

@@ -36,9 +36,8 @@ def _make_transport(app: App) -> Transport:
 
 async def _serve(settings: Settings, port: int) -> int:
     """Serve until SIGTERM or SIGINT, then stop taking requests, finish what is running, and exit 0."""
-    from bot.app import build_app, run_tasks
-
     from adapters.slack.server import run_slack
+    from bot.app import build_app, run_tasks
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

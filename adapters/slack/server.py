@@ -16,11 +16,10 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
-from bot.app import App
-from bot.errors import ConfigError
-
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.client import RetryPolicy
+from bot.app import App
+from bot.errors import ConfigError
 
 __all__ = ["make_web_app", "create_adapter", "serve_http", "serve_socket_mode", "run_slack", "EVENTS_PATH"]
 

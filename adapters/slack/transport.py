@@ -9,14 +9,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.client import RetryPolicy, bolt_logger, make_client
+from adapters.slack.render import fallback_text, render_pages
+from adapters.slack.translate import split_workspace
 from bot.errors import DeliveryError
 from bot.reply import Reply
 from bot.settings import Settings
 from bot.transport import SendResult
-
-from adapters.slack.client import RetryPolicy, bolt_logger, make_client
-from adapters.slack.render import fallback_text, render_pages
-from adapters.slack.translate import split_workspace
 
 __all__ = ["SlackTransport", "PERMANENT_ERRORS", "delivery_error", "workspace_clients"]
 

@@ -268,7 +268,7 @@ class TeamCommands:
                                    "e.g. `/cos-service milestone owner 2 @U1001` or `milestone date 2 2026-12-01`.")),
             buttons=tuple(Button(f"Done: {m.position}. {m.title}"[:70], "milestone.done", str(m.id))
                           for m in ms if m.status == "open")[:5],
-            footer=f"Development path › {self.app.kb.get(stage.phase_id).title if self.app.kb.get(stage.phase_id) else stage.phase_id}",
+            footer=f"Development path › {_phase_title(self.app, stage.phase_id)}",
         )
 
     async def milestones(self, request: Request, text: str) -> Reply:
@@ -442,7 +442,7 @@ class TeamCommands:
                     Schedule.platform == request.platform, Schedule.workspace == request.workspace,
                     Schedule.kind == "digest", Schedule.channel == request.channel, Schedule.active.is_(True)
                 ).values(active=False))
-            if not result.rowcount:
+            if not outbox.affected(result):
                 return Reply(title="There was no digest in this channel", sections=(Section(
                     text="Start one with `/cos-service digest weekly monday 09:00 Europe/Berlin`."),))
             return Reply(title="Digest off", sections=(Section(text="No more digests in this channel."),))
@@ -964,7 +964,7 @@ async def forget_answers(session: AsyncSession, *, platform: str, workspace: str
     if user is not None:
         cond.append(CheckinAnswer.user == user)
     result = await session.execute(delete(CheckinAnswer).where(*cond))
-    return int(getattr(result, "rowcount", 0) or 0)  # a DELETE gives a CursorResult
+    return outbox.affected(result)
 
 
 def answer_record(a: CheckinAnswer) -> dict[str, Any]:
@@ -1015,3 +1015,7 @@ async def _set_member_tz(session: AsyncSession, platform: str, workspace: str, u
     elif member.tz != tz:
         member.tz, member.updated_at = tz, now
 
+
+def _phase_title(app: App, phase_id: str) -> str:
+    phase = app.kb.get(phase_id)
+    return phase.title if phase is not None else phase_id

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.models import (
@@ -57,9 +57,14 @@ class OutboxRow:
         return f"dm:{self.target}" if self.target_type == "dm" else self.target
 
 
+def affected(result: Any) -> int:
+    """Rows an INSERT/UPDATE/DELETE touched (its result is a CursorResult)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def insert_ignore(session: AsyncSession, table: Any) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table)
@@ -82,7 +87,7 @@ async def enqueue(session: AsyncSession, occurrences: list[Occurrence], *, now: 
                          attempts=0, next_attempt_at=o.at, fallback=False, created_at=now))
     stmt = insert_ignore(session, Outbox).values(rows).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(stmt)
-    return int(result.rowcount or 0)
+    return affected(result)
 
 
 def _claimable(now: datetime) -> Any:
@@ -131,7 +136,7 @@ async def _fenced(db: Database, row: OutboxRow, **values: Any) -> bool:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)
+        return bool(affected(result))
 
 
 async def mark_sent(db: Database, row: OutboxRow, *, now: datetime, fallback: bool = False,

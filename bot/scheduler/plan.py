@@ -126,8 +126,8 @@ def _milestone_times(schedule: Schedule, ctx: Context, m: Milestone) -> Iterable
 
 def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime) -> list[Occurrence]:
     """Every occurrence of ``schedule`` with ``after < at <= until``, sorted by time."""
-    base = dict(platform=schedule.platform, workspace=schedule.workspace, channel=schedule.channel,
-                schedule_id=schedule.id)
+    base: dict[str, Any] = dict(platform=schedule.platform, workspace=schedule.workspace,
+                                channel=schedule.channel, schedule_id=schedule.id)
     out: list[Occurrence] = []
     if schedule.kind in ("digest", "risk_review"):
         for t in occurrences(rule_of(schedule), after, until):

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from adapters.slack.server import create_adapter
-from adapters.slack.transport import SlackTransport, workspace_clients
 from adapters.slack.translate import command_to_request, dm_to_request, workspace_key
+from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.errors import DeliveryError
 from bot.reply import Reply, Section
 from bot.storage.models import ProcessedEvent
