@@ -12,6 +12,7 @@ import io
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import zip_longest
@@ -68,6 +69,8 @@ RATINGS = ("low", "medium", "high")
 _MENTION = re.compile(r"^(?:<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>|@([A-Za-z0-9._-]+))$")
 _BLOCKER = re.compile(r"\b(blocker|blocked|blocking|stuck|can'?t proceed|cannot proceed|impediment)\b", re.I)
 _SINCE = re.compile(r"^(\d{4})-(\d{2})$")
+# Dates a person can mean for a stage start or a milestone target.
+_SANE_YEARS = (1990, 2100)
 _ADMIN_WHO = ("Slack workspace admins and owners, Discord members with Manage Server, "
               "and the user ids listed in COS_ADMINS")
 
@@ -122,6 +125,9 @@ class TeamCommands:
     # -- helpers --------------------------------------------------------------
     def _wrap(self, handler: Any) -> Any:
         async def wrapped(request: Request, text: str) -> Reply:
+            if request.platform == "discord" and request.workspace == "dm":
+                raise UserError("Team commands work in a server channel, not in a direct message: "
+                                "schedules, the stage and the register belong to a server.")
             await self._touch_member(request)
             return await handler(request, text)
 
@@ -203,7 +209,11 @@ class TeamCommands:
         if len(words) > 1:
             if len(words) != 3 or words[1] != "since" or not (m := _SINCE.match(words[2])) or not 1 <= int(m.group(2)) <= 12:
                 raise UserError("Write the start as `since YYYY-MM`, for example `/cos-service stage early since 2026-03`.")
-            since = date(int(m.group(1)), int(m.group(2)), 1)
+            year = int(m.group(1))
+            if not _SANE_YEARS[0] <= year <= _SANE_YEARS[1]:
+                raise UserError(f"{year} is out of range; give a start between {_SANE_YEARS[0]} and "
+                                f"{_SANE_YEARS[1]}, for example `since 2026-03`.")
+            since = date(year, int(m.group(2)), 1)
         self.require_admin(request.role, request.user, "set the company stage")
         phase_id, months = STAGES[name]
         phase = self.app.kb.get(phase_id)
@@ -286,7 +296,8 @@ class TeamCommands:
         words = text.split()
         usage = ("Use `/cos-service milestone done <number>`, `milestone reopen <number>`, "
                  "`milestone owner <number> @user` or `milestone date <number> YYYY-MM-DD`.")
-        if len(words) < 2 or words[0].lower() not in ("done", "reopen", "owner", "date") or not words[1].isdigit():
+        if len(words) < 2 or words[0].lower() not in ("done", "reopen", "owner", "date") or not words[1].isdigit() \
+                or len(words[1]) > 4:
             raise UserError(usage)
         verb, pos = words[0].lower(), int(words[1])
         value = words[2:]
@@ -303,6 +314,9 @@ class TeamCommands:
                 due = None
             if due is None:
                 raise UserError("Write the target date as YYYY-MM-DD, e.g. `/cos-service milestone date 2 2026-12-01`.")
+            if not _SANE_YEARS[0] <= due.year <= _SANE_YEARS[1]:
+                raise UserError(f"{due.isoformat()} is out of range; give a target date between "
+                                f"{_SANE_YEARS[0]} and {_SANE_YEARS[1]}.")
         async with self.app.db.session() as session:
             stage = await self._stage(session, request.platform, request.workspace)
             if stage is None:
@@ -333,7 +347,7 @@ class TeamCommands:
         return self._milestone_reply(request.platform, stage, ms, title=f"Milestone {pos} updated: {m.title}")
 
     async def action_milestone_done(self, action: Action) -> Reply | None:
-        if not action.value.isdigit():
+        if not action.value.isdigit() or len(action.value) > 9:
             return None
         async with self.app.db.session() as session:
             m = await session.get(Milestone, int(action.value))
@@ -388,7 +402,7 @@ class TeamCommands:
             if replace_in_channel or replace_in_workspace:
                 replaced = (await session.execute(select(Schedule.id).where(*cond))).scalars().all()
                 self._replaced[request.workspace, request.channel, kind] = sorted(replaced)
-                await session.execute(update(Schedule).where(*cond).values(active=False))
+                await _deactivate(session, replaced)
             sched = Schedule(platform=request.platform, workspace=request.workspace, kind=kind, channel=request.channel,
                              cadence=fields["cadence"], weekday=fields.get("weekday"), day=fields.get("day"),
                              hour=fields.get("hour", 9), minute=fields.get("minute", 0), tz=tz,
@@ -438,11 +452,12 @@ class TeamCommands:
         if first == "off":
             self.require_admin(request.role, request.user, "turn digests off")
             async with self.app.db.session() as session:
-                result = await session.execute(update(Schedule).where(
+                ids = (await session.execute(select(Schedule.id).where(
                     Schedule.platform == request.platform, Schedule.workspace == request.workspace,
                     Schedule.kind == "digest", Schedule.channel == request.channel, Schedule.active.is_(True)
-                ).values(active=False))
-            if not outbox.affected(result):
+                ))).scalars().all()
+                await _deactivate(session, ids)
+            if not ids:
                 return Reply(title="There was no digest in this channel", sections=(Section(
                     text="Start one with `/cos-service digest weekly monday 09:00 Europe/Berlin`."),))
             return Reply(title="Digest off", sections=(Section(text="No more digests in this channel."),))
@@ -523,7 +538,7 @@ class TeamCommands:
         return qs
 
     async def _checkin_questions(self, request: Request, words: list[str]) -> Reply:
-        if not words or not words[0].isdigit() or len(words) < 2:
+        if not words or not words[0].isdigit() or len(words[0]) > 9 or len(words) < 2:
             raise UserError("Use `/cos-service checkin questions <schedule id> first question? | second question?`.")
         questions = [q.strip() for q in " ".join(words[1:]).split("|") if q.strip()]
         if not 1 <= len(questions) <= 6 or any(len(q) > 200 for q in questions):
@@ -676,7 +691,7 @@ class TeamCommands:
 
     async def unschedule(self, request: Request, text: str) -> Reply:
         sid = text.strip().lstrip("#")
-        if not sid.isdigit():
+        if not sid.isdigit() or len(sid) > 9:
             raise UserError("Give the schedule's id, e.g. `/cos-service unschedule 3`; `/cos-service schedules` lists them.")
         self.require_admin(request.role, request.user, "remove schedules")
         async with self.app.db.session() as session:
@@ -684,9 +699,7 @@ class TeamCommands:
             if sched is None or not sched.active or sched.platform != request.platform \
                     or sched.workspace != request.workspace:
                 raise UserError(f"There is no schedule {sid} here; `/cos-service schedules` lists them.")
-            sched.active = False
-            await session.execute(update(Outbox).where(Outbox.schedule_id == sched.id,
-                                                       Outbox.status == OUTBOX_PENDING).values(status=OUTBOX_SKIPPED))
+            await _deactivate(session, [sched.id])
             kind = sched.kind
         return Reply(title=f"Schedule {sid} removed", sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),))
 
@@ -877,7 +890,8 @@ class TeamCommands:
             text = clean_input(request.text)
         except Exception:  # noqa: BLE001 - the router will explain what is wrong with it
             return None
-        if not text or text.startswith("/") or text.split(" ", 1)[0].lower() in ("cos-service", "cos-risk", "service", "risk"):
+        if not text or text.startswith("/") or text.lower().strip(" ?!.") in ("help", "") \
+                or text.split(" ", 1)[0].lower() in ("cos-service", "cos-risk", "service", "risk"):
             return None
         now = self._now()
         async with self.app.db.session() as session:
@@ -896,8 +910,10 @@ class TeamCommands:
             request = replace(request, workspace=open_.workspace)
             answers = json.loads(open_.answers)
             questions = json.loads(open_.questions)
-            if len(answers) >= max(len(questions), 1) and open_.answered_at and \
-                    open_.answered_at < now - timedelta(hours=12):
+            # Once every question has an answer, only a quick follow-up (within 30 minutes) is
+            # added to it; later DMs are questions for the bot again.
+            if len(answers) >= max(len(questions), 1) and (
+                    open_.answered_at is None or open_.answered_at < now - timedelta(minutes=30)):
                 return None
             answers.append(text[:500])
             open_.answers = json.dumps(answers)
@@ -907,7 +923,8 @@ class TeamCommands:
                 raised = await self._raise_blocker(session, request, open_, text)
         left = max(0, len(questions) - len(answers))
         sections = [Section(text=("Thanks, recorded. " + (f"{left} question(s) left: {questions[len(answers)]}"
-                                                            if left else "That's all — it will be in the next digest.")))]
+                                                            if left else "That's all — it will be in the next digest."))),
+                    Section(text="To ask me something instead, start with /cos-service or /cos-risk.")]
         if raised:
             sections.append(Section(text=f"I added “{raised}” to the risk register so the team reviews it."))
         return Reply(title="Check-in answer recorded", sections=tuple(sections))
@@ -1019,3 +1036,12 @@ async def _set_member_tz(session: AsyncSession, platform: str, workspace: str, u
 def _phase_title(app: App, phase_id: str) -> str:
     phase = app.kb.get(phase_id)
     return phase.title if phase is not None else phase_id
+
+
+async def _deactivate(session: AsyncSession, schedule_ids: Sequence[int]) -> None:
+    """Stop schedules and drop what they still had queued (a row already being sent finishes)."""
+    if not schedule_ids:
+        return
+    await session.execute(update(Schedule).where(Schedule.id.in_(schedule_ids)).values(active=False))
+    await session.execute(update(Outbox).where(Outbox.schedule_id.in_(schedule_ids),
+                                               Outbox.status == OUTBOX_PENDING).values(status=OUTBOX_SKIPPED))
