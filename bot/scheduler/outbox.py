@@ -4,8 +4,22 @@ On PostgreSQL the claim is ``SELECT ... FOR UPDATE SKIP LOCKED`` then an
 ``UPDATE`` of those rows in the same transaction, so concurrent workers never
 take the same row; on SQLite (one writer at a time) the ``UPDATE`` re-checks
 that each row is still claimable, a conditional update. A worker
-whose lease ran out may no longer mark a row: every transition after the
+whose lease ran out may no longer touch a row: every transition after the
 claim carries ``WHERE claimed_by = <this claim's token>``.
+
+Semantics (at least once, repeats kept to sends in flight):
+
+* A claim holds a row until ``lease_until``. Another worker may re-claim it
+  only after that, with a new token; the old holder's updates then match no row.
+* Right before every transport call the holder renews its lease (``renew``, a fenced
+  update). No row changed means the row was re-claimed: the send is skipped.
+  So a message is sent twice only when a send already under way outlives its
+  lease (a hung call, or a crash between the send and ``mark_sent``); the
+  repeat carries the same idempotency key, which Discord de-duplicates.
+* ``attempts`` counts failed deliveries, not claims: a rate limit (a failure
+  with ``retry_after``) and a re-claim after a lost lease do not use one up.
+  A row is dead-lettered when a permanent error occurs or ``attempts``
+  reaches ``max_attempts``.
 """
 
 from __future__ import annotations
@@ -29,7 +43,7 @@ from bot.scheduler.models import (
 from bot.scheduler.plan import Occurrence
 from bot.storage.db import Database
 
-__all__ = ["OutboxRow", "enqueue", "claim", "mark_sent", "mark_skipped", "mark_failed", "backoff",
+__all__ = ["OutboxRow", "enqueue", "claim", "renew", "mark_sent", "mark_skipped", "mark_failed", "backoff",
            "insert_ignore"]
 
 
@@ -98,7 +112,11 @@ def _claimable(now: datetime) -> Any:
 
 
 async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
-    """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``."""
+    """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``.
+
+    A claim does not count as an attempt (see ``mark_failed``): a row re-claimed
+    because its holder died or stalled has not failed.
+    """
     async with db.session() as session:
         candidates = (
             select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
@@ -111,7 +129,7 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
         stmt = (
             update(Outbox)
             .where(Outbox.id.in_(ids), _claimable(now))
-            .values(status=OUTBOX_CLAIMED, claimed_by=token, lease_until=now + lease, attempts=Outbox.attempts + 1)
+            .values(status=OUTBOX_CLAIMED, claimed_by=token, lease_until=now + lease)
             .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
                        Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,
                        Outbox.attempts)
@@ -139,6 +157,11 @@ async def _fenced(db: Database, row: OutboxRow, **values: Any) -> bool:
         return bool(affected(result))
 
 
+async def renew(db: Database, row: OutboxRow, *, now: datetime, lease: timedelta) -> bool:
+    """Extend this worker's lease to ``now + lease``. False when the row is no longer ours: do not send it."""
+    return await _fenced(db, row, lease_until=now + lease)
+
+
 async def mark_sent(db: Database, row: OutboxRow, *, now: datetime, fallback: bool = False,
                     note: str | None = None) -> bool:
     """Sent. False when this worker no longer holds the row (its lease expired and it was re-claimed)."""
@@ -158,13 +181,20 @@ def backoff(attempts: int) -> timedelta:
 
 async def mark_failed(db: Database, row: OutboxRow, *, now: datetime, error: str, max_attempts: int,
                       permanent: bool = False, retry_after: float | None = None) -> str:
-    """Schedule a retry with backoff (at least ``retry_after``), or dead-letter the row. Returns the new status."""
-    if permanent or row.attempts >= max_attempts:
-        await _fenced(db, row, status=OUTBOX_DEAD, lease_until=None, last_error=error[:1000])
+    """Schedule a retry with backoff (at least ``retry_after``), or dead-letter the row. Returns the new status.
+
+    A failure with ``retry_after`` (a rate limit: the platform asked us to wait,
+    the message itself is fine) is retried after that wait and does not count
+    toward ``max_attempts``; any other failure does.
+    """
+    rate_limited = retry_after is not None and not permanent
+    attempts = row.attempts if rate_limited else row.attempts + 1
+    if permanent or attempts >= max_attempts:
+        await _fenced(db, row, status=OUTBOX_DEAD, lease_until=None, attempts=attempts, last_error=error[:1000])
         return OUTBOX_DEAD
     # A platform's own wait hint (429 Retry-After) replaces our backoff: it knows best.
-    wait = timedelta(seconds=max(retry_after, 0.5)) if retry_after is not None else backoff(row.attempts)
-    await _fenced(db, row, status=OUTBOX_PENDING, claimed_by=None, lease_until=None,
+    wait = timedelta(seconds=max(retry_after, 0.5)) if retry_after is not None else backoff(attempts)
+    await _fenced(db, row, status=OUTBOX_PENDING, claimed_by=None, lease_until=None, attempts=attempts,
                   next_attempt_at=now + wait, last_error=error[:1000])
     return OUTBOX_PENDING
 

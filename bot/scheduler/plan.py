@@ -7,6 +7,7 @@ outbox rows) and ``cos-bot schedule preview``, so the two cannot disagree.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +22,8 @@ from bot.storage.models import Workspace
 
 __all__ = ["Occurrence", "Context", "load_context", "generate", "NUDGE_AFTER", "MILESTONE_LEAD",
            "rule_of", "participants_of", "questions_of"]
+
+log = logging.getLogger(__name__)
 
 # A check-in's one nudge goes out this long after the question, to those who have not answered.
 NUDGE_AFTER = timedelta(hours=4)
@@ -125,7 +128,13 @@ def _milestone_times(schedule: Schedule, ctx: Context, m: Milestone) -> Iterable
 
 
 def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime) -> list[Occurrence]:
-    """Every occurrence of ``schedule`` with ``after < at <= until``, sorted by time."""
+    """Every occurrence of ``schedule`` with ``after < at <= until``, sorted by time.
+
+    A participant or milestone whose times cannot be computed (a zone missing
+    from tzdata, a date at the edge of the calendar) is logged and left out, so
+    it does not cost the others their reminders. The caller still guards the
+    whole call: a schedule's own rule may fail too.
+    """
     base: dict[str, Any] = dict(platform=schedule.platform, workspace=schedule.workspace,
                                 channel=schedule.channel, schedule_id=schedule.id)
     out: list[Occurrence] = []
@@ -136,7 +145,13 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
     elif schedule.kind == "checkin":
         for user in participants_of(schedule):
             tz = ctx.tz_of(user)
-            for t in occurrences(rule_of(schedule, tz), after - NUDGE_AFTER, until):
+            try:
+                times = list(occurrences(rule_of(schedule, tz), after - NUDGE_AFTER, until))
+            except Exception:  # noqa: BLE001 - one participant's zone must not cost the others
+                log.exception("schedule %s: check-in times for %s in %r could not be computed", schedule.id,
+                              user, tz)
+                continue
+            for t in times:
                 if t > after:
                     out.append(Occurrence(at=t, tz=tz, kind="checkin", target_type="dm", target=user, **base))
                 nudge = t + NUDGE_AFTER
@@ -148,7 +163,13 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
             for m in ctx.milestones:
                 if m.status == "done":
                     continue
-                for t, tz in _milestone_times(schedule, ctx, m):
+                try:
+                    reminders = list(_milestone_times(schedule, ctx, m))
+                except Exception:  # noqa: BLE001 - one milestone's date must not cost the others
+                    log.exception("schedule %s: reminder times for milestone %s (due %s) could not be computed",
+                                  schedule.id, m.id, m.due_on)
+                    continue
+                for t, tz in reminders:
                     if after < t <= until:
                         target_type, target = ("dm", m.owner) if m.owner else ("channel", schedule.channel)
                         out.append(Occurrence(at=t, tz=tz, kind="milestone", target_type=target_type,

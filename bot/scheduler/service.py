@@ -3,6 +3,11 @@
 APScheduler's ``AsyncIOScheduler`` with its in-memory job store only drives
 the periodic ``tick`` and housekeeping; every occurrence lives in our tables,
 so replicas share nothing but the database.
+
+Delivery is at least once with a short lease (``bot.scheduler.outbox`` has
+the rules): a worker claims no more rows than it can start at once, renews
+its lease right before each transport call (and keeps renewing it while the
+call runs), and skips a row it no longer holds.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,6 +33,7 @@ from bot.scheduler.messages import mention, render
 from bot.scheduler.models import OUTBOX_SENT, OUTBOX_SKIPPED, CheckinAnswer, Outbox, Schedule
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
+from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
 
 if TYPE_CHECKING:
@@ -49,15 +57,24 @@ class DrainStats:
 
 
 class Scheduler:
-    """One per process. ``tick()`` plans and drains once; ``run()`` ticks every ``poll_seconds``."""
+    """One per process. ``tick()`` plans and drains once; ``run()`` ticks every ``poll_seconds``.
+
+    ``lease`` is how long a claimed row stays ours without a renewal: short, so a
+    crashed replica's rows are retried soon (and a repeat stays inside Discord's
+    nonce window). ``heartbeat`` is how often, in seconds of real time, a lease is
+    renewed while a transport call is under way (default: a third of the lease).
+    ``batch`` caps one claim; a claim never takes more rows than free slots of
+    ``concurrency``, so no claimed row waits long before it is sent.
+    """
 
     def __init__(self, app: App, *, pacer: Pacer | None = None, batch: int = 50, concurrency: int = 8,
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+                 lease: timedelta = timedelta(seconds=60), heartbeat: float | None = None) -> None:
         self.app = app
         self.pacer = pacer or Pacer()
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease
+        self.heartbeat = heartbeat if heartbeat is not None else max(0.05, lease.total_seconds() / 3)
         self.instance = app.settings.instance_id or f"{socket.gethostname()}:{os.getpid()}"
         self.wake = asyncio.Event()
 
@@ -82,7 +99,13 @@ class Scheduler:
                 if key not in contexts:
                     contexts[key] = await load_context(session, s.platform, s.workspace,
                                                        self.app.settings.default_tz)
-                if generate(s, contexts[key], s.planned_until, now):
+                try:
+                    due = generate(s, contexts[key], s.planned_until, now)
+                except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
+                    log.exception("schedule %s (%s:%s): occurrences could not be computed; skipped",
+                                  s.id, s.platform, s.workspace)
+                    continue
+                if due:
                     due_ids.append(s.id)
         total = 0
         for sid in due_ids:
@@ -124,12 +147,42 @@ class Scheduler:
                     else:
                         log.info("skipping stale %s for %s (due %s, grace %s)", o.kind, o.target, o.at, grace)
             if schedule.kind == "checkin":
+                chosen = await self._one_checkin_a_day(session, schedule, chosen)
                 await self._open_checkins(session, schedule, [o for o in chosen if o.kind == "checkin"])
             inserted = await outbox.enqueue(session, chosen, now=now, payload_extra=extra)
             schedule.planned_until = now
         if inserted:
             log.info("schedule %s: %d deliveries enqueued", schedule_id, inserted)
         return inserted
+
+    async def _one_checkin_a_day(self, session: Any, schedule: Schedule,
+                                 chosen: list[Occurrence]) -> list[Occurrence]:
+        """Drop a check-in for someone already asked (or queued) by this schedule on the same local day.
+
+        A participant who moves west between two check-ins (UTC, then
+        America/Los_Angeles after Friday's 16:00 question) would otherwise get
+        Friday 16:00 Los Angeles time, eight hours later, as a second question.
+        The day is the occurrence's local date in the participant's zone now.
+        """
+        checkins = [o for o in chosen if o.kind == "checkin"]
+        if not checkins:
+            return chosen
+        earliest = min(o.at for o in checkins) - timedelta(days=2)
+        asked = (await session.execute(
+            select(CheckinAnswer.user, CheckinAnswer.occurrence_at)
+            .where(CheckinAnswer.schedule_id == schedule.id, CheckinAnswer.occurrence_at >= earliest,
+                   CheckinAnswer.user.in_({o.target for o in checkins}))
+        )).all()
+        drop: set[str] = set()
+        for o in checkins:
+            day = o.local.date()
+            for user, at in asked:
+                if user == o.target and at != o.at and at.astimezone(zone(o.tz)).date() == day:
+                    log.info("schedule %s: %s was already asked on %s (%s); no second check-in at %s",
+                             schedule.id, user, day, o.tz, o.at)
+                    drop.add(o.key)
+                    break
+        return [o for o in chosen if o.key not in drop]
 
     async def _open_checkins(self, session: Any, schedule: Schedule, occurrences: list[Occurrence]) -> None:
         if not occurrences:
@@ -155,28 +208,79 @@ class Scheduler:
                     contexts[key] = await load_context(session, s.platform, s.workspace,
                                                        self.app.settings.default_tz)
                 # Not yet planned occurrences only: those before the watermark are in the outbox already.
-                out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
+                try:
+                    out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
+                except Exception:  # noqa: BLE001 - one broken schedule must not hide the others
+                    log.exception("schedule %s: occurrences could not be computed for the preview", s.id)
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
         return out
 
     # -- delivery -------------------------------------------------------------
     async def drain(self, now: datetime | None = None, *, max_batches: int = 1000) -> DrainStats:
-        """Claim and deliver due rows until none is left (or ``max_batches``)."""
+        """Claim and deliver due rows until none is left (or ``max_batches`` claims were made).
+
+        At most ``concurrency`` deliveries are under way; a claim takes only as
+        many rows as there are free slots (made once half of them are free), so
+        a claimed row is sent soon after its claim rather than queueing for
+        minutes behind slow sends while its lease runs out.
+        """
         stats = DrainStats()
-        for _ in range(max_batches):
-            token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
-            at = now or self.app.clock.now()
-            rows = await outbox.claim(self.app.db, token=token, now=at, limit=self.batch, lease=self.lease)
-            if not rows:
-                break
-            sem = asyncio.Semaphore(self.concurrency)
-
-            async def one(row: outbox.OutboxRow, sem: asyncio.Semaphore = sem) -> None:
-                async with sem:
-                    await self.deliver(row, stats)
-
-            await asyncio.gather(*(one(r) for r in rows))
+        in_flight: set[asyncio.Task[None]] = set()
+        claims = 0
+        exhausted = False
+        try:
+            while True:
+                free = self.concurrency - len(in_flight)
+                if not exhausted and claims < max_batches and free >= max(1, self.concurrency // 2):
+                    token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
+                    at = now or self.app.clock.now()
+                    rows = await outbox.claim(self.app.db, token=token, now=at, limit=min(self.batch, free),
+                                              lease=self.lease)
+                    claims += 1
+                    exhausted = not rows
+                    in_flight.update(asyncio.ensure_future(self.deliver(r, stats)) for r in rows)
+                    continue
+                if not in_flight:
+                    break
+                _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if in_flight:  # cancelled: let the sends under way finish and record their outcome
+                await asyncio.gather(*in_flight, return_exceptions=True)
         return stats
+
+    async def _hold(self, row: outbox.OutboxRow, stats: DrainStats) -> bool:
+        """Renew the lease right before a send; False (and nothing is sent) when the row is no longer ours."""
+        if await outbox.renew(self.app.db, row, now=self.app.clock.now(), lease=self.lease):
+            return True
+        stats.lost_lease += 1
+        log.warning("delivery %s: lease lost before the send (re-claimed by another worker); not sent", row.key)
+        return False
+
+    @asynccontextmanager
+    async def _keep_lease(self, row: outbox.OutboxRow) -> AsyncIterator[None]:
+        """Renew the lease every ``heartbeat`` seconds while a transport call runs (Slack's SDK may wait
+        out several Retry-Afters inside one call)."""
+        stop = asyncio.Event()
+
+        async def beat() -> None:
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.heartbeat)
+                    return
+                except TimeoutError:
+                    pass
+                try:
+                    if not await outbox.renew(self.app.db, row, now=self.app.clock.now(), lease=self.lease):
+                        return  # lost anyway; mark_sent will notice
+                except Exception:  # noqa: BLE001 - a failed renewal must not fail the send
+                    log.warning("delivery %s: lease renewal failed", row.key, exc_info=True)
+
+        task = asyncio.ensure_future(beat())
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
 
     async def deliver(self, row: outbox.OutboxRow, stats: DrainStats) -> None:
         """Send one claimed row and record the outcome with a fenced update."""
@@ -193,10 +297,14 @@ class Scheduler:
             if transport is None:
                 raise DeliveryError(f"no transport for platform {row.platform!r}")
             await self.pacer.wait(row.platform, row.workspace, row.pace_channel)
+            if not await self._hold(row, stats):
+                return
             fallback = False
             if row.target_type == "dm":
                 try:
-                    await transport.send_dm(workspace=row.workspace, user=row.target, reply=reply.safe(), key=row.key)
+                    async with self._keep_lease(row):
+                        await transport.send_dm(workspace=row.workspace, user=row.target, reply=reply.safe(),
+                                                key=row.key)
                 except DeliveryError as exc:
                     if not exc.permanent or app.settings.dm_fallback != "channel":
                         raise
@@ -208,12 +316,17 @@ class Scheduler:
                         return
                     log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
                     await self.pacer.wait(row.platform, row.workspace, row.channel)
-                    await transport.send_channel(workspace=row.workspace, channel=row.channel,
-                                                 reply=_fallback_reply(row, reply).safe(), key=row.key + ":fallback")
+                    if not await self._hold(row, stats):
+                        return
+                    async with self._keep_lease(row):
+                        await transport.send_channel(workspace=row.workspace, channel=row.channel,
+                                                     reply=_fallback_reply(row, reply).safe(),
+                                                     key=row.key + ":fallback")
                     fallback = True
             else:
-                await transport.send_channel(workspace=row.workspace, channel=row.target, reply=reply.safe(),
-                                             key=row.key)
+                async with self._keep_lease(row):
+                    await transport.send_channel(workspace=row.workspace, channel=row.target, reply=reply.safe(),
+                                                 key=row.key)
         except DeliveryError as exc:
             if exc.retry_after is not None:
                 stats.rate_limited += 1
@@ -224,7 +337,7 @@ class Scheduler:
             stats.failed += 1
             if status == "dead":
                 stats.dead += 1
-                log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
+                log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts + 1, exc)
             return
         except Exception as exc:  # noqa: BLE001 - a bug in one message must not stop the others
             log.exception("delivery %s failed", row.key)
@@ -256,7 +369,11 @@ class Scheduler:
 
     # -- loop -----------------------------------------------------------------
     async def tick(self) -> DrainStats:
-        await self.plan()
+        """Plan, then drain. A planning failure is logged and does not stop the deliveries already due."""
+        try:
+            await self.plan()
+        except Exception:  # noqa: BLE001 - deliveries must not wait for a broken planner
+            log.exception("planning failed; draining the outbox anyway")
         return await self.drain()
 
     async def housekeeping(self) -> None:
