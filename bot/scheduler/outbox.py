@@ -16,10 +16,11 @@ Semantics (at least once, repeats kept to sends in flight):
   So a message is sent twice only when a send already under way outlives its
   lease (a hung call, or a crash between the send and ``mark_sent``); the
   repeat carries the same idempotency key, which Discord de-duplicates.
-* ``attempts`` counts failed deliveries, not claims: a rate limit (a failure
-  with ``retry_after``) and a re-claim after a lost lease do not use one up.
-  A row is dead-lettered when a permanent error occurs or ``attempts``
-  reaches ``max_attempts``.
+* ``attempts`` counts delivery tries: a claim of a pending row adds one. A
+  re-claim after a lost lease adds none (the lost holder's try becomes the new
+  holder's), and a rate limit (a failure with ``retry_after``) gives its try
+  back, so neither uses up ``max_attempts``. A row is dead-lettered when a
+  permanent error occurs or a failed try brings ``attempts`` to ``max_attempts``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.models import (
@@ -114,8 +115,8 @@ def _claimable(now: datetime) -> Any:
 async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
     """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``.
 
-    A claim does not count as an attempt (see ``mark_failed``): a row re-claimed
-    because its holder died or stalled has not failed.
+    Claiming a pending row counts a try (``attempts + 1``); re-claiming one whose
+    holder died or stalled does not: that row has not failed.
     """
     async with db.session() as session:
         candidates = (
@@ -129,7 +130,8 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
         stmt = (
             update(Outbox)
             .where(Outbox.id.in_(ids), _claimable(now))
-            .values(status=OUTBOX_CLAIMED, claimed_by=token, lease_until=now + lease)
+            .values(status=OUTBOX_CLAIMED, claimed_by=token, lease_until=now + lease,
+                    attempts=case((Outbox.status == OUTBOX_PENDING, Outbox.attempts + 1), else_=Outbox.attempts))
             .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
                        Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,
                        Outbox.attempts)
@@ -184,12 +186,12 @@ async def mark_failed(db: Database, row: OutboxRow, *, now: datetime, error: str
     """Schedule a retry with backoff (at least ``retry_after``), or dead-letter the row. Returns the new status.
 
     A failure with ``retry_after`` (a rate limit: the platform asked us to wait,
-    the message itself is fine) is retried after that wait and does not count
-    toward ``max_attempts``; any other failure does.
+    the message itself is fine) is retried after that wait and gives its try
+    back, so it never dead-letters a row; any other failure keeps it.
     """
     rate_limited = retry_after is not None and not permanent
-    attempts = row.attempts if rate_limited else row.attempts + 1
-    if permanent or attempts >= max_attempts:
+    attempts = max(0, row.attempts - 1) if rate_limited else row.attempts
+    if permanent or (not rate_limited and attempts >= max_attempts):
         await _fenced(db, row, status=OUTBOX_DEAD, lease_until=None, attempts=attempts, last_error=error[:1000])
         return OUTBOX_DEAD
     # A platform's own wait hint (429 Retry-After) replaces our backoff: it knows best.

@@ -337,7 +337,7 @@ class Scheduler:
             stats.failed += 1
             if status == "dead":
                 stats.dead += 1
-                log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts + 1, exc)
+                log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
             return
         except Exception as exc:  # noqa: BLE001 - a bug in one message must not stop the others
             log.exception("delivery %s failed", row.key)

@@ -293,7 +293,7 @@ async def test_lease_fencing(any_world: World) -> None:
     assert await outbox.claim(db, token="worker-b", now=now, limit=10, lease=timedelta(seconds=30)) == []
     later = now + timedelta(seconds=31)  # worker a stalled past its lease
     (b,) = await outbox.claim(db, token="worker-b", now=later, limit=10, lease=timedelta(seconds=30))
-    assert b.id == a.id and b.attempts == 0  # a re-claim is not a failed attempt
+    assert b.id == a.id and b.attempts == 1  # a re-claim after a lost lease is not a new try
     assert await outbox.mark_sent(db, a, now=later) is False
     assert await outbox.mark_sent(db, b, now=later) is True
     assert await outbox.mark_sent(db, b, now=later) is False

@@ -64,7 +64,7 @@ async def test_rows_queued_behind_a_slow_send_are_not_sent_again_by_their_first_
         assert len(per_key) == 3 and sum(per_key.values()) == 4
         assert sorted(per_key.values()) == [1, 1, 2]
         assert stats.sent == 1 and stats.lost_lease == 1  # its mark-sent found the row re-claimed
-        assert all(r.status == "sent" and r.attempts == 0 for r in await _rows(a))
+        assert all(r.status == "sent" and r.attempts == 1 for r in await _rows(a))
     finally:
         await a.app.close()
         await b.app.close()
@@ -211,7 +211,7 @@ async def test_rate_limits_do_not_use_up_attempts(world: World) -> None:
     assert len(world.transport.attempts) == 11
     assert len(world.transport.sent) == 1
     (row,) = await _rows(world)
-    assert (row.status, row.attempts) == ("sent", 0)  # before: dead after six 429s
+    assert (row.status, row.attempts) == ("sent", 1)  # before: dead after six 429s
 
 
 async def test_lost_leases_do_not_use_up_attempts(world: World) -> None:
@@ -220,15 +220,17 @@ async def test_lost_leases_do_not_use_up_attempts(world: World) -> None:
     for i in range(8):  # eight workers die holding it
         (row,) = await outbox.claim(db, token=f"dead-{i}", now=world.clock.now(), limit=1,
                                     lease=timedelta(seconds=60))
-        assert row.attempts == 0
+        assert row.attempts == 1  # the first claim's try, handed on to each re-claim
         world.clock.advance(timedelta(seconds=61))
     world.transport.fail["C1"] = [DeliveryError("503")]
     await world.tick()
     (stored,) = await _rows(world)
-    assert (stored.status, stored.attempts) == ("pending", 1)
+    assert (stored.status, stored.attempts) == ("pending", 1)  # before: dead, nine claims
     world.clock.advance(timedelta(seconds=31))
     await world.tick()
     assert len(world.transport.sent) == 1
+    (stored,) = await _rows(world)
+    assert (stored.status, stored.attempts) == ("sent", 2)
 
 
 # -- a broken schedule ----------------------------------------------------------------------------------------
