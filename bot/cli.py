@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import canonical_zone
 from bot.errors import ConfigError
 from bot.logging_setup import configure_logging
 from bot.plugins import load_platforms
@@ -97,20 +99,19 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_app
 
     if args.tz:
-        try:
-            ZoneInfo(args.tz)
-        except (ZoneInfoNotFoundError, ValueError):
+        tz = canonical_zone(args.tz)
+        if tz is None:
             print(f"cos-bot: --tz {args.tz!r} is not an IANA time zone (for example Europe/Berlin)", file=sys.stderr)
             return 2
+        args.tz = tz
     lines = _ask_requests(args)
     app = await build_app(settings)
     try:
         for line in lines:
-            if args.text == "-" and not line.strip():
-                continue
             parsed = parse_line(line)
             if parsed is None:
-                message = "Start with /cos-service or /cos-risk, for example: /cos-service legal"
+                message = ("Empty line: write a command such as /cos-service legal" if not line.strip() else
+                           "Start with /cos-service or /cos-risk, for example: /cos-service legal")
                 if args.json:
                     print(json.dumps({"query": line[:500], "text": message, "results": [], "error": message},
                                      ensure_ascii=False), flush=True)
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         args.cmd == "run" and not (settings.slack_enabled or settings.discord_enabled)
     )
     # Commands that talk to a person on the terminal keep routine logs out of the way.
-    quiet = console or args.cmd in ("ask", "knowledge", "health")
+    quiet = console or args.cmd in ("ask", "knowledge", "health", "schedule", "checkin", "discord")
     configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
                       as_json=settings.log_json, secrets=_secrets(settings))
     try:
@@ -243,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown command {args.cmd}")
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`cos-bot ask ... | head`): stop quietly.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stream until exit
+        return 0
     except ConfigError as exc:
         print(f"cos-bot: {exc}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ _MASS_MENTIONS = re.compile(
     re.IGNORECASE,
 )
 _USER_MENTION = re.compile(r"<@[!&]?([A-Za-z0-9]+)(?:\|[^>]*)?>")
+_SLACK_SPECIAL = re.compile(r"<!([A-Za-z]+(?:\^[A-Za-z0-9]+)?)(?:\|[^>]*)?>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 
@@ -39,6 +40,10 @@ def clean_input(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
+    # Mentions the platform encoded (<@U123|ann>, <@!123>, <@&role>, <!channel>) become plain
+    # words, so nothing a person typed can ping anyone when it is stored and shown again.
+    text = plain_mentions(text)
+    text = _SLACK_SPECIAL.sub(lambda m: "@" + m.group(1).split("^", 1)[0], text)
     if len(text) > MAX_INPUT:
         raise InputProblem(
             f"That question is {len(text):,} characters long; the limit is {MAX_INPUT}. "

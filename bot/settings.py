@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import canonical_zone
 from bot.errors import ConfigError
 
 __all__ = ["Settings", "load_settings", "DEFAULT_DB_URL"]
@@ -116,11 +116,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     def get(name: str, default: str = "") -> str:
         return merged.get(name, default).strip()
 
-    tz = get("COS_DEFAULT_TZ", "UTC") or "UTC"
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"COS_DEFAULT_TZ={tz!r} is not an IANA time zone (for example Europe/Berlin).") from exc
+    raw_tz = get("COS_DEFAULT_TZ", "UTC") or "UTC"
+    tz = canonical_zone(raw_tz)
+    if tz is None:
+        raise ConfigError(f"COS_DEFAULT_TZ={raw_tz!r} is not an IANA time zone (for example Europe/Berlin).")
     port_raw = get("PORT", "3000") or "3000"
     if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
         raise ConfigError(f"PORT={port_raw!r} must be a port number from 1 to 65535.")

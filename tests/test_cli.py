@@ -40,12 +40,27 @@ def test_ask_stdin_gives_one_object_per_line_including_errors(tmp_path):
     proc = run(["ask", "-", "--json"], tmp_path, stdin=lines)
     assert proc.returncode == 0, proc.stderr
     objs = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert len(objs) == 5
+    assert len(objs) == 6  # every line gets its object, the empty one too
     assert objs[0]["results"][0]["id"] == "area.comprehensive-legal-services"
     assert objs[1]["results"][0]["id"] == "risk.data-protection-compliance"
     assert "error" in objs[2] and "/cos-service" in objs[2]["text"]
     assert "error" in objs[3] and "characters" in objs[3]["text"]
-    assert "Examples" in objs[4]["text"]
+    assert "error" in objs[4] and "Empty line" in objs[4]["text"]
+    assert "Examples" in objs[5]["text"]
+
+
+def test_ask_piped_into_a_reader_that_stops_early(tmp_path):
+    proc = subprocess.run(f"{sys.executable} -m bot.cli ask '/cos-service legal' | head -1", shell=True,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+    assert proc.stdout.strip() == "Comprehensive Legal Services"
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_tz_in_any_letter_case(tmp_path):
+    proc = run(["ask", "/cos-service timezone", "--tz", "europe/berlin", "--json"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Europe/Berlin" in json.loads(proc.stdout)["text"]
 
 
 def test_ask_plain_text(tmp_path):

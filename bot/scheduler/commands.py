@@ -102,8 +102,6 @@ class TeamCommands:
         self.app = app
         self.scheduler = scheduler
         self._known_tz: dict[tuple[str, str, str], str] = {}
-        # Schedules a new one replaced, handed from _add_schedule to the reply that announces it.
-        self._replaced: dict[tuple[str, str, str], list[int]] = {}
 
     def register(self) -> None:
         r = self.app.router
@@ -166,8 +164,7 @@ class TeamCommands:
 
     async def _zone_for(self, session: AsyncSession, request: Request, explicit: str | None) -> str:
         if explicit:
-            zone(explicit)
-            return "UTC" if explicit.upper() in ("UTC", "GMT") else explicit
+            return zone(explicit).key
         if request.tz:
             try:
                 zone(request.tz)
@@ -391,17 +388,32 @@ class TeamCommands:
 
     async def _add_schedule(self, request: Request, *, kind: str, fields: dict[str, Any], tz_word: str | None,
                             participants: list[str] | None = None, questions: list[str] | None = None,
-                            replace_in_channel: bool = False, replace_in_workspace: bool = False) -> Schedule:
+                            replace_in_workspace: bool = False) -> tuple[Schedule, list[int], bool]:
+        """Store a schedule. Returns it, the ids it replaced, and whether it already existed.
+
+        The same schedule asked for twice (same kind, channel, cadence, time, zone and
+        participants) is kept once; ``replace_in_workspace`` keeps one of its kind per workspace.
+        """
         now = self._now()
+        replaced: list[int] = []
         async with self.app.db.session() as session:
             tz = await self._zone_for(session, request, tz_word)
-            cond = [Schedule.platform == request.platform, Schedule.workspace == request.workspace,
-                    Schedule.kind == kind, Schedule.active.is_(True)]
-            if replace_in_channel:
-                cond.append(Schedule.channel == request.channel)
-            if replace_in_channel or replace_in_workspace:
-                replaced = (await session.execute(select(Schedule.id).where(*cond))).scalars().all()
-                self._replaced[request.workspace, request.channel, kind] = sorted(replaced)
+            same_kind = [Schedule.platform == request.platform, Schedule.workspace == request.workspace,
+                         Schedule.kind == kind, Schedule.active.is_(True)]
+            twin = (await session.execute(select(Schedule).where(
+                *same_kind, Schedule.channel == request.channel, Schedule.cadence == fields["cadence"],
+                Schedule.weekday.is_(fields.get("weekday")) if fields.get("weekday") is None
+                else Schedule.weekday == fields.get("weekday"),
+                Schedule.day.is_(fields.get("day")) if fields.get("day") is None else Schedule.day == fields.get("day"),
+                Schedule.hour == fields.get("hour", 9), Schedule.minute == fields.get("minute", 0),
+                Schedule.tz == tz, Schedule.skip_weekends.is_(bool(fields.get("skip_weekends"))),
+            ).limit(1))).scalar_one_or_none()
+            if twin is not None and twin.participants == (json.dumps(participants) if participants is not None
+                                                          else None):
+                session.expunge(twin)
+                return twin, [], True
+            if replace_in_workspace:
+                replaced = sorted((await session.execute(select(Schedule.id).where(*same_kind))).scalars().all())
                 await _deactivate(session, replaced)
             sched = Schedule(platform=request.platform, workspace=request.workspace, kind=kind, channel=request.channel,
                              cadence=fields["cadence"], weekday=fields.get("weekday"), day=fields.get("day"),
@@ -413,7 +425,7 @@ class TeamCommands:
             session.add(sched)
             await session.flush()
             session.expunge(sched)
-        return sched
+        return sched, replaced, False
 
     async def _next_runs(self, sched: Schedule, limit: int = 1) -> list[Occurrence]:
         async with self.app.db.session() as session:
@@ -474,14 +486,15 @@ class TeamCommands:
         if tz_word:
             zone(tz_word)
         self.require_admin(request.role, request.user, "schedule digests")
-        sched = await self._add_schedule(request, kind="digest", fields=fields, tz_word=tz_word, replace_in_channel=True)
-        return await self._scheduled_reply(sched, "Digest scheduled")
+        sched, _, existed = await self._add_schedule(request, kind="digest", fields=fields, tz_word=tz_word)
+        return await self._scheduled_reply(sched, "Digest scheduled", existed=existed)
 
-    async def _scheduled_reply(self, sched: Schedule, title: str) -> Reply:
+    async def _scheduled_reply(self, sched: Schedule, title: str, *, replaced: Sequence[int] = (),
+                               existed: bool = False) -> Reply:
         nxt = await self._next_runs(sched, limit=3)
-        replaced = self._replaced.pop((sched.workspace, sched.channel, sched.kind), [])
-        note = (f" It replaces schedule {', '.join(map(str, replaced))} (one per "
-                f"{'channel' if sched.kind == 'digest' else 'workspace'})." if replaced else "")
+        note = f" It replaces schedule {', '.join(map(str, replaced))} (one per workspace)." if replaced else ""
+        if existed:
+            title = "Already scheduled"
         return Reply(
             title=f"{title} (schedule {sched.id})",
             fields=(Field("When", describe(_rule(sched))),),
@@ -509,9 +522,9 @@ class TeamCommands:
         users = parse_mentions(rest)
         self.require_admin(request.role, request.user, "schedule check-ins")
         questions = await self._default_questions(request)
-        sched = await self._add_schedule(request, kind="checkin", fields=fields, tz_word=None,
-                                         participants=users, questions=questions)
-        reply = await self._scheduled_reply(sched, "Check-in scheduled")
+        sched, _, existed = await self._add_schedule(request, kind="checkin", fields=fields, tz_word=None,
+                                                     participants=users, questions=questions)
+        reply = await self._scheduled_reply(sched, "Check-in scheduled", existed=existed)
         return Reply(title=reply.title, fields=reply.fields + (Field("Participants", " ".join(
             mention(request.platform, u) for u in users)),),
             sections=(Section(heading="Questions", bullets=tuple(questions)), *reply.sections,
@@ -718,7 +731,7 @@ class TeamCommands:
                      "`/cos-service timezone workspace Europe/Berlin`."),))
         now = self._now()
         if words[0].lower() == "workspace" and len(words) == 2:
-            zone(words[1])
+            words[1] = zone(words[1]).key
             self.require_admin(request.role, request.user, "set the workspace time zone")
             async with self.app.db.session() as session:
                 ws = await session.get(Workspace, f"{request.platform}:{request.workspace}")
@@ -730,7 +743,7 @@ class TeamCommands:
             return Reply(title=f"Workspace time zone: {words[1]}")
         if len(words) != 1:
             raise UserError("Use `/cos-service timezone Europe/Berlin` (yours) or `timezone workspace Europe/Berlin`.")
-        zone(words[0])
+        words[0] = zone(words[0]).key
         async with self.app.db.session() as session:
             await _set_member_tz(session, request.platform, request.workspace, request.user, words[0], now)
         return Reply(title=f"Your time zone: {words[0]}",
@@ -766,9 +779,9 @@ class TeamCommands:
         async with self.app.db.session() as session:
             for item in await self._ensure_register(session, request.platform, request.workspace):
                 item.cadence = fields["cadence"]
-        sched = await self._add_schedule(request, kind="risk_review", fields=fields, tz_word=tz_word,
-                                         replace_in_workspace=True)
-        return await self._scheduled_reply(sched, "Risk reviews scheduled")
+        sched, replaced, existed = await self._add_schedule(request, kind="risk_review", fields=fields,
+                                                            tz_word=tz_word, replace_in_workspace=True)
+        return await self._scheduled_reply(sched, "Risk reviews scheduled", replaced=replaced, existed=existed)
 
     async def register_list(self, request: Request, text: str) -> Reply:
         now = self._now()

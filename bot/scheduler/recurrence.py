@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import canonical_zone
 from bot.errors import UserError
 
 __all__ = [
@@ -32,9 +33,10 @@ _WEEKDAY_ALIASES.update({"tues": 1, "thur": 3, "thurs": 3})
 def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``, or a ``UserError`` that says how to write one."""
     try:
-        if not name or "/" not in name and name.upper() not in ("UTC", "GMT"):
+        canonical = canonical_zone(name)
+        if canonical is None:
             raise ValueError(name)
-        return ZoneInfo("UTC" if name.upper() in ("UTC", "GMT") else name)
+        return ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UserError(
             f"“{name[:40]}” is not a time zone I know. Use an IANA name such as Europe/Berlin, "

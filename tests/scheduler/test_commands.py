@@ -206,11 +206,11 @@ async def test_unschedule_and_digest_off(world: World) -> None:
     assert "no digest" in r.title
 
 
-async def test_new_digest_in_a_channel_replaces_the_old_one(world: World) -> None:
+async def test_a_channel_keeps_each_digest_it_was_given(world: World) -> None:
     await world.admin.say("/cos-service digest daily 14:05 UTC")
     await world.admin.say("/cos-service digest weekly friday 10:00 UTC")
     scheds = await _schedules(world)
-    assert [(s.kind, s.cadence) for s in scheds] == [("digest", "weekly")]
+    assert [(s.kind, s.cadence) for s in scheds] == [("digest", "daily"), ("digest", "weekly")]
 
 
 async def test_zone_defaults_user_then_workspace_then_settings(world: World) -> None:
@@ -233,12 +233,21 @@ async def test_scheduler_commands_keyed_by_platform_and_workspace(world: World) 
     assert r.title == "No stage set yet"
 
 
-async def test_a_new_digest_in_the_same_channel_says_which_one_it_replaces(world: World) -> None:
+async def test_several_digests_in_one_channel_and_the_same_one_twice_is_kept_once(world: World) -> None:
     first = await world.admin.say("/cos-service digest weekly monday 09:00 Europe/Berlin")
-    assert "replaces" not in to_text(first)
-    first_id = first.title.split("schedule ")[1].rstrip(")")
     second = await world.admin.say("/cos-service digest daily 14:05 UTC")
-    assert f"It replaces schedule {first_id} (one per channel)" in to_text(second)
-    assert [s.kind for s in await _schedules(world)] == ["digest"]
-    other = await world.admin.say("/cos-service digest daily 08:00 UTC", channel="C9")
-    assert "replaces" not in to_text(other)
+    assert "replaces" not in to_text(second)
+    assert [s.kind for s in await _schedules(world)] == ["digest", "digest"]
+    again = await world.admin.say("/cos-service digest weekly monday 09:00 europe/berlin")
+    assert again.title.startswith("Already scheduled") and first.title.split("schedule ")[1] in again.title
+    assert len(await _schedules(world)) == 2
+    off = await world.admin.say("/cos-service digest off")
+    assert "Digest off" in off.title and await _schedules(world) == []
+
+
+async def test_a_new_risk_review_schedule_says_which_one_it_replaces(world: World) -> None:
+    first = await world.admin.say("/cos-risk schedule quarterly")
+    first_id = first.title.split("schedule ")[1].rstrip(")")
+    second = await world.admin.say("/cos-risk schedule monthly 10:00 Europe/Berlin")
+    assert f"It replaces schedule {first_id} (one per workspace)" in to_text(second)
+    assert [s.kind for s in await _schedules(world)] == ["risk_review"]

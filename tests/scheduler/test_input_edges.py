@@ -81,3 +81,24 @@ async def test_team_commands_are_refused_in_a_discord_dm(world: World) -> None:
     assert reply.error and "server channel" in to_text(reply)
     async with world.app.db.session() as s:
         assert not (await s.execute(select(Schedule))).scalars().all()
+
+
+async def test_mentions_in_a_note_are_stored_and_shown_as_plain_words(world: World) -> None:
+    from bot.scheduler.models import RiskItem
+
+    reply = await world.admin.say("/cos-risk review gdpr high @everyone <@U1|ann> <!subteam^S1|@team> <!channel> ok")
+    text = to_text(reply)
+    for token in ("<@", "<!", "@everyone", "@channel"):
+        assert token not in text.replace("@\u2060", "@\u2060x"), (token, text)
+    async with world.app.db.session() as s:
+        item = (await s.execute(select(RiskItem).where(RiskItem.topic_id == "risk.data-protection-compliance"))).scalar_one()
+    assert "<@" not in item.note and "<!" not in item.note and "@U1" in item.note
+    register = to_text(await world.member.say("/cos-risk register"))
+    assert "<@U1" not in register and "<!" not in register
+
+
+async def test_time_zones_in_any_letter_case(world: World) -> None:
+    reply = await world.admin.say("/cos-service digest weekly Monday 09:00 europe/berlin")
+    assert reply.error is None and "Europe/Berlin" in to_text(reply)
+    async with world.app.db.session() as s:
+        assert [x.tz for x in (await s.execute(select(Schedule))).scalars()] == ["Europe/Berlin"]
