@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 
 from bot.app import App
 from bot.plugins import Platform
@@ -65,9 +66,12 @@ async def _serve(settings: Settings, port: int) -> int:
 
 
 def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.port is not None and not 0 <= args.port <= 65535:
+        print(f"cos-bot: --port {args.port} must be from 0 to 65535 (0 picks a free one)", file=sys.stderr)
+        return 2
     if not _is_configured(settings):
         print("cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-              "(or SLACK_APP_TOKEN for Socket Mode). See docs/install-slack.md.")
+              "(or SLACK_APP_TOKEN for Socket Mode). See docs/install-slack.md.", file=sys.stderr)
         return 2
     port = settings.port if args.port is None else args.port
     return asyncio.run(_serve(settings, port))

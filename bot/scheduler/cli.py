@@ -37,8 +37,8 @@ def preview_lines(items: list[dict[str, str]]) -> list[str]:
 
 
 def _handler(settings: Settings, args: argparse.Namespace) -> int:
-    if args.days <= 0 or args.days > 3660:
-        print("cos-bot: --days must be between 1 and 3660")
+    if not 1 <= args.days <= 3660:
+        print("cos-bot: --days must be a whole number from 1 to 3660", file=sys.stderr)
         return 2
     start = None
     if args.start:
@@ -47,7 +47,8 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError:
             start = None
         if start is None or start.tzinfo is None:
-            print("cos-bot: --from must be an ISO 8601 time with an offset, e.g. 2027-03-20T00:00:00Z")
+            print("cos-bot: --from must be an ISO 8601 time with an offset, e.g. 2027-03-20T00:00:00Z",
+                  file=sys.stderr)
             return 2
     items = asyncio.run(_preview(settings, args.days, start))
     if args.json:
@@ -62,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sched_sub = sched.add_subparsers(dest="schedule_cmd", metavar="ACTION", parser_class=type(sched))
     sched_sub.required = True
     preview = sched_sub.add_parser("preview", help="every delivery due in the next N days")
-    preview.add_argument("--days", type=float, default=7.0)
+    preview.add_argument("--days", type=int, default=7, help="how many days ahead (1 to 3660)")
     preview.add_argument("--from", dest="start", default=None,
                          help="start of the period (ISO 8601 with offset; default now)")
     preview.add_argument("--json", action="store_true", help="a JSON array of {at, local, tz, kind, workspace, target}")

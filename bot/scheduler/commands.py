@@ -66,6 +66,9 @@ STAGES = {
 }
 REGISTER_KINDS = ("business_risk", "governance", "compliance")
 RATINGS = ("low", "medium", "high")
+# Words people use for a rating that the register does not keep (answered with the three it does).
+_RATING_LIKE = frozenset({"critical", "severe", "urgent", "minor", "moderate", "med", "hi", "lo", "red", "amber",
+                          "green", "yellow", "none", "major", "serious", "negligible"})
 _MENTION = re.compile(r"^(?:<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>|@([A-Za-z0-9._-]+))$")
 _BLOCKER = re.compile(r"\b(blocker|blocked|blocking|stuck|can'?t proceed|cannot proceed|impediment)\b", re.I)
 _SINCE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -84,7 +87,8 @@ def parse_mentions(words: list[str]) -> list[str]:
             raise UserError(f"“{w[:40]}” is not a person. Mention participants like @U1001 (Slack) or @name.")
         uid = m.group(1) or m.group(2)
         if uid.lower() in ("everyone", "here", "channel"):
-            raise UserError("Check-ins go to named people, not to @everyone/@here/@channel. Mention each person.")
+            raise UserError("Name a person, not @everyone/@here/@channel: check-ins and owners are individual "
+                            "people. Mention each one, e.g. @U1001.")
         if uid not in users:
             users.append(uid)
     return users
@@ -200,6 +204,10 @@ class TeamCommands:
             return Reply(title=f"Stage: {phase.title if phase else stage.phase_id} since {stage.since:%B %Y}")
         name = words[0]
         if name not in STAGES:
+            hits = self.app.searcher.search(f"stage {text}", limit=1)
+            if hits and hits[0].exact:
+                # A title of the overview ("stage characteristics"), not a stage to set.
+                return self.app.router.knowledge.reply("cos-service", f"stage {text}")
             raise UserError(f"“{name[:30]}” is not a stage. Use one of: early, growth, maturity, leadership — "
                             "for example `/cos-service stage early since 2026-03`.")
         since: date | None = None
@@ -211,6 +219,9 @@ class TeamCommands:
                 raise UserError(f"{year} is out of range; give a start between {_SANE_YEARS[0]} and "
                                 f"{_SANE_YEARS[1]}, for example `since 2026-03`.")
             since = date(year, int(m.group(2)), 1)
+            if since > (self._now() + timedelta(days=366)).date():
+                raise UserError(f"{since:%B %Y} is more than a year ahead; the stage is where the team is now. "
+                                "Give the month it started, e.g. `since 2026-03`.")
         self.require_admin(request.role, request.user, "set the company stage")
         phase_id, months = STAGES[name]
         phase = self.app.kb.get(phase_id)
@@ -356,9 +367,8 @@ class TeamCommands:
         return await self.milestone(request, f"done {pos}")
 
     # -- schedules ------------------------------------------------------------
-    def _parse_when(self, words: list[str], *, allow: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    def _parse_when(self, words: list[str], *, allow: tuple[str, ...], example: str) -> tuple[dict[str, Any], list[str]]:
         """``daily 14:05``, ``weekly monday 09:00``, ``monthly 15 09:00`` -> rule fields and the rest."""
-        example = "`/cos-service digest weekly monday 09:00 Europe/Berlin` or `/cos-service digest daily 14:05 UTC`"
         if not words:
             raise UserError(f"Say how often and when, e.g. {example}.")
         cadence = words[0].lower()
@@ -369,7 +379,8 @@ class TeamCommands:
         elif (wd := parse_weekday(cadence)) is not None and "weekly" in allow:
             fields.update(cadence="weekly", weekday=wd)
         elif cadence not in allow:
-            raise UserError(f"“{cadence[:20]}” is not a cadence here. Use {', '.join(allow)}; e.g. {example}.")
+            raise UserError(f"“{cadence[:20]}” is not a day or cadence I know here. Use {', '.join(allow)} "
+                            f"(or a weekday); e.g. {example}.")
         elif cadence == "weekly":
             if not rest or (wd := parse_weekday(rest[0])) is None:
                 raise UserError(f"Weekly needs a weekday ({', '.join(WEEKDAYS)}), e.g. {example}.")
@@ -476,7 +487,8 @@ class TeamCommands:
         if not words:
             raise UserError("Say when, e.g. `/cos-service digest weekly monday 09:00 Europe/Berlin`, "
                             "`/cos-service digest daily 14:05 UTC`, `digest now` or `digest off`.")
-        fields, rest = self._parse_when(words, allow=("daily", "weekly", "monthly"))
+        fields, rest = self._parse_when(words, allow=("daily", "weekly", "monthly"),
+                                        example="`/cos-service digest weekly monday 09:00 Europe/Berlin`")
         if "hour" not in fields:
             raise UserError("Give the time as HH:MM, e.g. `/cos-service digest daily 14:05 UTC`.")
         if len(rest) > 1:
@@ -514,7 +526,8 @@ class TeamCommands:
             return await handler(request, words[1:])
         if not words:
             raise UserError("Say when and who, e.g. `/cos-service checkin friday 16:00 @U1001 @U1002`.")
-        fields, rest = self._parse_when(words, allow=("daily", "weekly"))
+        fields, rest = self._parse_when(words, allow=("daily", "weekly"),
+                                        example="`/cos-service checkin friday 16:00 @U1001 @U1002`")
         if "hour" not in fields:
             raise UserError("Give the time as HH:MM, e.g. `/cos-service checkin friday 16:00 @U1001 @U1002`.")
         if not rest:
@@ -694,7 +707,7 @@ class TeamCommands:
             if s.kind == "checkin":
                 who = " for " + " ".join(mention(request.platform, u) for u in participants_of(s))
             bullets.append(f"{s.id}: {s.kind.replace('_', ' ')} in {s.channel}{who} — {what} — next {when}")
-        sections = [Section(heading="Schedules", bullets=tuple(bullets) or ("No schedules yet.",))]
+        sections = [Section(bullets=tuple(bullets) or ("No schedules yet.",))]
         if dead and self.is_admin(request.role, request.user):
             sections.append(Section(heading="Undelivered (dead-lettered) messages", bullets=tuple(
                 f"{d.kind} to {d.target} due {d.due_at:%Y-%m-%d %H:%M} UTC after {d.attempts} attempts: "
@@ -769,7 +782,8 @@ class TeamCommands:
         if not words or words[0].lower() not in ("monthly", "quarterly", "yearly"):
             raise UserError("Use `/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]`, "
                             "e.g. `/cos-risk schedule quarterly` or `/cos-risk schedule monthly 10:00 Europe/Berlin`.")
-        fields, rest = self._parse_when(words, allow=("monthly", "quarterly", "yearly"))
+        fields, rest = self._parse_when(words, allow=("monthly", "quarterly", "yearly"),
+                                        example="`/cos-risk schedule quarterly 09:00 Europe/Berlin`")
         if len(rest) > 1:
             raise UserError(f"I did not understand “{' '.join(rest)[:60]}”; after the time only a zone may follow.")
         tz_word = rest[0] if rest else None
@@ -827,6 +841,11 @@ class TeamCommands:
     async def risk_review(self, request: Request, text: str) -> Reply:
         words = text.split()
         idx = next((n for n, w in enumerate(words) if w.lower() in RATINGS), None)
+        if idx is None:
+            odd = next((w for w in words if w.lower().strip(",.!") in _RATING_LIKE), None)
+            if odd is not None:
+                raise UserError(f"“{odd[:20]}” is not a rating I keep: use low, medium or high, e.g. "
+                                "`/cos-risk review gdpr high DPA signed with all vendors`.")
         topic = " ".join(words if idx is None else words[:idx]).strip()
         rating = words[idx].lower() if idx is not None else None
         note = " ".join(words[idx + 1:]).strip() if idx is not None else ""

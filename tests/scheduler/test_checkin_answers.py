@@ -157,7 +157,7 @@ async def test_members_cannot_touch_other_peoples_answers(world: World, line: st
     ("/cos-service checkin answers since 03/03/2026", "YYYY-MM-DD"),
     ("/cos-service checkin answers since", "YYYY-MM-DD"),
     ("/cos-service checkin answers bob", "did not understand"),
-    ("/cos-service checkin answers @everyone", "named people"),
+    ("/cos-service checkin answers @everyone", "Name a person"),
     ("/cos-service checkin export xml", "did not understand"),
     ("/cos-service checkin export json csv", "did not understand"),
     ("/cos-service checkin forget everything", "did not understand"),

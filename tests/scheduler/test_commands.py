@@ -68,7 +68,7 @@ async def test_checkin_mentions_in_platform_forms(world: World, line: str, expec
     ("/cos-service digest daily", "HH:MM"),
     ("/cos-service digest daily 09:00 Europe/Berlin extra", "did not understand"),
     ("/cos-service checkin friday 16:00", "Mention who"),
-    ("/cos-service checkin friday 16:00 @everyone", "named people"),
+    ("/cos-service checkin friday 16:00 @everyone", "Name a person"),
     ("/cos-service checkin friday 16:00 bob", "not a person"),
     ("/cos-service stage infancy", "not a stage"),
     ("/cos-service stage early since 2026-13", "YYYY-MM"),

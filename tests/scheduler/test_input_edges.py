@@ -102,3 +102,18 @@ async def test_time_zones_in_any_letter_case(world: World) -> None:
     assert reply.error is None and "Europe/Berlin" in to_text(reply)
     async with world.app.db.session() as s:
         assert [x.tz for x in (await s.execute(select(Schedule))).scalars()] == ["Europe/Berlin"]
+
+
+async def test_stage_titles_of_the_overview_still_answer(world: World) -> None:
+    reply = await world.member.say("/cos-service stage characteristics")
+    assert reply.results and reply.results[0] == "section.stage"
+
+
+async def test_a_rating_the_register_does_not_keep_is_explained(world: World) -> None:
+    reply = await world.admin.say("/cos-risk review gdpr critical")
+    assert reply.error and "low, medium or high" in to_text(reply)
+
+
+async def test_a_stage_start_far_in_the_future_is_refused(world: World) -> None:
+    reply = await world.admin.say("/cos-service stage early since 2030-01")
+    assert reply.error and "ahead" in to_text(reply)
