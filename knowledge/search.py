@@ -15,6 +15,7 @@ downloaded.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter, defaultdict
@@ -209,6 +210,8 @@ class Hit:
 
 # Field weights of the BM25F document.
 _W_TITLE = 3.0
+# Extra for a question that is a title letter for letter ("Diversified Revenue Models", not "...Model").
+_RAW_TITLE = 8.0
 _W_ALIAS = 2.2
 _W_TEXT = 1.0
 _W_PARENT = 0.4
@@ -238,6 +241,8 @@ class _Doc:
     title_exact: set[str]
     exact: set[str]
     years: frozenset[int]
+    # The title as typed (folded, unstemmed): breaks ties between titles that stem alike.
+    raw_title: str = ""
 
 
 @dataclass(slots=True)
@@ -280,6 +285,7 @@ class Searcher:
         self._vocab_words: dict[int, set[str]] = defaultdict(set)
         self._known_stems: set[str] = set()
         self._repairs: dict[str, str | None] = {}
+        self._title_vocab: list[str] | None = None
         for entry in kb.entries.values():
             self._docs.append(self._index(entry))
         for doc in self._docs:
@@ -342,7 +348,7 @@ class Searcher:
                     exact.add(" ".join(toks))
         return _Doc(
             entry=entry, tf=tf, length=length, phrases=phrases, title_exact=title_exact - {""},
-            exact=exact, years=_entry_years(entry),
+            exact=exact, years=_entry_years(entry), raw_title=_raw(entry.title),
         )
 
     # -- querying -----------------------------------------------------------
@@ -459,6 +465,7 @@ class Searcher:
         if not weights and not q.years:
             return []
         joined = " ".join(tokens)
+        raw = _raw(text)
         idf = self._idf
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
@@ -478,7 +485,7 @@ class Searcher:
             if score <= 0:
                 continue
             if joined in doc.title_exact:
-                score += _TITLE_EXACT
+                score += _TITLE_EXACT + (_RAW_TITLE if raw == doc.raw_title else 0.0)
                 exact.add(i)
             elif joined in doc.exact:
                 score += _ALIAS_EXACT
@@ -510,18 +517,35 @@ class Searcher:
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean"."""
-        words = [w for w in _words(text) if w not in STOPWORDS]
+        words = [w for w in _words(text) if w not in STOPWORDS and len(w) >= 4]
         found: list[str] = []
         for w in words:
             fixed = self._repair(w)
             if fixed and fixed != w:
                 found.append(fixed)
+                continue
+            # Looser than the repair search uses: a suggestion is only offered, never assumed.
+            close = difflib.get_close_matches(w, self._title_words(), n=1, cutoff=0.75)
+            if close:
+                found.append(close[0])
         if not found:
             return []
         return [h.entry.title for h in self.search(" ".join(found), limit=limit)]
 
+    def _title_words(self) -> list[str]:
+        if self._title_vocab is None:
+            vocab: set[str] = set()
+            for doc in self._docs:
+                vocab.update(w for w in _words(doc.entry.title) if len(w) >= 4 and w not in STOPWORDS)
+            self._title_vocab = sorted(vocab)
+        return self._title_vocab
+
     def titles(self) -> Iterable[str]:
         return (d.entry.title for d in self._docs)
+
+
+def _raw(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
 
 
 def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:

@@ -6,6 +6,7 @@ import re
 from collections import OrderedDict
 
 from bot.commands.render import (
+    DOCUMENT,
     entry_reply,
     entry_summary,
     providers_reply,
@@ -38,6 +39,8 @@ _ALTERNATIVE_RATIO = 0.8
 _PROVIDERS_PREFIX = re.compile(r"^(?:providers?|vendors?|who can help(?: with)?)\b\s*(?:for|with|about|on|in)?\s*", re.I)
 _MILESTONE_WORDS = re.compile(r"^(?:milestones?|path|roadmap|phases?)\b\s*", re.I)
 _CASE_WORDS = re.compile(r"^(?:cases?|success cases?|examples?)\s*(international|domestic|china|global)?\s*$", re.I)
+_POLITE = frozenset({"please", "pls", "plz", "me", "us", "the", "show", "give", "a", "an", "of", "can", "you",
+                     "i", "get", "thanks", "thank", "hi", "hello", "hey", "quick", "full"})
 _OVERVIEW_WORDS = {"overview", "portfolio", "areas", "all", "list", "services", "risks", "topics", "index"}
 
 
@@ -198,14 +201,14 @@ class KnowledgeCommands:
     def not_found(self, text: str, command: str) -> Reply:
         suggestions = self.searcher.suggestions(text)
         examples = RISK_EXAMPLES if command == "cos-risk" else SERVICE_EXAMPLES
-        sections = [Section(text=f"I found nothing about “{_quote(text)}” in the service overview.")]
+        sections = [Section(text=f"I found nothing about “{_quote(text)}” in the {DOCUMENT}.")]
         if suggestions:
             sections.append(Section(heading="Did you mean", bullets=tuple(suggestions)))
         sections.append(Section(heading="Try", bullets=examples[:4]))
         return Reply(
             title="No match",
             sections=tuple(sections),
-            footer=f"`/{command} overview` lists every topic.",
+            footer=f"`/{command} overview` lists every topic. Source searched: {DOCUMENT}.",
         )
 
     def open(self, entry_id: str) -> Reply | None:
@@ -255,9 +258,11 @@ class KnowledgeCommands:
 
     def _reply(self, command: str, text: str) -> Reply:
         lowered = text.lower().strip(" ?!.")
-        if lowered in ("", "help", "?", "commands"):
+        # "help me", "overview please", "show all": the command word once the politeness is gone.
+        core = " ".join(w for w in re.findall(r"[a-z?]+", lowered) if w not in _POLITE)
+        if lowered in ("", "help", "?", "commands") or core in ("help", "?", "commands", ""):
             return self.help(command)
-        if lowered in _OVERVIEW_WORDS:
+        if lowered in _OVERVIEW_WORDS or core in _OVERVIEW_WORDS:
             return self.risk_overview() if command == "cos-risk" else self.service_overview()
         if command == "cos-service":
             if m := _CASE_WORDS.match(lowered):

@@ -139,3 +139,22 @@ async def test_no_reply_shows_a_mis_decoded_character(app, kb):
             text = to_text(reply)
             assert not has_mojibake(text) and "√" not in text and "\uf8ff" not in text, (entry_id, action)
     assert "24×7" in to_text(await app.router.handle_action(Action(action="open", value="specialised.24-7-technical-support", **base)))
+
+
+async def test_polite_forms_of_help_and_overview(harness):
+    assert "Examples" in await harness.text("/cos-service help me")
+    assert (await harness.say("/cos-service overview please")).title == "Recommended service portfolio"
+    assert (await harness.say("/cos-risk show me the overview")).title == "Risk management and compliance"
+
+
+async def test_did_you_mean_offers_near_misses(harness):
+    reply = await harness.say("/cos-service mckinzy")
+    text = to_text(reply)
+    assert "Did you mean" in text and "McKinsey & Company" in text
+    assert reply.footer and "Source searched" in reply.footer
+
+
+async def test_a_title_typed_letter_for_letter_wins_over_a_title_that_stems_alike(harness):
+    assert (await harness.say("/cos-service Diversified Revenue Models")).results[0] == "model.diversified-revenue-models"
+    assert (await harness.say("/cos-service Diversified Revenue Model")).results[0] == "factor.diversified-revenue-model"
+    assert (await harness.say("/cos-service Service Acquisition Strategy")).results[0] == "section.acquisition"
