@@ -17,6 +17,9 @@ def test_manifest_matches_the_adapter() -> None:
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     assert set(commands) == {"/cos-service", "/cos-risk"}
+    # Escaped, Slack sends a mention as <@U123|ann> (a user id the check-ins can DM); unescaped it sends
+    # the bare "@ann", which is no id at all.
+    assert all(c["should_escape"] is True for c in commands.values())
     settings = manifest["settings"]
     urls = [c["url"] for c in commands.values()] + [settings["event_subscriptions"]["request_url"],
                                                     settings["interactivity"]["request_url"]]

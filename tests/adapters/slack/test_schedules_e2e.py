@@ -304,3 +304,20 @@ async def test_server_errors_on_a_dm_are_retried_with_backoff_not_in_a_loop(rig:
     [row] = await outbox_rows(app, kind="checkin")
     assert (row.status, row.attempts) == ("sent", 2)
     assert posts(fake, CHANNEL) == []  # a temporary failure never falls back to the channel
+
+
+# -- mentions ------------------------------------------------------------------------------------------------------
+
+
+async def test_escaped_mentions_in_a_slash_command_schedule_checkins_for_those_user_ids(
+        rig: Rig, app: App, clock: FakeClock) -> None:
+    """With ``should_escape: true`` Slack sends ``<@U1001|ann>``; the check-in goes to U1001, not to "ann"."""
+    fake = rig.fake
+    body = await command(rig, "checkin friday 16:00 <@U1001|ann> <@U1002>")
+    assert "Check-in scheduled" in body["text"], body["text"]
+    [checkin] = await schedules(app)
+    assert json.loads(checkin.participants or "[]") == ["U1001", "U1002"]
+    await run_until(app, clock, datetime(2026, 3, 6, 16, 0, tzinfo=UTC), step=timedelta(hours=2))
+    assert sorted(c.params["users"] for c in fake.calls_to("conversations.open")) == ["U1001", "U1002"]
+    assert len(posts(fake, "D1001")) == 1 and len(posts(fake, "D1002")) == 1
+    assert posts(fake, CHANNEL) == []  # no fallback: both DMs reached a real user id
