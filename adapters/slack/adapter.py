@@ -346,7 +346,7 @@ class SlackAdapter:
         else:
             # Knowledge answers depend on neither role nor time zone: no users.info on this path.
             role, tz = self.known_identity(workspace, user) or (self._listed(workspace, user, "member"), None)
-        request = command_to_request(body, role=role, tz=tz or self.settings.default_tz)
+        request = command_to_request(body, role=role, tz=tz)
         reply = await self.app.router.handle(request)
         return self.message(reply, state=_command_state(request, reply))
 
@@ -385,7 +385,7 @@ class SlackAdapter:
         user = str((body.get("user") or {}).get("id") or "")
         action = block_action_to_action(body, element)
         role, tz = await self.identity(client, action.workspace, user)
-        action = Action(**{**_fields(action), "role": role, "tz": tz or self.settings.default_tz})
+        action = Action(**{**_fields(action), "role": role, "tz": tz})
         container = body.get("container") or {}
         response_url = body.get("response_url")
         if container.get("type") == "view" or not response_url:
@@ -495,7 +495,7 @@ class SlackAdapter:
                     "enterprise_id": body.get("enterprise_id") or context.enterprise_id}
         request = dm_to_request(envelope)
         role, tz = await self.identity(client, request.workspace, request.user)
-        request = Request(**{**_fields(request), "role": role, "tz": tz or self.settings.default_tz})
+        request = Request(**{**_fields(request), "role": role, "tz": tz})
         reply = await self.app.router.handle(request)
         parsed = parse_line(request.text)
         state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None

@@ -19,7 +19,7 @@ from adapters.slack.render import blocks_text
 from bot.app import App
 from bot.clock import FakeClock
 from bot.scheduler import scheduler_for
-from bot.scheduler.models import CheckinAnswer, Outbox, Schedule
+from bot.scheduler.models import CheckinAnswer, Member, Outbox, Schedule
 from bot.scheduler.pacing import Pacer
 from tests.adapters.slack.conftest import Rig, running
 from tests.adapters.slack.fake_slack import Call, FakeSlack, payload
@@ -321,3 +321,43 @@ async def test_escaped_mentions_in_a_slash_command_schedule_checkins_for_those_u
     assert sorted(c.params["users"] for c in fake.calls_to("conversations.open")) == ["U1001", "U1002"]
     assert len(posts(fake, "D1001")) == 1 and len(posts(fake, "D1002")) == 1
     assert posts(fake, CHANNEL) == []  # no fallback: both DMs reached a real user id
+
+
+# -- time zones ----------------------------------------------------------------------------------------------------
+
+
+async def test_a_failed_users_info_stores_no_zone_and_checkins_follow_the_workspace_zone(
+        rig: Rig, app: App, clock: FakeClock) -> None:
+    """When Slack cannot tell a person's zone, none is recorded: the workspace's zone applies, not UTC."""
+    fake = rig.fake
+    default = fake._default
+
+    def unknown_u1001(method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if method == "users.info" and params.get("user") == "U1001":
+            return {"ok": False, "error": "user_not_found"}
+        return default(method, params, token)
+
+    fake._default = unknown_u1001  # type: ignore[method-assign]
+    body = await command(rig, "timezone workspace Asia/Tokyo")
+    assert "Workspace time zone: Asia/Tokyo" in body["text"], body["text"]
+
+    # U1001 uses a command and writes a DM while users.info fails for them.
+    body = await command(rig, "timezone", user="U1001")
+    assert "Your time zone: Asia/Tokyo" in body["text"], body["text"]
+    assert (await rig.event(dm_event("U1001", "D1001", "what about gdpr", "EvTZ1"))).status == 200
+    await fake.wait_for("chat.postMessage", 1)
+    await rig.adapter.drain()
+    assert fake.calls_to("users.info"), "the look-up was tried"
+    async with app.db.session() as session:
+        zones = {m.user: m.tz for m in (await session.execute(select(Member))).scalars()}
+    assert "U1001" not in zones, zones
+    assert zones.get(ADMIN) == "Europe/Berlin"  # a look-up that worked is still recorded
+
+    # Friday 16:00 in Tokyo is 07:00 UTC: the check-in goes out then, not at 16:00 UTC.
+    await command(rig, "checkin friday 16:00 <@U1001>")
+    await run_until(app, clock, datetime(2026, 3, 6, 6, 50, tzinfo=UTC), step=timedelta(hours=2))
+    assert posts(fake, "D1001")[1:] == []
+    await run_until(app, clock, datetime(2026, 3, 6, 7, 10, tzinfo=UTC), step=timedelta(minutes=10))
+    [row] = await outbox_rows(app, kind="checkin", target="U1001")
+    assert (row.status, row.tz) == ("sent", "Asia/Tokyo")
+    assert len(posts(fake, "D1001")) == 2  # the DM answer above, then the check-in
