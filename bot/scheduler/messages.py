@@ -180,17 +180,22 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     if catch_up:
         title = "Catch-up digest" + (f" (replaces {missed + 1} missed digests)" if missed else " (sent late)")
     return Reply(title=title, sections=tuple(sections), ephemeral=False,
-                 footer=f"Since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+                 footer=f"Covers what happened since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Service tip from "
+                        "the Commercial Open Source Stage Service Overview.")
 
 
 def _owner(platform: str, owner: str | None) -> str:
     return f" (owner {mention(platform, owner)})" if owner else " (no owner)"
 
 
+_TIP_KINDS = frozenset({"service", "specialised_service", "service_area"})
+
+
 def _tip(app: App, query: str, now: datetime) -> Section | None:
     entry = None
     if query:
-        hits = app.searcher.search(query, limit=3, command="service")
+        # A tip is a service to consider, so only services and service areas qualify.
+        hits = [h for h in app.searcher.search(query, limit=8, command="service") if h.entry.kind in _TIP_KINDS]
         if hits:
             entry = hits[0].entry
     if entry is None:
@@ -199,4 +204,8 @@ def _tip(app: App, query: str, now: datetime) -> Section | None:
             return None
         entry = pool[date.fromtimestamp(now.timestamp()).toordinal() % len(pool)]
     text = entry.text if len(entry.text) <= 240 else entry.text[:237] + "..."
+    area = entry if entry.kind == "service_area" else app.kb.parent_of(entry)
+    providers = [p.title for p in app.kb.children(area.id, "provider")][:3] if area is not None else []
+    if providers:
+        text += f" Providers to consider: {', '.join(providers)}."
     return Section(heading=f"Service tip: {entry.title}", text=text)

@@ -224,6 +224,8 @@ async def test_checkin_in_each_participants_zone_answers_nudge_digest_blocker(wo
     assert "Not answered yet" in digest.text and "@U1001" in digest.text.split("Not answered yet")[1]
     assert "Risk reviews due" in digest.text  # the raised blocker is due for review
     assert "Service tip:" in digest.text
+    tip = digest.text.split("Service tip:", 1)[1]
+    assert "Providers to consider:" in tip  # a service with who provides it, not a phase title
     async with w.app.db.session() as s:
         rows = list((await s.execute(select(CheckinAnswer).order_by(CheckinAnswer.user))).scalars())
     assert [(a.user, a.asked_at is not None, a.answered_at is not None, a.nudged_at is not None) for a in rows] == [
