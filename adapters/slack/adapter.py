@@ -504,9 +504,18 @@ class SlackAdapter:
             await client.chat_postMessage(channel=str(event.get("channel")), text=payload["text"],
                                           blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            log.warning("DM answer not delivered: %s", type(exc).__name__)
-            if event_id:
+            if not event_id:
+                log.warning("DM answer not delivered: %s", type(exc).__name__)
+            elif reply.results and not reply.error:
+                # A knowledge answer changed nothing: let Slack's retry ask again.
+                log.warning("DM answer not delivered: %s; Slack's retry of %s will be answered",
+                            type(exc).__name__, event_id)
                 await self.forget(event_id)
+            else:
+                # A command or a check-in answer may have changed data: running it again on Slack's
+                # retry would record it twice, so the retry stays a duplicate and the reply is lost.
+                log.warning("DM answer not delivered: %s; %s is not handled again (it may have changed data)",
+                            type(exc).__name__, event_id)
 
 
 def _fields(obj: Any) -> dict[str, Any]:

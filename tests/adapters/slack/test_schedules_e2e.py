@@ -361,3 +361,44 @@ async def test_a_failed_users_info_stores_no_zone_and_checkins_follow_the_worksp
     [row] = await outbox_rows(app, kind="checkin", target="U1001")
     assert (row.status, row.tz) == ("sent", "Asia/Tokyo")
     assert len(posts(fake, "D1001")) == 2  # the DM answer above, then the check-in
+
+
+# -- DM answers and Slack's retries --------------------------------------------------------------------------------
+
+
+async def test_a_checkin_answer_whose_reply_failed_is_recorded_once_when_slack_retries(
+        rig: Rig, app: App, clock: FakeClock) -> None:
+    fake = rig.fake
+    await command(rig, "checkin friday 16:00 <@U1001>")
+    await run_until(app, clock, datetime(2026, 3, 6, 16, 0, tzinfo=UTC), step=timedelta(hours=2))
+    assert len(posts(fake, "D1001")) == 1  # the questions
+
+    # The answer is recorded, but the acknowledgement never gets through (500 after the client's retries).
+    clock.set(datetime(2026, 3, 6, 16, 20, tzinfo=UTC))
+    fake.script("chat.postMessage", *[(500, {"ok": False, "error": "fatal_error"})] * 3)
+    envelope = dm_event("U1001", "D1001", "Shipped the pricing page", "EvLOST1")
+    assert (await rig.event(envelope)).status == 200
+    await fake.wait_for("chat.postMessage", 4)
+    await rig.adapter.drain()
+    assert len(posts(fake, "D1001")) == 4 and not fake.scripts["chat.postMessage"]
+
+    # Slack retries the event (same event_id): the answer is not appended a second time.
+    assert (await rig.event(envelope, retry=1)).status == 200
+    await rig.adapter.drain()
+    async with app.db.session() as session:
+        [answer] = list((await session.execute(select(CheckinAnswer))).scalars())
+    assert json.loads(answer.answers) == ["Shipped the pricing page"]
+    assert len(posts(fake, "D1001")) == 4, "the retry ran nothing and posted nothing"
+
+
+async def test_a_knowledge_answer_whose_reply_failed_is_answered_on_slacks_retry(rig: Rig, app: App) -> None:
+    fake = rig.fake
+    fake.script("chat.postMessage", *[(500, {"ok": False, "error": "fatal_error"})] * 3)
+    envelope = dm_event("U1001", "D1001", "legal", "EvLOST2")
+    assert (await rig.event(envelope)).status == 200
+    await fake.wait_for("chat.postMessage", 3)
+    await rig.adapter.drain()
+    assert (await rig.event(envelope, retry=1)).status == 200
+    await fake.wait_for("chat.postMessage", 4)
+    await rig.adapter.drain()
+    assert len(posts(fake, "D1001")) == 4 and text_of(posts(fake, "D1001")[-1]).strip()
