@@ -67,7 +67,9 @@ __all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS", "EVENT_RETENTION
 
 log = logging.getLogger("adapters.slack")
 
-BOT_SCOPES = ("commands", "chat:write", "im:history", "im:read", "im:write", "users:read")
+# The *:history scopes let a re-sent scheduled message check it was not posted already (SlackTransport).
+BOT_SCOPES = ("commands", "chat:write", "im:history", "im:read", "im:write", "users:read",
+              "channels:history", "groups:history", "mpim:history")
 # Button actions whose reply can be rebuilt from the button's value without side effects.
 REBUILDABLE_ACTIONS = ("open", "providers", "related")
 _KNOWLEDGE_COMMANDS = ("cos-service", "cos-risk")
@@ -230,7 +232,7 @@ class SlackAdapter:
         return await self._client_for(workspace)
 
     def transport(self) -> SlackTransport:
-        return SlackTransport(self.client_for)
+        return SlackTransport(self.client_for, db=self.app.db, clock=self.app.clock)
 
     # -- de-duplication --------------------------------------------------------
     async def first_time(self, event_id: str) -> bool:

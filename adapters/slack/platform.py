@@ -32,7 +32,7 @@ async def _run(app: App) -> None:
 def _make_transport(app: App) -> Transport:
     from adapters.slack.transport import SlackTransport, workspace_clients
 
-    return SlackTransport(workspace_clients(app.settings, app.db.engine))
+    return SlackTransport(workspace_clients(app.settings, app.db.engine), db=app.db, clock=app.clock)
 
 
 async def _serve(settings: Settings, port: int) -> int:

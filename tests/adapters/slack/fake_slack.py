@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ class Scripted:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    after_default: bool = False  # do what Slack does (post the message), then answer this instead
+    drop: bool = False  # ... or close the connection without an answer
 
 
 class FakeSlack:
@@ -67,6 +70,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages, oldest first
+        self.clock: Callable[[], float] | None = None  # seconds since the epoch for new ts (a fixed day if None)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -123,6 +128,12 @@ class FakeSlack:
             status, body, *rest = answer
             queue.append(Scripted(status, body, rest[0] if rest else {}))
 
+    def lose_response(self, method: str, *, status: int | None = 500) -> None:
+        """The next call of ``method`` takes effect (a message is posted), but its answer is lost: Slack
+        answers ``status`` instead, or (``status=None``) closes the connection without answering."""
+        self.scripts.setdefault(method, []).append(
+            Scripted(status or 0, {"ok": False, "error": "fatal_error"}, {}, after_default=True, drop=status is None))
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -161,6 +172,12 @@ class FakeSlack:
         queue = self.scripts.get(method)
         if queue:
             answer = queue.pop(0)
+            if answer.after_default:
+                self._default(method, params, token)
+            if answer.drop:
+                if request.transport is not None:
+                    request.transport.abort()
+                raise ConnectionResetError("the fake Slack dropped the connection")
             return web.json_response(answer.body, status=answer.status, headers=answer.headers)
         return web.json_response(self._default(method, params, token))
 
@@ -220,8 +237,27 @@ class FakeSlack:
             return {"ok": True, "user": profile}
         if method == "chat.postMessage":
             self._ts += 1
-            return {"ok": True, "channel": params.get("channel"), "ts": f"1767340800.{self._ts:06d}",
+            seconds = int(self.clock()) if self.clock is not None else 1767340800
+            ts = f"{seconds}.{self._ts:06d}"
+            message: dict[str, Any] = {"type": "message", "text": params.get("text"), "user": "UBOT",
+                                       "bot_id": "BBOT", "ts": ts}
+            metadata = params.get("metadata")
+            if metadata:
+                message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            self.messages.setdefault(str(params.get("channel")), []).append(message)
+            return {"ok": True, "channel": params.get("channel"), "ts": ts,
                     "message": {"text": params.get("text"), "type": "message"}}
+        if method == "conversations.history":
+            # Newest first, from ``oldest`` on; metadata only with include_all_metadata (as Slack does).
+            oldest = float(params.get("oldest") or 0)
+            limit = int(params.get("limit") or 100)
+            with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+            found = [m for m in reversed(self.messages.get(str(params.get("channel")), []))
+                     if float(m["ts"]) >= oldest and "thread_ts" not in m]
+            shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]]
+            return {"ok": True, "messages": shown, "has_more": len(found) > limit}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
         if method == "apps.connections.open":

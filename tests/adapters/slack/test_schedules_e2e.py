@@ -42,6 +42,7 @@ def fake_time_pacer(clock: FakeClock) -> Pacer:
 @pytest.fixture
 async def rig(app: App, fake: FakeSlack, clock: FakeClock) -> AsyncIterator[Rig]:
     fake.users[ADMIN] = {"is_admin": True, "tz": "Europe/Berlin"}
+    fake.clock = lambda: clock.now().timestamp()  # message ts on the same (fake) time as the bot
     async with running(app, fake) as r:
         app.transports["slack"] = r.adapter.transport()  # what run_slack wires in production
         scheduler_for(app).pacer = fake_time_pacer(clock)
@@ -280,17 +281,20 @@ async def test_rate_limited_digest_is_delivered_once_after_retry_after(rig: Rig,
     assert len(posts(fake)) == 2, "delivered once, no duplicate"
     [row] = await outbox_rows(app, kind="digest")
     assert (row.status, row.attempts) == ("sent", 1)
+    assert fake.calls_to("conversations.history") == []  # a 429 posted nothing: no check needed
 
 
 async def test_server_errors_on_a_dm_are_retried_with_backoff_not_in_a_loop(rig: Rig, app: App,
                                                                           clock: FakeClock) -> None:
     fake = rig.fake
     await command(rig, "checkin friday 16:00 <@U1001>")
-    # Every attempt: conversations.open works, chat.postMessage answers 500 (after the client's own retries).
+    # Every attempt: conversations.open works, chat.postMessage answers 500. A 500 may come after Slack
+    # posted, so the client does not retry a post by itself: one call per outbox attempt.
     fake.script("chat.postMessage", *[(500, {"ok": False, "error": "fatal_error"})] * 60)
     await run_until(app, clock, datetime(2026, 3, 6, 16, 0, tzinfo=UTC), step=timedelta(hours=2))
     first = len(posts(fake, "D1001"))
-    assert first == 3  # one attempt, two retries by the client
+    assert first == 1
+    assert fake.calls_to("conversations.history") == []  # a first attempt checks nothing
     # The outbox backs off on fake time: ticking at the same instant does not retry.
     for _ in range(3):
         await tick(app)
@@ -301,6 +305,8 @@ async def test_server_errors_on_a_dm_are_retried_with_backoff_not_in_a_loop(rig:
     clock.advance(timedelta(minutes=1))
     await tick(app)
     assert len(posts(fake, "D1001")) == first + 1
+    [history] = fake.calls_to("conversations.history")  # the re-send looked for the first attempt's message
+    assert history.params["channel"] == "D1001"
     [row] = await outbox_rows(app, kind="checkin")
     assert (row.status, row.attempts) == ("sent", 2)
     assert posts(fake, CHANNEL) == []  # a temporary failure never falls back to the channel
@@ -402,3 +408,94 @@ async def test_a_knowledge_answer_whose_reply_failed_is_answered_on_slacks_retry
     await fake.wait_for("chat.postMessage", 4)
     await rig.adapter.drain()
     assert len(posts(fake, "D1001")) == 4 and text_of(posts(fake, "D1001")[-1]).strip()
+
+
+# -- re-sends after a lost answer -----------------------------------------------------------------------------------
+
+
+async def test_a_digest_posted_but_answered_with_500_is_not_posted_again(rig: Rig, app: App, clock: FakeClock) -> None:
+    fake = rig.fake
+    await command(rig, "digest daily 14:05 UTC")
+    fake.lose_response("chat.postMessage", status=500)  # Slack posted it, then the answer was a 500
+    clock.set(datetime(2026, 3, 2, 14, 6, tzinfo=UTC))
+    stats = await scheduler_for(app).tick()
+    assert stats.sent == 0 and stats.failed == 1
+    [posted] = posts(fake)  # one call: the client does not repeat a post that may have landed
+    assert len(fake.messages[CHANNEL]) == 1
+    [row] = await outbox_rows(app, kind="digest")
+    assert (row.status, row.attempts) == ("pending", 1)
+
+    # The outbox retries, from a new process (a fresh transport; the first attempt is known from the database).
+    app.transports["slack"] = rig.adapter.transport()
+    clock.advance(timedelta(minutes=2))
+    stats = await scheduler_for(app).tick()
+    assert stats.sent == 1
+    assert len(posts(fake)) == 1 and len(fake.messages[CHANNEL]) == 1, "not posted a second time"
+    [history] = fake.calls_to("conversations.history")
+    assert history.params["channel"] == CHANNEL
+    assert str(history.params.get("include_all_metadata")).lower() in ("true", "1")
+    assert float(history.params["oldest"]) <= datetime(2026, 3, 2, 14, 6, tzinfo=UTC).timestamp()
+    [row] = await outbox_rows(app, kind="digest")
+    assert (row.status, row.attempts) == ("sent", 2)
+    for _ in range(3):
+        clock.advance(timedelta(minutes=5))
+        await tick(app)
+    assert len(fake.messages[CHANNEL]) == 1
+
+
+async def test_a_checkin_dm_whose_connection_dropped_after_posting_is_not_sent_twice(
+        rig: Rig, app: App, clock: FakeClock) -> None:
+    fake = rig.fake
+    await command(rig, "checkin friday 16:00 <@U1001>")
+    fake.lose_response("chat.postMessage", status=None)  # posted, then the connection closed unanswered
+    await run_until(app, clock, datetime(2026, 3, 6, 16, 0, tzinfo=UTC), step=timedelta(hours=2))
+    assert len(fake.messages["D1001"]) == 1
+    [row] = await outbox_rows(app, kind="checkin")
+    assert (row.status, row.attempts) == ("pending", 1)
+    clock.advance(timedelta(minutes=2))
+    await tick(app)
+    assert len(fake.messages["D1001"]) == 1 and len(posts(fake, "D1001")) == 1
+    [row] = await outbox_rows(app, kind="checkin")
+    assert row.status == "sent"
+    assert len(fake.calls_to("conversations.history")) == 1
+
+
+async def test_a_resend_whose_first_try_posted_nothing_is_posted_after_the_check(
+        rig: Rig, app: App, clock: FakeClock) -> None:
+    """A 500 that posted nothing: the re-send looks, finds no message with its key (only others), posts once."""
+    fake = rig.fake
+    await command(rig, "digest daily 14:05 UTC")
+    fake.script("chat.postMessage", (500, {"ok": False, "error": "fatal_error"}))
+    clock.set(datetime(2026, 3, 2, 14, 6, tzinfo=UTC))
+    await tick(app)
+    fake.messages.setdefault(CHANNEL, []).append(  # someone else's message, and one of ours for another key
+        {"type": "message", "ts": f"{int(clock.now().timestamp())}.999999", "text": "hi",
+         "metadata": {"event_type": "cos_bot_delivery", "event_payload": {"key": "digest:other"}}})
+    clock.advance(timedelta(minutes=2))
+    stats = await scheduler_for(app).tick()
+    assert stats.sent == 1 and len(fake.calls_to("conversations.history")) == 1
+    assert len(posts(fake)) == 2 and len([m for m in fake.messages[CHANNEL] if m.get("bot_id")]) == 1
+
+
+@pytest.mark.parametrize("answer, sent", [
+    ((200, {"ok": False, "error": "missing_scope", "needed": "channels:history"}), True),  # old install
+    ((429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "120"}), False),
+    ((500, {"ok": False, "error": "fatal_error"}), False),
+])
+async def test_a_history_check_that_fails(rig: Rig, app: App, clock: FakeClock,
+                                          answer: tuple[Any, ...], sent: bool) -> None:
+    """Unreadable history (missing scope) posts anyway; a rate-limited or broken one waits and posts nothing."""
+    fake = rig.fake
+    await command(rig, "digest daily 14:05 UTC")
+    fake.script("chat.postMessage", (500, {"ok": False, "error": "fatal_error"}))
+    clock.set(datetime(2026, 3, 2, 14, 6, tzinfo=UTC))
+    await tick(app)
+    fake.script("conversations.history", *[answer] * 5)
+    clock.advance(timedelta(minutes=2))
+    stats = await scheduler_for(app).tick()
+    assert fake.calls_to("conversations.history")
+    assert stats.sent == int(sent) and len(posts(fake)) == 1 + int(sent)
+    [row] = await outbox_rows(app, kind="digest")
+    assert row.status == ("sent" if sent else "pending")
+    if answer[0] == 429:
+        assert stats.rate_limited == 1 and row.attempts == 1  # the wait gives the try back

@@ -156,8 +156,8 @@ async def test_knowledge_buttons_answer_ephemerally(rig: Rig) -> None:
     # A button whose entry no longer exists.
     stale = {**buttons["providers"], "value": "area.gone-since-last-week"}
     await rig.action(_press(stale, response_url=rig.fake.response_url("s")))
-    replies = await rig.fake.wait_for("response_url", 3)
-    assert "expired" in blocks_text(replies[-1].params["blocks"])
+    calls = await rig.fake.wait_for("response_url", 3)
+    assert "expired" in blocks_text(calls[-1].params["blocks"])
 
 
 async def test_paging_button_turns_the_page_in_place(rig: Rig) -> None:
