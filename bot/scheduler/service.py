@@ -77,6 +77,8 @@ class Scheduler:
         self.heartbeat = heartbeat if heartbeat is not None else max(0.05, lease.total_seconds() / 3)
         self.instance = app.settings.instance_id or f"{socket.gethostname()}:{os.getpid()}"
         self.wake = asyncio.Event()
+        # Row id -> until when this process knows its lease holds (set at claim and at each renewal).
+        self._held_until: dict[int, datetime] = {}
 
     # -- planning -------------------------------------------------------------
     async def plan(self, now: datetime | None = None) -> int:
@@ -236,9 +238,11 @@ class Scheduler:
                     at = now or self.app.clock.now()
                     rows = await outbox.claim(self.app.db, token=token, now=at, limit=min(self.batch, free),
                                               lease=self.lease)
+                    for r in rows:
+                        self._held_until[r.id] = at + self.lease
                     claims += 1
                     exhausted = not rows
-                    in_flight.update(asyncio.ensure_future(self.deliver(r, stats)) for r in rows)
+                    in_flight.update(self._start(r, stats) for r in rows)
                     continue
                 if not in_flight:
                     break
@@ -248,9 +252,24 @@ class Scheduler:
                 await asyncio.gather(*in_flight, return_exceptions=True)
         return stats
 
+    def _start(self, row: outbox.OutboxRow, stats: DrainStats) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(self.deliver(row, stats))
+        task.add_done_callback(lambda _t, rid=row.id: self._held_until.pop(rid, None))
+        return task
+
     async def _hold(self, row: outbox.OutboxRow, stats: DrainStats) -> bool:
-        """Renew the lease right before a send; False (and nothing is sent) when the row is no longer ours."""
-        if await outbox.renew(self.app.db, row, now=self.app.clock.now(), lease=self.lease):
+        """Make sure the row is still ours right before a send; False (and nothing is sent) when it is not.
+
+        A lease with more than half its time left cannot have been re-claimed (a re-claim waits for
+        it to run out, and half a lease is far more than the clock skew between replicas), so only
+        a lease past its half-life costs a database write to renew.
+        """
+        now = self.app.clock.now()
+        held = self._held_until.get(row.id)
+        if held is not None and now + self.lease / 2 <= held:
+            return True
+        if await outbox.renew(self.app.db, row, now=now, lease=self.lease):
+            self._held_until[row.id] = now + self.lease
             return True
         stats.lost_lease += 1
         log.warning("delivery %s: lease lost before the send (re-claimed by another worker); not sent", row.key)
@@ -270,8 +289,10 @@ class Scheduler:
                 except TimeoutError:
                     pass
                 try:
-                    if not await outbox.renew(self.app.db, row, now=self.app.clock.now(), lease=self.lease):
+                    beat_at = self.app.clock.now()
+                    if not await outbox.renew(self.app.db, row, now=beat_at, lease=self.lease):
                         return  # lost anyway; mark_sent will notice
+                    self._held_until[row.id] = beat_at + self.lease
                 except Exception:  # noqa: BLE001 - a failed renewal must not fail the send
                     log.warning("delivery %s: lease renewal failed", row.key, exc_info=True)
 
