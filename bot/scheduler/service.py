@@ -254,7 +254,11 @@ class Scheduler:
 
     def _start(self, row: outbox.OutboxRow, stats: DrainStats) -> asyncio.Task[None]:
         task = asyncio.ensure_future(self.deliver(row, stats))
-        task.add_done_callback(lambda _t, rid=row.id: self._held_until.pop(rid, None))
+
+        def forget(_: asyncio.Task[None]) -> None:
+            self._held_until.pop(row.id, None)
+
+        task.add_done_callback(forget)
         return task
 
     async def _hold(self, row: outbox.OutboxRow, stats: DrainStats) -> bool:
