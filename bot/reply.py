@@ -6,11 +6,12 @@ natively (Block Kit, embeds, console text) and falls back to ``to_text``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from bot.safety import neutralise_mentions
 
-__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict"]
+__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "pack_lines"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +118,29 @@ def to_dict(reply: Reply) -> dict[str, object]:
         "results": list(reply.results),
     }
 
+
+def pack_lines(lines: Iterable[str], size: int, *, cut: Callable[[str, int], int] | None = None) -> list[str]:
+    """Join lines into chunks of at most ``size`` characters, for platforms' length limits.
+
+    Lines stay whole where they fit; a line longer than ``size`` is split where
+    ``cut(line, size)`` says (default: at ``size``), and the rest continues on.
+    """
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > size:
+            at = max(1, min(size, cut(line, size) if cut is not None else size))
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:at])
+            line = line[at:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > size:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        chunks.append(current)
+    return [c.strip("\n") for c in chunks if c.strip()]

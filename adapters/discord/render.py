@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.reply import Button, Reply, to_text
+from bot.reply import Button, Reply, pack_lines, to_text
 from bot.safety import neutralise_mentions
 
 __all__ = [
@@ -117,24 +117,7 @@ def _lines(reply: Reply) -> list[str]:
 
 def _chunks(lines: list[str], size: int) -> list[str]:
     """Join lines into chunks of at most ``size`` characters, splitting only overlong lines."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        while len(line) > size:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:size])
-            line = line[size:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > size:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        chunks.append(current)
-    return [c.strip("\n") for c in chunks if c.strip()]
+    return pack_lines(lines, size)
 
 
 def embed_text(embed: dict[str, Any]) -> int:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.reply import Button, Reply, Section, to_text
+from bot.reply import Button, Reply, Section, pack_lines, to_text
 from bot.safety import neutralise_mentions
 
 __all__ = [
@@ -106,30 +106,18 @@ def _cut_mrkdwn(text: str, limit: int) -> str:
 
 def _split_lines(text: str, limit: int) -> list[str]:
     """Split escaped mrkdwn into chunks of at most ``limit`` characters, at line breaks when possible."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            head = line[:limit]
-            cut = head.rfind(" ", limit // 2)
-            cut = cut if cut > 0 else limit
-            amp = head.rfind("&", 0, cut)
-            if amp != -1 and ";" not in head[amp:cut]:
-                cut = amp
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        chunks.append(current)
-    return [c for c in chunks if c.strip()]
+    return pack_lines(text.split("\n"), limit, cut=_mrkdwn_cut)
+
+
+def _mrkdwn_cut(line: str, limit: int) -> int:
+    """Where to split an overlong line: at a space in its second half, never inside an ``&amp;`` entity."""
+    head = line[:limit]
+    cut = head.rfind(" ", limit // 2)
+    cut = cut if cut > 0 else limit
+    amp = head.rfind("&", 0, cut)
+    if amp > 0 and ";" not in head[amp:cut]:
+        cut = amp
+    return cut
 
 
 def encode_value(state: dict[str, Any]) -> str | None:
