@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.commands.knowledge import KnowledgeCommands
@@ -15,9 +16,10 @@ from bot.storage.db import Database, migrate
 from bot.transport import Transport
 from knowledge import KnowledgeBase, Searcher, load_knowledge
 
-__all__ = ["App", "build_app", "Extension"]
+__all__ = ["App", "build_app", "Extension", "finish_before_cancel", "run_tasks"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # An extension (the scheduler) wires itself into a built App.
 Extension = Callable[["App"], None]
@@ -96,6 +98,20 @@ def _load_core_extensions() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
+
+
+async def finish_before_cancel(work: Awaitable[T]) -> T:
+    """Await ``work`` so that cancelling the caller lets it finish first (up to 10 s).
+
+    For database work in long-running loops: cut off half-way, its connection would be
+    reset while the engine is closing, and the transaction left to the garbage collector.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task], timeout=10)
+        raise
 
 
 async def run_tasks(tasks: list[Awaitable[None]], *, stop: asyncio.Event | None = None) -> None:

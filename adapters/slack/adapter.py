@@ -56,7 +56,7 @@ from adapters.slack.translate import (
     workspace_key,
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
-from bot.app import App
+from bot.app import App, finish_before_cancel
 from bot.reply import Button, Reply, Section
 from bot.request import Request
 from bot.router import Action, parse_line
@@ -267,7 +267,7 @@ class SlackAdapter:
         """Prune old event ids now and every ``interval`` seconds, until cancelled; a failure waits for the next round."""
         while True:
             try:
-                removed = await self.prune_events(older_than=older_than)
+                removed = await finish_before_cancel(self.prune_events(older_than=older_than))
                 if removed:
                     log.info("pruned %d old slack event ids", removed)
             except asyncio.CancelledError:
