@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.models import Base, UTCDateTime
 
 __all__ = [
-    "TeamStage", "Milestone", "RiskItem", "Schedule", "Outbox", "CheckinAnswer", "Member",
+    "TeamStage", "Milestone", "RiskItem", "Schedule", "Outbox", "CheckinAnswer", "Member", "SendPace",
     "OUTBOX_PENDING", "OUTBOX_CLAIMED", "OUTBOX_SENT", "OUTBOX_DEAD", "OUTBOX_SKIPPED",
 ]
 
@@ -182,3 +182,17 @@ class Member(Base):
     user: Mapped[str] = mapped_column(String(120))
     tz: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SendPace(Base):
+    """The next free send slot of a workspace (``ws:<workspace>``) or a channel (``ch:<workspace>:<channel>``).
+
+    PostgreSQL only (``bot.scheduler.pacing.SharedPacer``): replicas book their sends here.
+    Migration ``0005_send_pace``.
+    """
+
+    __tablename__ = "send_pace"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(260), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime())

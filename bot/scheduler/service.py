@@ -31,7 +31,7 @@ from bot.reply import Reply, Section
 from bot.scheduler import outbox
 from bot.scheduler.messages import mention, render
 from bot.scheduler.models import OUTBOX_SENT, OUTBOX_SKIPPED, CheckinAnswer, Outbox, Schedule
-from bot.scheduler.pacing import Pacer
+from bot.scheduler.pacing import PacerLike, pacer_for
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
@@ -67,10 +67,10 @@ class Scheduler:
     ``concurrency``, so no claimed row waits long before it is sent.
     """
 
-    def __init__(self, app: App, *, pacer: Pacer | None = None, batch: int = 50, concurrency: int = 8,
+    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 50, concurrency: int = 8,
                  lease: timedelta = timedelta(seconds=60), heartbeat: float | None = None) -> None:
         self.app = app
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or pacer_for(app.db)
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease
@@ -355,7 +355,13 @@ class Scheduler:
         except DeliveryError as exc:
             if exc.retry_after is not None:
                 stats.rate_limited += 1
-                self.pacer.penalise(row.platform, row.workspace, exc.retry_after)
+                try:
+                    held = self.pacer.penalise(row.platform, row.workspace, exc.retry_after)
+                    if held is not None:
+                        await held
+                except Exception:  # noqa: BLE001 - the row's own retry is still recorded below
+                    log.warning("delivery %s: the workspace's Retry-After could not be recorded", row.key,
+                                exc_info=True)
             status = await outbox.mark_failed(db, row, now=app.clock.now(), error=str(exc) or type(exc).__name__,
                                               max_attempts=app.settings.max_attempts, permanent=exc.permanent,
                                               retry_after=exc.retry_after)
