@@ -165,6 +165,13 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | 
         sections.append(Section(heading=heading, bullets=tuple(entry_summary(c) for c in children)))
         results.extend(c.id for c in children)
 
+    related = [r for r in kb.related_to(entry) if r.kind != "provider"]
+    is_risk = entry.kind in ("business_risk", "governance", "compliance")
+    if is_risk and related:
+        # For a risk, what to do about it comes before who can help.
+        sections.append(Section(heading="What helps", bullets=tuple(entry_summary(r) for r in related[:6])))
+        results.extend(r.id for r in related[:6])
+
     if entry.kind == "provider" and parent is not None:
         services = kb.children(parent.id, "service")
         sections.append(Section(heading=f"Helps with ({parent.title})", bullets=tuple(s.title for s in services)))
@@ -180,11 +187,7 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | 
             )
             results.extend(p.id for p in providers[:8])
 
-    related = [r for r in kb.related_to(entry) if r.kind != "provider"]
-    if entry.kind in ("business_risk", "governance", "compliance") and related:
-        sections.append(Section(heading="What helps", bullets=tuple(entry_summary(r) for r in related[:6])))
-        results.extend(r.id for r in related[:6])
-    elif related:
+    if related and not is_risk:
         sections.append(Section(heading="Related", bullets=tuple(r.title for r in related[:5])))
         results.extend(r.id for r in related[:5])
 

@@ -158,3 +158,8 @@ async def test_a_title_typed_letter_for_letter_wins_over_a_title_that_stems_alik
     assert (await harness.say("/cos-service Diversified Revenue Models")).results[0] == "model.diversified-revenue-models"
     assert (await harness.say("/cos-service Diversified Revenue Model")).results[0] == "factor.diversified-revenue-model"
     assert (await harness.say("/cos-service Service Acquisition Strategy")).results[0] == "section.acquisition"
+
+
+async def test_a_risk_says_what_helps_before_who_can_help(harness):
+    text = await harness.text("/cos-risk we might run out of cash")
+    assert text.index("What helps") < text.index("Recommended providers")
