@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.local_server import close_local, serve_local
+
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
@@ -87,18 +89,11 @@ class FakeSlack:
         web_app.add_routes([web.post("/api/{method}", self._api), web.get("/api/{method}", self._api),
                             web.post("/response/{name}", self._response_url),
                             web.get("/link/", self._socket)])
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_local(web_app)
         return self
 
     async def stop(self) -> None:
-        for ws in list(self._sockets):
-            await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await close_local(self._runner, self._sockets)
 
     @property
     def api_url(self) -> str:
