@@ -64,16 +64,7 @@ async def _drain(url: str, name: str, lease: float, delay: float) -> None:
     app.transports["console"] = Recording()
     scheduler = Scheduler(app, pacer=Pacer({}), batch=50, concurrency=8, lease=timedelta(seconds=lease))
     try:
-        while True:
-            stats = await scheduler.drain(max_batches=1)
-            if stats.sent or stats.failed:
-                continue
-            async with db.engine.connect() as conn:
-                left = (await conn.execute(text(
-                    "SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed')"))).scalar_one()
-            if not left:
-                return
-            await asyncio.sleep(0.05)
+        await scheduler.drain_until_empty()
     finally:
         await db.dispose()
 

@@ -24,13 +24,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.errors import DeliveryError
 from bot.reply import Reply, Section
 from bot.scheduler import outbox
 from bot.scheduler.messages import mention, render
-from bot.scheduler.models import OUTBOX_SENT, OUTBOX_SKIPPED, CheckinAnswer, Outbox, Schedule
+from bot.scheduler.models import (
+    OUTBOX_CLAIMED,
+    OUTBOX_PENDING,
+    OUTBOX_SENT,
+    OUTBOX_SKIPPED,
+    CheckinAnswer,
+    Outbox,
+    Schedule,
+)
 from bot.scheduler.pacing import PacerLike, pacer_for
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
@@ -251,6 +259,22 @@ class Scheduler:
             if in_flight:  # cancelled: let the sends under way finish and record their outcome
                 await asyncio.gather(*in_flight, return_exceptions=True)
         return stats
+
+    async def drain_until_empty(self, *, idle: float = 0.05) -> None:
+        """Drain until no row is pending or claimed (by anyone) — for batch jobs and benchmarks.
+
+        Rows held by a worker that died are taken over once their lease runs out.
+        """
+        while True:
+            stats = await self.drain(max_batches=1)
+            if stats.sent or stats.failed:
+                continue
+            async with self.app.db.session() as session:
+                left = (await session.execute(select(func.count()).select_from(Outbox).where(
+                    Outbox.status.in_((OUTBOX_PENDING, OUTBOX_CLAIMED))))).scalar_one()
+            if not left:
+                return
+            await asyncio.sleep(idle)
 
     def _start(self, row: outbox.OutboxRow, stats: DrainStats) -> asyncio.Task[None]:
         task = asyncio.ensure_future(self.deliver(row, stats))

@@ -56,16 +56,7 @@ async def run(url: str, worker: str, lease: float, delay: float) -> None:
     app.transports["console"] = RecordingTransport(db, worker, delay)
     scheduler = Scheduler(app, pacer=Pacer({}), batch=10, concurrency=4, lease=timedelta(seconds=lease))
     try:
-        while True:
-            stats = await scheduler.drain(max_batches=1)
-            if stats.sent or stats.failed:
-                continue
-            async with db.engine.connect() as conn:
-                left = (await conn.execute(text(
-                    "SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed')"))).scalar_one()
-            if not left:
-                break
-            await asyncio.sleep(0.05)
+        await scheduler.drain_until_empty()
     finally:
         await db.dispose()
 
