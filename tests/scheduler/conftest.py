@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.errors import DeliveryError
 from bot.reply import Reply, to_text
 from bot.scheduler import Scheduler, scheduler_for
+from bot.scheduler.models import Outbox, Schedule
 from bot.scheduler.pacing import Pacer
 from bot.settings import Settings
 from bot.transport import SendResult
@@ -130,3 +133,17 @@ async def any_world(db_url: str, clock: FakeClock) -> AsyncIterator[World]:
         yield w
     finally:
         await w.app.close()
+
+
+# Row listings for end-to-end tests (here and through the adapters).
+async def schedules(app: App) -> list[Schedule]:
+    async with app.db.session() as session:
+        return list((await session.execute(select(Schedule).order_by(Schedule.id))).scalars())
+
+
+async def outbox_rows(app: App, **where: Any) -> list[Outbox]:
+    async with app.db.session() as session:
+        query = select(Outbox).order_by(Outbox.id)
+        for name, value in where.items():
+            query = query.where(getattr(Outbox, name) == value)
+        return list((await session.execute(query)).scalars())

@@ -20,11 +20,12 @@ from adapters.discord.transport import DiscordTransport, nonce_for
 from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.scheduler import outbox, scheduler_for
-from bot.scheduler.models import CheckinAnswer, Outbox, Schedule
+from bot.scheduler.models import CheckinAnswer
 from bot.scheduler.pacing import Pacer
 from bot.settings import Settings
 from tests.adapters.discord.fake_discord import Call, FakeDiscord, dm_channel_id, guild, slash, user
 from tests.conftest import shared_knowledge
+from tests.scheduler.conftest import outbox_rows, schedules
 
 G1, C1 = "900000000000000001", "910000000000000001"
 ADMIN, MEMBER = "1500000000000000005", "1500000000000000006"
@@ -85,18 +86,6 @@ async def rig(dsettings: Settings, fake: FakeDiscord, clock: FakeClock) -> Async
         await asyncio.gather(task, return_exceptions=True)
         await app.close()
 
-
-async def schedules(app: App) -> list[Schedule]:
-    async with app.db.session() as session:
-        return list((await session.execute(select(Schedule).order_by(Schedule.id))).scalars())
-
-
-async def outbox_rows(app: App, **where: Any) -> list[Outbox]:
-    async with app.db.session() as session:
-        query = select(Outbox).order_by(Outbox.id)
-        for name, value in where.items():
-            query = query.where(getattr(Outbox, name) == value)
-        return list((await session.execute(query)).scalars())
 
 
 def assert_safe(call: Call, *, may_ping: tuple[str, ...] = ()) -> None:

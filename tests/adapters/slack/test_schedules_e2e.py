@@ -19,10 +19,11 @@ from adapters.slack.render import blocks_text
 from bot.app import App
 from bot.clock import FakeClock
 from bot.scheduler import scheduler_for
-from bot.scheduler.models import CheckinAnswer, Member, Outbox, Schedule
+from bot.scheduler.models import CheckinAnswer, Member
 from bot.scheduler.pacing import Pacer
 from tests.adapters.slack.conftest import Rig, running
 from tests.adapters.slack.fake_slack import Call, FakeSlack, payload
+from tests.scheduler.conftest import outbox_rows, schedules
 
 ADMIN, MEMBER = "UADMIN", "U2000"
 CHANNEL = "C1"
@@ -83,18 +84,6 @@ async def run_until(app: App, clock: FakeClock, until: datetime, *, step: timede
         clock.set(min(until, clock.now() + step))
         await tick(app)
 
-
-async def schedules(app: App) -> list[Schedule]:
-    async with app.db.session() as session:
-        return list((await session.execute(select(Schedule).order_by(Schedule.id))).scalars())
-
-
-async def outbox_rows(app: App, **where: Any) -> list[Outbox]:
-    async with app.db.session() as session:
-        query = select(Outbox).order_by(Outbox.id)
-        for name, value in where.items():
-            query = query.where(getattr(Outbox, name) == value)
-        return list((await session.execute(query)).scalars())
 
 
 def dm_event(user: str, channel: str, text: str, event_id: str) -> dict[str, Any]:
