@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.slack.client import RetryPolicy, make_client  # noqa: E402
 from adapters.slack.transport import SlackTransport  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.scheduler import scheduler_for  # noqa: E402
 from bot.scheduler.models import Schedule  # noqa: E402
 from bot.scheduler.pacing import Limits, Pacer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -102,7 +101,7 @@ async def run(channels: int, rate: float, margin: float) -> dict[str, object]:
         return client
 
     app.transports["slack"] = SlackTransport(client_for)
-    scheduler = scheduler_for(app)
+    scheduler = app.scheduler
     scheduler.pacer = Pacer({"slack": Limits(channel_interval=1.0, workspace_rate=rate * margin)})
     scheduler.batch, scheduler.concurrency = 100, 16
     try:

@@ -1,38 +1,38 @@
-"""Build the running bot once at start-up: settings -> knowledge -> router -> database."""
+"""Build the running bot once at start-up: settings → knowledge → router → database → team → scheduler.
+
+``build_app`` is the one place the core is wired: the knowledge answers, the team
+features (``bot.team``) and the scheduler (``bot.scheduler``) are assembled here
+explicitly. Platforms (``bot.plugins``) attach their transports and state to the
+App; everything the App opened is closed by ``App.close`` through one exit stack.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.commands.knowledge import KnowledgeCommands
 from bot.router import Router
+from bot.scheduler.service import Scheduler
 from bot.settings import Settings
 from bot.storage.db import Database, migrate
+from bot.team import install as install_team
+from bot.team.base import Team
 from bot.transport import Transport
 from knowledge import KnowledgeBase, Searcher, load_knowledge
 
-__all__ = ["App", "build_app", "Extension", "finish_before_cancel", "run_tasks"]
+__all__ = ["App", "build_app", "build_knowledge", "finish_before_cancel", "run_tasks"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# An extension (the scheduler) wires itself into a built App.
-Extension = Callable[["App"], None]
-_EXTENSIONS: list[Extension] = []
 
-
-def register_extension(extension: Extension) -> Extension:
-    """Add a hook that runs on every built App (used by core modules, not adapters)."""
-    _EXTENSIONS.append(extension)
-    return extension
-
-
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class App:
     """The running bot: one of each, shared by every platform."""
 
@@ -42,19 +42,33 @@ class App:
     router: Router
     db: Database
     clock: Clock
+    scheduler: Scheduler = field(init=False)
     transports: dict[str, Transport] = field(default_factory=dict)
-    # Long-running tasks started by ``run_background`` (the scheduler's loop).
-    background: list[Callable[[App], Awaitable[None]]] = field(default_factory=list)
-    # Called on shutdown, in reverse order.
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # What a platform keeps for the life of this App (the Discord client), by platform name.
+    parts: dict[str, Any] = field(default_factory=dict)
+    # Everything opened for this App, closed in reverse order by ``close``.
+    exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    def background(self) -> list[Coroutine[Any, Any, None]]:
+        """The long-running work besides the platforms: the scheduler's loop when ``COS_SCHEDULER`` is on."""
+        return [self.scheduler.run()] if self.settings.scheduler_enabled else []
+
+    def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` when the App closes (before the database is disposed)."""
+        self.exit_stack.push_async_callback(_logged, callback)
 
     async def close(self) -> None:
-        for closer in reversed(self.closers):
-            try:
-                await closer()
-            except Exception:  # noqa: BLE001
-                log.exception("error while shutting down")
-        await self.db.dispose()
+        try:
+            await self.exit_stack.aclose()
+        finally:
+            await self.db.dispose()
+
+
+async def _logged(callback: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await callback()
+    except Exception:  # noqa: BLE001 - one part failing to close must not keep the others open
+        log.exception("error while shutting down")
 
 
 def build_knowledge(settings: Settings) -> tuple[KnowledgeBase, Searcher]:
@@ -74,30 +88,11 @@ async def build_app(
     db = Database(settings.database_url)
     if migrate_db:
         await migrate(db)
-    app = App(
-        settings=settings,
-        kb=kb,
-        searcher=searcher,
-        router=Router(KnowledgeCommands(kb, searcher)),
-        db=db,
-        clock=clock or SystemClock(),
-    )
-    _load_core_extensions()
-    for extension in _EXTENSIONS:
-        extension(app)
+    app = App(settings=settings, kb=kb, searcher=searcher, router=Router(KnowledgeCommands(kb, searcher)),
+              db=db, clock=clock or SystemClock())
+    app.scheduler = Scheduler(app)
+    install_team(Team(app))
     return app
-
-
-def _load_core_extensions() -> None:
-    """Import core modules that register extensions (kept lazy to avoid import cycles)."""
-    import importlib
-
-    for name in ("bot.scheduler",):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
 
 
 async def finish_before_cancel(work: Awaitable[T]) -> T:

@@ -19,7 +19,9 @@ from bot.plugins import load_platforms
 from bot.reply import to_text
 from bot.request import Request
 from bot.router import parse_line
+from bot.scheduler import cli as scheduler_cli
 from bot.settings import Settings, load_settings
+from bot.team import cli as team_cli
 
 __all__ = ["main"]
 
@@ -72,9 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     for platform in load_platforms().values():
         if platform.register_cli is not None:
             platform.register_cli(sub)
-    from bot import cli_extra  # scheduler commands and others that live in the core
-
-    cli_extra.register(sub)
+    scheduler_cli.register(sub)
+    team_cli.register(sub)
     return parser
 
 
@@ -126,14 +127,14 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 obj: dict[str, object] = {
                     "query": line[:500],
                     "title": reply.title,
-                    "text": to_text(reply),
+                    "text": to_text(reply, plain_mentions=True),
                     "results": _result_objects(app, reply),
                 }
                 if reply.error:
                     obj["error"] = reply.error
                 print(json.dumps(obj, ensure_ascii=False), flush=True)
             else:
-                print(to_text(reply), flush=True)
+                print(to_text(reply, plain_mentions=True), flush=True)
                 if args.text == "-":
                     print("", flush=True)
     finally:
@@ -161,7 +162,7 @@ async def _run(settings: Settings, *, console_only: bool = False) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_tasks([p.run(app) for p in chosen] + [bg(app) for bg in app.background], stop=stop)
+        await run_tasks([p.run(app) for p in chosen] + app.background(), stop=stop)
         if stop.is_set():
             log.info("stopped by signal")
     finally:

@@ -20,7 +20,7 @@ from bot.transport import Transport
 if TYPE_CHECKING:
     from bot.app import App
 
-__all__ = ["Platform", "load_platforms"]
+__all__ = ["Platform", "load_platforms", "platform_names"]
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +54,8 @@ def load_platforms() -> dict[str, Platform]:
         if isinstance(platform, Platform):
             found[platform.name] = platform
     return dict(sorted(found.items()))
+
+
+def platform_names() -> tuple[str, ...]:
+    """The installed platforms' names, read from the entry points without importing any adapter."""
+    return tuple(sorted({ep.name for ep in entry_points(group="cos_bot.platforms")}))

@@ -6,12 +6,22 @@ natively (Block Kit, embeds, console text) and falls back to ``to_text``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from bot.safety import neutralise_mentions
 
-__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "pack_lines"]
+__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "pack_lines", "mention", "MENTION_MARKUP"]
+
+# A person named in a reply is written ``<@id>``; each adapter renders it natively
+# (Slack and Discord read the same markup; the console shows ``@id``).
+MENTION_MARKUP = re.compile(r"<@([A-Za-z0-9._-]+)>")
+
+
+def mention(user: str) -> str:
+    """The neutral markup for naming one person (never a mass mention)."""
+    return f"<@{user}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +93,11 @@ class Reply:
         )
 
 
-def to_text(reply: Reply, *, bullet: str = "•") -> str:
-    """The whole reply as readable plain text (console, fallbacks, ``--json``)."""
+def to_text(reply: Reply, *, bullet: str = "•", plain_mentions: bool = False) -> str:
+    """The whole reply as readable plain text (console, fallbacks, ``--json``).
+
+    ``plain_mentions`` writes people as ``@id`` instead of the ``<@id>`` markup (for a terminal).
+    """
     lines: list[str] = []
     if reply.title:
         lines.append(reply.title)
@@ -101,7 +114,8 @@ def to_text(reply: Reply, *, bullet: str = "•") -> str:
     if reply.footer:
         lines.append("")
         lines.append(reply.footer)
-    return "\n".join(lines).strip()
+    text = "\n".join(lines).strip()
+    return MENTION_MARKUP.sub(r"@\1", text) if plain_mentions else text
 
 
 def to_dict(reply: Reply) -> dict[str, object]:

@@ -28,4 +28,7 @@ class Request:
     tz: str | None = None
     user_name: str | None = None
     is_dm: bool = False
+    # False for a direct message that belongs to no workspace (a Discord DM is outside any
+    # server); team commands need a workspace. Set by the platform's translator.
+    in_workspace: bool = True
     request_id: str | None = None

@@ -44,6 +44,12 @@ class Action:
     value: str
     role: str = "member"
     tz: str | None = None
+    in_workspace: bool = True
+
+    def as_request(self, command: str, text: str = "") -> Request:
+        """The same person in the same place, asking ``/<command> <text>`` (a button that runs a command)."""
+        return Request(platform=self.platform, workspace=self.workspace, channel=self.channel, user=self.user,
+                       command=command, text=text, role=self.role, tz=self.tz, in_workspace=self.in_workspace)
 
 
 ActionHandler = Callable[[Action], Awaitable[Reply | None]]
@@ -70,9 +76,24 @@ class Router:
         self._actions: dict[str, ActionHandler] = {}
         self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
 
-    def add_subcommand(self, command: str, word: str, handler: SubcommandHandler) -> None:
-        """Route ``/<command> <word> ...`` to ``handler(request, rest_of_text)``."""
-        self._subcommands[(command, word.lower())] = handler
+    def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
+        """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
+
+        ``words`` is one word (``digest``) or two (``digest off``); the longer match wins.
+        """
+        self._subcommands[(command, " ".join(words.lower().split()[:2]))] = handler
+
+    def _subcommand(self, command: str, text: str) -> tuple[SubcommandHandler, str] | None:
+        """The handler for ``/<command> <text>`` and the text after its words, if one is added."""
+        parts = text.split(" ", 2)
+        if len(parts) >= 2:
+            handler = self._subcommands.get((command, f"{parts[0]} {parts[1]}".lower()))
+            if handler is not None:
+                return handler, parts[2].strip() if len(parts) == 3 else ""
+        handler = self._subcommands.get((command, parts[0].lower()))
+        if handler is not None:
+            return handler, text.partition(" ")[2].strip()
+        return None
 
     def add_action(self, name: str, handler: ActionHandler) -> None:
         self._actions[name] = handler
@@ -86,10 +107,9 @@ class Router:
         role and time zone); False for knowledge answers, which need neither."""
         command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
         try:
-            word = clean_input(text).partition(" ")[0]
+            return self._subcommand(command, clean_input(text)) is not None
         except InputProblem:
             return False  # answered with an input error, whoever asks
-        return (command, word.lower()) in self._subcommands
 
     async def handle(self, request: Request) -> Reply:
         """Answer a request. Never raises; a reply is never empty."""
@@ -126,10 +146,10 @@ class Router:
         command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
         if command not in COMMANDS:
             raise UserError(f"I only know /cos-service and /cos-risk, not “/{command[:40]}”.")
-        word, _, rest = text.partition(" ")
-        handler = self._subcommands.get((command, word.lower()))
-        if handler is not None:
-            return await handler(request, rest.strip())
+        found = self._subcommand(command, text)
+        if found is not None:
+            handler, rest = found
+            return await handler(request, rest)
         return self.knowledge.reply(command, text)
 
     async def handle_action(self, action: Action) -> Reply | None:

@@ -183,7 +183,7 @@ class Harness:
         return await self.app.router.handle(Request(**fields))  # type: ignore[arg-type]
 
     async def text(self, line: str, **overrides: str) -> str:
-        return to_text(await self.say(line, **overrides))
+        return to_text(await self.say(line, **overrides), plain_mentions=True)  # as the console shows it
 
 
 @pytest.fixture

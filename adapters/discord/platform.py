@@ -14,6 +14,7 @@ import discord
 from adapters.discord.client import make_client, use_api_base
 from adapters.discord.commands import build_tree, check_payload, command_payload
 from adapters.discord.handler import DiscordBot
+from adapters.discord.translate import PLATFORM_NAME
 from adapters.discord.transport import DiscordTransport
 from bot.errors import ConfigError
 from bot.plugins import Platform
@@ -26,16 +27,12 @@ __all__ = ["PLATFORM", "bot_for", "run", "commands_json", "sync_commands"]
 
 log = logging.getLogger(__name__)
 
-# The bot of each running App (an App is a slotted dataclass, so it cannot carry it).
-_BOTS: dict[int, DiscordBot] = {}
-
-
 def bot_for(app: App) -> DiscordBot:
     """The one DiscordBot of ``app``, created on first use (transport first, or run first)."""
-    bot = _BOTS.get(id(app))
-    if bot is None or bot.app is not app:
-        bot = _BOTS[id(app)] = DiscordBot(app)
-        app.closers.append(bot.close)
+    bot = app.parts.get(PLATFORM_NAME)
+    if not isinstance(bot, DiscordBot):
+        bot = app.parts[PLATFORM_NAME] = DiscordBot(app)
+        app.on_close(bot.close)
     return bot
 
 
@@ -55,7 +52,7 @@ async def run(app: App) -> None:
         raise ConfigError("Discord requires an intent that is not enabled for this bot.") from exc
     finally:
         await bot.close()
-        _BOTS.pop(id(app), None)
+        app.parts.pop(PLATFORM_NAME, None)
 
 
 def _transport(app: App) -> DiscordTransport:
@@ -156,7 +153,7 @@ def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 PLATFORM = Platform(
-    name="discord",
+    name=PLATFORM_NAME,
     is_configured=lambda settings: settings.discord_enabled,
     run=run,
     make_transport=_transport,

@@ -11,6 +11,7 @@ from collections.abc import Collection
 import discord
 
 from adapters.discord.render import parse_custom_id
+from bot.auth import listed
 from bot.request import Request
 from bot.router import Action
 
@@ -29,7 +30,7 @@ def role_of(user: discord.abc.User | None, *, admins: Collection[str], permissio
     """``admin`` for members who can manage the server (or are listed in COS_ADMINS), else ``member``."""
     if user is None:
         return "member"
-    if str(user.id) in admins:
+    if listed(PLATFORM_NAME, str(user.id), admins):
         return "admin"
     if permissions is not None and (permissions.manage_guild or permissions.administrator):
         return "admin"
@@ -62,6 +63,7 @@ def command_request(interaction: discord.Interaction, *, command: str, text: str
         role=role_of(user, admins=admins, permissions=interaction.permissions if in_guild else None),
         user_name=_user_name(user),
         is_dm=not in_guild,
+        in_workspace=in_guild,
         request_id=str(interaction.id),
     )
 
@@ -82,6 +84,7 @@ def component_action(interaction: discord.Interaction, *, admins: Collection[str
         action=action,
         value=value,
         role=role_of(user, admins=admins, permissions=interaction.permissions if interaction.guild_id else None),
+        in_workspace=interaction.guild_id is not None,
     )
 
 
@@ -103,5 +106,6 @@ def dm_request(message: discord.Message, *, me: discord.abc.User | None, admins:
         role=role_of(message.author, admins=admins),
         user_name=_user_name(message.author),
         is_dm=True,
+        in_workspace=False,
         request_id=str(message.id),
     )

@@ -57,6 +57,7 @@ from adapters.slack.translate import (
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App, finish_before_cancel
+from bot.auth import listed
 from bot.reply import Button, Reply, Section
 from bot.request import Request
 from bot.router import Action, parse_line
@@ -222,10 +223,7 @@ class SlackAdapter:
         return self._listed(workspace, user, cached[1]), cached[2]
 
     def _listed(self, workspace: str, user: str, role: str) -> str:
-        admins = self.settings.admins
-        if admins and (user in admins or f"{workspace}:{user}" in admins or f"slack:{user}" in admins):
-            return "admin"
-        return role
+        return "admin" if listed(PLATFORM_NAME, user, self.settings.admins, workspace=workspace) else role
 
     async def client_for(self, workspace: str) -> AsyncWebClient | None:
         """A client with the bot token of ``workspace`` (None when not installed there)."""

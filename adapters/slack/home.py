@@ -56,12 +56,6 @@ async def scheduler_status(app: App, workspace: str, user: str) -> Reply | None:
     ``milestones``, ``schedules``) so the Home tab shows exactly what those
     commands answer, scoped to ``workspace``. None when there is no scheduler.
     """
-    try:
-        from bot.scheduler import scheduler_for
-
-        scheduler_for(app)
-    except (ImportError, KeyError):
-        return None
     sections: list[Section] = []
     for word in ("stage", "milestones", "schedules"):
         reply = await app.router.handle(Request(platform="slack", workspace=workspace, channel="app_home", user=user,

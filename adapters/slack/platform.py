@@ -57,7 +57,7 @@ async def _serve(settings: Settings, port: int) -> int:
     app = await build_app(settings)
     try:
         app.transports["slack"] = _make_transport(app)
-        await run_tasks([run_slack(app, port=port), until_stopped(), *(bg(app) for bg in app.background)])
+        await run_tasks([run_slack(app, port=port), until_stopped(), *app.background()])
     finally:
         await app.close()
         for sig in handled:

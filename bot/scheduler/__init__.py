@@ -1,49 +1,24 @@
-"""The scheduler: stage and milestones, risk register, digests and DM check-ins, delivered once.
+"""Delivery: planning occurrences, the outbox, pacing, and the polling service.
 
-Importing this package registers an App extension that adds the team
-commands to the router and, when ``COS_SCHEDULER`` is on, the polling loop
-to ``app.background``.
+What a team asks for (stage, digests, check-ins, the register) lives in ``bot.team``;
+this package turns its schedules into messages, delivered once. ``bot.app.build_app``
+wires it. Importing the package is cheap (the CLI registers ``schedule`` from here);
+``Scheduler`` loads on first use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.app import register_extension
-from bot.scheduler.service import DrainStats, Scheduler
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.scheduler.service import DrainStats, Scheduler
 
-__all__ = ["Scheduler", "DrainStats", "scheduler_for", "install"]
-
-_SCHEDULERS: dict[int, Scheduler] = {}
+__all__ = ["Scheduler", "DrainStats"]
 
 
-def scheduler_for(app: App) -> Scheduler:
-    """The scheduler wired into ``app``."""
-    return _SCHEDULERS[id(app)]
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from bot.scheduler import service
 
-
-def install(app: App) -> None:
-    """Wire the scheduler into a built App (runs once per App)."""
-    from bot.scheduler.commands import TeamCommands
-
-    if id(app) in _SCHEDULERS:
-        return
-    scheduler = Scheduler(app)
-    _SCHEDULERS[id(app)] = scheduler
-
-    async def forget() -> None:
-        _SCHEDULERS.pop(id(app), None)
-
-    app.closers.append(forget)
-    TeamCommands(app, scheduler).register()
-    if app.settings.scheduler_enabled:
-        async def loop(_app: App) -> None:
-            await scheduler.run()
-
-        app.background.append(loop)
-
-
-register_extension(install)
+        return getattr(service, name)
+    raise AttributeError(name)

@@ -9,30 +9,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reply import Button, Field, Reply, Section
-from bot.scheduler.models import (
-    OUTBOX_DEAD,
-    OUTBOX_SENT,
-    CheckinAnswer,
-    Milestone,
-    Outbox,
-    RiskItem,
-    TeamStage,
-)
+from bot.reply import Button, Field, Reply, Section, mention
+from bot.scheduler.models import OUTBOX_DEAD, OUTBOX_SENT, Outbox
 from bot.scheduler.outbox import OutboxRow
 from bot.scheduler.recurrence import zone
+from bot.team.models import CheckinAnswer, Milestone, RiskItem, TeamStage
 
 if TYPE_CHECKING:
     from bot.app import App
 
-__all__ = ["render", "mention", "review_due", "CADENCE_DAYS", "digest_reply"]
+__all__ = ["render", "review_due", "CADENCE_DAYS", "digest_reply"]
 
 CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
 
-
-def mention(platform: str, user: str) -> str:
-    """A user mention the platform renders (never a mass mention)."""
-    return f"<@{user}>" if platform in ("slack", "discord") else f"@{user}"
 
 
 def review_due(item: RiskItem, now: datetime) -> bool:
@@ -56,7 +45,7 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime)
         when = "today" if m.due_on <= row.due_at.astimezone(zone(row.tz)).date() else f"on {m.due_on:%a %d %b %Y}"
         return Reply(
             title=f"Milestone due {when}: {m.title}",
-            fields=(Field("Owner", mention(row.platform, m.owner) if m.owner else "nobody yet"),
+            fields=(Field("Owner", mention(m.owner) if m.owner else "nobody yet"),
                     Field("Target date", m.due_on.isoformat())),
             sections=(Section(text="Mark it done, or move the date, with the buttons or "
                                    f"`/cos-service milestone done {m.position}`."),),
@@ -153,17 +142,17 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     silent = sorted({a.user for a in answers if a.answered_at is None and a.asked_at and a.asked_at <= now})
     if answered:
         sections.append(Section(heading="Check-in answers", bullets=tuple(
-            f"{mention(platform, a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered)))
+            f"{mention(a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered)))
     if silent:
         sections.append(Section(heading="Not answered yet",
-                                bullets=tuple(mention(platform, u) for u in silent)))
+                                bullets=tuple(mention(u) for u in silent)))
     fallbacks = list((await session.execute(
         select(Outbox.target, Outbox.kind).where(Outbox.platform == platform, Outbox.workspace == workspace,
                                                  Outbox.fallback.is_(True), Outbox.sent_at > since)
     )).all())
     if fallbacks:
         sections.append(Section(heading="DMs that could not be delivered (posted in the channel instead)",
-                                bullets=tuple(f"{mention(platform, t)} ({k})" for t, k in fallbacks)))
+                                bullets=tuple(f"{mention(t)} ({k})" for t, k in fallbacks)))
     dead = (await session.execute(
         select(func.count()).select_from(Outbox).where(Outbox.platform == platform, Outbox.workspace == workspace,
                                                        Outbox.status == OUTBOX_DEAD)
@@ -185,7 +174,7 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
 
 
 def _owner(platform: str, owner: str | None) -> str:
-    return f" (owner {mention(platform, owner)})" if owner else " (no owner)"
+    return f" (owner {mention(owner)})" if owner else " (no owner)"
 
 
 _TIP_KINDS = frozenset({"service", "specialised_service", "service_area"})

@@ -1,4 +1,6 @@
-"""The scheduler's tables. Alembic (``migrations/versions/0003_scheduler.py``) owns the schema.
+"""The delivery tables: schedules, the outbox, send pacing.
+
+Alembic (``migrations/versions/0003_scheduler.py``) owns the schema.
 
 Everything is keyed by ``(platform, workspace)``. Times are aware UTC
 datetimes (``UTCDateTime``); local times are computed from IANA zones.
@@ -6,15 +8,15 @@ datetimes (``UTCDateTime``); local times are computed from IANA zones.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base, UTCDateTime
 
 __all__ = [
-    "TeamStage", "Milestone", "RiskItem", "Schedule", "Outbox", "CheckinAnswer", "Member", "SendPace",
+    "Schedule", "Outbox", "SendPace",
     "OUTBOX_PENDING", "OUTBOX_CLAIMED", "OUTBOX_SENT", "OUTBOX_DEAD", "OUTBOX_SKIPPED",
 ]
 
@@ -23,64 +25,6 @@ OUTBOX_CLAIMED = "claimed"
 OUTBOX_SENT = "sent"
 OUTBOX_DEAD = "dead"
 OUTBOX_SKIPPED = "skipped"
-
-
-class TeamStage(Base):
-    """The team's phase of the development path."""
-
-    __tablename__ = "team_stage"
-    __table_args__ = (UniqueConstraint("platform", "workspace"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(120))
-    phase_id: Mapped[str] = mapped_column(String(120))
-    since: Mapped[date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(120))
-    tz: Mapped[str] = mapped_column(String(64))
-    set_by: Mapped[str] = mapped_column(String(120))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Milestone(Base):
-    """One milestone of a phase, tracked for a team."""
-
-    __tablename__ = "milestone"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "phase_id", "position"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(120))
-    phase_id: Mapped[str] = mapped_column(String(120))
-    position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(300))
-    owner: Mapped[str | None] = mapped_column(String(120))
-    due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class RiskItem(Base):
-    """A risk register entry: a knowledge topic (or a raised blocker) with its review state."""
-
-    __tablename__ = "risk_item"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "topic_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(120))
-    topic_id: Mapped[str] = mapped_column(String(160))
-    title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(40))
-    owner: Mapped[str | None] = mapped_column(String(120))
-    cadence: Mapped[str] = mapped_column(String(16), default="quarterly")
-    last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reviewed_by: Mapped[str | None] = mapped_column(String(120))
-    rating: Mapped[str | None] = mapped_column(String(8))
-    note: Mapped[str | None] = mapped_column(Text)
-    raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Schedule(Base):
@@ -147,41 +91,6 @@ Index("ix_outbox_status_next_attempt_at", Outbox.status, Outbox.next_attempt_at)
 Index("ix_outbox_platform_workspace", Outbox.platform, Outbox.workspace)
 
 
-class CheckinAnswer(Base):
-    """One participant's check-in for one occurrence: asked, answered, nudged."""
-
-    __tablename__ = "checkin_answer"
-    __table_args__ = (UniqueConstraint("schedule_id", "occurrence_at", "user"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(120))
-    schedule_id: Mapped[int] = mapped_column(Integer, ForeignKey("schedule.id", ondelete="CASCADE"))
-    occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    user: Mapped[str] = mapped_column(String(120))
-    questions: Mapped[str] = mapped_column(Text)  # JSON list
-    answers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
-    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-Index("ix_checkin_answer_platform_workspace_user", CheckinAnswer.platform, CheckinAnswer.workspace,
-      CheckinAnswer.user)
-
-
-class Member(Base):
-    """What we know about a person: their time zone (from the platform or set by them)."""
-
-    __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "user"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(120))
-    user: Mapped[str] = mapped_column(String(120))
-    tz: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SendPace(Base):

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.scheduler.models import Member, Milestone, Schedule, TeamStage
+from bot.scheduler.models import Schedule
 from bot.scheduler.recurrence import Rule, local_to_utc, occurrences, zone
 from bot.storage.models import Workspace
+from bot.team.models import Member, Milestone, TeamStage
 
 __all__ = ["Occurrence", "Context", "load_context", "generate", "NUDGE_AFTER", "MILESTONE_LEAD",
            "rule_of", "participants_of", "questions_of"]

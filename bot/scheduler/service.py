@@ -27,15 +27,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 
 from bot.errors import DeliveryError
-from bot.reply import Reply, Section
+from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
-from bot.scheduler.messages import mention, render
+from bot.scheduler.messages import render
 from bot.scheduler.models import (
     OUTBOX_CLAIMED,
     OUTBOX_PENDING,
     OUTBOX_SENT,
     OUTBOX_SKIPPED,
-    CheckinAnswer,
     Outbox,
     Schedule,
 )
@@ -43,6 +42,7 @@ from bot.scheduler.pacing import PacerLike, pacer_for
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
+from bot.team.models import CheckinAnswer
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -485,7 +485,7 @@ class Scheduler:
 
 
 def _fallback_reply(row: outbox.OutboxRow, reply: Reply) -> Reply:
-    note = (f"{mention(row.platform, row.target)}, I could not reach you by direct message, so here it is "
+    note = (f"{mention(row.target)}, I could not reach you by direct message, so here it is "
             "in the channel.")
     return Reply(title=reply.title, sections=(Section(text=note), *reply.sections), fields=reply.fields,
                  buttons=reply.buttons, footer=reply.footer, ephemeral=False, notify=(row.target,))

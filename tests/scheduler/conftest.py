@@ -14,7 +14,7 @@ from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.errors import DeliveryError
 from bot.reply import Reply, to_text
-from bot.scheduler import Scheduler, scheduler_for
+from bot.scheduler import Scheduler
 from bot.scheduler.models import Outbox, Schedule
 from bot.scheduler.pacing import Pacer
 from bot.settings import Settings
@@ -33,7 +33,7 @@ class Sent:
 
     @property
     def text(self) -> str:
-        return to_text(self.reply)
+        return to_text(self.reply, plain_mentions=True)  # as the console shows it
 
     @property
     def what(self) -> str:
@@ -85,7 +85,7 @@ class World:
 
     @property
     def scheduler(self) -> Scheduler:
-        return scheduler_for(self.app)
+        return self.app.scheduler
 
     async def tick(self) -> None:
         await self.scheduler.tick()
@@ -105,7 +105,7 @@ async def make_world(url: str, clock: FakeClock, **overrides: object) -> World:
     app = await build_app(settings, clock=clock, knowledge=shared_knowledge())
     transport = FakeTransport(clock)
     app.transports["console"] = transport
-    scheduler_for(app).pacer = Pacer({})  # pacing has its own tests; fake time must not sleep
+    app.scheduler.pacer = Pacer({})  # pacing has its own tests; fake time must not sleep
     return World(app, clock, transport, Harness(app, role="admin", workspace="T1", channel="C1", user="UADMIN"),
                  Harness(app, workspace="T1", channel="C1", user="U1001"))
 

@@ -7,10 +7,17 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot.reply import to_text
+from bot.reply import Reply
+from bot.reply import to_text as _to_text
 from bot.router import Action
-from bot.scheduler.models import Milestone, RiskItem, Schedule, TeamStage
+from bot.scheduler.models import Schedule
+from bot.team.models import Milestone, RiskItem, TeamStage
 from tests.scheduler.conftest import World
+
+
+def to_text(reply: Reply) -> str:
+    """What the console shows (people as ``@id``): these tests talk to the core as the console."""
+    return _to_text(reply, plain_mentions=True)
 
 
 async def _count(world: World, model: type) -> int:
@@ -179,7 +186,7 @@ async def test_risk_register_review_by_text_and_buttons(world: World) -> None:
     r = await a.say("/cos-risk review high")
     assert r.error and "which topic" in r.error
     r = await a.say("/cos-risk owner tax @U1001")
-    assert "Tax Compliance: owner @U1001" in r.title
+    assert "Tax Compliance: owner @U1001" in to_text(r)
     text = await world.member.text("/cos-risk register")
     assert "3 due for review" not in text and "9 due for review" in text
     assert "Data Protection Compliance — medium" in text and "new DPA signed" in text

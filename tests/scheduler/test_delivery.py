@@ -11,8 +11,9 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.errors import DeliveryError
 from bot.reply import to_text
-from bot.scheduler import outbox, scheduler_for
-from bot.scheduler.models import CheckinAnswer, Outbox, RiskItem
+from bot.scheduler import outbox
+from bot.scheduler.models import Outbox
+from bot.team.models import CheckinAnswer, RiskItem
 from tests.scheduler.conftest import FakeTransport, World, make_world, sticky
 
 
@@ -313,8 +314,8 @@ async def test_missing_transport_retries_then_dead_letters(world: World) -> None
 async def test_background_loop_uses_apscheduler_and_wakes_on_digest_now(sqlite_url: str, clock: FakeClock) -> None:
     w = await make_world(sqlite_url, clock, scheduler_enabled=True, poll_seconds=0.5)
     try:
-        assert len(w.app.background) == 1
-        task = asyncio.create_task(w.app.background[0](w.app))
+        (loop,) = w.app.background()
+        task = asyncio.create_task(loop)
         await w.admin.say("/cos-service digest now")
         for _ in range(100):
             if w.transport.sent:
@@ -329,8 +330,8 @@ async def test_background_loop_uses_apscheduler_and_wakes_on_digest_now(sqlite_u
 
 
 async def test_scheduler_disabled_adds_no_loop(world: World) -> None:
-    assert world.app.background == []
-    assert scheduler_for(world.app) is world.scheduler
+    assert world.app.background() == []
+    assert world.app.scheduler is world.scheduler
 
 
 _ = FakeTransport

@@ -7,9 +7,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.errors import DeliveryError
-from bot.reply import to_text
+from bot.reply import Reply
+from bot.reply import to_text as _to_text
 from bot.scheduler.models import Outbox, Schedule
 from tests.scheduler.conftest import World
+
+
+def to_text(reply: Reply) -> str:
+    """What the console shows (people as ``@id``): these tests talk to the core as the console."""
+    return _to_text(reply, plain_mentions=True)
 
 
 async def _rows(world: World, kind: str) -> list[Outbox]:
@@ -77,14 +83,15 @@ async def test_help_in_a_dm_is_never_taken_as_an_answer(world: World) -> None:
 
 
 async def test_team_commands_are_refused_in_a_discord_dm(world: World) -> None:
-    reply = await world.admin.say("/cos-service digest daily 14:05 UTC", platform="discord", workspace="dm")
+    reply = await world.admin.say("/cos-service digest daily 14:05 UTC", platform="discord", workspace="dm",
+                                  in_workspace=False)
     assert reply.error and "server channel" in to_text(reply)
     async with world.app.db.session() as s:
         assert not (await s.execute(select(Schedule))).scalars().all()
 
 
 async def test_mentions_in_a_note_are_stored_and_shown_as_plain_words(world: World) -> None:
-    from bot.scheduler.models import RiskItem
+    from bot.team.models import RiskItem
 
     reply = await world.admin.say("/cos-risk review gdpr high @everyone <@U1|ann> <!subteam^S1|@team> <!channel> ok")
     text = to_text(reply)

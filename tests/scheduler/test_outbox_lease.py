@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 
 from bot.clock import FakeClock
 from bot.errors import DeliveryError
-from bot.scheduler import outbox, scheduler_for
-from bot.scheduler.models import Member, Milestone, Outbox, Schedule
+from bot.scheduler import outbox
+from bot.scheduler.models import Outbox, Schedule
 from bot.scheduler.pacing import Pacer
+from bot.team.models import Member, Milestone
 from bot.transport import SendResult
 from tests.conftest import Harness
 from tests.scheduler.conftest import World, make_world, sticky
@@ -42,7 +43,7 @@ async def test_rows_queued_behind_a_slow_send_are_not_sent_again_by_their_first_
     """Concurrency 1, three rows, the first send takes six minutes: replica B takes over what A had not started."""
     a, b = await _two_replicas(db_url, clock)
     try:
-        sa = scheduler_for(a.app)
+        sa = a.app.scheduler
         sa.concurrency = 1
         send = a.transport.send_channel
         calls = 0
@@ -53,7 +54,7 @@ async def test_rows_queued_behind_a_slow_send_are_not_sent_again_by_their_first_
             result = await send(**kw)
             if calls == 1:  # the platform has it, the answer takes six minutes to come back
                 clock.advance(timedelta(minutes=6))
-                await scheduler_for(b.app).drain()  # replica B polls meanwhile
+                await b.app.scheduler.drain()  # replica B polls meanwhile
             return result
 
         a.transport.send_channel = slow  # type: ignore[method-assign]
@@ -90,9 +91,9 @@ async def test_a_row_whose_lease_ran_out_while_waiting_for_a_send_slot_is_not_se
     """Waits for a slot (pacing, a Retry-After) happen before the lease check: exactly one send per row."""
     a, b = await _two_replicas(db_url, clock)
     try:
-        sa = scheduler_for(a.app)
+        sa = a.app.scheduler
         sa.concurrency = 1
-        sa.pacer = _StallingPacer(clock, 2, timedelta(minutes=6), scheduler_for(b.app).drain)
+        sa.pacer = _StallingPacer(clock, 2, timedelta(minutes=6), b.app.scheduler.drain)
         stats = await sa.drain()
         keys = [s.key for s in a.transport.sent]
         assert len(keys) == 3 and len(set(keys)) == 3
@@ -112,10 +113,10 @@ async def test_a_fallback_send_checks_the_lease_too(sqlite_url: str, clock: Fake
         await a.admin.say("/cos-service checkin monday 09:00 @U1002")
         a.transport.fail["U1002"] = [sticky(DeliveryError("cannot DM user (50007)", permanent=True))]
         clock.set(_utc(2026, 3, 9, 9))
-        await scheduler_for(a.app).plan()
-        sa = scheduler_for(a.app)
+        await a.app.scheduler.plan()
+        sa = a.app.scheduler
         # the DM fails at once; the wait for the channel's slot takes six minutes, B takes the row over
-        sa.pacer = _StallingPacer(clock, 2, timedelta(minutes=6), scheduler_for(b.app).drain)
+        sa.pacer = _StallingPacer(clock, 2, timedelta(minutes=6), b.app.scheduler.drain)
         stats = await sa.drain()
         assert stats.lost_lease == 1 and stats.fallback == 0
         fallbacks = [s for s in a.transport.sent if s.key.endswith(":fallback")]
@@ -128,7 +129,7 @@ async def test_a_fallback_send_checks_the_lease_too(sqlite_url: str, clock: Fake
 async def test_a_claim_takes_no_more_rows_than_can_be_sent_at_once(world: World) -> None:
     for ch in [f"C{i}" for i in range(10)]:
         await Harness(world.app, role="admin", workspace="T1", channel=ch, user="UA").say("/cos-service digest now")
-    scheduler = scheduler_for(world.app)
+    scheduler = world.app.scheduler
     scheduler.concurrency = 3
     held: list[int] = []
     send = world.transport.send_channel
@@ -146,13 +147,13 @@ async def test_a_claim_takes_no_more_rows_than_can_be_sent_at_once(world: World)
 async def test_a_crashed_replicas_rows_are_retried_within_about_a_minute(db_url: str, clock: FakeClock) -> None:
     a, b = await _two_replicas(db_url, clock)
     try:
-        sa = scheduler_for(a.app)
+        sa = a.app.scheduler
         claimed = await outbox.claim(a.app.db, token="crashed", now=clock.now(), limit=10, lease=sa.lease)
         assert len(claimed) == 3 and sa.lease <= timedelta(seconds=60)
         clock.advance(timedelta(seconds=30))
-        assert (await scheduler_for(b.app).drain()).sent == 0
+        assert (await b.app.scheduler.drain()).sent == 0
         clock.advance(timedelta(seconds=31))
-        assert (await scheduler_for(b.app).drain()).sent == 3  # before: five minutes later
+        assert (await b.app.scheduler.drain()).sent == 3  # before: five minutes later
     finally:
         await a.app.close()
         await b.app.close()
@@ -165,7 +166,7 @@ async def test_the_lease_is_renewed_while_a_send_is_under_way(db_url: str, clock
     b.app.transports["console"] = a.transport
     try:
         await a.admin.say("/cos-service digest now")
-        sa = scheduler_for(a.app)
+        sa = a.app.scheduler
         sa.heartbeat = 0.005  # seconds of real time between renewals
         started, release = asyncio.Event(), asyncio.Event()
         send = a.transport.send_channel
@@ -187,7 +188,7 @@ async def test_the_lease_is_renewed_while_a_send_is_under_way(db_url: str, clock
                 await asyncio.sleep(0.005)
             else:
                 raise AssertionError("the lease was not renewed during the send")
-            assert (await scheduler_for(b.app).drain()).sent == 0
+            assert (await b.app.scheduler.drain()).sent == 0
         release.set()
         stats = await asyncio.wait_for(task, 5)
         assert stats.sent == 1 and stats.lost_lease == 0

@@ -17,7 +17,6 @@ from sqlalchemy import inspect, select
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.errors import DeliveryError
-from bot.scheduler import scheduler_for
 from bot.scheduler.models import Outbox, Schedule, SendPace
 from bot.scheduler.pacing import Limits, Pacer, SharedPacer
 from bot.settings import Settings
@@ -45,7 +44,7 @@ class TaskClock(FakeClock):
 
 async def _replica(url: str, clock: TaskClock, limits: dict[str, Limits] = LIMITS) -> World:
     w = await make_world(url, clock)
-    s = scheduler_for(w.app)
+    s = w.app.scheduler
     s.pacer = SharedPacer(w.app.db, limits, now=clock.now, sleep=clock.sleep)
     s.concurrency, s.batch = 6, 6
     return w
@@ -73,7 +72,7 @@ async def _digests(w: World, channels: list[str], per_channel: int, workspace: s
                      created_by="test", created_at=created)
             for c in channels for _ in range(per_channel)
         ])
-    return await scheduler_for(w.app).plan()
+    return await w.app.scheduler.plan()
 
 
 def _within_limits(log: list[Sent], limits: Limits) -> None:
@@ -104,7 +103,7 @@ async def test_two_replicas_share_the_channel_and_workspace_limits(
     a, b, _ = replicas
     channels = ["C1", "C2", "C3"]
     assert await _digests(a, channels, per_channel=8) == 24
-    sa, sb = scheduler_for(a.app), scheduler_for(b.app)
+    sa, sb = a.app.scheduler, b.app.scheduler
     stats = await asyncio.gather(sa.drain(), sb.drain())
     log = a.transport.sent + b.transport.sent
     keys = [s.key for s in log]
@@ -123,7 +122,7 @@ async def test_a_workspace_fan_out_is_spread_at_the_workspace_rate_across_replic
     a, b, _ = replicas
     channels = [f"C{i}" for i in range(20)]
     assert await _digests(a, channels, per_channel=1) == 20
-    await asyncio.gather(scheduler_for(a.app).drain(), scheduler_for(b.app).drain())
+    await asyncio.gather(a.app.scheduler.drain(), b.app.scheduler.drain())
     log = a.transport.sent + b.transport.sent
     assert len({s.key for s in log}) == 20 == len(log)
     assert a.transport.sent and b.transport.sent
@@ -139,9 +138,9 @@ async def test_per_process_pacers_would_break_the_limit(pg_url: str) -> None:
     a, b = await _replica(pg_url, clock), await _replica(pg_url, clock)
     try:
         for w in (a, b):
-            scheduler_for(w.app).pacer = Pacer(LIMITS, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
+            w.app.scheduler.pacer = Pacer(LIMITS, monotonic=lambda: clock.now().timestamp(), sleep=clock.sleep)
         await _digests(a, ["C1", "C2", "C3"], per_channel=8)
-        await asyncio.gather(scheduler_for(a.app).drain(), scheduler_for(b.app).drain())
+        await asyncio.gather(a.app.scheduler.drain(), b.app.scheduler.drain())
         with pytest.raises(AssertionError):
             _within_limits(a.transport.sent + b.transport.sent, LIMITS["console"])
     finally:
@@ -155,12 +154,12 @@ async def test_a_retry_after_seen_by_one_replica_holds_the_workspace_for_the_oth
     a, b, _ = replicas
     a.transport.fail["C1"] = [DeliveryError("ratelimited", retry_after=30.0)]
     await _digests(a, ["C1"], per_channel=1)
-    stats = await scheduler_for(a.app).drain()
+    stats = await a.app.scheduler.drain()
     assert stats.rate_limited == 1 and not a.transport.sent
     # Another workspace is not held up; this one is, on the other replica too.
     await _digests(b, ["C9"], per_channel=1, workspace="T2")
     await _digests(b, ["C2"], per_channel=1)
-    await scheduler_for(b.app).drain()
+    await b.app.scheduler.drain()
     sent = {s.workspace: s.at for s in b.transport.sent}
     assert sent["T2"] == START
     assert (sent["T1"] - START).total_seconds() >= 30.0
@@ -205,7 +204,7 @@ async def test_the_database_clock_is_used_when_none_is_injected(pg_url: str) -> 
 async def test_sqlite_keeps_the_in_memory_pacer(sqlite_url: str) -> None:
     app = await build_app(Settings(database_url=sqlite_url, scheduler_enabled=False), clock=FakeClock(START))
     try:
-        assert type(scheduler_for(app).pacer) is Pacer
+        assert type(app.scheduler.pacer) is Pacer
     finally:
         await app.close()
 
@@ -214,7 +213,7 @@ async def test_sqlite_keeps_the_in_memory_pacer(sqlite_url: str) -> None:
 async def test_postgresql_gets_the_shared_pacer(pg_url: str) -> None:
     app = await build_app(Settings(database_url=pg_url, scheduler_enabled=False), clock=FakeClock(START))
     try:
-        pacer = scheduler_for(app).pacer
+        pacer = app.scheduler.pacer
         assert isinstance(pacer, SharedPacer) and pacer.db is app.db
     finally:
         await app.close()

@@ -8,7 +8,6 @@ from sqlalchemy import func, inspect, select
 
 from bot.app import build_app
 from bot.clock import FakeClock
-from bot.scheduler import scheduler_for
 from bot.settings import Settings
 from bot.storage import interaction_state
 from bot.storage.db import Database, _alembic_config, migrate
@@ -99,7 +98,7 @@ async def test_scheduler_housekeeping_purges_expired_state(sqlite_url: str) -> N
             await interaction_state.put(session=s, key="b", platform="discord", workspace="G1", payload={},
                                         now=NOW, ttl=timedelta(hours=5))
         clock.set(NOW + timedelta(hours=2))
-        await scheduler_for(app).housekeeping()
+        await app.scheduler.housekeeping()
         async with app.db.session() as s:
             assert list((await s.execute(select(InteractionState.key))).scalars()) == ["b"]
             assert (await s.execute(select(func.count()).select_from(InteractionState))).scalar_one() == 1

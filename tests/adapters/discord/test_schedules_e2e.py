@@ -19,10 +19,10 @@ from adapters.discord.platform import PLATFORM, bot_for
 from adapters.discord.transport import DiscordTransport, nonce_for
 from bot.app import App, build_app
 from bot.clock import FakeClock
-from bot.scheduler import outbox, scheduler_for
-from bot.scheduler.models import CheckinAnswer
+from bot.scheduler import outbox
 from bot.scheduler.pacing import Pacer
 from bot.settings import Settings
+from bot.team.models import CheckinAnswer
 from tests.adapters.discord.fake_discord import Call, FakeDiscord, dm_channel_id, guild, slash, user
 from tests.conftest import shared_knowledge
 from tests.scheduler.conftest import outbox_rows, schedules
@@ -63,7 +63,7 @@ class Rig:
         return json.dumps(data["embeds"], ensure_ascii=False)
 
     async def tick(self) -> None:
-        await scheduler_for(self.app).tick()
+        await self.app.scheduler.tick()
 
     def posts(self, channel: str) -> list[Call]:
         return self.fake.requests("POST", f"/channels/{channel}/messages")
@@ -79,7 +79,7 @@ async def rig(dsettings: Settings, fake: FakeDiscord, clock: FakeClock) -> Async
         bot = bot_for(app)
         await asyncio.wait_for(bot.ready.wait(), 10)
         app.transports["discord"] = PLATFORM.make_transport(app)  # what `cos-bot run` wires
-        scheduler_for(app).pacer = fake_time_pacer(clock)
+        app.scheduler.pacer = fake_time_pacer(clock)
         yield Rig(app, fake, clock, bot.transport)
     finally:
         task.cancel()
@@ -144,7 +144,7 @@ async def test_resend_after_a_crash_carries_the_same_nonce_and_discord_drops_it(
     worker re-sends with the same nonce, and Discord keeps one message."""
     await rig.ask("digest weekly monday 09:00 Europe/Berlin")
     rig.clock.set(datetime(2026, 3, 9, 8, 1, tzinfo=UTC))
-    await scheduler_for(rig.app).plan()
+    await rig.app.scheduler.plan()
     [row] = await outbox.claim(rig.app.db, token="crashed-worker", now=rig.clock.now(), limit=10,
                                lease=timedelta(minutes=5))
     await rig.app.transports["discord"].send_channel(workspace=G1, channel=C1, key=row.key,

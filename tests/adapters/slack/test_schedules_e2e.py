@@ -18,9 +18,8 @@ from sqlalchemy import select
 from adapters.slack.render import blocks_text
 from bot.app import App
 from bot.clock import FakeClock
-from bot.scheduler import scheduler_for
-from bot.scheduler.models import CheckinAnswer, Member
 from bot.scheduler.pacing import Pacer
+from bot.team.models import CheckinAnswer, Member
 from tests.adapters.slack.conftest import Rig, running
 from tests.adapters.slack.fake_slack import Call, FakeSlack, payload
 from tests.scheduler.conftest import outbox_rows, schedules
@@ -46,7 +45,7 @@ async def rig(app: App, fake: FakeSlack, clock: FakeClock) -> AsyncIterator[Rig]
     fake.clock = lambda: clock.now().timestamp()  # message ts on the same (fake) time as the bot
     async with running(app, fake) as r:
         app.transports["slack"] = r.adapter.transport()  # what run_slack wires in production
-        scheduler_for(app).pacer = fake_time_pacer(clock)
+        app.scheduler.pacer = fake_time_pacer(clock)
         yield r
 
 
@@ -76,7 +75,7 @@ def key_of(call: Call) -> str:
 
 
 async def tick(app: App) -> None:
-    await scheduler_for(app).tick()
+    await app.scheduler.tick()
 
 
 async def run_until(app: App, clock: FakeClock, until: datetime, *, step: timedelta = timedelta(minutes=30)) -> None:
@@ -247,7 +246,7 @@ async def test_rate_limited_digest_is_delivered_once_after_retry_after(rig: Rig,
     # Longer than the client waits by itself (60 s): the 429 reaches the outbox, which waits on our clock.
     fake.script("chat.postMessage", (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "120"}))
     clock.set(datetime(2026, 3, 2, 14, 6, tzinfo=UTC))
-    stats = await scheduler_for(app).tick()
+    stats = await app.scheduler.tick()
     assert stats.rate_limited == 1 and stats.sent == 0
     assert len(posts(fake)) == 1  # the refused attempt
     [row] = await outbox_rows(app, kind="digest")
@@ -259,7 +258,7 @@ async def test_rate_limited_digest_is_delivered_once_after_retry_after(rig: Rig,
     await tick(app)
     assert len(posts(fake)) == 1
     clock.advance(timedelta(seconds=61))
-    stats = await scheduler_for(app).tick()
+    stats = await app.scheduler.tick()
     assert stats.sent == 1
     delivered = posts(fake)
     assert len(delivered) == 2 and key_of(delivered[0]) == key_of(delivered[1])
@@ -407,7 +406,7 @@ async def test_a_digest_posted_but_answered_with_500_is_not_posted_again(rig: Ri
     await command(rig, "digest daily 14:05 UTC")
     fake.lose_response("chat.postMessage", status=500)  # Slack posted it, then the answer was a 500
     clock.set(datetime(2026, 3, 2, 14, 6, tzinfo=UTC))
-    stats = await scheduler_for(app).tick()
+    stats = await app.scheduler.tick()
     assert stats.sent == 0 and stats.failed == 1
     [posted] = posts(fake)  # one call: the client does not repeat a post that may have landed
     assert len(fake.messages[CHANNEL]) == 1
@@ -417,7 +416,7 @@ async def test_a_digest_posted_but_answered_with_500_is_not_posted_again(rig: Ri
     # The outbox retries, from a new process (a fresh transport; the first attempt is known from the database).
     app.transports["slack"] = rig.adapter.transport()
     clock.advance(timedelta(minutes=2))
-    stats = await scheduler_for(app).tick()
+    stats = await app.scheduler.tick()
     assert stats.sent == 1
     assert len(posts(fake)) == 1 and len(fake.messages[CHANNEL]) == 1, "not posted a second time"
     [history] = fake.calls_to("conversations.history")
@@ -461,7 +460,7 @@ async def test_a_resend_whose_first_try_posted_nothing_is_posted_after_the_check
         {"type": "message", "ts": f"{int(clock.now().timestamp())}.999999", "text": "hi",
          "metadata": {"event_type": "cos_bot_delivery", "event_payload": {"key": "digest:other"}}})
     clock.advance(timedelta(minutes=2))
-    stats = await scheduler_for(app).tick()
+    stats = await app.scheduler.tick()
     assert stats.sent == 1 and len(fake.calls_to("conversations.history")) == 1
     assert len(posts(fake)) == 2 and len([m for m in fake.messages[CHANNEL] if m.get("bot_id")]) == 1
 
@@ -481,7 +480,7 @@ async def test_a_history_check_that_fails(rig: Rig, app: App, clock: FakeClock,
     await tick(app)
     fake.script("conversations.history", *[answer] * 5)
     clock.advance(timedelta(minutes=2))
-    stats = await scheduler_for(app).tick()
+    stats = await app.scheduler.tick()
     assert fake.calls_to("conversations.history")
     assert stats.sent == int(sent) and len(posts(fake)) == 1 + int(sent)
     [row] = await outbox_rows(app, kind="digest")

@@ -1,0 +1,160 @@
+"""DM check-ins: ``checkin <when> @people``, ``checkin questions <id> a? | b?``, and the answers people DM."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.auth import admin_only, server_only
+from bot.errors import UserError
+from bot.reply import Field, Reply, Section, mention
+from bot.request import Request
+from bot.router import Router
+from bot.safety import InputProblem, clean_input
+from bot.scheduler.messages import review_due
+from bot.team import store
+from bot.team.base import TeamFeature, parse_mentions, parse_when
+from bot.team.models import CheckinAnswer, RiskItem
+from bot.team.risks import REGISTER_KINDS
+from bot.team.schedules import add_schedule, scheduled_reply
+
+__all__ = ["CheckinCommands"]
+
+_EXAMPLE = "`/cos-service checkin friday 16:00 @U1001 @U1002`"
+_BLOCKER = re.compile(r"\b(blocker|blocked|blocking|stuck|can'?t proceed|cannot proceed|impediment)\b", re.I)
+_COMMAND_WORDS = ("cos-service", "cos-risk", "service", "risk")
+
+
+class CheckinCommands(TeamFeature):
+    """Scheduling check-ins, their questions, and recording the answers people send by DM."""
+
+    def register(self, router: Router) -> None:
+        for word in ("checkin", "check-in"):
+            self.add_subcommand(router, "cos-service", word, self.checkin)
+            self.add_subcommand(router, "cos-service", f"{word} questions", self.questions)
+        router.add_dm_handler(self.dm)
+
+    @server_only
+    async def checkin(self, request: Request, text: str) -> Reply:
+        words = text.split()
+        if not words:
+            raise UserError(f"Say when and who, e.g. {_EXAMPLE}.")
+        fields, rest = parse_when(words, allow=("daily", "weekly"), example=_EXAMPLE)
+        if "hour" not in fields:
+            raise UserError(f"Give the time as HH:MM, e.g. {_EXAMPLE}.")
+        if not rest:
+            raise UserError(f"Mention who to ask, e.g. {_EXAMPLE}.")
+        return await self._schedule(request, fields, parse_mentions(rest))
+
+    @admin_only("schedule check-ins")
+    async def _schedule(self, request: Request, fields: dict[str, Any], users: list[str]) -> Reply:
+        questions = await self._default_questions(request)
+        sched, _, existed = await add_schedule(self.team, request, kind="checkin", fields=fields, tz_word=None,
+                                               participants=users, questions=questions)
+        reply = await scheduled_reply(self.team, sched, "Check-in scheduled", existed=existed)
+        return replace(
+            reply,
+            fields=reply.fields + (Field("Participants", " ".join(mention(u) for u in users)),),
+            sections=(Section(heading="Questions", bullets=tuple(questions)), *reply.sections,
+                      Section(text=f"Each person is asked at that time in their own time zone. Edit the questions "
+                                   f"with `/cos-service checkin questions {sched.id} first? | second?`.")),
+        )
+
+    async def _default_questions(self, request: Request) -> list[str]:
+        """Questions drawn from the stage's next open milestone and the risks due for review."""
+        qs = ["What did you move forward since the last check-in?"]
+        where = {"platform": request.platform, "workspace": request.workspace}
+        async with self.team.db.session() as session:
+            stage = await store.get_stage(session, **where)
+            if stage is not None:
+                open_ms = [m for m in await store.milestones_of(session, stage=stage) if m.status == "open"]
+                if open_ms:
+                    qs[0] = f"What moved forward on “{open_ms[0].title}” (or another milestone)?"
+            items = await store.risk_items(session, **where)
+        qs.append("Is anything blocking you? (Say “blocker: …” and it goes into the risk register.)")
+        due = [i for i in items if review_due(i, self.team.now())]
+        qs.append(f"Anything new on our risks, e.g. {due[0].title}?" if due
+                  else "Do you see a new risk the team should review?")
+        return qs
+
+    @server_only
+    async def questions(self, request: Request, text: str) -> Reply:
+        words = text.split()
+        if not words or not words[0].isdigit() or len(words[0]) > 9 or len(words) < 2:
+            raise UserError("Use `/cos-service checkin questions <schedule id> first question? | second question?`.")
+        questions = [q.strip() for q in " ".join(words[1:]).split("|") if q.strip()]
+        if not 1 <= len(questions) <= 6 or any(len(q) > 200 for q in questions):
+            raise UserError("Give 1 to 6 questions of up to 200 characters, separated by |.")
+        return await self._set_questions(request, int(words[0]), questions)
+
+    @admin_only("edit check-in questions")
+    async def _set_questions(self, request: Request, sid: int, questions: list[str]) -> Reply:
+        async with self.team.db.session() as session:
+            sched = await store.get_schedule(session, platform=request.platform, workspace=request.workspace,
+                                             schedule_id=sid, kind="checkin")
+            if sched is None:
+                raise UserError(f"There is no check-in {sid} here; `/cos-service schedules` lists them.")
+            sched.questions = json.dumps(questions)
+        return Reply(title=f"Check-in {sid} questions updated", sections=(Section(bullets=tuple(questions)),))
+
+    # -- answers by DM ----------------------------------------------------------------------
+    async def dm(self, request: Request) -> Reply | None:
+        """A DM from someone with an open check-in is their answer."""
+        if not request.is_dm:
+            return None
+        try:
+            text = clean_input(request.text)
+        except InputProblem:
+            return None  # the router explains what is wrong with it
+        if not text or text.startswith("/") or text.lower().strip(" ?!.") in ("help", "") \
+                or text.split(" ", 1)[0].lower() in _COMMAND_WORDS:
+            return None
+        now = self.team.now()
+        async with self.team.db.session() as session:
+            since = now - timedelta(days=7)
+            open_ = await store.latest_checkin(session, platform=request.platform, user=request.user,
+                                               workspace=request.workspace, since=since)
+            if open_ is None:
+                # A DM may belong to no workspace (a Discord DM is outside any server): the
+                # person's latest check-in on this platform is the one they are answering.
+                open_ = await store.latest_checkin(session, platform=request.platform, user=request.user,
+                                                   workspace=None, since=since)
+            if open_ is None:
+                return None
+            request = replace(request, workspace=open_.workspace)
+            answers, questions = store.loads(open_.answers), store.loads(open_.questions)
+            # Once every question has an answer, only a quick follow-up (within 30 minutes) is
+            # added to it; later DMs are questions for the bot again.
+            if len(answers) >= max(len(questions), 1) and (
+                    open_.answered_at is None or open_.answered_at < now - timedelta(minutes=30)):
+                return None
+            answers.append(text[:500])
+            open_.answers = json.dumps(answers)
+            open_.answered_at = now
+            raised = await self._raise_blocker(session, request, open_, text) if _BLOCKER.search(text) else None
+        left = max(0, len(questions) - len(answers))
+        sections = [Section(text="Thanks, recorded. " + (f"{left} question(s) left: {questions[len(answers)]}"
+                                                           if left else "That's all — it will be in the next digest.")),
+                    Section(text="To ask me something instead, start with /cos-service or /cos-risk.")]
+        if raised:
+            sections.append(Section(text=f"I added “{raised}” to the risk register so the team reviews it."))
+        return Reply(title="Check-in answer recorded", sections=tuple(sections))
+
+    async def _raise_blocker(self, session: AsyncSession, request: Request, answer: CheckinAnswer,
+                             text: str) -> str:
+        related = next((hit.entry.title for hit in self.team.searcher.search(text, limit=5, command="risk")
+                        if hit.entry.kind in REGISTER_KINDS), "")
+        now = self.team.now()
+        title = ("Blocker: " + text)[:120]
+        session.add(RiskItem(platform=request.platform, workspace=request.workspace,
+                             topic_id=f"blocker.{answer.id}.{uuid.uuid4().hex[:6]}", title=title, kind="blocker",
+                             owner=request.user, cadence="monthly", rating="high",
+                             note=f"Raised in a check-in by {request.user}" + (f"; related: {related}" if related else ""),
+                             raised_at=now, updated_at=now))
+        return title

@@ -1,0 +1,75 @@
+"""Channel digests: ``digest daily|weekly <day>|monthly <n> HH:MM [zone]``, ``digest now``, ``digest off``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from bot.auth import admin_only, server_only
+from bot.errors import UserError
+from bot.reply import Reply, Section
+from bot.request import Request
+from bot.router import Router
+from bot.scheduler.recurrence import zone
+from bot.team import store
+from bot.team.base import TeamFeature, parse_when
+from bot.team.schedules import add_schedule, scheduled_reply
+
+__all__ = ["DigestCommands"]
+
+_EXAMPLE = "`/cos-service digest weekly monday 09:00 Europe/Berlin`"
+
+
+class DigestCommands(TeamFeature):
+    """A channel's digests."""
+
+    def register(self, router: Router) -> None:
+        self.add_subcommand(router, "cos-service", "digest", self.digest)
+        self.add_subcommand(router, "cos-service", "digest now", self.digest_now)
+        self.add_subcommand(router, "cos-service", "digest off", self.digest_off)
+
+    @server_only
+    async def digest(self, request: Request, text: str) -> Reply:
+        words = text.split()
+        if not words:
+            raise UserError(f"Say when, e.g. {_EXAMPLE}, `/cos-service digest daily 14:05 UTC`, "
+                            "`digest now` or `digest off`.")
+        fields, rest = parse_when(words, allow=("daily", "weekly", "monthly"), example=_EXAMPLE)
+        if "hour" not in fields:
+            raise UserError("Give the time as HH:MM, e.g. `/cos-service digest daily 14:05 UTC`.")
+        if len(rest) > 1:
+            raise UserError(f"I did not understand “{' '.join(rest)[:60]}”. Expected at most a time zone "
+                            "such as Europe/Berlin after the time.")
+        tz_word = rest[0] if rest else None
+        if tz_word:
+            zone(tz_word)
+        return await self._schedule(request, fields, tz_word)
+
+    @admin_only("schedule digests")
+    async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:
+        sched, _, existed = await add_schedule(self.team, request, kind="digest", fields=fields, tz_word=tz_word)
+        return await scheduled_reply(self.team, sched, "Digest scheduled", existed=existed)
+
+    @server_only
+    @admin_only("post a digest")
+    async def digest_now(self, request: Request, text: str) -> Reply:
+        now = self.team.now()
+        async with self.team.db.session() as session:
+            await store.queue_now(session, key=f"digest:{request.platform}:{request.workspace}:now:{uuid.uuid4().hex}",
+                                  platform=request.platform, workspace=request.workspace, kind="digest",
+                                  channel=request.channel, tz=self.team.settings.default_tz, now=now)
+        self.team.scheduler.wake.set()
+        return Reply(title="Posting a digest in this channel now",
+                     sections=(Section(text="It goes out through the delivery queue within a few seconds."),))
+
+    @server_only
+    @admin_only("turn digests off")
+    async def digest_off(self, request: Request, text: str) -> Reply:
+        async with self.team.db.session() as session:
+            ids = await store.active_schedule_ids(session, platform=request.platform, workspace=request.workspace,
+                                                  kind="digest", channel=request.channel)
+            await store.deactivate_schedules(session, ids=ids)
+        if not ids:
+            return Reply(title="There was no digest in this channel",
+                         sections=(Section(text=f"Start one with {_EXAMPLE}."),))
+        return Reply(title="Digest off", sections=(Section(text="No more digests in this channel."),))

@@ -1,0 +1,206 @@
+"""The risk register: ``/cos-risk register``, ``review``, ``owner``, ``schedule``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.auth import admin_only, require_admin, server_only
+from bot.errors import UserError
+from bot.reply import Button, Field, Reply, Section, mention
+from bot.request import Request
+from bot.router import Action, Router
+from bot.scheduler.messages import CADENCE_DAYS, review_due
+from bot.scheduler.recurrence import zone
+from bot.team import store
+from bot.team.base import TeamFeature, parse_mentions, parse_when
+from bot.team.models import RiskItem
+from bot.team.schedules import add_schedule, scheduled_reply
+
+__all__ = ["RiskCommands", "REGISTER_KINDS", "RATINGS"]
+
+REGISTER_KINDS = ("business_risk", "governance", "compliance")
+RATINGS = ("low", "medium", "high")
+# Words people use for a rating that the register does not keep (answered with the three it does).
+_RATING_LIKE = frozenset({"critical", "severe", "urgent", "minor", "moderate", "med", "hi", "lo", "red", "amber",
+                          "green", "yellow", "none", "major", "serious", "negligible"})
+_HEADINGS = {"business_risk": "Business risks", "governance": "Governance",
+             "compliance": "International compliance", "blocker": "Raised from check-ins"}
+
+
+class RiskCommands(TeamFeature):
+    """The register's items, reviews, owners and review reminders."""
+
+    def register(self, router: Router) -> None:
+        self.add_subcommand(router, "cos-risk", "schedule", self.schedule)
+        self.add_subcommand(router, "cos-risk", "review", self.review)
+        self.add_subcommand(router, "cos-risk", "register", self.register_list)
+        self.add_subcommand(router, "cos-risk", "owner", self.owner)
+        router.add_action("risk.review", self.action_review)
+        router.add_action("risk.rate", self.action_rate)
+
+    async def _items(self, session: AsyncSession, request: Request | Action) -> list[RiskItem]:
+        """The workspace's register, with any item of the overview it lacks added."""
+        items = {i.topic_id: i for i in await store.risk_items(session, platform=request.platform,
+                                                                 workspace=request.workspace)}
+        now = self.team.now()
+        for entry in self.team.kb.of_kind(*REGISTER_KINDS):
+            if entry.id not in items:
+                item = RiskItem(platform=request.platform, workspace=request.workspace, topic_id=entry.id,
+                                title=entry.title, kind=entry.kind, owner=None, cadence="quarterly", updated_at=now)
+                session.add(item)
+                items[entry.id] = item
+        await session.flush()
+        order = {k: n for n, k in enumerate(REGISTER_KINDS)}
+        return sorted(items.values(), key=lambda i: (order.get(i.kind, 9), i.title))
+
+    @server_only
+    async def schedule(self, request: Request, text: str) -> Reply:
+        words = text.split()
+        if not words or words[0].lower() not in ("monthly", "quarterly", "yearly"):
+            raise UserError("Use `/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]`, e.g. "
+                            "`/cos-risk schedule quarterly` or `/cos-risk schedule monthly 10:00 Europe/Berlin`.")
+        fields, rest = parse_when(words, allow=("monthly", "quarterly", "yearly"),
+                                  example="`/cos-risk schedule quarterly 09:00 Europe/Berlin`")
+        if len(rest) > 1:
+            raise UserError(f"I did not understand “{' '.join(rest)[:60]}”; after the time only a zone may follow.")
+        tz_word = rest[0] if rest else None
+        if tz_word:
+            zone(tz_word)
+        return await self._schedule(request, fields, tz_word)
+
+    @admin_only("schedule risk reviews")
+    async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:
+        async with self.team.db.session() as session:
+            for item in await self._items(session, request):
+                item.cadence = fields["cadence"]
+        sched, replaced, existed = await add_schedule(self.team, request, kind="risk_review", fields=fields,
+                                                      tz_word=tz_word, replace_in_workspace=True)
+        return await scheduled_reply(self.team, sched, "Risk reviews scheduled", replaced=replaced, existed=existed)
+
+    @server_only
+    async def register_list(self, request: Request, text: str) -> Reply:
+        now = self.team.now()
+        async with self.team.db.session() as session:
+            items = await self._items(session, request)
+        groups: dict[str, list[str]] = {}
+        for i in items:
+            last = f"reviewed {i.last_review_at:%Y-%m-%d}" if i.last_review_at else "never reviewed"
+            groups.setdefault(i.kind, []).append(
+                f"{i.title} — {i.rating or 'unrated'}, {last}, owner {mention(i.owner) if i.owner else 'not set'}, "
+                f"{i.cadence}" + (" — REVIEW DUE" if review_due(i, now) else "") + (f" — {i.note[:80]}" if i.note else ""))
+        due = [i for i in items if review_due(i, now)]
+        return Reply(
+            title=f"Risk register: {len(items)} items, {len(due)} due for review",
+            sections=tuple(Section(heading=_HEADINGS.get(k, k), bullets=tuple(v)) for k, v in groups.items()) + (
+                Section(text="Record a review with `/cos-risk review <topic> <low|medium|high> [note]`."),),
+            buttons=tuple(Button(f"Review {i.title}"[:70], "risk.review", i.topic_id) for i in due)[:5],
+        )
+
+    def _find(self, items: list[RiskItem], topic: str) -> RiskItem:
+        t = topic.lower().strip()
+        for i in items:
+            if t in (i.topic_id.lower(), i.title.lower()):
+                return i
+        prefix = [i for i in items if i.title.lower().startswith(t)]
+        if len(prefix) == 1:
+            return prefix[0]
+        by_id = {i.topic_id: i for i in items}
+        for hit in self.team.searcher.search(topic, limit=10, command="risk"):
+            if hit.entry.id in by_id:
+                return by_id[hit.entry.id]
+        raise UserError(f"I could not match “{topic[:60]}” to a register item. Try one of: "
+                        + ", ".join(i.title for i in items[:12]) + ".")
+
+    @server_only
+    async def review(self, request: Request, text: str) -> Reply:
+        words = text.split()
+        idx = next((n for n, w in enumerate(words) if w.lower() in RATINGS), None)
+        if idx is None and (odd := next((w for w in words if w.lower().strip(",.!") in _RATING_LIKE), None)):
+            raise UserError(f"“{odd[:20]}” is not a rating I keep: use low, medium or high, e.g. "
+                            "`/cos-risk review gdpr high DPA signed with all vendors`.")
+        topic = " ".join(words if idx is None else words[:idx]).strip()
+        rating = words[idx].lower() if idx is not None else None
+        note = " ".join(words[idx + 1:]).strip() if idx is not None else ""
+        if not topic:
+            if rating:
+                raise UserError("Say which topic you reviewed, e.g. `/cos-risk review gdpr medium new DPA signed`.")
+            return await self._due_list(request)
+        async with self.team.db.session() as session:
+            item = self._find(await self._items(session, request), topic)
+        require_admin(request, self.admins, "record risk reviews")
+        if rating is None:
+            return _rate_prompt(item)
+        if len(note) > 300:
+            raise UserError("Keep the note under 300 characters.")
+        return await self._record(request, item.topic_id, rating, note)
+
+    async def _due_list(self, request: Request) -> Reply:
+        now = self.team.now()
+        async with self.team.db.session() as session:
+            due = [i for i in await self._items(session, request) if review_due(i, now)]
+        return Reply(title=f"Which risk did you review? {len(due)} are due",
+                     sections=(Section(bullets=tuple(i.title for i in due) or ("Nothing is due.",)),
+                               Section(text="Type `/cos-risk review <topic> <low|medium|high> [note]`.")),
+                     buttons=tuple(Button(i.title[:70], "risk.review", i.topic_id) for i in due[:5]))
+
+    async def _record(self, request: Request, topic_id: str, rating: str, note: str) -> Reply:
+        now = self.team.now()
+        async with self.team.db.session() as session:
+            item = await store.risk_item(session, platform=request.platform, workspace=request.workspace,
+                                         topic_id=topic_id)
+            assert item is not None  # found in this request's register a moment ago
+            item.last_review_at, item.reviewed_by, item.rating = now, request.user, rating
+            item.note = note or item.note
+            item.updated_at = now
+            title, nxt = item.title, now + timedelta(days=CADENCE_DAYS.get(item.cadence, 92))
+        return Reply(title=f"Review recorded: {title} — {rating}",
+                     fields=(Field("Reviewed by", mention(request.user)), Field("Next review due", f"{nxt:%Y-%m-%d}")),
+                     sections=(Section(text=note),) if note else ())
+
+    @server_only
+    async def owner(self, request: Request, text: str) -> Reply:
+        words = text.split()
+        if len(words) < 2:
+            raise UserError("Use `/cos-risk owner <topic> @user`, e.g. `/cos-risk owner gdpr @U1001`.")
+        return await self._set_owner(request, " ".join(words[:-1]), parse_mentions(words[-1:])[0])
+
+    @admin_only("change the risk register")
+    async def _set_owner(self, request: Request, topic: str, owner: str) -> Reply:
+        async with self.team.db.session() as session:
+            item = self._find(await self._items(session, request), topic)
+            item.owner, item.updated_at = owner, self.team.now()
+            title = item.title
+        return Reply(title=f"{title}: owner {mention(owner)}")
+
+    async def action_review(self, action: Action) -> Reply | None:
+        async with self.team.db.session() as session:
+            item = await store.risk_item(session, platform=action.platform, workspace=action.workspace,
+                                         topic_id=action.value[:160])
+        if item is None:
+            return None
+        require_admin(action, self.admins, "record risk reviews")
+        return _rate_prompt(item)
+
+    async def action_rate(self, action: Action) -> Reply | None:
+        topic, _, rating = action.value.rpartition("|")
+        if rating not in RATINGS or not topic:
+            return None
+        async with self.team.db.session() as session:
+            item = await store.risk_item(session, platform=action.platform, workspace=action.workspace,
+                                         topic_id=topic)
+        if item is None:
+            return None
+        return await self.review(action.as_request("cos-risk"), f"{topic} {rating}")
+
+
+def _rate_prompt(item: RiskItem) -> Reply:
+    return Reply(title=f"Review: {item.title}",
+                 fields=(Field("Current rating", item.rating or "unrated"),
+                         Field("Last review", f"{item.last_review_at:%Y-%m-%d}" if item.last_review_at else "never")),
+                 sections=(Section(text="How do you rate it now? Or type "
+                                        f"`/cos-risk review {item.title.lower()} <low|medium|high> [note]`."),),
+                 buttons=tuple(Button(r.title(), "risk.rate", f"{item.topic_id}|{r}",
+                                      style="danger" if r == "high" else None) for r in RATINGS))
