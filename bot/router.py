@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.canned import expired, went_wrong
 from bot.commands.knowledge import KnowledgeCommands
 from bot.errors import PermissionDenied, UserError
 from bot.reply import Reply, Section
@@ -122,12 +123,7 @@ class Router:
             error_id = uuid.uuid4().hex[:8]
             log.exception("request failed (error id %s, platform %s, command %s)", error_id,
                           request.platform, request.command)
-            reply = Reply(
-                title="Something went wrong",
-                sections=(Section(text=f"I could not answer that just now. Please try again; if it keeps "
-                                       f"happening, tell your admin the error id `{error_id}`."),),
-                error=f"internal error {error_id}",
-            )
+            reply = went_wrong(error_id)
         return reply.safe()
 
     async def _dispatch(self, request: Request) -> Reply:
@@ -157,28 +153,18 @@ class Router:
         try:
             handler = self._actions.get(action.action)
             if handler is not None:
-                return (await handler(action) or _stale()).safe()
+                return (await handler(action) or expired()).safe()
             value = action.value[:200]
             if action.action == "open":
-                return (self.knowledge.open(value) or _stale()).safe()
+                return (self.knowledge.open(value) or expired()).safe()
             if action.action == "providers":
-                return (self.knowledge.providers_of(value) or _stale()).safe()
+                return (self.knowledge.providers_of(value) or expired()).safe()
             if action.action == "related":
-                return (self.knowledge.related_of(value) or _stale()).safe()
-            return _stale().safe()
+                return (self.knowledge.related_of(value) or expired()).safe()
+            return expired().safe()
         except UserError as exc:
             return Reply(title="Sorry, I can't do that", sections=(Section(text=str(exc)),), error=str(exc)).safe()
         except Exception:  # noqa: BLE001
             error_id = uuid.uuid4().hex[:8]
             log.exception("action %s failed (error id %s)", action.action, error_id)
-            return Reply(title="Something went wrong",
-                         sections=(Section(text=f"That button did not work (error id `{error_id}`)."),),
-                         error=f"internal error {error_id}")
-
-
-def _stale() -> Reply:
-    return Reply(
-        title="That button has expired",
-        sections=(Section(text="The topic behind it is no longer available. Ask again with `/cos-service` or `/cos-risk`."),),
-        error="stale action",
-    )
+            return went_wrong(error_id, what="do what that button asks")

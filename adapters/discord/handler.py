@@ -19,13 +19,15 @@ from typing import Any
 
 import discord
 
+from adapters.common import answer_within
 from adapters.discord.client import make_client
 from adapters.discord.commands import build_tree, suggestions
 from adapters.discord.render import Page, parse_custom_id, to_pages
 from adapters.discord.translate import command_request, component_action, dm_request, workspace_of
 from adapters.discord.transport import DiscordTransport
 from bot.app import App
-from bot.reply import Reply, Section
+from bot.canned import expired, list_expired, went_wrong
+from bot.reply import Reply
 from bot.router import Action
 from bot.storage import interaction_state
 
@@ -56,12 +58,7 @@ def to_view(page: Page) -> discord.ui.View | None:
     return view
 
 
-def _polite(title: str, text: str) -> Reply:
-    return Reply(title=title, sections=(Section(text=text),), error=title)
-
-
-_EXPIRED = _polite("That button has expired",
-                   "It belongs to an answer I no longer have. Ask again with `/cos-service` or `/cos-risk`.")
+_EXPIRED = expired()
 
 
 class DiscordBot:
@@ -108,18 +105,18 @@ class DiscordBot:
     async def _answer(self, interaction: discord.Interaction, work: Awaitable[Reply | None], *,
                       ephemeral: bool) -> None:
         """Respond within Discord's 3 s: answer directly, or defer and follow up."""
-        task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        if not done:
+        async def defer() -> None:
             try:
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             except discord.HTTPException as exc:
                 self._failed("defer", exc)
+
+        task, _ = await answer_within(self.defer_after, work, defer)
         try:
             reply = await task or _EXPIRED
         except Exception:  # noqa: BLE001 - the router never raises; an action handler might
             log.exception("Discord: answering failed")
-            reply = _polite("Something went wrong", "I could not answer that just now. Please try again.")
+            reply = went_wrong()
         await self._send(interaction, reply, ephemeral=ephemeral)
 
     async def _send(self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
@@ -218,8 +215,7 @@ class DiscordBot:
         token, _, number = value.rpartition(":")
         pages = await self._load_pages(interaction, token) if token and number.isdigit() else None
         if pages is None:
-            await self._send(interaction, _polite(
-                "That list has expired", "Ask again to see the other pages."), ephemeral=True)
+            await self._send(interaction, list_expired(), ephemeral=True)
             return
         n = min(int(number), len(pages) - 1)
         view = to_view(pages[n])

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.common import clip
 from bot.reply import Button, Reply, pack_lines, to_text
 from bot.safety import neutralise_mentions
 
@@ -73,9 +74,6 @@ class Page:
             body["flags"] = 64
         return body
 
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _safe(text: str) -> str:
@@ -148,7 +146,7 @@ def to_embeds(reply: Reply) -> list[dict[str, Any]]:
     for i, chunk in enumerate(chunks):
         embed: dict[str, Any] = {"type": "rich", "color": colour}
         if i == 0 and reply.title:
-            embed["title"] = _clip(_safe(reply.title), LIMITS["title"])
+            embed["title"] = clip(_safe(reply.title), LIMITS["title"])
         if chunk:
             embed["description"] = chunk
         embeds.append(embed)
@@ -162,7 +160,7 @@ def to_embeds(reply: Reply) -> list[dict[str, Any]]:
             embeds.append(target)
         target["fields"] = batch
     if reply.footer:
-        embeds[-1]["footer"] = {"text": _clip(_safe(reply.footer), LIMITS["footer"])}
+        embeds[-1]["footer"] = {"text": clip(_safe(reply.footer), LIMITS["footer"])}
     if not any(embed_text(e) for e in embeds):
         embeds[0]["description"] = _safe(to_text(reply)) or "\u200b"
     return embeds
@@ -191,7 +189,7 @@ def _button(b: Button) -> dict[str, Any] | None:
     return {
         "type": 2,
         "style": _STYLES.get(b.style or "secondary", 2),
-        "label": _clip(_safe(b.label), LIMITS["button_label"]),
+        "label": clip(_safe(b.label), LIMITS["button_label"]),
         "custom_id": cid,
     }
 
@@ -226,7 +224,7 @@ def to_pages(reply: Reply, *, ephemeral: bool | None = None, page_token: str | N
             marker = f"Page {n + 1} of {total}"
             last = group[-1]
             footer = last.get("footer", {}).get("text")
-            last["footer"] = {"text": _clip(f"{footer} · {marker}" if footer else marker, LIMITS["footer"])}
+            last["footer"] = {"text": clip(f"{footer} · {marker}" if footer else marker, LIMITS["footer"])}
             if page_token:
                 rows.append({"type": 1, "components": [
                     {"type": 2, "style": 2, "label": "◀ Prev", "custom_id": f"cos:page:{page_token}:{n - 1}",

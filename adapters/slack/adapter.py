@@ -36,6 +36,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from adapters.common import answer_within
 from adapters.slack import home
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
 from adapters.slack.render import (
@@ -58,6 +59,7 @@ from adapters.slack.translate import (
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App, finish_before_cancel
 from bot.auth import listed
+from bot.canned import expired, went_wrong
 from bot.reply import Button, Reply, Section
 from bot.request import Request
 from bot.router import Action, parse_line
@@ -98,11 +100,7 @@ _SHARE_FAILED = Reply(
     sections=(Section(text="Slack did not accept the message. Please press Share again in a minute."),),
     error="share failed",
 )
-_EXPIRED = Reply(
-    title="That button has expired",
-    sections=(Section(text="Ask again with `/cos-service` or `/cos-risk` to get a fresh answer."),),
-    error="stale action",
-)
+_EXPIRED = expired()
 _SLOW = "Looking that up…"
 
 
@@ -328,12 +326,15 @@ class SlackAdapter:
     # -- slash commands --------------------------------------------------------
     async def _on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
                           client: AsyncWebClient) -> None:
-        work = asyncio.ensure_future(self._answer_command(body, client))
-        done, _ = await asyncio.wait({work}, timeout=self.ack_budget)
-        if work in done and not work.cancelled() and work.exception() is None:
-            await ack(**work.result())
-            return
-        await ack(response_type="ephemeral", text=_SLOW)
+        async def looking_it_up() -> None:
+            await ack(response_type="ephemeral", text=_SLOW)
+
+        work, slow = await answer_within(self.ack_budget, self._answer_command(body, client), looking_it_up)
+        if not slow:
+            if work.exception() is None:
+                await ack(**work.result())
+                return
+            await looking_it_up()  # it failed fast: the apology follows through response_url
         response_url = body.get("response_url")
         self.spawn(self._answer_later(work, response_url), "slash command via response_url")
 
@@ -355,8 +356,7 @@ class SlackAdapter:
             payload = await work
         except Exception:  # noqa: BLE001
             log.exception("slash command failed")
-            payload = self.message(Reply(title="Something went wrong", sections=(
-                Section(text="I could not answer that just now. Please try again."),), error="internal"), state=None)
+            payload = self.message(went_wrong(), state=None)
         if response_url:
             await self.respond(response_url, {**payload, "replace_original": True})
 

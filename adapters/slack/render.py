@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from adapters.common import clip
 from bot.reply import Button, Reply, Section, pack_lines, to_text
 from bot.safety import neutralise_mentions
 
@@ -65,7 +66,7 @@ _KEEP = re.compile(r"<(@[UW][A-Z0-9]{2,30}|#[CG][A-Z0-9]{2,30})>")
 def plain(text: str, limit: int | None = None) -> str:
     """Text for ``plain_text`` objects: no crowd pings, at most ``limit`` characters."""
     text = neutralise_mentions(text)
-    return _cut(text, limit) if limit else text
+    return clip(text, limit) if limit else text
 
 
 def mrkdwn(text: str) -> str:
@@ -88,9 +89,6 @@ def mrkdwn(text: str) -> str:
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cut_mrkdwn(text: str, limit: int) -> str:
@@ -239,8 +237,8 @@ def render_pages(reply: Reply, *, state: dict[str, Any] | None = None,
             shown = plain(title)
             if total > 1:
                 suffix = f" ({number + 1}/{total})"
-                shown = _cut(shown, MAX_HEADER - len(suffix)) + suffix
-            blocks.append({"type": "header", "text": {"type": "plain_text", "text": _cut(shown, MAX_HEADER), "emoji": True}})
+                shown = clip(shown, MAX_HEADER - len(suffix)) + suffix
+            blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(shown, MAX_HEADER), "emoji": True}})
         blocks.extend(page)
         buttons = _buttons(reply, state)
         if buttons:
