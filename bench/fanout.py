@@ -25,12 +25,12 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.slack.client import RetryPolicy, make_client  # noqa: E402
-from adapters.slack.transport import SlackTransport  # noqa: E402
-from bot.app import build_app  # noqa: E402
-from bot.scheduler.models import Schedule  # noqa: E402
-from bot.scheduler.pacing import Limits, Pacer  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from adapters.slack.client import RetryPolicy, make_client
+from adapters.slack.transport import SlackTransport
+from bot.app import build_app
+from bot.scheduler.models import Schedule
+from bot.scheduler.pacing import Limits, Pacer
+from bot.settings import Settings
 
 
 class SlackLikeAPI:

@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bot.settings import _normalise_db_url  # noqa: E402
-from bot.storage.db import Database, migrate  # noqa: E402
+from bot.settings import _normalise_db_url
+from bot.storage.db import Database, migrate
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 

@@ -67,7 +67,7 @@ class App:
 async def _logged(callback: Callable[[], Awaitable[None]]) -> None:
     try:
         await callback()
-    except Exception:  # noqa: BLE001 - one part failing to close must not keep the others open
+    except Exception:
         log.exception("error while shutting down")
 
 

@@ -85,7 +85,7 @@ def _ask_requests(args: argparse.Namespace) -> list[str]:
     return [args.text]
 
 
-def _result_objects(app, reply) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def _result_objects(app, reply) -> list[dict[str, str]]:
     from bot.commands.render import result_text
 
     objs = []
@@ -162,7 +162,7 @@ async def _run(settings: Settings, *, console_only: bool = False) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_tasks([p.run(app) for p in chosen] + app.background(), stop=stop)
+        await run_tasks([*(p.run(app) for p in chosen), *app.background()], stop=stop)
         if stop.is_set():
             log.info("stopped by signal")
     finally:
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`cos-bot ask ... | head`): stop quietly.
         with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stream until exit
+            sys.stdout = open(os.devnull, "w")
         return 0
     except ConfigError as exc:
         print(f"cos-bot: {exc}", file=sys.stderr)

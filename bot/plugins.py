@@ -37,7 +37,7 @@ class Platform:
     # The delivery side for scheduled messages, when the platform has one.
     make_transport: Callable[[App], Transport] | None = None
     # Extra ``cos-bot`` sub-commands (``serve``, ``discord sync`` ...).
-    register_cli: Callable[[argparse._SubParsersAction], None] | None = None  # type: ignore[type-arg]
+    register_cli: Callable[[argparse._SubParsersAction], None] | None = None
     # Started only when no other platform is configured (the console).
     fallback: bool = False
 

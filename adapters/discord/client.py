@@ -54,7 +54,7 @@ class _RewritingWebhookAdapter(webhook_async.AsyncWebhookAdapter):
         super().__init__()
         self.base = base
 
-    async def request(self, route: Route, session: aiohttp.ClientSession, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def request(self, route: Route, session: aiohttp.ClientSession, **kwargs: Any) -> Any:
         route.url = rewrite_url(route.url, self.base)
         return await super().request(route, session, **kwargs)
 

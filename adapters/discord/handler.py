@@ -114,7 +114,7 @@ class DiscordBot:
         task, _ = await answer_within(self.defer_after, work, defer)
         try:
             reply = await task or _EXPIRED
-        except Exception:  # noqa: BLE001 - the router never raises; an action handler might
+        except Exception:
             log.exception("Discord: answering failed")
             reply = went_wrong()
         await self._send(interaction, reply, ephemeral=ephemeral)
@@ -149,7 +149,7 @@ class DiscordBot:
                 await interaction_state.put(session=session, key=key, platform="discord",
                                             workspace=workspace_of(interaction.guild_id), payload=payload,
                                             now=self.app.clock.now(), ttl=self.page_ttl)
-        except Exception:  # noqa: BLE001 - a database hiccup must not swallow the answer
+        except Exception:
             log.exception("Discord: could not store the pages of a long reply; sending the first page only")
             return None
         return pages
@@ -160,7 +160,7 @@ class DiscordBot:
                 payload = await interaction_state.get(session=session, key=key, platform="discord",
                                                       workspace=workspace_of(interaction.guild_id),
                                                       now=self.app.clock.now())
-        except Exception:  # noqa: BLE001 - treated like an expired list
+        except Exception:
             log.exception("Discord: could not load the pages of a long reply")
             return None
         if not isinstance(payload, dict):
@@ -177,7 +177,7 @@ class DiscordBot:
 
     # -- buttons --------------------------------------------------------------
     async def on_component(self, interaction: discord.Interaction) -> None:
-        data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
+        data: dict[str, Any] = dict(interaction.data or {})
         parsed = parse_custom_id(str(data.get("custom_id", "")))
         if parsed is None:
             await self._send(interaction, _EXPIRED, ephemeral=True)

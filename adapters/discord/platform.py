@@ -136,7 +136,7 @@ def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_cli(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("discord", help="Discord commands (show or register the slash commands)")
     actions = parser.add_subparsers(dest="discord_cmd", metavar="ACTION", parser_class=type(parser))
     actions.required = True

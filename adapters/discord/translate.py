@@ -70,7 +70,7 @@ def command_request(interaction: discord.Interaction, *, command: str, text: str
 
 def component_action(interaction: discord.Interaction, *, admins: Collection[str]) -> Action | None:
     """A pressed button as an Action; None for a custom id we never made (forged or from elsewhere)."""
-    data: dict[str, object] = dict(interaction.data or {})  # type: ignore[arg-type]
+    data: dict[str, object] = dict(interaction.data or {})
     parsed = parse_custom_id(str(data.get("custom_id", "")))
     if parsed is None:
         return None

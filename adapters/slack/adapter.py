@@ -173,7 +173,7 @@ class SlackAdapter:
                 await coro
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - no Slack failure may crash the process
+            except Exception:
                 log.exception("slack background task failed (%s)", what)
 
         task = asyncio.ensure_future(guarded())
@@ -247,7 +247,7 @@ class SlackAdapter:
             async with self.app.db.session() as session:
                 await session.execute(delete(ProcessedEvent).where(
                     ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == event_id[:200]))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not release event %s", event_id)
 
     async def prune_events(self, *, older_than: timedelta = EVENT_RETENTION) -> int:
@@ -354,7 +354,7 @@ class SlackAdapter:
     async def _answer_later(self, work: asyncio.Future[dict[str, Any]], response_url: str | None) -> None:
         try:
             payload = await work
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("slash command failed")
             payload = self.message(went_wrong(), state=None)
         if response_url:

@@ -78,7 +78,7 @@ async def home_view(app: App, *, workspace: str, user: str) -> dict[str, Any]:
     for section in (team_status, *_SECTIONS):
         try:
             reply = await section(app, workspace, user)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("home section %s failed", getattr(section, "__name__", section))
             continue
         if reply is not None:

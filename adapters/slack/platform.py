@@ -77,7 +77,7 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_serve(settings, port))
 
 
-def _register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _register_cli(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="serve Slack over HTTP (POST /slack/events, GET /healthz)")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)")
     serve.set_defaults(handler=_serve_command)

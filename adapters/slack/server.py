@@ -54,7 +54,7 @@ async def _events(request: web.Request) -> web.Response:
     adapter = request.app[_ADAPTER]
     try:
         bolt_response = await adapter.bolt.async_dispatch(await to_bolt_request(request))
-    except Exception:  # noqa: BLE001 - Slack gets a 500, the process lives on
+    except Exception:
         log.exception("slack request failed")
         return web.Response(status=500, text="internal error")
     return await to_aiohttp_response(bolt_response)
@@ -71,7 +71,7 @@ async def _oauth_redirect(request: web.Request) -> web.Response:
     assert flow is not None
     try:
         response = await flow.handle_callback(await to_bolt_request(request))
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("slack installation failed")
         return web.Response(status=500, text="The installation did not complete. Please try again.")
     return await to_aiohttp_response(response)

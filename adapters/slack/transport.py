@@ -185,7 +185,7 @@ class SlackTransport:
             async with self._db.session() as session:
                 await session.execute(delete(ProcessedEvent).where(
                     ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == _marker(key)))
-        except Exception:  # noqa: BLE001 - the marker only costs a history check later
+        except Exception:
             log.warning("could not clear the delivery marker of %s", key, exc_info=True)
 
     async def _posted_before(self, client: AsyncWebClient, channel: str, key: str, since: datetime) -> str | None:

@@ -52,7 +52,7 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     sched = sub.add_parser("schedule", help="scheduler commands")
     sched_sub = sched.add_subparsers(dest="schedule_cmd", metavar="ACTION", parser_class=type(sched))
     sched_sub.required = True

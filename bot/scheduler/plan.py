@@ -148,7 +148,7 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
             tz = ctx.tz_of(user)
             try:
                 times = list(occurrences(rule_of(schedule, tz), after - NUDGE_AFTER, until))
-            except Exception:  # noqa: BLE001 - one participant's zone must not cost the others
+            except Exception:
                 log.exception("schedule %s: check-in times for %s in %r could not be computed", schedule.id,
                               user, tz)
                 continue
@@ -166,7 +166,7 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
                     continue
                 try:
                     reminders = list(_milestone_times(schedule, ctx, m))
-                except Exception:  # noqa: BLE001 - one milestone's date must not cost the others
+                except Exception:
                     log.exception("schedule %s: reminder times for milestone %s (due %s) could not be computed",
                                   schedule.id, m.id, m.due_on)
                     continue

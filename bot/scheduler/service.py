@@ -111,7 +111,7 @@ class Scheduler:
                                                        self.app.settings.default_tz)
                 try:
                     due = generate(s, contexts[key], s.planned_until, now)
-                except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
+                except Exception:
                     log.exception("schedule %s (%s:%s): occurrences could not be computed; skipped",
                                   s.id, s.platform, s.workspace)
                     continue
@@ -121,7 +121,7 @@ class Scheduler:
         for sid in due_ids:
             try:
                 total += await self._plan_one(sid, now)
-            except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
+            except Exception:
                 log.exception("planning schedule %s failed", sid)
         return total
 
@@ -220,7 +220,7 @@ class Scheduler:
                 # Not yet planned occurrences only: those before the watermark are in the outbox already.
                 try:
                     out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
-                except Exception:  # noqa: BLE001 - one broken schedule must not hide the others
+                except Exception:
                     log.exception("schedule %s: occurrences could not be computed for the preview", s.id)
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
         return out
@@ -321,7 +321,7 @@ class Scheduler:
                     if not await outbox.renew(self.app.db, row, now=beat_at, lease=self.lease):
                         return  # lost anyway; mark_sent will notice
                     self._held_until[row.id] = beat_at + self.lease
-                except Exception:  # noqa: BLE001 - a failed renewal must not fail the send
+                except Exception:
                     log.warning("delivery %s: lease renewal failed", row.key, exc_info=True)
 
         task = asyncio.ensure_future(beat())
@@ -383,7 +383,7 @@ class Scheduler:
                     held = self.pacer.penalise(row.platform, row.workspace, exc.retry_after)
                     if held is not None:
                         await held
-                except Exception:  # noqa: BLE001 - the row's own retry is still recorded below
+                except Exception:
                     log.warning("delivery %s: the workspace's Retry-After could not be recorded", row.key,
                                 exc_info=True)
             status = await outbox.mark_failed(db, row, now=app.clock.now(), error=str(exc) or type(exc).__name__,
@@ -394,7 +394,7 @@ class Scheduler:
                 stats.dead += 1
                 log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
             return
-        except Exception as exc:  # noqa: BLE001 - a bug in one message must not stop the others
+        except Exception as exc:
             log.exception("delivery %s failed", row.key)
             status = await outbox.mark_failed(db, row, now=app.clock.now(), error=f"{type(exc).__name__}: {exc}",
                                               max_attempts=app.settings.max_attempts)
@@ -427,7 +427,7 @@ class Scheduler:
         """Plan, then drain. A planning failure is logged and does not stop the deliveries already due."""
         try:
             await self.plan()
-        except Exception:  # noqa: BLE001 - deliveries must not wait for a broken planner
+        except Exception:
             log.exception("planning failed; draining the outbox anyway")
         return await self.drain()
 
@@ -453,7 +453,7 @@ class Scheduler:
             async with lock:
                 try:
                     await self.tick()
-                except Exception:  # noqa: BLE001 - the loop outlives a bad tick
+                except Exception:
                     log.exception("scheduler tick failed")
 
         async def guarded() -> None:

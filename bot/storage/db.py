@@ -43,7 +43,7 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
             @event.listens_for(self.engine.sync_engine, "connect")
-            def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            def _sqlite_pragmas(dbapi_conn, _record):
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA foreign_keys=ON")
@@ -71,7 +71,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _alembic_config(url: str):  # type: ignore[no-untyped-def]
+def _alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()
@@ -87,7 +87,7 @@ async def migrate(db: Database, revision: str = "head") -> None:
 
     cfg = _alembic_config(db.url)
 
-    def _run(sync_conn) -> None:  # type: ignore[no-untyped-def]
+    def _run(sync_conn) -> None:
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, revision)
 

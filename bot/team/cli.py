@@ -69,7 +69,7 @@ def _export_handler(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     checkin = sub.add_parser("checkin", help="check-in answers (export)")
     checkin_sub = checkin.add_subparsers(dest="checkin_cmd", metavar="ACTION", parser_class=type(checkin))
     checkin_sub.required = True

@@ -104,7 +104,7 @@ class ScheduleCommands(TeamFeature):
         where = {"platform": request.platform, "workspace": request.workspace}
         async with self.team.db.session() as session:
             scheds = await store.active_schedules(session, **where)
-            dead = await store.dead_letters(session, **where)
+            dead = await store.dead_letters(session, platform=request.platform, workspace=request.workspace)
         bullets = []
         for s in scheds:
             nxt = await next_runs(self.team, s)

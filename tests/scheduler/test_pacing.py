@@ -50,7 +50,7 @@ def test_retry_after_holds_the_workspace() -> None:
     assert waited == pytest_approx(30.1) and ft.t == pytest_approx(30.1)
 
 
-def pytest_approx(x: float):  # noqa: ANN201
+def pytest_approx(x: float):
     import pytest
 
     return pytest.approx(x, abs=1e-6)

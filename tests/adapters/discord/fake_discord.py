@@ -106,7 +106,7 @@ class FakeDiscord:
     def callbacks(self) -> list[Call]:
         return [c for c in self.calls if c.path.startswith("/interactions/") and c.path.endswith("/callback")]
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
         async def poll() -> None:
             while not predicate():  # noqa: ASYNC110 - polls state changed by other tasks
                 await asyncio.sleep(0.01)
