@@ -20,7 +20,7 @@ from bot.transport import Transport
 if TYPE_CHECKING:
     from bot.app import App
 
-__all__ = ["Platform", "load_platforms", "platform_names"]
+__all__ = ["Platform", "load_platforms", "platform_names", "command_group"]
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +59,11 @@ def load_platforms() -> dict[str, Platform]:
 def platform_names() -> tuple[str, ...]:
     """The installed platforms' names, read from the entry points without importing any adapter."""
     return tuple(sorted({ep.name for ep in entry_points(group="cos_bot.platforms")}))
+
+
+def command_group(sub: argparse._SubParsersAction, name: str, *, help: str) -> argparse._SubParsersAction:
+    """Add ``cos-bot <name> ACTION`` (``schedule preview``, ``discord sync``): returns where actions go."""
+    parser = sub.add_parser(name, help=help)
+    actions = parser.add_subparsers(dest=f"{name}_cmd", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+    return actions

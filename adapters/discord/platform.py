@@ -17,7 +17,7 @@ from adapters.discord.handler import DiscordBot
 from adapters.discord.translate import PLATFORM_NAME
 from adapters.discord.transport import DiscordTransport
 from bot.errors import ConfigError
-from bot.plugins import Platform
+from bot.plugins import Platform, command_group
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -137,9 +137,7 @@ def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("discord", help="Discord commands (show or register the slash commands)")
-    actions = parser.add_subparsers(dest="discord_cmd", metavar="ACTION", parser_class=type(parser))
-    actions.required = True
+    actions = command_group(sub, "discord", help="Discord commands (show or register the slash commands)")
     show = actions.add_parser("commands", help="print the slash commands that `sync` registers")
     show.add_argument("--json", action="store_true", help="the exact registration payload")
     show.set_defaults(handler=_cmd_commands)

@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import datetime
 
+from bot.plugins import command_group
 from bot.settings import Settings
 
 __all__ = ["preview_lines", "register"]
@@ -53,9 +54,7 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sched = sub.add_parser("schedule", help="scheduler commands")
-    sched_sub = sched.add_subparsers(dest="schedule_cmd", metavar="ACTION", parser_class=type(sched))
-    sched_sub.required = True
+    sched_sub = command_group(sub, "schedule", help="scheduler commands")
     preview = sched_sub.add_parser("preview", help="every delivery due in the next N days")
     preview.add_argument("--days", type=int, default=7, help="how many days ahead (1 to 3660)")
     preview.add_argument("--from", dest="start", default=None,

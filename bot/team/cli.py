@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.plugins import platform_names
+from bot.plugins import command_group, platform_names
 from bot.settings import Settings
 
 __all__ = ["register", "export_answers"]
@@ -70,9 +70,7 @@ def _export_handler(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    checkin = sub.add_parser("checkin", help="check-in answers (export)")
-    checkin_sub = checkin.add_subparsers(dest="checkin_cmd", metavar="ACTION", parser_class=type(checkin))
-    checkin_sub.required = True
+    checkin_sub = command_group(sub, "checkin", help="check-in answers (export)")
     export = checkin_sub.add_parser("export", help="a workspace's check-in answers (CSV, or JSON with --json)")
     export.add_argument("--workspace", required=True,
                         help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform")
