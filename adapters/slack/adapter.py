@@ -33,8 +33,6 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from adapters.common import answer_within
 from adapters.slack import home
@@ -59,12 +57,12 @@ from adapters.slack.translate import (
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App, finish_before_cancel
 from bot.auth import listed
-from bot.canned import expired, went_wrong
-from bot.reply import Button, Reply, Section
+from bot.canned import expired, polite, went_wrong
+from bot.reply import Button, Reply
 from bot.request import Request
 from bot.router import Action, parse_line
 from bot.safety import InputProblem, clean_input
-from bot.storage.models import ProcessedEvent
+from bot.storage.processed_event import EventLog
 
 __all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS", "EVENT_RETENTION", "PRUNE_INTERVAL"]
 
@@ -83,23 +81,14 @@ PRUNE_INTERVAL = 3600.0  # seconds between clean-ups
 # Rendered messages kept for identical replies (the same answer asked again renders once).
 _MESSAGE_CACHE = 256
 
-_NOT_IN_CHANNEL = Reply(
-    title="I can't post in this channel",
-    sections=(Section(text="I'm not a member of this channel, so I can't share the answer here. "
-                           "Invite me with `/invite @cos-bot` and press Share again, or copy the answer."),),
-    error="not_in_channel",
-)
-_NO_CHANNEL = Reply(
-    title="I can't post here",
-    sections=(Section(text="I can only share answers in channels I'm a member of. In a private conversation "
-                           "between people I can't post; copy the answer instead, or invite me to a channel."),),
-    error="channel_not_found",
-)
-_SHARE_FAILED = Reply(
-    title="Sharing did not work just now",
-    sections=(Section(text="Slack did not accept the message. Please press Share again in a minute."),),
-    error="share failed",
-)
+_NOT_IN_CHANNEL = polite("I can't post in this channel", "I'm not a member of this channel, so I can't share "
+                         "the answer here. Invite me with `/invite @cos-bot` and press Share again, or copy the "
+                         "answer.", error="not_in_channel")
+_NO_CHANNEL = polite("I can't post here", "I can only share answers in channels I'm a member of. In a private "
+                     "conversation between people I can't post; copy the answer instead, or invite me to a "
+                     "channel.", error="channel_not_found")
+_SHARE_FAILED = polite("Sharing did not work just now", "Slack did not accept the message. Please press Share "
+                       "again in a minute.", error="share failed")
 _EXPIRED = expired()
 _SLOW = "Looking that up…"
 
@@ -112,6 +101,7 @@ class SlackAdapter:
                  authorization_url: str | None = None) -> None:
         self.app = app
         self.settings = settings = app.settings
+        self.events = EventLog(app.db, app.clock, platform=PLATFORM_NAME)
         self.session = session
         self.policy = policy or RetryPolicy()
         self.ack_budget = ack_budget
@@ -231,39 +221,12 @@ class SlackAdapter:
         return SlackTransport(self.client_for, db=self.app.db, clock=self.app.clock)
 
     # -- de-duplication --------------------------------------------------------
-    async def first_time(self, event_id: str) -> bool:
-        """Record ``event_id``; False when it was already handled (a retry or a duplicate)."""
-        try:
-            async with self.app.db.session() as session:
-                session.add(ProcessedEvent(platform=PLATFORM_NAME, event_id=event_id[:200],
-                                           received_at=self.app.clock.now()))
-            return True
-        except IntegrityError:
-            return False
-
-    async def forget(self, event_id: str) -> None:
-        """Let a retry of ``event_id`` be handled again (its first handling failed)."""
-        try:
-            async with self.app.db.session() as session:
-                await session.execute(delete(ProcessedEvent).where(
-                    ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == event_id[:200]))
-        except Exception:
-            log.exception("could not release event %s", event_id)
-
-    async def prune_events(self, *, older_than: timedelta = EVENT_RETENTION) -> int:
-        """Delete this platform's ``processed_event`` rows received before ``now - older_than``; how many."""
-        cutoff = self.app.clock.now() - older_than
-        async with self.app.db.session() as session:
-            result = await session.execute(delete(ProcessedEvent).where(
-                ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.received_at < cutoff))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
     async def housekeeping(self, *, interval: float = PRUNE_INTERVAL,
                            older_than: timedelta = EVENT_RETENTION) -> None:
         """Prune old event ids now and every ``interval`` seconds, until cancelled; a failure waits for the next round."""
         while True:
             try:
-                removed = await finish_before_cancel(self.prune_events(older_than=older_than))
+                removed = await finish_before_cancel(self.events.prune(older_than=older_than))
                 if removed:
                     log.info("pruned %d old slack event ids", removed)
             except asyncio.CancelledError:
@@ -463,7 +426,7 @@ class SlackAdapter:
         if event.get("tab", "home") != "home":
             return
         event_id = str(body.get("event_id") or "")
-        if event_id and not await self.first_time(event_id):
+        if event_id and not await self.events.first_time(event_id):
             return
         workspace = workspace_key(team_id=body.get("team_id") or context.team_id,
                                   enterprise_id=body.get("enterprise_id") or context.enterprise_id)
@@ -477,14 +440,14 @@ class SlackAdapter:
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             log.warning("home tab for %s not published: %s", user, type(exc).__name__)
             if event_id:
-                await self.forget(event_id)
+                await self.events.forget(event_id)
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
                           context: Any) -> None:
         if not is_user_dm(event):
             return
         event_id = str(body.get("event_id") or "")
-        if event_id and not await self.first_time(event_id):
+        if event_id and not await self.events.first_time(event_id):
             log.info("event %s already handled (retry %s)", event_id, "yes")
             return
         self.spawn(self._answer_dm(body, client, context, event_id), "direct message")
@@ -510,7 +473,7 @@ class SlackAdapter:
                 # A knowledge answer changed nothing: let Slack's retry ask again.
                 log.warning("DM answer not delivered: %s; Slack's retry of %s will be answered",
                             type(exc).__name__, event_id)
-                await self.forget(event_id)
+                await self.events.forget(event_id)
             else:
                 # A command or a check-in answer may have changed data: running it again on Slack's
                 # retry would record it twice, so the retry stays a duplicate and the reply is lost.

@@ -29,27 +29,27 @@ async def test_prune_removes_only_old_slack_event_ids(db_url: str, settings: Set
         adapter = await create_adapter(app, policy=FAST)
         try:
             start = clock.now()
-            assert await adapter.first_time("Ev-old")
+            assert await adapter.events.first_time("Ev-old")
             async with app.db.session() as session:  # another platform's row of the same age stays
                 session.add(ProcessedEvent(platform="discord", event_id="Ev-old", received_at=start))
             clock.advance(timedelta(hours=23))
-            assert await adapter.first_time("Ev-recent")
+            assert await adapter.events.first_time("Ev-recent")
             clock.advance(timedelta(hours=1, minutes=1))  # Ev-old is now 24 h 1 min old, Ev-recent 1 min
 
-            assert await adapter.prune_events() == 1
+            assert await adapter.events.prune(older_than=EVENT_RETENTION) == 1
             assert set(await _event_ids(app)) == {("slack", "Ev-recent"), ("discord", "Ev-old")}
             # A recent id is still a duplicate; a pruned one would be handled again (Slack stopped retrying long ago).
-            assert not await adapter.first_time("Ev-recent")
-            assert await adapter.first_time("Ev-old")
+            assert not await adapter.events.first_time("Ev-recent")
+            assert await adapter.events.first_time("Ev-old")
             # Nothing is old enough: nothing goes, and a second prune is a no-op.
-            assert await adapter.prune_events() == 0
+            assert await adapter.events.prune(older_than=EVENT_RETENTION) == 0
             # The boundary: exactly EVENT_RETENTION old is kept (the re-handled Ev-old), older goes (Ev-recent) ...
             clock.advance(EVENT_RETENTION)
-            assert await adapter.prune_events() == 1
+            assert await adapter.events.prune(older_than=EVENT_RETENTION) == 1
             assert set(await _event_ids(app)) == {("slack", "Ev-old"), ("discord", "Ev-old")}
             # ... and a moment later it goes too.
             clock.advance(timedelta(seconds=1))
-            assert await adapter.prune_events() == 1
+            assert await adapter.events.prune(older_than=EVENT_RETENTION) == 1
             assert set(await _event_ids(app)) == {("discord", "Ev-old")}
         finally:
             await adapter.close()
@@ -75,9 +75,9 @@ async def test_housekeeping_loop_prunes_and_survives_a_database_error(
             async with app.db.session() as session:
                 await session.execute(text("ALTER TABLE processed_event_away RENAME TO processed_event"))
 
-            assert await adapter.first_time("Ev-1")
+            assert await adapter.events.first_time("Ev-1")
             clock.advance(timedelta(hours=25))
-            assert await adapter.first_time("Ev-2")
+            assert await adapter.events.first_time("Ev-2")
             for _ in range(200):  # the next rounds prune Ev-1
                 if ("slack", "Ev-1") not in await _event_ids(app):
                     break

@@ -127,11 +127,11 @@ async def test_event_ids_are_claimed_once(db_url, settings, clock):  # type: ign
     async with built_app(with_db(settings, db_url), clock) as app:
         adapter = await create_adapter(app, policy=FAST)
         try:
-            assert await adapter.first_time("Ev1") is True
-            assert await adapter.first_time("Ev1") is False
-            assert await adapter.first_time("Ev2") is True
-            await adapter.forget("Ev1")
-            assert await adapter.first_time("Ev1") is True
+            assert await adapter.events.first_time("Ev1") is True
+            assert await adapter.events.first_time("Ev1") is False
+            assert await adapter.events.first_time("Ev2") is True
+            await adapter.events.forget("Ev1")
+            assert await adapter.events.first_time("Ev1") is True
             async with app.db.session() as session:
                 count = await session.scalar(select(func.count()).select_from(ProcessedEvent))
             assert count == 2

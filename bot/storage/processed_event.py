@@ -1,0 +1,51 @@
+"""Handled-once records of platform events (Slack ``event_id``s): a retry or duplicate is seen as such."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.storage.db import Database
+from bot.storage.models import ProcessedEvent
+from bot.storage.sql import affected
+
+__all__ = ["EventLog"]
+
+log = logging.getLogger(__name__)
+
+
+class EventLog:
+    """The ``processed_event`` rows of one platform, shared by every replica through the database."""
+
+    def __init__(self, db: Database, clock: Clock, *, platform: str) -> None:
+        self.db, self.clock, self.platform = db, clock, platform
+
+    async def first_time(self, event_id: str) -> bool:
+        """Record ``event_id``; False when it was already handled (a retry or a duplicate)."""
+        try:
+            async with self.db.session() as session:
+                session.add(ProcessedEvent(platform=self.platform, event_id=event_id[:200],
+                                           received_at=self.clock.now()))
+            return True
+        except IntegrityError:
+            return False
+
+    async def forget(self, event_id: str) -> None:
+        """Let a retry of ``event_id`` be handled again (its first handling failed)."""
+        try:
+            async with self.db.session() as session:
+                await session.execute(delete(ProcessedEvent).where(
+                    ProcessedEvent.platform == self.platform, ProcessedEvent.event_id == event_id[:200]))
+        except Exception:
+            log.exception("could not release event %s", event_id)
+
+    async def prune(self, *, older_than: timedelta) -> int:
+        """Delete the rows received before ``now - older_than``; returns how many."""
+        cutoff = self.clock.now() - older_than
+        async with self.db.session() as session:
+            return affected(await session.execute(delete(ProcessedEvent).where(
+                ProcessedEvent.platform == self.platform, ProcessedEvent.received_at < cutoff)))
