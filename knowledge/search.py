@@ -172,10 +172,6 @@ def year_values(text: str) -> set[int]:
     return found
 
 
-def _year_tokens(values: Iterable[int]) -> list[str]:
-    return [f"yr{v}" for v in sorted(set(values))]
-
-
 def _damerau(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance, stopping early past ``limit``."""
     if abs(len(a) - len(b)) > limit:
@@ -436,9 +432,8 @@ class Searcher:
         years = frozenset(year_values(text))
         if years:
             # "year four" is matched by its number; the word "year" itself says little.
-            for t in ("year",):
-                if t in weights:
-                    weights[t] = min(weights[t], 0.2)
+            if "year" in weights:
+                weights["year"] = min(weights["year"], 0.2)
         groups = []
         seen = set()
         for t in tokens:
@@ -453,10 +448,6 @@ class Searcher:
                     continue
                 groups.append((t, group_syns, weight))
         return _Query(tokens=tokens, weights=dict(weights), groups=groups, years=years, carried=frozenset(carried))
-
-    def _query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
-        q = self._query(text)
-        return q.tokens, q.weights
 
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
