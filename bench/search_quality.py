@@ -1,9 +1,17 @@
 """Search quality and speed: our search vs plain BM25 over the same entries.
 
-Prints JSON: hit@1 / hit@3 on an evaluation file (default: the shared dev set)
-for the bot's answers (through the real router, as ``cos-bot ask`` gives them)
-and for rank-bm25 over title + text of the same entries, plus the median and
-p99 time per query. Run by hand: ``python bench/search_quality.py [FILE ...]``.
+Prints JSON: hit@1 / hit@3 on evaluation files of in-scope questions (default:
+the shared dev set) for the bot's answers (through the real router, as
+``cos-bot ask`` gives them) and for rank-bm25 over title + text of the same
+entries, plus the median and p99 time per query.
+
+Honest answers: ``hit_at_1_matched`` counts an abstention ("I can't answer
+that", ``matched: false``) as a miss; on the off-topic files (``--off-topic``,
+default: the shared off-topic dev set) ``abstained`` is the share of questions
+not answered with a card. The anchor is plain BM25 abstaining below its best
+single score threshold, the one that maximises the mean of its in-scope hit@1
+and off-topic abstention over all the given files.
+Run by hand: ``python bench/search_quality.py [FILE ...] [--off-topic FILE ...]``.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from bot.router import Router, parse_line  # noqa: E402
 from knowledge import Searcher, load_knowledge  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "knowledge" / "dev_queries.json"
+DEFAULT_OFF_TOPIC = ROOT / "tests" / "knowledge" / "dev_outofscope_queries.json"
 
 
 def _tok(text: str) -> list[str]:
@@ -45,7 +54,8 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
-async def evaluate(path: Path) -> dict[str, object]:
+async def evaluate(path: Path, anchor: list[tuple[float, bool]] | None = None) -> dict[str, object]:
+    """In-scope questions; ``anchor`` collects (BM25 top score, BM25 top-1 right) per question."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
     searcher = Searcher(kb)
@@ -53,7 +63,7 @@ async def evaluate(path: Path) -> dict[str, object]:
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
 
-    ours1 = ours3 = base1 = base3 = 0
+    ours1 = ours3 = base1 = base3 = matched1 = matched = 0
     ours_ms: list[float] = []
     search_ms: list[float] = []
     base_ms: list[float] = []
@@ -69,10 +79,13 @@ async def evaluate(path: Path) -> dict[str, object]:
         search_ms.append((time.perf_counter() - t0) * 1000)
         top = [kb.get(r) for r in reply.results[:3]]
         blobs = [result_text(kb, e) for e in top if e is not None]
+        matched += reply.matched
         if blobs and _hit(blobs[0], q["expect"]):
             ours1 += 1
-        else:
-            misses.append({"q": q["q"], "expect": q["expect"], "got": [e.title for e in top if e]})
+            matched1 += reply.matched
+        if not (reply.matched and blobs and _hit(blobs[0], q["expect"])):
+            misses.append({"q": q["q"], "expect": q["expect"], "matched": reply.matched,
+                           "got": [e.title for e in top if e]})
         if any(_hit(b, q["expect"]) for b in blobs):
             ours3 += 1
         t0 = time.perf_counter()
@@ -82,6 +95,8 @@ async def evaluate(path: Path) -> dict[str, object]:
         bblobs = [f"{entries[i].title} {entries[i].text}" for i in order]
         base1 += _hit(bblobs[0], q["expect"])
         base3 += any(_hit(b, q["expect"]) for b in bblobs)
+        if anchor is not None:
+            anchor.append((float(scores[order[0]]), _hit(bblobs[0], q["expect"])))
     n = len(queries)
     return {
         "file": str(path),
@@ -89,6 +104,8 @@ async def evaluate(path: Path) -> dict[str, object]:
         "entries": len(entries),
         "ours": {
             "hit_at_1": round(ours1 / n, 4),
+            "hit_at_1_matched": round(matched1 / n, 4),
+            "matched": round(matched / n, 4),
             "hit_at_3": round(ours3 / n, 4),
             "median_ms": round(statistics.median(ours_ms), 3),
             "p99_ms": round(_pct(ours_ms, 0.99), 3),
@@ -105,18 +122,75 @@ async def evaluate(path: Path) -> dict[str, object]:
     }
 
 
+async def evaluate_off_topic(path: Path, anchor: list[float]) -> dict[str, object]:
+    """Off-topic questions: how many the bot declines; ``anchor`` collects BM25's top scores."""
+    queries = json.loads(path.read_text(encoding="utf-8"))
+    kb = load_knowledge()
+    router = Router(KnowledgeCommands(kb, Searcher(kb)))
+    entries = list(kb.entries.values())
+    bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
+    answered: list[dict[str, object]] = []
+    for q in queries:
+        command, text = parse_line(q["q"]) or ("cos-service", q["q"])
+        request = Request(platform="bench", workspace="bench", channel="c", user="u", command=command, text=text)
+        reply = await router.handle(request)
+        if reply.matched:
+            answered.append({"q": q["q"], "got": reply.title})
+        anchor.append(float(max(bm25.get_scores(_tok(text)), default=0.0)))
+    n = len(queries)
+    return {"file": str(path), "queries": n, "ours": {"abstained": round(1 - len(answered) / n, 4)},
+            "answered": answered}
+
+
+def best_threshold(in_scope: list[tuple[float, bool]], off_topic: list[float]) -> dict[str, float]:
+    """Plain BM25's best single threshold: answer when its top score reaches it, else abstain."""
+    best = (-1.0, 0.0, 0.0, 0.0)
+    for t in sorted({s for s, _ in in_scope} | set(off_topic) | {float("inf")}):
+        hit1 = sum(ok and s >= t for s, ok in in_scope) / max(len(in_scope), 1)
+        abstained = sum(s < t for s in off_topic) / max(len(off_topic), 1)
+        if (hit1 + abstained) / 2 > best[0]:
+            best = ((hit1 + abstained) / 2, t, hit1, abstained)
+    return {"threshold": round(best[1], 4), "hit_at_1_matched": round(best[2], 4),
+            "abstained": round(best[3], 4)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT])
-    parser.add_argument("--no-misses", action="store_true", help="leave the list of misses out")
+    parser.add_argument("--off-topic", nargs="*", type=Path, default=[DEFAULT_OFF_TOPIC],
+                        help="files of questions the overview does not cover")
+    parser.add_argument("--no-misses", action="store_true", help="leave the lists of misses out")
     args = parser.parse_args()
+    in_anchor: list[tuple[float, bool]] = []
+    off_anchor: list[float] = []
     results = []
     for path in args.files:
-        result = asyncio.run(evaluate(path))
+        result = asyncio.run(evaluate(path, in_anchor))
         if args.no_misses:
             result.pop("misses")
         results.append(result)
-    print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False))
+    off_results = []
+    for path in args.off_topic:
+        off = asyncio.run(evaluate_off_topic(path, off_anchor))
+        if args.no_misses:
+            off.pop("answered")
+        off_results.append(off)
+    anchor = best_threshold(in_anchor, off_anchor)
+    # The anchor's numbers per file, at its one threshold.
+    i = j = 0
+    for result in results:
+        n = int(result["queries"])  # type: ignore[call-overload]
+        part = in_anchor[i : i + n]
+        result["bm25"]["hit_at_1_matched"] = round(  # type: ignore[index]
+            sum(ok and s >= anchor["threshold"] for s, ok in part) / n, 4)
+        i += n
+    for off in off_results:
+        n = int(off["queries"])  # type: ignore[call-overload]
+        part_off = off_anchor[j : j + n]
+        off["bm25"] = {"abstained": round(sum(s < anchor["threshold"] for s in part_off) / n, 4)}
+        j += n
+    print(json.dumps({"in_scope": results, "off_topic": off_results, "bm25_best_threshold": anchor},
+                     indent=2, ensure_ascii=False))
     return 0
 
 

@@ -114,7 +114,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 message = ("Empty line: write a command such as /cos-service legal" if not line.strip() else
                            "Start with /cos-service or /cos-risk, for example: /cos-service legal")
                 if args.json:
-                    print(json.dumps({"query": line[:500], "text": message, "results": [], "error": message},
+                    print(json.dumps({"query": line[:500], "text": message, "results": [], "matched": False, "error": message},
                                      ensure_ascii=False), flush=True)
                 else:
                     print(message, flush=True)
@@ -129,6 +129,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                     "title": reply.title,
                     "text": to_text(reply, plain_mentions=True),
                     "results": _result_objects(app, reply),
+                    "matched": reply.matched,
                 }
                 if reply.error:
                     obj["error"] = reply.error

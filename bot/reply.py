@@ -70,6 +70,9 @@ class Reply:
     # User ids this message is meant to notify (a channel fallback for a closed DM). Only
     # these may ping; adapters allow no other mention.
     notify: tuple[str, ...] = ()
+    # False when the bot could not answer from its knowledge (an honest "I don't know";
+    # ``results`` then lists the nearest topics). Help, overviews and team commands are True.
+    matched: bool = True
 
     def public(self) -> Reply:
         """The same reply, to be posted for everyone."""

@@ -37,7 +37,7 @@ from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import fold
 
-__all__ = ["Hit", "Searcher", "tokenize", "normalise_query"]
+__all__ = ["Hit", "QuestionWord", "Searcher", "tokenize", "normalise_query"]
 
 _STEMMER = snowballstemmer.stemmer("english")
 # Stems that the Snowball stemmer merges but that mean different things here.
@@ -172,10 +172,6 @@ def year_values(text: str) -> set[int]:
     return found
 
 
-def _year_tokens(values: Iterable[int]) -> list[str]:
-    return [f"yr{v}" for v in sorted(set(values))]
-
-
 def _damerau(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance, stopping early past ``limit``."""
     if abs(len(a) - len(b)) > limit:
@@ -206,6 +202,23 @@ class Hit:
     score: float
     # The question is this entry's title or one of its aliases, word for word.
     exact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionWord:
+    """One content word of a question, as the answer-or-abstain decision weighs it."""
+
+    typed: str
+    # The word searched for: ``typed``, or the indexed word typo repair put in its place.
+    word: str
+    stem: str
+    # How much the word says: its IDF over the entries; a word no entry uses counts like the rarest.
+    weight: float
+    # Stems the synonym lexicon adds for it (from the word or a phrase it is part of).
+    synonyms: frozenset[str]
+    repaired: bool
+    # Some entry, or the synonym lexicon, uses the word.
+    known: bool
 
 
 # Field weights of the BM25F document.
@@ -286,6 +299,7 @@ class Searcher:
         self._known_stems: set[str] = set()
         self._repairs: dict[str, str | None] = {}
         self._title_vocab: list[str] | None = None
+        self._entry_stems: dict[str, frozenset[str]] = {}
         for entry in kb.entries.values():
             self._docs.append(self._index(entry))
         for doc in self._docs:
@@ -436,9 +450,8 @@ class Searcher:
         years = frozenset(year_values(text))
         if years:
             # "year four" is matched by its number; the word "year" itself says little.
-            for t in ("year",):
-                if t in weights:
-                    weights[t] = min(weights[t], 0.2)
+            if "year" in weights:
+                weights["year"] = min(weights["year"], 0.2)
         groups = []
         seen = set()
         for t in tokens:
@@ -453,10 +466,6 @@ class Searcher:
                     continue
                 groups.append((t, group_syns, weight))
         return _Query(tokens=tokens, weights=dict(weights), groups=groups, years=years, carried=frozenset(carried))
-
-    def _query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
-        q = self._query(text)
-        return q.tokens, q.weights
 
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
@@ -542,6 +551,63 @@ class Searcher:
 
     def titles(self) -> Iterable[str]:
         return (d.entry.title for d in self._docs)
+
+    # -- evidence for the answer-or-abstain decision (knowledge.decision) -------
+    def question_words(self, text: str) -> list[QuestionWord]:
+        """The question's distinct content words, typos repaired, with weight and synonyms."""
+        words: list[str] = []
+        typed: list[str] = []
+        for w in _words(text):
+            t = w
+            if not _is_stopword(w) and _stem(w) not in self._known_stems and w not in SYNONYMS:
+                w = self._repair(w) or w
+            words.append(w)
+            typed.append(t)
+        syns: dict[int, set[str]] = defaultdict(set)
+        for i in range(len(words)):
+            for size in (1, 2, 3):
+                expansion = SYNONYMS.get(" ".join(words[i : i + size])) if i + size <= len(words) else None
+                if expansion:
+                    stems = {t for phrase in expansion for t in tokenize(phrase)}
+                    for j in range(i, i + size):
+                        syns[j].update(stems)
+        top_idf = max(self._idf.values(), default=1.0)
+        found: list[QuestionWord] = []
+        seen: set[str] = set()
+        for i, w in enumerate(words):
+            stem = _stem(w)
+            if _is_stopword(w) or stem in seen:
+                continue
+            seen.add(stem)
+            synonyms = frozenset(syns.get(i, ()))
+            if stem in self._idf:
+                weight = self._idf[stem]
+            else:
+                indexed = [self._idf[t] for t in synonyms if t in self._idf]
+                weight = sum(indexed) / len(indexed) if indexed else top_idf
+            found.append(QuestionWord(
+                typed=typed[i], word=w, stem=stem, weight=weight, synonyms=synonyms,
+                repaired=w != typed[i], known=stem in self._idf or bool(synonyms),
+            ))
+        return found
+
+    def entry_stems(self, entry: Entry) -> frozenset[str]:
+        """The stems an entry itself uses: title, aliases, role, text, items, owner and note."""
+        stems = self._entry_stems.get(entry.id)
+        if stems is None:
+            parts = (entry.title, *entry.aliases, entry.role or "", entry.text, *entry.items,
+                     entry.owner or "", entry.note or "")
+            stems = frozenset(t for part in parts for t in tokenize(part))
+            self._entry_stems[entry.id] = stems
+        return stems
+
+
+# "what's" reaches the index as "whats": a stop word either way.
+_STOPWORDS_UNQUOTED = frozenset(w.replace("'", "") for w in STOPWORDS)
+
+
+def _is_stopword(word: str) -> bool:
+    return word in STOPWORDS or word in _STOPWORDS_UNQUOTED
 
 
 def _raw(text: str) -> str:

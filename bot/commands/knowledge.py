@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
+from bot.commands.honest import cannot_answer
 from bot.commands.render import (
-    DOCUMENT,
     entry_reply,
     entry_summary,
     providers_reply,
@@ -16,6 +16,7 @@ from bot.commands.render import (
 from bot.reply import Button, Reply, Section
 from bot.safety import neutralise_mentions, plain_mentions
 from knowledge import Entry, KnowledgeBase, Searcher
+from knowledge.decision import SearchOutcome, decide
 
 __all__ = ["KnowledgeCommands", "SERVICE_EXAMPLES", "RISK_EXAMPLES"]
 
@@ -177,10 +178,10 @@ class KnowledgeCommands:
             )
             return Reply(title="Recommended service providers", sections=sections,
                          footer=source_footer(areas[:1]), results=tuple(a.id for a in areas))
-        hits = self.searcher.search(_searchable(topic), command=_kind_of(command))
-        if not hits:
-            return self.not_found(topic, command)
-        best = hits[0].entry
+        outcome = self.decide(command, topic)
+        if outcome.top is None or not outcome.matched:
+            return self.not_found(topic, command, outcome)
+        best = outcome.top.entry
         if best.kind == "provider" and (area := self.kb.parent_of(best)) is not None:
             # "providers <a provider>" means: who else does what they do.
             best = area
@@ -188,9 +189,10 @@ class KnowledgeCommands:
 
     def answer(self, text: str, command: str) -> Reply:
         """Free text -> the best entry, plus alternatives when the match is not clear-cut."""
-        hits = self.searcher.search(_searchable(text), limit=4, command=_kind_of(command))
-        if not hits:
-            return self.not_found(text, command)
+        outcome = self.decide(command, text)
+        hits = outcome.hits
+        if not hits or not outcome.matched:
+            return self.not_found(text, command, outcome)
         best = hits[0]
         alternatives = [] if best.exact else [
             h.entry for h in hits[1:3]
@@ -198,17 +200,17 @@ class KnowledgeCommands:
         ]
         return entry_reply(self.kb, best.entry, alternatives=alternatives)
 
-    def not_found(self, text: str, command: str) -> Reply:
-        suggestions = self.searcher.suggestions(text)
-        examples = RISK_EXAMPLES if command == "cos-risk" else SERVICE_EXAMPLES
-        sections = [Section(text=f"I found nothing about “{_quote(text)}” in the {DOCUMENT}.")]
-        if suggestions:
-            sections.append(Section(heading="Did you mean", bullets=tuple(suggestions)))
-        sections.append(Section(heading="Try", bullets=examples[:4]))
-        return Reply(
-            title="No match",
-            sections=tuple(sections),
-            footer=f"`/{command} overview` lists every topic. Source searched: {DOCUMENT}.",
+    def decide(self, command: str, text: str) -> SearchOutcome:
+        """Search a question and decide whether the best entry answers it (see knowledge.decision)."""
+        return decide(self.searcher, _searchable(text), limit=4, command=_kind_of(command))
+
+    def not_found(self, text: str, command: str, outcome: SearchOutcome | None = None) -> Reply:
+        """The honest "I can't answer that": what the command answers and the nearest topics."""
+        nearest = outcome.suggestions if outcome is not None else ()
+        return cannot_answer(
+            _quote(text), command, nearest=nearest,
+            did_you_mean=() if nearest else self.searcher.suggestions(text),
+            examples=RISK_EXAMPLES if command == "cos-risk" else SERVICE_EXAMPLES,
         )
 
     def open(self, entry_id: str) -> Reply | None:

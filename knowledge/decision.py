@@ -1,0 +1,126 @@
+"""Answer or abstain: does the best entry really explain the question?
+
+Search always ranks something first, even for "how do I cook pasta". This
+module decides whether that first entry is an answer or only the nearest thing
+the overview has, from two shares of the question's content words (stop words
+left out, each word weighted by its IDF over the entries, a word no entry uses
+weighing as much as the rarest one):
+
+* ``coverage``: the share the best entry itself explains: the word is in its
+  title, aliases, role, text or items, or a synonym the lexicon gives for the
+  word (or a phrase it is part of) is. A typo repair counts only when the typed
+  word is not ordinary English ("excutive" yes, "bread" -> "break" no).
+* ``known``: the share the overview knows at all (some entry or the lexicon
+  uses the word). Words the overview never uses are what off-topic questions
+  are made of ("weather", "pasta", "dentist").
+
+``evidence = coverage * known``: how much of the question the entry answers,
+discounted again by how much of it lies outside the overview. The question is
+answered when the best entry is its title or an alias word for word, when
+``evidence >= MATCH``, or when ``evidence >= BORDERLINE`` and the best entry is
+a clear winner (the runner-up scores at most ``1 - CLEAR_MARGIN`` of it).
+Otherwise the bot says it cannot answer from the overview and offers the
+nearest entries (``coverage >= SUGGEST``) as "did you mean".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.english import is_english_word
+from knowledge.model import Entry
+from knowledge.search import Hit, QuestionWord, Searcher
+
+__all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
+
+# At least this much of the question answered by the entry: an answer.
+MATCH = 0.45
+# Between BORDERLINE and MATCH: an answer only when the best entry clearly beats the runner-up.
+BORDERLINE = 0.35
+CLEAR_MARGIN = 0.10
+# When abstaining, entries that explain at least this share of the question are offered.
+SUGGEST = 0.25
+_MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """What search found for a question and whether it answers it."""
+
+    matched: bool
+    # "exact" (title or alias), "explained", "clear winner", "weak" or "nothing found".
+    reason: str
+    hits: tuple[Hit, ...]
+    coverage: float
+    known: float
+    # coverage * known, the number the decision is made on.
+    evidence: float
+    # 1 - runner-up score / best score (1.0 without a runner-up).
+    margin: float
+    # When not matched: the nearest entries, best first (possibly none).
+    suggestions: tuple[Entry, ...] = ()
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def runner_up(self) -> Hit | None:
+        return self.hits[1] if len(self.hits) > 1 else None
+
+
+def _credit(word: QuestionWord) -> float:
+    """How far a word counts as explained when its (possibly repaired) form is found."""
+    if not word.repaired:
+        return 1.0
+    english = is_english_word(word.typed)
+    if english is None:  # no word list: a repair is a guess, half believed
+        return 0.5
+    return 0.0 if english else 1.0
+
+
+def explained_share(words: list[QuestionWord], stems: frozenset[str]) -> float:
+    """The weighted share of ``words`` that an entry with these ``stems`` explains."""
+    total = sum(w.weight for w in words)
+    if total <= 0:
+        return 0.0
+    got = sum(w.weight * _credit(w) for w in words if w.stem in stems or w.synonyms & stems)
+    return got / total
+
+
+def _known_share(words: list[QuestionWord]) -> float:
+    total = sum(w.weight for w in words)
+    if total <= 0:
+        return 0.0
+    return sum(w.weight * _credit(w) for w in words if w.known) / total
+
+
+def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: int = 4) -> SearchOutcome:
+    """Search ``text`` and decide whether the best entry answers it."""
+    hits = tuple(searcher.search(text, limit=max(limit, 3), command=command))
+    if not hits:
+        return SearchOutcome(matched=False, reason="nothing found", hits=(), coverage=0.0, known=0.0,
+                             evidence=0.0, margin=0.0)
+    words = searcher.question_words(text)
+    best = hits[0]
+    coverage = explained_share(words, searcher.entry_stems(best.entry))
+    known = _known_share(words)
+    evidence = coverage * known
+    margin = 1.0 - hits[1].score / best.score if len(hits) > 1 and best.score > 0 else 1.0
+    if best.exact:
+        matched, reason = True, "exact"
+    elif evidence >= MATCH:
+        matched, reason = True, "explained"
+    elif evidence >= BORDERLINE and margin >= CLEAR_MARGIN:
+        matched, reason = True, "clear winner"
+    else:
+        matched, reason = False, "weak"
+    suggestions: tuple[Entry, ...] = ()
+    if not matched:
+        suggestions = tuple(
+            h.entry for h in hits[:_MAX_SUGGESTIONS]
+            if explained_share(words, searcher.entry_stems(h.entry)) >= SUGGEST
+        )
+    return SearchOutcome(matched=matched, reason=reason, hits=hits[:limit], coverage=round(coverage, 4),
+                         known=round(known, 4), evidence=round(evidence, 4), margin=round(margin, 4),
+                         suggestions=suggestions)
