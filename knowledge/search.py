@@ -21,12 +21,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-
-import snowballstemmer
 
 from knowledge.lexicon import (
-    ABBREVIATIONS,
     CARRIED_BY_SYNONYMS,
     COMMON_WORDS,
     GROUP_HINTS,
@@ -36,163 +32,17 @@ from knowledge.lexicon import (
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import fold
+from knowledge.words import (
+    MAX_YEAR,
+    damerau,
+    normalise_query,
+    stem_word,
+    tokenize,
+    words_of,
+    year_values,
+)
 
 __all__ = ["Hit", "QuestionWord", "Searcher", "tokenize", "normalise_query"]
-
-_STEMMER = snowballstemmer.stemmer("english")
-# Stems that the Snowball stemmer merges but that mean different things here.
-_STEM_EXCEPTIONS = {
-    "customer": "customer",
-    "customers": "customer",
-    "customer's": "customer",
-    "customise": "custom",
-    "customize": "custom",
-    "customised": "custom",
-    "customized": "custom",
-    "customization": "custom",
-    "customisation": "custom",
-    "general": "general",
-    "generally": "general",
-    "organic": "organic",
-    "universal": "universal",
-    "university": "university",
-    "news": "news",
-    "data": "data",
-    "sales": "sale",
-    "ops": "ops",
-    "saas": "saas",
-    "paas": "paas",
-    "ceos": "ceo",
-    "ctos": "cto",
-}
-_WORD = re.compile(r"[a-z0-9]+(?:['&][a-z0-9]+)*")
-# Spellings joined before tokenising so that "SOC 2" and "soc2" are one word.
-_JOINS = (
-    (re.compile(r"\b24\s*(?:x|/|\*|by)\s*7\b"), "24x7"),
-    (re.compile(r"\bsoc\s*-?\s*(\d)\b"), r"soc\1"),
-    (re.compile(r"\biso\s*-?\s*(\d{4,5})\b"), r"iso\1"),
-    (re.compile(r"\bm\s*&\s*a\b"), "m_and_a"),
-    (re.compile(r"\bmergers?\s+(?:and|&)\s+acquisitions?\b"), "m_and_a"),
-    (re.compile(r"\bc\s*-\s*(level|suite)\b"), r"c\1"),
-    (re.compile(r"\be-?mail\b"), "email"),
-    (re.compile(r"\bon-?prem(?:ise|ises)?\b"), "onprem"),
-    (re.compile(r"\bmulti-(\w)"), r"multi\1"),
-    (re.compile(r"\bco-(\w)"), r"co\1"),
-    (re.compile(r"\bpre-(\w)"), r"pre\1"),
-    (re.compile(r"\bin-house\b"), "inhouse"),
-    (re.compile(r"[\s-]+as[\s-]+an?[\s-]+service\b"), " asaservice"),
-    (re.compile(r"\bcross-border\b"), "crossborder"),
-)
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    if word in _STEM_EXCEPTIONS:
-        return _STEM_EXCEPTIONS[word]
-    if word.isdigit() or len(word) <= 3:
-        return word
-    return str(_STEMMER.stemWord(word))
-
-
-def normalise_query(text: str) -> str:
-    """Fold case and accents and join spellings that belong together."""
-    text = fold(text).replace("_", " ")
-    for pattern, repl in _JOINS:
-        text = pattern.sub(repl, text)
-    return text
-
-
-def _words(text: str) -> list[str]:
-    words: list[str] = []
-    for raw in _WORD.findall(normalise_query(text)):
-        if not raw:
-            continue
-        expanded = ABBREVIATIONS.get(raw)
-        if expanded:
-            words.extend(expanded)
-        else:
-            words.append(raw.replace("'", ""))
-    return words
-
-
-def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
-    """Stemmed tokens of ``text`` (stop words dropped unless asked)."""
-    return [_stem(w) for w in _words(text) if keep_stopwords or w not in STOPWORDS]
-
-
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "first": 1, "second": 2, "third": 3,
-    "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
-    "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9,
-    "10th": 10, "a": 1, "couple": 2, "few": 3, "several": 4, "half": 5,
-}
-_NUM = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
-_YEAR_RANGE = re.compile(r"\byears?\s+" + _NUM + r"(?:\s*(?:-|to|through|thru|and|or)\s*" + _NUM + r")?\b")
-_FIRST_N_YEARS = re.compile(r"\bfirst\s+" + _NUM + r"\s+years?\b")
-_N_YEARS = re.compile(r"\b" + _NUM + r"\s*(?:\+\s*|or\s+(?:so|more)\s+)?(?:-\s*)?years?\b")
-_BEYOND = re.compile(
-    r"\b(?:more\s+than|over|beyond|after|past|longer\s+than)\s+(?:the\s+)?(?:years?\s+)?" + _NUM
-    + r"(?:\s+years?)?\b|\b" + _NUM + r"\s*\+\s*years?\b"
-)
-_DECADE = re.compile(r"\bdecades?\b")
-_MAX_YEAR = 10
-
-
-def _num(word: str) -> int | None:
-    if word.isdigit():
-        return int(word)
-    return _NUMBER_WORDS.get(word)
-
-
-def year_values(text: str) -> set[int]:
-    """Years of a company's life that ``text`` talks about ("year four", "first 2 years", "a decade")."""
-    text = normalise_query(text)
-    found: set[int] = set()
-    spans: list[tuple[int, int]] = []
-    for m in _BEYOND.finditer(text):
-        n = _num(m.group(1) or m.group(2))
-        if n is not None and ("year" in m.group(0) or "+" in m.group(0)) and n <= 40:
-            spans.append(m.span())
-            found.update(range(min(n + 1, _MAX_YEAR), _MAX_YEAR + 1))
-    for pattern in (_FIRST_N_YEARS, _YEAR_RANGE, _N_YEARS):
-        for m in pattern.finditer(text):
-            if any(a <= m.start() < b for a, b in spans):
-                continue
-            spans.append(m.span())
-            nums = [n for n in (_num(g) for g in m.groups() if g) if n is not None]
-            if not nums or any(n > 40 for n in nums):
-                continue
-            lo, hi = (1, nums[0]) if pattern is _FIRST_N_YEARS else (min(nums), max(nums))
-            if lo == 0:
-                lo = 1
-            found.update(range(min(lo, _MAX_YEAR), min(hi, _MAX_YEAR) + 1))
-    if _DECADE.search(text):
-        found.add(_MAX_YEAR)
-    return found
-
-
-def _damerau(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance, stopping early past ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            best = min(best, v)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -284,7 +134,7 @@ def _entry_years(entry: Entry) -> frozenset[int]:
     if "+" in entry.years or "more" in entry.years:
         nums = [int(n) for n in re.findall(r"\d+", entry.years)]
         if nums:
-            values = set(range(min(nums[0], _MAX_YEAR), _MAX_YEAR + 1))
+            values = set(range(min(nums[0], MAX_YEAR), MAX_YEAR + 1))
     return frozenset(values)
 
 
@@ -312,7 +162,7 @@ class Searcher:
 
     # -- indexing -----------------------------------------------------------
     def _remember_words(self, text: str) -> None:
-        for w in _words(text):
+        for w in words_of(text):
             if w not in STOPWORDS and len(w) >= 3:
                 self._vocab_words[len(w)].add(w)
 
@@ -387,9 +237,9 @@ class Searcher:
             for cand in self._vocab_words.get(size, ()):
                 if cand[0] != word[0] and not (len(word) > 1 and cand[0] == word[1]):
                     continue
-                d = _damerau(word, cand, limit)
+                d = damerau(word, cand, limit)
                 if d <= limit:
-                    key = (d, -self._df.get(_stem(cand), 0), cand)
+                    key = (d, -self._df.get(stem_word(cand), 0), cand)
                     if best is None or key < best:
                         best = key
         return best[2] if best else None
@@ -399,7 +249,7 @@ class Searcher:
         weights: dict[str, float] = defaultdict(float)
         tokens: list[str] = []
         syns: dict[str, set[str]] = defaultdict(set)
-        all_words = _words(text)
+        all_words = words_of(text)
         fixed_words: list[str] = []
         owner: list[int | None] = []  # index into tokens, None for stop words
         for w in all_words:
@@ -407,11 +257,11 @@ class Searcher:
                 fixed_words.append(w)
                 owner.append(None)
                 continue
-            stem = _stem(w)
+            stem = stem_word(w)
             if stem not in self._known_stems and w not in SYNONYMS:
                 fixed = self._repair(w)
                 if fixed is not None:
-                    w, stem = fixed, _stem(fixed)
+                    w, stem = fixed, stem_word(fixed)
             fixed_words.append(w)
             owner.append(len(tokens))
             tokens.append(stem)
@@ -446,7 +296,7 @@ class Searcher:
                 for syn in expansion:
                     for t in tokenize(syn):
                         weights[t] = max(weights.get(t, 0.0), _W_SYNONYM)
-        carried = {_stem(w) for w in fixed_words if w in CARRIED_BY_SYNONYMS}
+        carried = {stem_word(w) for w in fixed_words if w in CARRIED_BY_SYNONYMS}
         years = frozenset(year_values(text))
         if years:
             # "year four" is matched by its number; the word "year" itself says little.
@@ -526,7 +376,7 @@ class Searcher:
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean"."""
-        words = [w for w in _words(text) if w not in STOPWORDS and len(w) >= 4]
+        words = [w for w in words_of(text) if w not in STOPWORDS and len(w) >= 4]
         found: list[str] = []
         for w in words:
             fixed = self._repair(w)
@@ -545,7 +395,7 @@ class Searcher:
         if self._title_vocab is None:
             vocab: set[str] = set()
             for doc in self._docs:
-                vocab.update(w for w in _words(doc.entry.title) if len(w) >= 4 and w not in STOPWORDS)
+                vocab.update(w for w in words_of(doc.entry.title) if len(w) >= 4 and w not in STOPWORDS)
             self._title_vocab = sorted(vocab)
         return self._title_vocab
 
@@ -557,9 +407,9 @@ class Searcher:
         """The question's distinct content words, typos repaired, with weight and synonyms."""
         words: list[str] = []
         typed: list[str] = []
-        for w in _words(text):
+        for w in words_of(text):
             t = w
-            if not _is_stopword(w) and _stem(w) not in self._known_stems and w not in SYNONYMS:
+            if not _is_stopword(w) and stem_word(w) not in self._known_stems and w not in SYNONYMS:
                 w = self._repair(w) or w
             words.append(w)
             typed.append(t)
@@ -575,7 +425,7 @@ class Searcher:
         found: list[QuestionWord] = []
         seen: set[str] = set()
         for i, w in enumerate(words):
-            stem = _stem(w)
+            stem = stem_word(w)
             if _is_stopword(w) or stem in seen:
                 continue
             seen.add(stem)
