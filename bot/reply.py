@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.safety import neutralise_mentions
 
-__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "pack_lines", "mention", "MENTION_MARKUP"]
+__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "to_state", "from_state", "pack_lines", "mention",
+           "MENTION_MARKUP"]
 
 # A person named in a reply is written ``<@id>``; each adapter renders it natively
 # (Slack and Discord read the same markup; the console shows ``@id``).
@@ -134,6 +136,37 @@ def to_dict(reply: Reply) -> dict[str, object]:
         "ephemeral": reply.ephemeral,
         "results": list(reply.results),
     }
+
+
+def to_state(reply: Reply) -> dict[str, Any]:
+    """Everything in a reply as JSON-friendly data, for keeping it (``from_state`` reads it back)."""
+    return {
+        "title": reply.title,
+        "sections": [[s.text, s.heading, list(s.bullets)] for s in reply.sections],
+        "fields": [[f.label, f.value] for f in reply.fields],
+        "buttons": [[b.label, b.action, b.value, b.style] for b in reply.buttons],
+        "footer": reply.footer, "ephemeral": reply.ephemeral, "results": list(reply.results),
+        "error": reply.error, "notify": list(reply.notify), "matched": reply.matched,
+    }
+
+
+def from_state(data: Any) -> Reply | None:
+    """The reply ``to_state`` kept, or None when ``data`` is not one (damaged or from elsewhere)."""
+    try:
+        return Reply(
+            title=str(data["title"]),
+            sections=tuple(Section(text=str(t), heading=None if h is None else str(h),
+                                   bullets=tuple(str(b) for b in bs)) for t, h, bs in data["sections"]),
+            fields=tuple(Field(str(label), str(value)) for label, value in data["fields"]),
+            buttons=tuple(Button(str(label), str(action), str(value), None if style is None else str(style))
+                          for label, action, value, style in data["buttons"]),
+            footer=None if data["footer"] is None else str(data["footer"]), ephemeral=bool(data["ephemeral"]),
+            results=tuple(str(r) for r in data["results"]),
+            error=None if data["error"] is None else str(data["error"]),
+            notify=tuple(str(u) for u in data["notify"]), matched=bool(data.get("matched", True)),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def pack_lines(lines: Iterable[str], size: int, *, cut: Callable[[str, int], int] | None = None) -> list[str]:

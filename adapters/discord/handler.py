@@ -14,29 +14,33 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from datetime import timedelta
+from dataclasses import replace
 from typing import Any
 
 import discord
 
-from adapters.common import answer_within
+from adapters.common import ReplyStore, answer_within
 from adapters.discord.client import make_client
 from adapters.discord.commands import build_tree, suggestions
 from adapters.discord.render import Page, parse_custom_id, to_pages
-from adapters.discord.translate import command_request, component_action, dm_request, workspace_of
+from adapters.discord.translate import (
+    PLATFORM_NAME,
+    command_request,
+    component_action,
+    dm_request,
+    workspace_of,
+)
 from adapters.discord.transport import DiscordTransport
 from bot.app import App
 from bot.canned import expired, list_expired, went_wrong
 from bot.reply import Reply
 from bot.router import Action
-from bot.storage import interaction_state
 
-__all__ = ["DiscordBot", "PAGE_TTL", "to_embed_objects", "to_view"]
+__all__ = ["DiscordBot", "to_embed_objects", "to_view"]
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0  # seconds; Discord's deadline for the first response is 3 s
-PAGE_TTL = timedelta(hours=24)  # how long Prev/Next keep working on a paged reply
 
 
 def to_embed_objects(page: Page) -> list[discord.Embed]:
@@ -70,7 +74,7 @@ class DiscordBot:
         self.defer_after = defer_after
         self.client = client or make_client(app.settings)
         self.tree = build_tree(self.client, self.on_command, self.complete)
-        self.page_ttl = PAGE_TTL
+        self.replies = ReplyStore(app, platform=PLATFORM_NAME)
         self.ready = asyncio.Event()
         self.transport = DiscordTransport(self.client, ready=self._wait_ready)
         self.errors: list[str] = []  # send failures seen while answering (for tests and logs)
@@ -139,37 +143,14 @@ class DiscordBot:
 
     async def _store_pages(self, interaction: discord.Interaction, reply: Reply, *,
                            ephemeral: bool) -> list[Page] | None:
-        """Render with Prev/Next buttons and keep every page in the database; None if it cannot be kept
+        """Keep the reply for its Prev/Next buttons and render it with them; None if it cannot be kept
         (the first page then goes out without paging rather than not at all)."""
-        key = interaction_state.new_key()
-        pages = to_pages(reply, ephemeral=ephemeral, page_token=key)
-        payload = {"pages": [{"embeds": list(p.embeds), "components": list(p.components)} for p in pages]}
-        try:
-            async with self.app.db.session() as session:
-                await interaction_state.put(session=session, key=key, platform="discord",
-                                            workspace=workspace_of(interaction.guild_id), payload=payload,
-                                            now=self.app.clock.now(), ttl=self.page_ttl)
-        except Exception:
-            log.exception("Discord: could not store the pages of a long reply; sending the first page only")
-            return None
-        return pages
+        key = await self.replies.save(workspace_of(interaction.guild_id), replace(reply, ephemeral=ephemeral))
+        return to_pages(reply, ephemeral=ephemeral, page_token=key) if key is not None else None
 
     async def _load_pages(self, interaction: discord.Interaction, key: str) -> list[Page] | None:
-        try:
-            async with self.app.db.session() as session:
-                payload = await interaction_state.get(session=session, key=key, platform="discord",
-                                                      workspace=workspace_of(interaction.guild_id),
-                                                      now=self.app.clock.now())
-        except Exception:
-            log.exception("Discord: could not load the pages of a long reply")
-            return None
-        if not isinstance(payload, dict):
-            return None
-        try:
-            pages = [Page(embeds=tuple(p["embeds"]), components=tuple(p["components"])) for p in payload["pages"]]
-        except (TypeError, KeyError):
-            return None
-        return pages or None
+        reply = await self.replies.load(workspace_of(interaction.guild_id), key)
+        return to_pages(reply, page_token=key) if reply is not None else None
 
     def _failed(self, what: str, exc: discord.HTTPException) -> None:
         self.errors.append(f"{what}: {exc.status} {getattr(exc, 'code', 0)}")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
@@ -34,14 +33,16 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.common import answer_within
+from adapters.common import ReplyStore, answer_within
 from adapters.slack import home
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
+from adapters.slack.identity import Identities
 from adapters.slack.render import (
     ACTION_PREFIX,
     decode_value,
     fallback_text,
     mrkdwn,
+    page_count,
     render_pages,
     to_blocks,
 )
@@ -56,7 +57,6 @@ from adapters.slack.translate import (
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App, finish_before_cancel
-from bot.auth import listed
 from bot.canned import expired, polite, went_wrong
 from bot.reply import Button, Reply
 from bot.request import Request
@@ -102,12 +102,11 @@ class SlackAdapter:
         self.app = app
         self.settings = settings = app.settings
         self.events = EventLog(app.db, app.clock, platform=PLATFORM_NAME)
+        self.replies = ReplyStore(app, platform=PLATFORM_NAME)
         self.session = session
         self.policy = policy or RetryPolicy()
         self.ack_budget = ack_budget
-        self.identity_timeout = identity_timeout
-        self.identity_ttl = identity_ttl
-        self._identities: dict[tuple[str, str], tuple[float, str, str | None]] = {}
+        self.people = Identities(settings.admins, timeout=identity_timeout, ttl=identity_ttl)
         self._messages: OrderedDict[Any, dict[str, Any]] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
@@ -186,32 +185,8 @@ class SlackAdapter:
 
     # -- identity, tokens ------------------------------------------------------
     async def identity(self, client: AsyncWebClient, workspace: str, user: str) -> tuple[str, str | None]:
-        """(role, tz) of ``user``: admin when Slack says admin/owner or ``COS_ADMINS`` lists them. Cached."""
-        known = self.known_identity(workspace, user)
-        if known is not None:
-            return known
-        role, tz, ttl = "member", None, 30.0  # a failed look-up is retried after 30 s
-        try:
-            info = await asyncio.wait_for(client.users_info(user=user), timeout=self.identity_timeout)
-            profile = info.get("user") or {}
-            if profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"):
-                role = "admin"
-            tz = profile.get("tz") or None
-            ttl = self.identity_ttl
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            log.warning("users.info for %s failed (%s); treating as member", user, type(exc).__name__)
-        self._identities[(workspace, user)] = (time.monotonic() + ttl, role, tz)
-        return self._listed(workspace, user, role), tz
-
-    def known_identity(self, workspace: str, user: str) -> tuple[str, str | None] | None:
-        """(role, tz) of ``user`` when a recent look-up is cached, without asking Slack; None otherwise."""
-        cached = self._identities.get((workspace, user))
-        if cached is None or cached[0] <= time.monotonic():
-            return None
-        return self._listed(workspace, user, cached[1]), cached[2]
-
-    def _listed(self, workspace: str, user: str, role: str) -> str:
-        return "admin" if listed(PLATFORM_NAME, user, self.settings.admins, workspace=workspace) else role
+        """(role, tz) of ``user`` (see ``Identities``)."""
+        return await self.people.lookup(client, workspace, user)
 
     async def client_for(self, workspace: str) -> AsyncWebClient | None:
         """A client with the bot token of ``workspace`` (None when not installed there)."""
@@ -268,8 +243,15 @@ class SlackAdapter:
         }
 
     # -- rebuilding a reply from a button's state --------------------------------
-    async def rebuild(self, state: dict[str, Any]) -> Reply | None:
-        """The reply a button's state stands for, without side effects; None when it is stale or forged."""
+    async def rebuild(self, state: dict[str, Any], workspace: str) -> Reply | None:
+        """The reply a button's state stands for, without side effects; None when it is stale or forged.
+
+        Knowledge answers are answered again from the state (``c``/``t`` or ``a``/``v``); any other
+        reply long enough to need pages was kept in the database under ``k`` (``ReplyStore``).
+        """
+        if isinstance(key := state.get("k"), str):
+            kept = await self.replies.load(workspace, key)
+            return kept.safe() if kept is not None else None
         knowledge = self.app.router.knowledge
         command, text = state.get("c"), state.get("t")
         if isinstance(command, str) and isinstance(text, str):
@@ -285,6 +267,14 @@ class SlackAdapter:
                      "related": knowledge.related_of}[action](value[:200])
             return found.safe() if found else None
         return None
+
+    async def state_for(self, workspace: str, reply: Reply, state: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``state`` when the reply can be answered again from it; else, for a reply that needs pages,
+        the key it is kept under (so Prev/Next and Share work on every replica)."""
+        if state is not None or reply.error or page_count(reply) < 2:
+            return state
+        key = await self.replies.save(workspace, reply)
+        return {"k": key} if key is not None else None
 
     # -- slash commands --------------------------------------------------------
     async def _on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
@@ -309,10 +299,10 @@ class SlackAdapter:
             role, tz = await self.identity(client, workspace, user)
         else:
             # Knowledge answers depend on neither role nor time zone: no users.info on this path.
-            role, tz = self.known_identity(workspace, user) or (self._listed(workspace, user, "member"), None)
+            role, tz = self.people.known(workspace, user) or (self.people.role(workspace, user, "member"), None)
         request = command_to_request(body, role=role, tz=tz)
         reply = await self.app.router.handle(request)
-        return self.message(reply, state=_command_state(request, reply))
+        return self.message(reply, state=await self.state_for(workspace, reply, _command_state(request, reply)))
 
     async def _answer_later(self, work: asyncio.Future[dict[str, Any]], response_url: str | None) -> None:
         try:
@@ -359,7 +349,7 @@ class SlackAdapter:
             return
         if action.action == "page":
             state = decode_value(action.value)
-            reply = await self.rebuild(state) if state else None
+            reply = await self.rebuild(state, action.workspace) if state else None
             page = state.get("p") if state else None
             if reply is None or state is None or not isinstance(page, int):
                 await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
@@ -375,12 +365,12 @@ class SlackAdapter:
             return
         state = ({"a": action.action, "v": action.value[:200]}
                  if action.action in REBUILDABLE_ACTIONS and not reply.error else None)
-        payload = self.message(reply, state=state)
+        payload = self.message(reply, state=await self.state_for(action.workspace, reply, state))
         await self.respond(response_url, {**payload, "response_type": "ephemeral", "replace_original": False})
 
     async def _share(self, body: dict[str, Any], action: Action, client: AsyncWebClient, response_url: str) -> None:
         state = decode_value(action.value)
-        reply = await self.rebuild(state) if state else None
+        reply = await self.rebuild(state, action.workspace) if state else None
         if reply is None or state is None:
             await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
             return
@@ -414,7 +404,7 @@ class SlackAdapter:
         if reply is None:
             return
         state = {"a": action.action, "v": action.value[:200]} if action.action in REBUILDABLE_ACTIONS else None
-        payload = self.message(reply.public(), state=state)
+        payload = self.message(reply.public(), state=await self.state_for(action.workspace, reply.public(), state))
         opened = await client.conversations_open(users=action.user)
         channel = (opened.get("channel") or {}).get("id") or action.user
         await client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"],
@@ -462,7 +452,7 @@ class SlackAdapter:
         reply = await self.app.router.handle(request)
         parsed = parse_line(request.text)
         state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None
-        payload = self.message(reply.public(), state=state)
+        payload = self.message(reply.public(), state=await self.state_for(request.workspace, reply.public(), state))
         try:
             await client.chat_postMessage(channel=str(event.get("channel")), text=payload["text"],
                                           blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)

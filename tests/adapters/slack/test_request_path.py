@@ -43,9 +43,9 @@ async def test_listed_admins_are_admins_without_a_look_up(app, fake) -> None:  #
 
     app.settings = replace(app.settings, admins=frozenset({"slack:U2147483697"}))
     async with running(app, fake) as rig:
-        assert rig.adapter.known_identity("T0001", "U2147483697") is None
-        assert rig.adapter._listed("T0001", "U2147483697", "member") == "admin"
-        assert rig.adapter._listed("T0001", "U0OTHER", "member") == "member"
+        assert rig.adapter.people.known("T0001", "U2147483697") is None
+        assert rig.adapter.people.role("T0001", "U2147483697", "member") == "admin"
+        assert rig.adapter.people.role("T0001", "U0OTHER", "member") == "member"
 
 
 async def test_identical_replies_render_once_and_callers_cannot_spoil_the_cache(

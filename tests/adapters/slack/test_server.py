@@ -296,3 +296,25 @@ async def test_team_data_is_kept_per_workspace(app, fake) -> None:  # type: igno
                                                    else v.params["view"])["blocks"]) for v in views}
         assert "Stage:" in texts["U2147483697"] and "Schedules" in texts["U2147483697"]
         assert "Stage:" not in texts["U0OTHER"] and "No stage set yet" in texts["U0OTHER"]
+
+
+async def test_a_long_team_reply_pages_through_the_database(rig: Rig) -> None:
+    """A reply that cannot be answered again from a button (not a knowledge answer) is kept under a key:
+    Prev/Next work from the database, on any replica; a forged key gets the expired reply."""
+
+    async def long_list(request, text):  # type: ignore[no-untyped-def]
+        return Reply(title="Everything", sections=tuple(
+            Section(heading=f"Group {n}", text=f"Item {n}: " + "words " * 120) for n in range(40)))
+
+    rig.app.router.add_subcommand("cos-service", "everything", long_list)
+    _, body = await rig.command("everything")
+    state = decode_value(_buttons(body["blocks"])["page"]["value"])
+    assert state is not None and set(state) == {"k", "p"} and state["p"] == 1
+    await rig.action(_press(_buttons(body["blocks"])["page"], response_url=rig.fake.response_url("next")))
+    (turned,) = await rig.fake.wait_for("response_url")
+    text = blocks_text(turned.params["blocks"])
+    assert "Item 0:" not in text and "Group" in text and turned.params["replace_original"] is True
+    forged = {**_buttons(body["blocks"])["page"], "value": json.dumps({"k": "not-a-key", "p": 1})}
+    await rig.action(_press(forged, response_url=rig.fake.response_url("forged")))
+    calls = await rig.fake.wait_for("response_url", 2)
+    assert "expired" in blocks_text(calls[-1].params["blocks"])
