@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bot.storage.db import Database
     from knowledge import KnowledgeBase, Searcher
 
-__all__ = ["Team", "TeamFeature", "parse_mentions", "parse_when", "add_months", "MENTION", "SANE_YEARS",
+__all__ = ["Team", "TeamFeature", "parse_mentions", "parse_when", "trailing_zone", "add_months", "MENTION", "SANE_YEARS",
            "is_mention"]
 
 MENTION = re.compile(r"^(?:<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>|@([A-Za-z0-9._-]+))$")
@@ -179,6 +179,16 @@ def parse_when(words: list[str], *, allow: tuple[str, ...], example: str) -> tup
         fields["skip_weekends"] = True
         rest = rest[:-1]
     return fields, rest
+
+
+def trailing_zone(rest: list[str]) -> str | None:
+    """What may follow a schedule's time: nothing, or one IANA zone (checked; a bad one is explained)."""
+    if len(rest) > 1:
+        raise UserError(f"I did not understand “{' '.join(rest)[:60]}”. After the time only a time zone "
+                        "such as Europe/Berlin may follow.")
+    if rest:
+        zone(rest[0])
+    return rest[0] if rest else None
 
 
 def add_months(d: date, months: int) -> date:

@@ -10,9 +10,8 @@ from bot.errors import UserError
 from bot.reply import Reply, Section
 from bot.request import Request
 from bot.router import Router
-from bot.scheduler.recurrence import zone
 from bot.team import store
-from bot.team.base import TeamFeature, parse_when
+from bot.team.base import TeamFeature, parse_when, trailing_zone
 from bot.team.schedules import add_schedule, scheduled_reply
 
 __all__ = ["DigestCommands"]
@@ -37,13 +36,7 @@ class DigestCommands(TeamFeature):
         fields, rest = parse_when(words, allow=("daily", "weekly", "monthly"), example=_EXAMPLE)
         if "hour" not in fields:
             raise UserError("Give the time as HH:MM, e.g. `/cos-service digest daily 14:05 UTC`.")
-        if len(rest) > 1:
-            raise UserError(f"I did not understand “{' '.join(rest)[:60]}”. Expected at most a time zone "
-                            "such as Europe/Berlin after the time.")
-        tz_word = rest[0] if rest else None
-        if tz_word:
-            zone(tz_word)
-        return await self._schedule(request, fields, tz_word)
+        return await self._schedule(request, fields, trailing_zone(rest))
 
     @admin_only("schedule digests")
     async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:

@@ -13,9 +13,8 @@ from bot.reply import Button, Field, Reply, Section, mention
 from bot.request import Request
 from bot.router import Action, Router
 from bot.scheduler.messages import CADENCE_DAYS, review_due
-from bot.scheduler.recurrence import zone
 from bot.team import store
-from bot.team.base import TeamFeature, parse_mentions, parse_when
+from bot.team.base import TeamFeature, parse_mentions, parse_when, trailing_zone
 from bot.team.models import RiskItem
 from bot.team.schedules import add_schedule, scheduled_reply
 
@@ -64,12 +63,7 @@ class RiskCommands(TeamFeature):
                             "`/cos-risk schedule quarterly` or `/cos-risk schedule monthly 10:00 Europe/Berlin`.")
         fields, rest = parse_when(words, allow=("monthly", "quarterly", "yearly"),
                                   example="`/cos-risk schedule quarterly 09:00 Europe/Berlin`")
-        if len(rest) > 1:
-            raise UserError(f"I did not understand “{' '.join(rest)[:60]}”; after the time only a zone may follow.")
-        tz_word = rest[0] if rest else None
-        if tz_word:
-            zone(tz_word)
-        return await self._schedule(request, fields, tz_word)
+        return await self._schedule(request, fields, trailing_zone(rest))
 
     @admin_only("schedule risk reviews")
     async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:
