@@ -31,7 +31,7 @@ from bot.team.models import AuditEntry, CheckinAnswer, Member, Milestone, RiskIt
 if TYPE_CHECKING:
     from bot.storage.db import Database
 
-__all__ = ["COVERAGE", "WORKSPACE_TABLES", "PLATFORM_TABLES", "export_workspace", "delete_workspace",
+__all__ = ["COVERAGE", "PERSON_COLUMNS", "NOT_A_PERSON", "WORKSPACE_TABLES", "PLATFORM_TABLES", "export_workspace", "delete_workspace",
            "forget_person", "mark_uninstalled", "reinstalled", "purge_uninstalled", "parse_workspace",
            "FORGOTTEN"]
 
@@ -65,6 +65,27 @@ COVERAGE: dict[str, str] = {
     "slack_oauth_states": "none: one-time OAuth state values, expiring after ten minutes",
     "processed_event": "none: platform event ids of the last day, pruned by the adapters",
     "alembic_version": "none: the schema revision",
+}
+
+
+# The columns that can name a person, per table: ``forget_person`` deletes, clears or scrubs each.
+PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "checkin_answer": ("user",),
+    "outbox": ("target",),
+    "schedule": ("participants", "created_by"),
+    "milestone": ("owner",),
+    "team_stage": ("set_by",),
+    "risk_item": ("owner", "reviewed_by", "note", "title"),
+    "member": ("user",),
+    "interaction_state": ("payload",),
+    "audit_entry": ("actor", "target", "before", "after"),
+    "slack_installations": ("user_id",),
+}
+
+
+# Columns whose names sound like a person but hold none.
+NOT_A_PERSON: dict[str, tuple[str, ...]] = {
+    "outbox": ("claimed_by",),  # the replica holding the row's lease
 }
 
 
