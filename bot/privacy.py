@@ -29,10 +29,11 @@ from bot.team import audit
 from bot.team.models import AuditEntry, CheckinAnswer, Member, Milestone, RiskItem, TeamStage
 
 if TYPE_CHECKING:
+    from bot.app import App
     from bot.storage.db import Database
 
 __all__ = ["COVERAGE", "PERSON_COLUMNS", "NOT_A_PERSON", "WORKSPACE_TABLES", "PLATFORM_TABLES", "export_workspace", "delete_workspace",
-           "forget_person", "mark_uninstalled", "reinstalled", "purge_uninstalled", "parse_workspace",
+           "forget_person", "mark_uninstalled", "reinstalled", "purge_uninstalled", "app_removed", "app_added", "parse_workspace",
            "FORGOTTEN"]
 
 log = logging.getLogger(__name__)
@@ -342,3 +343,15 @@ async def purge_uninstalled(db: Database, *, now: datetime, retention_days: int)
         await delete_workspace(db, platform=platform, workspace=workspace, record=False)
         purged.append(ws_id)
     return purged
+
+
+async def app_removed(app: App, *, platform: str, workspace: str) -> dict[str, int]:
+    """A platform says the app was removed from ``workspace`` (Slack ``app_uninstalled``, Discord guild removal)."""
+    return await mark_uninstalled(app.db, platform=platform, workspace=workspace, now=app.clock.now(),
+                                  retention_days=app.settings.uninstall_retention_days)
+
+
+async def app_added(app: App, *, platform: str, workspace: str) -> bool:
+    """A platform says the app was (re)installed in ``workspace``: data kept through the retention period is
+    found again and the stopped schedules restart. False when it had not been uninstalled."""
+    return await reinstalled(app.db, platform=platform, workspace=workspace, now=app.clock.now())
