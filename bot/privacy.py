@@ -245,10 +245,10 @@ async def forget_person(db: Database, *, platform: str, workspace: str, user: st
             _where(InteractionState, platform, workspace), InteractionState.payload.contains(user))))
         changed = 0
         for e in (await session.execute(select(AuditEntry).where(_where(AuditEntry, platform, workspace)))).scalars():
-            before = (e.actor, e.target, e.before, e.after)
+            was = (e.actor, e.target, e.before, e.after)
             e.actor = None if e.actor == user else e.actor
             e.target, e.before, e.after = _scrub(e.target, user), _scrub(e.before, user), _scrub(e.after, user)
-            changed += before != (e.actor, e.target, e.before, e.after)
+            changed += was != (e.actor, e.target, e.before, e.after)
         counts["audit_entry"] = changed
         for table in await _platform_tables(session, platform):
             cond = _installation_rows(table, workspace)
