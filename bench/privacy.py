@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import privacy  # noqa: E402
-from bot.scheduler.models import Schedule  # noqa: E402
-from bot.storage.db import Database, migrate  # noqa: E402
-from bot.team.models import AuditEntry, CheckinAnswer, Member  # noqa: E402
+from bot import privacy
+from bot.scheduler.models import Schedule
+from bot.storage.db import Database, migrate
+from bot.team.models import AuditEntry, CheckinAnswer, Member
 
 
 async def main(per_person: int) -> dict[str, object]:
