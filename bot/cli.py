@@ -12,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot import privacy_cli
 from bot.clock import canonical_zone
 from bot.errors import ConfigError
 from bot.logging_setup import configure_logging
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
             platform.register_cli(sub)
     scheduler_cli.register(sub)
     team_cli.register(sub)
+    privacy_cli.register(sub)
     return parser
 
 

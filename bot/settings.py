@@ -83,6 +83,8 @@ class Settings:
     dm_fallback: str = "channel"  # "channel" | "none"
     max_attempts: int = 6
     instance_id: str = ""
+    # Days an uninstalled workspace's data is kept (a reinstall finds it); 0 deletes it at once.
+    uninstall_retention_days: int = 30
 
     @property
     def slack_enabled(self) -> bool:
@@ -164,4 +166,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         dm_fallback=fallback,
         max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit() else 6,
         instance_id=get("COS_INSTANCE_ID"),
+        uninstall_retention_days=_retention_days(get("COS_UNINSTALL_RETENTION_DAYS", "30") or "30"),
     )
+
+
+def _retention_days(raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) > 3650:
+        raise ConfigError(f"COS_UNINSTALL_RETENTION_DAYS={raw[:20]!r} must be a whole number of days from 0 "
+                          "(delete at once) to 3650.")
+    return int(raw)

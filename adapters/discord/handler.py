@@ -33,6 +33,7 @@ from adapters.discord.translate import (
 from adapters.discord.transport import DiscordTransport
 from bot.app import App
 from bot.canned import expired, list_expired, went_wrong
+from bot.privacy import app_added, app_removed
 from bot.reply import Reply
 from bot.router import Action
 
@@ -94,6 +95,14 @@ class DiscordBot:
         @client.event
         async def on_message(message: discord.Message) -> None:
             await self.on_dm(message)
+
+        @client.event
+        async def on_guild_remove(guild: discord.Guild) -> None:
+            await app_removed(self.app, platform="discord", workspace=self.workspace(guild.id))
+
+        @client.event
+        async def on_guild_join(guild: discord.Guild) -> None:
+            await app_added(self.app, platform="discord", workspace=self.workspace(guild.id))
 
     async def _wait_ready(self) -> None:
         await self.ready.wait()

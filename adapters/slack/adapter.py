@@ -34,7 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common import ReplyStore, answer_within
-from adapters.slack import home
+from adapters.slack import home, lifecycle
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
 from adapters.slack.identity import Identities
 from adapters.slack.render import (
@@ -116,8 +116,8 @@ class SlackAdapter:
         oauth_settings: AsyncOAuthSettings | None = None
         if self.oauth:
             # The tables come from our Alembic migration 0002; never create_tables() here.
-            self.installation_store = AsyncSQLAlchemyInstallationStore(
-                client_id=settings.slack_client_id or "", engine=app.db.engine, logger=bolt_logger)
+            self.installation_store = lifecycle.ReinstallAwareStore(
+                app, client_id=settings.slack_client_id or "", engine=app.db.engine, logger=bolt_logger)
             state_store = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.db.engine,
                                                          logger=bolt_logger)
             oauth_settings = AsyncOAuthSettings(
@@ -137,8 +137,6 @@ class SlackAdapter:
             request_verification_enabled=True,
             logger=bolt_logger,
         )
-        if self.oauth:
-            self.bolt.enable_token_revocation_listeners()
         self._client_for = workspace_clients(settings, app.db.engine, policy=self.policy, session=session)
         self._register()
 
@@ -149,6 +147,7 @@ class SlackAdapter:
         bolt.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
         bolt.event("app_home_opened")(self._on_home_opened)
         bolt.event("message")(self._on_message)
+        lifecycle.register(self)
         bolt.error(self._on_error)
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:

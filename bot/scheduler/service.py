@@ -432,13 +432,19 @@ class Scheduler:
         return await self.drain()
 
     async def housekeeping(self) -> None:
-        """Forget delivered rows after 90 days (the digest only looks back to the last one), and expired
-        interaction state (button pages)."""
+        """Forget delivered rows after 90 days (the digest only looks back to the last one), expired
+        interaction state (button pages), and workspaces uninstalled longer than the retention period."""
         cutoff = self.app.clock.now() - timedelta(days=90)
         async with self.app.db.session() as session:
             await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
                                                        Outbox.sent_at < cutoff))
             await interaction_state.purge_expired(session=session, now=self.app.clock.now())
+        from bot.privacy import purge_uninstalled
+
+        purged = await purge_uninstalled(self.app.db, now=self.app.clock.now(),
+                                         retention_days=self.app.settings.uninstall_retention_days)
+        if purged:
+            log.info("deleted the data of %d uninstalled workspace(s)", len(purged))
 
     async def run(self) -> None:
         """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""

@@ -57,6 +57,8 @@ class Workspace(Base):
     tz: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when the app was removed from the workspace; its data goes after the retention period.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ProcessedEvent(Base):

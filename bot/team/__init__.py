@@ -19,13 +19,16 @@ __all__ = ["features", "install"]
 def features() -> tuple[type[TeamFeature], ...]:
     """Every team feature, in the order they register."""
     from bot.team.answers import AnswerCommands
+    from bot.team.audit import AuditCommands
     from bot.team.checkins import CheckinCommands
     from bot.team.digests import DigestCommands
+    from bot.team.forget import ForgetCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
     from bot.team.stage import StageCommands
 
-    return (StageCommands, DigestCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands)
+    return (StageCommands, DigestCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands,
+            AuditCommands, ForgetCommands)
 
 
 def install(team: Team) -> list[TeamFeature]:

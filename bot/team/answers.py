@@ -18,7 +18,7 @@ from bot.reply import Reply, Section, mention
 from bot.request import Request
 from bot.router import Router
 from bot.scheduler.recurrence import zone
-from bot.team import store
+from bot.team import audit, store
 from bot.team.base import TeamFeature, is_mention, parse_mentions
 from bot.team.models import CheckinAnswer
 
@@ -93,6 +93,9 @@ class AnswerCommands(TeamFeature):
         async with self.team.db.session() as session:
             deleted = await store.forget_answers(session, platform=request.platform, workspace=request.workspace,
                                                  user=user)
+            if user != request.user:
+                await audit.record(session, request, action="answers.forget", target=user or "everyone",
+                                   after={"deleted": deleted}, at=self.team.now())
         whose = "your" if user == request.user else ("every" if user is None else mention(user) + "'s")
         return Reply(title=f"Deleted {deleted} check-in answer(s)" + ("" if user is None else f" ({whose})"),
                      sections=(Section(text=(f"{deleted} recorded answer(s) of {whose} check-ins in this workspace are "

@@ -18,7 +18,7 @@ from bot.request import Request
 from bot.router import Router
 from bot.safety import InputProblem, clean_input
 from bot.scheduler.messages import review_due
-from bot.team import store
+from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when
 from bot.team.models import CheckinAnswer, RiskItem
 from bot.team.risks import REGISTER_KINDS
@@ -56,7 +56,8 @@ class CheckinCommands(TeamFeature):
     async def _schedule(self, request: Request, fields: dict[str, Any], users: list[str]) -> Reply:
         questions = await self._default_questions(request)
         sched, _, existed = await add_schedule(self.team, request, kind="checkin", fields=fields, tz_word=None,
-                                               participants=users, questions=questions)
+                                               participants=users, questions=questions,
+                                               audit_action="checkin.schedule")
         reply = await scheduled_reply(self.team, sched, "Check-in scheduled", existed=existed)
         return replace(
             reply,
@@ -100,6 +101,8 @@ class CheckinCommands(TeamFeature):
                                              schedule_id=sid, kind="checkin")
             if sched is None:
                 raise UserError(f"There is no check-in {sid} here; `/cos-service schedules` lists them.")
+            await audit.record(session, request, action="checkin.questions", target=f"schedule {sid}",
+                               before=store.loads(sched.questions), after=questions, at=self.team.now())
             sched.questions = json.dumps(questions)
         return Reply(title=f"Check-in {sid} questions updated", sections=(Section(bullets=tuple(questions)),))
 

@@ -10,7 +10,7 @@ from bot.errors import UserError
 from bot.reply import Reply, Section
 from bot.request import Request
 from bot.router import Router
-from bot.team import store
+from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_when, trailing_zone
 from bot.team.schedules import add_schedule, scheduled_reply
 
@@ -40,7 +40,8 @@ class DigestCommands(TeamFeature):
 
     @admin_only("schedule digests")
     async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:
-        sched, _, existed = await add_schedule(self.team, request, kind="digest", fields=fields, tz_word=tz_word)
+        sched, _, existed = await add_schedule(self.team, request, kind="digest", fields=fields, tz_word=tz_word,
+                                               audit_action="digest.schedule")
         return await scheduled_reply(self.team, sched, "Digest scheduled", existed=existed)
 
     @server_only
@@ -51,6 +52,7 @@ class DigestCommands(TeamFeature):
             await store.queue_now(session, key=f"digest:{request.platform}:{request.workspace}:now:{uuid.uuid4().hex}",
                                   platform=request.platform, workspace=request.workspace, kind="digest",
                                   channel=request.channel, tz=self.team.settings.default_tz, now=now)
+            await audit.record(session, request, action="digest.now", target=f"channel {request.channel}", at=now)
         self.team.scheduler.wake.set()
         return Reply(title="Posting a digest in this channel now",
                      sections=(Section(text="It goes out through the delivery queue within a few seconds."),))
@@ -62,6 +64,9 @@ class DigestCommands(TeamFeature):
             ids = await store.active_schedule_ids(session, platform=request.platform, workspace=request.workspace,
                                                   kind="digest", channel=request.channel)
             await store.deactivate_schedules(session, ids=ids)
+            if ids:
+                await audit.record(session, request, action="digest.off", target=f"channel {request.channel}",
+                                   before={"schedules": ids}, after=None, at=self.team.now())
         if not ids:
             return Reply(title="There was no digest in this channel",
                          sections=(Section(text=f"Start one with {_EXAMPLE}."),))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 import bot.scheduler.models  # noqa: F401 - ``schedule``, the table check-in answers refer to
 from bot.storage.models import Base, UTCDateTime
 
-__all__ = ["TeamStage", "Milestone", "RiskItem", "CheckinAnswer", "Member"]
+__all__ = ["TeamStage", "Milestone", "RiskItem", "CheckinAnswer", "Member", "AuditEntry"]
 
 class TeamStage(Base):
     """The team's phase of the development path."""
@@ -110,3 +110,24 @@ class Member(Base):
     tz: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+
+class AuditEntry(Base):
+    """One change made in a workspace: who (``actor``; None once forgotten), what, before and after (JSON).
+
+    Migration ``0011``; written by ``bot.team.audit.record`` in the change's own transaction.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str | None] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(300))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_audit_entry_platform_workspace_at", AuditEntry.platform, AuditEntry.workspace, AuditEntry.at)

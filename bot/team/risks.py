@@ -13,7 +13,7 @@ from bot.reply import Button, Field, Reply, Section, mention
 from bot.request import Request
 from bot.router import Action, Router
 from bot.scheduler.messages import CADENCE_DAYS, review_due
-from bot.team import store
+from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when, trailing_zone
 from bot.team.models import RiskItem
 from bot.team.schedules import add_schedule, scheduled_reply
@@ -71,7 +71,8 @@ class RiskCommands(TeamFeature):
             for item in await self._items(session, request):
                 item.cadence = fields["cadence"]
         sched, replaced, existed = await add_schedule(self.team, request, kind="risk_review", fields=fields,
-                                                      tz_word=tz_word, replace_in_workspace=True)
+                                                      tz_word=tz_word, replace_in_workspace=True,
+                                                      audit_action="risk.schedule")
         return await scheduled_reply(self.team, sched, "Risk reviews scheduled", replaced=replaced, existed=existed)
 
     @server_only
@@ -146,6 +147,8 @@ class RiskCommands(TeamFeature):
             item = await store.risk_item(session, platform=request.platform, workspace=request.workspace,
                                          topic_id=topic_id)
             assert item is not None  # found in this request's register a moment ago
+            await audit.record(session, request, action="risk.review", target=item.title[:300], at=now,
+                               before={"rating": item.rating}, after={"rating": rating, "note": note or None})
             item.last_review_at, item.reviewed_by, item.rating = now, request.user, rating
             item.note = note or item.note
             item.updated_at = now
@@ -165,6 +168,8 @@ class RiskCommands(TeamFeature):
     async def _set_owner(self, request: Request, topic: str, owner: str) -> Reply:
         async with self.team.db.session() as session:
             item = self._find(await self._items(session, request), topic)
+            await audit.record(session, request, action="risk.owner", target=item.title[:300],
+                               before={"owner": item.owner}, after={"owner": owner}, at=self.team.now())
             item.owner, item.updated_at = owner, self.team.now()
             title = item.title
         return Reply(title=f"{title}: owner {mention(owner)}")

@@ -15,7 +15,7 @@ from bot.router import Action, Router
 from bot.scheduler.models import Schedule
 from bot.scheduler.plan import Occurrence, generate, load_context, participants_of, rule_of
 from bot.scheduler.recurrence import describe, zone
-from bot.team import store
+from bot.team import audit, store
 from bot.team.base import Team, TeamFeature
 
 __all__ = ["ScheduleCommands", "add_schedule", "next_runs", "scheduled_reply", "when"]
@@ -23,11 +23,13 @@ __all__ = ["ScheduleCommands", "add_schedule", "next_runs", "scheduled_reply", "
 
 async def add_schedule(team: Team, request: Request, *, kind: str, fields: dict[str, Any], tz_word: str | None,
                        participants: list[str] | None = None, questions: list[str] | None = None,
-                       replace_in_workspace: bool = False) -> tuple[Schedule, list[int], bool]:
+                       replace_in_workspace: bool = False, audit_action: str | None = None
+                       ) -> tuple[Schedule, list[int], bool]:
     """Store a schedule. Returns it, the ids it replaced, and whether it already existed.
 
     The same schedule asked for twice (same kind, channel, cadence, time, zone and
     participants) is kept once; ``replace_in_workspace`` keeps one of its kind per workspace.
+    ``audit_action`` names the audit entry a new schedule is recorded under.
     """
     now = team.now()
     replaced: list[int] = []
@@ -51,6 +53,11 @@ async def add_schedule(team: Team, request: Request, *, kind: str, fields: dict[
                          active=True, planned_until=now, created_by=request.user, created_at=now)
         session.add(sched)
         await session.flush()
+        if audit_action:
+            await audit.record(session, request, action=audit_action, target=f"schedule {sched.id}",
+                               before={"replaced": replaced} if replaced else None, at=now,
+                               after={"when": describe(rule_of(sched)), "channel": sched.channel,
+                                      **({"participants": participants} if participants is not None else {})})
         session.expunge(sched)
     return sched, replaced, False
 
@@ -139,6 +146,9 @@ class ScheduleCommands(TeamFeature):
                 raise UserError(f"There is no schedule {sid} here; `/cos-service schedules` lists them.")
             await store.deactivate_schedules(session, ids=[sched.id])
             kind = sched.kind
+            await audit.record(session, request, action="schedule.remove", target=f"schedule {sid}",
+                               before={"kind": kind, "when": describe(rule_of(sched)), "channel": sched.channel},
+                               at=self.team.now())
         return Reply(title=f"Schedule {sid} removed",
                      sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),))
 
@@ -170,6 +180,9 @@ class ScheduleCommands(TeamFeature):
     @admin_only("set the workspace time zone")
     async def _workspace_zone(self, request: Request, tz: str) -> Reply:
         async with self.team.db.session() as session:
+            before = await store.workspace_tz(session, platform=request.platform, workspace=request.workspace)
+            await audit.record(session, request, action="timezone.workspace", before=before, after=tz,
+                               at=self.team.now())
             await store.set_workspace_tz(session, platform=request.platform, workspace=request.workspace, tz=tz,
                                          now=self.team.now())
         return Reply(title=f"Workspace time zone: {tz}")

@@ -11,7 +11,7 @@ from bot.reply import Button, Field, Reply, Section, mention
 from bot.request import Request
 from bot.router import Action, Router
 from bot.scheduler.recurrence import zone
-from bot.team import store
+from bot.team import audit, store
 from bot.team.base import SANE_YEARS, TeamFeature, add_months, parse_mentions
 from bot.team.models import Milestone, TeamStage
 
@@ -90,6 +90,9 @@ class StageCommands(TeamFeature):
             tz = await self.team.zone_for(session, request)
             since = since or now.astimezone(zone(tz)).date().replace(day=1)
             stage = await store.get_stage(session, **where)
+            before = {"stage": stage.phase_id, "since": stage.since.isoformat()} if stage is not None else None
+            await audit.record(session, request, action="stage.set", before=before, at=now,
+                               after={"stage": phase_id, "since": since.isoformat()})
             if stage is None:
                 stage = TeamStage(**where, phase_id=phase_id, since=since, channel=request.channel, tz=tz,
                                   set_by=request.user, updated_at=now)
@@ -192,6 +195,10 @@ class StageCommands(TeamFeature):
                 # Its owner may mark their own milestone done; anyone else needs an admin.
                 require_admin(request, self.admins, "change a milestone (its owner may mark it done)")
             now = self.team.now()
+            await audit.record(session, request, action=f"milestone.{next(iter(change))}", at=now,
+                               target=f"milestone {pos}: {m.title}",
+                               before={k: _plain(getattr(m, k)) for k in change},
+                               after={k: _plain(v) for k, v in change.items()})
             if "status" in change:
                 m.done_at = now if change["status"] == "done" else None
             for name, value in change.items():
@@ -210,3 +217,7 @@ class StageCommands(TeamFeature):
                 return None
             pos = m.position
         return await self.milestone(action.as_request("cos-service"), f"done {pos}")
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
