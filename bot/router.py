@@ -9,12 +9,14 @@ and is logged with its traceback; the chat never sees a traceback.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.commands.knowledge import KnowledgeCommands
 from bot.errors import PermissionDenied, UserError
+from bot.observe import request_done
 from bot.reply import Reply, Section
 from bot.request import Request
 from bot.safety import InputProblem, clean_input
@@ -93,6 +95,7 @@ class Router:
 
     async def handle(self, request: Request) -> Reply:
         """Answer a request. Never raises; a reply is never empty."""
+        started = time.perf_counter()
         try:
             reply = await self._dispatch(request)
         except (UserError, InputProblem) as exc:
@@ -108,7 +111,9 @@ class Router:
                                        f"happening, tell your admin the error id `{error_id}`."),),
                 error=f"internal error {error_id}",
             )
-        return reply.safe()
+        reply = reply.safe()
+        request_done(self, request, reply, started)  # metrics and the request's log line
+        return reply
 
     async def _dispatch(self, request: Request) -> Reply:
         text = clean_input(request.text)

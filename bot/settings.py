@@ -83,6 +83,8 @@ class Settings:
     dm_fallback: str = "channel"  # "channel" | "none"
     max_attempts: int = 6
     instance_id: str = ""
+    # Port of /healthz, /readyz and /metrics for ``cos-bot run`` when Slack's HTTP server is not running.
+    http_port: int | None = None
 
     @property
     def slack_enabled(self) -> bool:
@@ -164,4 +166,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         dm_fallback=fallback,
         max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit() else 6,
         instance_id=get("COS_INSTANCE_ID"),
+        http_port=_http_port(get("COS_HTTP_PORT")),
     )
+
+
+def _http_port(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 <= int(raw) < 65536:
+        raise ConfigError(f"COS_HTTP_PORT={raw!r} must be a port number from 1 to 65535 (0 picks a free one).")
+    return int(raw)

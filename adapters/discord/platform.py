@@ -17,6 +17,7 @@ from adapters.discord.handler import DiscordBot
 from adapters.discord.transport import DiscordTransport
 from bot.errors import ConfigError
 from bot.plugins import Platform
+from bot.readiness import readiness_for
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ async def run(app: App) -> None:
     if not token:
         raise ConfigError("DISCORD_TOKEN is not set.")
     bot = bot_for(app)
+    readiness_for(app).add_check("discord", lambda: bot.client.is_ready() and _gateway_open(bot.client))
     use_api_base(app.settings)  # interaction callbacks of this task tree go to DISCORD_API_BASE
     try:
         await bot.client.start(token)
@@ -56,6 +58,11 @@ async def run(app: App) -> None:
     finally:
         await bot.close()
         _BOTS.pop(id(app), None)
+
+
+def _gateway_open(client: discord.Client) -> bool:
+    ws = client.ws
+    return ws is not None and bool(ws.open) and not client.is_closed()
 
 
 def _transport(app: App) -> DiscordTransport:
