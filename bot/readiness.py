@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from bot import metrics
 from bot.storage.db import MIGRATIONS_DIR, Database
 
 if TYPE_CHECKING:
@@ -101,9 +103,17 @@ async def _ask(check: Check) -> bool:
 
 
 async def _ping(db: Database) -> bool:
+    async def select_one() -> None:
+        async with db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
     try:
-        return await asyncio.wait_for(db.ping(), _DB_TIMEOUT)
-    except TimeoutError:
+        await asyncio.wait_for(select_one(), _DB_TIMEOUT)
+        return True
+    except DBAPIError:
+        return False  # counted by the engine's handle_error hook (bot.web)
+    except Exception:  # noqa: BLE001 - refused, timed out: the driver raised no DBAPI error to count
+        metrics.DATABASE_ERRORS.inc()
         return False
 
 
