@@ -39,12 +39,15 @@ from bot.plugins import Platform, load_platforms
 from bot.readiness import readiness_for
 from bot.storage.db import Database
 
-__all__ = ["PROBE_PATHS", "add_routes", "make_http_app", "serving", "stopping", "count_database_errors"]
+__all__ = ["PROBE_PATHS", "SHUTDOWN_DRAIN_SECONDS", "add_routes", "make_http_app", "serving", "stopping", "count_database_errors"]
 
 log = logging.getLogger("bot.web")
 
 PROBE_PATHS = {"liveness": "/healthz", "readiness": "/readyz", "metrics": "/metrics"}
 OUTBOX_EVERY = 5.0  # seconds between outbox counts; every replica scrapes the same table
+# The longest a SIGTERM'd process takes to stop: answers under way (5 s), a scheduler tick under
+# way (30 s, Scheduler.run), then this listener (5 s). Container stop grace periods allow this much.
+SHUTDOWN_DRAIN_SECONDS = 40
 
 _APP: web.AppKey[App] = web.AppKey("cos_app", App)
 
