@@ -138,3 +138,16 @@ async def test_probe_request_id_is_made_up_when_the_platform_gives_none(app: App
     (line,) = lines(json_logs, "request")[-1:]
     assert isinstance(line["request_id"], str) and len(line["request_id"]) == 12
     assert line["command"] == "cos-service overview"
+
+
+def test_json_fields_are_redacted_like_every_other_line(json_logs: io.StringIO) -> None:
+    from bot.observe import EVENT_ATTR, FIELDS_ATTR
+
+    fields = {"workspace": "T1", "key": "digest:xoxb-1111-2222-abcdef", "note": "password=hunter22&x=1",
+              "db": "postgresql+asyncpg://cos:pa55word@db/cos", "sig": "s3cr3t-signing-value"}
+    logging.getLogger("cos.request").info("request", extra={FIELDS_ATTR: fields, EVENT_ATTR: "request"})
+    (line,) = lines(json_logs, "request")
+    assert line["workspace"] == "T1"
+    text = json_logs.getvalue()
+    for secret in ("xoxb-1111", "hunter22", "pa55word", "s3cr3t-signing-value"):
+        assert secret not in text
