@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck bench clean
 
+# setuptools' "Editable installation" notice is information about a correct install, not a problem.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# setuptools' "Editable installation" notice is information about a correct install, not a problem.
 	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
