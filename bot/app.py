@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.commands.knowledge import KnowledgeCommands
+from bot.readiness import Readiness
 from bot.router import Router
 from bot.scheduler.service import Scheduler
 from bot.settings import Settings
@@ -46,6 +47,8 @@ class App:
     transports: dict[str, Transport] = field(default_factory=dict)
     # What a platform keeps for the life of this App (the Discord client), by platform name.
     parts: dict[str, Any] = field(default_factory=dict)
+    # What /readyz reports: platforms' connections, the database, shutdown.
+    readiness: Readiness = field(default_factory=Readiness)
     # Everything opened for this App, closed in reverse order by ``close``.
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 

@@ -147,6 +147,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _run(settings: Settings, *, console_only: bool = False) -> int:
     from bot.app import build_app, run_tasks
+    from bot.web import serving, stopping
 
     platforms = load_platforms()
     app = await build_app(settings)
@@ -164,8 +165,9 @@ async def _run(settings: Settings, *, console_only: bool = False) -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await run_tasks([*(p.run(app) for p in chosen), *app.background()], stop=stop)
+            loop.add_signal_handler(sig, stopping(app, stop))  # /readyz says 503 from here on
+        async with serving(app, chosen):  # /healthz, /readyz, /metrics on COS_HTTP_PORT, unless Slack serves
+            await run_tasks([*(p.run(app) for p in chosen), *app.background()], stop=stop)
         if stop.is_set():
             log.info("stopped by signal")
     finally:

@@ -43,6 +43,11 @@ class _RedactingFormatter(logging.Formatter):
                 "logger": record.name,
                 "message": record.getMessage(),
             }
+            # Request and delivery lines (bot.observe) carry their fields as keys.
+            fields = getattr(record, "cos_fields", None)
+            if isinstance(fields, dict):
+                payload["message"] = getattr(record, "cos_event", payload["message"])
+                payload.update({k: v for k, v in fields.items() if k not in payload})
             if record.exc_info:
                 payload["exc"] = self.formatException(record.exc_info)
             text = json.dumps(payload, ensure_ascii=False)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
 from bot.transport import Transport
@@ -40,6 +40,13 @@ class Platform:
     register_cli: Callable[[argparse._SubParsersAction], None] | None = None
     # Started only when no other platform is configured (the console).
     fallback: bool = False
+    # HTTP routes of its own (``POST /discord/interactions``), mounted beside /healthz, /readyz and
+    # /metrics on whichever server runs (bot.web): ``lambda app: [web.post(path, handler)]`` (aiohttp
+    # RouteDefs; typed loosely so the core's plugin type needs no web framework).
+    http_routes: Callable[[App], Iterable[Any]] | None = None
+    # True when, with these settings, the platform runs an HTTP server of its own that mounts
+    # bot.web's routes (Slack's HTTP mode); ``cos-bot run`` then serves no other.
+    serves_http: Callable[[Settings], bool] | None = None
 
 
 def load_platforms() -> dict[str, Platform]:

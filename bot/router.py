@@ -9,6 +9,7 @@ and is logged with its traceback; the chat never sees a traceback.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from bot.canned import expired, went_wrong
 from bot.commands.knowledge import KnowledgeCommands
 from bot.errors import PermissionDenied, UserError
+from bot.observe import request_done
 from bot.reply import Reply, Section
 from bot.request import Request
 from bot.safety import InputProblem, clean_input
@@ -114,6 +116,7 @@ class Router:
 
     async def handle(self, request: Request) -> Reply:
         """Answer a request. Never raises; a reply is never empty."""
+        started = time.perf_counter()
         try:
             reply = await self._dispatch(request)
         except (UserError, InputProblem) as exc:
@@ -124,7 +127,9 @@ class Router:
             log.exception("request failed (error id %s, platform %s, command %s)", error_id,
                           request.platform, request.command)
             reply = went_wrong(error_id)
-        return reply.safe()
+        reply = reply.safe()
+        request_done(self, request, reply, started)  # metrics and the request's log line
+        return reply
 
     async def _dispatch(self, request: Request) -> Reply:
         text = clean_input(request.text)

@@ -85,6 +85,8 @@ class Settings:
     instance_id: str = ""
     # Days an uninstalled workspace's data is kept (a reinstall finds it); 0 deletes it at once.
     uninstall_retention_days: int = 30
+    # Port of /healthz, /readyz and /metrics for ``cos-bot run`` when Slack's HTTP server is not running.
+    http_port: int | None = None
 
     @property
     def slack_enabled(self) -> bool:
@@ -167,6 +169,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit() else 6,
         instance_id=get("COS_INSTANCE_ID"),
         uninstall_retention_days=_retention_days(get("COS_UNINSTALL_RETENTION_DAYS", "30") or "30"),
+        http_port=_http_port(get("COS_HTTP_PORT")),
     )
 
 
@@ -174,4 +177,12 @@ def _retention_days(raw: str) -> int:
     if not raw.strip().isdigit() or int(raw) > 3650:
         raise ConfigError(f"COS_UNINSTALL_RETENTION_DAYS={raw[:20]!r} must be a whole number of days from 0 "
                           "(delete at once) to 3650.")
+    return int(raw)
+
+
+def _http_port(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 <= int(raw) < 65536:
+        raise ConfigError(f"COS_HTTP_PORT={raw!r} must be a port number from 1 to 65535 (0 picks a free one).")
     return int(raw)

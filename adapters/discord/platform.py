@@ -18,6 +18,7 @@ from adapters.discord.translate import PLATFORM_NAME
 from adapters.discord.transport import DiscordTransport
 from bot.errors import ConfigError
 from bot.plugins import Platform, command_group
+from bot.readiness import readiness_for
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ async def run(app: App) -> None:
     if not token:
         raise ConfigError("DISCORD_TOKEN is not set.")
     bot = bot_for(app)
+    readiness_for(app).add_check("discord", lambda: bot.client.is_ready() and _gateway_open(bot.client))
     use_api_base(app.settings)  # interaction callbacks of this task tree go to DISCORD_API_BASE
     try:
         await bot.client.start(token)
@@ -53,6 +55,11 @@ async def run(app: App) -> None:
     finally:
         await bot.close()
         app.parts.pop(PLATFORM_NAME, None)
+
+
+def _gateway_open(client: discord.Client) -> bool:
+    ws = client.ws
+    return ws is not None and bool(ws.open) and not client.is_closed()
 
 
 def _transport(app: App) -> DiscordTransport:

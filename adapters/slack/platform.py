@@ -10,6 +10,7 @@ import sys
 
 from bot.app import App
 from bot.plugins import Platform
+from bot.readiness import readiness_for
 from bot.settings import Settings
 from bot.transport import Transport
 
@@ -52,6 +53,7 @@ async def _serve(settings: Settings, port: int) -> int:
 
     async def until_stopped() -> None:
         await stop.wait()
+        readiness_for(app).begin_shutdown()
         log.info("slack: shutting down")
 
     app = await build_app(settings)
@@ -89,4 +91,5 @@ PLATFORM = Platform(
     run=_run,
     make_transport=_make_transport,
     register_cli=_register_cli,
+    serves_http=lambda settings: not settings.slack_app_token,  # HTTP mode: /healthz... beside /slack/events
 )

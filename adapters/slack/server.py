@@ -20,6 +20,8 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.client import RetryPolicy
 from bot.app import App
 from bot.errors import ConfigError
+from bot.readiness import readiness_for
+from bot.web import add_routes
 
 __all__ = ["make_web_app", "create_adapter", "serve_http", "serve_socket_mode", "run_slack", "EVENTS_PATH"]
 
@@ -36,10 +38,11 @@ async def create_adapter(app: App, **options: Any) -> SlackAdapter:
 
 
 def make_web_app(adapter: SlackAdapter, *, events: bool = True) -> web.Application:
-    """The aiohttp application for HTTP mode (``events=False``: health only, for Socket Mode)."""
+    """The aiohttp application for HTTP mode (``events=False``: probes and metrics only, for Socket Mode)."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[_ADAPTER] = adapter
-    routes = [web.get("/healthz", _healthz)]
+    add_routes(web_app, adapter.app, host="slack")  # /healthz, /readyz, /metrics, other platforms' routes
+    routes = []
     if events:
         routes.append(web.post(EVENTS_PATH, _events))
         flow = adapter.bolt.oauth_flow
@@ -77,13 +80,6 @@ async def _oauth_redirect(request: web.Request) -> web.Response:
     return await to_aiohttp_response(response)
 
 
-async def _healthz(request: web.Request) -> web.Response:
-    adapter = request.app[_ADAPTER]
-    db_ok = await adapter.app.db.ping()
-    return web.json_response({"ok": db_ok, "db": "ok" if db_ok else "unreachable", "platform": "slack"},
-                             status=200 if db_ok else 503)
-
-
 async def _serve(web_app: web.Application, host: str, port: int) -> None:
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
@@ -92,6 +88,7 @@ async def _serve(web_app: web.Application, host: str, port: int) -> None:
     sockets = getattr(site._server, "sockets", None) or ()  # the real port when asked for port 0
     bound = sockets[0].getsockname()[1] if sockets else port
     log.info("slack: listening on http://%s:%s%s", host, bound, EVENTS_PATH)
+    readiness_for(web_app[_ADAPTER].app).report("slack", True)
     try:
         await asyncio.Event().wait()
     finally:
@@ -120,6 +117,7 @@ async def serve_socket_mode(adapter: SlackAdapter, *, health_port: int | None = 
     handler = AsyncSocketModeHandler(adapter.bolt, app_token=token, logger=bolt_logger, web_client=adapter.client)
     await handler.connect_async()
     log.info("slack: connected over Socket Mode")
+    readiness_for(adapter.app).add_check("slack", handler.client.is_connected)
     try:
         if health_port:
             await _serve(make_web_app(adapter, events=False), "0.0.0.0", health_port)

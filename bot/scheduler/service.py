@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 
 from bot.errors import DeliveryError
+from bot.observe import delivery_done
 from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
 from bot.scheduler.messages import render
@@ -300,6 +301,7 @@ class Scheduler:
             self._held_until[row.id] = now + self.lease
             return True
         stats.lost_lease += 1
+        delivery_done(row, outcome="lost_lease", at=now)
         log.warning("delivery %s: lease lost before the send (re-claimed by another worker); not sent", row.key)
         return False
 
@@ -341,6 +343,7 @@ class Scheduler:
             if reply is None:
                 await outbox.mark_skipped(db, row, now=app.clock.now(), reason="nothing to send any more")
                 stats.skipped += 1
+                delivery_done(row, outcome="skipped", at=app.clock.now())
                 return
             transport = app.transports.get(row.platform)
             if transport is None:
@@ -362,6 +365,7 @@ class Scheduler:
                         await outbox.mark_skipped(db, row, now=app.clock.now(),
                                                   reason="DM closed; the check-in was posted in the channel")
                         stats.skipped += 1
+                        delivery_done(row, outcome="skipped", at=app.clock.now())
                         return
                     log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
                     await self.pacer.wait(row.platform, row.workspace, row.channel)
@@ -390,6 +394,7 @@ class Scheduler:
                                               max_attempts=app.settings.max_attempts, permanent=exc.permanent,
                                               retry_after=exc.retry_after)
             stats.failed += 1
+            delivery_done(row, outcome="dead" if status == "dead" else "rate_limited" if exc.retry_after is not None else "retry", at=app.clock.now())
             if status == "dead":
                 stats.dead += 1
                 log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
@@ -400,6 +405,7 @@ class Scheduler:
                                               max_attempts=app.settings.max_attempts)
             stats.failed += 1
             stats.dead += status == "dead"
+            delivery_done(row, outcome="dead" if status == "dead" else "retry", at=app.clock.now())
             return
         sent_at = app.clock.now()
         if not await outbox.mark_sent(db, row, now=sent_at, fallback=fallback,
@@ -408,6 +414,7 @@ class Scheduler:
             log.warning("delivery %s: lease lost before it was marked sent", row.key)
         stats.sent += 1
         stats.fallback += fallback
+        delivery_done(row, outcome="fallback" if fallback else "sent", at=sent_at)
         if row.kind in ("checkin", "nudge"):
             await self._stamp_checkin(row, sent_at)
 

@@ -272,6 +272,12 @@ async def test_logs_never_hold_the_token_or_signing_secret(rig: Rig, caplog) -> 
     assert BOT_TOKEN not in caplog.text
     assert SIGNING_SECRET not in caplog.text
     assert "xoxb-" not in caplog.text
+    # Nor do the probes and the metrics beside /slack/events.
+    for path in ("/healthz", "/readyz", "/metrics"):
+        response = await rig.http.get(rig.url + path)
+        text = await response.text()
+        assert response.status == 200 and BOT_TOKEN not in text and SIGNING_SECRET not in text, path
+        assert "sqlite" not in text and "xoxb-" not in text, path
 
 
 async def test_team_data_is_kept_per_workspace(app, fake) -> None:  # type: ignore[no-untyped-def]

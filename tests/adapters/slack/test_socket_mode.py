@@ -159,3 +159,20 @@ async def test_socket_mode_happy_path_logs_nothing_at_warning(
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert loud == [], [(r.name, r.getMessage()) for r in loud]
     assert APP_TOKEN not in caplog.text
+
+
+async def test_socket_mode_connection_is_reported_to_readiness(
+        socket_settings: Settings, fake: FakeSlack, clock: FakeClock) -> None:
+    from bot.readiness import readiness_for
+
+    async with built_app(socket_settings, clock) as app:
+        readiness = readiness_for(app)
+        readiness.expect("slack")  # what `cos-bot run` does before the platforms start
+        assert (await readiness.check(app.db)).checks["slack"] == "down"
+        async with socket_mode(app):
+            fake.push(_command_envelope("env-ready"))
+            assert "env-ready" in await _acks_for(fake, "env-ready")
+            report = await readiness.check(app.db)
+            assert report.ready and report.checks["slack"] == "up"
+        # The socket is closed: a probe now says so.
+        assert (await readiness.check(app.db)).checks["slack"] == "down"

@@ -1,0 +1,87 @@
+"""The Prometheus families (``prometheus-client``), and the label rules that keep them small.
+
+Every replica exposes its own registry on ``GET /metrics``; Prometheus adds the
+instance label. Labels only ever take values from small fixed sets (platforms,
+command names, outbox states, delivery kinds): never question text or user ids,
+so a chatty team cannot grow the number of series.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+__all__ = [
+    "REGISTRY",
+    "COMMANDS",
+    "ANSWER_SECONDS",
+    "OUTBOX_ROWS",
+    "DELIVERY_LAG",
+    "RATE_LIMITED",
+    "DEAD_LETTERS",
+    "DELIVERIES",
+    "LEASE_LOSSES",
+    "DATABASE_ERRORS",
+    "KNOWLEDGE_WORDS",
+    "OUTBOX_STATES",
+    "bounded",
+]
+
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+
+COMMANDS = Counter(
+    "cos_commands_total", "Commands answered, by platform, command (with its sub-command) and whether it matched.",
+    ("platform", "command", "matched"), registry=REGISTRY)
+ANSWER_SECONDS = Histogram(
+    "cos_answer_seconds", "Seconds from a request reaching the core to its reply being ready.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=REGISTRY)
+OUTBOX_ROWS = Gauge(
+    "cos_outbox_rows", "Outbox rows by state, read from the database (shared by every replica).",
+    ("state",), registry=REGISTRY)
+DELIVERY_LAG = Histogram(
+    "cos_delivery_lag_seconds", "Seconds from a delivery's due time to its send.",
+    buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0),
+    registry=REGISTRY)
+RATE_LIMITED = Counter(
+    "cos_platform_rate_limited_total", "Sends a platform refused with a rate limit (429, Retry-After).",
+    ("platform",), registry=REGISTRY)
+DEAD_LETTERS = Counter(
+    "cos_dead_letters_total", "Deliveries given up (permanent error or attempts used up), by kind.",
+    ("kind",), registry=REGISTRY)
+DELIVERIES = Counter(
+    "cos_deliveries_total", "Delivery tries by kind and outcome (sent, fallback, skipped, retry, rate_limited, "
+    "dead).", ("kind", "outcome"), registry=REGISTRY)
+LEASE_LOSSES = Counter(
+    "cos_lease_losses_total", "Outbox rows this replica claimed but lost to another before sending.",
+    registry=REGISTRY)
+DATABASE_ERRORS = Counter(
+    "cos_database_errors_total", "Errors raised by the database driver.", registry=REGISTRY)
+
+# First words of knowledge questions that are commands of their own (``/cos-service overview``).
+KNOWLEDGE_WORDS = frozenset({"help", "overview", "providers", "milestones", "cases", "register"})
+OUTBOX_STATES = ("pending", "claimed", "sent", "skipped", "dead")
+
+# Fixed vocabularies for labels that come from stored or external data.
+_PLATFORMS = frozenset({"slack", "discord", "console"})
+_KINDS = frozenset({"digest", "checkin", "nudge", "milestone", "risk_review", "reminder", "review"})
+
+
+def bounded(value: str, allowed: frozenset[str]) -> str:
+    """``value`` when it is one of ``allowed``, else ``"other"`` (a label never grows without bound)."""
+    return value if value in allowed else "other"
+
+
+def platform_label(platform: str) -> str:
+    return bounded(platform, _PLATFORMS)
+
+
+def kind_label(kind: str) -> str:
+    return bounded(kind, _KINDS)
