@@ -224,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         args.cmd == "run" and not (settings.slack_enabled or settings.discord_enabled)
     )
     # Commands that talk to a person on the terminal keep routine logs out of the way.
-    quiet = console or args.cmd in ("ask", "knowledge", "health", "schedule", "checkin", "discord")
+    quiet = console or args.cmd in ("ask", "knowledge", "health", "schedule", "checkin", "discord", "workspace",
+                                      "audit")
     configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
                       as_json=settings.log_json, secrets=_secrets(settings))
     try:

@@ -202,6 +202,7 @@ async def test_forget_me_typed_confirmation_and_unhappy_paths(w: World):
 
 async def test_workspace_cli_rejects_bad_names(w: World, capsys: pytest.CaptureFixture[str], cli_env: None):
     await _populate(w, "T1")
+    capsys.readouterr()  # what populating logged
     for args in (["workspace", "export", "T1"], ["workspace", "export", "nowhere:T1"],
                  ["workspace", "delete", "console:", "--yes"], ["workspace", "delete", "T1", "--yes"]):
         assert await asyncio.to_thread(main, args) == 2, args
