@@ -14,7 +14,8 @@ from bot.router import Router
 from bot.settings import Settings
 from bot.storage.db import Database, migrate
 from bot.transport import Transport
-from knowledge import KnowledgeBase, Searcher, load_knowledge
+from knowledge import KnowledgeBase, Searcher
+from knowledge.cache import load_cached
 
 __all__ = ["App", "build_app", "Extension", "finish_before_cancel", "run_tasks"]
 
@@ -58,8 +59,8 @@ class App:
 
 
 def build_knowledge(settings: Settings) -> tuple[KnowledgeBase, Searcher]:
-    kb = load_knowledge(settings.knowledge_dirs)
-    return kb, Searcher(kb)
+    loaded = load_cached(settings.knowledge_dirs, cache_dir=settings.cache_dir)
+    return loaded.kb, loaded.searcher
 
 
 async def build_app(

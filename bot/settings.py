@@ -83,6 +83,8 @@ class Settings:
     dm_fallback: str = "channel"  # "channel" | "none"
     max_attempts: int = 6
     instance_id: str = ""
+    # Where the parsed knowledge is cached between runs (None: not cached).
+    cache_dir: Path | None = None
 
     @property
     def slack_enabled(self) -> bool:
@@ -101,6 +103,19 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or not value.strip():
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _cache_dir(value: str, env: Mapping[str, str]) -> Path | None:
+    if value.lower() in {"off", "none", "0", "false", "no"}:
+        return None
+    if value:
+        return Path(value).expanduser()
+    # The XDG base directory spec: $XDG_CACHE_HOME when absolute, else ~/.cache.
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "cos-bot"
+    home = env.get("HOME", "").strip()
+    return Path(home) / ".cache" / "cos-bot" if home else None
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -164,4 +179,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         dm_fallback=fallback,
         max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit() else 6,
         instance_id=get("COS_INSTANCE_ID"),
+        cache_dir=_cache_dir(get("COS_CACHE_DIR"), merged),
     )
