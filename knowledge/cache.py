@@ -28,6 +28,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import snowballstemmer
+import yaml
+
 from knowledge.loader import CONTENT_DIR, KnowledgeBase, _content_files, load_knowledge
 from knowledge.search import Searcher
 
@@ -58,6 +61,15 @@ def _file_digest(path: Path) -> bytes:
         return f"unreadable:{exc.errno}".encode()
 
 
+def _stemmer_stamp() -> str:
+    """Changes when snowballstemmer is upgraded (its stems are in the index); it has no __version__."""
+    try:
+        st = Path(snowballstemmer.__file__ or "").with_name("english_stemmer.py").stat()
+    except OSError:
+        return "?"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
 def _directories(extra_dirs: Iterable[Path], content_dir: Path) -> list[Path]:
     return [content_dir, *extra_dirs]
 
@@ -65,7 +77,7 @@ def _directories(extra_dirs: Iterable[Path], content_dir: Path) -> list[Path]:
 def content_key(extra_dirs: Iterable[Path] = (), *, content_dir: Path = CONTENT_DIR) -> str:
     """What the loaded knowledge depends on, as one hex digest."""
     h = hashlib.sha256(_FORMAT)
-    h.update(f"{sys.implementation.cache_tag}:{pickle.HIGHEST_PROTOCOL}\0".encode())
+    h.update(f"{sys.implementation.cache_tag}:{pickle.HIGHEST_PROTOCOL}:{yaml.__version__}:{_stemmer_stamp()}\0".encode())
     for source in sorted(_PACKAGE_DIR.glob("*.py")):
         h.update(source.name.encode() + b"\0" + _file_digest(source))
     for directory in _directories(extra_dirs, content_dir):
