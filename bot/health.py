@@ -50,8 +50,7 @@ def _revisions_of(path: Path) -> tuple[str | None, tuple[str, ...]]:
             tuple(d for d in downs if isinstance(d, str)))
 
 
-def migration_heads(versions_dir: Path = MIGRATIONS_DIR / "versions") -> frozenset[str]:
-    """The revisions no other migration builds on: what ``alembic upgrade head`` ends at."""
+def _graph(versions_dir: Path) -> tuple[frozenset[str], frozenset[str]]:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in versions_dir.glob("*.py"):
@@ -59,7 +58,12 @@ def migration_heads(versions_dir: Path = MIGRATIONS_DIR / "versions") -> frozens
         if revision is not None:
             revisions.add(revision)
             parents.update(downs)
-    return frozenset(revisions - parents)
+    return frozenset(revisions), frozenset(revisions - parents)
+
+
+def migration_heads(versions_dir: Path = MIGRATIONS_DIR / "versions") -> frozenset[str]:
+    """The revisions no other migration builds on: what ``alembic upgrade head`` ends at."""
+    return _graph(versions_dir)[1]
 
 
 def _sqlite_path(url: str) -> str | None:
@@ -152,8 +156,12 @@ def check_health(database_url: str) -> HealthResult:
         return HealthResult(False, f"database does not answer ({exc})")
     if not current:
         return HealthResult(False, "database answers but has no schema yet (cos-bot db upgrade, or start the bot)")
-    heads = migration_heads()
+    known, heads = _graph(MIGRATIONS_DIR / "versions")
     if current != heads:
-        return HealthResult(False, f"database answers but its schema is at {', '.join(sorted(current))}; "
-                                   f"this version expects {', '.join(sorted(heads))} (cos-bot db upgrade)")
+        at, expected = ", ".join(sorted(current)), ", ".join(sorted(heads))
+        if current - known:
+            return HealthResult(False, f"database answers but its schema is at {at}, which this version does not "
+                                       f"know (a newer version migrated it?); this version expects {expected}")
+        return HealthResult(False, f"database answers but its schema is at {at}; "
+                                   f"this version expects {expected} (cos-bot db upgrade)")
     return HealthResult(True, f"ok: database answers, schema at {', '.join(sorted(heads))}")

@@ -133,14 +133,14 @@ def test_health_of_a_database_never_migrated(tmp_path):
     assert proc.returncode == 1 and "no schema" in proc.stdout
 
 
-def test_health_of_a_database_behind_or_ahead(migrated):
-    db = migrated / "fast.db"
-    for revision in ("0004", "9999_from_a_newer_version"):
-        with sqlite3.connect(db) as conn:
-            conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
-        proc, _ = cos_bot(["health"], migrated)
-        assert proc.returncode == 1, proc.stdout
-        assert revision in proc.stdout and "expects" in proc.stdout
+@pytest.mark.parametrize(("revision", "advice"), [("0004", "cos-bot db upgrade"),
+                                                 ("9999_from_a_newer_version", "does not know")])
+def test_health_of_a_database_behind_or_ahead(migrated, revision, advice):
+    with sqlite3.connect(migrated / "fast.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    proc, _ = cos_bot(["health"], migrated)
+    assert proc.returncode == 1, proc.stdout
+    assert revision in proc.stdout and "expects" in proc.stdout and advice in proc.stdout
 
 
 def test_health_of_a_file_that_is_not_a_database(tmp_path):
