@@ -25,7 +25,8 @@ from bot.storage.db import Database, migrate
 from bot.team import install as install_team
 from bot.team.base import Team
 from bot.transport import Transport
-from knowledge import KnowledgeBase, Searcher, load_knowledge
+from knowledge import KnowledgeBase, Searcher
+from knowledge.cache import load_cached
 
 __all__ = ["App", "build_app", "build_knowledge", "finish_before_cancel", "run_tasks"]
 
@@ -75,8 +76,8 @@ async def _logged(callback: Callable[[], Awaitable[None]]) -> None:
 
 
 def build_knowledge(settings: Settings) -> tuple[KnowledgeBase, Searcher]:
-    kb = load_knowledge(settings.knowledge_dirs)
-    return kb, Searcher(kb)
+    loaded = load_cached(settings.knowledge_dirs, cache_dir=settings.cache_dir)
+    return loaded.kb, loaded.searcher
 
 
 async def build_app(

@@ -12,21 +12,18 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import privacy_cli
 from bot.clock import canonical_zone
 from bot.errors import ConfigError
 from bot.logging_setup import configure_logging
-from bot.plugins import load_platforms
-from bot.reply import to_text
-from bot.request import Request
-from bot.router import parse_line
-from bot.scheduler import cli as scheduler_cli
 from bot.settings import Settings, load_settings
-from bot.team import cli as team_cli
 
 __all__ = ["main"]
 
 log = logging.getLogger("cos-bot")
+
+# Commands defined here: parsing them needs no plugin's sub-commands, so none is loaded (no SDK,
+# and for `health` not even the scheduler). Anything else (`serve`, `schedule`, --help) loads them all.
+_OWN_COMMANDS = frozenset({"run", "console", "ask", "health", "db", "knowledge"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,7 +40,11 @@ def _secrets(settings: Settings) -> tuple[str, ...]:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _first_command(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(prog="cos-bot", description="Service, risk and schedule assistant for Slack and Discord.")
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--role", choices=("admin", "member"), default="admin")
     ask.add_argument("--tz", default=None, help="the asker's IANA time zone")
 
-    sub.add_parser("health", help="exit 0 when the database answers and the knowledge loads (for HEALTHCHECK)")
+    sub.add_parser("health", help="exit 0 when the database answers at the current schema (for HEALTHCHECK)")
 
     db = sub.add_parser("db", help="database commands")
     db_sub = db.add_subparsers(dest="db_cmd", metavar="ACTION", parser_class=_Parser)
@@ -71,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     kn_sub.required = True
     check = kn_sub.add_parser("check", help="validate content files; exit 1 on errors")
     check.add_argument("dir", nargs="?", type=Path, help="a team knowledge directory (default: COS_KNOWLEDGE_DIR)")
+
+    if not plugin_commands:
+        return parser
+    from bot import privacy_cli
+    from bot.plugins import load_platforms
+    from bot.scheduler import cli as scheduler_cli
+    from bot.team import cli as team_cli
 
     for platform in load_platforms().values():
         if platform.register_cli is not None:
@@ -100,6 +108,9 @@ def _result_objects(app, reply) -> list[dict[str, str]]:
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_app
+    from bot.reply import to_text
+    from bot.request import Request
+    from bot.router import parse_line
 
     if args.tz:
         tz = canonical_zone(args.tz)
@@ -147,9 +158,11 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _run(settings: Settings, *, console_only: bool = False) -> int:
     from bot.app import build_app, run_tasks
+    from bot.plugins import load_platforms
     from bot.web import serving, stopping
 
-    platforms = load_platforms()
+    # The console alone needs no other plugin loaded (nor their SDKs imported).
+    platforms = load_platforms(only={"console"} if console_only else None)
     app = await build_app(settings)
     try:
         chosen = [] if console_only else [p for p in platforms.values() if not p.fallback and p.is_configured(settings)]
@@ -192,28 +205,17 @@ def _knowledge_check(settings: Settings, directory: Path | None) -> int:
     return 0
 
 
-async def _health(settings: Settings) -> int:
-    from bot.storage.db import Database
-    from knowledge import load_knowledge
+def _health(settings: Settings) -> int:
+    from bot.health import check_health
 
-    db = Database(settings.database_url)
-    try:
-        ok = await db.ping()
-    finally:
-        await db.dispose()
-    if not ok:
-        print("database does not answer")
-        return 1
-    entries = len(load_knowledge(settings.knowledge_dirs))
-    if entries == 0:
-        print("no knowledge entries loaded")
-        return 1
-    print(f"ok: database answers, {entries} knowledge entries")
-    return 0
+    result = check_health(settings.database_url)
+    print(result.message)
+    return 0 if result.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    command = _first_command(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(plugin_commands=command not in _OWN_COMMANDS)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -244,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "knowledge":
             return _knowledge_check(settings, args.dir)
         if args.cmd == "health":
-            return asyncio.run(_health(settings))
+            return _health(settings)
         handler = getattr(args, "handler", None)
         if handler is not None:
             return int(handler(settings, args) or 0)

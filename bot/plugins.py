@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
@@ -49,10 +49,16 @@ class Platform:
     serves_http: Callable[[Settings], bool] | None = None
 
 
-def load_platforms() -> dict[str, Platform]:
-    """Every installed platform, by name. A platform that fails to import is logged and skipped."""
+def load_platforms(*, only: Collection[str] | None = None) -> dict[str, Platform]:
+    """Every installed platform (or those named in ``only``), by name.
+
+    A platform that fails to import is logged and skipped. Loading one imports its
+    SDK, so commands that need a single platform name it.
+    """
     found: dict[str, Platform] = {}
     for ep in entry_points(group="cos_bot.platforms"):
+        if only is not None and ep.name not in only:
+            continue
         try:
             platform = ep.load()
         except Exception as exc:  # noqa: BLE001 - one broken adapter must not stop the others

@@ -87,6 +87,8 @@ class Settings:
     uninstall_retention_days: int = 30
     # Port of /healthz, /readyz and /metrics for ``cos-bot run`` when Slack's HTTP server is not running.
     http_port: int | None = None
+    # Where the parsed knowledge is cached between runs (None: not cached).
+    cache_dir: Path | None = None
 
     @property
     def slack_enabled(self) -> bool:
@@ -105,6 +107,19 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or not value.strip():
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _cache_dir(value: str, env: Mapping[str, str]) -> Path | None:
+    if value.lower() in {"off", "none", "0", "false", "no"}:
+        return None
+    if value:
+        return Path(value).expanduser()
+    # The XDG base directory spec: $XDG_CACHE_HOME when absolute, else ~/.cache.
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "cos-bot"
+    home = env.get("HOME", "").strip()
+    return Path(home) / ".cache" / "cos-bot" if home else None
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -170,6 +185,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         instance_id=get("COS_INSTANCE_ID"),
         uninstall_retention_days=_retention_days(get("COS_UNINSTALL_RETENTION_DAYS", "30") or "30"),
         http_port=_http_port(get("COS_HTTP_PORT")),
+        cache_dir=_cache_dir(get("COS_CACHE_DIR"), merged),
     )
 
 

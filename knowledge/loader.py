@@ -40,6 +40,8 @@ _LIST_FIELDS = ("related", "aliases", "items")
 _OVERRIDABLE = frozenset(_STRING_FIELDS + _LIST_FIELDS + ("importance", "kind"))
 _ALL_FIELDS = frozenset(_OVERRIDABLE | {"id"})
 _MAX_TEXT = 4000
+# libyaml's parser where PyYAML was built with it: the same safe subset, several times faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,7 @@ def _check_fields(
 
 def _read_file(path: Path, problems: list[LoadProblem]) -> list[Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except UnicodeDecodeError:
         _problem(problems, str(path), None, None, "is not UTF-8 text")
         return []

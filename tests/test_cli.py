@@ -114,9 +114,12 @@ def test_main_in_process_knowledge_check_default(capsys, monkeypatch):
     assert "ok:" in capsys.readouterr().out
 
 
-def test_health_reports_database_and_knowledge(tmp_path):
+def test_health_reports_database_and_schema(tmp_path):
+    fresh = run(["health"], tmp_path)
+    assert fresh.returncode == 1 and "does not exist" in fresh.stdout
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
     proc = run(["health"], tmp_path)
-    assert proc.returncode == 0 and "198 knowledge entries" in proc.stdout
+    assert proc.returncode == 0 and proc.stdout.startswith("ok: database answers, schema at"), proc.stdout
     down = run(["health"], tmp_path, env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"})
     assert down.returncode == 1 and "does not answer" in down.stdout
 

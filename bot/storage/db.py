@@ -81,8 +81,24 @@ def _alembic_config(url: str):
     return cfg
 
 
+async def _at_head(db: Database) -> bool:
+    """True when the schema is already at the newest migration, read without loading Alembic."""
+    from bot.health import migration_heads
+
+    try:
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    except Exception:  # noqa: BLE001 - no table yet, or no database: Alembic will say
+        return False
+    return bool(rows) and frozenset(str(r[0]) for r in rows) == migration_heads()
+
+
 async def migrate(db: Database, revision: str = "head") -> None:
     """Upgrade the schema to ``revision``; serialised across replicas on PostgreSQL."""
+    if revision == "head" and await _at_head(db):
+        # Every start of `ask`, `serve` and `run` comes here: Alembic costs more than the rest.
+        log.info("database schema at head")
+        return
     from alembic import command
 
     cfg = _alembic_config(db.url)
