@@ -159,7 +159,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 async def _run(settings: Settings, *, console_only: bool = False) -> int:
     from bot.app import build_app, run_tasks
     from bot.plugins import load_platforms
-    from bot.web import serving, stopping
+    from bot.serving import serving, stopping
 
     # The console alone needs no other plugin loaded (nor their SDKs imported).
     platforms = load_platforms(only={"console"} if console_only else None)

@@ -25,8 +25,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -39,7 +38,7 @@ from bot.plugins import Platform, load_platforms
 from bot.readiness import readiness_for
 from bot.storage.db import Database
 
-__all__ = ["PROBE_PATHS", "SHUTDOWN_DRAIN_SECONDS", "add_routes", "make_http_app", "serving", "stopping", "count_database_errors"]
+__all__ = ["PROBE_PATHS", "SHUTDOWN_DRAIN_SECONDS", "add_routes", "make_http_app", "count_database_errors"]
 
 log = logging.getLogger("bot.web")
 
@@ -139,46 +138,3 @@ async def _metrics(request: web.Request) -> web.Response:
     await request.app[_GAUGE].refresh(app.db)
     body = generate_latest(metrics.REGISTRY)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-def stopping(app: App, stop: asyncio.Event) -> Any:
-    """A signal handler: readiness drops to 503 at once, then ``stop`` starts the drain."""
-
-    def handler() -> None:
-        readiness_for(app).begin_shutdown()
-        stop.set()
-
-    return handler
-
-
-@asynccontextmanager
-async def serving(app: App, platforms: Iterable[Platform], *, host: str = "0.0.0.0",
-                  outbox_every: float = OUTBOX_EVERY) -> AsyncIterator[int | None]:
-    """For ``cos-bot run``: serve the neutral app on ``COS_HTTP_PORT`` while the block runs, unless a
-    platform serves HTTP itself (Slack's HTTP mode mounts the same routes) or no port is set.
-
-    Yields the bound port (or None). The server outlives the block's work: after the block,
-    ``/readyz`` answers 503 until the listener closes.
-    """
-    chosen = list(platforms)
-    readiness = readiness_for(app)
-    for platform in chosen:
-        if not platform.fallback:
-            readiness.expect(platform.name)
-    port = app.settings.http_port
-    if port is None or any(p.serves_http is not None and p.serves_http(app.settings) for p in chosen):
-        yield None
-        return
-    runner = web.AppRunner(make_http_app(app, outbox_every=outbox_every), access_log=None,
-                           handle_signals=False, shutdown_timeout=5.0)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    sockets = getattr(site._server, "sockets", None) or ()  # the real port when asked for port 0
-    bound = int(sockets[0].getsockname()[1]) if sockets else port
-    log.info("http: listening on http://%s:%s (/healthz, /readyz, /metrics)", host, bound)
-    try:
-        yield bound
-    finally:
-        readiness.begin_shutdown()
-        await runner.cleanup()

@@ -18,6 +18,7 @@ from bot import web as bot_web
 from bot.app import App, build_app
 from bot.plugins import Platform
 from bot.readiness import Readiness, readiness_for, schema_at_head
+from bot.serving import serving, stopping
 from bot.settings import Settings
 from bot.storage.db import Database, migrate
 from tests.conftest import Harness, shared_knowledge
@@ -134,7 +135,7 @@ async def test_probes_and_scrapes_are_not_logged_as_requests(settings: Settings,
     caplog.set_level(logging.DEBUG)
     app = await build_app(replace(settings, http_port=0), clock=clock, knowledge=shared_knowledge())
     try:
-        async with bot_web.serving(app, [], host="127.0.0.1") as port:
+        async with serving(app, [], host="127.0.0.1") as port:
             for path in ("/healthz", "/readyz", "/metrics", "/healthz"):
                 assert (await get(f"http://127.0.0.1:{port}{path}"))[0] == 200
     finally:
@@ -170,14 +171,14 @@ async def test_run_serves_probes_on_cos_http_port_until_shutdown(settings: Setti
     plugin = _platform("fakeplat")
     try:
         stop = asyncio.Event()
-        async with bot_web.serving(app, [plugin], host="127.0.0.1") as port:
+        async with serving(app, [plugin], host="127.0.0.1") as port:
             assert port
             base = f"http://127.0.0.1:{port}"
             status, _, body = await get(base + "/readyz")
             assert status == 503 and '"fakeplat": "down"' in body  # started, not yet connected
             readiness_for(app).report("fakeplat", True)
             assert (await get(base + "/readyz"))[0] == 200
-            bot_web.stopping(app, stop)()  # what SIGTERM calls
+            stopping(app, stop)()  # what SIGTERM calls
             assert stop.is_set()
             assert (await get(base + "/readyz"))[0] == 503  # while the work drains, the server still answers
             assert (await get(base + "/metrics"))[0] == 200
@@ -190,9 +191,9 @@ async def test_run_serves_probes_on_cos_http_port_until_shutdown(settings: Setti
 async def test_run_leaves_http_to_a_platform_that_serves_it(settings: Settings, clock) -> None:  # type: ignore[no-untyped-def]
     app = await build_app(replace(settings, http_port=0), clock=clock, knowledge=shared_knowledge())
     try:
-        async with bot_web.serving(app, [_platform("fakeplat", serves_http=lambda s: True)]) as port:
+        async with serving(app, [_platform("fakeplat", serves_http=lambda s: True)]) as port:
             assert port is None
-        async with bot_web.serving(replace_settings(app, http_port=None), []) as port:
+        async with serving(replace_settings(app, http_port=None), []) as port:
             assert port is None  # no COS_HTTP_PORT: no listener
     finally:
         await app.close()
