@@ -21,11 +21,14 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.answers import AnswerCommands
     from bot.team.checkins import CheckinCommands
     from bot.team.digests import DigestCommands
+    from bot.team.feedback import FeedbackCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
     from bot.team.stage import StageCommands
+    from bot.team.teach import TeachCommands
 
-    return (StageCommands, DigestCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands)
+    return (StageCommands, DigestCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands,
+            FeedbackCommands, TeachCommands)
 
 
 def install(team: Team) -> list[TeamFeature]:
