@@ -22,6 +22,7 @@ from bot.router import parse_line
 from bot.scheduler import cli as scheduler_cli
 from bot.settings import Settings, load_settings
 from bot.team import cli as team_cli
+from bot.team import teach_cli
 
 __all__ = ["main"]
 
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     kn_sub.required = True
     check = kn_sub.add_parser("check", help="validate content files; exit 1 on errors")
     check.add_argument("dir", nargs="?", type=Path, help="a team knowledge directory (default: COS_KNOWLEDGE_DIR)")
+    teach_cli.register(kn_sub)
 
     for platform in load_platforms().values():
         if platform.register_cli is not None:
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             migrate_sync(settings.database_url)
             print("database is up to date")
             return 0
-        if args.cmd == "knowledge":
+        if args.cmd == "knowledge" and args.kn_cmd == "check":
             return _knowledge_check(settings, args.dir)
         if args.cmd == "health":
             return asyncio.run(_health(settings))

@@ -83,6 +83,8 @@ class Settings:
     dm_fallback: str = "channel"  # "channel" | "none"
     max_attempts: int = 6
     instance_id: str = ""
+    # Knowledge questions (and the votes on them) are kept this many days.
+    question_retention_days: int = 90
 
     @property
     def slack_enabled(self) -> bool:
@@ -139,6 +141,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    retention = get("COS_QUESTION_RETENTION_DAYS", "90") or "90"
+    if not retention.isdigit() or int(retention) < 1:
+        raise ConfigError(f"COS_QUESTION_RETENTION_DAYS={retention!r} must be a whole number of days, at least 1.")
     return Settings(
         database_url=_normalise_db_url(get("DATABASE_URL") or DEFAULT_DB_URL),
         knowledge_dirs=dirs,
@@ -164,4 +169,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         dm_fallback=fallback,
         max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit() else 6,
         instance_id=get("COS_INSTANCE_ID"),
+        question_retention_days=int(retention),
     )

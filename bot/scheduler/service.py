@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 
 from bot.errors import DeliveryError
+from bot.knowledge_log import purge_questions
 from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
 from bot.scheduler.messages import render
@@ -439,6 +440,8 @@ class Scheduler:
             await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
                                                        Outbox.sent_at < cutoff))
             await interaction_state.purge_expired(session=session, now=self.app.clock.now())
+            await purge_questions(session, before=self.app.clock.now()
+                                  - timedelta(days=self.app.settings.question_retention_days))
 
     async def run(self) -> None:
         """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""
