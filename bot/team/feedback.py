@@ -123,7 +123,7 @@ class FeedbackCommands(TeamFeature):
         commands = await self.overlays.commands_for(request.platform, request.workspace)
         reply = commands.reply(command, text)
         question = normalise_question(text)
-        if not question or reply.error:
+        if not question or reply.error or reply == commands.help(command):
             return reply  # help, or a reply that is not an answer
         try:
             outcome = commands.decide(command, text)

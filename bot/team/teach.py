@@ -152,13 +152,13 @@ class TeachCommands(TeamFeature):
         if len(phrase) > MAX_PHRASE or len(phrase.split()) > MAX_PHRASE_WORDS:
             raise UserError(f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
                             "characters. Teach the key words people use.")
-        if not phrase_tokens(phrase):
-            raise UserError(f"“{phrase}” is only common words (the, how, what…): it would match almost any "
-                            "question. Teach the words that say what the question is about.")
         first = phrase.split()[0]
         if first in self.team.router.command_words() or first in RESERVED_WORDS:
             raise UserError(f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
                             "that command, so the phrase would never reach the answers. Choose other words.")
+        if not phrase_tokens(phrase):
+            raise UserError(f"“{phrase}” is only common words (the, how, what…): it would match almost any "
+                            "question. Teach the words that say what the question is about.")
         return phrase
 
     def _resolve(self, topic: str) -> tuple[Entry | None, list[Entry]]:
