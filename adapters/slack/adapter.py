@@ -36,7 +36,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common import answer_within
 from adapters.slack import feedback as feedback_form
-from adapters.slack import home
+from adapters.slack import home, home_stats
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
 from adapters.slack.render import (
     ACTION_PREFIX,
@@ -478,6 +478,7 @@ class SlackAdapter:
     async def _publish_home(self, client: AsyncWebClient, workspace: str, user: str, event_id: str) -> None:
         try:
             view = await home.home_view(self.app, workspace=workspace, user=user)
+            view = await home_stats.with_stats(self, client, view, workspace=workspace, user=user)
             await client.views_publish(user_id=user, view=view)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             log.warning("home tab for %s not published: %s", user, type(exc).__name__)

@@ -88,7 +88,7 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     count = sum(len(p) for p in taught.values())
-    print(f"{count} taught phrase(s) exported for {len(taught) - len(missing)} entr(y/ies)", file=sys.stderr)
+    print(f"{count} taught phrase(s) exported for {len(taught) - len(missing)} entries", file=sys.stderr)
     return 0
 
 

@@ -122,3 +122,24 @@ async def test_expired_trigger_falls_back_to_reason_buttons_and_other_workspaces
     replies = await rig.fake.wait_for("response_url", 2)
     assert "expired" in blocks_text(replies[1].params["blocks"])
     assert [(v.vote, v.user) for v in await _votes(rig)] == [("down", "U2147483697")]
+
+
+async def test_home_tab_shows_the_question_statistics_to_admins_only(rig: Rig) -> None:
+    rig.fake.users["U2147483697"] = {"is_admin": True}
+    await rig.command("zorblax pipeline")
+    _, body = await rig.command("legal")
+    await rig.action(_press(_buttons(body["blocks"])["feedback-up"], rig=rig, name="up"))
+    await rig.fake.wait_for("response_url")
+    await rig.event(payload("event_app_home_opened.json"))
+    member = payload("event_app_home_opened.json")
+    member.update(event_id="Ev08HOME02")
+    member["event"]["user"] = "U0MEMBER"
+    await rig.event(member)
+    views = await rig.fake.wait_for("views.publish", 2)
+    await rig.adapter.drain()
+    texts = {v.params["user_id"]: blocks_text((json.loads(v.params["view"]) if isinstance(v.params["view"], str)
+                                               else v.params["view"])["blocks"]) for v in views}
+    admin = texts["U2147483697"]
+    assert "Questions: the last 30 days" in admin and "2 question(s) asked, 50% answered (1); 👍 1 · 👎 0." in admin
+    assert "“zorblax pipeline” — asked 1×" in admin and "Recommended service portfolio" in admin
+    assert "Questions: the last" not in texts["U0MEMBER"] and "Recommended service portfolio" in texts["U0MEMBER"]
