@@ -60,7 +60,7 @@ def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 class TaughtSearcher(Searcher):
     """A ``Searcher`` for one workspace: the shared index plus that workspace's taught phrases."""
 
-    def __init__(self, base: Searcher, phrases: Iterable[TaughtPhrase]) -> None:  # noqa: D107
+    def __init__(self, base: Searcher, phrases: Iterable[TaughtPhrase]) -> None:
         # Share the base's index and caches instead of building them again: they are read-only
         # apart from memo caches (typo repairs, entry stems) that hold the same values for everyone.
         # The base's own constructor is skipped on purpose.
