@@ -119,7 +119,7 @@ class FeedbackCommands(TeamFeature):
 
     # -- answering ----------------------------------------------------------------------
     async def answer(self, request: Request, command: str, text: str) -> Reply:
-        """The workspace's answer to a knowledge question, logged, with 👍/👎 when it answers something."""
+        """The workspace's answer to a knowledge question, logged, with 👍/👎 when it answers it."""
         commands = await self.overlays.commands_for(request.platform, request.workspace)
         reply = commands.reply(command, text)
         question = normalise_question(text)
@@ -139,6 +139,8 @@ class FeedbackCommands(TeamFeature):
         except Exception as exc:  # noqa: BLE001 - the answer matters more than its log entry
             log.warning("knowledge question not logged: %s", type(exc).__name__)
             return reply
+        if not reply.matched:
+            return reply  # an honest "I can't answer" is already a gap; there is no answer to vote on
         return replace(reply, buttons=(*reply.buttons, *feedback.buttons(answer)))
 
     # -- votes --------------------------------------------------------------------------
