@@ -33,6 +33,8 @@ _COMMAND_ALIASES = {
 SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
 # Answers a knowledge question: ``hook(request, command, cleaned_text)`` (logs it, adds feedback buttons).
 KnowledgeHook = Callable[[Request, str, str], Awaitable[Reply]]
+# The knowledge answers of one (platform, workspace): the shared ones, or with the workspace's taught phrases.
+KnowledgeSource = Callable[[str, str], Awaitable[KnowledgeCommands]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +81,7 @@ class Router:
         self._actions: dict[str, ActionHandler] = {}
         self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
         self._knowledge_hook: KnowledgeHook | None = None
+        self._knowledge_source: KnowledgeSource | None = None
 
     def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
@@ -106,6 +109,16 @@ class Router:
     def set_knowledge_hook(self, hook: KnowledgeHook) -> None:
         """Answer knowledge questions through ``hook`` instead of ``knowledge.reply`` directly."""
         self._knowledge_hook = hook
+
+    def set_knowledge_source(self, source: KnowledgeSource) -> None:
+        """Where :meth:`knowledge_for` finds a workspace's knowledge answers."""
+        self._knowledge_source = source
+
+    async def knowledge_for(self, platform: str, workspace: str) -> KnowledgeCommands:
+        """The knowledge answers of one workspace (to rebuild an answer for Share or paging)."""
+        if self._knowledge_source is None:
+            return self.knowledge
+        return await self._knowledge_source(platform, workspace)
 
     def add_action(self, name: str, handler: ActionHandler) -> None:
         self._actions[name] = handler

@@ -271,9 +271,13 @@ class SlackAdapter:
         }
 
     # -- rebuilding a reply from a button's state --------------------------------
-    async def rebuild(self, state: dict[str, Any]) -> Reply | None:
-        """The reply a button's state stands for, without side effects; None when it is stale or forged."""
-        knowledge = self.app.router.knowledge
+    async def rebuild(self, state: dict[str, Any], *, workspace: str | None = None) -> Reply | None:
+        """The reply a button's state stands for, without side effects; None when it is stale or forged.
+
+        With ``workspace``, knowledge answers are rebuilt with that workspace's taught phrases.
+        """
+        knowledge = (await self.app.router.knowledge_for(PLATFORM_NAME, workspace) if workspace is not None
+                     else self.app.router.knowledge)
         command, text = state.get("c"), state.get("t")
         if isinstance(command, str) and isinstance(text, str):
             if command not in _KNOWLEDGE_COMMANDS:
@@ -401,7 +405,7 @@ class SlackAdapter:
             return
         if action.action == "page":
             state = decode_value(action.value)
-            reply = await self.rebuild(state) if state else None
+            reply = await self.rebuild(state, workspace=action.workspace) if state else None
             page = state.get("p") if state else None
             if reply is None or state is None or not isinstance(page, int):
                 await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
@@ -422,7 +426,7 @@ class SlackAdapter:
 
     async def _share(self, body: dict[str, Any], action: Action, client: AsyncWebClient, response_url: str) -> None:
         state = decode_value(action.value)
-        reply = await self.rebuild(state) if state else None
+        reply = await self.rebuild(state, workspace=action.workspace) if state else None
         if reply is None or state is None:
             await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
             return

@@ -113,6 +113,7 @@ class FeedbackCommands(TeamFeature):
     def register(self, router: Router) -> None:
         self.overlays = overlays(self.team)
         router.set_knowledge_hook(self.answer)
+        router.set_knowledge_source(self.overlays.commands_for)
         router.add_action(feedback.UP, self.up)
         router.add_action(feedback.DOWN, self.down)
         router.add_action(feedback.REASON, self.reason)

@@ -143,3 +143,18 @@ async def test_home_tab_shows_the_question_statistics_to_admins_only(rig: Rig) -
     assert "Questions: the last 30 days" in admin and "2 question(s) asked, 50% answered (1); 👍 1 · 👎 0." in admin
     assert "“zorblax pipeline” — asked 1×" in admin and "Recommended service portfolio" in admin
     assert "Questions: the last" not in texts["U0MEMBER"] and "Recommended service portfolio" in texts["U0MEMBER"]
+
+
+async def test_sharing_a_taught_answer_shares_what_was_shown(rig: Rig) -> None:
+    rig.fake.users["U2147483697"] = {"is_admin": True}
+    await rig.command("teach zorblax pipeline -> legal")
+    status, body = await rig.command("zorblax pipeline")
+    assert status == 200 and "Comprehensive Legal Services" in body["text"]
+    share = _buttons(body["blocks"])["share"]
+    await rig.action(_press(share, rig=rig, name="share"))
+    posts = await rig.fake.wait_for("chat.postMessage")
+    assert "Comprehensive Legal Services" in posts[0].params["text"]
+    # The shared message is everyone's: no 👍/👎 tied to one person's answer.
+    blocks = posts[0].params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert not [k for k in _buttons(blocks) if k.startswith("feedback")]
