@@ -72,6 +72,9 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     kn_sub.required = True
     check = kn_sub.add_parser("check", help="validate content files; exit 1 on errors")
     check.add_argument("dir", nargs="?", type=Path, help="a team knowledge directory (default: COS_KNOWLEDGE_DIR)")
+    from bot.team import teach_cli
+
+    teach_cli.register(kn_sub)
 
     if not plugin_commands:
         return parser
@@ -243,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             migrate_sync(settings.database_url)
             print("database is up to date")
             return 0
-        if args.cmd == "knowledge":
+        if args.cmd == "knowledge" and args.kn_cmd == "check":
             return _knowledge_check(settings, args.dir)
         if args.cmd == "health":
             return _health(settings)

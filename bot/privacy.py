@@ -22,6 +22,13 @@ from sqlalchemy import MetaData as _MetaData
 from sqlalchemy import Table, and_, delete, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.knowledge_log import (
+    GapDismissal,
+    KnowledgeFeedback,
+    KnowledgeQuestion,
+    KnowledgeVersion,
+    TaughtPhraseRow,
+)
 from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule, SendPace
 from bot.storage.models import Base, InteractionState, Workspace
 from bot.storage.sql import affected
@@ -42,7 +49,8 @@ FORGOTTEN = audit.FORGOTTEN
 
 # Tables keyed by (platform, workspace), children before parents (check-in answers refer to schedules).
 WORKSPACE_TABLES: tuple[type[Base], ...] = (CheckinAnswer, Outbox, Schedule, Milestone, TeamStage, RiskItem,
-                                            Member, InteractionState, AuditEntry)
+                                            Member, InteractionState, AuditEntry, KnowledgeFeedback,
+                                            KnowledgeQuestion, TaughtPhraseRow, GapDismissal, KnowledgeVersion)
 # A platform's installation store: ``<platform>_<suffix>``; rows of a workspace by team and enterprise id.
 PLATFORM_TABLES = ("installations", "bots")
 # Secrets are never exported.
@@ -58,6 +66,11 @@ COVERAGE: dict[str, str] = {
     "member": "workspace rows; the person's record is deleted",
     "interaction_state": "workspace rows (button pages); pages naming the person are deleted",
     "audit_entry": "workspace rows; the person becomes 'a forgotten member' as actor and in what changed",
+    "knowledge_question": "workspace rows; the questions a person asked are deleted (their votes with them)",
+    "knowledge_feedback": "workspace rows; a person's votes and comments are deleted",
+    "taught_phrase": "workspace rows; created_by is forgotten, the phrase stays the workspace's",
+    "gap_dismissal": "workspace rows; dismissed_by is forgotten",
+    "knowledge_version": "workspace rows: a counter of taught-phrase changes, no person data",
     "workspace": "the workspace's settings row (id '<platform>:<workspace>'), no person data",
     "send_pace": "send slots by 'ws:<workspace>' and 'ch:<workspace>:<channel>' scope, deleted with the workspace",
     "slack_installations": "the platform's installation (tokens never exported); installer id forgotten",
@@ -80,6 +93,10 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "member": ("user",),
     "interaction_state": ("payload",),
     "audit_entry": ("actor", "target", "before", "after"),
+    "knowledge_question": ("user", "text"),
+    "knowledge_feedback": ("user", "comment"),
+    "taught_phrase": ("created_by",),
+    "gap_dismissal": ("dismissed_by",),
     "slack_installations": ("user_id",),
 }
 
@@ -226,6 +243,19 @@ async def forget_person(db: Database, *, platform: str, workspace: str, user: st
             _where(CheckinAnswer, platform, workspace), CheckinAnswer.user == user)))
         counts["outbox"] = affected(await session.execute(delete(Outbox).where(
             _where(Outbox, platform, workspace), Outbox.target == user)))
+        counts["knowledge_feedback"] = affected(await session.execute(delete(KnowledgeFeedback).where(
+            _where(KnowledgeFeedback, platform, workspace), KnowledgeFeedback.user == user)))
+        asked = select(KnowledgeQuestion.id).where(_where(KnowledgeQuestion, platform, workspace),
+                                                   KnowledgeQuestion.user == user)
+        await session.execute(delete(KnowledgeFeedback).where(KnowledgeFeedback.question_id.in_(asked)))
+        counts["knowledge_question"] = affected(await session.execute(delete(KnowledgeQuestion).where(
+            _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user)))
+        counts["taught_phrase"] = affected(await session.execute(update(TaughtPhraseRow).where(
+            _where(TaughtPhraseRow, platform, workspace), TaughtPhraseRow.created_by == user
+        ).values(created_by=FORGOTTEN)))
+        counts["gap_dismissal"] = affected(await session.execute(update(GapDismissal).where(
+            _where(GapDismissal, platform, workspace), GapDismissal.dismissed_by == user
+        ).values(dismissed_by=FORGOTTEN)))
         counts["member"] = affected(await session.execute(delete(Member).where(
             _where(Member, platform, workspace), Member.user == user)))
         counts["schedule"] = await _forget_in_schedules(session, platform, workspace, user)

@@ -22,7 +22,7 @@ from bot.reply import Reply, Section
 from bot.request import Request
 from bot.safety import InputProblem, clean_input
 
-__all__ = ["Action", "Router", "SubcommandHandler", "ActionHandler", "COMMANDS", "parse_line"]
+__all__ = ["Action", "Router", "SubcommandHandler", "ActionHandler", "KnowledgeHook", "COMMANDS", "parse_line"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,10 @@ _COMMAND_ALIASES = {
 }
 
 SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
+# Answers a knowledge question: ``hook(request, command, cleaned_text)`` (logs it, adds feedback buttons).
+KnowledgeHook = Callable[[Request, str, str], Awaitable[Reply]]
+# The knowledge answers of one (platform, workspace): the shared ones, or with the workspace's taught phrases.
+KnowledgeSource = Callable[[str, str], Awaitable[KnowledgeCommands]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +82,8 @@ class Router:
         self._subcommands: dict[tuple[str, str], SubcommandHandler] = {}
         self._actions: dict[str, ActionHandler] = {}
         self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
+        self._knowledge_hook: KnowledgeHook | None = None
+        self._knowledge_source: KnowledgeSource | None = None
 
     def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
@@ -97,6 +103,24 @@ class Router:
         if handler is not None:
             return handler, text.partition(" ")[2].strip()
         return None
+
+    def command_words(self) -> frozenset[str]:
+        """The first words of every added sub-command (``digest``, ``stage`` ...), for every command."""
+        return frozenset(words.split()[0] for _, words in self._subcommands if words)
+
+    def set_knowledge_hook(self, hook: KnowledgeHook) -> None:
+        """Answer knowledge questions through ``hook`` instead of ``knowledge.reply`` directly."""
+        self._knowledge_hook = hook
+
+    def set_knowledge_source(self, source: KnowledgeSource) -> None:
+        """Where :meth:`knowledge_for` finds a workspace's knowledge answers."""
+        self._knowledge_source = source
+
+    async def knowledge_for(self, platform: str, workspace: str) -> KnowledgeCommands:
+        """The knowledge answers of one workspace (to rebuild an answer for Share or paging)."""
+        if self._knowledge_source is None:
+            return self.knowledge
+        return await self._knowledge_source(platform, workspace)
 
     def add_action(self, name: str, handler: ActionHandler) -> None:
         self._actions[name] = handler
@@ -151,6 +175,8 @@ class Router:
         if found is not None:
             handler, rest = found
             return await handler(request, rest)
+        if self._knowledge_hook is not None:
+            return await self._knowledge_hook(request, command, text)
         return self.knowledge.reply(command, text)
 
     async def handle_action(self, action: Action) -> Reply | None:

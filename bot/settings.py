@@ -89,6 +89,8 @@ class Settings:
     http_port: int | None = None
     # Where the parsed knowledge is cached between runs (None: not cached).
     cache_dir: Path | None = None
+    # Knowledge questions (and the votes on them) are kept this many days.
+    question_retention_days: int = 90
 
     @property
     def slack_enabled(self) -> bool:
@@ -158,6 +160,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    retention = get("COS_QUESTION_RETENTION_DAYS", "90") or "90"
+    if not retention.isdigit() or int(retention) < 1:
+        raise ConfigError(f"COS_QUESTION_RETENTION_DAYS={retention!r} must be a whole number of days, at least 1.")
     return Settings(
         database_url=_normalise_db_url(get("DATABASE_URL") or DEFAULT_DB_URL),
         knowledge_dirs=dirs,
@@ -186,6 +191,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         uninstall_retention_days=_retention_days(get("COS_UNINSTALL_RETENTION_DAYS", "30") or "30"),
         http_port=_http_port(get("COS_HTTP_PORT")),
         cache_dir=_cache_dir(get("COS_CACHE_DIR"), merged),
+        question_retention_days=int(retention),
     )
 
 

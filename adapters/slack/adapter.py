@@ -34,7 +34,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common import ReplyStore, answer_within
-from adapters.slack import home, lifecycle
+from adapters.slack import feedback as feedback_form
+from adapters.slack import home, home_stats, lifecycle
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
 from adapters.slack.identity import Identities
 from adapters.slack.render import (
@@ -58,6 +59,7 @@ from adapters.slack.translate import (
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App, finish_before_cancel
 from bot.canned import expired, polite, went_wrong
+from bot.feedback import answer_id as feedback_answer_id
 from bot.reply import Button, Reply
 from bot.request import Request
 from bot.router import Action, parse_line
@@ -145,6 +147,7 @@ class SlackAdapter:
         bolt = self.bolt
         bolt.command(re.compile(r"^/.+"))(self._on_command)
         bolt.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
+        bolt.view(feedback_form.CALLBACK_ID)(self._on_feedback_form)
         bolt.event("app_home_opened")(self._on_home_opened)
         bolt.event("message")(self._on_message)
         lifecycle.register(self)
@@ -242,16 +245,18 @@ class SlackAdapter:
         }
 
     # -- rebuilding a reply from a button's state --------------------------------
-    async def rebuild(self, state: dict[str, Any], workspace: str) -> Reply | None:
+    async def rebuild(self, state: dict[str, Any], *, workspace: str | None = None) -> Reply | None:
         """The reply a button's state stands for, without side effects; None when it is stale or forged.
 
-        Knowledge answers are answered again from the state (``c``/``t`` or ``a``/``v``); any other
-        reply long enough to need pages was kept in the database under ``k`` (``ReplyStore``).
+        Knowledge answers are answered again from the state (``c``/``t`` or ``a``/``v``), with the
+        workspace's taught phrases; any other reply long enough to need pages was kept in the
+        database under ``k`` (``ReplyStore``).
         """
         if isinstance(key := state.get("k"), str):
-            kept = await self.replies.load(workspace, key)
+            kept = await self.replies.load(workspace, key) if workspace is not None else None
             return kept.safe() if kept is not None else None
-        knowledge = self.app.router.knowledge
+        knowledge = (await self.app.router.knowledge_for(PLATFORM_NAME, workspace) if workspace is not None
+                     else self.app.router.knowledge)
         command, text = state.get("c"), state.get("t")
         if isinstance(command, str) and isinstance(text, str):
             if command not in _KNOWLEDGE_COMMANDS:
@@ -331,7 +336,46 @@ class SlackAdapter:
                          client: AsyncWebClient) -> None:
         await ack()
         for element in (body.get("actions") or [])[:1]:
+            if feedback_form.opens_form(element) and body.get("trigger_id"):
+                self.spawn(self._open_feedback_form(body, element, client), "feedback form")
+                continue
             self.spawn(self._handle_action(body, element, client), f"button {element.get('action_id')}")
+
+    # -- the 👎 form ---------------------------------------------------------------
+    async def _open_feedback_form(self, body: dict[str, Any], element: dict[str, Any],
+                                  client: AsyncWebClient) -> None:
+        """Open the form first (the trigger id lasts 3 s), then record the 👎; without a form, answer as usual."""
+        action = block_action_to_action(body, element)
+        answer = feedback_answer_id(action.value)
+        try:
+            if answer is None:
+                raise ValueError("not an answer id")
+            await client.views_open(trigger_id=str(body.get("trigger_id")),
+                                    view=feedback_form.feedback_modal(answer, channel=action.channel))
+        except (SlackApiError, SlackClientError, OSError, TimeoutError, ValueError) as exc:
+            log.info("feedback form not opened (%s); answering in the conversation", type(exc).__name__)
+            await self._handle_action(body, element, client)
+            return
+        await self.app.router.handle_action(action)
+
+    async def _on_feedback_form(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
+        """The form's submission: recorded before the ack, so a bad comment keeps the form open with the reason."""
+        action = feedback_form.submission_to_action(body)
+        if action is None:
+            await ack()
+            return
+        async def close_form() -> None:
+            await ack()
+
+        work, slow = await answer_within(self.ack_budget, self.app.router.handle_action(action), close_form)
+        if slow:  # the form closed; the reason is still recorded
+            self.spawn(_settled(work), "feedback form submission")
+            return
+        reply = work.result()
+        if reply is not None and reply.error and reply.error != "stale action":
+            await ack(**feedback_form.errors_for(reply.error))
+            return
+        await ack()
 
     async def _handle_action(self, body: dict[str, Any], element: dict[str, Any], client: AsyncWebClient) -> None:
         user = str((body.get("user") or {}).get("id") or "")
@@ -348,7 +392,7 @@ class SlackAdapter:
             return
         if action.action == "page":
             state = decode_value(action.value)
-            reply = await self.rebuild(state, action.workspace) if state else None
+            reply = await self.rebuild(state, workspace=action.workspace) if state else None
             page = state.get("p") if state else None
             if reply is None or state is None or not isinstance(page, int):
                 await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
@@ -369,7 +413,7 @@ class SlackAdapter:
 
     async def _share(self, body: dict[str, Any], action: Action, client: AsyncWebClient, response_url: str) -> None:
         state = decode_value(action.value)
-        reply = await self.rebuild(state, action.workspace) if state else None
+        reply = await self.rebuild(state, workspace=action.workspace) if state else None
         if reply is None or state is None:
             await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
             return
@@ -425,6 +469,7 @@ class SlackAdapter:
     async def _publish_home(self, client: AsyncWebClient, workspace: str, user: str, event_id: str) -> None:
         try:
             view = await home.home_view(self.app, workspace=workspace, user=user)
+            view = await home_stats.with_stats(self, client, view, workspace=workspace, user=user)
             await client.views_publish(user_id=user, view=view)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             log.warning("home tab for %s not published: %s", user, type(exc).__name__)
@@ -468,6 +513,10 @@ class SlackAdapter:
                 # retry would record it twice, so the retry stays a duplicate and the reply is lost.
                 log.warning("DM answer not delivered: %s; %s is not handled again (it may have changed data)",
                             type(exc).__name__, event_id)
+
+
+async def _settled(work: asyncio.Future[Any]) -> None:
+    await work
 
 
 def _fields(obj: Any) -> dict[str, Any]:

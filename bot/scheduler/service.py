@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 
 from bot.errors import DeliveryError
+from bot.knowledge_log import purge_questions
 from bot.observe import delivery_done
 from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
@@ -446,6 +447,8 @@ class Scheduler:
             await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
                                                        Outbox.sent_at < cutoff))
             await interaction_state.purge_expired(session=session, now=self.app.clock.now())
+            await purge_questions(session, before=self.app.clock.now()
+                                  - timedelta(days=self.app.settings.question_retention_days))
         from bot.privacy import purge_uninstalled
 
         purged = await purge_uninstalled(self.app.db, now=self.app.clock.now(),

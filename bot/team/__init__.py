@@ -22,13 +22,15 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.audit import AuditCommands
     from bot.team.checkins import CheckinCommands
     from bot.team.digests import DigestCommands
+    from bot.team.feedback import FeedbackCommands
     from bot.team.forget import ForgetCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
     from bot.team.stage import StageCommands
+    from bot.team.teach import TeachCommands
 
     return (StageCommands, DigestCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands,
-            AuditCommands, ForgetCommands)
+            AuditCommands, ForgetCommands, FeedbackCommands, TeachCommands)
 
 
 def install(team: Team) -> list[TeamFeature]:

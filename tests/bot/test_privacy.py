@@ -91,6 +91,7 @@ async def _populate(w: World, workspace: str) -> Harness:
     assert not (await admin.say("/cos-service checkin daily 09:00 @U1001 @U1002")).error
     assert not (await admin.say("/cos-risk owner gdpr @U1001")).error
     assert not (await member.say("/cos-service timezone Europe/Lisbon")).error
+    assert not (await member.say("/cos-service zorblax pipeline for U1001")).error  # a logged question
     return member
 
 

@@ -197,6 +197,9 @@ class FakeDiscord:
             self.callback_seen.set()
             kind = (body or {}).get("type", 4)
             data = (body or {}).get("data") or {}
+            if kind == 9 and not (data.get("custom_id") and data.get("title") and 0 < len(data.get("components") or ()) <= 5):
+                # MODAL: Discord refuses one without a custom id, a title, or 1-5 components.
+                return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
             return _json({"interaction": {
                 "id": parts[1], "type": 2, "response_message_id": snowflake(),
                 "response_message_loading": kind == 5,

@@ -73,6 +73,8 @@ class FakeSlack:
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages, oldest first
+        self.views: list[dict[str, Any]] = []  # modals opened with views.open
+        self.expired_triggers: set[str] = set()
         self.clock: Callable[[], float] | None = None  # seconds since the epoch for new ts (a fixed day if None)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -259,6 +261,14 @@ class FakeSlack:
             if not (token or "").startswith("xapp-"):
                 return {"ok": False, "error": "not_allowed_token_type"}
             return {"ok": True, "url": self.socket_url}
+        if method == "views.open":
+            # A trigger id lasts 3 s and opens one view; the fake accepts any it was not told to expire.
+            if str(params.get("trigger_id")) in self.expired_triggers or not params.get("trigger_id"):
+                return {"ok": False, "error": "expired_trigger_id"}
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            self.views.append(view)
+            return {"ok": True, "view": {"id": f"V{len(self.views):04d}", "type": view.get("type"), **view}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", "type": "home"}}
         if method == "oauth.v2.access":

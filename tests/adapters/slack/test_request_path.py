@@ -60,11 +60,15 @@ async def test_identical_replies_render_once_and_callers_cannot_spoil_the_cache(
     monkeypatch.setattr(adapter_module, "to_blocks", counting)
     _, first = await rig.command("legal")
     _, second = await rig.command("legal")
-    assert first == second and len(renders) == 1
+    # Each answer carries its own 👍/👎 (the logged answer's id): the same question renders per answer.
+    assert _without_feedback(first) == _without_feedback(second) and first != second and len(renders) == 2
+    answer = Reply(title="Legal", sections=(Section(text="the same reply"),))
+    assert rig.adapter.message(answer, state=None) == rig.adapter.message(answer, state=None)
+    assert len(renders) == 3
 
     # Another question, another render; a state or page change is never served from the cache.
     _, other = await rig.command("gdpr", command="/cos-risk")
-    assert len(renders) == 2 and other != first
+    assert len(renders) == 4 and other != first
     reply = Reply(title="Long", sections=tuple(Section(text=f"part {i} " + "x" * 2900) for i in range(8)))
     page0 = rig.adapter.message(reply, state={"c": "cos-service", "t": "a"})
     page1 = rig.adapter.message(reply, state={"c": "cos-service", "t": "a"}, page=1)
@@ -94,3 +98,13 @@ async def test_slash_command_happy_path_logs_nothing_at_warning(
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert loud == [], [(r.name, r.getMessage()) for r in loud]
     assert BOT_TOKEN not in caplog.text and SIGNING_SECRET not in caplog.text
+
+
+def _without_feedback(message: dict) -> dict:  # type: ignore[type-arg]
+    """A message with the 👍/👎 buttons left out."""
+    blocks = []
+    for block in message["blocks"]:
+        if block["type"] == "actions":
+            block = {**block, "elements": [e for e in block["elements"] if ":feedback-" not in e["action_id"]]}
+        blocks.append(block)
+    return {**message, "blocks": blocks}

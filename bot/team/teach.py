@@ -1,0 +1,296 @@
+"""Gaps and teaching (admins): what people asked and did not get, and phrases that fix it.
+
+* ``gaps [days]``: unanswered and 👎 questions of the last N days (default 30), grouped by
+  their normalised text, most asked first, each with its nearest topic and the buttons
+  "Teach → <topic>" and "Dismiss".
+* ``teach <phrase> -> <topic>`` (or ``→``): the phrase becomes an alias of the entry the topic
+  names (an id, a title, or text search resolves to one entry; ambiguous: the candidates as
+  buttons), for this workspace only, at once on every replica. ``teach list``, ``teach remove``.
+* ``stats [days]``: questions asked, share answered, 👍/👎, top topics, top gaps.
+
+A phrase is cleaned like any input and may not start with a command word (``digest``,
+``stage``, ``help``, ``overview`` ...): those words never reach the knowledge answers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot import knowledge_log as kl
+from bot.auth import admin_only, server_only
+from bot.canned import expired
+from bot.errors import UserError
+from bot.reply import Button, Reply, Section
+from bot.request import Request
+from bot.router import Action, Router
+from bot.storage import interaction_state
+from bot.team.base import TeamFeature
+from bot.team.feedback import overlays
+from knowledge import Entry
+from knowledge.decision import CLEAR_MARGIN, decide
+from knowledge.taught import normalise_question, phrase_tokens
+
+__all__ = ["TeachCommands", "RESERVED_WORDS", "MAX_PHRASE", "MAX_PHRASE_WORDS"]
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 365
+MAX_PHRASE = 100
+MAX_PHRASE_WORDS = 10
+# Words the knowledge answers read as commands before searching (help, overviews, lists).
+RESERVED_WORDS = frozenset({
+    "help", "commands", "overview", "portfolio", "areas", "all", "list", "services", "risks", "topics", "index",
+    "providers", "provider", "vendors", "vendor", "milestones", "milestone", "path", "roadmap", "phases", "phase",
+    "cases", "case", "examples", "example", "success",
+})
+_ARROW = re.compile(r"\s*(?:->|→|=>)\s*")
+_USAGE = "`/cos-service teach <phrase> -> <topic>`, e.g. `/cos-service teach zorblax pipeline -> legal`"
+_PICK_TTL = timedelta(days=1)
+# Gaps that get Teach and Dismiss buttons (two each; Discord shows at most 25 buttons).
+_GAP_BUTTONS = 5
+
+
+def _days(text: str, what: str) -> int:
+    word = text.strip()
+    if not word:
+        return DEFAULT_DAYS
+    if not word.isdigit() or not 1 <= int(word) <= MAX_DAYS:
+        raise UserError(f"Give the number of days as a whole number from 1 to {MAX_DAYS}, "
+                        f"e.g. `/cos-service {what} 30`.")
+    return int(word)
+
+
+class TeachCommands(TeamFeature):
+    """Gaps, teaching and stats for admins."""
+
+    def register(self, router: Router) -> None:
+        self.overlays = overlays(self.team)
+        self.add_subcommand(router, "cos-service", "gaps", self.gaps)
+        self.add_subcommand(router, "cos-service", "teach", self.teach)
+        self.add_subcommand(router, "cos-service", "teach list", self.teach_list)
+        self.add_subcommand(router, "cos-service", "teach remove", self.teach_remove)
+        self.add_subcommand(router, "cos-service", "stats", self.stats)
+        router.add_action("teach-gap", self.teach_gap)
+        router.add_action("gap-dismiss", self.dismiss)
+        router.add_action("teach-pick", self.teach_pick)
+
+    def _title(self, entry_id: str | None) -> str:
+        entry = self.team.kb.get(entry_id) if entry_id else None
+        return entry.title if entry is not None else "—"
+
+    # -- gaps -----------------------------------------------------------------------------
+    @server_only
+    async def gaps(self, request: Request, text: str) -> Reply:
+        return await self._gaps(request, _days(text, "gaps"))
+
+    @admin_only("see what people asked that the bot could not answer")
+    async def _gaps(self, request: Request, days: int) -> Reply:
+        since = self.team.now() - timedelta(days=days)
+        async with self.team.db.session() as session:
+            found = await kl.gaps(session, platform=request.platform, workspace=request.workspace, since=since,
+                                  limit=20)
+        if not found:
+            return Reply(title=f"No gaps in the last {days} days",
+                         sections=(Section(text="Every question was answered and no answer got a 👎."),))
+        sections = []
+        buttons: list[Button] = []
+        for n, gap in enumerate(found, 1):
+            what = []
+            if gap.unanswered:
+                what.append(f"{gap.unanswered} unanswered")
+            if gap.down:
+                what.append(f"{gap.down} 👎" + (f" ({', '.join(r.replace('_', ' ') for r in gap.reasons)})"
+                                               if gap.reasons else ""))
+            sections.append(Section(
+                heading=f"{n}. “{gap.text[:120]}” — asked {gap.asked}×",
+                text=f"{', '.join(what)} · /{gap.command} · nearest: {self._title(gap.nearest)}"))
+            if n <= _GAP_BUTTONS:
+                if gap.nearest:
+                    buttons.append(Button(f"{n}. Teach → {self._title(gap.nearest)}"[:70], "teach-gap",
+                                          str(gap.question_id), style="primary"))
+                buttons.append(Button(f"{n}. Dismiss", "gap-dismiss", str(gap.question_id)))
+        sections.append(Section(text=f"Teach a phrase yourself: {_USAGE}."))
+        return Reply(title=f"Gaps: the last {days} days", sections=tuple(sections), buttons=tuple(buttons))
+
+    async def _gap_question(self, action: Action) -> kl.KnowledgeQuestion | None:
+        value = action.value.strip()
+        if not value.isdigit() or len(value) > 12:
+            return None
+        async with self.team.db.session() as session:
+            return await kl.get_question(session, question_id=int(value), platform=action.platform,
+                                         workspace=action.workspace)
+
+    @admin_only("teach the bot a phrase")
+    async def teach_gap(self, action: Action) -> Reply | None:
+        question = await self._gap_question(action)
+        if question is None:
+            return expired()
+        entry = self.team.kb.get(question.top_entry) if question.top_entry else None
+        if entry is None:
+            raise UserError(f"There is no nearest topic for “{question.text[:80]}”. Teach it yourself: {_USAGE}.")
+        return await self._store_phrase(action, self._check_phrase(question.text), entry)
+
+    @admin_only("dismiss a gap")
+    async def dismiss(self, action: Action) -> Reply | None:
+        question = await self._gap_question(action)
+        if question is None:
+            return expired()
+        async with self.team.db.session() as session:
+            await kl.dismiss_gap(session, platform=action.platform, workspace=action.workspace, text=question.text,
+                                 user=action.user, now=self.team.now())
+        return Reply(title="Dismissed", sections=(Section(
+            text=f"“{question.text[:120]}” leaves the gaps list (until someone asks it again)."),))
+
+    # -- teach ----------------------------------------------------------------------------
+    def _check_phrase(self, raw: str) -> str:
+        """The phrase as stored (normalised), or ``UserError`` saying what is wrong with it."""
+        if "@" in raw or "<" in raw:
+            raise UserError("A taught phrase cannot contain a mention: write the words people type.")
+        phrase = normalise_question(raw, limit=MAX_PHRASE * 2)
+        if not phrase:
+            raise UserError(f"Say which words people type, then the topic: {_USAGE}.")
+        if len(phrase) > MAX_PHRASE or len(phrase.split()) > MAX_PHRASE_WORDS:
+            raise UserError(f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
+                            "characters. Teach the key words people use.")
+        first = phrase.split()[0]
+        if first in self.team.router.command_words() or first in RESERVED_WORDS:
+            raise UserError(f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
+                            "that command, so the phrase would never reach the answers. Choose other words.")
+        if not phrase_tokens(phrase):
+            raise UserError(f"“{phrase}” is only common words (the, how, what…): it would match almost any "
+                            "question. Teach the words that say what the question is about.")
+        return phrase
+
+    def _resolve(self, topic: str) -> tuple[Entry | None, list[Entry]]:
+        """The entry ``topic`` names (an id, a title, or text search resolves clearly), else the candidates."""
+        kb = self.team.kb
+        topic = topic.strip()
+        if (entry := kb.get(topic)) is not None:
+            return entry, []
+        folded = topic.casefold()
+        titled = [e for e in kb.entries.values() if e.title.casefold() == folded]
+        if len(titled) == 1:
+            return titled[0], []
+        outcome = decide(self.team.searcher, topic, limit=4)
+        if outcome.top is not None and (outcome.top.exact or (outcome.matched and outcome.margin >= CLEAR_MARGIN)):
+            return outcome.top.entry, []
+        candidates = list(outcome.suggestions) or [h.entry for h in outcome.hits[:3]]
+        return None, candidates[:3]
+
+    async def teach(self, request: Request, text: str) -> Reply:
+        parts = _ARROW.split(text, maxsplit=1)
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise UserError(f"Write the phrase, an arrow and the topic: {_USAGE}. "
+                            "`teach list` shows what is taught, `teach remove <phrase>` removes one.")
+        if _ARROW.search(parts[1]):
+            raise UserError(f"Use one arrow: {_USAGE}.")
+        phrase = self._check_phrase(parts[0])
+        return await self._teach(request, phrase, parts[1].strip()[:200])
+
+    @server_only
+    @admin_only("teach the bot a phrase")
+    async def _teach(self, request: Request, phrase: str, topic: str) -> Reply:
+        entry, candidates = self._resolve(topic)
+        if entry is not None:
+            return await self._store_phrase(request, phrase, entry)
+        shown = normalise_question(topic, limit=80) or "that"
+        if not candidates:
+            raise UserError(f"I can't find a topic for “{shown}”. Name it by its title or id, e.g. "
+                            "`legal`, `SOC 2`, `area.comprehensive-legal-services`.")
+        key = interaction_state.new_key()
+        async with self.team.db.session() as session:
+            await interaction_state.put(session=session, key=key, platform=request.platform,
+                                        workspace=request.workspace,
+                                        payload={"p": phrase, "e": [c.id for c in candidates]},
+                                        now=self.team.now(), ttl=_PICK_TTL)
+        return Reply(
+            title=f"Which topic should “{phrase}” answer with?",
+            sections=(Section(text=f"“{shown}” could mean several topics. Pick one:",
+                              bullets=tuple(c.title for c in candidates)),),
+            buttons=tuple(Button(c.title[:70], "teach-pick", f"{key}:{i}") for i, c in enumerate(candidates)),
+        )
+
+    @admin_only("teach the bot a phrase")
+    async def teach_pick(self, action: Action) -> Reply | None:
+        key, _, index = action.value.rpartition(":")
+        if not key or not index.isdigit():
+            return expired()
+        async with self.team.db.session() as session:
+            payload = await interaction_state.get(session=session, key=key, platform=action.platform,
+                                                  workspace=action.workspace, now=self.team.now())
+        if not isinstance(payload, dict) or not isinstance(payload.get("e"), list) \
+                or int(index) >= len(payload["e"]) or not isinstance(payload.get("p"), str):
+            return expired()
+        entry = self.team.kb.get(str(payload["e"][int(index)]))
+        if entry is None:
+            return expired()
+        return await self._store_phrase(action, self._check_phrase(payload["p"]), entry)
+
+    async def _store_phrase(self, asker: Request | Action, phrase: str, entry: Entry) -> Reply:
+        """Teach ``phrase`` -> ``entry`` (the asker is an admin by now)."""
+        exact = [h for h in self.team.searcher.search(phrase, limit=2) if h.exact]
+        if exact and exact[0].entry.id != entry.id:
+            raise UserError(f"“{phrase}” already names {exact[0].entry.title} word for word; teach a different "
+                            "phrase, or ask for that topic as it is.")
+        now = self.team.now()
+        async with self.team.db.session() as session:
+            before = await kl.add_phrase(session, platform=asker.platform, workspace=asker.workspace, phrase=phrase,
+                                         entry_id=entry.id, user=asker.user, now=now)
+            await kl.dismiss_gap(session, platform=asker.platform, workspace=asker.workspace, text=phrase,
+                                 user=asker.user, now=now)
+        self.overlays.forget(asker.platform, asker.workspace)
+        was = f" (it answered with {self._title(before)} before)" if before and before != entry.id else ""
+        return Reply(title=f"Taught: “{phrase}” → {entry.title}",
+                     sections=(Section(text=f"In this workspace, questions with “{phrase}” now answer with "
+                                            f"{entry.title}{was}. `/cos-service teach list` shows every taught "
+                                            "phrase; `teach remove <phrase>` undoes this."),),
+                     buttons=(Button(entry.title[:70], "open", entry.id),))
+
+    @server_only
+    async def teach_list(self, request: Request, text: str) -> Reply:
+        async with self.team.db.session() as session:
+            rows = await kl.taught_phrases(session, platform=request.platform, workspace=request.workspace)
+        if not rows:
+            return Reply(title="No taught phrases", sections=(Section(text=f"Admins teach one with {_USAGE}."),))
+        return Reply(title=f"Taught phrases ({len(rows)})",
+                     sections=(Section(bullets=tuple(f"“{r.phrase}” → {self._title(r.entry_id)}" for r in rows)),
+                               Section(text="Remove one with `/cos-service teach remove <phrase>`.")))
+
+    async def teach_remove(self, request: Request, text: str) -> Reply:
+        phrase = normalise_question(text, limit=MAX_PHRASE * 2)
+        if not phrase:
+            raise UserError("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`.")
+        return await self._remove(request, phrase)
+
+    @server_only
+    @admin_only("remove a taught phrase")
+    async def _remove(self, request: Request, phrase: str) -> Reply:
+        async with self.team.db.session() as session:
+            removed = await kl.remove_phrase(session, platform=request.platform, workspace=request.workspace,
+                                             phrase=phrase, now=self.team.now())
+        if not removed:
+            raise UserError(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
+        self.overlays.forget(request.platform, request.workspace)
+        return Reply(title=f"Removed: “{phrase}”",
+                     sections=(Section(text="Questions with it are answered from the overview alone again."),))
+
+    # -- stats ----------------------------------------------------------------------------
+    @server_only
+    async def stats(self, request: Request, text: str) -> Reply:
+        return await self._stats(request, _days(text, "stats"))
+
+    @admin_only("see the question statistics")
+    async def _stats(self, request: Request, days: int) -> Reply:
+        since = self.team.now() - timedelta(days=days)
+        async with self.team.db.session() as session:
+            s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
+        sections = [Section(text=f"{s.asked} question(s) asked, {s.share_answered:.0%} answered "
+                                 f"({s.answered}); 👍 {s.up} · 👎 {s.down}.")]
+        if s.top_topics:
+            sections.append(Section(heading="Top topics",
+                                    bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics)))
+        if s.top_gaps:
+            sections.append(Section(heading="Top gaps",
+                                    bullets=tuple(f"“{g.text[:80]}” — asked {g.asked}×" for g in s.top_gaps)))
+            sections.append(Section(text="`/cos-service gaps` lists them with Teach and Dismiss buttons."))
+        return Reply(title=f"Questions: the last {days} days", sections=tuple(sections))
