@@ -25,6 +25,7 @@ from bot.reply import Button, Reply, Section
 from bot.request import Request
 from bot.router import Action, Router
 from bot.storage import interaction_state
+from bot.team import audit
 from bot.team.base import TeamFeature
 from bot.team.feedback import overlays
 from knowledge import Entry
@@ -238,6 +239,8 @@ class TeachCommands(TeamFeature):
                                          entry_id=entry.id, user=asker.user, now=now)
             await kl.dismiss_gap(session, platform=asker.platform, workspace=asker.workspace, text=phrase,
                                  user=asker.user, now=now)
+            await audit.record(session, asker, action="knowledge.teach", target=phrase, before=before,
+                               after=entry.id, at=now)
         self.overlays.forget(asker.platform, asker.workspace)
         was = f" (it answered with {self._title(before)} before)" if before and before != entry.id else ""
         return Reply(title=f"Taught: “{phrase}” → {entry.title}",
@@ -268,6 +271,8 @@ class TeachCommands(TeamFeature):
         async with self.team.db.session() as session:
             removed = await kl.remove_phrase(session, platform=request.platform, workspace=request.workspace,
                                              phrase=phrase, now=self.team.now())
+            if removed:
+                await audit.record(session, request, action="knowledge.unteach", target=phrase, at=self.team.now())
         if not removed:
             raise UserError(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
         self.overlays.forget(request.platform, request.workspace)

@@ -158,3 +158,14 @@ async def test_cli_audit_export(w: World, capsys: pytest.CaptureFixture[str], mo
         assert await asyncio.to_thread(main, ["audit", "export", "--workspace", bad]) == 2
         err = capsys.readouterr().err
         assert err.startswith("cos-bot:") and "Traceback" not in err
+
+
+async def test_taught_phrases_are_audited_and_a_refused_teach_is_not(w: World):
+    admin = Harness(w.app, role="admin", workspace="T1", channel="C1", user="UADMIN")
+    member = Harness(w.app, workspace="T1", channel="C1", user="U1001")
+    assert (await member.say("/cos-service teach quuxbarnacle -> legal")).error
+    assert not (await admin.say("/cos-service teach zorblax pipeline -> legal")).error
+    assert not (await admin.say("/cos-service teach remove zorblax pipeline")).error
+    entries = [(e.action, e.actor, e.target) for e in await _entries(w)]
+    assert entries == [("knowledge.teach", "UADMIN", "zorblax pipeline"),
+                       ("knowledge.unteach", "UADMIN", "zorblax pipeline")]
