@@ -83,6 +83,9 @@ class Settings:
     dm_fallback: str = "channel"  # "channel" | "none"
     max_attempts: int = 6
     instance_id: str = ""
+    # Team rhythm: escalate overdue risk reviews after this many days; note deliveries this late.
+    escalate_days: int = 7
+    late_note_minutes: int = 10
 
     @property
     def slack_enabled(self) -> bool:
@@ -164,4 +167,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         dm_fallback=fallback,
         max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit() else 6,
         instance_id=get("COS_INSTANCE_ID"),
+        escalate_days=_whole(get("COS_ESCALATE_DAYS"), "COS_ESCALATE_DAYS", 7),
+        late_note_minutes=_whole(get("COS_LATE_NOTE_MINUTES"), "COS_LATE_NOTE_MINUTES", 10),
     )
+
+
+def _whole(value: str, name: str, default: int) -> int:
+    """A whole number setting (0 or more); ``ConfigError`` when it is not one."""
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name}={value!r} must be a whole number (0 or more).")
+    return int(value)

@@ -42,7 +42,9 @@ from bot.scheduler.pacing import PacerLike, pacer_for
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
+from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
+from bot.team.snooze import occurrence_of, pending_snoozes
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -222,6 +224,7 @@ class Scheduler:
                     out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
                 except Exception:
                     log.exception("schedule %s: occurrences could not be computed for the preview", s.id)
+            out.extend(await pending_snoozes(session, after=now, until=until))
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
         return out
 
@@ -412,7 +415,7 @@ class Scheduler:
             await self._stamp_checkin(row, sent_at)
 
     async def _stamp_checkin(self, row: outbox.OutboxRow, when: datetime) -> None:
-        occurrence = datetime.fromisoformat(row.payload["occurrence"]) if row.kind == "nudge" else row.due_at
+        occurrence = occurrence_of(row.kind, row.due_at, row.payload)
         column = "asked_at" if row.kind == "checkin" else "nudged_at"
         async with self.app.db.session() as session:
             await session.execute(
@@ -429,6 +432,10 @@ class Scheduler:
             await self.plan()
         except Exception:
             log.exception("planning failed; draining the outbox anyway")
+        try:
+            await escalate(self.app, self.app.clock.now())
+        except Exception:
+            log.exception("risk escalation check failed; draining the outbox anyway")
         return await self.drain()
 
     async def housekeeping(self) -> None:

@@ -19,13 +19,17 @@ __all__ = ["features", "install"]
 def features() -> tuple[type[TeamFeature], ...]:
     """Every team feature, in the order they register."""
     from bot.team.answers import AnswerCommands
+    from bot.team.availability import AvailabilityCommands
     from bot.team.checkins import CheckinCommands
     from bot.team.digests import DigestCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
+    from bot.team.snooze import SnoozeCommands
     from bot.team.stage import StageCommands
 
-    return (StageCommands, DigestCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands)
+    # SnoozeCommands reads "skip"/"snooze 1h" in a DM before the check-in takes it as an answer.
+    return (StageCommands, DigestCommands, SnoozeCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands,
+            AvailabilityCommands)
 
 
 def install(team: Team) -> list[TeamFeature]:
