@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reply import Button, Field, Reply, Section, mention
+from bot.scheduler.lateness import missed_section
 from bot.scheduler.models import OUTBOX_DEAD, OUTBOX_SENT, Outbox
 from bot.scheduler.outbox import OutboxRow
 from bot.scheduler.recurrence import zone
@@ -173,6 +174,9 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     if dead:
         sections.append(Section(text=f"{dead} scheduled message(s) could not be delivered; admins see them "
                                      "with `/cos-service schedules`."))
+    missed_checkins = await missed_section(session, platform=platform, workspace=workspace, since=since)
+    if missed_checkins is not None:
+        sections.append(missed_checkins)
     away = await away_section(session, platform=platform, workspace=workspace, today=now.astimezone(UTC).date())
     if away is not None:
         sections.append(away)

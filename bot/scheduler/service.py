@@ -29,6 +29,7 @@ from sqlalchemy import delete, func, select, update
 from bot.errors import DeliveryError
 from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
+from bot.scheduler.lateness import MISSED, late_note, record_missed, too_old
 from bot.scheduler.messages import render
 from bot.scheduler.models import (
     OUTBOX_CLAIMED,
@@ -143,6 +144,7 @@ class Scheduler:
             # planned then), so the watermark may lag behind idle polls.
             due = generate(schedule, ctx, schedule.planned_until, now)
             chosen: list[Occurrence] = []
+            stale: list[Occurrence] = []
             extra: dict[str, dict[str, Any]] = {}
             if schedule.kind == "digest":
                 if due:
@@ -158,10 +160,12 @@ class Scheduler:
                         chosen.append(o)
                     else:
                         log.info("skipping stale %s for %s (due %s, grace %s)", o.kind, o.target, o.at, grace)
+                        stale.append(o)
             if schedule.kind == "checkin":
                 chosen = await self._one_checkin_a_day(session, schedule, chosen)
                 await self._open_checkins(session, schedule, [o for o in chosen if o.kind == "checkin"])
             inserted = await outbox.enqueue(session, chosen, now=now, payload_extra=extra)
+            await record_missed(session, stale, now=now)
             schedule.planned_until = now
         if inserted:
             log.info("schedule %s: %d deliveries enqueued", schedule_id, inserted)
@@ -339,8 +343,15 @@ class Scheduler:
         app = self.app
         db = app.db
         try:
+            if too_old(row.kind, row.due_at, app.clock.now(), timedelta(minutes=app.settings.grace_minutes)):
+                await outbox.mark_skipped(db, row, now=app.clock.now(), reason=MISSED)
+                stats.skipped += 1
+                return
             async with db.session() as session:
                 reply = await render(app, session, row, app.clock.now())
+            if reply is not None:
+                reply = late_note(reply, due_at=row.due_at, tz=row.tz, now=app.clock.now(),
+                                  minutes=app.settings.late_note_minutes)
             if reply is None:
                 await outbox.mark_skipped(db, row, now=app.clock.now(), reason="nothing to send any more")
                 stats.skipped += 1
