@@ -16,6 +16,7 @@ from bot.scheduler.outbox import OutboxRow
 from bot.scheduler.recurrence import zone
 from bot.team.calendar import away_section
 from bot.team.models import CheckinAnswer, Milestone, RiskItem, TeamStage
+from bot.team.reports import report_lines
 from bot.team.snooze import occurrence_of, snooze_buttons
 
 if TYPE_CHECKING:
@@ -154,6 +155,12 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     )).scalars())
     answered = [a for a in answers if a.answered_at is not None and a.answered_at > since]
     silent = sorted({a.user for a in answers if a.answered_at is None and a.asked_at and a.asked_at <= now})
+    reported = [a for a in answered if a.report_message_id]
+    if reported:
+        # The answers are in the report's thread: point there rather than repeat them.
+        answered = [a for a in answered if not a.report_message_id]
+        sections.append(Section(heading="Check-in reports", bullets=await report_lines(
+            session, platform=platform, workspace=workspace, answers=reported)))
     if answered:
         sections.append(Section(heading="Check-in answers", bullets=tuple(
             f"{mention(a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered)))

@@ -45,6 +45,7 @@ from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
 from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
+from bot.team.reports import sync_reports
 from bot.team.snooze import occurrence_of, pending_snoozes
 
 if TYPE_CHECKING:
@@ -447,7 +448,12 @@ class Scheduler:
             await escalate(self.app, self.app.clock.now())
         except Exception:
             log.exception("risk escalation check failed; draining the outbox anyway")
-        return await self.drain()
+        stats = await self.drain()
+        try:
+            await sync_reports(self.app, self.app.clock.now())
+        except Exception:
+            log.exception("check-in reports could not be synced; retrying on the next tick")
+        return stats
 
     async def housekeeping(self) -> None:
         """Forget delivered rows after 90 days (the digest only looks back to the last one), and expired
