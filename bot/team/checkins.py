@@ -147,8 +147,12 @@ class CheckinCommands(TeamFeature):
                     open_.answered_at is None or open_.answered_at < now - timedelta(minutes=30)):
                 return None
             # Several lines answer several questions, one line each.
-            answers.extend(line[:500] for line in _answer_lines(request.text, text))
+            lines = _answer_lines(request.text, text)
+            ids = store.loads(open_.message_ids)
+            ids += [None] * (len(answers) - len(ids)) + [request.message_id] * len(lines)
+            answers.extend(line[:500] for line in lines)
             open_.answers = json.dumps(answers)
+            open_.message_ids = json.dumps(ids)
             open_.answered_at = now
             raised = await self._raise_blocker(session, request, open_, text) if _BLOCKER.search(text) else None
         left = max(0, len(questions) - len(answers))

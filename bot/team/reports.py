@@ -4,18 +4,19 @@
 (in the schedule's zone) it posts the report ("Friday check-in: 3 of 5 answered") once,
 edits its count in place when it changes, posts each person's answers under it, and
 edits that reply when the answers change (a late answer, an edited DM). The report row
-is locked while it is synced (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so replicas do
-not post it twice. Nobody is @-mentioned: people are named as plain ``@id`` text.
+is claimed while it is synced (a conditional update with a short expiry; no database
+transaction stays open across a platform call), so replicas do not post it twice. Nobody is @-mentioned: people are named as plain ``@id`` text.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import DeliveryError
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Answers this old no longer change their report.
 WINDOW = timedelta(days=8)
+# How long one replica may hold a report while it posts and edits.
+CLAIM = timedelta(minutes=2)
 
 
 def report_day(answer: CheckinAnswer, schedule: Schedule) -> date:
@@ -100,20 +103,25 @@ async def _day_rows(session: AsyncSession, schedule: Schedule, day: date) -> lis
     return [r for r in rows if r.occurrence_at.astimezone(z).date() == day]
 
 
-async def _locked(app: App, session: AsyncSession, schedule: Schedule, day: date) -> CheckinReport | None:
-    """The day's report row, locked for this transaction; None while another replica holds it."""
-    query = select(CheckinReport).where(CheckinReport.schedule_id == schedule.id, CheckinReport.day == day)
-    if not app.db.is_sqlite:
-        query = query.with_for_update(skip_locked=True)
-    return (await session.execute(query)).scalar_one_or_none()
+async def _claim(app: App, report_id: int, token: str, now: datetime) -> bool:
+    """Take the report for ``CLAIM`` (a conditional update: one replica wins)."""
+    async with app.db.session() as session:
+        result = await session.execute(update(CheckinReport).where(
+            CheckinReport.id == report_id,
+            (CheckinReport.claimed_until.is_(None)) | (CheckinReport.claimed_until < now)).values(
+            claimed_by=token, claimed_until=now + CLAIM))
+        return bool(getattr(result, "rowcount", 0))
+
+
+async def _save(app: App, report_id: int, **values: object) -> None:
+    async with app.db.session() as session:
+        await session.execute(update(CheckinReport).where(CheckinReport.id == report_id).values(**values))
 
 
 async def _sync_day(app: App, schedule: Schedule, day: date, now: datetime) -> int:
     transport = app.transports.get(schedule.platform)
     if transport is None or not hasattr(transport, "send_thread"):
         return 0
-    calls = 0
-    # 1. the report itself: posted once (committed right after), its count edited in place
     async with app.db.session() as session:
         rows = await _day_rows(session, schedule, day)
         if not any(r.answered_at is not None for r in rows):
@@ -121,39 +129,53 @@ async def _sync_day(app: App, schedule: Schedule, day: date, now: datetime) -> i
         await session.execute(insert_ignore(session, CheckinReport).values(
             platform=schedule.platform, workspace=schedule.workspace, schedule_id=schedule.id, day=day,
             channel=schedule.channel, created_at=now).on_conflict_do_nothing(index_elements=["schedule_id", "day"]))
-        report = await _locked(app, session, schedule, day)
-        if report is None:
-            return 0  # another replica is syncing it right now
-        summary = report_reply(day, rows)
+        report = (await session.execute(select(CheckinReport).where(
+            CheckinReport.schedule_id == schedule.id, CheckinReport.day == day))).scalar_one()
+    summary = report_reply(day, rows)
+    pending = [r for r in rows if r.answered_at is not None and r.reported != r.answers]
+    if report.message_id is not None and report.posted == summary.title and not pending:
+        return 0
+    token = f"{app.settings.instance_id or 'reports'}:{uuid.uuid4().hex[:10]}"
+    if not await _claim(app, report.id, token, now):
+        return 0  # another replica is syncing it right now
+    calls = 0
+    try:
+        # 1. the report itself: posted once, its count edited in place
         if report.message_id is None:
             result = await transport.send_channel(workspace=schedule.workspace, channel=report.channel,
                                                   reply=summary, key=f"report:{schedule.id}:{day:%Y%m%d}")
-            report.message_id, report.channel, report.posted = result.message_id, result.channel, summary.title
+            report.message_id, report.channel = result.message_id, result.channel
+            await _save(app, report.id, message_id=result.message_id, channel=result.channel, posted=summary.title)
             calls += 1
         elif report.posted != summary.title:
-            await transport.update(workspace=schedule.workspace, channel=report.channel, message_id=report.message_id,
-                                   reply=summary)
-            report.posted = summary.title
+            await transport.update(workspace=schedule.workspace, channel=report.channel,
+                                   message_id=report.message_id, reply=summary)
+            await _save(app, report.id, posted=summary.title)
             calls += 1
-        pending = [r.id for r in rows if r.answered_at is not None and r.reported != r.answers]
-    # 2. each person's answers: one thread reply each, edited when the answers change
-    for answer_id in pending:
-        async with app.db.session() as session:
-            report = await _locked(app, session, schedule, day)
-            row = await session.get(CheckinAnswer, answer_id)
-            if report is None or report.message_id is None or row is None or row.reported == row.answers:
-                continue
+        if report.message_id is None:
+            return calls
+        # 2. each person's answers: one thread reply each, edited when the answers change
+        for row in pending:
             reply = answer_reply(row)
+            values: dict[str, object] = {"reported": row.answers}
             if row.report_message_id is None:
                 result = await transport.send_thread(workspace=schedule.workspace, channel=report.channel,
                                                      parent=report.message_id, reply=reply,
                                                      key=f"report-answer:{row.id}")
-                row.report_message_id, report.thread = result.message_id, result.channel
+                report.thread = result.channel
+                await _save(app, report.id, thread=result.channel)
+                values["report_message_id"] = result.message_id
             else:
                 await transport.update(workspace=schedule.workspace, channel=report.thread or report.channel,
                                        message_id=row.report_message_id, reply=reply)
-            row.reported = row.answers
+            async with app.db.session() as session:
+                await session.execute(update(CheckinAnswer).where(CheckinAnswer.id == row.id).values(**values))
             calls += 1
+    finally:
+        async with app.db.session() as session:
+            await session.execute(update(CheckinReport).where(
+                CheckinReport.id == report.id, CheckinReport.claimed_by == token).values(
+                claimed_by=None, claimed_until=None))
     return calls
 
 

@@ -87,4 +87,8 @@ class CheckinReport(Base):
     message_id: Mapped[str | None] = mapped_column(String(120))
     thread: Mapped[str | None] = mapped_column(String(120))
     posted: Mapped[str | None] = mapped_column(Text)
+    # One replica syncs a report at a time, with no transaction open across a platform call:
+    # a short claim, taken with a conditional update.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -70,6 +70,8 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(120), nullable=True),
         sa.Column("thread", sa.String(120), nullable=True),
         sa.Column("posted", sa.Text(), nullable=True),
+        sa.Column("claimed_by", sa.String(120), nullable=True),
+        _ts("claimed_until", True),
         _ts("created_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_checkin_report")),
         sa.UniqueConstraint("schedule_id", "day", name=op.f("uq_checkin_report_schedule_id_day")),
