@@ -23,13 +23,21 @@ from adapters.common import answer_within
 from adapters.discord.client import make_client
 from adapters.discord.commands import build_tree, suggestions
 from adapters.discord.render import Page, parse_custom_id, to_pages
-from adapters.discord.translate import command_request, component_action, dm_request, workspace_of
+from adapters.discord.translate import (
+    PLATFORM_NAME,
+    command_request,
+    component_action,
+    dm_edit,
+    dm_request,
+    workspace_of,
+)
 from adapters.discord.transport import DiscordTransport
 from bot.app import App
 from bot.canned import expired, list_expired, went_wrong
 from bot.reply import Reply
 from bot.router import Action
 from bot.storage import interaction_state
+from bot.team.edits import record_edit
 
 __all__ = ["DiscordBot", "PAGE_TTL", "to_embed_objects", "to_view"]
 
@@ -90,6 +98,10 @@ class DiscordBot:
         @client.event
         async def on_message(message: discord.Message) -> None:
             await self.on_dm(message)
+
+        @client.event
+        async def on_raw_message_edit(payload: discord.RawMessageUpdateEvent) -> None:
+            await self.on_dm_edit(payload)
 
     async def _wait_ready(self) -> None:
         await self.ready.wait()
@@ -240,6 +252,15 @@ class DiscordBot:
             await message.channel.send(**kwargs)
         except discord.HTTPException as exc:
             self._failed("dm reply", exc)
+
+    async def on_dm_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A person edited a DM: a check-in answer it held follows (the report reply on the next tick)."""
+        me = self.client.user
+        edited = dm_edit(dict(payload.data), guild_id=payload.guild_id, me_id=me.id if me else None)
+        if edited is None or not edited[1]:
+            return
+        user, message_id, text = edited
+        await record_edit(self.app, platform=PLATFORM_NAME, user=user, message_id=message_id, text=text)
 
     # -- life cycle -----------------------------------------------------------
     async def close(self) -> None:

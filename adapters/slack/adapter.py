@@ -50,8 +50,8 @@ from adapters.slack.translate import (
     block_action_to_action,
     command_name,
     command_to_request,
-    dm_to_request,
     dm_edit,
+    dm_to_request,
     is_user_dm,
     workspace_key,
 )

@@ -58,7 +58,7 @@ def edited(user: str, text: str, ts: str, event_id: str) -> dict[str, Any]:
     return envelope
 
 
-async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, clock: FakeClock) -> None:
+async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, clock: FakeClock) -> None:  # noqa: F811
     fake = rig.fake
     await command(rig, "checkin friday 16:00 <@U1001> <@U1002> <@U1003>")
     await run_until(app, clock, FRIDAY, step=timedelta(hours=4))
@@ -134,7 +134,7 @@ async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, cloc
     assert len(posts(fake, "D1002")) == 3  # the questions, the snoozed copy, the "recorded" reply
 
 
-async def test_escalation_reaches_the_owner_and_the_channel_once(rig: Rig, app: App, clock: FakeClock) -> None:
+async def test_escalation_reaches_the_owner_and_the_channel_once(rig: Rig, app: App, clock: FakeClock) -> None:  # noqa: F811
     fake = rig.fake
     status, body = await rig.command("schedule quarterly 09:00 UTC", command="/cos-risk", user_id="UADMIN",
                                      channel_id="C1", channel_name="team")
