@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.scheduler.outbox import OutboxRow
 
-__all__ = ["DUE_WITHIN", "Rung", "rung", "next_review", "escalate", "escalation_reply", "admin_ids"]
+__all__ = ["DUE_WITHIN", "Rung", "rung", "next_review", "escalate", "escalation_reply", "admin_ids", "escalates"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,15 @@ def rung(item: RiskItem, today: date) -> Rung:
     if nxt <= today + DUE_WITHIN:
         return Rung("due", nxt, (nxt - today).days)
     return Rung("ok", nxt, (nxt - today).days)
+
+
+def escalates(item: RiskItem) -> bool:
+    """Only items the team has taken on escalate: owned, reviewed before, or raised in a check-in.
+
+    The overview's topics join every register unasked; a never-reviewed, ownerless one shows as
+    Overdue in the register and the digest but does not page anyone.
+    """
+    return bool(item.owner or item.last_review_at or item.raised_at)
 
 
 def admin_ids(admins: frozenset[str] | set[str], platform: str, workspace: str) -> list[str]:
@@ -117,7 +126,7 @@ async def escalate(app: App, now: datetime) -> int:
             channel, tz = place
             today = now.astimezone(zone(tz)).date()
             r = rung(item, today)
-            if r.state != "overdue" or r.days < days:
+            if r.state != "overdue" or r.days < days or not escalates(item):
                 continue
             period = f"{r.next_on:%Y%m%d}"
             payload = json.dumps({"risk_item": item.id, "overdue_since": r.next_on.isoformat()})
