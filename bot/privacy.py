@@ -34,6 +34,7 @@ from bot.storage.models import Base, InteractionState, Workspace
 from bot.storage.sql import affected
 from bot.team import audit
 from bot.team.models import AuditEntry, CheckinAnswer, Member, Milestone, RiskItem, TeamStage
+from bot.team.rhythm_models import Absence, CheckinReport, HolidayCalendar, HolidayDay
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -50,7 +51,8 @@ FORGOTTEN = audit.FORGOTTEN
 # Tables keyed by (platform, workspace), children before parents (check-in answers refer to schedules).
 WORKSPACE_TABLES: tuple[type[Base], ...] = (CheckinAnswer, Outbox, Schedule, Milestone, TeamStage, RiskItem,
                                             Member, InteractionState, AuditEntry, KnowledgeFeedback,
-                                            KnowledgeQuestion, TaughtPhraseRow, GapDismissal, KnowledgeVersion)
+                                            KnowledgeQuestion, TaughtPhraseRow, GapDismissal, KnowledgeVersion,
+                                            Absence, CheckinReport, HolidayDay, HolidayCalendar)
 # A platform's installation store: ``<platform>_<suffix>``; rows of a workspace by team and enterprise id.
 PLATFORM_TABLES = ("installations", "bots")
 # Secrets are never exported.
@@ -71,6 +73,10 @@ COVERAGE: dict[str, str] = {
     "taught_phrase": "workspace rows; created_by is forgotten, the phrase stays the workspace's",
     "gap_dismissal": "workspace rows; dismissed_by is forgotten",
     "knowledge_version": "workspace rows: a counter of taught-phrase changes, no person data",
+    "absence": "workspace rows; a person's own absences are deleted, set_by is forgotten",
+    "checkin_report": "workspace rows: one report message per check-in day (counts, no names)",
+    "holiday_calendar": "workspace rows: the holiday country; set_by is forgotten",
+    "holiday_day": "workspace rows: added or removed holidays; set_by is forgotten",
     "workspace": "the workspace's settings row (id '<platform>:<workspace>'), no person data",
     "send_pace": "send slots by 'ws:<workspace>' and 'ch:<workspace>:<channel>' scope, deleted with the workspace",
     "slack_installations": "the platform's installation (tokens never exported); installer id forgotten",
@@ -89,7 +95,7 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "schedule": ("participants", "created_by"),
     "milestone": ("owner",),
     "team_stage": ("set_by",),
-    "risk_item": ("owner", "reviewed_by", "note", "title"),
+    "risk_item": ("owner", "reviewed_by", "accepted_by", "note", "title"),
     "member": ("user",),
     "interaction_state": ("payload",),
     "audit_entry": ("actor", "target", "before", "after"),
@@ -97,6 +103,9 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "knowledge_feedback": ("user", "comment"),
     "taught_phrase": ("created_by",),
     "gap_dismissal": ("dismissed_by",),
+    "absence": ("user", "set_by", "note"),
+    "holiday_calendar": ("set_by",),
+    "holiday_day": ("set_by",),
     "slack_installations": ("user_id",),
 }
 
@@ -104,6 +113,7 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
 # Columns whose names sound like a person but hold none.
 NOT_A_PERSON: dict[str, tuple[str, ...]] = {
     "outbox": ("claimed_by",),  # the replica holding the row's lease
+    "checkin_report": ("claimed_by",),  # the replica syncing the report
 }
 
 
@@ -256,6 +266,12 @@ async def forget_person(db: Database, *, platform: str, workspace: str, user: st
         counts["gap_dismissal"] = affected(await session.execute(update(GapDismissal).where(
             _where(GapDismissal, platform, workspace), GapDismissal.dismissed_by == user
         ).values(dismissed_by=FORGOTTEN)))
+        counts["absence"] = affected(await session.execute(delete(Absence).where(
+            _where(Absence, platform, workspace), Absence.user == user)))
+        for model in (Absence, HolidayCalendar, HolidayDay):
+            counts[model.__tablename__] = counts.get(model.__tablename__, 0) + affected(await session.execute(
+                update(model).where(_where(model, platform, workspace), model.set_by == user
+                                    ).values(set_by=FORGOTTEN)))
         counts["member"] = affected(await session.execute(delete(Member).where(
             _where(Member, platform, workspace), Member.user == user)))
         counts["schedule"] = await _forget_in_schedules(session, platform, workspace, user)
@@ -265,11 +281,12 @@ async def forget_person(db: Database, *, platform: str, workspace: str, user: st
             _where(TeamStage, platform, workspace), TeamStage.set_by == user).values(set_by=FORGOTTEN)))
         changed = 0
         for item in (await session.execute(select(RiskItem).where(_where(RiskItem, platform, workspace)))).scalars():
-            before = (item.owner, item.reviewed_by, item.note, item.title)
+            before = (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
             item.owner = None if item.owner == user else item.owner
             item.reviewed_by = None if item.reviewed_by == user else item.reviewed_by
+            item.accepted_by = FORGOTTEN if item.accepted_by == user else item.accepted_by
             item.note, item.title = _scrub(item.note, user), _scrub(item.title, user) or item.title
-            changed += before != (item.owner, item.reviewed_by, item.note, item.title)
+            changed += before != (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
         counts["risk_item"] = changed
         counts["interaction_state"] = affected(await session.execute(delete(InteractionState).where(
             _where(InteractionState, platform, workspace), InteractionState.payload.contains(user))))

@@ -32,3 +32,6 @@ class Request:
     # server); team commands need a workspace. Set by the platform's translator.
     in_workspace: bool = True
     request_id: str | None = None
+    # The platform's id of the message a DM request came in (Slack ``ts``, a Discord message id):
+    # a check-in answer keeps it, so an edit of that message can update the answer.
+    message_id: str | None = None

@@ -91,6 +91,9 @@ class Settings:
     cache_dir: Path | None = None
     # Knowledge questions (and the votes on them) are kept this many days.
     question_retention_days: int = 90
+    # Team rhythm: escalate overdue risk reviews after this many days; note deliveries this late.
+    escalate_days: int = 7
+    late_note_minutes: int = 10
 
     @property
     def slack_enabled(self) -> bool:
@@ -192,6 +195,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         http_port=_http_port(get("COS_HTTP_PORT")),
         cache_dir=_cache_dir(get("COS_CACHE_DIR"), merged),
         question_retention_days=int(retention),
+        escalate_days=_whole(get("COS_ESCALATE_DAYS"), "COS_ESCALATE_DAYS", 7),
+        late_note_minutes=_whole(get("COS_LATE_NOTE_MINUTES"), "COS_LATE_NOTE_MINUTES", 10),
     )
 
 
@@ -208,3 +213,12 @@ def _http_port(raw: str) -> int | None:
     if not raw.isdigit() or not 0 <= int(raw) < 65536:
         raise ConfigError(f"COS_HTTP_PORT={raw!r} must be a port number from 1 to 65535 (0 picks a free one).")
     return int(raw)
+
+
+def _whole(value: str, name: str, default: int) -> int:
+    """A whole number setting (0 or more); ``ConfigError`` when it is not one."""
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name}={value!r} must be a whole number (0 or more).")
+    return int(value)

@@ -35,3 +35,15 @@ class Transport(Protocol):
     async def send_dm(self, *, workspace: str, user: str, reply: Reply, key: str) -> SendResult:
         """Send ``reply`` to ``user`` privately; ``DeliveryError(permanent=True)`` when DMs are closed."""
         ...
+
+    async def send_thread(self, *, workspace: str, channel: str, parent: str, reply: Reply, key: str) -> SendResult:
+        """Reply under message ``parent`` of ``channel`` (Slack: ``thread_ts``; Discord: a thread on it).
+
+        The result's ``channel`` is where the reply lives (a Discord thread is a channel of its own),
+        which is what ``update`` needs to edit it later.
+        """
+        ...
+
+    async def update(self, *, workspace: str, channel: str, message_id: str, reply: Reply) -> SendResult:
+        """Replace the content of a message this bot posted (Slack ``chat.update``, a Discord message edit)."""
+        ...

@@ -40,6 +40,14 @@ class ConsoleTransport:
         print(f"\n[DM to {user}] " + to_console(reply), file=self.out, flush=True)
         return SendResult(channel=f"dm:{user}", message_id=key)
 
+    async def send_thread(self, *, workspace: str, channel: str, parent: str, reply: Reply, key: str) -> SendResult:
+        print(f"\n[#{channel}, thread {parent}] " + to_console(reply), file=self.out, flush=True)
+        return SendResult(channel=channel, message_id=key)
+
+    async def update(self, *, workspace: str, channel: str, message_id: str, reply: Reply) -> SendResult:
+        print(f"\n[#{channel}, {message_id} now reads] " + to_console(reply), file=self.out, flush=True)
+        return SendResult(channel=channel, message_id=message_id)
+
 
 async def answer_line(app: App, line: str, *, user: str = "console-user", workspace: str = "local") -> str | None:
     """One console line -> printable answer; None means quit."""

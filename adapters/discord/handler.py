@@ -28,6 +28,7 @@ from adapters.discord.translate import (
     PLATFORM_NAME,
     command_request,
     component_action,
+    dm_edit,
     dm_request,
     workspace_of,
 )
@@ -38,6 +39,7 @@ from bot.canned import expired, list_expired, went_wrong
 from bot.privacy import app_added, app_removed
 from bot.reply import Reply
 from bot.router import Action
+from bot.team.edits import record_edit
 
 __all__ = ["DiscordBot", "to_embed_objects", "to_view"]
 
@@ -107,6 +109,10 @@ class DiscordBot:
         @client.event
         async def on_guild_join(guild: discord.Guild) -> None:
             await app_added(self.app, platform="discord", workspace=self.workspace(guild.id))
+
+        @client.event
+        async def on_raw_message_edit(payload: discord.RawMessageUpdateEvent) -> None:
+            await self.on_dm_edit(payload)
 
     async def _wait_ready(self) -> None:
         await self.ready.wait()
@@ -258,6 +264,15 @@ class DiscordBot:
             await message.channel.send(**kwargs)
         except discord.HTTPException as exc:
             self._failed("dm reply", exc)
+
+    async def on_dm_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A person edited a DM: a check-in answer it held follows (the report reply on the next tick)."""
+        me = self.client.user
+        edited = dm_edit(dict(payload.data), guild_id=payload.guild_id, me_id=me.id if me else None)
+        if edited is None or not edited[1]:
+            return
+        user, message_id, text = edited
+        await record_edit(self.app, platform=PLATFORM_NAME, user=user, message_id=message_id, text=text)
 
     # -- life cycle -----------------------------------------------------------
     async def close(self) -> None:

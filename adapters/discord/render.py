@@ -51,7 +51,7 @@ ALLOWED_MENTIONS_NONE: dict[str, Any] = {"parse": []}
 COLOUR = 0x2B6CB0
 ERROR_COLOUR = 0xC53030
 _STYLES = {"primary": 1, "secondary": 2, "success": 3, "danger": 4}
-_ACTION_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_ACTION_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")  # team actions are dotted: milestone.done
 # Room kept free per message so a footer and a page marker always fit.
 _DESCRIPTION_CHUNK = 3800
 

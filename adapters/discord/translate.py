@@ -7,6 +7,7 @@ gateway payload) and return neutral values. Tested with recorded payloads.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import discord
 
@@ -15,7 +16,8 @@ from bot.auth import listed
 from bot.request import Request
 from bot.router import Action
 
-__all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request"]
+__all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request",
+           "dm_edit"]
 
 PLATFORM_NAME = "discord"
 DM_WORKSPACE = "dm"
@@ -108,4 +110,16 @@ def dm_request(message: discord.Message, *, me: discord.abc.User | None, admins:
         is_dm=True,
         in_workspace=False,
         request_id=str(message.id),
+        message_id=str(message.id),
     )
+
+
+def dm_edit(data: dict[str, Any], *, guild_id: int | None, me_id: int | None) -> tuple[str, str, str] | None:
+    """A ``MESSAGE_UPDATE`` of a person's own DM -> (user, message id, new text); None for anything else."""
+    author = data.get("author") or {}
+    content = str(data.get("content") or "")
+    if guild_id is not None or not author.get("id") or author.get("bot") or not content.strip():
+        return None
+    if me_id is not None and str(author["id"]) == str(me_id):
+        return None
+    return str(author["id"]), str(data.get("id") or ""), content

@@ -40,6 +40,8 @@ _PERMANENT_CODES = {
     10004,  # unknown guild
 }
 NONCE_MAX = 25
+# The name of the thread started on a check-in report.
+THREAD_NAME = "Check-in answers"
 
 
 def nonce_for(key: str, part: int = 0) -> str:
@@ -119,6 +121,40 @@ class DiscordTransport:
             channel = str(data["id"])
             self._dm_channels[user] = channel
         return channel
+
+    async def send_thread(self, *, workspace: str, channel: str, parent: str, reply: Reply, key: str) -> SendResult:
+        """Post ``reply`` in the thread on message ``parent`` (started on first use; its id is the message's).
+
+        Without the Create Public Threads permission the reply goes in the channel, referencing the parent.
+        """
+        await self._wait_ready()
+        route = Route("POST", "/channels/{channel_id}/messages/{message_id}/threads", channel_id=channel,
+                      message_id=parent)
+        try:
+            data = await self._call(route, json={"name": THREAD_NAME, "auto_archive_duration": 10080})
+            thread = str(data.get("id") or parent) if isinstance(data, dict) else parent
+        except DeliveryError as exc:
+            if exc.code == "160004":  # a thread was started on this message already: it has the message's id
+                thread = parent
+            elif exc.code in ("50013", "50001", "403"):
+                log.info("no thread on %s in %s (%s); replying with a reference instead", parent, channel, exc.code)
+                body = to_pages(reply, ephemeral=False)[0].payload()
+                body["message_reference"] = {"message_id": parent, "fail_if_not_exists": False}
+                body["nonce"], body["enforce_nonce"] = nonce_for(key), True
+                data = await self._call(Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
+                                        json=body)
+                return SendResult(channel=channel, message_id=str(data.get("id")) if isinstance(data, dict) else None)
+            else:
+                raise
+        return await self._post(thread, reply, key)
+
+    async def update(self, *, workspace: str, channel: str, message_id: str, reply: Reply) -> SendResult:
+        """Edit message ``message_id`` in ``channel`` (a thread is a channel) to show ``reply``'s first page."""
+        await self._wait_ready()
+        body = to_pages(reply, ephemeral=False)[0].payload()
+        await self._call(Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel,
+                               message_id=message_id), json=body)
+        return SendResult(channel=channel, message_id=message_id)
 
     async def send_dm(self, *, workspace: str, user: str, reply: Reply, key: str) -> SendResult:
         """DM ``reply`` to ``user``; ``DeliveryError(permanent=True, code="50007")`` when their DMs are closed."""

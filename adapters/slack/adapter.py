@@ -52,6 +52,7 @@ from adapters.slack.translate import (
     block_action_to_action,
     command_name,
     command_to_request,
+    dm_edit,
     dm_to_request,
     is_user_dm,
     workspace_key,
@@ -65,6 +66,7 @@ from bot.request import Request
 from bot.router import Action, parse_line
 from bot.safety import InputProblem, clean_input
 from bot.storage.processed_event import EventLog
+from bot.team.edits import record_edit
 
 __all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS", "EVENT_RETENTION", "PRUNE_INTERVAL"]
 
@@ -478,6 +480,14 @@ class SlackAdapter:
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
                           context: Any) -> None:
+        edited = dm_edit(body)
+        if edited is not None:
+            event_id = str(body.get("event_id") or "")
+            if not event_id or await self.events.first_time(event_id):
+                user, ts, text = edited
+                team = body.get("team_id") or context.team_id
+                self.spawn(self._edit(user, ts, text), f"edit in {team}")
+            return
         if not is_user_dm(event):
             return
         event_id = str(body.get("event_id") or "")
@@ -485,6 +495,10 @@ class SlackAdapter:
             log.info("event %s already handled (retry %s)", event_id, "yes")
             return
         self.spawn(self._answer_dm(body, client, context, event_id), "direct message")
+
+    async def _edit(self, user: str, ts: str, text: str) -> None:
+        """A check-in answer's DM was edited: the stored answer follows (its report reply on the next tick)."""
+        await record_edit(self.app, platform=PLATFORM_NAME, user=user, message_id=ts, text=text)
 
     async def _answer_dm(self, body: dict[str, Any], client: AsyncWebClient, context: Any, event_id: str) -> None:
         event = body.get("event") or {}

@@ -110,7 +110,19 @@ def dm_to_request(body: dict[str, Any], *, role: str = "member", tz: str | None 
         tz=tz,
         is_dm=True,
         request_id=body.get("event_id") or event.get("client_msg_id"),
+        message_id=str(event.get("ts") or "") or None,
     )
+
+
+def dm_edit(body: dict[str, Any]) -> tuple[str, str, str] | None:
+    """A person's edit of their own DM (``message_changed``) -> (user, message ts, new text); None otherwise."""
+    event = body.get("event") or {}
+    message = event.get("message") or {}
+    if (event.get("type") != "message" or event.get("subtype") != "message_changed"
+            or event.get("channel_type") != "im" or message.get("bot_id") or not message.get("user")
+            or not message.get("ts") or not (message.get("text") or "").strip()):
+        return None
+    return str(message["user"]), str(message["ts"]), str(message.get("text") or "")
 
 
 def block_action_to_action(body: dict[str, Any], action: dict[str, Any], *, role: str = "member",

@@ -265,6 +265,30 @@ class SlackTransport:
         return await self._post(client, channel, reply, key)
 
 
+    async def send_thread(self, *, workspace: str, channel: str, parent: str, reply: Reply, key: str) -> SendResult:
+        """Post ``reply`` under ``parent`` (``thread_ts``), without broadcasting it to the channel."""
+        client = await self._client(workspace)
+        page = render_pages(reply.safe().public())[0]
+        try:
+            posted = await _single_shot(client).chat_postMessage(
+                channel=channel, thread_ts=parent, text=fallback_text(reply.safe()), blocks=page, unfurl_links=False,
+                unfurl_media=False, metadata={"event_type": DELIVERY_EVENT_TYPE, "event_payload": {"key": key[:200]}})
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            raise delivery_error(exc) from None
+        ts = posted.get("ts")
+        return SendResult(channel=str(posted.get("channel") or channel), message_id=str(ts) if ts else None)
+
+    async def update(self, *, workspace: str, channel: str, message_id: str, reply: Reply) -> SendResult:
+        """``chat.update`` the message ``message_id`` (its ``ts``) with ``reply``'s first page."""
+        client = await self._client(workspace)
+        page = render_pages(reply.safe().public())[0]
+        try:
+            await client.chat_update(channel=channel, ts=message_id, text=fallback_text(reply.safe()), blocks=page)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            raise delivery_error(exc) from None
+        return SendResult(channel=channel, message_id=message_id)
+
+
 def _marker(key: str) -> str:
     """The ``processed_event`` id of a delivery key (hashed when it would not fit)."""
     if len(key) <= 190:

@@ -10,10 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reply import Button, Field, Reply, Section, mention
+from bot.scheduler.lateness import missed_section
 from bot.scheduler.models import OUTBOX_DEAD, OUTBOX_SENT, Outbox
 from bot.scheduler.outbox import OutboxRow
 from bot.scheduler.recurrence import zone
+from bot.team.calendar import away_section
 from bot.team.models import CheckinAnswer, Milestone, RiskItem, TeamStage
+from bot.team.reports import report_lines
+from bot.team.snooze import occurrence_of, snooze_buttons
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -25,6 +29,8 @@ CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
 
 
 def review_due(item: RiskItem, now: datetime) -> bool:
+    if item.accepted_until is not None and item.accepted_until >= now.date():
+        return False  # an accepted risk: reminders pause until then
     if item.last_review_at is None:
         return True
     return item.last_review_at + timedelta(days=CADENCE_DAYS.get(item.cadence, 92)) <= now
@@ -36,6 +42,10 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime)
         return await digest_reply(app, session, platform=row.platform, workspace=row.workspace,
                                   channel=row.channel, now=now, catch_up=bool(row.payload.get("catch_up")),
                                   missed=int(row.payload.get("missed", 0)))
+    if row.kind == "escalation":
+        from bot.team.ladder import escalation_reply
+
+        return await escalation_reply(app, session, row, now)
     if row.kind == "risk_review":
         return await _risk_review_reply(session, row, now)
     if row.kind == "milestone":
@@ -47,13 +57,14 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime)
             title=f"Milestone due {when}: {m.title}",
             fields=(Field("Owner", mention(m.owner) if m.owner else "nobody yet"),
                     Field("Target date", m.due_on.isoformat())),
-            sections=(Section(text="Mark it done, or move the date, with the buttons or "
-                                   f"`/cos-service milestone done {m.position}`."),),
-            buttons=(Button("Mark done", "milestone.done", str(m.id), style="primary"),),
+            sections=(*_owner_away(row), Section(text="Mark it done, or move the date, with the buttons or "
+                                                f"`/cos-service milestone done {m.position}`."),),
+            buttons=(Button("Mark done", "milestone.done", str(m.id), style="primary"),
+                     *snooze_buttons(row.id, row.kind)),
             ephemeral=False,
         )
     if row.kind in ("checkin", "nudge"):
-        occurrence = datetime.fromisoformat(row.payload["occurrence"]) if row.kind == "nudge" else row.due_at
+        occurrence = occurrence_of(row.kind, row.due_at, row.payload)
         answer = (await session.execute(
             select(CheckinAnswer).where(CheckinAnswer.schedule_id == row.schedule_id,
                                         CheckinAnswer.occurrence_at == occurrence,
@@ -61,7 +72,9 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime)
         )).scalar_one_or_none()
         if answer is None:
             return None
-        if row.kind == "nudge" and answer.answered_at is not None:
+        if (row.kind == "nudge" or "snoozed_from" in row.payload) and answer.answered_at is not None:
+            return None
+        if answer.skipped_at is not None:
             return None
         questions = json.loads(answer.questions)
         title = "Check-in" if row.kind == "checkin" else "A gentle nudge: your check-in is still open"
@@ -70,6 +83,7 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime)
             sections=(Section(text="Reply here in this DM, one message per answer (or all in one).",
                               bullets=tuple(f"{i}. {q}" for i, q in enumerate(questions, 1))),),
             footer="Your answers go into the team digest. Mention a blocker and it is added to the risk register.",
+            buttons=snooze_buttons(row.id, row.kind),
             ephemeral=False,
         )
     return None
@@ -90,7 +104,8 @@ async def _risk_review_reply(session: AsyncSession, row: OutboxRow, now: datetim
         sections=(Section(heading="To review", bullets=bullets or ("Nothing is overdue.",)),
                   Section(text="Record a review with `/cos-risk review <topic> <low|medium|high> [note]` "
                                "or the buttons.")),
-        buttons=tuple(Button(f"Review {i.title}"[:70], "risk.review", i.topic_id) for i in due[:5]),
+        buttons=tuple(Button(f"Review {i.title}"[:70], "risk.review", i.topic_id) for i in due[:5])
+        + snooze_buttons(row.id, row.kind),
         ephemeral=False,
     )
 
@@ -140,6 +155,12 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     )).scalars())
     answered = [a for a in answers if a.answered_at is not None and a.answered_at > since]
     silent = sorted({a.user for a in answers if a.answered_at is None and a.asked_at and a.asked_at <= now})
+    reported = [a for a in answered if a.report_message_id]
+    if reported:
+        # The answers are in the report's thread: point there rather than repeat them.
+        answered = [a for a in answered if not a.report_message_id]
+        sections.append(Section(heading="Check-in reports", bullets=await report_lines(
+            session, platform=platform, workspace=workspace, answers=reported)))
     if answered:
         sections.append(Section(heading="Check-in answers", bullets=tuple(
             f"{mention(a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered)))
@@ -160,6 +181,12 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     if dead:
         sections.append(Section(text=f"{dead} scheduled message(s) could not be delivered; admins see them "
                                      "with `/cos-service schedules`."))
+    missed_checkins = await missed_section(session, platform=platform, workspace=workspace, since=since)
+    if missed_checkins is not None:
+        sections.append(missed_checkins)
+    away = await away_section(session, platform=platform, workspace=workspace, today=now.astimezone(UTC).date())
+    if away is not None:
+        sections.append(away)
     if not sections:
         sections.append(Section(text="Nothing due, nothing overdue, no new check-in answers."))
     tip = _tip(app, tip_query, now)
@@ -171,6 +198,12 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     return Reply(title=title, sections=tuple(sections), ephemeral=False,
                  footer=f"Covers what happened since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Service tip from "
                         "the Commercial Open Source Stage Service Overview.")
+
+
+def _owner_away(row: OutboxRow) -> tuple[Section, ...]:
+    away = row.payload.get("owner_away")
+    return (Section(text=f"The owner, {mention(str(away))}, is away, so this reminder is posted here."),) \
+        if away else ()
 
 
 def _owner(platform: str, owner: str | None) -> str:

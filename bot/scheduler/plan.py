@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.scheduler.models import Schedule
 from bot.scheduler.recurrence import Rule, local_to_utc, occurrences, zone
 from bot.storage.models import Workspace
+from bot.team.calendar import Availability, load_availability
 from bot.team.models import Member, Milestone, TeamStage
 
 __all__ = ["Occurrence", "Context", "load_context", "generate", "NUDGE_AFTER", "MILESTONE_LEAD",
@@ -82,6 +83,8 @@ class Context:
     member_tz: dict[str, str] = field(default_factory=dict)
     stage: TeamStage | None = None
     milestones: list[Milestone] = field(default_factory=list)
+    # Holidays and time off: check-ins skip them, milestone reminders for an absent owner go to the channel.
+    availability: Availability = field(default_factory=Availability)
 
     def tz_of(self, user: str | None) -> str:
         if user and user in self.member_tz:
@@ -105,7 +108,8 @@ async def load_context(session: AsyncSession, platform: str, workspace: str, def
                                     Milestone.phase_id == stage.phase_id).order_by(Milestone.position)
         )).scalars())
     return Context(default_tz=default_tz, workspace_tz=ws.tz if ws is not None else None,
-                   member_tz={u: tz for u, tz in members if tz}, stage=stage, milestones=milestones)
+                   member_tz={u: tz for u, tz in members if tz}, stage=stage, milestones=milestones,
+                   availability=await load_availability(session, platform, workspace))
 
 
 def rule_of(schedule: Schedule, tz: str | None = None) -> Rule:
@@ -153,6 +157,8 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
                               user, tz)
                 continue
             for t in times:
+                if ctx.availability.skips(user, t.astimezone(zone(tz)).date()):
+                    continue  # away or a holiday: neither the question nor its nudge
                 if t > after:
                     out.append(Occurrence(at=t, tz=tz, kind="checkin", target_type="dm", target=user, **base))
                 nudge = t + NUDGE_AFTER
@@ -173,7 +179,12 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
                 for t, tz in reminders:
                     if after < t <= until:
                         target_type, target = ("dm", m.owner) if m.owner else ("channel", schedule.channel)
+                        extra: tuple[tuple[str, Any], ...] = (("milestone_id", m.id),)
+                        if m.owner and ctx.availability.away(m.owner, t.astimezone(zone(tz)).date()):
+                            # The owner is away: the team sees it in the channel instead.
+                            target_type, target = "channel", schedule.channel
+                            extra += (("owner_away", m.owner),)
                         out.append(Occurrence(at=t, tz=tz, kind="milestone", target_type=target_type,
-                                              target=target, extra=(("milestone_id", m.id),), **base))
+                                              target=target, extra=extra, **base))
     out.sort(key=lambda o: (o.at, o.kind, o.target))
     return out

@@ -31,6 +31,7 @@ from bot.knowledge_log import purge_questions
 from bot.observe import delivery_done
 from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
+from bot.scheduler.lateness import MISSED, late_note, record_missed, too_old
 from bot.scheduler.messages import render
 from bot.scheduler.models import (
     OUTBOX_CLAIMED,
@@ -44,7 +45,10 @@ from bot.scheduler.pacing import PacerLike, pacer_for
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
+from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
+from bot.team.reports import sync_reports
+from bot.team.snooze import occurrence_of, pending_snoozes
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -143,6 +147,7 @@ class Scheduler:
             # planned then), so the watermark may lag behind idle polls.
             due = generate(schedule, ctx, schedule.planned_until, now)
             chosen: list[Occurrence] = []
+            stale: list[Occurrence] = []
             extra: dict[str, dict[str, Any]] = {}
             if schedule.kind == "digest":
                 if due:
@@ -158,10 +163,12 @@ class Scheduler:
                         chosen.append(o)
                     else:
                         log.info("skipping stale %s for %s (due %s, grace %s)", o.kind, o.target, o.at, grace)
+                        stale.append(o)
             if schedule.kind == "checkin":
                 chosen = await self._one_checkin_a_day(session, schedule, chosen)
                 await self._open_checkins(session, schedule, [o for o in chosen if o.kind == "checkin"])
             inserted = await outbox.enqueue(session, chosen, now=now, payload_extra=extra)
+            await record_missed(session, stale, now=now)
             schedule.planned_until = now
         if inserted:
             log.info("schedule %s: %d deliveries enqueued", schedule_id, inserted)
@@ -224,6 +231,7 @@ class Scheduler:
                     out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
                 except Exception:
                     log.exception("schedule %s: occurrences could not be computed for the preview", s.id)
+            out.extend(await pending_snoozes(session, after=now, until=until))
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
         return out
 
@@ -339,8 +347,15 @@ class Scheduler:
         app = self.app
         db = app.db
         try:
+            if too_old(row.kind, row.due_at, app.clock.now(), timedelta(minutes=app.settings.grace_minutes)):
+                await outbox.mark_skipped(db, row, now=app.clock.now(), reason=MISSED)
+                stats.skipped += 1
+                return
             async with db.session() as session:
                 reply = await render(app, session, row, app.clock.now())
+            if reply is not None:
+                reply = late_note(reply, due_at=row.due_at, tz=row.tz, now=app.clock.now(),
+                                  minutes=app.settings.late_note_minutes)
             if reply is None:
                 await outbox.mark_skipped(db, row, now=app.clock.now(), reason="nothing to send any more")
                 stats.skipped += 1
@@ -420,7 +435,7 @@ class Scheduler:
             await self._stamp_checkin(row, sent_at)
 
     async def _stamp_checkin(self, row: outbox.OutboxRow, when: datetime) -> None:
-        occurrence = datetime.fromisoformat(row.payload["occurrence"]) if row.kind == "nudge" else row.due_at
+        occurrence = occurrence_of(row.kind, row.due_at, row.payload)
         column = "asked_at" if row.kind == "checkin" else "nudged_at"
         async with self.app.db.session() as session:
             await session.execute(
@@ -437,7 +452,16 @@ class Scheduler:
             await self.plan()
         except Exception:
             log.exception("planning failed; draining the outbox anyway")
-        return await self.drain()
+        try:
+            await escalate(self.app, self.app.clock.now())
+        except Exception:
+            log.exception("risk escalation check failed; draining the outbox anyway")
+        stats = await self.drain()
+        try:
+            await sync_reports(self.app, self.app.clock.now())
+        except Exception:
+            log.exception("check-in reports could not be synced; retrying on the next tick")
+        return stats
 
     async def housekeeping(self) -> None:
         """Forget delivered rows after 90 days (the digest only looks back to the last one), expired

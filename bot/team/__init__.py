@@ -20,17 +20,20 @@ def features() -> tuple[type[TeamFeature], ...]:
     """Every team feature, in the order they register."""
     from bot.team.answers import AnswerCommands
     from bot.team.audit import AuditCommands
+    from bot.team.availability import AvailabilityCommands
     from bot.team.checkins import CheckinCommands
     from bot.team.digests import DigestCommands
     from bot.team.feedback import FeedbackCommands
     from bot.team.forget import ForgetCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
+    from bot.team.snooze import SnoozeCommands
     from bot.team.stage import StageCommands
     from bot.team.teach import TeachCommands
 
-    return (StageCommands, DigestCommands, CheckinCommands, AnswerCommands, RiskCommands, ScheduleCommands,
-            AuditCommands, ForgetCommands, FeedbackCommands, TeachCommands)
+    # SnoozeCommands reads "skip"/"snooze 1h" in a DM before the check-in takes it as an answer.
+    return (StageCommands, DigestCommands, SnoozeCommands, CheckinCommands, AnswerCommands, RiskCommands,
+            ScheduleCommands, AvailabilityCommands, AuditCommands, ForgetCommands, FeedbackCommands, TeachCommands)
 
 
 def install(team: Team) -> list[TeamFeature]:

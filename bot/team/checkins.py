@@ -31,6 +31,18 @@ _BLOCKER = re.compile(r"\b(blocker|blocked|blocking|stuck|can'?t proceed|cannot 
 _COMMAND_WORDS = ("cos-service", "cos-risk", "service", "risk")
 
 
+def _answer_lines(raw: str, cleaned: str) -> list[str]:
+    """One answer per non-empty line of ``raw``; the whole (cleaned) message when it is one line."""
+    lines = []
+    for line in raw.splitlines():
+        try:
+            if line.strip():
+                lines.append(clean_input(line))
+        except InputProblem:
+            return [cleaned]
+    return lines if len(lines) > 1 else [cleaned]
+
+
 class CheckinCommands(TeamFeature):
     """Scheduling check-ins, their questions, and recording the answers people send by DM."""
 
@@ -137,8 +149,13 @@ class CheckinCommands(TeamFeature):
             if len(answers) >= max(len(questions), 1) and (
                     open_.answered_at is None or open_.answered_at < now - timedelta(minutes=30)):
                 return None
-            answers.append(text[:500])
+            # Several lines answer several questions, one line each.
+            lines = _answer_lines(request.text, text)
+            ids = store.loads(open_.message_ids)
+            ids += [None] * (len(answers) - len(ids)) + [request.message_id] * len(lines)
+            answers.extend(line[:500] for line in lines)
             open_.answers = json.dumps(answers)
+            open_.message_ids = json.dumps(ids)
             open_.answered_at = now
             raised = await self._raise_blocker(session, request, open_, text) if _BLOCKER.search(text) else None
         left = max(0, len(questions) - len(answers))

@@ -72,6 +72,10 @@ class RiskItem(Base):
     note: Mapped[str | None] = mapped_column(Text)
     raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An accepted risk: reminders and escalation pause until this local date (migration 0010).
+    accepted_until: Mapped[date | None] = mapped_column(Date)
+    accepted_by: Mapped[str | None] = mapped_column(String(120))
+    accepted_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class CheckinAnswer(Base):
@@ -91,6 +95,11 @@ class CheckinAnswer(Base):
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Skipped by the person ("Skip today"), and their answers' reply in the report thread (migration 0010).
+    skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    report_message_id: Mapped[str | None] = mapped_column(String(120))
+    reported: Mapped[str | None] = mapped_column(Text)
+    message_ids: Mapped[str | None] = mapped_column(Text)  # JSON list: the DM message id of each answer
 
 
 Index("ix_checkin_answer_platform_workspace_user", CheckinAnswer.platform, CheckinAnswer.workspace,

@@ -15,7 +15,9 @@ from bot.router import Action, Router
 from bot.scheduler.messages import CADENCE_DAYS, review_due
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when, trailing_zone
+from bot.team.ladder import rung
 from bot.team.models import RiskItem
+from bot.team.risk_accept import accepted_note, parse_accept
 from bot.team.schedules import add_schedule, scheduled_reply
 
 __all__ = ["RiskCommands", "REGISTER_KINDS", "RATINGS"]
@@ -37,6 +39,7 @@ class RiskCommands(TeamFeature):
         self.add_subcommand(router, "cos-risk", "review", self.review)
         self.add_subcommand(router, "cos-risk", "register", self.register_list)
         self.add_subcommand(router, "cos-risk", "owner", self.owner)
+        self.add_subcommand(router, "cos-risk", "accept", self.accept)
         router.add_action("risk.review", self.action_review)
         router.add_action("risk.rate", self.action_rate)
 
@@ -81,11 +84,12 @@ class RiskCommands(TeamFeature):
         async with self.team.db.session() as session:
             items = await self._items(session, request)
         groups: dict[str, list[str]] = {}
+        today = now.date()
         for i in items:
             last = f"reviewed {i.last_review_at:%Y-%m-%d}" if i.last_review_at else "never reviewed"
             groups.setdefault(i.kind, []).append(
                 f"{i.title} — {i.rating or 'unrated'}, {last}, owner {mention(i.owner) if i.owner else 'not set'}, "
-                f"{i.cadence}" + (" — REVIEW DUE" if review_due(i, now) else "") + (f" — {i.note[:80]}" if i.note else ""))
+                f"{i.cadence} — {rung(i, today).label}" + accepted_note(i, today) + (f" — {i.note[:80]}" if i.note else ""))
         due = [i for i in items if review_due(i, now)]
         return Reply(
             title=f"Risk register: {len(items)} items, {len(due)} due for review",
@@ -156,6 +160,27 @@ class RiskCommands(TeamFeature):
         return Reply(title=f"Review recorded: {title} — {rating}",
                      fields=(Field("Reviewed by", mention(request.user)), Field("Next review due", f"{nxt:%Y-%m-%d}")),
                      sections=(Section(text=note),) if note else ())
+
+    @server_only
+    async def accept(self, request: Request, text: str) -> Reply:
+        topic, until, reason = parse_accept(text, today=self.team.now().date())
+        return await self._accept(request, topic, until, reason)
+
+    @admin_only("accept risks")
+    async def _accept(self, request: Request, topic: str, until: Any, reason: str) -> Reply:
+        async with self.team.db.session() as session:
+            item = self._find(await self._items(session, request), topic)
+            before = {"until": str(item.accepted_until) if item.accepted_until else None,
+                      "by": item.accepted_by, "because": item.accepted_reason}
+            item.accepted_until, item.accepted_by, item.accepted_reason = until, request.user, reason
+            item.updated_at = self.team.now()
+            title = item.title
+            await audit.record(session, request, action="risk.accept", target=item.topic_id, before=before,
+                               after={"until": str(until), "by": request.user, "because": reason},
+                               at=self.team.now())
+        return Reply(title=f"Risk accepted until {until}: {title}",
+                     fields=(Field("Accepted by", mention(request.user)), Field("Because", reason)),
+                     sections=(Section(text="Review reminders and escalation pause until then."),))
 
     @server_only
     async def owner(self, request: Request, text: str) -> Reply:

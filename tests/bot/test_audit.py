@@ -169,3 +169,18 @@ async def test_taught_phrases_are_audited_and_a_refused_teach_is_not(w: World):
     entries = [(e.action, e.actor, e.target) for e in await _entries(w)]
     assert entries == [("knowledge.teach", "UADMIN", "zorblax pipeline"),
                        ("knowledge.unteach", "UADMIN", "zorblax pipeline")]
+
+
+async def test_holidays_time_off_for_others_and_accepted_risks_are_audited(w: World):
+    admin = Harness(w.app, role="admin", workspace="T1", channel="C1", user="UADMIN")
+    member = Harness(w.app, workspace="T1", channel="C1", user="U1001")
+    assert not (await admin.say("/cos-service holidays US")).error
+    assert not (await admin.say("/cos-service holidays add 2026-12-24 Office closed")).error
+    assert (await admin.say("/cos-service holidays remove 2026-03-03")).error  # not a holiday: nothing
+    assert not (await admin.say("/cos-service away @U1002 2026-12-07..2026-12-13")).error
+    assert not (await member.say("/cos-service away 2026-12-14..2026-12-20")).error  # one's own: no entry
+    assert (await member.say("/cos-service away @U1002 2026-12-01..2026-12-31")).error  # refused: no entry
+    assert not (await admin.say("/cos-risk accept gdpr until 2027-01-31 because vendor DPA in review")).error
+    actions = [(e.action, e.target) for e in await _entries(w)]
+    assert [a for a, _ in actions] == ["holidays.country", "holidays.add", "absence.set", "risk.accept"], actions
+    assert actions[1][1] == "2026-12-24" and actions[2][1] == "U1002"

@@ -50,6 +50,7 @@ class FakeTransport:
     sent: list[Sent] = field(default_factory=list)
     fail: dict[str, list[Exception]] = field(default_factory=dict)
     attempts: list[tuple[str, str]] = field(default_factory=list)
+    edits: list[tuple[str, Reply]] = field(default_factory=list)
 
     def _maybe_fail(self, target: str, key: str) -> None:
         self.attempts.append((target, key))
@@ -67,6 +68,16 @@ class FakeTransport:
         self._maybe_fail(user, key)
         self.sent.append(Sent(self.clock.now(), "dm", workspace, user, reply, key))
         return SendResult(channel=f"D-{user}", message_id=key)
+
+    async def send_thread(self, *, workspace: str, channel: str, parent: str, reply: Reply, key: str) -> SendResult:
+        self._maybe_fail(channel, key)
+        self.sent.append(Sent(self.clock.now(), "thread", workspace, f"{channel}/{parent}", reply, key))
+        return SendResult(channel=channel, message_id=key)
+
+    async def update(self, *, workspace: str, channel: str, message_id: str, reply: Reply) -> SendResult:
+        self._maybe_fail(channel, message_id)
+        self.edits.append((message_id, reply))
+        return SendResult(channel=channel, message_id=message_id)
 
 
 def sticky(exc: DeliveryError) -> DeliveryError:

@@ -73,6 +73,8 @@ class FakeDiscord:
         self.callback_seen = asyncio.Event()
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.nonces: set[tuple[str, str]] = set()
+        self.threads: dict[str, str] = {}  # thread id (= its starter message id) -> parent channel
+        self.no_thread_permission: set[str] = set()  # channels where starting a thread is refused
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.ws_query: list[dict[str, str]] = []
@@ -224,6 +226,27 @@ class FakeDiscord:
             message = self._message(channel, body or {})
             self.messages.setdefault(channel, []).append(message)
             return _json(message)
+        if method == "POST" and parts[0] == "channels" and len(parts) == 5 and parts[-1] == "threads":
+            # A thread started on a message has the message's id; a second start is refused (160004).
+            channel, message_id = parts[1], parts[3]
+            if message_id in self.threads:
+                return _json({"message": "A thread has already been created for this message", "code": 160004},
+                             status=400)
+            if channel in self.no_thread_permission:
+                return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+            self.threads[message_id] = channel
+            return _json({"id": message_id, "type": 11, "parent_id": channel, "name": (body or {}).get("name"),
+                          "guild_id": None, "owner_id": BOT_ID, "message_count": 0, "member_count": 1,
+                          "thread_metadata": {"archived": False, "auto_archive_duration": 10080,
+                                              "archive_timestamp": "2026-03-02T08:00:00+00:00", "locked": False}})
+        if method == "PATCH" and parts[0] == "channels" and len(parts) == 4 and parts[2] == "messages":
+            for message in self.messages.get(parts[1], []):
+                if message["id"] == parts[3]:
+                    message.update(embeds=(body or {}).get("embeds", message["embeds"]),
+                                   components=(body or {}).get("components", message["components"]),
+                                   edited_timestamp="2026-03-02T08:00:00+00:00")
+                    return _json(message)
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             stored = [{**c, "id": snowflake(), "application_id": APP_ID, "version": snowflake(),
                        **({"guild_id": parts[3]} if "guilds" in parts else {})} for c in (body or [])]

@@ -246,6 +246,13 @@ class FakeSlack:
             self.messages.setdefault(str(params.get("channel")), []).append(message)
             return {"ok": True, "channel": params.get("channel"), "ts": ts,
                     "message": {"text": params.get("text"), "type": "message"}}
+        if method == "chat.update":
+            channel, ts = str(params.get("channel")), str(params.get("ts"))
+            for m in self.messages.get(channel, []):
+                if m["ts"] == ts:
+                    m["text"] = params.get("text")
+                    return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text")}
+            return {"ok": False, "error": "message_not_found"}
         if method == "conversations.history":
             # Newest first, from ``oldest`` on; metadata only with include_all_metadata (as Slack does).
             oldest = float(params.get("oldest") or 0)

@@ -181,15 +181,18 @@ async def test_digest_and_checkin_from_slack_commands_to_delivered_messages(rig:
     assert len(posts(fake, "D1001")) == 2  # the question and the acknowledgement, no nudge
     nudges = posts(fake, "D1002")[1:]
     assert len(nudges) == 1 and "gentle nudge" in text_of(nudges[0])
-    saturday = posts(fake, CHANNEL)[-1]
+    saturday = [c for c in posts(fake, CHANNEL) if key_of(c).startswith("digest:")][-1]
     assert key_of(saturday).startswith(f"digest:slack:{TEAM}:{digest.id}:20260307T140500Z")
     text = text_of(saturday)
-    assert "Check-in answers" in text and "<@U1001>: Shipped the pricing page" in text
+    # the answer is in the check-in report's thread; the digest points there
+    assert "Check-in reports" in text and "Friday check-in: 1 of 2 answered" in text
+    [in_thread] = [c for c in posts(fake, CHANNEL) if c.params.get("thread_ts")]
+    assert "Shipped the pricing page" in text_of(in_thread)
     assert "Not answered yet" in text
     not_answered = text.split("Not answered yet", 1)[1]
     assert "<@U1002>" in not_answered and "<@U1001>" not in not_answered.split("Service tip", 1)[0]
     assert_no_mass_mentions(saturday)
-    assert len(posts(fake, CHANNEL)) == 6
+    assert len(posts(fake, CHANNEL)) == 8  # six digests, the check-in report and its one thread reply
     statuses = {(r.kind, r.target): r.status for r in await outbox_rows(app) if r.target_type == "dm"}
     assert statuses == {("checkin", "U1001"): "sent", ("checkin", "U1002"): "sent",
                         ("nudge", "U1001"): "skipped", ("nudge", "U1002"): "sent"}
