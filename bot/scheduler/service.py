@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 
 from bot.errors import DeliveryError
+from bot.rate_limits import Listener, RateLimitHit, listening
 from bot.reply import Reply, Section
 from bot.scheduler import outbox
+from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.messages import mention, render
 from bot.scheduler.models import (
     OUTBOX_CLAIMED,
@@ -39,7 +41,7 @@ from bot.scheduler.models import (
     Outbox,
     Schedule,
 )
-from bot.scheduler.pacing import PacerLike, pacer_for
+from bot.scheduler.pacing import PacerLike, pacer_for, prune
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
@@ -75,10 +77,11 @@ class Scheduler:
     ``concurrency``, so no claimed row waits long before it is sent.
     """
 
-    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 50, concurrency: int = 8,
+    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 64, concurrency: int = 32,
                  lease: timedelta = timedelta(seconds=60), heartbeat: float | None = None) -> None:
         self.app = app
-        self.pacer = pacer or pacer_for(app.db)
+        self.pacer = pacer or pacer_for(app.db, app.settings)
+        self.marks = MarkBatcher(app.db)
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease
@@ -97,26 +100,12 @@ class Scheduler:
         poll does not write at all.
         """
         now = now or self.app.clock.now()
-        db = self.app.db
-        due_ids: list[int] = []
-        async with db.session() as session:
+        async with self.app.db.session() as session:
             schedules = list((await session.execute(
                 select(Schedule).where(Schedule.active.is_(True), Schedule.planned_until < now).order_by(Schedule.id)
             )).scalars())
-            contexts: dict[tuple[str, str], Any] = {}
-            for s in schedules:
-                key = (s.platform, s.workspace)
-                if key not in contexts:
-                    contexts[key] = await load_context(session, s.platform, s.workspace,
-                                                       self.app.settings.default_tz)
-                try:
-                    due = generate(s, contexts[key], s.planned_until, now)
-                except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
-                    log.exception("schedule %s (%s:%s): occurrences could not be computed; skipped",
-                                  s.id, s.platform, s.workspace)
-                    continue
-                if due:
-                    due_ids.append(s.id)
+            found = await self._occurrences(session, schedules, since=lambda s: s.planned_until, until=now)
+        due_ids = [s.id for s, due in found if due]
         total = 0
         for sid in due_ids:
             try:
@@ -124,6 +113,26 @@ class Scheduler:
             except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
                 log.exception("planning schedule %s failed", sid)
         return total
+
+    async def _occurrences(self, session: Any, schedules: list[Schedule], *, since: Callable[[Schedule], datetime],
+                           until: datetime) -> list[tuple[Schedule, list[Occurrence]]]:
+        """Each schedule's occurrences in ``(since(schedule), until]``, with one context load per workspace.
+
+        A schedule whose occurrences cannot be computed is logged and left out: one broken
+        schedule must not stop (or hide) the others.
+        """
+        contexts: dict[tuple[str, str], Any] = {}
+        found: list[tuple[Schedule, list[Occurrence]]] = []
+        for s in schedules:
+            key = (s.platform, s.workspace)
+            if key not in contexts:
+                contexts[key] = await load_context(session, s.platform, s.workspace, self.app.settings.default_tz)
+            try:
+                found.append((s, generate(s, contexts[key], since(s), until)))
+            except Exception:  # noqa: BLE001 - one broken schedule must not stop the others
+                log.exception("schedule %s (%s:%s): occurrences could not be computed; skipped",
+                              s.id, s.platform, s.workspace)
+        return found
 
     async def _plan_one(self, schedule_id: int, now: datetime) -> int:
         db = self.app.db
@@ -206,22 +215,13 @@ class Scheduler:
     async def preview(self, *, days: float, now: datetime | None = None) -> list[Occurrence]:
         """Every delivery due in ``(now, now + days]``, across all workspaces, in time order."""
         now = now or self.app.clock.now()
-        until = now + timedelta(days=days)
-        out: list[Occurrence] = []
         async with self.app.db.session() as session:
             schedules = list((await session.execute(
                 select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id))).scalars())
-            contexts: dict[tuple[str, str], Any] = {}
-            for s in schedules:
-                key = (s.platform, s.workspace)
-                if key not in contexts:
-                    contexts[key] = await load_context(session, s.platform, s.workspace,
-                                                       self.app.settings.default_tz)
-                # Not yet planned occurrences only: those before the watermark are in the outbox already.
-                try:
-                    out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
-                except Exception:  # noqa: BLE001 - one broken schedule must not hide the others
-                    log.exception("schedule %s: occurrences could not be computed for the preview", s.id)
+            # Not yet planned occurrences only: those before the watermark are in the outbox already.
+            found = await self._occurrences(session, schedules, since=lambda s: max(now, s.planned_until),
+                                            until=now + timedelta(days=days))
+        out = [o for _, due in found for o in due]
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
         return out
 
@@ -244,12 +244,18 @@ class Scheduler:
                 if not exhausted and claims < max_batches and free >= max(1, self.concurrency // 2):
                     token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
                     at = now or self.app.clock.now()
+                    poison: list[outbox.OutboxRow] = []
                     rows = await outbox.claim(self.app.db, token=token, now=at, limit=min(self.batch, free),
-                                              lease=self.lease)
+                                              lease=self.lease, max_claims=self.app.settings.max_claims,
+                                              dead=poison)
+                    for p in poison:
+                        stats.dead += 1
+                        log.warning("delivery %s dead-lettered: its lease was lost %d times (%s)", p.key,
+                                    self.app.settings.max_claims, outbox.POISON_REASON)
                     for r in rows:
                         self._held_until[r.id] = at + self.lease
                     claims += 1
-                    exhausted = not rows
+                    exhausted = not rows and not poison
                     in_flight.update(self._start(r, stats) for r in rows)
                     continue
                 if not in_flight:
@@ -266,8 +272,8 @@ class Scheduler:
         Rows held by a worker that died are taken over once their lease runs out.
         """
         while True:
-            stats = await self.drain(max_batches=1)
-            if stats.sent or stats.failed:
+            stats = await self.drain()
+            if stats.sent or stats.failed or stats.dead:
                 continue
             async with self.app.db.session() as session:
                 left = (await session.execute(select(func.count()).select_from(Outbox).where(
@@ -332,7 +338,23 @@ class Scheduler:
             await task
 
     async def deliver(self, row: outbox.OutboxRow, stats: DrainStats) -> None:
-        """Send one claimed row and record the outcome with a fenced update."""
+        """Send one claimed row and record the outcome with a fenced update.
+
+        A 429 the transport's SDK meets (and perhaps waits out) during the send is reported to
+        the pacer at once (``bot.rate_limits``): the workspace is held and its pace cut.
+        """
+
+        async def met_rate_limit(hit: RateLimitHit) -> None:
+            if hit.scope == "workspace":
+                stats.rate_limited += 1
+                held = self.pacer.penalise(row.platform, row.workspace, hit.retry_after)
+                if held is not None:
+                    await held
+
+        with listening(met_rate_limit) as listener:
+            await self._deliver(row, stats, listener)
+
+    async def _deliver(self, row: outbox.OutboxRow, stats: DrainStats, listener: Listener) -> None:
         app = self.app
         db = app.db
         try:
@@ -377,7 +399,7 @@ class Scheduler:
                     await transport.send_channel(workspace=row.workspace, channel=row.target, reply=reply.safe(),
                                                  key=row.key)
         except DeliveryError as exc:
-            if exc.retry_after is not None:
+            if exc.retry_after is not None and not listener.hits:  # not reported by the SDK's hook already
                 stats.rate_limited += 1
                 try:
                     held = self.pacer.penalise(row.platform, row.workspace, exc.retry_after)
@@ -402,8 +424,8 @@ class Scheduler:
             stats.dead += status == "dead"
             return
         sent_at = app.clock.now()
-        if not await outbox.mark_sent(db, row, now=sent_at, fallback=fallback,
-                                      note="DM closed; posted in channel" if fallback else None):
+        if not await self.marks.sent(outbox.SentMark(row=row, at=sent_at, fallback=fallback,
+                                                     note="DM closed; posted in channel" if fallback else None)):
             stats.lost_lease += 1
             log.warning("delivery %s: lease lost before it was marked sent", row.key)
         stats.sent += 1
@@ -432,13 +454,14 @@ class Scheduler:
         return await self.drain()
 
     async def housekeeping(self) -> None:
-        """Forget delivered rows after 90 days (the digest only looks back to the last one), and expired
-        interaction state (button pages)."""
+        """Forget delivered rows after 90 days (the digest only looks back to the last one), expired
+        interaction state (button pages) and idle ``send_pace`` rows."""
         cutoff = self.app.clock.now() - timedelta(days=90)
         async with self.app.db.session() as session:
             await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
                                                        Outbox.sent_at < cutoff))
             await interaction_state.purge_expired(session=session, now=self.app.clock.now())
+        await prune(self.app.db, now=self.app.clock.now())
 
     async def run(self) -> None:
         """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""
