@@ -105,18 +105,21 @@ async def enqueue(session: AsyncSession, occurrences: list[Occurrence], *, now: 
     return affected(result)
 
 
-def _claimable(now: datetime) -> Any:
-    return or_(
-        and_(Outbox.status == OUTBOX_PENDING, Outbox.next_attempt_at <= now),
-        and_(Outbox.status == OUTBOX_CLAIMED, Outbox.lease_until < now),
-    )
+def _claimable(now: datetime, suspects: bool | None = None) -> Any:
+    """Due pending rows (``suspects=False``), rows whose holder's lease ran out (``True``), or both (None)."""
+    pending = and_(Outbox.status == OUTBOX_PENDING, Outbox.next_attempt_at <= now)
+    expired = and_(Outbox.status == OUTBOX_CLAIMED, Outbox.lease_until < now)
+    if suspects is None:
+        return or_(pending, expired)
+    return expired if suspects else pending
 
 
 POISON_REASON = "the process stopped while sending this"
 
 
 async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: timedelta,
-                max_claims: int | None = None, dead: list[OutboxRow] | None = None) -> list[OutboxRow]:
+                max_claims: int | None = None, dead: list[OutboxRow] | None = None,
+                suspects: bool | None = None) -> list[OutboxRow]:
     """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``.
 
     One statement (``WITH c AS MATERIALIZED (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) UPDATE ... RETURNING``).
@@ -124,9 +127,10 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
     stalled does not: that row has not failed. Every claim counts in ``claims`` (reset by an
     outcome), so a row whose lease was lost ``max_claims`` times, a message that kills the process
     sending it, is dead-lettered here with ``POISON_REASON`` instead of being claimed again; such
-    rows are appended to ``dead`` when given.
+    rows are appended to ``dead`` when given. ``suspects`` narrows the claim to rows whose holder's
+    lease ran out (True) or to pending rows (False); None takes both.
     """
-    candidates = select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    candidates = select(Outbox.id).where(_claimable(now, suspects)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
     if not db.is_sqlite:
         candidates = candidates.with_for_update(skip_locked=True)
     # A materialised CTE: as a plain ``IN (subquery)`` PostgreSQL may run the LIMIT more than once.
@@ -134,7 +138,7 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
     poison = and_(Outbox.status == OUTBOX_CLAIMED, Outbox.claims >= max_claims) if max_claims else false()
     stmt = (
         update(Outbox)
-        .where(Outbox.id.in_(select(chosen.c.id)), _claimable(now))
+        .where(Outbox.id.in_(select(chosen.c.id)), _claimable(now, suspects))
         .values(status=case((poison, OUTBOX_DEAD), else_=OUTBOX_CLAIMED),
                 claimed_by=case((poison, None), else_=token),
                 lease_until=case((poison, None), else_=now + lease),

@@ -238,24 +238,25 @@ class Scheduler:
         in_flight: set[asyncio.Task[None]] = set()
         claims = 0
         exhausted = False
+        solo = False  # a suspect row is being sent, alone
         try:
             while True:
+                solo = solo and bool(in_flight)
                 free = self.concurrency - len(in_flight)
-                if not exhausted and claims < max_batches and free >= max(1, self.concurrency // 2):
-                    token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
-                    at = now or self.app.clock.now()
-                    poison: list[outbox.OutboxRow] = []
-                    rows = await outbox.claim(self.app.db, token=token, now=at, limit=min(self.batch, free),
-                                              lease=self.lease, max_claims=self.app.settings.max_claims,
-                                              dead=poison)
-                    for p in poison:
-                        stats.dead += 1
-                        log.warning("delivery %s dead-lettered: its lease was lost %d times (%s)", p.key,
-                                    self.app.settings.max_claims, outbox.POISON_REASON)
-                    for r in rows:
-                        self._held_until[r.id] = at + self.lease
+                may_claim = not exhausted and claims < max_batches and not solo
+                if may_claim and not in_flight:
+                    # A row whose holder died is sent alone: a crash it causes again is then pinned
+                    # on it (``claims``), not on the rows that happened to be in flight beside it.
+                    rows, poisoned = await self._claim(stats, limit=1, now=now, suspects=True)
+                    if rows or poisoned:
+                        claims += 1
+                        solo = bool(rows)
+                        in_flight.update(self._start(r, stats) for r in rows)
+                        continue
+                if may_claim and free >= max(1, self.concurrency // 2):
+                    rows, _ = await self._claim(stats, limit=min(self.batch, free), now=now, suspects=False)
                     claims += 1
-                    exhausted = not rows and not poison
+                    exhausted = not rows
                     in_flight.update(self._start(r, stats) for r in rows)
                     continue
                 if not in_flight:
@@ -265,6 +266,22 @@ class Scheduler:
             if in_flight:  # cancelled: let the sends under way finish and record their outcome
                 await asyncio.gather(*in_flight, return_exceptions=True)
         return stats
+
+    async def _claim(self, stats: DrainStats, *, limit: int, now: datetime | None,
+                     suspects: bool) -> tuple[list[outbox.OutboxRow], int]:
+        """Claim rows (``outbox.claim``); returns them and how many suspects were dead-lettered as poison."""
+        token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
+        at = now or self.app.clock.now()
+        poison: list[outbox.OutboxRow] = []
+        rows = await outbox.claim(self.app.db, token=token, now=at, limit=limit, lease=self.lease,
+                                  max_claims=self.app.settings.max_claims, dead=poison, suspects=suspects)
+        for p in poison:
+            stats.dead += 1
+            log.warning("delivery %s dead-lettered: its lease was lost %d times (%s)", p.key,
+                        self.app.settings.max_claims, outbox.POISON_REASON)
+        for r in rows:
+            self._held_until[r.id] = at + self.lease
+        return rows, len(poison)
 
     async def drain_until_empty(self, *, idle: float = 0.05) -> None:
         """Drain until no row is pending or claimed (by anyone) — for batch jobs and benchmarks.
