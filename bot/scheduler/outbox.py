@@ -143,7 +143,7 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
                 claimed_by=case((poison, None), else_=token),
                 lease_until=case((poison, None), else_=now + lease),
                 last_error=case((poison, POISON_REASON), else_=Outbox.last_error),
-                claims=Outbox.claims + 1,
+                claims=case((poison, Outbox.claims), else_=Outbox.claims + 1),
                 attempts=case((Outbox.status == OUTBOX_PENDING, Outbox.attempts + 1), else_=Outbox.attempts))
         .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
                    Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,
