@@ -62,7 +62,7 @@ async def _drain(url: str, name: str, lease: float, delay: float) -> None:
     settings = Settings(database_url=url, scheduler_enabled=False, instance_id=name)
     app = App(settings=settings, kb=None, searcher=None, router=None, db=db, clock=SystemClock())  # type: ignore[arg-type]
     app.transports["console"] = Recording()
-    scheduler = Scheduler(app, pacer=Pacer({}), batch=50, concurrency=8, lease=timedelta(seconds=lease))
+    scheduler = Scheduler(app, pacer=Pacer({}), lease=timedelta(seconds=lease))  # default batch and concurrency
     try:
         await scheduler.drain_until_empty()
     finally:

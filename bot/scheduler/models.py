@@ -208,7 +208,7 @@ class SendPace(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     scope: Mapped[str] = mapped_column(String(260), primary_key=True)
     next_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Workspace rows only (0008): the learned rate (messages/s), the rate of the last 429, when it was cut.
+    # Workspace rows only (0008): the learned rate (messages/s), the rate of the last 429, when its hold ends.
     rate: Mapped[float | None] = mapped_column(Float)
     ceiling: Mapped[float | None] = mapped_column(Float)
-    cut_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -15,6 +15,7 @@ replica holds the workspace for all of them. ``pacer_for`` picks by dialect.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,20 +48,23 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Adaptive:
-    """How a workspace's rate is learned: additive increase per booked send, multiplicative decrease on a 429.
+    """How a workspace's rate is learned: additive increase per send, multiplicative decrease on a 429.
 
     Until the first 429 the rate rises by ``step`` per send (so it reaches a big workspace's
     limit within a couple of seconds). A 429 sets the ceiling to the rate it was met at (times
     ``first_ceiling`` the first time: the fast climb overshoots by about a second of sends
     before the platform's window fills) and cuts the rate to ``cut`` times that. Below
-    ``cruise`` of the ceiling the rate climbs back by ``step`` per send; above, it probes by
-    ``probe`` messages/s per second of sending, so 429s stay rare. One cut per ``Retry-After``
+    ``cruise`` of the ceiling the rate climbs back by ``step`` per send; above, it probes upwards
+    by ``probe`` of the ceiling per second of sending (0.5 %: from 0.9 of the ceiling to the ceiling
+    in about 20 s), so a 429, and the ``Retry-After`` hold it costs, stays rare. Every send booked
+    before a 429 is booked again behind the hold at the cut rate. The values were tuned in fake time
+    against a stand-in with a one-second window (``tests/scheduler/test_pacing_adaptive.py``). One cut per ``Retry-After``
     hold: the other sends that were already under way report the same overload.
     """
 
     step: float = 0.5
-    probe: float = 0.25
-    cut: float = 0.85
+    probe: float = 0.005
+    cut: float = 0.9
     cruise: float = 0.9
     first_ceiling: float = 0.8
 
@@ -86,21 +90,32 @@ def limits_for(settings: object | None = None) -> dict[str, Limits]:
     return limits
 
 
-def next_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive = ADAPTIVE) -> float:
-    """The rate after one more booked send."""
-    if not limits.adaptive:
+def next_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive = ADAPTIVE, sent: int = 1) -> float:
+    """The rate after ``sent`` more sends were booked."""
+    if not limits.adaptive or sent <= 0:
         return rate
     if ceiling is None or rate < tune.cruise * ceiling:
-        rate += tune.step
+        rate += tune.step * sent
     else:
-        rate += tune.probe / max(rate, 1e-6)
+        rate += tune.probe * ceiling * sent / max(rate, 1e-6)
     return min(rate, limits.max_rate) if limits.max_rate else rate
 
 
 def cut_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive = ADAPTIVE) -> tuple[float, float]:
-    """(new rate, new ceiling) after a 429 met at ``rate``."""
+    """(new rate, new ceiling) after a 429 met by a send booked at ``rate``."""
     new_ceiling = rate * (tune.first_ceiling if ceiling is None else 1.0)
     return max(limits.min_rate, new_ceiling * tune.cut), max(limits.min_rate, new_ceiling)
+
+
+# The rate this task's last send was booked at: a 429 it meets is pinned on that rate, not on the
+# rate booked last (sends are booked ahead, up to ``concurrency`` of them, at rising rates).
+_BOOKED_AT: contextvars.ContextVar[tuple[str, str, float] | None] = contextvars.ContextVar("cos_booked_rate",
+                                                                                         default=None)
+
+
+def _booked_at(platform: str, workspace: str) -> float | None:
+    booked = _BOOKED_AT.get()
+    return booked[2] if booked is not None and booked[:2] == (platform, workspace) else None
 
 
 class Pacer:
@@ -118,6 +133,7 @@ class Pacer:
         self._rate: dict[tuple[str, str], float] = {}
         self._ceiling: dict[tuple[str, str], float] = {}
         self._hold_until: dict[tuple[str, str], float] = {}  # when the last Retry-After hold ends
+        self._holds: dict[tuple[str, str], int] = {}  # Retry-Afters met, per workspace
 
     def rate(self, platform: str, workspace: str) -> float | None:
         """The rate this workspace is sent at now (messages/s); None when it has no workspace limit."""
@@ -126,8 +142,9 @@ class Pacer:
             return None
         return self._rate.get((platform, workspace), limits.workspace_rate)
 
-    def reserve(self, platform: str, workspace: str, channel: str) -> float:
-        """The monotonic time at which this send may go; books the slot."""
+    def reserve(self, platform: str, workspace: str, channel: str, *, grow: bool = True) -> float:
+        """The monotonic time at which this send may go; books the slot and, with ``grow``, raises the rate
+        for the next one (a send booked again behind a ``Retry-After`` does not)."""
         limits = self.limits.get(platform)
         now = self._monotonic()
         if limits is None:
@@ -139,42 +156,49 @@ class Pacer:
         if limits.workspace_rate:
             rate = self._rate.get(wk, limits.workspace_rate)
             self._workspace_next[wk] = slot + 1.0 / rate
-            self._rate[wk] = next_rate(rate, self._ceiling.get(wk), limits, self.tune)
+            _BOOKED_AT.set((platform, workspace, rate))
+            if grow:
+                self._rate[wk] = next_rate(rate, self._ceiling.get(wk), limits, self.tune)
         return slot
 
     async def wait(self, platform: str, workspace: str, channel: str) -> float:
         """Sleep until a slot is free; returns the seconds waited.
 
-        A ``Retry-After`` that arrives while this send sleeps moves it behind the hold (booked again).
+        A ``Retry-After`` that arrives while this send sleeps books it again, behind the hold and at the
+        cut rate (every send booked before a 429 is, so the slots booked ahead at the old rate go).
         """
         wk = (platform, workspace)
         waited = 0.0
+        booked = 0
         while True:
-            hold = self._hold_until.get(wk)
-            slot = self.reserve(platform, workspace, channel)
+            epoch = self._holds.get(wk, 0)
+            slot = self.reserve(platform, workspace, channel, grow=not booked)
+            booked += 1
             delay = slot - self._monotonic()
             if delay > 0:
                 await self._sleep(delay)
                 waited += delay
-            new_hold = self._hold_until.get(wk)
-            if new_hold == hold or new_hold is None or new_hold <= slot:
+            if self._holds.get(wk, 0) == epoch:
                 return waited
 
-    def penalise(self, platform: str, workspace: str, retry_after: float) -> None:
-        """The platform said ``Retry-After``: nobody in this workspace sends before it has passed; the rate is cut."""
+    def penalise(self, platform: str, workspace: str, retry_after: float, *, rate: float | None = None) -> None:
+        """The platform said ``Retry-After``: nobody in this workspace sends before it has passed; the rate is
+        cut, from ``rate`` (default: the rate this task's send was booked at)."""
         wk = (platform, workspace)
         now = self._monotonic()
         until = now + retry_after
         previous = self._hold_until.get(wk)
-        self._workspace_next[wk] = max(self._workspace_next.get(wk, 0.0), until)
         self._hold_until[wk] = max(previous or 0.0, until)
+        self._holds[wk] = self._holds.get(wk, 0) + 1
+        # Every send waiting for a slot books again (``wait``): the workspace is free from the hold's end.
+        self._workspace_next[wk] = self._hold_until[wk]
         limits = self.limits.get(platform)
         if limits is None or not limits.adaptive or not limits.workspace_rate:
             return
         if previous is not None and previous > now:
             return  # one cut per hold: the sends already under way met the same overload
-        rate, ceiling = cut_rate(self._rate.get(wk, limits.workspace_rate), self._ceiling.get(wk), limits, self.tune)
-        self._rate[wk], self._ceiling[wk] = rate, ceiling
+        at = rate or _booked_at(platform, workspace) or self._rate.get(wk, limits.workspace_rate)
+        self._rate[wk], self._ceiling[wk] = cut_rate(at, self._ceiling.get(wk), limits, self.tune)
 
 
 class PacerLike(Protocol):
@@ -200,7 +224,7 @@ def pacer_for(db: Database, settings: object | None = None) -> PacerLike:
 _RESERVE = text("""
 WITH t AS (SELECT COALESCE(CAST(:now AS timestamptz), clock_timestamp()) AS now),
 cur AS (
-    SELECT scope, next_at, rate, ceiling FROM send_pace
+    SELECT scope, next_at, rate, ceiling, held_until FROM send_pace
     WHERE platform = :platform AND scope IN (:ws, :ch)
     ORDER BY scope FOR UPDATE
 ),
@@ -213,11 +237,12 @@ w AS (
 nw AS (
     SELECT w.rate,
            CASE WHEN w.rate IS NULL OR w.rate <= 0 THEN 0.0 ELSE 1.0 / w.rate END AS gap,
-           CASE WHEN NOT CAST(:adaptive AS boolean) OR w.rate IS NULL THEN w.rate
+           CASE WHEN CAST(:sent AS integer) <= 0 OR w.rate IS NULL THEN w.rate
                 ELSE LEAST(COALESCE(CAST(:max_rate AS float8), 'Infinity'::float8),
                            w.rate + CASE WHEN w.ceiling IS NULL OR w.rate < CAST(:cruise AS float8) * w.ceiling
-                                         THEN CAST(:step AS float8)
-                                         ELSE CAST(:probe AS float8) / GREATEST(w.rate, 1e-6) END)
+                                         THEN CAST(:step AS float8) * CAST(:sent AS integer)
+                                         ELSE CAST(:probe AS float8) * w.ceiling * CAST(:sent AS integer)
+                                              / GREATEST(w.rate, 1e-6) END)
            END AS next_rate
     FROM w
 ),
@@ -231,8 +256,11 @@ booked AS (
                                                 rate = COALESCE(EXCLUDED.rate, send_pace.rate)
     RETURNING 1
 )
-SELECT CAST(EXTRACT(EPOCH FROM slot.at - t.now) AS float8) FROM slot, t
+SELECT CAST(EXTRACT(EPOCH FROM slot.at - t.now) AS float8), nw.rate, (SELECT held_until FROM cur WHERE scope = :ws)
+FROM slot, t, nw
 """)
+
+_HELD_UNTIL = text("SELECT held_until FROM send_pace WHERE platform = :platform AND scope = :ws")
 
 # A scope's row must exist before its first reservation: a row another replica inserts while this
 # statement runs would be invisible to it, and both would take the same slot.
@@ -244,27 +272,34 @@ ON CONFLICT (platform, scope) DO NOTHING
 """)
 
 # Hold the workspace until now + Retry-After; and, once per hold (no cut while an earlier hold
-# still runs: the sends under way met the same overload), cut its rate (``cut_rate`` in SQL).
+# still runs: the sends under way met the same overload), cut its rate (``cut_rate`` in SQL). A
+# hold that ends later than the last one frees the workspace from its end: every send waiting
+# for a slot, in any replica, sees ``held_until`` move and books again (``SharedPacer.wait``).
 _PENALISE = text("""
 WITH t AS (SELECT COALESCE(CAST(:now AS timestamptz), clock_timestamp()) AS now)
-INSERT INTO send_pace (platform, scope, next_at, rate, ceiling, cut_at)
+INSERT INTO send_pace (platform, scope, next_at, rate, ceiling, held_until)
 SELECT :platform, :ws, t.now + CAST(:retry_after AS float8) * interval '1 second',
        CASE WHEN CAST(:adaptive AS boolean)
-            THEN GREATEST(CAST(:min_rate AS float8), CAST(:rate0 AS float8) * CAST(:first AS float8) * CAST(:cut AS float8)) END,
-       CASE WHEN CAST(:adaptive AS boolean) THEN GREATEST(CAST(:min_rate AS float8), CAST(:rate0 AS float8) * CAST(:first AS float8)) END,
+            THEN GREATEST(CAST(:min_rate AS float8),
+                          COALESCE(CAST(:at AS float8), CAST(:rate0 AS float8)) * CAST(:first AS float8)
+                          * CAST(:cut AS float8)) END,
+       CASE WHEN CAST(:adaptive AS boolean)
+            THEN GREATEST(CAST(:min_rate AS float8),
+                          COALESCE(CAST(:at AS float8), CAST(:rate0 AS float8)) * CAST(:first AS float8)) END,
        t.now + CAST(:retry_after AS float8) * interval '1 second'
 FROM t
 ON CONFLICT (platform, scope) DO UPDATE SET
-    next_at = GREATEST(send_pace.next_at, EXCLUDED.next_at),
-    rate = CASE WHEN NOT CAST(:adaptive AS boolean) OR send_pace.cut_at > (SELECT now FROM t) THEN send_pace.rate
+    next_at = CASE WHEN send_pace.held_until IS NULL OR EXCLUDED.held_until > send_pace.held_until
+                   THEN EXCLUDED.next_at ELSE send_pace.next_at END,
+    rate = CASE WHEN NOT CAST(:adaptive AS boolean) OR send_pace.held_until > (SELECT now FROM t) THEN send_pace.rate
                 ELSE GREATEST(CAST(:min_rate AS float8),
-                              COALESCE(send_pace.rate, CAST(:rate0 AS float8))
+                              COALESCE(CAST(:at AS float8), send_pace.rate, CAST(:rate0 AS float8))
                               * CASE WHEN send_pace.ceiling IS NULL THEN CAST(:first AS float8) ELSE 1.0 END * CAST(:cut AS float8)) END,
-    ceiling = CASE WHEN NOT CAST(:adaptive AS boolean) OR send_pace.cut_at > (SELECT now FROM t) THEN send_pace.ceiling
+    ceiling = CASE WHEN NOT CAST(:adaptive AS boolean) OR send_pace.held_until > (SELECT now FROM t) THEN send_pace.ceiling
                    ELSE GREATEST(CAST(:min_rate AS float8),
-                                 COALESCE(send_pace.rate, CAST(:rate0 AS float8))
+                                 COALESCE(CAST(:at AS float8), send_pace.rate, CAST(:rate0 AS float8))
                                  * CASE WHEN send_pace.ceiling IS NULL THEN CAST(:first AS float8) ELSE 1.0 END) END,
-    cut_at = GREATEST(send_pace.cut_at, EXCLUDED.cut_at)
+    held_until = GREATEST(send_pace.held_until, EXCLUDED.held_until)
 """)
 
 # Rows of channels idle for an hour and of workspaces idle for 30 days (their learned rate goes
@@ -311,7 +346,6 @@ class SharedPacer:
         self._now = now
         self._sleep = sleep
         self._known: set[tuple[str, str, str]] = set()
-        self._holds: dict[tuple[str, str], int] = {}  # Retry-Afters this process recorded, per workspace
 
     def _params(self) -> dict[str, datetime | None]:
         return {"now": self._now() if self._now is not None else None}
@@ -322,11 +356,16 @@ class SharedPacer:
                 "probe": self.tune.probe, "cruise": self.tune.cruise, "first": self.tune.first_ceiling,
                 "cut": self.tune.cut}
 
-    async def reserve(self, platform: str, workspace: str, channel: str) -> float:
-        """Book this send's slot; returns the seconds until it (0 when it is free now)."""
+    async def reserve(self, platform: str, workspace: str, channel: str, *, grow: bool = True) -> float:
+        """Book this send's slot; returns the seconds until it (0 when it is free now). With ``grow`` the
+        shared rate rises for the next send (a send booked again behind a ``Retry-After`` does not)."""
+        return (await self._book(platform, workspace, channel, grow=grow))[0]
+
+    async def _book(self, platform: str, workspace: str, channel: str, *,
+                    grow: bool = True) -> tuple[float, datetime | None]:
         limits = self.limits.get(platform)
         if limits is None:
-            return 0.0
+            return 0.0, None
         ws, ch = workspace_scope(workspace), channel_scope(workspace, channel)
         params: dict[str, object] = {
             **self._params(), "platform": platform, "ws": ws, "ch": ch, "ch_gap": float(limits.channel_interval),
@@ -340,38 +379,44 @@ class SharedPacer:
                     self._known.clear()
                 self._known.add(key)
             rate = {k: v for k, v in self._rate_params(limits).items() if k not in ("min_rate", "first", "cut")}
-            delay = (await conn.execute(_RESERVE, {**params, **rate})).scalar_one()
-        return max(0.0, float(delay))
+            rate["sent"] = 1 if rate["adaptive"] and grow else 0
+            delay, booked, held = (await conn.execute(_RESERVE, {**params, **rate})).one()
+        if booked is not None:
+            _BOOKED_AT.set((platform, workspace, float(booked)))
+        return max(0.0, float(delay)), held
 
     async def wait(self, platform: str, workspace: str, channel: str) -> float:
         """Sleep until this send's slot; returns the seconds waited.
 
-        A ``Retry-After`` this process records while the send sleeps moves it behind the hold
-        (booked again); one recorded by another replica is met at the send's next booking.
+        A ``Retry-After`` recorded while the send slept, by any replica, books it again: behind the
+        hold and at the cut rate (one more statement after each sleep tells).
         """
-        wk = (platform, workspace)
         waited = 0.0
+        booked = 0
         while True:
-            epoch = self._holds.get(wk, 0)
-            delay = await self.reserve(platform, workspace, channel)
-            if delay > 0:
-                await self._sleep(delay)
-                waited += delay
-            if self._holds.get(wk, 0) == epoch:
+            delay, held = await self._book(platform, workspace, channel, grow=not booked)
+            booked += 1
+            if delay <= 0:
+                return waited
+            await self._sleep(delay)
+            waited += delay
+            async with self.db.engine.connect() as conn:
+                now_held = (await conn.execute(_HELD_UNTIL, {"platform": platform,
+                                                             "ws": workspace_scope(workspace)})).scalar()
+            if now_held == held:
                 return waited
 
-    async def penalise(self, platform: str, workspace: str, retry_after: float) -> None:
+    async def penalise(self, platform: str, workspace: str, retry_after: float, *, rate: float | None = None) -> None:
         """The platform said ``Retry-After``: no replica sends to this workspace before it has passed; the
         learned rate is cut (once per hold)."""
         limits = self.limits.get(platform)
         if limits is None:
             return
-        wk = (platform, workspace)
-        self._holds[wk] = self._holds.get(wk, 0) + 1
         async with self.db.engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(_PENALISE, {**self._params(), **self._rate_params(limits), "platform": platform,
-                                           "ws": workspace_scope(workspace), "retry_after": float(retry_after)})
+                                           "ws": workspace_scope(workspace), "retry_after": float(retry_after),
+                                           "at": rate or _booked_at(platform, workspace)})
 
     async def rate(self, platform: str, workspace: str) -> float | None:
         """The rate this workspace is sent at now (messages/s), as the replicas share it."""

@@ -20,7 +20,7 @@ def upgrade() -> None:
         # Messages per second this workspace is sent at now, and the rate of its last 429 (NULL: none yet).
         batch.add_column(sa.Column("rate", sa.Float(), nullable=True))
         batch.add_column(sa.Column("ceiling", sa.Float(), nullable=True))
-        batch.add_column(sa.Column("cut_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("held_until", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("outbox") as batch:
         # Claims since the row's last outcome: each lost lease adds one; too many and it is dead-lettered.
         batch.add_column(sa.Column("claims", sa.Integer(), nullable=False, server_default="0"))
@@ -30,6 +30,6 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("claims")
     with op.batch_alter_table("send_pace") as batch:
-        batch.drop_column("cut_at")
+        batch.drop_column("held_until")
         batch.drop_column("ceiling")
         batch.drop_column("rate")

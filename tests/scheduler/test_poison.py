@@ -56,8 +56,7 @@ async def test_a_message_that_kills_its_worker_is_dead_lettered_and_the_others_a
         for run in range(MAX_CLAIMS + 4):
             proc = subprocess.Popen([sys.executable, "-m", "tests.scheduler.poison_worker", db_url, f"w{run}", "0.4",
                                      POISON], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-            while proc.poll() is None:
-                await asyncio.sleep(0.05)
+            await asyncio.to_thread(proc.wait, 60)
             deaths += proc.returncode != 0
             if await _settled(db):
                 break
