@@ -103,7 +103,7 @@ async def _fill(url: str, rows: int) -> None:
         async with db.engine.begin() as conn:
             await conn.execute(text("DROP TABLE IF EXISTS bench_delivery"))
             await conn.execute(text("CREATE TABLE bench_delivery (id serial primary key, key text not null, "
-                                    "worker text not null)"))
+                                    "worker text not null, at timestamptz not null default clock_timestamp())"))
             await conn.execute(text("DELETE FROM outbox"))
             await conn.execute(text(
                 "INSERT INTO outbox (key, platform, workspace, schedule_id, kind, target_type, target, channel, "
@@ -115,18 +115,22 @@ async def _fill(url: str, rows: int) -> None:
         await db.dispose()
 
 
-async def _count(url: str) -> dict[str, int]:
+async def _count(url: str) -> dict[str, float]:
     db = Database(url)
     try:
         async with db.engine.connect() as conn:
             rows = (await conn.execute(text(
                 "SELECT o.key, o.status, count(d.id) FROM outbox o LEFT JOIN bench_delivery d ON d.key = o.key "
                 "GROUP BY o.key, o.status"))).all()
+        async with db.engine.connect() as conn:
+            span = (await conn.execute(text(
+                "SELECT EXTRACT(EPOCH FROM max(at) - min(at)) FROM bench_delivery"))).scalar()
     finally:
         await db.dispose()
     return {
         "lost": sum(1 for _, s, c in rows if c == 0 or s != "sent"),
         "duplicates": sum(c - 1 for _, _, c in rows if c > 1),
+        "drain_seconds": float(span or 0.0),
     }
 
 
@@ -187,6 +191,8 @@ async def main_async(base_url: str, rows: int) -> dict[str, object]:
             seconds = await asyncio.to_thread(_run_workers, url, n, lease=30.0, delay=0.0)
             counts = await _count(url)
             result[f"rows_per_s_{n}_worker{'s' if n > 1 else ''}"] = round(rows / seconds, 1)
+            # From the first delivery to the last: the drain itself, without the processes' start-up.
+            result[f"drain_rows_per_s_{n}"] = round(rows / counts["drain_seconds"], 1) if counts["drain_seconds"] else None
             result[f"lost_{n}"] = counts["lost"]
             result[f"duplicates_{n}"] = counts["duplicates"]
         result["lost"] = sum(int(result[f"lost_{n}"]) for n in (1, 2, 4))  # type: ignore[call-overload]
