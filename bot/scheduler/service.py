@@ -353,24 +353,29 @@ class Scheduler:
         async def beat() -> None:
             while not stop.is_set():
                 try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.heartbeat)
-                    return
-                except TimeoutError:
-                    pass
-                try:
                     beat_at = self.app.clock.now()
                     if not await outbox.renew(self.app.db, row, now=beat_at, lease=self.lease):
                         return  # lost anyway; mark_sent will notice
                     self._held_until[row.id] = beat_at + self.lease
                 except Exception:  # noqa: BLE001 - a failed renewal must not fail the send
                     log.warning("delivery %s: lease renewal failed", row.key, exc_info=True)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.heartbeat)
+                    return
+                except TimeoutError:
+                    pass
 
-        task = asyncio.ensure_future(beat())
+        # Most sends finish long before the first heartbeat: a timer, not a task, until one does not.
+        tasks: list[asyncio.Task[None]] = []
+        timer = asyncio.get_running_loop().call_later(self.heartbeat,
+                                                      lambda: tasks.append(asyncio.ensure_future(beat())))
         try:
             yield
         finally:
             stop.set()
-            await task
+            timer.cancel()
+            for task in tasks:
+                await task
 
     async def deliver(self, row: outbox.OutboxRow, stats: DrainStats) -> None:
         """Send one claimed row and record the outcome with a fenced update.
