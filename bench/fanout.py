@@ -55,6 +55,7 @@ class SlackLikeAPI:
         self.keys: Counter[str] = Counter()
         self.accepted_at: list[float] = []
         self.rejected = 0
+        self.rejected_at: list[float] = []
 
     async def post_message(self, request: web.Request) -> web.Response:
         body = await request.json() if request.content_type == "application/json" else dict(await request.post())
@@ -69,6 +70,7 @@ class SlackLikeAPI:
             wait = max(wait, self.last_in_channel[channel] + 1.0 - now)
         if wait > 0:
             self.rejected += 1
+            self.rejected_at.append(now)
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(max(1, round(wait + 0.499)))})
         self.window.append(now)
@@ -104,6 +106,20 @@ class SlackLikeAPI:
             "share_429": round(self.rejected / tried, 4) if tried else 0.0,
             "seconds_first_to_last_post": round(span, 2),
         }
+
+    def timeline(self) -> list[tuple[float, int, int]]:
+        """(second since the first post, posts accepted, posts refused) per second: where the time went."""
+        if not self.accepted_at:
+            return []
+        start = self.accepted_at[0]
+        seconds = int((self.accepted_at[-1] - start)) + 1
+        ok, refused = [0] * seconds, [0] * seconds
+        for t in self.accepted_at:
+            ok[min(seconds - 1, int(t - start))] += 1
+        for t in self.rejected_at:
+            if 0 <= t - start < seconds:
+                refused[int(t - start)] += 1
+        return [(i, ok[i], refused[i]) for i in range(seconds)]
 
 
 async def _stand_in(rate: float) -> tuple[SlackLikeAPI, web.AppRunner, int]:
@@ -219,6 +235,8 @@ async def run_serve(channels: int, rate: float, *, replicas: int, kill_one: bool
             await asyncio.sleep(0.25)
         await asyncio.sleep(3.0)  # any late duplicate
         result = api.result(channels)
+        if os.environ.get("FANOUT_TIMELINE"):
+            result["timeline"] = api.timeline()
         first = api.accepted_at[0] if api.accepted_at else None
         result.update({
             "replicas": replicas, "killed_before_due": killed, "db": "postgresql" if base else "sqlite",

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["RateLimitHit", "Listener", "listening", "report"]
+__all__ = ["RateLimitHit", "Listener", "listening", "report", "wait_turn"]
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +34,16 @@ class RateLimitHit:
 
 
 Callback = Callable[[RateLimitHit], Awaitable[None]]
+Resume = Callable[[], Awaitable[None]]
 
 
 class Listener:
-    """Collects the rate limits reported during one send and passes each to ``callback``."""
+    """Collects the rate limits reported during one send and passes each to ``callback``; ``resume`` (when
+    given) is how long an SDK retry of the send waits: for the pacer's next slot, not a bare sleep."""
 
-    def __init__(self, callback: Callback) -> None:
+    def __init__(self, callback: Callback, resume: Resume | None = None) -> None:
         self.callback = callback
+        self.resume = resume
         self.hits: list[RateLimitHit] = []
 
 
@@ -48,9 +51,9 @@ _CURRENT: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("cos_
 
 
 @contextmanager
-def listening(callback: Callback) -> Iterator[Listener]:
-    """Within this block (and the tasks it starts), ``report`` reaches ``callback``."""
-    listener = Listener(callback)
+def listening(callback: Callback, resume: Resume | None = None) -> Iterator[Listener]:
+    """Within this block (and the tasks it starts), ``report`` reaches ``callback`` and ``wait_turn`` ``resume``."""
+    listener = Listener(callback, resume)
     token = _CURRENT.set(listener)
     try:
         yield listener
@@ -69,3 +72,13 @@ async def report(retry_after: float, *, scope: str = "workspace") -> None:
         await listener.callback(hit)
     except Exception:  # noqa: BLE001 - pacing feedback must never fail the send itself
         log.warning("a rate limit could not be recorded", exc_info=True)
+
+
+async def wait_turn() -> bool:
+    """An SDK is about to retry a rate-limited send: wait for the listener's turn (the pacer's next slot,
+    which lies behind the ``Retry-After`` hold). False without a listener: the SDK sleeps as it would."""
+    listener = _CURRENT.get()
+    if listener is None or listener.resume is None:
+        return False
+    await listener.resume()
+    return True

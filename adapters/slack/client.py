@@ -74,7 +74,10 @@ class _RateLimitHandler(AsyncRateLimitErrorRetryHandler):
                                              error: Exception | None = None) -> None:
         state.next_attempt_requested = True
         wait = _retry_after(response) if response is not None else 1.0
-        await asyncio.sleep(wait + random.random() * self.jitter)
+        # A scheduled send waits for its pacer's next slot (behind the hold the 429 put on the
+        # workspace); anything else sleeps out the Retry-After.
+        if not await rate_limits.wait_turn():
+            await asyncio.sleep(wait + random.random() * self.jitter)
         state.increment_current_attempt()
 
 

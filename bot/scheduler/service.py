@@ -391,7 +391,11 @@ class Scheduler:
                 if held is not None:
                     await held
 
-        with listening(met_rate_limit) as listener:
+        async def next_slot() -> None:
+            # The SDK retries the rate-limited post: at the pacer's next slot, like any other send.
+            await self.pacer.wait(row.platform, row.workspace, row.pace_channel)
+
+        with listening(met_rate_limit, next_slot) as listener:
             await self._deliver(row, stats, listener)
 
     async def _deliver(self, row: outbox.OutboxRow, stats: DrainStats, listener: Listener) -> None:
