@@ -27,7 +27,7 @@ from sqlalchemy import text
 from bot.storage.db import Database
 
 __all__ = ["Limits", "Adaptive", "Pacer", "SharedPacer", "PacerLike", "pacer_for", "limits_for", "DEFAULT_LIMITS",
-           "next_rate", "cut_rate", "prune"]
+           "next_rate", "cut_rate", "first_ceiling", "prune"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +51,19 @@ class Adaptive:
     """How a workspace's rate is learned: additive increase per send, multiplicative decrease on a 429.
 
     Until the first 429 the rate rises by ``step`` per send (so it reaches a big workspace's
-    limit within a couple of seconds). A 429 sets the ceiling to the rate it was met at (times
-    ``first_ceiling`` the first time: the fast climb overshoots by about a second of sends
-    before the platform's window fills) and cuts the rate to ``cut`` times that. Below
-    ``cruise`` of the ceiling the rate climbs back by ``step`` per send; above, it probes upwards
-    by ``probe`` of the ceiling per second of sending (0.5 %: from 0.9 of the ceiling to the ceiling
-    in about 20 s), so a 429, and the ``Retry-After`` hold it costs, stays rare. Every send booked
-    before a 429 is booked again behind the hold at the cut rate. The values were tuned in fake time
-    against a stand-in with a one-second window (``tests/scheduler/test_pacing_adaptive.py``). One cut per ``Retry-After``
-    hold: the other sends that were already under way report the same overload.
+    limit within a couple of seconds). A 429 sets the ceiling to the rate the refused send was
+    booked at (the first time, to the sends booked in the second before it, ``first_ceiling()``:
+    the fast climb overshoots by up to a second of sends before the platform's window fills)
+    and cuts the rate to ``cut`` times that; one cut per ``Retry-After`` hold, since the sends
+    already under way report the same overload. Every send booked before a 429 is booked again
+    behind the hold at the cut rate. Below ``cruise`` of the ceiling the rate climbs back by
+    ``step`` per send; above, it probes upwards by ``probe`` of the ceiling per second of sending
+    (0.5 %: from 0.9 of the ceiling to the ceiling in about 20 s), so a 429, and the hold it costs,
+    stays rare. The values were tuned in fake time against a stand-in with a one-second window
+    (``tests/scheduler/test_pacing_adaptive.py``).
     """
 
-    step: float = 0.5
+    step: float = 1.0
     probe: float = 0.005
     cut: float = 0.9
     cruise: float = 0.9
@@ -101,9 +102,28 @@ def next_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive
     return min(rate, limits.max_rate) if limits.max_rate else rate
 
 
+def first_ceiling(rate: float, tune: Adaptive = ADAPTIVE) -> float:
+    """The sends of the second before a send booked at ``rate`` during the first climb.
+
+    The climb adds ``step`` per send, so the sends before it were booked at ``rate - step``,
+    ``rate - 2 * step`` ...; as many fit in one second as the platform's window let through.
+    Without a step (or with too few sends to fill a second) it is ``first_ceiling`` of the rate.
+    """
+    if tune.step <= 0:
+        return rate * tune.first_ceiling
+    elapsed, count, r = 0.0, 0, rate - tune.step
+    while r > 0 and count < 10_000:
+        elapsed += 1.0 / r
+        if elapsed >= 1.0:
+            return max(float(count), rate * 0.5)
+        count += 1
+        r -= tune.step
+    return rate * tune.first_ceiling
+
+
 def cut_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive = ADAPTIVE) -> tuple[float, float]:
     """(new rate, new ceiling) after a 429 met by a send booked at ``rate``."""
-    new_ceiling = rate * (tune.first_ceiling if ceiling is None else 1.0)
+    new_ceiling = first_ceiling(rate, tune) if ceiling is None else rate
     return max(limits.min_rate, new_ceiling * tune.cut), max(limits.min_rate, new_ceiling)
 
 
@@ -414,9 +434,11 @@ class SharedPacer:
             return
         async with self.db.engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            at = rate or _booked_at(platform, workspace)
+            first = first_ceiling(at, self.tune) / at if at else self.tune.first_ceiling
             await conn.execute(_PENALISE, {**self._params(), **self._rate_params(limits), "platform": platform,
                                            "ws": workspace_scope(workspace), "retry_after": float(retry_after),
-                                           "at": rate or _booked_at(platform, workspace)})
+                                           "at": at, "first": first})
 
     async def rate(self, platform: str, workspace: str) -> float | None:
         """The rate this workspace is sent at now (messages/s), as the replicas share it."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import ConfigError
-from bot.scheduler.pacing import DEFAULT_LIMITS, Limits, Pacer, SharedPacer, limits_for
+from bot.scheduler.pacing import DEFAULT_LIMITS, Limits, Pacer, SharedPacer, first_ceiling, limits_for
 from bot.settings import Settings, load_settings
 from bot.storage.db import Database, migrate
 
@@ -141,13 +141,15 @@ def test_rises_additively_and_is_cut_once_per_hold() -> None:
     assert p.rate("slack", "T1") == 4.0  # today's conservative start
     for i in range(10):
         p.reserve("slack", "T1", f"C{i}")
-    assert p.rate("slack", "T1") == pytest.approx(9.0)  # +0.5 per send
-    p.penalise("slack", "T1", 1.0)  # met by the send booked last, at 8.5/s
+    assert p.rate("slack", "T1") == pytest.approx(14.0)  # +1 per send
+    p.penalise("slack", "T1", 1.0)  # met by the send booked last, at 13/s
     first_cut = p.rate("slack", "T1")
-    assert first_cut == pytest.approx(8.5 * 0.8 * 0.9)  # the first climb overshoots: ceiling 0.8 of it
+    # The first climb overshoots: the ceiling is what was booked in the second before (12, 11 ... 6/s: 7 sends).
+    assert first_ceiling(13.0) == 7.0
+    assert first_cut == pytest.approx(7.0 * 0.9)
     p.penalise("slack", "T1", 1.0)  # another send of the same overload, inside the hold
     assert p.rate("slack", "T1") == first_cut
-    assert p.reserve("slack", "T2", "C1") == 0.0 and p.rate("slack", "T2") == 4.5  # workspaces are apart
+    assert p.reserve("slack", "T2", "C1") == 0.0 and p.rate("slack", "T2") == 5.0  # workspaces are apart
     ft.t = 5.0
     p.penalise("slack", "T1", 1.0, rate=7.0)  # a new overload after the hold, met by a send booked at 7/s
     assert p.rate("slack", "T1") == pytest.approx(7.0 * 0.9)
@@ -217,14 +219,14 @@ async def test_replicas_share_the_learned_rate_and_one_cut(pg_url: str) -> None:
         delays = []
         for i in range(10):
             delays.append(await (a if i % 2 else b).reserve("slack", "T1", f"C{i}"))
-        # Each booking raised the shared rate by 0.5/s, so the gaps shrink: 1/4, 1/4.5, 1/5 ...
+        # Each booking raised the shared rate by 1/s, so the gaps shrink: 1/4, 1/5, 1/6 ...
         gaps = [y - x for x, y in zip(delays, delays[1:], strict=False)]
-        assert gaps == pytest.approx([1 / (4.0 + 0.5 * i) for i in range(9)], abs=1e-6)
-        assert await a.rate("slack", "T1") == pytest.approx(9.0) == await b.rate("slack", "T1")
-        await a.penalise("slack", "T1", 2.0, rate=8.5)  # met by the send booked last
-        await b.penalise("slack", "T1", 2.0, rate=8.0)  # the same overload, seen by the other replica: no second cut
+        assert gaps == pytest.approx([1 / (4.0 + i) for i in range(9)], abs=1e-6)
+        assert await a.rate("slack", "T1") == pytest.approx(14.0) == await b.rate("slack", "T1")
+        await a.penalise("slack", "T1", 2.0, rate=13.0)  # met by the send booked last
+        await b.penalise("slack", "T1", 2.0, rate=12.0)  # the same overload, seen by the other replica: no second cut
         cut = await b.rate("slack", "T1")
-        assert cut == pytest.approx(8.5 * 0.8 * 0.9)
+        assert cut == pytest.approx(first_ceiling(13.0) * 0.9)
         held = await b.reserve("slack", "T1", "C99")
         assert held == pytest.approx(2.0)  # nobody sends before the Retry-After has passed
         now[0] = START + timedelta(seconds=10)
