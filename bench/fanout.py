@@ -112,7 +112,7 @@ class SlackLikeAPI:
         if not self.accepted_at:
             return []
         start = self.accepted_at[0]
-        seconds = int((self.accepted_at[-1] - start)) + 1
+        seconds = int(self.accepted_at[-1] - start) + 1
         ok, refused = [0] * seconds, [0] * seconds
         for t in self.accepted_at:
             ok[min(seconds - 1, int(t - start))] += 1

@@ -15,7 +15,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import ConfigError
-from bot.scheduler.pacing import DEFAULT_LIMITS, Limits, Pacer, SharedPacer, first_ceiling, limits_for
+from bot.scheduler.pacing import (
+    DEFAULT_LIMITS,
+    Limits,
+    Pacer,
+    SharedPacer,
+    first_ceiling,
+    limits_for,
+)
 from bot.settings import Settings, load_settings
 from bot.storage.db import Database, migrate
 

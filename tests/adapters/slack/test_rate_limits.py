@@ -129,3 +129,20 @@ async def _left(app) -> int:  # type: ignore[no-untyped-def]
         result = await session.execute(select(func.count()).select_from(Outbox).where(
             Outbox.status.in_(("pending", "claimed"))))
         return int(result.scalar_one())
+
+
+async def test_an_sdk_retry_of_a_scheduled_send_waits_for_the_pacers_turn(fake: FakeSlack, settings: Settings) -> None:
+    transport = _transport(fake, settings, RetryPolicy(rate_limit_retries=2, jitter=0.0))
+    fake.script("chat.postMessage", (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "30"}))
+    turns: list[str] = []
+
+    async def heard(hit: RateLimitHit) -> None:
+        turns.append(f"429 {hit.retry_after:g}")
+
+    async def resume() -> None:
+        turns.append("next slot")  # the scheduler waits for its pacer here; a bare 30 s sleep would hang the test
+
+    with listening(heard, resume):
+        result = await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False),
+                                              key="k5")
+    assert result.message_id and turns == ["429 30", "next slot"]
