@@ -13,7 +13,7 @@ own schedulers, with their own (learning) pacer, unless ``--pin`` pins the rate 
     python bench/fanout.py --json --channels 300 --workspace-rate 20 --replicas 3 --kill-one \\
         --database postgresql://postgres@127.0.0.1:5432/test
 
-``--in-process`` runs the older shape instead (one scheduler in this process, SQLite).
+``--in-process`` runs the older shape instead (one scheduler in this process).
 """
 
 from __future__ import annotations
@@ -268,18 +268,20 @@ class ShiftedClock:
         return datetime.now(UTC) + self.offset
 
 
-async def run_in_process(channels: int, rate: float, pin: float | None) -> dict[str, object]:
+async def run_in_process(channels: int, rate: float, pin: float | None, database: str | None) -> dict[str, object]:
     from adapters.slack.client import RetryPolicy, make_client
     from adapters.slack.transport import SlackTransport
     from bot.app import build_app
     from bot.scheduler import scheduler_for
     from bot.scheduler.models import Schedule
-    from bot.scheduler.pacing import Pacer, limits_for
+    from bot.scheduler.pacing import Pacer, SharedPacer, limits_for
     from bot.settings import Settings
 
     api, runner, port = await _stand_in(rate)
     tmp = tempfile.mkdtemp(prefix="cos-fanout-")
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/fanout.db", scheduler_enabled=False,
+    base = _normalise_db_url(database) if database else None
+    url = await _fresh_pg(base) if base else f"sqlite+aiosqlite:///{tmp}/fanout.db"
+    settings = Settings(database_url=url, scheduler_enabled=False,
                         slack_api_url=f"http://127.0.0.1:{port}/api/", slack_bot_token="xoxb-bench-token",
                         slack_workspace_rate=pin)
     due = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -291,7 +293,7 @@ async def run_in_process(channels: int, rate: float, pin: float | None) -> dict[
 
     app.transports["slack"] = SlackTransport(client_for)
     scheduler = scheduler_for(app)
-    scheduler.pacer = Pacer(limits_for(settings))
+    scheduler.pacer = SharedPacer(app.db, limits_for(settings)) if base else Pacer(limits_for(settings))
     try:
         created = due - timedelta(hours=1)
         async with app.db.session() as session:
@@ -309,11 +311,16 @@ async def run_in_process(channels: int, rate: float, pin: float | None) -> dict[
             if not stats.sent and not stats.failed:
                 await asyncio.sleep(0.2)
         result = api.result(channels)
-        result.update({"planned": planned, "db": "sqlite", "path": "in-process", "pinned_rate": pin})
+        if os.environ.get("FANOUT_TIMELINE"):
+            result["timeline"] = api.timeline()
+        result.update({"planned": planned, "db": "postgresql" if base else "sqlite", "path": "in-process",
+                       "pinned_rate": pin})
         return result
     finally:
         await app.close()
         await runner.cleanup()
+        if base:
+            await _drop_pg(base, url)
 
 
 def main() -> int:
@@ -328,10 +335,11 @@ def main() -> int:
                         help="PostgreSQL base URL (a fresh database is made); default SQLite, one replica only")
     parser.add_argument("--pin", type=float, default=None, help="pin the rate, as COS_SLACK_WORKSPACE_RATE does")
     parser.add_argument("--lead", type=float, default=8.0, help="at least this many seconds before the due minute")
-    parser.add_argument("--in-process", action="store_true", help="one scheduler in this process, SQLite")
+    parser.add_argument("--in-process", action="store_true", help="one scheduler in this process")
     args = parser.parse_args()
     if args.in_process:
-        result = asyncio.run(run_in_process(args.channels, args.workspace_rate, args.pin))
+        database = args.database if args.database and args.database.startswith("postgres") else None
+        result = asyncio.run(run_in_process(args.channels, args.workspace_rate, args.pin, database))
     else:
         database = args.database if args.database and args.database.startswith("postgres") else None
         if (args.replicas > 1 or args.kill_one) and not database:

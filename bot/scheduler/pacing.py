@@ -58,14 +58,14 @@ class Adaptive:
     already under way report the same overload. Every send booked before a 429 is booked again
     behind the hold at the cut rate. Below ``cruise`` of the ceiling the rate climbs back by
     ``step`` per send; above, it probes upwards by ``probe`` of the ceiling per second of sending
-    (0.5 %: from 0.9 of the ceiling to the ceiling in about 20 s), so a 429, and the hold it costs,
+    (0.3 %: from the cut to the ceiling in about 25 s), so a 429, and the hold it costs,
     stays rare. The values were tuned in fake time against a stand-in with a one-second window
     (``tests/scheduler/test_pacing_adaptive.py``).
     """
 
     step: float = 1.0
-    probe: float = 0.005
-    cut: float = 0.9
+    probe: float = 0.003
+    cut: float = 0.93
     cruise: float = 0.9
     first_ceiling: float = 0.8
 

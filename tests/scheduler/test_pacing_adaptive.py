@@ -16,6 +16,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.scheduler.pacing import (
+    ADAPTIVE,
     DEFAULT_LIMITS,
     Limits,
     Pacer,
@@ -27,6 +28,7 @@ from bot.settings import Settings, load_settings
 from bot.storage.db import Database, migrate
 
 SLACK = DEFAULT_LIMITS["slack"]
+CUT = ADAPTIVE.cut
 
 
 class FakeTime:
@@ -153,13 +155,13 @@ def test_rises_additively_and_is_cut_once_per_hold() -> None:
     first_cut = p.rate("slack", "T1")
     # The first climb overshoots: the ceiling is what was booked in the second before (12, 11 ... 6/s: 7 sends).
     assert first_ceiling(13.0) == 7.0
-    assert first_cut == pytest.approx(7.0 * 0.9)
+    assert first_cut == pytest.approx(7.0 * CUT)
     p.penalise("slack", "T1", 1.0)  # another send of the same overload, inside the hold
     assert p.rate("slack", "T1") == first_cut
     assert p.reserve("slack", "T2", "C1") == 0.0 and p.rate("slack", "T2") == 5.0  # workspaces are apart
     ft.t = 5.0
     p.penalise("slack", "T1", 1.0, rate=7.0)  # a new overload after the hold, met by a send booked at 7/s
-    assert p.rate("slack", "T1") == pytest.approx(7.0 * 0.9)
+    assert p.rate("slack", "T1") == pytest.approx(7.0 * CUT)
 
 
 def test_the_rate_never_leaves_its_bounds() -> None:
@@ -233,12 +235,12 @@ async def test_replicas_share_the_learned_rate_and_one_cut(pg_url: str) -> None:
         await a.penalise("slack", "T1", 2.0, rate=13.0)  # met by the send booked last
         await b.penalise("slack", "T1", 2.0, rate=12.0)  # the same overload, seen by the other replica: no second cut
         cut = await b.rate("slack", "T1")
-        assert cut == pytest.approx(first_ceiling(13.0) * 0.9)
+        assert cut == pytest.approx(first_ceiling(13.0) * CUT)
         held = await b.reserve("slack", "T1", "C99")
         assert held == pytest.approx(2.0)  # nobody sends before the Retry-After has passed
         now[0] = START + timedelta(seconds=10)
         await a.penalise("slack", "T1", 1.0, rate=7.0)
-        assert await b.rate("slack", "T1") == pytest.approx(7.0 * 0.9)  # a new overload: cut again
+        assert await b.rate("slack", "T1") == pytest.approx(7.0 * CUT)  # a new overload: cut again
         assert await a.rate("slack", "T2") == 4.0  # an unknown workspace starts at the default
     finally:
         await db.dispose()
