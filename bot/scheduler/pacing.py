@@ -3,7 +3,9 @@
 Each send reserves the next free slot of its channel and of its workspace
 (reservation, not a bucket that refills: a burst of 2,000 sends becomes an
 even stream at the allowed rate instead of a wall of 429s). A ``Retry-After``
-from the platform pushes the workspace's next slot back.
+from the platform pushes the workspace's next slot back. The workspace rate is
+learned (``Adaptive``): Slack publishes none, so a fixed guess is either too
+slow for a big workspace or too fast for a small one.
 
 ``Pacer`` keeps the slots in memory: right for SQLite, where one process
 sends. On PostgreSQL several replicas drain one outbox, so ``SharedPacer``
