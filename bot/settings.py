@@ -94,6 +94,8 @@ class Settings:
     # Team rhythm: escalate overdue risk reviews after this many days; note deliveries this late.
     escalate_days: int = 7
     late_note_minutes: int = 10
+    max_claims: int = 5  # COS_MAX_CLAIMS: lost leases before a row is dead-lettered as poison
+    slack_workspace_rate: float | None = None  # COS_SLACK_WORKSPACE_RATE: pin it (messages/s); else learned
 
     @property
     def slack_enabled(self) -> bool:
@@ -160,6 +162,19 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         raise ConfigError("COS_DM_FALLBACK must be 'channel' or 'none'.")
     dirs = tuple(Path(p) for p in get("COS_KNOWLEDGE_DIR").split(os.pathsep) if p)
     admins = frozenset(a.strip() for a in get("COS_ADMINS").replace(";", ",").split(",") if a.strip())
+    max_claims = get("COS_MAX_CLAIMS", "5") or "5"
+    if not max_claims.isdigit() or int(max_claims) < 1:
+        raise ConfigError(f"COS_MAX_CLAIMS={max_claims!r} must be a whole number of claims, 1 or more.")
+    raw_rate = get("COS_SLACK_WORKSPACE_RATE")
+    slack_rate: float | None = None
+    if raw_rate:
+        try:
+            slack_rate = float(raw_rate)
+        except ValueError:
+            slack_rate = 0.0
+        if not 0 < slack_rate <= 1000:
+            raise ConfigError(f"COS_SLACK_WORKSPACE_RATE={raw_rate!r} must be messages per second, above 0 "
+                              "(for example 5), or unset to learn it.")
     level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
@@ -197,6 +212,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         question_retention_days=int(retention),
         escalate_days=_whole(get("COS_ESCALATE_DAYS"), "COS_ESCALATE_DAYS", 7),
         late_note_minutes=_whole(get("COS_LATE_NOTE_MINUTES"), "COS_LATE_NOTE_MINUTES", 10),
+        max_claims=int(max_claims),
+        slack_workspace_rate=slack_rate,
     )
 
 

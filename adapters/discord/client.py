@@ -21,6 +21,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import INTERNAL_API_VERSION, Route
 from discord.webhook import async_ as webhook_async
 
+from adapters.discord.ratelimit import rate_limit_trace
 from bot.settings import Settings
 
 __all__ = ["make_client", "api_base", "use_api_base", "RATELIMIT_TIMEOUT", "rewrite_url"]
@@ -92,6 +93,7 @@ def make_client(settings: Settings, *, intents: discord.Intents | None = None) -
         max_ratelimit_timeout=RATELIMIT_TIMEOUT,
         application_id=app_id,  # type: ignore[arg-type]  # None: learnt at login
         enable_debug_events=False,
+        http_trace=rate_limit_trace(),  # global 429s reach the scheduler's pacer
     )
     base = api_base(settings)
     http = client.http

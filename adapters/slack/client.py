@@ -25,6 +25,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import rate_limits
 from bot.logging_setup import redact
 from bot.settings import Settings
 
@@ -55,6 +56,13 @@ class _RateLimitHandler(AsyncRateLimitErrorRetryHandler):
         self.jitter = jitter
         self.max_wait = max_wait
 
+    async def can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                              response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if response is not None and response.status_code == 429 and _paced(request):
+            # Tell the scheduler's pacer (when a scheduled send is under way), retried here or not.
+            await rate_limits.report(_retry_after(response))
+        return await super().can_retry_async(state=state, request=request, response=response, error=error)
+
     async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
                                response: HttpResponse | None = None, error: Exception | None = None) -> bool:
         if response is None or response.status_code != 429:
@@ -66,8 +74,19 @@ class _RateLimitHandler(AsyncRateLimitErrorRetryHandler):
                                              error: Exception | None = None) -> None:
         state.next_attempt_requested = True
         wait = _retry_after(response) if response is not None else 1.0
-        await asyncio.sleep(wait + random.random() * self.jitter)
+        # A scheduled send waits for its pacer's next slot (behind the hold the 429 put on the
+        # workspace); anything else sleeps out the Retry-After.
+        if not await rate_limits.wait_turn():
+            await asyncio.sleep(wait + random.random() * self.jitter)
         state.increment_current_attempt()
+
+
+# The methods whose 429s mean the workspace's message limit, the one the scheduler's pacer learns.
+_PACED_METHODS = ("chat.postMessage", "chat.update")
+
+
+def _paced(request: HttpRequest) -> bool:
+    return str(getattr(request, "url", "")).rstrip("/").rsplit("/", 1)[-1] in _PACED_METHODS
 
 
 def _retry_after(response: HttpResponse) -> float:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base, UTCDateTime
@@ -85,6 +92,8 @@ class Outbox(Base):
     fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Claims since the last outcome (sent, failed, skipped): a claim whose holder died adds one (0008).
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 Index("ix_outbox_status_next_attempt_at", Outbox.status, Outbox.next_attempt_at)
@@ -105,3 +114,7 @@ class SendPace(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     scope: Mapped[str] = mapped_column(String(260), primary_key=True)
     next_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Workspace rows only (0008): the learned rate (messages/s), the rate of the last 429, when its hold ends.
+    rate: Mapped[float | None] = mapped_column(Float)
+    ceiling: Mapped[float | None] = mapped_column(Float)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, case, func, or_, select, update
+from sqlalchemy import and_, case, false, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.models import (
@@ -43,9 +43,10 @@ from bot.scheduler.models import (
 )
 from bot.scheduler.plan import Occurrence
 from bot.storage.db import Database
+from bot.storage.sql import affected, insert_ignore
 
-__all__ = ["OutboxRow", "enqueue", "claim", "renew", "mark_sent", "mark_skipped", "mark_failed", "backoff",
-           "insert_ignore"]
+__all__ = ["OutboxRow", "SentMark", "enqueue", "claim", "renew", "mark_sent", "mark_sent_many", "mark_skipped",
+           "mark_failed", "backoff", "counts", "insert_ignore", "affected", "POISON_REASON"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +73,6 @@ class OutboxRow:
         return f"dm:{self.target}" if self.target_type == "dm" else self.target
 
 
-def affected(result: Any) -> int:
-    """Rows an INSERT/UPDATE/DELETE touched (its result is a CursorResult)."""
-    return int(cast(CursorResult[Any], result).rowcount or 0)
-
-
-def insert_ignore(session: AsyncSession, table: Any) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
-
-
 async def enqueue(session: AsyncSession, occurrences: list[Occurrence], *, now: datetime,
                   payload_extra: dict[str, dict[str, Any]] | None = None) -> int:
     """Insert one row per occurrence; a key that exists already is left alone. Returns rows inserted."""
@@ -105,45 +90,64 @@ async def enqueue(session: AsyncSession, occurrences: list[Occurrence], *, now: 
     return affected(result)
 
 
-def _claimable(now: datetime) -> Any:
-    return or_(
-        and_(Outbox.status == OUTBOX_PENDING, Outbox.next_attempt_at <= now),
-        and_(Outbox.status == OUTBOX_CLAIMED, Outbox.lease_until < now),
-    )
+def _claimable(now: datetime, suspects: bool | None = None) -> Any:
+    """Due pending rows (``suspects=False``), rows whose holder's lease ran out (``True``), or both (None)."""
+    pending = and_(Outbox.status == OUTBOX_PENDING, Outbox.next_attempt_at <= now)
+    expired = and_(Outbox.status == OUTBOX_CLAIMED, Outbox.lease_until < now)
+    if suspects is None:
+        return or_(pending, expired)
+    return expired if suspects else pending
 
 
-async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+POISON_REASON = "the process stopped while sending this"
+
+
+async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: timedelta,
+                max_claims: int | None = None, dead: list[OutboxRow] | None = None,
+                suspects: bool | None = None) -> list[OutboxRow]:
     """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``.
 
-    Claiming a pending row counts a try (``attempts + 1``); re-claiming one whose
-    holder died or stalled does not: that row has not failed.
+    One statement (``WITH c AS MATERIALIZED (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) UPDATE ... RETURNING``).
+    Claiming a pending row counts a try (``attempts + 1``); re-claiming one whose holder died or
+    stalled does not: that row has not failed. Every claim counts in ``claims`` (reset by an
+    outcome), so a row whose lease was lost ``max_claims`` times, a message that kills the process
+    sending it, is dead-lettered here with ``POISON_REASON`` instead of being claimed again; such
+    rows are appended to ``dead`` when given. ``suspects`` narrows the claim to rows whose holder's
+    lease ran out (True) or to pending rows (False); None takes both.
     """
-    async with db.session() as session:
-        candidates = (
-            select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
-        )
-        if not db.is_sqlite:
-            candidates = candidates.with_for_update(skip_locked=True)
-        ids = list((await session.execute(candidates)).scalars())
-        if not ids:
-            return []  # idle polls stay read-only
-        stmt = (
-            update(Outbox)
-            .where(Outbox.id.in_(ids), _claimable(now))
-            .values(status=OUTBOX_CLAIMED, claimed_by=token, lease_until=now + lease,
-                    attempts=case((Outbox.status == OUTBOX_PENDING, Outbox.attempts + 1), else_=Outbox.attempts))
-            .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
-                       Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,
-                       Outbox.attempts)
-            .execution_options(synchronize_session=False)
-        )
-        rows = (await session.execute(stmt)).all()
-    claimed = [
-        OutboxRow(id=r.id, key=r.key, platform=r.platform, workspace=r.workspace, schedule_id=r.schedule_id,
-                  kind=r.kind, target_type=r.target_type, target=r.target, channel=r.channel, due_at=r.due_at,
-                  tz=r.tz, payload=json.loads(r.payload or "{}"), attempts=r.attempts, claimed_by=token)
-        for r in rows
-    ]
+    candidates = select(Outbox.id).where(_claimable(now, suspects)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    if not db.is_sqlite:
+        candidates = candidates.with_for_update(skip_locked=True)
+    # A materialised CTE: as a plain ``IN (subquery)`` PostgreSQL may run the LIMIT more than once.
+    chosen = candidates.cte("candidate").prefix_with("MATERIALIZED", dialect="postgresql")
+    poison = and_(Outbox.status == OUTBOX_CLAIMED, Outbox.claims >= max_claims) if max_claims else false()
+    stmt = (
+        update(Outbox)
+        .where(Outbox.id.in_(select(chosen.c.id)), _claimable(now, suspects))
+        .values(status=case((poison, OUTBOX_DEAD), else_=OUTBOX_CLAIMED),
+                claimed_by=case((poison, None), else_=token),
+                lease_until=case((poison, None), else_=now + lease),
+                last_error=case((poison, POISON_REASON), else_=Outbox.last_error),
+                claims=case((poison, Outbox.claims), else_=Outbox.claims + 1),
+                attempts=case((Outbox.status == OUTBOX_PENDING, Outbox.attempts + 1), else_=Outbox.attempts))
+        .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
+                   Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,
+                   Outbox.attempts, Outbox.status)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.engine.begin() as conn:
+        rows = (await conn.execute(stmt)).all()
+    claimed: list[OutboxRow] = []
+    for r in rows:
+        due_at = r.due_at if r.due_at.tzinfo else r.due_at.replace(tzinfo=UTC)
+        row = OutboxRow(id=r.id, key=r.key, platform=r.platform, workspace=r.workspace, schedule_id=r.schedule_id,
+                        kind=r.kind, target_type=r.target_type, target=r.target, channel=r.channel, due_at=due_at,
+                        tz=r.tz, payload=json.loads(r.payload or "{}"), attempts=r.attempts,
+                        claimed_by=token if r.status == OUTBOX_CLAIMED else "")
+        if r.status == OUTBOX_CLAIMED:
+            claimed.append(row)
+        elif dead is not None:
+            dead.append(row)
     claimed.sort(key=lambda r: (r.due_at, r.id))
     return claimed
 
@@ -168,12 +172,62 @@ async def mark_sent(db: Database, row: OutboxRow, *, now: datetime, fallback: bo
                     note: str | None = None) -> bool:
     """Sent. False when this worker no longer holds the row (its lease expired and it was re-claimed)."""
     return await _fenced(db, row, status=OUTBOX_SENT, sent_at=now, lease_until=None, fallback=fallback,
-                         last_error=note)
+                         last_error=note, claims=0)
+
+
+@dataclass(frozen=True, slots=True)
+class SentMark:
+    """One row to mark sent (``mark_sent_many``)."""
+
+    row: OutboxRow
+    at: datetime
+    fallback: bool = False
+    note: str | None = None
+
+
+_MARK_SENT_MANY = text("""
+UPDATE outbox AS o
+SET status = 'sent', sent_at = v.sent_at, lease_until = NULL, fallback = v.fallback, last_error = v.note, claims = 0
+FROM unnest(CAST(:ids AS integer[]), CAST(:tokens AS varchar[]), CAST(:sent AS timestamptz[]),
+            CAST(:fallback AS boolean[]), CAST(:notes AS text[])) AS v(id, token, sent_at, fallback, note)
+WHERE o.id = v.id AND o.claimed_by = v.token AND o.status = 'claimed'
+RETURNING o.id
+""")
+
+
+async def mark_sent_many(db: Database, marks: list[SentMark]) -> set[int]:
+    """Mark many rows sent, each fenced by its own claim, in one statement. Returns the ids still ours.
+
+    On PostgreSQL one ``UPDATE ... FROM unnest(...)``; on SQLite (one writer, no round trips) one
+    transaction of fenced updates.
+    """
+    if not marks:
+        return set()
+    if db.is_sqlite:
+        done: set[int] = set()
+        async with db.session() as session:
+            for m in marks:
+                result = await session.execute(
+                    update(Outbox)
+                    .where(Outbox.id == m.row.id, Outbox.claimed_by == m.row.claimed_by,
+                           Outbox.status == OUTBOX_CLAIMED)
+                    .values(status=OUTBOX_SENT, sent_at=m.at, lease_until=None, fallback=m.fallback,
+                            last_error=m.note, claims=0)
+                    .execution_options(synchronize_session=False))
+                if affected(result):
+                    done.add(m.row.id)
+        return done
+    async with db.engine.begin() as conn:
+        ids = (await conn.execute(_MARK_SENT_MANY, {
+            "ids": [m.row.id for m in marks], "tokens": [m.row.claimed_by for m in marks],
+            "sent": [m.at.astimezone(UTC) for m in marks], "fallback": [m.fallback for m in marks],
+            "notes": [m.note for m in marks]})).scalars()
+        return set(ids)
 
 
 async def mark_skipped(db: Database, row: OutboxRow, *, now: datetime, reason: str) -> bool:
     """Nothing to send any more (a nudge to someone who has answered)."""
-    return await _fenced(db, row, status=OUTBOX_SKIPPED, sent_at=now, lease_until=None, last_error=reason)
+    return await _fenced(db, row, status=OUTBOX_SKIPPED, sent_at=now, lease_until=None, last_error=reason, claims=0)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -192,19 +246,18 @@ async def mark_failed(db: Database, row: OutboxRow, *, now: datetime, error: str
     rate_limited = retry_after is not None and not permanent
     attempts = max(0, row.attempts - 1) if rate_limited else row.attempts
     if permanent or (not rate_limited and attempts >= max_attempts):
-        await _fenced(db, row, status=OUTBOX_DEAD, lease_until=None, attempts=attempts, last_error=error[:1000])
+        await _fenced(db, row, status=OUTBOX_DEAD, lease_until=None, attempts=attempts, last_error=error[:1000],
+                      claims=0)
         return OUTBOX_DEAD
     # A platform's own wait hint (429 Retry-After) replaces our backoff: it knows best.
     wait = timedelta(seconds=max(retry_after, 0.5)) if retry_after is not None else backoff(attempts)
     await _fenced(db, row, status=OUTBOX_PENDING, claimed_by=None, lease_until=None, attempts=attempts,
-                  next_attempt_at=now + wait, last_error=error[:1000])
+                  next_attempt_at=now + wait, last_error=error[:1000], claims=0)
     return OUTBOX_PENDING
 
 
 async def counts(db: Database) -> dict[str, int]:
+    """Rows per status (the ``cos_outbox_rows`` gauge)."""
     async with db.session() as session:
         rows = (await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))).all()
-    return {s: int(n) for s, n in rows}
-
-
-_ = OUTBOX_SENT, OUTBOX_SKIPPED
+    return {status: int(n) for status, n in rows}

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,8 +29,10 @@ from sqlalchemy import delete, func, select, update
 from bot.errors import DeliveryError
 from bot.knowledge_log import purge_questions
 from bot.observe import delivery_done
+from bot.rate_limits import Listener, RateLimitHit, listening
 from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
+from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.lateness import MISSED, late_note, record_missed, too_old
 from bot.scheduler.messages import render
 from bot.scheduler.models import (
@@ -41,7 +43,7 @@ from bot.scheduler.models import (
     Outbox,
     Schedule,
 )
-from bot.scheduler.pacing import PacerLike, pacer_for
+from bot.scheduler.pacing import PacerLike, pacer_for, prune
 from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
 from bot.storage import interaction_state
@@ -81,10 +83,11 @@ class Scheduler:
     ``concurrency``, so no claimed row waits long before it is sent.
     """
 
-    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 50, concurrency: int = 8,
+    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 64, concurrency: int = 32,
                  lease: timedelta = timedelta(seconds=60), heartbeat: float | None = None) -> None:
         self.app = app
-        self.pacer = pacer or pacer_for(app.db)
+        self.pacer = pacer or pacer_for(app.db, app.settings)
+        self.marks = MarkBatcher(app.db)
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease
@@ -93,6 +96,7 @@ class Scheduler:
         self.wake = asyncio.Event()
         # Row id -> until when this process knows its lease holds (set at claim and at each renewal).
         self._held_until: dict[int, datetime] = {}
+        self._rendered: dict[int, Reply | None] = {}  # row id -> its message, rendered with its claimed batch
 
     # -- planning -------------------------------------------------------------
     async def plan(self, now: datetime | None = None) -> int:
@@ -103,26 +107,12 @@ class Scheduler:
         poll does not write at all.
         """
         now = now or self.app.clock.now()
-        db = self.app.db
-        due_ids: list[int] = []
-        async with db.session() as session:
+        async with self.app.db.session() as session:
             schedules = list((await session.execute(
                 select(Schedule).where(Schedule.active.is_(True), Schedule.planned_until < now).order_by(Schedule.id)
             )).scalars())
-            contexts: dict[tuple[str, str], Any] = {}
-            for s in schedules:
-                key = (s.platform, s.workspace)
-                if key not in contexts:
-                    contexts[key] = await load_context(session, s.platform, s.workspace,
-                                                       self.app.settings.default_tz)
-                try:
-                    due = generate(s, contexts[key], s.planned_until, now)
-                except Exception:
-                    log.exception("schedule %s (%s:%s): occurrences could not be computed; skipped",
-                                  s.id, s.platform, s.workspace)
-                    continue
-                if due:
-                    due_ids.append(s.id)
+            found = await self._occurrences(session, schedules, since=lambda s: s.planned_until, until=now)
+        due_ids = [s.id for s, due in found if due]
         total = 0
         for sid in due_ids:
             try:
@@ -130,6 +120,26 @@ class Scheduler:
             except Exception:
                 log.exception("planning schedule %s failed", sid)
         return total
+
+    async def _occurrences(self, session: Any, schedules: list[Schedule], *, since: Callable[[Schedule], datetime],
+                           until: datetime) -> list[tuple[Schedule, list[Occurrence]]]:
+        """Each schedule's occurrences in ``(since(schedule), until]``, with one context load per workspace.
+
+        A schedule whose occurrences cannot be computed is logged and left out: one broken
+        schedule must not stop (or hide) the others.
+        """
+        contexts: dict[tuple[str, str], Any] = {}
+        found: list[tuple[Schedule, list[Occurrence]]] = []
+        for s in schedules:
+            key = (s.platform, s.workspace)
+            if key not in contexts:
+                contexts[key] = await load_context(session, s.platform, s.workspace, self.app.settings.default_tz)
+            try:
+                found.append((s, generate(s, contexts[key], since(s), until)))
+            except Exception:
+                log.exception("schedule %s (%s:%s): occurrences could not be computed; skipped",
+                              s.id, s.platform, s.workspace)
+        return found
 
     async def _plan_one(self, schedule_id: int, now: datetime) -> int:
         db = self.app.db
@@ -216,21 +226,13 @@ class Scheduler:
         """Every delivery due in ``(now, now + days]``, across all workspaces, in time order."""
         now = now or self.app.clock.now()
         until = now + timedelta(days=days)
-        out: list[Occurrence] = []
         async with self.app.db.session() as session:
             schedules = list((await session.execute(
                 select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id))).scalars())
-            contexts: dict[tuple[str, str], Any] = {}
-            for s in schedules:
-                key = (s.platform, s.workspace)
-                if key not in contexts:
-                    contexts[key] = await load_context(session, s.platform, s.workspace,
-                                                       self.app.settings.default_tz)
-                # Not yet planned occurrences only: those before the watermark are in the outbox already.
-                try:
-                    out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
-                except Exception:
-                    log.exception("schedule %s: occurrences could not be computed for the preview", s.id)
+            # Not yet planned occurrences only: those before the watermark are in the outbox already.
+            found = await self._occurrences(session, schedules, since=lambda s: max(now, s.planned_until),
+                                            until=until)
+            out = [o for _, due in found for o in due]
             out.extend(await pending_snoozes(session, after=now, until=until))
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
         return out
@@ -248,16 +250,23 @@ class Scheduler:
         in_flight: set[asyncio.Task[None]] = set()
         claims = 0
         exhausted = False
+        solo = False  # a suspect row is being sent, alone
         try:
             while True:
+                solo = solo and bool(in_flight)
                 free = self.concurrency - len(in_flight)
-                if not exhausted and claims < max_batches and free >= max(1, self.concurrency // 2):
-                    token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
-                    at = now or self.app.clock.now()
-                    rows = await outbox.claim(self.app.db, token=token, now=at, limit=min(self.batch, free),
-                                              lease=self.lease)
-                    for r in rows:
-                        self._held_until[r.id] = at + self.lease
+                may_claim = not exhausted and claims < max_batches and not solo
+                if may_claim and not in_flight:
+                    # A row whose holder died is sent alone: a crash it causes again is then pinned
+                    # on it (``claims``), not on the rows that happened to be in flight beside it.
+                    rows, poisoned = await self._claim(stats, limit=1, now=now, suspects=True)
+                    if rows or poisoned:
+                        claims += 1
+                        solo = bool(rows)
+                        in_flight.update(self._start(r, stats) for r in rows)
+                        continue
+                if may_claim and free >= max(1, self.concurrency // 2):
+                    rows, _ = await self._claim(stats, limit=min(self.batch, free), now=now, suspects=False)
                     claims += 1
                     exhausted = not rows
                     in_flight.update(self._start(r, stats) for r in rows)
@@ -270,14 +279,46 @@ class Scheduler:
                 await asyncio.gather(*in_flight, return_exceptions=True)
         return stats
 
+    async def _claim(self, stats: DrainStats, *, limit: int, now: datetime | None,
+                     suspects: bool) -> tuple[list[outbox.OutboxRow], int]:
+        """Claim rows (``outbox.claim``); returns them and how many suspects were dead-lettered as poison."""
+        token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
+        at = now or self.app.clock.now()
+        poison: list[outbox.OutboxRow] = []
+        rows = await outbox.claim(self.app.db, token=token, now=at, limit=limit, lease=self.lease,
+                                  max_claims=self.app.settings.max_claims, dead=poison, suspects=suspects)
+        for p in poison:
+            stats.dead += 1
+            log.warning("delivery %s dead-lettered: its lease was lost %d times (%s)", p.key,
+                        self.app.settings.max_claims, outbox.POISON_REASON)
+        for r in rows:
+            self._held_until[r.id] = at + self.lease
+        await self._render_all(rows)
+        return rows, len(poison)
+
+    async def _render_all(self, rows: list[outbox.OutboxRow]) -> None:
+        """Render a claimed batch in one session (a session per row cost more than the send itself).
+
+        Rendering stops at the first row that fails (its transaction is broken); that row and the
+        rest are rendered by their own deliveries, which record any failure as before.
+        """
+        if len(rows) < 2:
+            return
+        try:
+            async with self.app.db.session() as session:
+                for r in rows:
+                    self._rendered[r.id] = await render(self.app, session, r, self.app.clock.now())
+        except Exception:
+            log.debug("rendering a claimed batch stopped; the rest render one by one", exc_info=True)
+
     async def drain_until_empty(self, *, idle: float = 0.05) -> None:
         """Drain until no row is pending or claimed (by anyone) — for batch jobs and benchmarks.
 
         Rows held by a worker that died are taken over once their lease runs out.
         """
         while True:
-            stats = await self.drain(max_batches=1)
-            if stats.sent or stats.failed:
+            stats = await self.drain()
+            if stats.sent or stats.failed or stats.dead:
                 continue
             async with self.app.db.session() as session:
                 left = (await session.execute(select(func.count()).select_from(Outbox).where(
@@ -291,6 +332,7 @@ class Scheduler:
 
         def forget(_: asyncio.Task[None]) -> None:
             self._held_until.pop(row.id, None)
+            self._rendered.pop(row.id, None)
 
         task.add_done_callback(forget)
         return task
@@ -323,36 +365,65 @@ class Scheduler:
         async def beat() -> None:
             while not stop.is_set():
                 try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.heartbeat)
-                    return
-                except TimeoutError:
-                    pass
-                try:
                     beat_at = self.app.clock.now()
                     if not await outbox.renew(self.app.db, row, now=beat_at, lease=self.lease):
                         return  # lost anyway; mark_sent will notice
                     self._held_until[row.id] = beat_at + self.lease
                 except Exception:
                     log.warning("delivery %s: lease renewal failed", row.key, exc_info=True)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.heartbeat)
+                    return
+                except TimeoutError:
+                    pass
 
-        task = asyncio.ensure_future(beat())
+        # Most sends finish long before the first heartbeat: a timer, not a task, until one does not.
+        tasks: list[asyncio.Task[None]] = []
+        timer = asyncio.get_running_loop().call_later(self.heartbeat,
+                                                      lambda: tasks.append(asyncio.ensure_future(beat())))
         try:
             yield
         finally:
             stop.set()
-            await task
+            timer.cancel()
+            for task in tasks:
+                await task
 
     async def deliver(self, row: outbox.OutboxRow, stats: DrainStats) -> None:
-        """Send one claimed row and record the outcome with a fenced update."""
+        """Send one claimed row and record the outcome with a fenced update.
+
+        A 429 the transport's SDK meets (and perhaps waits out) during the send is reported to
+        the pacer at once (``bot.rate_limits``): the workspace is held and its pace cut.
+        """
+
+        async def met_rate_limit(hit: RateLimitHit) -> None:
+            if hit.scope == "workspace":
+                stats.rate_limited += 1
+                held = self.pacer.penalise(row.platform, row.workspace, hit.retry_after)
+                if held is not None:
+                    await held
+
+        async def next_slot() -> None:
+            # The SDK retries the rate-limited post: at the pacer's next slot, like any other send.
+            await self.pacer.wait(row.platform, row.workspace, row.pace_channel)
+
+        with listening(met_rate_limit, next_slot) as listener:
+            await self._deliver(row, stats, listener)
+
+    async def _deliver(self, row: outbox.OutboxRow, stats: DrainStats, listener: Listener) -> None:
         app = self.app
         db = app.db
         try:
             if too_old(row.kind, row.due_at, app.clock.now(), timedelta(minutes=app.settings.grace_minutes)):
+                self._rendered.pop(row.id, None)
                 await outbox.mark_skipped(db, row, now=app.clock.now(), reason=MISSED)
                 stats.skipped += 1
                 return
-            async with db.session() as session:
-                reply = await render(app, session, row, app.clock.now())
+            if row.id in self._rendered:
+                reply = self._rendered.pop(row.id)
+            else:
+                async with db.session() as session:
+                    reply = await render(app, session, row, app.clock.now())
             if reply is not None:
                 reply = late_note(reply, due_at=row.due_at, tz=row.tz, now=app.clock.now(),
                                   minutes=app.settings.late_note_minutes)
@@ -397,7 +468,7 @@ class Scheduler:
                     await transport.send_channel(workspace=row.workspace, channel=row.target, reply=reply.safe(),
                                                  key=row.key)
         except DeliveryError as exc:
-            if exc.retry_after is not None:
+            if exc.retry_after is not None and not listener.hits:  # not reported by the SDK's hook already
                 stats.rate_limited += 1
                 try:
                     held = self.pacer.penalise(row.platform, row.workspace, exc.retry_after)
@@ -424,8 +495,8 @@ class Scheduler:
             delivery_done(row, outcome="dead" if status == "dead" else "retry", at=app.clock.now())
             return
         sent_at = app.clock.now()
-        if not await outbox.mark_sent(db, row, now=sent_at, fallback=fallback,
-                                      note="DM closed; posted in channel" if fallback else None):
+        if not await self.marks.sent(outbox.SentMark(row=row, at=sent_at, fallback=fallback,
+                                                     note="DM closed; posted in channel" if fallback else None)):
             stats.lost_lease += 1
             log.warning("delivery %s: lease lost before it was marked sent", row.key)
         stats.sent += 1
@@ -465,7 +536,8 @@ class Scheduler:
 
     async def housekeeping(self) -> None:
         """Forget delivered rows after 90 days (the digest only looks back to the last one), expired
-        interaction state (button pages), and workspaces uninstalled longer than the retention period."""
+        interaction state (button pages), idle ``send_pace`` rows, logged questions past their retention,
+        and workspaces uninstalled longer than the retention period."""
         cutoff = self.app.clock.now() - timedelta(days=90)
         async with self.app.db.session() as session:
             await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
@@ -473,6 +545,7 @@ class Scheduler:
             await interaction_state.purge_expired(session=session, now=self.app.clock.now())
             await purge_questions(session, before=self.app.clock.now()
                                   - timedelta(days=self.app.settings.question_retention_days))
+        await prune(self.app.db, now=self.app.clock.now())
         from bot.privacy import purge_uninstalled
 
         purged = await purge_uninstalled(self.app.db, now=self.app.clock.now(),

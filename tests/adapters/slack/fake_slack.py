@@ -11,7 +11,9 @@ import asyncio
 import hashlib
 import hmac
 import json
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +78,13 @@ class FakeSlack:
         self.views: list[dict[str, Any]] = []  # modals opened with views.open
         self.expired_triggers: set[str] = set()
         self.clock: Callable[[], float] | None = None  # seconds since the epoch for new ts (a fixed day if None)
+        # Slack's limits for chat.postMessage, enforced when set (the bot is not told them): at most
+        # ``workspace_limit`` posts in any one second per workspace (token), one per second per channel.
+        self.workspace_limit: float | None = None
+        self.channel_interval: float | None = None
+        self.rate_limited = 0  # posts answered 429 by those limits
+        self._window: dict[str, deque[float]] = {}
+        self._last_post: dict[tuple[str, str], float] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -166,6 +175,8 @@ class FakeSlack:
         if auth.startswith("Basic "):
             token = None
         await self._record(Call(method, params, token, dict(request.headers)))
+        if method == "chat.postMessage" and (limited := self._over_limit(params, token)) is not None:
+            return limited
         queue = self.scripts.get(method)
         if queue:
             answer = queue.pop(0)
@@ -177,6 +188,30 @@ class FakeSlack:
                 raise ConnectionResetError("the fake Slack dropped the connection")
             return web.json_response(answer.body, status=answer.status, headers=answer.headers)
         return web.json_response(self._default(method, params, token))
+
+    def _over_limit(self, params: dict[str, Any], token: str | None) -> web.Response | None:
+        """429 with a whole-second ``Retry-After`` when a post would break the workspace or channel limit."""
+        if self.workspace_limit is None and self.channel_interval is None:
+            return None
+        now = time.monotonic()
+        team = self.tokens.get(token or "", "T0001")
+        window = self._window.setdefault(team, deque())
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        wait = 0.0
+        if self.workspace_limit is not None and len(window) >= self.workspace_limit:
+            wait = window[0] + 1.0 - now
+        channel_key = (team, str(params.get("channel")))
+        last = self._last_post.get(channel_key)
+        if self.channel_interval is not None and last is not None and now - last < self.channel_interval:
+            wait = max(wait, last + self.channel_interval - now)
+        if wait > 0:
+            self.rate_limited += 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        window.append(now)
+        self._last_post[channel_key] = now
+        return None
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """A Socket Mode WebSocket: ``hello`` first, then queued envelopes; records the client's acks."""
