@@ -19,8 +19,9 @@ from bot.transport import Transport
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.scheduler.pacing import Limits
 
-__all__ = ["Platform", "load_platforms", "platform_names", "command_group"]
+__all__ = ["Platform", "load_platforms", "platform_names", "platform_limits", "command_group"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ class Platform:
     register_cli: Callable[[argparse._SubParsersAction], None] | None = None
     # Started only when no other platform is configured (the console).
     fallback: bool = False
+    # How fast scheduled messages may go out (per channel, per workspace) under these settings; None:
+    # unpaced. The platform knows its limits; the core's pacer asks for them on first use.
+    limits: Callable[[Settings], Limits] | None = None
     # HTTP routes of its own (``POST /discord/interactions``), mounted beside /healthz, /readyz and
     # /metrics on whichever server runs (bot.web): ``lambda app: [web.post(path, handler)]`` (aiohttp
     # RouteDefs; typed loosely so the core's plugin type needs no web framework).
@@ -80,3 +84,16 @@ def command_group(sub: argparse._SubParsersAction, name: str, *, help: str) -> a
     actions = parser.add_subparsers(dest=f"{name}_cmd", metavar="ACTION", parser_class=type(parser))
     actions.required = True
     return actions
+
+
+def platform_limits(name: str, settings: object | None = None) -> Limits | None:
+    """The send limits the platform ``name`` declares (loading that plugin only); None when it has none."""
+    for ep in entry_points(group="cos_bot.platforms", name=name):
+        try:
+            platform = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a broken adapter is logged, not fatal
+            log.warning("platform %s could not be loaded: %s", ep.name, exc)
+            return None
+        if isinstance(platform, Platform) and platform.limits is not None:
+            return platform.limits(settings if isinstance(settings, Settings) else Settings())
+    return None

@@ -49,3 +49,47 @@ def test_only_the_neutral_http_modules_may_use_aiohttp():
     for module in ("web.py", "serving.py"):
         names = _imports(ROOT / "bot" / module)
         assert "aiohttp" in names and not any(n.split(".")[0] in FORBIDDEN[:4] for n in names)
+
+
+PLATFORM_NAMES = frozenset({"slack", "discord", "console"})
+# The command line names its own sub-commands (``cos-bot console``), which share a platform's name.
+_CLI = ROOT / "bot" / "cli.py"
+
+
+def _platform_logic(path: Path) -> list[str]:
+    """Places where code decides by a platform's name: comparisons and lookup keys, not messages or docs."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[str] = []
+
+    def named(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value.lower() in PLATFORM_NAMES
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            return any(named(e) for e in node.elts)
+        return False
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(named(n) for n in (node.left, *node.comparators)):
+            found.append(f"{path.name}:{node.lineno} compares with a platform name")
+        elif isinstance(node, ast.Dict) and any(k is not None and named(k) for k in node.keys):
+            found.append(f"{path.name}:{node.lineno} keys a mapping by platform name")
+        elif isinstance(node, ast.Subscript) and named(node.slice):
+            found.append(f"{path.name}:{node.lineno} looks up a platform by name")
+    return found
+
+
+def test_core_logic_names_no_platform():
+    """Platform facts (mention syntax, limits, DM conventions) come from the adapters, not from ``bot/``."""
+    offenders = []
+    for package in ("bot", "knowledge"):
+        for path in (ROOT / package).rglob("*.py"):
+            if path != _CLI:
+                offenders.extend(_platform_logic(path))
+    assert offenders == []
+
+
+def test_the_platform_name_check_catches_decisions_not_words(tmp_path):
+    sample = tmp_path / "x.py"
+    sample.write_text('if p == "slack": pass\nLIMITS = {"discord": 1}\nx = d["Console"]\n'
+                      'y = p in ("slack", "teams")\nprint("Slack and Discord answers")\n')
+    assert [line.split(" ", 1)[0] for line in _platform_logic(sample)] == ["x.py:1", "x.py:2", "x.py:3", "x.py:4"]

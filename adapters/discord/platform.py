@@ -19,6 +19,7 @@ from adapters.discord.transport import DiscordTransport
 from bot.errors import ConfigError
 from bot.plugins import Platform, command_group
 from bot.readiness import readiness_for
+from bot.scheduler.pacing import Limits
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -157,10 +158,15 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     sync.set_defaults(handler=_cmd_sync)
 
 
+# Published: 5 messages per 5 s per channel, 50 requests per second per bot. Keep 40/s, learning
+# only downwards after a global 429 (discord.py's own limiter handles the per-route buckets).
+_LIMITS = Limits(channel_interval=1.0, workspace_rate=40.0, adaptive=True, max_rate=40.0)
+
 PLATFORM = Platform(
     name=PLATFORM_NAME,
     is_configured=lambda settings: settings.discord_enabled,
     run=run,
     make_transport=_transport,
     register_cli=register_cli,
+    limits=lambda settings: _LIMITS,
 )

@@ -11,6 +11,7 @@ import sys
 from bot.app import App
 from bot.plugins import Platform
 from bot.readiness import readiness_for
+from bot.scheduler.pacing import Limits
 from bot.settings import Settings
 from bot.transport import Transport
 
@@ -85,6 +86,15 @@ def _register_cli(subparsers: argparse._SubParsersAction) -> None:
     serve.set_defaults(handler=_serve_command)
 
 
+def _limits(settings: Settings) -> Limits:
+    """About one message per second per channel; ``chat.postMessage`` is "special tier" with a workspace
+    allowance of "several hundred per minute", more on large plans, published nowhere exactly: start
+    at 4/s and learn it, unless ``COS_SLACK_WORKSPACE_RATE`` pins it."""
+    if settings.slack_workspace_rate:
+        return Limits(channel_interval=1.0, workspace_rate=float(settings.slack_workspace_rate), adaptive=False)
+    return Limits(channel_interval=1.0, workspace_rate=4.0, adaptive=True, max_rate=100.0)
+
+
 PLATFORM = Platform(
     name="slack",
     is_configured=_is_configured,
@@ -92,4 +102,5 @@ PLATFORM = Platform(
     make_transport=_make_transport,
     register_cli=_register_cli,
     serves_http=lambda settings: not settings.slack_app_token,  # HTTP mode: /healthz... beside /slack/events
+    limits=_limits,
 )

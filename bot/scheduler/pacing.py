@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from bot.storage.db import Database
 
-__all__ = ["Limits", "Adaptive", "Pacer", "SharedPacer", "PacerLike", "pacer_for", "limits_for", "DEFAULT_LIMITS",
+__all__ = ["Limits", "Adaptive", "Pacer", "SharedPacer", "PacerLike", "pacer_for", "limits_for", "PlatformLimits",
            "next_rate", "cut_rate", "first_ceiling", "prune"]
 
 
@@ -74,23 +74,43 @@ class Adaptive:
 
 ADAPTIVE = Adaptive()
 
-# Slack: about one message per second per channel; chat.postMessage is "special tier" with a
-# workspace allowance of "several hundred per minute", more on large plans, published nowhere
-# exactly: start at 4/s and learn it. Discord: 5 messages per 5 s per channel, 50 requests per
-# second per bot (published): keep 40/s, learning only downwards after a global 429.
-DEFAULT_LIMITS: dict[str, Limits] = {
-    "slack": Limits(channel_interval=1.0, workspace_rate=4.0, adaptive=True, max_rate=100.0),
-    "discord": Limits(channel_interval=1.0, workspace_rate=40.0, adaptive=True, max_rate=40.0),
-}
+class PlatformLimits(Mapping[str, Limits]):
+    """Each platform's limits, as its plugin declares them (``Platform.limits``), asked for on first use.
+
+    The core knows no platform's numbers: a platform is loaded only when something is paced for
+    it, so a process that never sends (``cos-bot ask``) loads no platform at all.
+    """
+
+    def __init__(self, settings: object | None = None, *,
+                 lookup: Callable[[str, object | None], Limits | None] | None = None) -> None:
+        self._settings = settings
+        self._lookup = lookup or _plugin_limits
+        self._known: dict[str, Limits | None] = {}
+
+    def __getitem__(self, platform: str) -> Limits:
+        if platform not in self._known:
+            self._known[platform] = self._lookup(platform, self._settings)
+        found = self._known[platform]
+        if found is None:
+            raise KeyError(platform)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, found in self._known.items() if found is not None])
+
+    def __len__(self) -> int:
+        return sum(found is not None for found in self._known.values())
 
 
-def limits_for(settings: object | None = None) -> dict[str, Limits]:
-    """The default limits, with Slack's workspace rate pinned when ``COS_SLACK_WORKSPACE_RATE`` is set."""
-    limits = dict(DEFAULT_LIMITS)
-    pinned = getattr(settings, "slack_workspace_rate", None)
-    if pinned:
-        limits["slack"] = Limits(channel_interval=1.0, workspace_rate=float(pinned), adaptive=False)
-    return limits
+def _plugin_limits(platform: str, settings: object | None) -> Limits | None:
+    from bot.plugins import platform_limits
+
+    return platform_limits(platform, settings)
+
+
+def limits_for(settings: object | None = None) -> PlatformLimits:
+    """The installed platforms' limits under these settings (``COS_SLACK_WORKSPACE_RATE`` pins Slack's)."""
+    return PlatformLimits(settings)
 
 
 def next_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive = ADAPTIVE, sent: int = 1) -> float:
@@ -143,10 +163,10 @@ def _booked_at(platform: str, workspace: str) -> float | None:
 class Pacer:
     """Reserve send slots; ``wait`` sleeps until this send's slot."""
 
-    def __init__(self, limits: dict[str, Limits] | None = None, *,
+    def __init__(self, limits: Mapping[str, Limits] | None = None, *,
                  monotonic: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, tune: Adaptive = ADAPTIVE) -> None:
-        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
+        self.limits = limits if limits is not None else PlatformLimits()
         self.tune = tune
         self._monotonic = monotonic
         self._sleep = sleep
@@ -359,11 +379,11 @@ class SharedPacer:
 
     _KNOWN_LIMIT = 50_000
 
-    def __init__(self, db: Database, limits: dict[str, Limits] | None = None, *,
+    def __init__(self, db: Database, limits: Mapping[str, Limits] | None = None, *,
                  now: Callable[[], datetime] | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, tune: Adaptive = ADAPTIVE) -> None:
         self.db = db
-        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
+        self.limits = limits if limits is not None else PlatformLimits()
         self.tune = tune
         self._now = now
         self._sleep = sleep

@@ -17,9 +17,9 @@ import pytest
 from bot.errors import ConfigError
 from bot.scheduler.pacing import (
     ADAPTIVE,
-    DEFAULT_LIMITS,
     Limits,
     Pacer,
+    PlatformLimits,
     SharedPacer,
     first_ceiling,
     limits_for,
@@ -27,7 +27,8 @@ from bot.scheduler.pacing import (
 from bot.settings import Settings, load_settings
 from bot.storage.db import Database, migrate
 
-SLACK = DEFAULT_LIMITS["slack"]
+DEFAULTS = limits_for()  # what the installed platform plugins declare
+SLACK = DEFAULTS["slack"]
 CUT = ADAPTIVE.cut
 
 
@@ -166,7 +167,7 @@ def test_rises_additively_and_is_cut_once_per_hold() -> None:
 
 def test_the_rate_never_leaves_its_bounds() -> None:
     ft = FakeTime()
-    p = Pacer({"discord": DEFAULT_LIMITS["discord"], "slack": SLACK}, monotonic=ft.monotonic)
+    p = Pacer({"discord": DEFAULTS["discord"], "slack": SLACK}, monotonic=ft.monotonic)
     for i in range(500):
         p.reserve("discord", "G1", f"C{i}")
         p.reserve("slack", "T1", f"C{i}")
@@ -285,3 +286,15 @@ async def test_a_send_sleeping_for_its_slot_books_again_when_another_replica_mee
         assert waited == pytest.approx(3.0, abs=1e-3)
     finally:
         await db.dispose()
+
+
+def test_limits_come_from_the_platform_plugins_and_unknown_platforms_are_unpaced() -> None:
+    limits = limits_for()
+    assert limits["slack"].adaptive and limits["slack"].workspace_rate == 4.0
+    assert limits["discord"].workspace_rate == 40.0
+    assert limits.get("console") is None and limits.get("nowhere") is None
+    assert "slack" in limits and "nowhere" not in limits
+    asked: list[str] = []
+    lazy = PlatformLimits(lookup=lambda name, settings: asked.append(name) or None)
+    assert asked == []  # nothing is loaded before a platform is paced
+    assert lazy.get("slack") is None and asked == ["slack"]

@@ -21,7 +21,6 @@ from bot.clock import SystemClock
 from bot.errors import DeliveryError
 from bot.rate_limits import RateLimitHit, listening
 from bot.reply import Reply
-from bot.scheduler import scheduler_for
 from bot.scheduler.models import Schedule
 from bot.scheduler.pacing import Pacer
 from bot.settings import Settings
@@ -93,7 +92,7 @@ async def test_a_fan_out_learns_a_workspace_limit_it_was_not_told(fake: FakeSlac
     try:
         # As ``cos-bot serve`` wires it: the SDK's own 429 retries, the default (learning) pacer.
         app.transports["slack"] = _transport(fake, settings, RetryPolicy(jitter=0.1))
-        scheduler = scheduler_for(app)
+        scheduler = app.scheduler
         assert type(scheduler.pacer) is Pacer and scheduler.pacer.rate("slack", "T0001") == 4.0
         now = datetime.now(UTC)
         created = now - timedelta(days=1)
