@@ -326,3 +326,10 @@ def slash(command: str, query: str | None, *, guild_id: str | None, channel_id: 
             "user": user(user_id, name),
         })
     return payload
+
+
+def signed_headers(signing_key: Any, body: bytes, *, timestamp: str = "1772438400") -> dict[str, str]:
+    """The headers Discord sends with an HTTP interaction, signed with ``signing_key`` (a PyNaCl SigningKey)."""
+    signature = signing_key.sign(timestamp.encode() + body).signature.hex()
+    return {"Content-Type": "application/json", "X-Signature-Ed25519": signature,
+            "X-Signature-Timestamp": timestamp}
