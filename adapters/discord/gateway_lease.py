@@ -266,7 +266,7 @@ class GatewayShards:
                 if shard not in self.held and await self.lease.try_claim(shard, self.shard_count):
                     self._start(shard)
         after = tuple(sorted(self.held))
-        if after != before:
+        if after != before or not self.changes:
             self._report(live=live)
 
     def _start(self, shard: int) -> None:
