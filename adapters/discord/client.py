@@ -96,7 +96,8 @@ def make_client(settings: Settings, *, intents: discord.Intents | None = None,
         max_ratelimit_timeout=RATELIMIT_TIMEOUT,
         application_id=app_id,  # type: ignore[arg-type]  # None: learnt at login
         enable_debug_events=False,
-        **({"shard_id": shard[0], "shard_count": shard[1]} if shard is not None else {}),
+        shard_id=shard[0] if shard is not None else None,  # type: ignore[arg-type]  # None: unsharded
+        shard_count=shard[1] if shard is not None else None,  # type: ignore[arg-type]
     )
     base = api_base(settings)
     http = client.http

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from adapters.discord.client import use_api_base
-from adapters.discord.gateway_lease import GatewayShards, PostgresLease, ShardBot, fair_share, shard_of
+from adapters.discord.gateway_lease import (
+    GatewayShards,
+    PostgresLease,
+    ShardBot,
+    fair_share,
+    shard_of,
+)
 from bot.app import App, build_app
 from bot.settings import Settings
 from tests.adapters.discord.conftest import discord_settings

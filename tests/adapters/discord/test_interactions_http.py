@@ -27,7 +27,14 @@ from bot.request import Request
 from bot.settings import Settings
 from bot.storage.models import ProcessedEvent
 from tests.adapters.discord.conftest import discord_settings
-from tests.adapters.discord.fake_discord import APP_ID, FakeDiscord, guild, signed_headers, slash, snowflake
+from tests.adapters.discord.fake_discord import (
+    APP_ID,
+    FakeDiscord,
+    guild,
+    signed_headers,
+    slash,
+    snowflake,
+)
 from tests.adapters.discord.test_interactions import recorded
 from tests.conftest import shared_knowledge
 from tests.local_server import close_local, serve_local

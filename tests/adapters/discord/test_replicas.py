@@ -24,7 +24,14 @@ import aiohttp
 import pytest
 from nacl.signing import SigningKey
 
-from tests.adapters.discord.fake_discord import APP_ID, FakeDiscord, dm_channel_id, signed_headers, slash, snowflake
+from tests.adapters.discord.fake_discord import (
+    APP_ID,
+    FakeDiscord,
+    dm_channel_id,
+    signed_headers,
+    slash,
+    snowflake,
+)
 from tests.adapters.discord.test_interactions import recorded
 
 ROOT = Path(__file__).resolve().parents[3]
