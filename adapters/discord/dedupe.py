@@ -8,6 +8,7 @@ unique constraint decides, so this holds on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.app import App
 from bot.storage.models import ProcessedEvent
 
-__all__ = ["PLATFORM", "RETENTION", "first_time", "interaction_key", "message_key", "prune"]
+__all__ = ["PLATFORM", "RETENTION", "first_time", "housekeeping", "interaction_key", "message_key", "prune"]
 
 log = logging.getLogger(__name__)
 
@@ -57,3 +58,17 @@ async def prune(app: App, *, older_than: timedelta = RETENTION) -> int:
         result = await session.execute(delete(ProcessedEvent).where(
             ProcessedEvent.platform == PLATFORM, ProcessedEvent.received_at < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def housekeeping(app: App, *, interval: float = 3600.0, older_than: timedelta = RETENTION) -> None:
+    """Prune old ids now and every ``interval`` seconds until cancelled; a failure waits for the next round."""
+    while True:
+        try:
+            removed = await prune(app, older_than=older_than)
+            if removed:
+                log.info("pruned %d old discord event ids", removed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the bot
+            log.warning("could not prune old discord event ids: %s", type(exc).__name__)
+        await asyncio.sleep(interval)

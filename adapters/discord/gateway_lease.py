@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from adapters.discord.client import make_client
-from adapters.discord.dedupe import first_time, interaction_key, message_key
+from adapters.discord.dedupe import first_time, housekeeping, interaction_key, message_key
 from adapters.discord.handler import DiscordBot
 from bot.app import App
 from bot.errors import ConfigError
@@ -236,9 +236,12 @@ class GatewayShards:
                 except Exception as exc:  # noqa: BLE001 - the database went away: stand down, then rejoin
                     log.warning("discord: lost the shard lease (%s); closing gateway sessions and rejoining",
                                 type(exc).__name__)
+                    had = bool(self.held)
                     await self._stop_all()
                     await self.lease.close()
                     opened = False
+                    if had:
+                        self._report()
                 await asyncio.sleep(self.check_seconds)
         finally:
             await self._stop_all()
@@ -335,4 +338,9 @@ async def run_replicated(app: App, bot: DiscordBot, token: str) -> None:
     lease: Lease = LocalLease() if app.db.is_sqlite else PostgresLease(app.db.url, name=settings.instance_id)
     shards = GatewayShards(app, lease=lease, shard_count=count, token=token,
                            check_seconds=settings.discord_lease_seconds)
-    await shards.run()
+    pruning = asyncio.ensure_future(housekeeping(app))
+    try:
+        await shards.run()
+    finally:
+        pruning.cancel()
+        await asyncio.gather(pruning, return_exceptions=True)

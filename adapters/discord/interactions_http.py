@@ -34,7 +34,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from adapters.discord.client import api_base, rewrite_url
-from adapters.discord.dedupe import first_time, interaction_key
+from adapters.discord.dedupe import first_time, housekeeping, interaction_key
 from adapters.discord.handler import DiscordBot
 from bot.app import App
 from bot.errors import ConfigError
@@ -275,4 +275,7 @@ def discord_serve_parts(app: App) -> tuple[list[web.RouteDef], list[Awaitable[No
     found = routes(app)
     if PLATFORM.make_transport is not None and "discord" not in app.transports:
         app.transports["discord"] = PLATFORM.make_transport(app)
-    return found, [PLATFORM.run(app)]
+    tasks: list[Awaitable[None]] = [PLATFORM.run(app)]
+    if app.db.is_sqlite and app.settings.discord_shard_count == 1:
+        tasks.append(housekeeping(app))  # elsewhere the replicated gateway prunes the ids
+    return found, tasks

@@ -122,3 +122,65 @@ async def test_two_open_sessions_handle_each_event_once(db_url: str, fake: FakeD
             for b in bots:
                 await b.close()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@pytest.mark.postgres
+async def test_a_holder_that_loses_its_database_connection_stands_down(pg_url: str, fake: FakeDiscord,
+                                                                     clock: Any) -> None:
+    """The holder's lease connection is cut (as by a network failure): it closes its session, and afterwards
+    exactly one replica holds the shard again."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    async with AsyncExitStack() as stack:
+        apps = [await stack.enter_async_context(_app(pg_url, fake, clock)) for _ in range(2)]
+        use_api_base(apps[0].settings)
+        replicas = [GatewayShards(a, lease=PostgresLease(a.db.url, name=f"cut{i}"), shard_count=1, token=TOKEN,
+                                  check_seconds=0.2) for i, a in enumerate(apps)]
+        tasks = [asyncio.ensure_future(r.run()) for r in replicas]
+        try:
+            await _until(lambda: len(fake.session_shards()) == 1 and sum(len(r.held) for r in replicas) == 1)
+            holder = next(i for i, r in enumerate(replicas) if r.held)
+            conn = await asyncpg.connect(pg_url.replace("+asyncpg", ""))
+            try:
+                cut = await conn.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                    f"cos-bot discord lease cut{holder}")
+            finally:
+                await conn.close()
+            assert cut == 1
+            # The holder notices on its next round and stands down ...
+            await _until(lambda: () in [shards for _, shards in replicas[holder].changes[1:]])
+            # ... and one replica (either) serves the shard again, with one session.
+            await _until(lambda: len(fake.session_shards()) == 1 and sum(len(r.held) for r in replicas) == 1)
+            assert len(fake.identifies) == 2
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_auto_shard_count_comes_from_gateway_bot(dsettings: Settings, fake: FakeDiscord) -> None:
+    from adapters.discord.client import make_client
+    from adapters.discord.gateway_lease import resolve_shard_count
+
+    fake.shard_count = 3
+    client = make_client(dsettings)
+    try:
+        await client.login(TOKEN)
+        assert await resolve_shard_count(client, 0) == 3
+        assert await resolve_shard_count(client, 2) == 2
+        assert fake.requests("GET", "/gateway/bot")
+    finally:
+        await client.close()
+
+
+async def test_discord_event_ids_are_pruned_after_a_day(app: App, clock: Any) -> None:
+    from datetime import timedelta
+
+    from adapters.discord.dedupe import first_time, prune
+
+    assert await first_time(app, "interaction:1") and not await first_time(app, "interaction:1")
+    clock.advance(timedelta(hours=25))
+    assert await first_time(app, "interaction:2")
+    assert await prune(app) == 1
+    assert await first_time(app, "interaction:1") and not await first_time(app, "interaction:2")
