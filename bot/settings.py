@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,9 @@ class Settings:
     discord_guild_id: str | None = None
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
+    discord_public_key: str | None = None  # hex Ed25519 key of the application (Interactions Endpoint URL)
+    discord_shard_count: int = 1  # 0: ask Discord (GET /gateway/bot)
+    discord_lease_seconds: float = 5.0  # how often replicas check and claim gateway shards (PostgreSQL)
     # Scheduler
     scheduler_enabled: bool = True
     poll_seconds: float = 5.0
@@ -181,6 +185,18 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     retention = get("COS_QUESTION_RETENTION_DAYS", "90") or "90"
     if not retention.isdigit() or int(retention) < 1:
         raise ConfigError(f"COS_QUESTION_RETENTION_DAYS={retention!r} must be a whole number of days, at least 1.")
+    public_key = get("DISCORD_PUBLIC_KEY") or None
+    if public_key is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", public_key):
+        raise ConfigError("DISCORD_PUBLIC_KEY must be the application's public key: 64 hexadecimal characters "
+                          "(Developer Portal → General Information → Public Key).")
+    shards_raw = (get("DISCORD_SHARD_COUNT", "1") or "1").lower()
+    if shards_raw != "auto" and not (shards_raw.isdigit() and 1 <= int(shards_raw) <= 1024):
+        raise ConfigError(f"DISCORD_SHARD_COUNT={shards_raw!r} must be a number of shards from 1 to 1024, or 'auto'.")
+    lease_raw = get("DISCORD_LEASE_SECONDS", "5") or "5"
+    try:
+        lease_seconds = float(lease_raw)
+    except ValueError as exc:
+        raise ConfigError(f"DISCORD_LEASE_SECONDS={lease_raw!r} must be a number of seconds.") from exc
     return Settings(
         database_url=_normalise_db_url(get("DATABASE_URL") or DEFAULT_DB_URL),
         knowledge_dirs=dirs,
@@ -200,6 +216,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         discord_guild_id=get("DISCORD_GUILD_ID") or None,
         discord_api_base=get("DISCORD_API_BASE") or None,
         discord_gateway_url=get("DISCORD_GATEWAY_URL") or None,
+        discord_public_key=public_key.lower() if public_key else None,
+        discord_shard_count=0 if shards_raw == "auto" else int(shards_raw),
+        discord_lease_seconds=min(60.0, max(0.2, lease_seconds)),
         scheduler_enabled=_flag(merged.get("COS_SCHEDULER"), True),
         poll_seconds=max(0.5, poll_seconds),
         grace_minutes=int(grace),

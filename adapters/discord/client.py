@@ -76,8 +76,12 @@ def _gateway_url(url: str, gateway: str) -> str:
     return str(target.with_query(query))
 
 
-def make_client(settings: Settings, *, intents: discord.Intents | None = None) -> discord.Client:
-    """A Client that never pings anyone and talks to the configured endpoints."""
+def make_client(settings: Settings, *, intents: discord.Intents | None = None,
+                shard: tuple[int, int] | None = None) -> discord.Client:
+    """A Client that never pings anyone and talks to the configured endpoints.
+
+    ``shard`` is ``(shard_id, shard_count)`` for a client that opens the gateway session of one shard.
+    """
     # The bot has no voice features; skip discord.py's warnings about voice libraries.
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
@@ -94,6 +98,8 @@ def make_client(settings: Settings, *, intents: discord.Intents | None = None) -
         application_id=app_id,  # type: ignore[arg-type]  # None: learnt at login
         enable_debug_events=False,
         http_trace=rate_limit_trace(),  # global 429s reach the scheduler's pacer
+        shard_id=shard[0] if shard is not None else None,  # None: unsharded
+        shard_count=shard[1] if shard is not None else None,
     )
     base = api_base(settings)
     http = client.http

@@ -47,7 +47,12 @@ async def run(app: App) -> None:
     readiness_for(app).add_check("discord", lambda: bot.client.is_ready() and _gateway_open(bot.client))
     use_api_base(app.settings)  # interaction callbacks of this task tree go to DISCORD_API_BASE
     try:
-        await bot.client.start(token)
+        if app.db.is_sqlite and app.settings.discord_shard_count == 1:
+            await bot.client.start(token)  # one process, one session: as simple as it gets
+        else:
+            from adapters.discord.gateway_lease import run_replicated
+
+            await run_replicated(app, bot, token)  # one session per shard across replicas
     except discord.LoginFailure as exc:
         raise ConfigError("Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
                           "(Bot → Reset Token) and set it again.") from exc

@@ -59,8 +59,16 @@ async def _serve(settings: Settings, port: int) -> int:
 
     app = await build_app(settings)
     try:
-        app.transports["slack"] = _make_transport(app)
-        await run_tasks([run_slack(app, port=port), until_stopped(), *app.background()])
+        # DISCORD_PUBLIC_KEY adds POST /discord/interactions (and runs Discord) beside Slack, or alone.
+        from adapters.discord.interactions_http import discord_serve_parts, serve_interactions
+
+        discord_routes, discord_tasks = discord_serve_parts(app)
+        if _is_configured(settings):
+            app.transports["slack"] = _make_transport(app)
+            http = run_slack(app, port=port, extra_routes=discord_routes)
+        else:
+            http = serve_interactions(app, discord_routes, port=port)
+        await run_tasks([http, *discord_tasks, until_stopped(), *app.background()])
     finally:
         await app.close()
         for sig in handled:
@@ -72,16 +80,18 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.port is not None and not 0 <= args.port <= 65535:
         print(f"cos-bot: --port {args.port} must be from 0 to 65535 (0 picks a free one)", file=sys.stderr)
         return 2
-    if not _is_configured(settings):
+    if not _is_configured(settings) and not settings.discord_public_key:
         print("cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-              "(or SLACK_APP_TOKEN for Socket Mode). See docs/install-slack.md.", file=sys.stderr)
+              "(or SLACK_APP_TOKEN for Socket Mode), or DISCORD_PUBLIC_KEY for Discord's Interactions "
+              "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.", file=sys.stderr)
         return 2
     port = settings.port if args.port is None else args.port
     return asyncio.run(_serve(settings, port))
 
 
 def _register_cli(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="serve Slack over HTTP (POST /slack/events, GET /healthz)")
+    serve = subparsers.add_parser("serve", help="serve over HTTP: Slack (POST /slack/events), Discord "
+                                              "(POST /discord/interactions), GET /healthz, /readyz, /metrics")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)")
     serve.set_defaults(handler=_serve_command)
 

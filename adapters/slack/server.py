@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -37,8 +38,11 @@ async def create_adapter(app: App, **options: Any) -> SlackAdapter:
     return SlackAdapter(app, session=session, **options)
 
 
-def make_web_app(adapter: SlackAdapter, *, events: bool = True) -> web.Application:
-    """The aiohttp application for HTTP mode (``events=False``: probes and metrics only, for Socket Mode)."""
+def make_web_app(adapter: SlackAdapter, *, events: bool = True,
+                 extra_routes: Sequence[web.RouteDef] = ()) -> web.Application:
+    """The aiohttp application for HTTP mode (``events=False``: probes and metrics only, for Socket Mode).
+
+    ``extra_routes`` are mounted beside Slack's (``POST /discord/interactions`` in ``cos-bot serve``)."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[_ADAPTER] = adapter
     add_routes(web_app, adapter.app, host="slack")  # /healthz, /readyz, /metrics, other platforms' routes
@@ -49,7 +53,7 @@ def make_web_app(adapter: SlackAdapter, *, events: bool = True) -> web.Applicati
         if flow is not None:
             routes.append(web.get(flow.install_path, _install))
             routes.append(web.get(flow.redirect_uri_path, _oauth_redirect))
-    web_app.add_routes(routes)
+    web_app.add_routes([*routes, *extra_routes])
     return web_app
 
 
@@ -95,14 +99,15 @@ async def _serve(web_app: web.Application, host: str, port: int) -> None:
         await runner.cleanup()
 
 
-async def serve_http(adapter: SlackAdapter, *, host: str = "0.0.0.0", port: int = 3000) -> None:
+async def serve_http(adapter: SlackAdapter, *, host: str = "0.0.0.0", port: int = 3000,
+                     extra_routes: Sequence[web.RouteDef] = ()) -> None:
     """Serve Slack over HTTP until cancelled."""
     if not adapter.settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode).")
     if not adapter.oauth and not adapter.settings.slack_bot_token:
         raise ConfigError("Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
                           "(installable in many workspaces).")
-    await _serve(make_web_app(adapter), host, port)
+    await _serve(make_web_app(adapter, extra_routes=extra_routes), host, port)
 
 
 async def serve_socket_mode(adapter: SlackAdapter, *, health_port: int | None = None) -> None:
@@ -127,7 +132,8 @@ async def serve_socket_mode(adapter: SlackAdapter, *, health_port: int | None = 
         await handler.close_async()
 
 
-async def run_slack(app: App, *, port: int | None = None, policy: RetryPolicy | None = None) -> None:
+async def run_slack(app: App, *, port: int | None = None, policy: RetryPolicy | None = None,
+                    extra_routes: Sequence[web.RouteDef] = ()) -> None:
     """``cos-bot run``/``serve``: Socket Mode when ``SLACK_APP_TOKEN`` is set, HTTP otherwise."""
     adapter = await create_adapter(app, policy=policy)
     if "slack" not in app.transports:
@@ -138,7 +144,7 @@ async def run_slack(app: App, *, port: int | None = None, policy: RetryPolicy | 
         if app.settings.slack_app_token:
             await serve_socket_mode(adapter, health_port=port)
         else:
-            await serve_http(adapter, port=app.settings.port if port is None else port)
+            await serve_http(adapter, port=app.settings.port if port is None else port, extra_routes=extra_routes)
     finally:
         housekeeping.cancel()
         await asyncio.gather(housekeeping, return_exceptions=True)

@@ -2,6 +2,11 @@
 WebSocket that speaks the real protocol (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
 dispatches) without compression.
 
+Like Discord, it sends each dispatch to every identified gateway session of the bot (of the
+shard the guild belongs to; DMs to shard 0), accepts one callback per interaction (a second
+gets 400 with code 40060, "already acknowledged"), and says in ``GET /gateway/bot`` how many
+shards to use (``shard_count``).
+
 Tests script error responses (429 with ``retry_after``, 403 with code 50007, 5xx) per route
 and read back every request the client made.
 """
@@ -78,6 +83,12 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.ws_query: list[dict[str, str]] = []
+        self.shard_count = 1  # what GET /gateway/bot recommends
+        # Identified sessions: socket -> (shard id, shard count) as sent in IDENTIFY.
+        self.sessions: dict[web.WebSocketResponse, tuple[int, int]] = {}
+        self.acknowledged: set[str] = set()
+        self.rejected_callbacks: list[Call] = []  # callbacks refused with 40060
+        self.identified_at: list[float] = []  # loop time of each IDENTIFY
 
     # -- plumbing ----------------------------------------------------------
     async def start(self) -> FakeDiscord:
@@ -122,7 +133,26 @@ class FakeDiscord:
             await ws.send_str(json.dumps({"op": op, "d": d, "s": self.seq if op == 0 else None, "t": t}))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        await self.send(0, data, event)
+        """Send ``event`` to every identified session of the shard it belongs to, as Discord does.
+
+        Before any session has identified (tests that drive the socket by hand), every socket gets it.
+        """
+        if not self.sessions:
+            await self.send(0, data, event)
+            return
+        guild_id = data.get("guild_id")
+        for ws, (shard, count) in list(self.sessions.items()):
+            if (int(guild_id) >> 22) % count != shard if guild_id else shard != 0:
+                continue
+            self.seq += 1
+            try:
+                await ws.send_str(json.dumps({"op": 0, "d": data, "s": self.seq, "t": event}))
+            except ConnectionError:
+                self.sessions.pop(ws, None)
+
+    def session_shards(self) -> list[tuple[int, int]]:
+        """The (shard, count) of every open, identified session."""
+        return [s for ws, s in self.sessions.items() if not ws.closed]
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -141,13 +171,17 @@ class FakeDiscord:
                     await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
                 elif op == 2:
                     self.identifies.append(frame["d"])
-                    await self._ready(ws)
+                    self.identified_at.append(asyncio.get_running_loop().time())
+                    shard = frame["d"].get("shard") or [0, 1]
+                    self.sessions[ws] = (int(shard[0]), int(shard[1]))
+                    await self._ready(ws, shard if frame["d"].get("shard") else None)
         finally:
             if ws in self.sockets:
                 self.sockets.remove(ws)
+            self.sessions.pop(ws, None)
         return ws
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
+    async def _ready(self, ws: web.WebSocketResponse, shard: list[int] | None = None) -> None:
         self.seq += 1
         ready = {
             "v": 10,
@@ -158,9 +192,12 @@ class FakeDiscord:
             "application": {"id": APP_ID, "flags": 0},
             "private_channels": [],
             "relationships": [],
+            **({"shard": shard} if shard else {}),
         }
+        guilds = [g for g in self.guilds if shard is None or (int(g["id"]) >> 22) % shard[1] == shard[0]]
+        ready["guilds"] = [{"id": g["id"], "unavailable": True} for g in guilds]
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self.seq, "d": ready}))
-        for g in self.guilds:
+        for g in guilds:
             self.seq += 1
             await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self.seq, "d": g}))
         self.identified.set()
@@ -193,9 +230,13 @@ class FakeDiscord:
                 "interactions_endpoint_url": None, "tags": [], "redirect_uris": [],
             })
         if method == "GET" and path in ("/gateway", "/gateway/bot"):
-            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+            return _json({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": {
                 "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if parts[0] == "interactions" and parts[-1] == "callback":
+            if parts[1] in self.acknowledged:
+                self.rejected_callbacks.append(self.calls[-1])
+                return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
+            self.acknowledged.add(parts[1])
             self.callback_seen.set()
             kind = (body or {}).get("type", 4)
             data = (body or {}).get("data") or {}
@@ -311,3 +352,10 @@ def slash(command: str, query: str | None, *, guild_id: str | None, channel_id: 
             "user": user(user_id, name),
         })
     return payload
+
+
+def signed_headers(signing_key: Any, body: bytes, *, timestamp: str = "1772438400") -> dict[str, str]:
+    """The headers Discord sends with an HTTP interaction, signed with ``signing_key`` (a PyNaCl SigningKey)."""
+    signature = signing_key.sign(timestamp.encode() + body).signature.hex()
+    return {"Content-Type": "application/json", "X-Signature-Ed25519": signature,
+            "X-Signature-Timestamp": timestamp}

@@ -1,0 +1,74 @@
+"""Handle each Discord interaction and DM once, across gateway sessions, replicas and the HTTP endpoint.
+
+Discord sends an event to every open gateway session of a bot, and during a hand-over two
+replicas may briefly both hold one. The first to record the id in ``processed_event`` (the
+table Slack's ``event_id`` de-duplication uses, under platform ``discord``) handles it; the
+unique constraint decides, so this holds on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import App
+from bot.storage.models import ProcessedEvent
+
+__all__ = ["PLATFORM", "RETENTION", "first_time", "housekeeping", "interaction_key", "message_key", "prune"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+RETENTION = timedelta(days=1)  # interaction tokens live 15 minutes; a day is plenty
+
+
+def interaction_key(interaction_id: int | str) -> str:
+    return f"interaction:{interaction_id}"
+
+
+def message_key(message_id: int | str) -> str:
+    return f"message:{message_id}"
+
+
+async def first_time(app: App, key: str) -> bool:
+    """Record ``key``; False when another session or replica already took it.
+
+    When the database cannot be reached the event is handled (answering twice beats not answering).
+    """
+    try:
+        async with app.db.session() as session:
+            session.add(ProcessedEvent(platform=PLATFORM, event_id=key[:200], received_at=app.clock.now()))
+        return True
+    except IntegrityError:
+        log.debug("discord: %s already handled elsewhere", key)
+        return False
+    except Exception as exc:  # noqa: BLE001 - de-duplication must not drop an answer
+        log.warning("discord: could not record %s (%s); handling it anyway", key, type(exc).__name__)
+        return True
+
+
+async def prune(app: App, *, older_than: timedelta = RETENTION) -> int:
+    """Delete Discord's ``processed_event`` rows older than ``older_than``; how many."""
+    cutoff = app.clock.now() - older_than
+    async with app.db.session() as session:
+        result = await session.execute(delete(ProcessedEvent).where(
+            ProcessedEvent.platform == PLATFORM, ProcessedEvent.received_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def housekeeping(app: App, *, interval: float = 3600.0, older_than: timedelta = RETENTION) -> None:
+    """Prune old ids now and every ``interval`` seconds until cancelled; a failure waits for the next round."""
+    while True:
+        try:
+            removed = await prune(app, older_than=older_than)
+            if removed:
+                log.info("pruned %d old discord event ids", removed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the bot
+            log.warning("could not prune old discord event ids: %s", type(exc).__name__)
+        await asyncio.sleep(interval)

@@ -1,0 +1,204 @@
+"""``POST /discord/interactions`` against the real discord.py client, logged in to the local fake Discord.
+
+Requests are signed with a locally generated Ed25519 key, as Discord signs them; answers that
+do not fit in the HTTP response follow through the interaction webhook on the fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from nacl.signing import SigningKey
+from sqlalchemy import func, select
+
+from adapters.discord.interactions_http import INTERACTIONS_PATH, HttpInteractions, routes
+from adapters.discord.platform import PLATFORM, bot_for
+from bot.app import App, build_app
+from bot.reply import Reply, Section
+from bot.request import Request
+from bot.settings import Settings
+from bot.storage.models import ProcessedEvent
+from tests.adapters.discord.conftest import discord_settings
+from tests.adapters.discord.fake_discord import (
+    APP_ID,
+    FakeDiscord,
+    guild,
+    signed_headers,
+    slash,
+    snowflake,
+)
+from tests.adapters.discord.test_interactions import recorded
+from tests.conftest import shared_knowledge
+from tests.local_server import close_local, serve_local
+
+G1, C1 = "900000000000000001", "910000000000000001"
+KEY = SigningKey.generate()
+
+
+@dataclass
+class Endpoint:
+    app: App
+    fake: FakeDiscord
+    url: str
+    http: aiohttp.ClientSession
+    handler: HttpInteractions
+    gate: asyncio.Event
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        async with self.http.post(self.url, data=body, headers=headers) as response:
+            return response.status, await response.json()
+
+    async def signed(self, payload: dict[str, Any], key: SigningKey = KEY) -> tuple[int, Any]:
+        body = json.dumps(payload).encode()
+        return await self.post(body, signed_headers(key, body))
+
+    async def rows(self) -> int:
+        async with self.app.db.session() as session:
+            return int((await session.execute(select(func.count()).select_from(ProcessedEvent))).scalar_one())
+
+
+@pytest.fixture
+async def endpoint(db_url: str, fake: FakeDiscord, clock: Any) -> AsyncIterator[Endpoint]:
+    fake.guilds = [guild(G1, "Acme", C1)]
+    settings = discord_settings(Settings(database_url=db_url, scheduler_enabled=False), fake,
+                                discord_public_key=bytes(KEY.verify_key).hex())
+    app = await build_app(settings, clock=clock, knowledge=shared_knowledge())
+    gate = asyncio.Event()
+
+    async def slow(request: Request, text: str) -> Reply:
+        await gate.wait()
+        return Reply(title="Slow answer", sections=(Section(text="done <@&123> @everyone"),), footer="Source: test")
+
+    app.router.add_subcommand("cos-service", "slowtest", slow)
+    run = asyncio.ensure_future(PLATFORM.run(app))
+    handler = HttpInteractions(app, bot_for(app), settings.discord_public_key or "")
+    web_app = web.Application()
+    web_app.add_routes([web.post(INTERACTIONS_PATH, handler.handle)])
+    runner, port = await serve_local(web_app)
+    http = aiohttp.ClientSession()
+    try:
+        await asyncio.wait_for(bot_for(app).ready.wait(), 10)
+        yield Endpoint(app, fake, f"http://127.0.0.1:{port}{INTERACTIONS_PATH}", http, handler, gate)
+    finally:
+        gate.set()
+        await http.close()
+        await close_local(runner)
+        run.cancel()
+        await asyncio.gather(run, return_exceptions=True)
+        await app.close()
+
+
+def _slash(query: str) -> dict[str, Any]:
+    return slash("cos-service", query, guild_id=G1, channel_id=C1)
+
+
+async def test_signed_ping_gets_a_pong(endpoint: Endpoint) -> None:
+    status, body = await endpoint.signed({"id": snowflake(), "application_id": APP_ID, "type": 1, "token": "t",
+                                          "version": 1})
+    assert (status, body) == (200, {"type": 1})
+
+
+async def test_forged_or_unsigned_requests_get_401_and_change_nothing(endpoint: Endpoint) -> None:
+    payload = json.dumps(_slash("legal")).encode()
+    good = signed_headers(KEY, payload)
+    attempts = [
+        signed_headers(SigningKey.generate(), payload),                      # another key
+        {**good, "X-Signature-Timestamp": "1772438401"},                      # another timestamp
+        {"Content-Type": "application/json"},                                # no signature at all
+        {**good, "X-Signature-Ed25519": "zz" * 64},                           # not hex
+        {**good, "X-Signature-Ed25519": good["X-Signature-Ed25519"][:-2]},    # truncated
+    ]
+    for headers in attempts:
+        status, body = await endpoint.post(payload, headers)
+        assert status == 401 and body == {"error": "invalid request signature"}, headers
+    status, _ = await endpoint.post(payload.replace(b"legal", b"gdpr!"), good)  # a tampered body
+    assert status == 401
+    ping = json.dumps({"id": snowflake(), "type": 1}).encode()
+    status, _ = await endpoint.post(ping, signed_headers(SigningKey.generate(), ping))
+    assert status == 401  # Discord's probe: a forged PING must not be answered
+    assert await endpoint.rows() == 0 and endpoint.fake.callbacks() == []
+
+
+async def test_signed_command_is_answered_in_the_response_once(endpoint: Endpoint) -> None:
+    payload = _slash("legal")
+    status, body = await endpoint.signed(payload)
+    assert status == 200 and body["type"] == 4
+    data = body["data"]
+    assert data["embeds"][0]["title"] == "Comprehensive Legal Services"
+    assert "Skadden" in json.dumps(data["embeds"])
+    assert data["allowed_mentions"] == {"parse": []}
+    assert data["flags"] & 64  # ephemeral first, as on the gateway
+    assert endpoint.fake.callbacks() == []  # the answer went in the HTTP response, not as a callback
+    # The same interaction again (a replay, or the gateway got it too): not answered twice.
+    status, body = await endpoint.signed(payload)
+    assert status == 409 and endpoint.fake.requests("POST") == []
+
+
+async def test_slow_answer_defers_then_follows_through_the_webhook(endpoint: Endpoint) -> None:
+    bot_for(endpoint.app).defer_after = 0.05
+    payload = _slash("slowtest")
+    status, body = await endpoint.signed(payload)
+    assert status == 200 and body == {"type": 5, "data": {"flags": 64}}
+    endpoint.gate.set()
+    await endpoint.fake.wait_for(lambda: endpoint.fake.requests("POST", "/webhooks/"))
+    follow = endpoint.fake.requests("POST", "/webhooks/")[0]
+    assert follow.path == f"/webhooks/{APP_ID}/{payload['token']}"
+    assert follow.body["embeds"][0]["title"] == "Slow answer"
+    assert follow.body["allowed_mentions"] == {"parse": []}
+    assert endpoint.fake.callbacks() == []
+
+
+async def test_no_answer_within_the_deadline_defers_in_the_response(endpoint: Endpoint) -> None:
+    """Even when the bot itself has not deferred (it waits longer), the response defers in time."""
+    bot_for(endpoint.app).defer_after = 30
+    endpoint.handler.deadline = 0.1
+    payload = _slash("slowtest")
+    status, body = await endpoint.signed(payload)
+    assert status == 200 and body == {"type": 5, "data": {"flags": 64}}
+    endpoint.gate.set()
+    await endpoint.fake.wait_for(lambda: endpoint.fake.requests("POST", "/webhooks/"))
+    follow = endpoint.fake.requests("POST", "/webhooks/")[0]
+    assert follow.path == f"/webhooks/{APP_ID}/{payload['token']}"
+    assert follow.body["embeds"][0]["title"] == "Slow answer" and follow.body["allowed_mentions"] == {"parse": []}
+    assert endpoint.fake.callbacks() == []
+
+
+async def test_autocomplete_and_buttons_go_through_the_same_layer(endpoint: Endpoint) -> None:
+    status, body = await endpoint.signed(recorded("autocomplete_risk"))
+    assert status == 200 and body["type"] == 8 and 0 < len(body["data"]["choices"]) <= 25
+    status, body = await endpoint.signed(recorded("button_providers"))
+    assert status == 200 and body["type"] == 4 and body["data"]["allowed_mentions"] == {"parse": []}
+    status, body = await endpoint.signed(recorded("button_forged"))
+    assert status == 200 and body["data"]["embeds"][0]["title"] == "That button has expired"
+    modal = copy.deepcopy(recorded("button_forged"))
+    modal.update(id=snowflake(), type=5, data={"custom_id": "somebody-elses-modal", "components": []})
+    status, body = await endpoint.signed(modal)
+    assert status == 200 and body["data"]["embeds"][0]["title"] == "That button has expired"
+    assert endpoint.fake.callbacks() == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"type": "2"}', b'{"type": 99, "id": "1"}',
+                                  b'{"type": 2, "id": "x"}'])
+async def test_signed_nonsense_gets_400_and_changes_nothing(endpoint: Endpoint, body: bytes) -> None:
+    status, answer = await endpoint.post(body, signed_headers(KEY, body))
+    assert status == 400 and "error" in answer
+    assert await endpoint.rows() == 0 and endpoint.fake.requests("POST") == []
+
+
+async def test_routes_need_the_public_key(settings: Settings, clock: Any) -> None:
+    from bot.errors import ConfigError
+
+    app = await build_app(replace(settings, discord_token="t.a.b"), clock=clock, knowledge=shared_knowledge())
+    try:
+        with pytest.raises(ConfigError, match="DISCORD_PUBLIC_KEY"):
+            routes(app)
+    finally:
+        await app.close()
