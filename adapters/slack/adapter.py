@@ -17,6 +17,7 @@ Request -> middleware -> listener, as Bolt does it, with these choices:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections import OrderedDict
@@ -60,7 +61,6 @@ from adapters.slack.translate import (
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App, finish_before_cancel
 from bot.canned import expired, polite, went_wrong
-from bot.feedback import answer_id as feedback_answer_id
 from bot.reply import Button, Reply
 from bot.request import Request
 from bot.router import Action, parse_line
@@ -149,7 +149,7 @@ class SlackAdapter:
         bolt = self.bolt
         bolt.command(re.compile(r"^/.+"))(self._on_command)
         bolt.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
-        bolt.view(feedback_form.CALLBACK_ID)(self._on_feedback_form)
+        feedback_form.register(self)
         bolt.event("app_home_opened")(self._on_home_opened)
         bolt.event("message")(self._on_message)
         lifecycle.register(self)
@@ -239,7 +239,7 @@ class SlackAdapter:
 
     def _render(self, reply: Reply, *, state: dict[str, Any] | None, page: int) -> dict[str, Any]:
         if state and reply.ephemeral and not reply.error and not any(b.action == "share" for b in reply.buttons):
-            reply = Reply(**{**_fields(reply), "buttons": (Button("Share in channel", "share", ""), *reply.buttons)})
+            reply = dataclasses.replace(reply, buttons=(Button("Share in channel", "share", ""), *reply.buttons))
         return {
             "response_type": "ephemeral" if reply.ephemeral else "in_channel",
             "text": fallback_text(reply),
@@ -339,51 +339,15 @@ class SlackAdapter:
         await ack()
         for element in (body.get("actions") or [])[:1]:
             if feedback_form.opens_form(element) and body.get("trigger_id"):
-                self.spawn(self._open_feedback_form(body, element, client), "feedback form")
+                self.spawn(feedback_form.open_form(self, body, element, client), "feedback form")
                 continue
-            self.spawn(self._handle_action(body, element, client), f"button {element.get('action_id')}")
+            self.spawn(self.handle_action(body, element, client), f"button {element.get('action_id')}")
 
-    # -- the 👎 form ---------------------------------------------------------------
-    async def _open_feedback_form(self, body: dict[str, Any], element: dict[str, Any],
-                                  client: AsyncWebClient) -> None:
-        """Open the form first (the trigger id lasts 3 s), then record the 👎; without a form, answer as usual."""
-        action = block_action_to_action(body, element)
-        answer = feedback_answer_id(action.value)
-        try:
-            if answer is None:
-                raise ValueError("not an answer id")
-            await client.views_open(trigger_id=str(body.get("trigger_id")),
-                                    view=feedback_form.feedback_modal(answer, channel=action.channel))
-        except (SlackApiError, SlackClientError, OSError, TimeoutError, ValueError) as exc:
-            log.info("feedback form not opened (%s); answering in the conversation", type(exc).__name__)
-            await self._handle_action(body, element, client)
-            return
-        await self.app.router.handle_action(action)
-
-    async def _on_feedback_form(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
-        """The form's submission: recorded before the ack, so a bad comment keeps the form open with the reason."""
-        action = feedback_form.submission_to_action(body)
-        if action is None:
-            await ack()
-            return
-        async def close_form() -> None:
-            await ack()
-
-        work, slow = await answer_within(self.ack_budget, self.app.router.handle_action(action), close_form)
-        if slow:  # the form closed; the reason is still recorded
-            self.spawn(_settled(work), "feedback form submission")
-            return
-        reply = work.result()
-        if reply is not None and reply.error and reply.error != "stale action":
-            await ack(**feedback_form.errors_for(reply.error))
-            return
-        await ack()
-
-    async def _handle_action(self, body: dict[str, Any], element: dict[str, Any], client: AsyncWebClient) -> None:
+    async def handle_action(self, body: dict[str, Any], element: dict[str, Any], client: AsyncWebClient) -> None:
         user = str((body.get("user") or {}).get("id") or "")
         action = block_action_to_action(body, element)
         role, tz = await self.identity(client, action.workspace, user)
-        action = Action(**{**_fields(action), "role": role, "tz": tz})
+        action = dataclasses.replace(action, role=role, tz=tz)
         container = body.get("container") or {}
         response_url = body.get("response_url")
         if container.get("type") == "view" or not response_url:
@@ -506,7 +470,7 @@ class SlackAdapter:
                     "enterprise_id": body.get("enterprise_id") or context.enterprise_id}
         request = dm_to_request(envelope)
         role, tz = await self.identity(client, request.workspace, request.user)
-        request = Request(**{**_fields(request), "role": role, "tz": tz})
+        request = dataclasses.replace(request, role=role, tz=tz)
         reply = await self.app.router.handle(request)
         parsed = parse_line(request.text)
         state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None
@@ -527,14 +491,6 @@ class SlackAdapter:
                 # retry would record it twice, so the retry stays a duplicate and the reply is lost.
                 log.warning("DM answer not delivered: %s; %s is not handled again (it may have changed data)",
                             type(exc).__name__, event_id)
-
-
-async def _settled(work: asyncio.Future[Any]) -> None:
-    await work
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
 def _command_state(request: Request, reply: Reply) -> dict[str, Any] | None:

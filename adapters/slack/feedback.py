@@ -8,13 +8,25 @@ and becomes the core's ``feedback-reason`` action.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.common import answer_within
 from adapters.slack.render import ACTION_PREFIX, plain
-from adapters.slack.translate import PLATFORM_NAME, workspace_key
+from adapters.slack.translate import PLATFORM_NAME, block_action_to_action, workspace_key
 from bot import feedback
 from bot.router import Action
+
+if TYPE_CHECKING:
+    from adapters.slack.adapter import SlackAdapter
+
+log = logging.getLogger("adapters.slack")
 
 __all__ = ["CALLBACK_ID", "opens_form", "feedback_modal", "submission_to_action", "errors_for"]
 
@@ -91,3 +103,54 @@ def errors_for(message: str) -> dict[str, Any]:
     """The ack that keeps the modal open and shows ``message`` under the field it is about."""
     block = _COMMENT_BLOCK if "comment" in message.lower() else _REASON_BLOCK
     return {"response_action": "errors", "errors": {block: plain(message, 150)}}
+
+
+def register(adapter: SlackAdapter) -> None:
+    """The form's submission listener."""
+
+    async def on_submission(ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
+        await submitted(adapter, ack, body)
+
+    adapter.bolt.view(CALLBACK_ID)(on_submission)
+
+
+async def open_form(adapter: SlackAdapter, body: dict[str, Any], element: dict[str, Any],
+                    client: AsyncWebClient) -> None:
+    """Open the form first (the trigger id lasts 3 s), then record the 👎; without a form, answer as usual."""
+    action = block_action_to_action(body, element)
+    answer = feedback.answer_id(action.value)
+    try:
+        if answer is None:
+            raise ValueError("not an answer id")
+        await client.views_open(trigger_id=str(body.get("trigger_id")),
+                                view=feedback_modal(answer, channel=action.channel))
+    except (SlackApiError, SlackClientError, OSError, TimeoutError, ValueError) as exc:
+        log.info("feedback form not opened (%s); answering in the conversation", type(exc).__name__)
+        await adapter.handle_action(body, element, client)
+        return
+    await adapter.app.router.handle_action(action)
+
+
+async def submitted(adapter: SlackAdapter, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
+    """The form's submission: recorded before the ack, so a bad comment keeps the form open with the reason."""
+    action = submission_to_action(body)
+    if action is None:
+        await ack()
+        return
+
+    async def close_form() -> None:
+        await ack()
+
+    work, slow = await answer_within(adapter.ack_budget, adapter.app.router.handle_action(action), close_form)
+    if slow:  # the form closed; the reason is still recorded
+        adapter.spawn(_settled(work), "feedback form submission")
+        return
+    reply = work.result()
+    if reply is not None and reply.error and reply.error != "stale action":
+        await ack(**errors_for(reply.error))
+        return
+    await ack()
+
+
+async def _settled(work: asyncio.Future[Any]) -> None:
+    await work

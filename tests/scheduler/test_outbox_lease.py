@@ -264,7 +264,7 @@ async def test_a_zone_missing_from_tzdata_costs_only_that_participant(world: Wor
 
 async def test_a_schedule_that_cannot_be_computed_does_not_stop_other_workspaces(world: World,
                                                                                   monkeypatch: Any) -> None:
-    import bot.scheduler.service as service
+    import bot.scheduler.planning as service  # where occurrences are computed
 
     await world.admin.say("/cos-service digest daily 09:00 UTC")
     await Harness(world.app, role="admin", workspace="T2", channel="C9", user="UX").say(
