@@ -105,7 +105,8 @@ def main() -> int:
     ask_args = ["ask", "/cos-service legal"]
     cases: dict[str, tuple[list[str], bool]] = {
         "stack": ([*python_cmd, "-c", "import " + ", ".join(STACK)], False),
-        "stack_without_alembic": ([*python_cmd, "-c", "import " + ", ".join(m for m in STACK if "alembic" not in m)], False),
+        "stack_without_alembic": ([*python_cmd, "-c", "import " + ", ".join(m for m in STACK if "alembic" not in m)],
+                                  False),
         "health": (cos_bot + ["health"], False),
         "ask": (cos_bot + ask_args, False),
         "ask_cold_cache": (cos_bot + ask_args, True),
@@ -133,7 +134,8 @@ def main() -> int:
             "code": str(args.source) if args.source else "installed",
             "database": "sqlite" if args.database_url is None else args.database_url.split(":", 1)[0],
             "stack_modules": list(STACK),
-            "ask_third_party": [m for m in modules if m not in stdlib and m not in own and not m.startswith("_") and m != "cython_runtime"],
+            "ask_third_party": [m for m in modules if m not in stdlib and m not in own and not m.startswith("_")
+                                and m != "cython_runtime"],
             "ask_platform_sdks": [m for m in modules if m in _PLATFORM_SDKS],
         }
         for name in cases:

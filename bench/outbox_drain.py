@@ -192,12 +192,14 @@ async def main_async(base_url: str, rows: int) -> dict[str, object]:
             counts = await _count(url)
             result[f"rows_per_s_{n}_worker{'s' if n > 1 else ''}"] = round(rows / seconds, 1)
             # From the first delivery to the last: the drain itself, without the processes' start-up.
-            result[f"drain_rows_per_s_{n}"] = round(rows / counts["drain_seconds"], 1) if counts["drain_seconds"] else None
+            result[f"drain_rows_per_s_{n}"] = round(rows / counts["drain_seconds"],
+                                                    1) if counts["drain_seconds"] else None
             result[f"lost_{n}"] = counts["lost"]
             result[f"duplicates_{n}"] = counts["duplicates"]
         result["lost"] = sum(int(result[f"lost_{n}"]) for n in (1, 2, 4))  # type: ignore[call-overload]
         result["duplicates"] = sum(int(result[f"duplicates_{n}"]) for n in (1, 2, 4))  # type: ignore[call-overload]
-        # Kill run: 4 workers, one SIGKILLed mid-run (after its 225th delivery, mid-batch); its claimed rows return after the 3 s lease.
+        # Kill run: 4 workers, one SIGKILLed mid-run (after its 225th delivery, mid-batch); its claimed rows return
+        # after the 3 s lease.
         await _fill(url, rows)
         await asyncio.to_thread(_run_workers, url, 4, lease=3.0, delay=0.02, kill_after=225)
         counts = await _count(url)

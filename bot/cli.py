@@ -130,7 +130,8 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 message = ("Empty line: write a command such as /cos-service legal" if not line.strip() else
                            "Start with /cos-service or /cos-risk, for example: /cos-service legal")
                 if args.json:
-                    print(json.dumps({"query": line[:500], "text": message, "results": [], "matched": False, "error": message},
+                    print(json.dumps({"query": line[:500], "text": message, "results": [], "matched": False,
+                                      "error": message},
                                      ensure_ascii=False), flush=True)
                 else:
                     print(message, flush=True)

@@ -40,8 +40,10 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.storage.db import Database
 
-__all__ = ["COVERAGE", "PERSON_COLUMNS", "NOT_A_PERSON", "WORKSPACE_TABLES", "PLATFORM_TABLES", "export_workspace", "delete_workspace",
-           "forget_person", "mark_uninstalled", "reinstalled", "purge_uninstalled", "app_removed", "app_added", "parse_workspace",
+__all__ = ["COVERAGE", "PERSON_COLUMNS", "NOT_A_PERSON", "WORKSPACE_TABLES", "PLATFORM_TABLES", "export_workspace",
+           "delete_workspace",
+           "forget_person", "mark_uninstalled", "reinstalled", "purge_uninstalled", "app_removed", "app_added",
+               "parse_workspace",
            "FORGOTTEN"]
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.safety import neutralise_mentions
 
-__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "to_state", "from_state", "pack_lines", "mention",
+__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "to_state", "from_state", "pack_lines",
+           "mention",
            "MENTION_MARKUP"]
 
 # A person named in a reply is written ``<@id>``; each adapter renders it natively

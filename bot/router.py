@@ -144,7 +144,8 @@ class Router:
         try:
             reply = await self._dispatch(request)
         except (UserError, InputProblem) as exc:
-            reply = Reply(title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
+            reply = Reply(title="Sorry, I can't do that" if isinstance(exc,
+                                                                       PermissionDenied) else "I couldn't read that",
                           sections=(Section(text=str(exc)),), error=str(exc))
         except Exception:
             error_id = uuid.uuid4().hex[:8]

@@ -108,7 +108,8 @@ def _check_fields(
     ok = True
     for key, value in raw.items():
         if key not in _ALL_FIELDS:
-            _problem(problems, file, entry_id, str(key), "unknown field (allowed: " + ", ".join(sorted(_ALL_FIELDS)) + ")")
+            _problem(problems, file, entry_id, str(key),
+                     "unknown field (allowed: " + ", ".join(sorted(_ALL_FIELDS)) + ")")
             ok = False
             continue
         if key in _STRING_FIELDS or key == "id" or key == "kind":
@@ -211,7 +212,8 @@ def _apply_file(
                 str(path),
                 entry_id,
                 missing[0],
-                "is missing; a new entry needs " + ", ".join(_REQUIRED) + " (or use the id of an existing entry to override it)",
+                "is missing; a new entry needs " + ", ".join(_REQUIRED) + " (or use the id of an existing entry to "
+                                                                          "override it)",
             )
             continue
         entries[entry_id] = Entry(id=entry_id, origin=origin, **clean)

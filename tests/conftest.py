@@ -46,7 +46,8 @@ def pytest_report_header(config: pytest.Config) -> str:
         return f"PostgreSQL suite: on ({PG_URL.split('@')[-1]})"
     if REQUIRE_PG:
         return "PostgreSQL suite: REQUIRED but no server answers"
-    return "PostgreSQL suite: SKIPPED (no server at " + PG_URL.split("@")[-1] + "; set COS_REQUIRE_POSTGRES=1 to require it)"
+    return ("PostgreSQL suite: SKIPPED (no server at " + PG_URL.split("@")[-1]
+            + "; set COS_REQUIRE_POSTGRES=1 to require it)")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +61,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             if REQUIRE_PG:
-                item.add_marker(pytest.mark.xfail(reason="PostgreSQL required but not answering", run=False, strict=True))
+                item.add_marker(pytest.mark.xfail(reason="PostgreSQL required but not answering", run=False,
+                                                  strict=True))
             else:
                 item.add_marker(pytest.mark.skip(reason="no PostgreSQL server answers; PostgreSQL suite skipped"))
 

@@ -40,7 +40,8 @@ def test_core_and_knowledge_stay_platform_neutral():
 
 def test_the_check_itself_catches_a_forbidden_import(tmp_path):
     sample = tmp_path / "x.py"
-    sample.write_text("import slack_sdk\nfrom discord import Client\nimport importlib\nimportlib.import_module('adapters.slack')\n")
+    sample.write_text("import slack_sdk\nfrom discord import Client\nimport "
+                      "importlib\nimportlib.import_module('adapters.slack')\n")
     assert [n.split(".")[0] for n in _imports(sample)] == ["slack_sdk", "discord", "importlib", "adapters"]
 
 

@@ -101,9 +101,11 @@ def suggestions(kb: KnowledgeBase, command: str, current: str) -> list[tuple[str
     return [(n, v) for n, v in ranked][: MAX_CHOICES * 2]
 
 
-def _make_command(name: str, description: str, handler: CommandHandler, complete: Completer) -> app_commands.Command[Any, Any, None]:
+def _make_command(name: str, description: str, handler: CommandHandler,
+                  complete: Completer) -> app_commands.Command[Any, Any, None]:
     @app_commands.describe(query=QUERY_DESCRIPTIONS[name])
-    async def callback(interaction: discord.Interaction, query: app_commands.Range[str, 1, QUERY_MAX] | None = None) -> None:
+    async def callback(interaction: discord.Interaction, query: app_commands.Range[str, 1,
+                                                                                   QUERY_MAX] | None = None) -> None:
         await handler(interaction, name, query or "")
 
     async def autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -28,7 +28,8 @@ def workspace_of(guild_id: int | None) -> str:
     return str(guild_id) if guild_id else DM_WORKSPACE
 
 
-def role_of(user: discord.abc.User | None, *, admins: Collection[str], permissions: discord.Permissions | None = None) -> str:
+def role_of(user: discord.abc.User | None, *, admins: Collection[str],
+            permissions: discord.Permissions | None = None) -> str:
     """``admin`` for members who can manage the server (or are listed in COS_ADMINS), else ``member``."""
     if user is None:
         return "member"

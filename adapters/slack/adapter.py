@@ -202,7 +202,7 @@ class SlackAdapter:
     # -- de-duplication --------------------------------------------------------
     async def housekeeping(self, *, interval: float = PRUNE_INTERVAL,
                            older_than: timedelta = EVENT_RETENTION) -> None:
-        """Prune old event ids now and every ``interval`` seconds, until cancelled; a failure waits for the next round."""
+        """Prune old event ids now and every ``interval`` seconds until cancelled (a failure waits a round)."""
         while True:
             try:
                 removed = await finish_before_cancel(self.events.prune(older_than=older_than))

@@ -92,7 +92,8 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
 def _register_cli(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="serve over HTTP: Slack (POST /slack/events), Discord "
                                               "(POST /discord/interactions), GET /healthz, /readyz, /metrics")
-    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)")
+    serve.add_argument("--port", type=int, default=None,
+                       help="port to listen on (default: PORT, else 3000; 0 picks a free one)")
     serve.set_defaults(handler=_serve_command)
 
 

@@ -156,7 +156,8 @@ def _content_blocks(reply: Reply) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "fields": fields[i : i + MAX_FIELDS]})
     if len(reply.title) > MAX_HEADER:
         # The header shows a shortened title; the whole title stays readable here.
-        blocks.insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_cut_mrkdwn(mrkdwn(reply.title), MAX_SECTION_TEXT - 2)}*"}})
+        whole = _cut_mrkdwn(mrkdwn(reply.title), MAX_SECTION_TEXT - 2)
+        blocks.insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": f"*{whole}*"}})
     for section in reply.sections:
         text = _section_text(section)
         for chunk in _split_lines(text, MAX_SECTION_TEXT):
@@ -238,7 +239,8 @@ def render_pages(reply: Reply, *, state: dict[str, Any] | None = None,
             if total > 1:
                 suffix = f" ({number + 1}/{total})"
                 shown = clip(shown, MAX_HEADER - len(suffix)) + suffix
-            blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(shown, MAX_HEADER), "emoji": True}})
+            blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(shown, MAX_HEADER),
+                                                      "emoji": True}})
         blocks.extend(page)
         buttons = _buttons(reply, state)
         if buttons:

@@ -37,7 +37,8 @@ RISK_EXAMPLES = (
 _ANSWER_CACHE = 2048
 # How close the runner-up must be (as a share of the best score) to be shown as an alternative.
 _ALTERNATIVE_RATIO = 0.8
-_PROVIDERS_PREFIX = re.compile(r"^(?:providers?|vendors?|who can help(?: with)?)\b\s*(?:for|with|about|on|in)?\s*", re.I)
+_PROVIDERS_PREFIX = re.compile(r"^(?:providers?|vendors?|who can help(?: with)?)\b\s*(?:for|with|about|on|in)?\s*",
+                               re.I)
 _MILESTONE_WORDS = re.compile(r"^(?:milestones?|path|roadmap|phases?)\b\s*", re.I)
 _CASE_WORDS = re.compile(r"^(?:cases?|success cases?|examples?)\s*(international|domestic|china|global)?\s*$", re.I)
 _POLITE = frozenset({"please", "pls", "plz", "me", "us", "the", "show", "give", "a", "an", "of", "can", "you",
@@ -66,13 +67,15 @@ class KnowledgeCommands:
             return Reply(
                 title="/cos-risk — business risks, governance and international compliance",
                 sections=(
-                    Section(text="Ask about a risk or compliance topic and get what it covers, what helps and who can help. "
+                    Section(text="Ask about a risk or compliance topic and get what it covers, what helps and who can "
+                                 "help. "
                                  "`/cos-risk overview` lists every topic."),
                     Section(heading="Examples", bullets=RISK_EXAMPLES),
                     Section(heading="Team commands",
                             bullets=("/cos-risk register — the risk register and what is overdue",
                                      "/cos-risk review <topic> [low|medium|high] [note] — record a review",
-                                     "/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone] — review reminders here")),
+                                     "/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone] — review reminders "
+                                     "here")),
                 ),
                 footer=source_footer(self._section("section.risk")),
             )
@@ -118,7 +121,8 @@ class KnowledgeCommands:
 
     def risk_overview(self) -> Reply:
         groups = self.kb.of_kind("risk_group")
-        sections = [Section(text="Risk management and compliance topics. Ask `/cos-risk <topic>` for what helps and who can help.")]
+        sections = [Section(text="Risk management and compliance topics. Ask `/cos-risk <topic>` for what helps and "
+                                 "who can help.")]
         results: list[str] = []
         for g in groups:
             items = self.kb.children(g.id)
@@ -227,7 +231,8 @@ class KnowledgeCommands:
             return None
         related = self.kb.related_to(entry)
         parent = self.kb.parent_of(entry)
-        siblings = [s for s in self.kb.children(parent.id) if s.id != entry.id and s.kind == entry.kind] if parent else []
+        siblings = ([s for s in self.kb.children(parent.id) if s.id != entry.id and s.kind == entry.kind]
+                    if parent else [])
         sections = []
         if related:
             sections.append(Section(heading="Related topics", bullets=tuple(entry_summary(r) for r in related)))

@@ -70,7 +70,8 @@ def _title(entry: Entry) -> str:
 
 def result_text(kb: KnowledgeBase, entry: Entry) -> str:
     """The entry as one paragraph: what ``--json`` results carry as ``text``."""
-    parts = [f"{_title(entry)}: {entry.text.rstrip(':')}" if entry.text and entry.text != entry.title else _title(entry)]
+    parts = [f"{_title(entry)}: {entry.text.rstrip(':')}" if entry.text and entry.text != entry.title
+             else _title(entry)]
     if entry.items:
         parts.append("; ".join(entry.items))
     if entry.kind == "service_area":

@@ -150,7 +150,8 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
                                                                             if len(due) > 8 else ())))
     answers = list((await session.execute(
         select(CheckinAnswer).where(CheckinAnswer.platform == platform, CheckinAnswer.workspace == workspace,
-                                    CheckinAnswer.asked_at.is_not(None), CheckinAnswer.asked_at > since - timedelta(days=7))
+                                    CheckinAnswer.asked_at.is_not(None),
+                                        CheckinAnswer.asked_at > since - timedelta(days=7))
         .order_by(CheckinAnswer.occurrence_at, CheckinAnswer.user)
     )).scalars())
     answered = [a for a in answers if a.answered_at is not None and a.answered_at > since]

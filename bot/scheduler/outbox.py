@@ -115,7 +115,8 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
     rows are appended to ``dead`` when given. ``suspects`` narrows the claim to rows whose holder's
     lease ran out (True) or to pending rows (False); None takes both.
     """
-    candidates = select(Outbox.id).where(_claimable(now, suspects)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    candidates = select(Outbox.id).where(_claimable(now, suspects)).order_by(Outbox.next_attempt_at,
+                                                                             Outbox.id).limit(limit)
     if not db.is_sqlite:
         candidates = candidates.with_for_update(skip_locked=True)
     # A materialised CTE: as a plain ``IN (subquery)`` PostgreSQL may run the LIMIT more than once.

@@ -293,7 +293,8 @@ booked AS (
     INSERT INTO send_pace (platform, scope, next_at, rate)
     SELECT :platform, v.scope, slot.at + v.gap * interval '1 second', v.rate
     FROM slot, nw CROSS JOIN LATERAL (VALUES (CAST(:ws AS varchar), nw.gap, nw.next_rate),
-                                             (CAST(:ch AS varchar), CAST(:ch_gap AS float8), NULL)) AS v(scope, gap, rate)
+                                             (CAST(:ch AS varchar), CAST(:ch_gap AS float8), NULL))
+                                          AS v(scope, gap, rate)
     ON CONFLICT (platform, scope) DO UPDATE SET next_at = GREATEST(send_pace.next_at, EXCLUDED.next_at),
                                                 rate = COALESCE(EXCLUDED.rate, send_pace.rate)
     RETURNING 1
@@ -336,8 +337,10 @@ ON CONFLICT (platform, scope) DO UPDATE SET
     rate = CASE WHEN NOT CAST(:adaptive AS boolean) OR send_pace.held_until > (SELECT now FROM t) THEN send_pace.rate
                 ELSE GREATEST(CAST(:min_rate AS float8),
                               COALESCE(CAST(:at AS float8), send_pace.rate, CAST(:rate0 AS float8))
-                              * CASE WHEN send_pace.ceiling IS NULL THEN CAST(:first AS float8) ELSE 1.0 END * CAST(:cut AS float8)) END,
-    ceiling = CASE WHEN NOT CAST(:adaptive AS boolean) OR send_pace.held_until > (SELECT now FROM t) THEN send_pace.ceiling
+                              * CASE WHEN send_pace.ceiling IS NULL THEN CAST(:first AS float8) ELSE 1.0 END
+                              * CAST(:cut AS float8)) END,
+    ceiling = CASE WHEN NOT CAST(:adaptive AS boolean) OR send_pace.held_until > (SELECT now FROM t)
+                   THEN send_pace.ceiling
                    ELSE GREATEST(CAST(:min_rate AS float8),
                                  COALESCE(CAST(:at AS float8), send_pace.rate, CAST(:rate0 AS float8))
                                  * CASE WHEN send_pace.ceiling IS NULL THEN CAST(:first AS float8) ELSE 1.0 END) END,

@@ -54,7 +54,8 @@ class Occurrence:
         stamp = self.at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         part = dict(self.extra)
         middle = f"m{part['milestone_id']}:" if "milestone_id" in part else ""
-        return f"{self.kind}:{self.platform}:{self.workspace}:{self.schedule_id}:{middle}{stamp}:{self.target_type}:{self.target}"
+        return (f"{self.kind}:{self.platform}:{self.workspace}:{self.schedule_id}:{middle}{stamp}:"
+                f"{self.target_type}:{self.target}")
 
     @property
     def local(self) -> datetime:

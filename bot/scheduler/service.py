@@ -339,7 +339,9 @@ class Scheduler(Planning):
                                               max_attempts=app.settings.max_attempts, permanent=exc.permanent,
                                               retry_after=exc.retry_after)
             stats.failed += 1
-            delivery_done(row, outcome="dead" if status == "dead" else "rate_limited" if exc.retry_after is not None else "retry", at=app.clock.now())
+            delivery_done(row,
+                          outcome="dead" if status == "dead" else "rate_limited" if exc.retry_after is not None
+                          else "retry", at=app.clock.now())
             if status == "dead":
                 stats.dead += 1
                 log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)

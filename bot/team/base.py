@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from bot.storage.db import Database
     from knowledge import KnowledgeBase, Searcher
 
-__all__ = ["Team", "TeamFeature", "parse_mentions", "parse_when", "trailing_zone", "add_months", "MENTION", "SANE_YEARS",
+__all__ = ["Team", "TeamFeature", "parse_mentions", "parse_when", "trailing_zone", "add_months", "MENTION",
+           "SANE_YEARS",
            "is_mention"]
 
 MENTION = re.compile(r"^(?:<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>|@([A-Za-z0-9._-]+))$")

@@ -175,6 +175,7 @@ class CheckinCommands(TeamFeature):
         session.add(RiskItem(platform=request.platform, workspace=request.workspace,
                              topic_id=f"blocker.{answer.id}.{uuid.uuid4().hex[:6]}", title=title, kind="blocker",
                              owner=request.user, cadence="monthly", rating="high",
-                             note=f"Raised in a check-in by {request.user}" + (f"; related: {related}" if related else ""),
+                             note=f"Raised in a check-in by {request.user}"
+                             + (f"; related: {related}" if related else ""),
                              raised_at=now, updated_at=now))
         return title

@@ -5,7 +5,8 @@
 edits its count in place when it changes, posts each person's answers under it, and
 edits that reply when the answers change (a late answer, an edited DM). The report row
 is claimed while it is synced (a conditional update with a short expiry; no database
-transaction stays open across a platform call), so replicas do not post it twice. Nobody is @-mentioned: people are named as plain ``@id`` text.
+transaction stays open across a platform call), so replicas do not post it twice. Nobody is @-mentioned:
+people are named as plain ``@id`` text.
 """
 
 from __future__ import annotations

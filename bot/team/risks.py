@@ -89,7 +89,8 @@ class RiskCommands(TeamFeature):
             last = f"reviewed {i.last_review_at:%Y-%m-%d}" if i.last_review_at else "never reviewed"
             groups.setdefault(i.kind, []).append(
                 f"{i.title} — {i.rating or 'unrated'}, {last}, owner {mention(i.owner) if i.owner else 'not set'}, "
-                f"{i.cadence} — {rung(i, today).label}" + accepted_note(i, today) + (f" — {i.note[:80]}" if i.note else ""))
+                f"{i.cadence} — {rung(i, today).label}" + accepted_note(i, today)
+                + (f" — {i.note[:80]}" if i.note else ""))
         due = [i for i in items if review_due(i, now)]
         return Reply(
             title=f"Risk register: {len(items)} items, {len(due)} due for review",

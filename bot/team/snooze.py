@@ -132,7 +132,8 @@ class SnoozeCommands(TeamFeature):
         if answer.skipped_at is None:
             await session.execute(update(CheckinAnswer).where(CheckinAnswer.id == answer.id)
                                   .values(skipped_at=self.team.now()))
-        return Reply(title="Skipped today's check-in", sections=(Section(text="No nudge will follow. See you next time."),))
+        return Reply(title="Skipped today's check-in",
+                     sections=(Section(text="No nudge will follow. See you next time."),))
 
     async def action_skip(self, action: Action) -> Reply | None:
         async with self.team.db.session() as session:

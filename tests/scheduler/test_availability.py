@@ -79,14 +79,16 @@ async def _count(w: World, table) -> int:
 async def test_what_is_sent_skips_holidays_and_absences_and_the_digest_lists_who_is_away(dworld: World) -> None:
     w = dworld
     for line in ("/cos-service checkin friday 16:00 @U1001 @U1002", "/cos-service holidays US",
-                 "/cos-service holidays add 2026-12-11 Company day", "/cos-service away @U1001 2026-12-03..2026-12-05 dentist",
+                 "/cos-service holidays add 2026-12-11 Company day",
+                     "/cos-service away @U1001 2026-12-03..2026-12-05 dentist",
                  "/cos-service digest weekly thursday 09:00 UTC"):
         r = await w.admin.say(line)
         assert r.error is None, (line, r.error)
     preview = [o.as_preview() for o in await w.scheduler.preview(days=40)]
     await w.run_until(_utc(2027, 1, 9), step_minutes=60)
     sent = sorted((s.at.isoformat()[:10], s.what, s.target) for s in w.transport.sent if s.what in ("checkin", "nudge"))
-    assert sent == sorted((p["at"][:10], p["kind"], p["target"][1:]) for p in preview if p["kind"] in ("checkin", "nudge"))
+    assert sent == sorted((p["at"][:10], p["kind"], p["target"][1:]) for p in preview if p["kind"] in ("checkin",
+                                                                                                       "nudge"))
     days = {(d, t) for d, k, t in sent if k == "checkin"}
     assert ("2026-12-04", "U1002") in days and ("2026-12-04", "U1001") not in days  # away
     assert not {d for d, _ in days} & {"2026-12-11", "2026-12-25", "2027-01-01"}  # own day, Christmas, New Year

@@ -27,7 +27,8 @@ async def _count(world: World, model: type) -> int:
 
 async def _schedules(world: World) -> list[Schedule]:
     async with world.app.db.session() as s:
-        return list((await s.execute(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id))).scalars())
+        query = select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id)
+        return list((await s.execute(query)).scalars())
 
 
 async def test_forms_as_written(world: World) -> None:
@@ -109,7 +110,8 @@ async def test_members_cannot_change_and_are_told_why(world: World, line: str) -
     assert await _count(world, Schedule) == 0
     assert await _count(world, TeamStage) == 0
     async with world.app.db.session() as s:
-        assert (await s.execute(select(func.count()).select_from(RiskItem).where(RiskItem.rating.is_not(None)))).scalar_one() == 0
+        rated = select(func.count()).select_from(RiskItem).where(RiskItem.rating.is_not(None))
+        assert (await s.execute(rated)).scalar_one() == 0
 
 
 async def test_cos_admins_setting_grants_admin(world: World) -> None:

@@ -46,7 +46,8 @@ async def test_weekly_berlin_digest_at_nine_local_either_side_of_dst(world: Worl
     world.clock.set(_utc(2027, 3, 20))
     await world.admin.say("/cos-service digest weekly monday 09:00 Europe/Berlin")
     await world.run_until(_utc(2027, 4, 6), step_minutes=60)
-    assert [s.at.isoformat() for s in world.transport.sent] == ["2027-03-22T08:00:00+00:00", "2027-03-29T07:00:00+00:00",
+    assert [s.at.isoformat() for s in world.transport.sent] == ["2027-03-22T08:00:00+00:00",
+                                                                "2027-03-29T07:00:00+00:00",
                                                                  "2027-04-05T07:00:00+00:00"]
 
 

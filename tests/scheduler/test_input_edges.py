@@ -98,7 +98,8 @@ async def test_mentions_in_a_note_are_stored_and_shown_as_plain_words(world: Wor
     for token in ("<@", "<!", "@everyone", "@channel"):
         assert token not in text.replace("@\u2060", "@\u2060x"), (token, text)
     async with world.app.db.session() as s:
-        item = (await s.execute(select(RiskItem).where(RiskItem.topic_id == "risk.data-protection-compliance"))).scalar_one()
+        query = select(RiskItem).where(RiskItem.topic_id == "risk.data-protection-compliance")
+        item = (await s.execute(query)).scalar_one()
     assert "<@" not in item.note and "<!" not in item.note and "@U1" in item.note
     register = to_text(await world.member.say("/cos-risk register"))
     assert "<@U1" not in register and "<!" not in register

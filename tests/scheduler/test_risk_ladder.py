@@ -27,7 +27,8 @@ async def _setup(w: World, *, review_others: bool = True) -> None:
         assert r.error is None, (line, r.error)
     if review_others:
         async with w.app.db.session() as session:
-            titles = [i.title for i in (await session.execute(select(RiskItem))).scalars() if "Data Protection" not in i.title]
+            items = (await session.execute(select(RiskItem))).scalars()
+            titles = [i.title for i in items if "Data Protection" not in i.title]
         for title in titles:
             r = await w.admin.say(f"/cos-risk review {title.lower()} low")
             assert r.error is None, title
@@ -89,7 +90,8 @@ async def test_escalation_names_the_configured_admins(sqlite_url: str) -> None:
     try:
         await _setup(w)
         await _days(w, START + timedelta(days=16))
-        post = next(s for s in w.transport.sent if s.what == "escalation" and s.kind == "channel" and "Data Protection" in s.text)
+        post = next(s for s in w.transport.sent
+                    if s.what == "escalation" and s.kind == "channel" and "Data Protection" in s.text)
         assert "@UBOSS" in post.text and "@UOPS" in post.text and "999" not in post.text
         assert set(post.reply.notify) == {"UBOSS", "UOPS"}
     finally:
@@ -109,7 +111,8 @@ async def test_accept_pauses_reminders_and_escalation_and_is_shown(any_world: Wo
     r = await w.member.say("/cos-risk accept gdpr until 2026-12-31 because we have no EU users yet")
     assert r.error and "Only admins" in _t(r)
     async with w.app.db.session() as session:
-        item = (await session.execute(select(RiskItem).where(RiskItem.title.like("Data Protection%")))).scalars().first()
+        query = select(RiskItem).where(RiskItem.title.like("Data Protection%"))
+        item = (await session.execute(query)).scalars().first()
         assert item is not None and item.accepted_until is None
     r = await w.admin.say("/cos-risk accept gdpr until 2026-12-31 because we have no EU users yet")
     assert r.error is None and "2026-12-31" in r.title

@@ -240,7 +240,8 @@ class FakeDiscord:
             self.callback_seen.set()
             kind = (body or {}).get("type", 4)
             data = (body or {}).get("data") or {}
-            if kind == 9 and not (data.get("custom_id") and data.get("title") and 0 < len(data.get("components") or ()) <= 5):
+            if kind == 9 and not (data.get("custom_id") and data.get("title")
+                                  and 0 < len(data.get("components") or ()) <= 5):
                 # MODAL: Discord refuses one without a custom id, a title, or 1-5 components.
                 return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
             return _json({"interaction": {
@@ -326,7 +327,8 @@ def guild(gid: str, name: str, channel: str, *, owner: str = OWNER_ID) -> dict[s
     }
 
 
-def slash(command: str, query: str | None, *, guild_id: str | None, channel_id: str, user_id: str = "1500000000000000005",
+def slash(command: str, query: str | None, *, guild_id: str | None, channel_id: str,
+          user_id: str = "1500000000000000005",
           permissions: str = "1071698660929", name: str = "ada") -> dict[str, Any]:
     """An INTERACTION_CREATE payload for ``/<command> query:<query>``, as Discord sends it."""
     options = [] if query is None else [{"name": "query", "type": 3, "value": query}]

@@ -63,7 +63,8 @@ def test_autocomplete_suggests_titles_and_aliases() -> None:
 
 
 def test_to_choices_validates() -> None:
-    pairs = [("", "x"), ("n" * 300, "v" * 300), ("dup", "Same"), ("dup2", "same")] + [(f"c{i}", f"v{i}") for i in range(40)]
+    pairs = [("", "x"), ("n" * 300, "v" * 300), ("dup", "Same"), ("dup2", "same")] + [(f"c{i}",
+                                                                                       f"v{i}") for i in range(40)]
     choices = to_choices(pairs)
     assert len(choices) == 25
     assert choices[0].name.endswith("…") and len(choices[0].name) == 100 and len(choices[0].value) == 100

@@ -21,7 +21,8 @@ def huge_reply() -> Reply:
         sections=tuple(Section(heading=f"Heading {i} " + "h" * 300, text="word " * 900,
                                bullets=tuple("b" * 1500 for _ in range(3))) for i in range(12)),
         fields=tuple(Field(f"label {i}", "v" * (50 if i % 3 else 1500)) for i in range(40)),
-        buttons=tuple(Button("x" * 120, "open", f"entry.{i}") for i in range(30)) + (Button("Share in channel", "share"),),
+        buttons=tuple(Button("x" * 120, "open", f"entry.{i}") for i in range(30)) + (Button("Share in channel",
+                                                                                            "share"),),
         footer="Source: " + "f" * 3000,
     )
 
@@ -52,7 +53,8 @@ def test_huge_reply_is_split_into_pages_each_within_every_limit() -> None:
 def test_small_reply_is_one_embed_with_buttons() -> None:
     reply = Reply(title="Legal", sections=(Section(heading="Providers", bullets=("Skadden, Arps",)),),
                   fields=(Field("Importance", "★★★★★"),),
-                  buttons=(Button("Share in channel", "share", "", style="primary"), Button("Providers", "providers", "a.b")),
+                  buttons=(Button("Share in channel", "share", "", style="primary"), Button("Providers", "providers",
+                                                                                            "a.b")),
                   footer="Source: x")
     [page] = to_pages(reply)
     body = page.payload(ephemeral=True)

@@ -245,6 +245,7 @@ async def test_checkin_answer_in_the_dm_is_recorded_and_reaches_the_digest(rig: 
     assert "Posting a digest" in await rig.ask("digest now")
     await rig.tick()
     # the digest (sent before the answer's report was posted, so it still lists the answer itself)
-    text = json.dumps(next(p for p in rig.posts(C1) if "Team digest" in json.dumps(p.body.get("embeds"))).body["embeds"])
+    digest = next(p for p in rig.posts(C1) if "Team digest" in json.dumps(p.body.get("embeds")))
+    text = json.dumps(digest.body["embeds"])
     assert f"<@{ALICE}>: Shipped the pricing page" in text
     assert "Not answered yet" in text and f"<@{BOB}>" in text.split("Not answered yet", 1)[1]

@@ -15,7 +15,8 @@ from bot.transport import Transport
 from tests.adapters.discord.fake_discord import FakeDiscord, Scripted, dm_channel_id
 
 REPLY = Reply(title="Weekly digest", sections=(Section(text="@everyone three milestones are due"),),
-              buttons=(Button("Share in channel", "share"), Button("Open", "open", "area.comprehensive-legal-services")),
+              buttons=(Button("Share in channel", "share"), Button("Open", "open",
+                                                                   "area.comprehensive-legal-services")),
               ephemeral=False)
 RATE_LIMIT_HEADERS = {"Via": "1.1 google", "X-RateLimit-Scope": "user"}
 
@@ -64,7 +65,8 @@ async def test_closed_dm_is_permanent_recorded_and_not_retried(transport: Discor
         await transport.send_dm(workspace="900000000000000001", user="1500000000000000009", reply=REPLY, key="c1")
     assert err.value.permanent and err.value.code == "50007"
     assert "1500000000000000009" in transport.undeliverable
-    assert len(fake.requests("POST", f"/channels/{dm_channel_id('1500000000000000009')}/messages")) == 1  # one attempt, no loop
+    assert len(fake.requests("POST",
+                             f"/channels/{dm_channel_id('1500000000000000009')}/messages")) == 1  # one attempt, no loop
 
 
 async def test_dm_is_delivered_through_a_dm_channel(transport: DiscordTransport, fake: FakeDiscord) -> None:

@@ -127,7 +127,8 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
     # -- scripting and inspection -----------------------------------------------
-    def script(self, method: str, *answers: tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]) -> None:
+    def script(self, method: str, *answers: tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str,
+                                                                                                         str]]) -> None:
         """Answer the next calls of ``method`` with these (status, body[, headers]) before the defaults."""
         queue = self.scripts.setdefault(method, [])
         for answer in answers:

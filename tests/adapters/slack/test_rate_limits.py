@@ -46,13 +46,15 @@ async def test_a_429_the_sdk_waits_out_is_reported_to_the_pacer(fake: FakeSlack,
         hits.append(hit)
 
     with listening(heard) as listener:
-        result = await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False), key="k1")
+        result = await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi",
+                                                                                           ephemeral=False), key="k1")
     assert result.message_id  # the SDK retried and the message went through...
     assert hits == listener.hits == [RateLimitHit(retry_after=0.0)]  # ... and the pacer heard of the 429
     assert len(fake.calls_to("chat.postMessage")) == 2
     # Without a listener (an interactive reply) the report goes nowhere, and nothing breaks.
     fake.script("chat.postMessage", (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}))
-    assert (await transport.send_channel(workspace="T0001", channel="C2", reply=Reply(title="hi", ephemeral=False), key="k2")).message_id
+    assert (await transport.send_channel(workspace="T0001", channel="C2", reply=Reply(title="hi", ephemeral=False),
+                                         key="k2")).message_id
 
 
 async def test_only_the_message_methods_429s_are_the_workspaces_pace(fake: FakeSlack, settings: Settings) -> None:
@@ -78,7 +80,8 @@ async def test_without_sdk_retries_the_429_is_reported_once_and_the_row_retried(
         hits.append(hit)
 
     with listening(heard), pytest.raises(DeliveryError) as raised:
-        await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False), key="k4")
+        await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False),
+                                     key="k4")
     assert raised.value.retry_after == 3.0 and hits == [RateLimitHit(retry_after=3.0)]
 
 

@@ -97,7 +97,8 @@ async def test_share_where_the_bot_is_not_a_member_explains_politely(rig: Rig) -
     assert "not a member" in text and "/invite" in text
     assert replies[0].params["response_type"] == "ephemeral"
     rig.fake.script("chat.postMessage", (200, {"ok": False, "error": "channel_not_found"}))
-    await rig.action(_press(_buttons(body["blocks"])["share"], channel="D0PRIVATE", response_url=rig.fake.response_url("b")))
+    await rig.action(_press(_buttons(body["blocks"])["share"], channel="D0PRIVATE",
+                            response_url=rig.fake.response_url("b")))
     replies = await rig.fake.wait_for("response_url", 2)
     assert "I can't post here" in blocks_text(replies[1].params["blocks"])
 

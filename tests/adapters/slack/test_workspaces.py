@@ -141,7 +141,8 @@ async def test_event_ids_are_claimed_once(db_url, settings, clock):  # type: ign
 
 def test_payloads_translate_to_requests() -> None:
     request = command_to_request(payload("slash_command.json"), role="admin", tz="Europe/Berlin")
-    assert (request.platform, request.workspace, request.channel, request.user) == ("slack", "T0001", "C2147483705", "U2147483697")
+    assert (request.platform, request.workspace, request.channel, request.user) == ("slack", "T0001", "C2147483705",
+                                                                                    "U2147483697")
     assert (request.command, request.text, request.role, request.is_dm) == ("cos-service", "legal", "admin", False)
     grid = command_to_request(payload("slash_command_enterprise.json"))
     assert grid.workspace == "E0001:T0002" and grid.command == "cos-risk" and grid.user == "W0123ABC"
