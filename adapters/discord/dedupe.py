@@ -8,15 +8,14 @@ unique constraint decides, so this holds on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
 from bot.storage.models import ProcessedEvent
+from bot.storage.processed_event import EventLog
 
 __all__ = ["PLATFORM", "RETENTION", "first_time", "housekeeping", "interaction_key", "message_key", "prune"]
 
@@ -53,22 +52,9 @@ async def first_time(app: App, key: str) -> bool:
 
 async def prune(app: App, *, older_than: timedelta = RETENTION) -> int:
     """Delete Discord's ``processed_event`` rows older than ``older_than``; how many."""
-    cutoff = app.clock.now() - older_than
-    async with app.db.session() as session:
-        result = await session.execute(delete(ProcessedEvent).where(
-            ProcessedEvent.platform == PLATFORM, ProcessedEvent.received_at < cutoff))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await EventLog(app.db, app.clock, platform=PLATFORM).prune(older_than=older_than)
 
 
 async def housekeeping(app: App, *, interval: float = 3600.0, older_than: timedelta = RETENTION) -> None:
     """Prune old ids now and every ``interval`` seconds until cancelled; a failure waits for the next round."""
-    while True:
-        try:
-            removed = await prune(app, older_than=older_than)
-            if removed:
-                log.info("pruned %d old discord event ids", removed)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the bot
-            log.warning("could not prune old discord event ids: %s", type(exc).__name__)
-        await asyncio.sleep(interval)
+    await EventLog(app.db, app.clock, platform=PLATFORM).keep_pruned(older_than=older_than, interval=interval)

@@ -83,7 +83,6 @@ class DiscordBot:
         self.ready = asyncio.Event()
         self.transport = DiscordTransport(self.client, ready=self._wait_ready)
         self.errors: list[str] = []  # send failures seen while answering (for tests and logs)
-        self._tasks: set[asyncio.Task[Any]] = set()
         client = self.client
 
         @client.event
@@ -104,11 +103,11 @@ class DiscordBot:
 
         @client.event
         async def on_guild_remove(guild: discord.Guild) -> None:
-            await app_removed(self.app, platform="discord", workspace=self.workspace(guild.id))
+            await app_removed(self.app, platform=PLATFORM_NAME, workspace=workspace_of(guild.id))
 
         @client.event
         async def on_guild_join(guild: discord.Guild) -> None:
-            await app_added(self.app, platform="discord", workspace=self.workspace(guild.id))
+            await app_added(self.app, platform=PLATFORM_NAME, workspace=workspace_of(guild.id))
 
         @client.event
         async def on_raw_message_edit(payload: discord.RawMessageUpdateEvent) -> None:
@@ -283,6 +282,3 @@ class DiscordBot:
             ready_task.cancel()
         if not self.client.is_closed():
             await self.client.close()
-
-    def workspace(self, guild_id: int | None) -> str:
-        return workspace_of(guild_id)

@@ -59,7 +59,7 @@ from adapters.slack.translate import (
     workspace_key,
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
-from bot.app import App, finish_before_cancel
+from bot.app import App
 from bot.canned import expired, polite, went_wrong
 from bot.reply import Button, Reply
 from bot.request import Request
@@ -203,16 +203,7 @@ class SlackAdapter:
     async def housekeeping(self, *, interval: float = PRUNE_INTERVAL,
                            older_than: timedelta = EVENT_RETENTION) -> None:
         """Prune old event ids now and every ``interval`` seconds until cancelled (a failure waits a round)."""
-        while True:
-            try:
-                removed = await finish_before_cancel(self.events.prune(older_than=older_than))
-                if removed:
-                    log.info("pruned %d old slack event ids", removed)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the bot
-                log.warning("could not prune old slack event ids: %s", type(exc).__name__)
-            await asyncio.sleep(interval)
+        await self.events.keep_pruned(older_than=older_than, interval=interval)
 
     # -- rendering -------------------------------------------------------------
     def message(self, reply: Reply, *, state: dict[str, Any] | None, page: int = 0) -> dict[str, Any]:

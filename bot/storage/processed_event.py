@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -49,3 +50,21 @@ class EventLog:
         async with self.db.session() as session:
             return affected(await session.execute(delete(ProcessedEvent).where(
                 ProcessedEvent.platform == self.platform, ProcessedEvent.received_at < cutoff)))
+
+    async def keep_pruned(self, *, older_than: timedelta, interval: float) -> None:
+        """Prune now and every ``interval`` seconds until cancelled; a failure waits for the next round.
+
+        A prune under way finishes before the cancellation is taken (its transaction is not cut off).
+        """
+        from bot.app import finish_before_cancel
+
+        while True:
+            try:
+                removed = await finish_before_cancel(self.prune(older_than=older_than))
+                if removed:
+                    log.info("pruned %d old %s event ids", removed, self.platform)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the bot
+                log.warning("could not prune old %s event ids: %s", self.platform, type(exc).__name__)
+            await asyncio.sleep(interval)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.auth import admin_only, server_only
+from bot.auth import Asker, admin_only, server_only
 from bot.errors import UserError
 from bot.reply import Reply, Section, mention
 from bot.request import Request
@@ -36,20 +36,11 @@ DEFAULT_SHOWN = 10
 MAX_SHOWN = 50
 
 
-class _Who(Protocol):
-    @property
-    def platform(self) -> str: ...
-    @property
-    def workspace(self) -> str: ...
-    @property
-    def user(self) -> str: ...
-
-
 def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-async def record(session: AsyncSession, who: _Who | None, *, action: str, target: str | None = None,
+async def record(session: AsyncSession, who: Asker | None, *, action: str, target: str | None = None,
                  before: Any = None, after: Any = None, at: datetime | None = None,
                  platform: str | None = None, workspace: str | None = None) -> AuditEntry:
     """Add one entry to ``session`` (it commits with the change it describes).

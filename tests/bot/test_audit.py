@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.clock import FakeClock
 from bot.reply import to_text
 from bot.team.models import AuditEntry
 from tests.conftest import Harness
-from tests.scheduler.conftest import World, make_world
-
-
-@pytest.fixture
-async def w(db_url: str, clock: FakeClock) -> AsyncIterator[World]:
-    world = await make_world(db_url, clock)
-    try:
-        yield world
-    finally:
-        await world.app.close()
+from tests.scheduler.conftest import World
 
 
 async def _entries(w: World, workspace: str = "T1") -> list[AuditEntry]:

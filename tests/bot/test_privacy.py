@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,26 +18,16 @@ import bot.storage.models
 import bot.team.models  # noqa: F401 - every model registered in Base.metadata
 from bot import privacy
 from bot.cli import main
-from bot.clock import FakeClock
 from bot.reply import to_text
 from bot.router import Action
 from bot.scheduler.models import Schedule
 from bot.storage.models import Base
 from bot.team.models import AuditEntry, Milestone
 from tests.conftest import Harness
-from tests.scheduler.conftest import World, make_world
+from tests.scheduler.conftest import World
 
 # Column names that can hold a person (a bot's own id is not one).
 _PERSONISH = re.compile(r"(^|_)(user|owner|actor|participants|target|member)(_id|s)?$|_by$")
-
-
-@pytest.fixture
-async def w(db_url: str, clock: FakeClock) -> AsyncIterator[World]:
-    world = await make_world(db_url, clock)
-    try:
-        yield world
-    finally:
-        await world.app.close()
 
 
 # -- coverage -----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ it and its schedules restart), then the scheduler's housekeeping deletes it. Oth
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -17,15 +16,6 @@ from bot.settings import load_settings
 from bot.storage.models import Workspace
 from tests.conftest import Harness
 from tests.scheduler.conftest import World, make_world
-
-
-@pytest.fixture
-async def w(db_url: str, clock: FakeClock) -> AsyncIterator[World]:
-    world = await make_world(db_url, clock)
-    try:
-        yield world
-    finally:
-        await world.app.close()
 
 
 async def _setup(w: World, workspace: str) -> None:
