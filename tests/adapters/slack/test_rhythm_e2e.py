@@ -73,8 +73,10 @@ async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, cloc
                                response_url=fake.response_url(f"snooze{n}")))
     await rig.adapter.drain()
     said = {c.params["name"]: json.dumps(c.params) for c in fake.calls_to("response_url")}
-    assert "Skipped today" in said["skip"] and "Snoozed until" in said["snooze0"]
-    assert "Already snoozed" in said["snooze1"]
+    assert "Skipped today" in said["skip"]
+    # The two presses are handled concurrently (each after its ack): whichever lands first snoozes.
+    assert sorted("Already snoozed" in said[f"snooze{n}"] for n in range(2)) == [False, True]
+    assert any("Snoozed until" in said[f"snooze{n}"] for n in range(2))
 
     # U1001 answers two questions in one message: the report and its first thread reply
     clock.set(FRIDAY + timedelta(minutes=10))
