@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.scheduler.pacing import Limits
 
-__all__ = ["Platform", "load_platforms", "platform_names", "platform_limits", "command_group"]
+__all__ = ["Platform", "load_platforms", "platform_names", "platform_limits", "command_group", "split_workspace"]
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +97,17 @@ def platform_limits(name: str, settings: object | None = None) -> Limits | None:
         if isinstance(platform, Platform) and platform.limits is not None:
             return platform.limits(settings if isinstance(settings, Settings) else Settings())
     return None
+
+
+def split_workspace(text: str, platform: str | None = None) -> tuple[str | None, str]:
+    """A ``--workspace`` argument: ``slack:T123`` names its platform, ``T123`` leaves it to ``platform``.
+
+    Returns (platform or None, workspace id); ``ValueError`` when no workspace id is left.
+    """
+    workspace = text.strip()
+    prefix, sep, rest = workspace.partition(":")
+    if sep and prefix in platform_names() and platform is None:
+        platform, workspace = prefix, rest
+    if not workspace:
+        raise ValueError("--workspace is empty")
+    return platform, workspace

@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.plugins import command_group, platform_names
+from bot.plugins import command_group, platform_names, split_workspace
 from bot.settings import Settings
 
 __all__ = ["register", "export_answers"]
@@ -51,12 +51,10 @@ async def export_answers(settings: Settings, *, workspace: str, platform: str | 
 def _export_handler(settings: Settings, args: argparse.Namespace) -> int:
     from bot.team.answers import format_records
 
-    workspace, platform = args.workspace.strip(), args.platform
-    prefix, sep, rest = workspace.partition(":")
-    if sep and prefix in platform_names() and platform is None:
-        platform, workspace = prefix, rest
-    if not workspace:
-        print("cos-bot: --workspace is empty", file=sys.stderr)
+    try:
+        platform, workspace = split_workspace(args.workspace, args.platform)
+    except ValueError as exc:
+        print(f"cos-bot: {exc}", file=sys.stderr)
         return 2
     try:
         records = asyncio.run(export_answers(settings, workspace=workspace, platform=platform, user=args.user))

@@ -13,7 +13,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.plugins import platform_names
+from bot.plugins import platform_names, split_workspace
 from bot.settings import Settings
 
 __all__ = ["register", "export_taught", "taught_yaml"]
@@ -68,12 +68,10 @@ def taught_yaml(settings: Settings, taught: dict[str, list[str]], *, workspace: 
 
 
 def _handler(settings: Settings, args: argparse.Namespace) -> int:
-    workspace, platform = args.workspace.strip(), args.platform
-    prefix, sep, rest = workspace.partition(":")
-    if sep and prefix in platform_names() and platform is None:
-        platform, workspace = prefix, rest
-    if not workspace:
-        print("cos-bot: --workspace is empty", file=sys.stderr)
+    try:
+        platform, workspace = split_workspace(args.workspace, args.platform)
+    except ValueError as exc:
+        print(f"cos-bot: {exc}", file=sys.stderr)
         return 2
     taught = asyncio.run(export_taught(settings, workspace=workspace, platform=platform))
     text, missing = taught_yaml(settings, taught, workspace=workspace)
