@@ -148,3 +148,22 @@ def test_run_stops_cleanly_on_sigterm(tmp_path):
             proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in out + err
+
+
+def test_workspace_arguments_name_their_platform_or_leave_it_open(capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+    from bot.plugins import split_workspace
+
+    assert split_workspace(" slack:T123 ") == ("slack", "T123")
+    assert split_workspace("T123", "discord") == ("discord", "T123")
+    assert split_workspace("team:T1") == (None, "team:T1")  # not a platform: the id as written
+    for empty in ("", "slack:", "  "):
+        try:
+            split_workspace(empty)
+        except ValueError as exc:
+            assert "--workspace is empty" in str(exc)
+        else:
+            raise AssertionError(empty)
+    for command in (["checkin", "export", "--workspace", "slack:"], ["knowledge", "export-team", "--workspace", " "]):
+        assert main(command) == 2
+        assert capsys.readouterr().err.startswith("cos-bot: --workspace is empty")
