@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +37,7 @@ from aiohttp import ClientSession, web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from scratch_db import drop_database, fresh_database  # noqa: E402 - bench/ is the script's own folder
 
 from bot.settings import _normalise_db_url  # noqa: E402
 from bot.storage.db import Database, migrate  # noqa: E402
@@ -142,28 +142,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _fresh_pg(base_url: str) -> str:
-    import asyncpg  # type: ignore[import-untyped]
-
-    name = "cos_fanout_" + uuid.uuid4().hex[:10]
-    conn = await asyncpg.connect(base_url.replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base_url.rsplit("/", 1)[0] + "/" + name
-
-
-async def _drop_pg(base_url: str, url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base_url.replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 async def _schedules(url: str, channels: int, due: datetime) -> None:
     from bot.scheduler.models import Schedule
 
@@ -203,7 +181,7 @@ async def run_serve(channels: int, rate: float, *, replicas: int, kill_one: bool
     api, runner, api_port = await _stand_in(rate)
     tmp = tempfile.mkdtemp(prefix="cos-fanout-")
     base = _normalise_db_url(database) if database else None
-    url = await _fresh_pg(base) if base else f"sqlite+aiosqlite:///{tmp}/fanout.db"
+    url = await fresh_database(base, prefix="cos_fanout_") if base else f"sqlite+aiosqlite:///{tmp}/fanout.db"
     procs: list[subprocess.Popen[bytes]] = []
     try:
         # The due minute: the next whole minute at least ``lead`` seconds away (start-up, and the kill).
@@ -255,7 +233,7 @@ async def run_serve(channels: int, rate: float, *, replicas: int, kill_one: bool
                 p.kill()
         await runner.cleanup()
         if base:
-            await _drop_pg(base, url)
+            await drop_database(base, url)
 
 
 class ShiftedClock:
@@ -279,7 +257,7 @@ async def run_in_process(channels: int, rate: float, pin: float | None, database
     api, runner, port = await _stand_in(rate)
     tmp = tempfile.mkdtemp(prefix="cos-fanout-")
     base = _normalise_db_url(database) if database else None
-    url = await _fresh_pg(base) if base else f"sqlite+aiosqlite:///{tmp}/fanout.db"
+    url = await fresh_database(base, prefix="cos_fanout_") if base else f"sqlite+aiosqlite:///{tmp}/fanout.db"
     settings = Settings(database_url=url, scheduler_enabled=False,
                         slack_api_url=f"http://127.0.0.1:{port}/api/", slack_bot_token="xoxb-bench-token",
                         slack_workspace_rate=pin)
@@ -319,7 +297,7 @@ async def run_in_process(channels: int, rate: float, pin: float | None, database
         await app.close()
         await runner.cleanup()
         if base:
-            await _drop_pg(base, url)
+            await drop_database(base, url)
 
 
 def main() -> int:

@@ -18,12 +18,11 @@ import os
 import signal
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from scratch_db import drop_database, fresh_database
 from sqlalchemy import text
 
 from bot.settings import _normalise_db_url
@@ -71,28 +70,6 @@ async def _drain(url: str, name: str, lease: float, delay: float) -> None:
     finally:
         await pool.close()
         await db.dispose()
-
-
-async def _fresh_database(base_url: str) -> str:
-    import asyncpg  # type: ignore[import-untyped]
-
-    name = "cos_bench_" + uuid.uuid4().hex[:10]
-    conn = await asyncpg.connect(base_url.replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base_url.rsplit("/", 1)[0] + "/" + name
-
-
-async def _drop_database(base_url: str, url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base_url.replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def _fill(url: str, rows: int) -> None:
@@ -183,7 +160,7 @@ def _run_workers(url: str, n: int, *, lease: float, delay: float, kill_after: in
 
 
 async def main_async(base_url: str, rows: int) -> dict[str, object]:
-    url = await _fresh_database(base_url)
+    url = await fresh_database(base_url, prefix="cos_bench_")
     result: dict[str, object] = {"rows": rows, "database": "postgresql"}
     try:
         for n in (1, 2, 4):
@@ -211,7 +188,7 @@ async def main_async(base_url: str, rows: int) -> dict[str, object]:
         result["note"] = ("rows/s include process start-up (~1 s each); workers record each delivery in a table "
                           "(one extra INSERT per row, plain asyncpg); the machine has 2 cores shared with PostgreSQL")
     finally:
-        await _drop_database(base_url, url)
+        await drop_database(base_url, url)
     return result
 
 
