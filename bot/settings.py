@@ -153,11 +153,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     port_raw = get("PORT", "3000") or "3000"
     if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
         raise ConfigError(f"PORT={port_raw!r} must be a port number from 1 to 65535.")
-    poll = get("COS_POLL_SECONDS", "5") or "5"
-    try:
-        poll_seconds = float(poll)
-    except ValueError as exc:
-        raise ConfigError(f"COS_POLL_SECONDS={poll!r} must be a number of seconds.") from exc
+    poll_seconds = _seconds("COS_POLL_SECONDS", get("COS_POLL_SECONDS", "5") or "5")
     grace = get("COS_GRACE_MINUTES", "120") or "120"
     if not grace.isdigit():
         raise ConfigError(f"COS_GRACE_MINUTES={grace!r} must be a whole number of minutes.")
@@ -192,11 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     shards_raw = (get("DISCORD_SHARD_COUNT", "1") or "1").lower()
     if shards_raw != "auto" and not (shards_raw.isdigit() and 1 <= int(shards_raw) <= 1024):
         raise ConfigError(f"DISCORD_SHARD_COUNT={shards_raw!r} must be a number of shards from 1 to 1024, or 'auto'.")
-    lease_raw = get("DISCORD_LEASE_SECONDS", "5") or "5"
-    try:
-        lease_seconds = float(lease_raw)
-    except ValueError as exc:
-        raise ConfigError(f"DISCORD_LEASE_SECONDS={lease_raw!r} must be a number of seconds.") from exc
+    lease_seconds = _seconds("DISCORD_LEASE_SECONDS", get("DISCORD_LEASE_SECONDS", "5") or "5")
     return Settings(
         database_url=_normalise_db_url(get("DATABASE_URL") or DEFAULT_DB_URL),
         knowledge_dirs=dirs,
@@ -235,6 +227,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         max_claims=int(max_claims),
         slack_workspace_rate=slack_rate,
     )
+
+
+def _seconds(name: str, raw: str) -> float:
+    """A number of seconds; ``ConfigError`` naming the setting when it is not one."""
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} must be a number of seconds.") from exc
 
 
 def _retention_days(raw: str) -> int:
