@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from bot.team.snooze import occurrence_of, snooze_buttons
 if TYPE_CHECKING:
     from bot.app import App
 
-__all__ = ["render", "review_due", "CADENCE_DAYS", "digest_reply"]
+__all__ = ["render", "prefetch", "Prefetched", "review_due", "CADENCE_DAYS", "digest_reply"]
 
 CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
 
@@ -36,8 +37,36 @@ def review_due(item: RiskItem, now: datetime) -> bool:
     return item.last_review_at + timedelta(days=CADENCE_DAYS.get(item.cadence, 92)) <= now
 
 
-async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime) -> Reply | None:
-    """The message for ``row``; None when there is nothing to say any more."""
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """What a claimed batch's messages read, loaded with one query per kind instead of one per row."""
+
+    risk_items: dict[tuple[str, str], list[RiskItem]] = field(default_factory=dict)
+
+
+async def prefetch(session: AsyncSession, rows: list[OutboxRow]) -> Prefetched:
+    """Load the risk registers of every workspace with a risk review in ``rows``, in one query."""
+    wanted = {(r.platform, r.workspace) for r in rows if r.kind == "risk_review"}
+    if not wanted:
+        return Prefetched()
+    items: dict[tuple[str, str], list[RiskItem]] = {key: [] for key in wanted}
+    found = (await session.execute(
+        select(RiskItem).where(RiskItem.workspace.in_(sorted({w for _, w in wanted})))
+        .order_by(RiskItem.kind, RiskItem.title)
+    )).scalars()
+    for item in found:
+        bucket = items.get((item.platform, item.workspace))
+        if bucket is not None:
+            bucket.append(item)
+    return Prefetched(risk_items=items)
+
+
+async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime,
+                 prefetched: Prefetched | None = None) -> Reply | None:
+    """The message for ``row``; None when there is nothing to say any more.
+
+    ``prefetched`` (``prefetch`` of the row's batch) saves the per-row queries it covers.
+    """
     if row.kind == "digest":
         return await digest_reply(app, session, platform=row.platform, workspace=row.workspace,
                                   channel=row.channel, now=now, catch_up=bool(row.payload.get("catch_up")),
@@ -47,7 +76,13 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime)
 
         return await escalation_reply(app, session, row, now)
     if row.kind == "risk_review":
-        return await _risk_review_reply(session, row, now)
+        items = prefetched.risk_items.get((row.platform, row.workspace)) if prefetched else None
+        if items is None:
+            items = list((await session.execute(
+                select(RiskItem).where(RiskItem.platform == row.platform, RiskItem.workspace == row.workspace)
+                .order_by(RiskItem.kind, RiskItem.title)
+            )).scalars())
+        return _risk_review_reply(items, row, now)
     if row.kind == "milestone":
         m = await session.get(Milestone, int(row.payload.get("milestone_id", 0)))
         if m is None or m.status == "done":
@@ -89,11 +124,7 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime)
     return None
 
 
-async def _risk_review_reply(session: AsyncSession, row: OutboxRow, now: datetime) -> Reply:
-    items = list((await session.execute(
-        select(RiskItem).where(RiskItem.platform == row.platform, RiskItem.workspace == row.workspace)
-        .order_by(RiskItem.kind, RiskItem.title)
-    )).scalars())
+def _risk_review_reply(items: list[RiskItem], row: OutboxRow, now: datetime) -> Reply:
     due = [i for i in items if review_due(i, now)]
     bullets = tuple(
         f"{i.title}" + (f" (last {i.last_review_at:%d %b %Y}, {i.rating})" if i.last_review_at else " (never reviewed)")

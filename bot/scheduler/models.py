@@ -96,7 +96,10 @@ class Outbox(Base):
     claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-Index("ix_outbox_status_next_attempt_at", Outbox.status, Outbox.next_attempt_at)
+# Rows that can still be claimed, in claim order (0015): a claim reads only the rows it takes.
+Index("ix_outbox_claim", Outbox.status, Outbox.next_attempt_at, Outbox.id,
+      postgresql_where=Outbox.status.in_(("pending", "claimed")),
+      sqlite_where=Outbox.status.in_(("pending", "claimed")))
 Index("ix_outbox_platform_workspace", Outbox.platform, Outbox.workspace)
 
 

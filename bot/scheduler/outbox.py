@@ -122,9 +122,14 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
     # A materialised CTE: as a plain ``IN (subquery)`` PostgreSQL may run the LIMIT more than once.
     chosen = candidates.cte("candidate").prefix_with("MATERIALIZED", dialect="postgresql")
     poison = and_(Outbox.status == OUTBOX_CLAIMED, Outbox.claims >= max_claims) if max_claims else false()
+    # PostgreSQL: ``UPDATE ... FROM candidate`` joins on the primary key (the rows are locked already, and a
+    # row changed meanwhile is re-checked by the lock itself). SQLite has no row locks: the claimable
+    # condition is repeated, so a row another worker claimed first is left alone.
+    taken = (Outbox.id == chosen.c.id,) if not db.is_sqlite else (Outbox.id.in_(select(chosen.c.id)),
+                                                                   _claimable(now, suspects))
     stmt = (
         update(Outbox)
-        .where(Outbox.id.in_(select(chosen.c.id)), _claimable(now, suspects))
+        .where(*taken)
         .values(status=case((poison, OUTBOX_DEAD), else_=OUTBOX_CLAIMED),
                 claimed_by=case((poison, None), else_=token),
                 lease_until=case((poison, None), else_=now + lease),

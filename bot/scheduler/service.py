@@ -33,7 +33,7 @@ from bot.reply import Reply, Section, mention
 from bot.scheduler import outbox
 from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.lateness import MISSED, late_note, too_old
-from bot.scheduler.messages import render
+from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import (
     OUTBOX_CLAIMED,
     OUTBOX_PENDING,
@@ -164,8 +164,9 @@ class Scheduler(Planning):
             return
         try:
             async with self.app.db.session() as session:
+                loaded = await prefetch(session, rows)
                 for r in rows:
-                    self._rendered[r.id] = await render(self.app, session, r, self.app.clock.now())
+                    self._rendered[r.id] = await render(self.app, session, r, self.app.clock.now(), loaded)
         except Exception:
             log.debug("rendering a claimed batch stopped; the rest render one by one", exc_info=True)
 
