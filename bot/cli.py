@@ -238,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "ask":
             return asyncio.run(_ask(settings, args))
         if args.cmd == "run":
-            return asyncio.run(_run(settings))
+            from bot import runtime
+
+            return runtime.run(_run(settings))
         if args.cmd == "console":
             return asyncio.run(_run(settings, console_only=True))
         if args.cmd == "db":

@@ -86,7 +86,9 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
               "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.", file=sys.stderr)
         return 2
     port = settings.port if args.port is None else args.port
-    return asyncio.run(_serve(settings, port))
+    from bot import runtime
+
+    return runtime.run(_serve(settings, port))
 
 
 def _register_cli(subparsers: argparse._SubParsersAction) -> None:

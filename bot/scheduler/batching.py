@@ -1,12 +1,13 @@
 """Mark sent rows in batches: one fenced statement for many deliveries instead of one transaction each.
 
 A delivery that finished hands its mark to ``MarkBatcher.sent`` and waits for
-the outcome (still ours, or re-claimed meanwhile). The batch is written when
-``size`` marks are waiting or ``delay`` seconds after the first one, whichever
-comes first, so a lone delivery waits a few milliseconds at most. Until its
-batch is written a row counts as in flight: a crash then repeats it, exactly
-as a crash between a send and its single ``mark_sent`` did, only the window is
-a few milliseconds longer.
+the outcome (still ours, or re-claimed meanwhile). Writes are group commits:
+one at a time, each taking every mark that arrived while the one before it
+ran (at most ``size``). A lone delivery's mark is written at once; under load
+batches grow by themselves, so a busy worker spends fewer statements, and
+fewer database connections, per row. Until its batch is written a row counts
+as in flight: a crash then repeats it, exactly as a crash between a send and
+its single ``mark_sent`` did, only the window is one write longer.
 """
 
 from __future__ import annotations
@@ -23,45 +24,33 @@ log = logging.getLogger(__name__)
 
 
 class MarkBatcher:
-    """Collects ``SentMark``s and writes them with ``outbox.mark_sent_many``."""
+    """Collects ``SentMark``s and writes them with ``outbox.mark_sent_many``, one write at a time."""
 
-    def __init__(self, db: Database, *, size: int = 64, delay: float = 0.005) -> None:
+    def __init__(self, db: Database, *, size: int = 256) -> None:
         self.db = db
         self.size = max(1, size)
-        self.delay = max(0.0, delay)
+        self.writes = 0  # statements written (for tests and benchmarks)
         self._waiting: list[tuple[outbox.SentMark, asyncio.Future[bool]]] = []
-        self._timer: asyncio.Task[None] | None = None
-        self._flushes: set[asyncio.Task[None]] = set()
+        self._writer: asyncio.Task[None] | None = None
 
     async def sent(self, mark: outbox.SentMark) -> bool:
         """Mark ``mark.row`` sent; True when it was still ours (False: re-claimed, nothing changed)."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((mark, future))
-        if len(self._waiting) >= self.size:
-            self._start_flush()
-        elif self._timer is None:
-            self._timer = asyncio.ensure_future(self._later())
+        if self._writer is None:
+            self._writer = asyncio.ensure_future(self._write_all())
         return await asyncio.shield(future)
 
-    async def _later(self) -> None:
+    async def _write_all(self) -> None:
         try:
-            await asyncio.sleep(self.delay)
+            while self._waiting:
+                batch, self._waiting = self._waiting[:self.size], self._waiting[self.size:]
+                await self._write(batch)
         finally:
-            self._timer = None
-        self._start_flush()
-
-    def _start_flush(self) -> None:
-        if self._timer is not None and self._timer is not asyncio.current_task():
-            self._timer.cancel()
-            self._timer = None
-        batch, self._waiting = self._waiting, []
-        if not batch:
-            return
-        task = asyncio.ensure_future(self._write(batch))
-        self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
+            self._writer = None
 
     async def _write(self, batch: list[tuple[outbox.SentMark, asyncio.Future[bool]]]) -> None:
+        self.writes += 1
         try:
             done = await outbox.mark_sent_many(self.db, [m for m, _ in batch])
         except Exception as exc:
@@ -75,7 +64,6 @@ class MarkBatcher:
                 future.set_result(mark.row.id in done)
 
     async def flush(self) -> None:
-        """Write whatever waits now, and wait for every write under way."""
-        self._start_flush()
-        if self._flushes:
-            await asyncio.gather(*list(self._flushes), return_exceptions=True)
+        """Wait until every mark handed over so far is written."""
+        while self._writer is not None:
+            await asyncio.shield(self._writer)

@@ -96,10 +96,11 @@ class Outbox(Base):
     claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-# Rows that can still be claimed, in claim order (0015): a claim reads only the rows it takes.
-Index("ix_outbox_claim", Outbox.status, Outbox.next_attempt_at, Outbox.id,
-      postgresql_where=Outbox.status.in_(("pending", "claimed")),
-      sqlite_where=Outbox.status.in_(("pending", "claimed")))
+# Claim order (0015): pending rows by due time, leased rows by lease expiry; delivered history in neither.
+Index("ix_outbox_due", Outbox.next_attempt_at, Outbox.id, postgresql_where=Outbox.status == "pending",
+      sqlite_where=Outbox.status == "pending")
+Index("ix_outbox_lease", Outbox.lease_until, Outbox.id, postgresql_where=Outbox.lease_until.is_not(None),
+      sqlite_where=Outbox.lease_until.is_not(None))
 Index("ix_outbox_platform_workspace", Outbox.platform, Outbox.workspace)
 
 

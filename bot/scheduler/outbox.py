@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select, text, update
+from sqlalchemy import and_, case, false, func, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.models import (
@@ -46,7 +46,7 @@ from bot.storage.db import Database
 from bot.storage.sql import affected, insert_ignore
 
 __all__ = ["OutboxRow", "SentMark", "enqueue", "claim", "renew", "mark_sent", "mark_sent_many", "mark_skipped",
-           "mark_failed", "backoff", "counts", "insert_ignore", "affected", "POISON_REASON"]
+           "mark_failed", "backoff", "counts", "open_rows", "insert_ignore", "affected", "POISON_REASON"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +92,20 @@ async def enqueue(session: AsyncSession, occurrences: list[Occurrence], *, now: 
 
 def _claimable(now: datetime, suspects: bool | None = None) -> Any:
     """Due pending rows (``suspects=False``), rows whose holder's lease ran out (``True``), or both (None)."""
-    pending = and_(Outbox.status == OUTBOX_PENDING, Outbox.next_attempt_at <= now)
+    # The status is written into the SQL, not bound: PostgreSQL matches a partial index's predicate
+    # (``ix_outbox_due``) only against constants it sees, also in a cached generic plan.
+    pending = and_(Outbox.status == literal_column(f"'{OUTBOX_PENDING}'"), Outbox.next_attempt_at <= now)
     expired = and_(Outbox.status == OUTBOX_CLAIMED, Outbox.lease_until < now)
     if suspects is None:
         return or_(pending, expired)
     return expired if suspects else pending
+
+
+def open_rows() -> Any:
+    """True while any row is pending or claimed: two index probes (``ix_outbox_due``, ``ix_outbox_lease``)."""
+    pending = select(Outbox.id).where(Outbox.status == literal_column(f"'{OUTBOX_PENDING}'"))
+    leased = select(Outbox.id).where(Outbox.lease_until.is_not(None), Outbox.status == OUTBOX_CLAIMED)
+    return or_(pending.exists(), leased.exists())
 
 
 POISON_REASON = "the process stopped while sending this"
@@ -115,8 +124,9 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
     rows are appended to ``dead`` when given. ``suspects`` narrows the claim to rows whose holder's
     lease ran out (True) or to pending rows (False); None takes both.
     """
-    candidates = select(Outbox.id).where(_claimable(now, suspects)).order_by(Outbox.next_attempt_at,
-                                                                             Outbox.id).limit(limit)
+    # Each order is an index's order (``ix_outbox_due``, ``ix_outbox_lease``), so a claim reads the rows it takes.
+    order = (Outbox.lease_until, Outbox.id) if suspects else (Outbox.next_attempt_at, Outbox.id)
+    candidates = select(Outbox.id).where(_claimable(now, suspects)).order_by(*order).limit(limit)
     if not db.is_sqlite:
         candidates = candidates.with_for_update(skip_locked=True)
     # A materialised CTE: as a plain ``IN (subquery)`` PostgreSQL may run the LIMIT more than once.

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from bot.errors import DeliveryError
 from bot.knowledge_log import purge_questions
@@ -35,8 +35,6 @@ from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.lateness import MISSED, late_note, too_old
 from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import (
-    OUTBOX_CLAIMED,
-    OUTBOX_PENDING,
     OUTBOX_SENT,
     OUTBOX_SKIPPED,
     Outbox,
@@ -180,8 +178,7 @@ class Scheduler(Planning):
             if stats.sent or stats.failed or stats.dead:
                 continue
             async with self.app.db.session() as session:
-                left = (await session.execute(select(func.count()).select_from(Outbox).where(
-                    Outbox.status.in_((OUTBOX_PENDING, OUTBOX_CLAIMED))))).scalar_one()
+                left = (await session.execute(select(outbox.open_rows()))).scalar_one()
             if not left:
                 return
             await asyncio.sleep(idle)

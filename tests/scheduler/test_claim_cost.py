@@ -55,8 +55,8 @@ async def test_a_claim_reads_the_rows_it_takes_not_the_whole_backlog(pg_url: str
         finally:
             await conn.close()
         assert "Sort" not in plan, plan
-        assert "ix_outbox_claim" in plan and "pk_outbox" in plan, plan
-        scanned = [line for line in plan.splitlines() if "Index Scan using ix_outbox_claim" in line]
+        assert "ix_outbox_due" in plan and "pk_outbox" in plan, plan
+        scanned = [line for line in plan.splitlines() if "Index Scan using ix_outbox_due" in line]
         assert scanned and all("rows=16 " in line for line in scanned), plan
     finally:
         await db.dispose()
