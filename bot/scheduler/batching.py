@@ -3,9 +3,9 @@
 A delivery that finished hands its mark to ``MarkBatcher.sent`` and waits for
 the outcome (still ours, or re-claimed meanwhile). Writes are group commits:
 one at a time, each taking every mark that arrived while the one before it
-ran (at most ``size``). A lone delivery's mark is written at once; under load
-batches grow by themselves, so a busy worker spends fewer statements, and
-fewer database connections, per row. Until its batch is written a row counts
+ran (at most ``size``), after waiting ``linger`` seconds for more (the
+scheduler waits 2 ms). Under load batches grow by themselves, so a busy worker
+spends fewer statements, and fewer database connections, per row. Until its batch is written a row counts
 as in flight: a crash then repeats it, exactly as a crash between a send and
 its single ``mark_sent`` did, only the window is one write longer.
 """
@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 class MarkBatcher:
     """Collects ``SentMark``s and writes them with ``outbox.mark_sent_many``, one write at a time."""
 
-    def __init__(self, db: Database, *, size: int = 256) -> None:
+    def __init__(self, db: Database, *, size: int = 256, linger: float = 0.0) -> None:
         self.db = db
         self.size = max(1, size)
+        self.linger = max(0.0, linger)
         self.writes = 0  # statements written (for tests and benchmarks)
         self._waiting: list[tuple[outbox.SentMark, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -44,6 +45,8 @@ class MarkBatcher:
     async def _write_all(self) -> None:
         try:
             while self._waiting:
+                if self.linger:
+                    await asyncio.sleep(self.linger)
                 batch, self._waiting = self._waiting[:self.size], self._waiting[self.size:]
                 await self._write(batch)
         finally:

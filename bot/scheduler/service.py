@@ -75,14 +75,17 @@ class Scheduler(Planning):
     nonce window). ``heartbeat`` is how often, in seconds of real time, a lease is
     renewed while a transport call is under way (default: a third of the lease).
     ``batch`` caps one claim; a claim never takes more rows than free slots of
-    ``concurrency``, so no claimed row waits long before it is sent.
+    ``concurrency``, so no claimed row waits long before it is sent. Claims wait for half the slots,
+    so each takes 32 to 64 rows: per claim, render and mark, the statement and the transaction cost more
+    than the rows in them (``bench/outbox_drain.py``: 16-row claims cost about 1.9 ms of CPU per row,
+    machine-wide; 32-row claims about 0.8).
     """
 
-    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 64, concurrency: int = 32,
+    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 64, concurrency: int = 64,
                  lease: timedelta = timedelta(seconds=60), heartbeat: float | None = None) -> None:
         self.app = app
         self.pacer = pacer or pacer_for(app.db, app.settings)
-        self.marks = MarkBatcher(app.db)
+        self.marks = MarkBatcher(app.db, linger=0.002)
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease

@@ -84,3 +84,14 @@ async def test_a_failed_write_fails_every_mark_in_it_and_the_next_write_still_ru
     assert await batcher.sent(outbox.SentMark(row=rows[2], at=NOW)) is True
     await batcher.flush()
     assert batcher._writer is None
+
+
+async def test_with_a_linger_marks_that_come_soon_after_the_first_share_its_write(db: Database) -> None:
+    rows = await _claimed(db, 6)
+    batcher = MarkBatcher(db, linger=0.05)
+    first = asyncio.ensure_future(batcher.sent(outbox.SentMark(row=rows[0], at=NOW)))
+    await asyncio.sleep(0.01)  # within the linger: no write has started yet
+    assert batcher.writes == 0
+    rest = [asyncio.ensure_future(batcher.sent(outbox.SentMark(row=r, at=NOW))) for r in rows[1:]]
+    assert await first is True and all(await asyncio.gather(*rest))
+    assert batcher.writes == 1
