@@ -107,6 +107,20 @@ class Scheduler(Planning):
         """
         stats = DrainStats()
         in_flight: set[asyncio.Task[None]] = set()
+        finished = asyncio.Event()
+
+        def landed(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            finished.set()
+            if not task.cancelled() and task.exception() is not None:
+                log.error("a delivery task failed", exc_info=task.exception())
+
+        def start(rows: list[outbox.OutboxRow]) -> None:
+            for r in rows:
+                task = self._start(r, stats)
+                in_flight.add(task)
+                task.add_done_callback(landed)
+
         claims = 0
         exhausted = False
         solo = False  # a suspect row is being sent, alone
@@ -122,20 +136,23 @@ class Scheduler(Planning):
                     if rows or poisoned:
                         claims += 1
                         solo = bool(rows)
-                        in_flight.update(self._start(r, stats) for r in rows)
+                        start(rows)
                         continue
                 if may_claim and free >= max(1, self.concurrency // 2):
                     rows, _ = await self._claim(stats, limit=min(self.batch, free), now=now, suspects=False)
                     claims += 1
                     exhausted = not rows
-                    in_flight.update(self._start(r, stats) for r in rows)
+                    start(rows)
                     continue
                 if not in_flight:
                     break
-                _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                # One event for all deliveries: ``asyncio.wait`` would hook and unhook every task in flight
+                # at each completion (64 of them, per row sent).
+                finished.clear()
+                await finished.wait()
         finally:
             if in_flight:  # cancelled: let the sends under way finish and record their outcome
-                await asyncio.gather(*in_flight, return_exceptions=True)
+                await asyncio.gather(*list(in_flight), return_exceptions=True)
         return stats
 
     async def _claim(self, stats: DrainStats, *, limit: int, now: datetime | None,
