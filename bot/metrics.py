@@ -17,6 +17,10 @@ from prometheus_client import (
     ProcessCollector,
 )
 
+# The label vocabularies (re-exported) live in ``bot.metric_labels``, without prometheus_client, so one-shot
+# commands can label their log lines without importing the metrics stack.
+from bot.metric_labels import KNOWLEDGE_WORDS, OUTBOX_STATES, bounded
+
 __all__ = [
     "REGISTRY",
     "COMMANDS",
@@ -64,24 +68,3 @@ LEASE_LOSSES = Counter(
     registry=REGISTRY)
 DATABASE_ERRORS = Counter(
     "cos_database_errors_total", "Errors raised by the database driver.", registry=REGISTRY)
-
-# First words of knowledge questions that are commands of their own (``/cos-service overview``).
-KNOWLEDGE_WORDS = frozenset({"help", "overview", "providers", "milestones", "cases", "register"})
-OUTBOX_STATES = ("pending", "claimed", "sent", "skipped", "dead")
-
-# Fixed vocabularies for labels that come from stored or external data.
-_PLATFORMS = frozenset({"slack", "discord", "console"})
-_KINDS = frozenset({"digest", "checkin", "nudge", "milestone", "risk_review", "reminder", "review"})
-
-
-def bounded(value: str, allowed: frozenset[str]) -> str:
-    """``value`` when it is one of ``allowed``, else ``"other"`` (a label never grows without bound)."""
-    return value if value in allowed else "other"
-
-
-def platform_label(platform: str) -> str:
-    return bounded(platform, _PLATFORMS)
-
-
-def kind_label(kind: str) -> str:
-    return bounded(kind, _KINDS)

@@ -16,12 +16,13 @@ With ``LOG_JSON=true`` the fields become keys of the JSON object::
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot import metrics
+from bot.metric_labels import KNOWLEDGE_WORDS, kind_label, platform_label
 from bot.reply import Reply
 from bot.request import Request
 from bot.safety import InputProblem, clean_input
@@ -57,6 +58,15 @@ class _DeliveryRow(Protocol):
     def attempts(self) -> int: ...
 
 
+
+def served_metrics() -> Any:
+    """``bot.metrics`` when this process serves ``/metrics`` (``bot.web`` imports it), else None.
+
+    One-shot commands (``ask``, ``console``) have nobody to scrape their counters, so they neither
+    count nor import prometheus_client (part of their start-up budget, ``bench/cold_start.py``).
+    """
+    return sys.modules.get("bot.metrics")
+
 def command_label(router: Router, request: Request) -> str:
     """``cos-service``, ``cos-risk digest``, ``message``...: the command and, for team sub-commands and
     a few fixed knowledge words, its first word. Never the free question text."""
@@ -69,7 +79,7 @@ def command_label(router: Router, request: Request) -> str:
         word = clean_input(request.text).partition(" ")[0].lower()
     except InputProblem:
         return command
-    if word and (word in metrics.KNOWLEDGE_WORDS or router.is_subcommand(command, word)):
+    if word and (word in KNOWLEDGE_WORDS or router.is_subcommand(command, word)):
         return f"{command} {word}"
     return command
 
@@ -90,9 +100,11 @@ def request_done(router: Router, request: Request, reply: Reply, started: float)
         seconds = max(0.0, time.perf_counter() - started)
         command = command_label(router, request)
         matched = bool(getattr(reply, "matched", True))
-        platform = metrics.platform_label(request.platform)
-        metrics.COMMANDS.labels(platform=platform, command=command, matched=str(matched).lower()).inc()
-        metrics.ANSWER_SECONDS.observe(seconds)
+        platform = platform_label(request.platform)
+        metrics = served_metrics()
+        if metrics is not None:
+            metrics.COMMANDS.labels(platform=platform, command=command, matched=str(matched).lower()).inc()
+            metrics.ANSWER_SECONDS.observe(seconds)
         fields: dict[str, Any] = {
             "request_id": request.request_id or uuid.uuid4().hex[:12],
             "platform": request.platform,
@@ -112,16 +124,18 @@ def delivery_done(row: _DeliveryRow, *, outcome: str, at: datetime) -> None:
     ``dead``, ``lost_lease``) and log one line about it. Never raises."""
     try:
         lag = (at - row.due_at).total_seconds()
-        kind = metrics.kind_label(row.kind)
-        metrics.DELIVERIES.labels(kind=kind, outcome=outcome).inc()
-        if outcome in ("sent", "fallback"):
-            metrics.DELIVERY_LAG.observe(max(0.0, lag))
-        elif outcome == "rate_limited":
-            metrics.RATE_LIMITED.labels(platform=metrics.platform_label(row.platform)).inc()
-        elif outcome == "dead":
-            metrics.DEAD_LETTERS.labels(kind=kind).inc()
-        elif outcome == "lost_lease":
-            metrics.LEASE_LOSSES.inc()
+        kind = kind_label(row.kind)
+        metrics = served_metrics()
+        if metrics is not None:
+            metrics.DELIVERIES.labels(kind=kind, outcome=outcome).inc()
+            if outcome in ("sent", "fallback"):
+                metrics.DELIVERY_LAG.observe(max(0.0, lag))
+            elif outcome == "rate_limited":
+                metrics.RATE_LIMITED.labels(platform=platform_label(row.platform)).inc()
+            elif outcome == "dead":
+                metrics.DEAD_LETTERS.labels(kind=kind).inc()
+            elif outcome == "lost_lease":
+                metrics.LEASE_LOSSES.inc()
         fields: dict[str, Any] = {
             "key": row.key,
             "platform": row.platform,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot import metrics
+from bot.observe import served_metrics
 from bot.storage.db import MIGRATIONS_DIR, Database
 
 if TYPE_CHECKING:
@@ -113,7 +113,9 @@ async def _ping(db: Database) -> bool:
     except DBAPIError:
         return False  # counted by the engine's handle_error hook (bot.web)
     except Exception:  # noqa: BLE001 - refused, timed out: the driver raised no DBAPI error to count
-        metrics.DATABASE_ERRORS.inc()
+        metrics = served_metrics()
+        if metrics is not None:
+            metrics.DATABASE_ERRORS.inc()
         return False
 
 

@@ -65,6 +65,8 @@ def test_ask_imports_no_platform_sdk_nor_alembic_when_the_schema_is_current(migr
     assert json.loads(proc.stdout)["results"][0]["id"] == "area.comprehensive-legal-services"
     assert not modules & PLATFORM_SDKS
     assert "alembic" not in modules
+    # Nobody scrapes a one-shot command's counters, and a question needs no holiday calendar.
+    assert not modules & {"prometheus_client", "holidays"}
 
 
 def test_ask_on_a_new_database_still_migrates_it(tmp_path):

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import holidays as holidays_lib
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +25,8 @@ log = logging.getLogger(__name__)
 
 def country_calendar(country: str, subdiv: str | None) -> Any:
     """The ``holidays`` calendar of an ISO country (and subdivision); ``UserError`` for unknown codes."""
+    import holidays as holidays_lib  # here, not at the top: ``cos-bot ask`` never needs it
+
     try:
         return holidays_lib.country_holidays(country, subdiv=subdiv)
     except NotImplementedError as exc:
