@@ -51,7 +51,8 @@ async def prefetch(session: AsyncSession, rows: list[OutboxRow]) -> Prefetched:
         return Prefetched()
     items: dict[tuple[str, str], list[RiskItem]] = {key: [] for key in wanted}
     found = (await session.execute(
-        select(RiskItem).where(RiskItem.workspace.in_(sorted({w for _, w in wanted})))
+        select(RiskItem).where(RiskItem.platform.in_(sorted({p for p, _ in wanted})),
+                               RiskItem.workspace.in_(sorted({w for _, w in wanted})))
         .order_by(RiskItem.kind, RiskItem.title)
     )).scalars()
     for item in found:
@@ -76,13 +77,10 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime,
 
         return await escalation_reply(app, session, row, now)
     if row.kind == "risk_review":
-        items = prefetched.risk_items.get((row.platform, row.workspace)) if prefetched else None
-        if items is None:
-            items = list((await session.execute(
-                select(RiskItem).where(RiskItem.platform == row.platform, RiskItem.workspace == row.workspace)
-                .order_by(RiskItem.kind, RiskItem.title)
-            )).scalars())
-        return _risk_review_reply(items, row, now)
+        key = (row.platform, row.workspace)
+        if prefetched is None or key not in prefetched.risk_items:
+            prefetched = await prefetch(session, [row])
+        return _risk_review_reply(prefetched.risk_items[key], row, now)
     if row.kind == "milestone":
         m = await session.get(Milestone, int(row.payload.get("milestone_id", 0)))
         if m is None or m.status == "done":
