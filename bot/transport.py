@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.reply import Reply
 
-__all__ = ["SendResult", "Transport"]
+__all__ = ["SendResult", "Transport", "Preparing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +47,15 @@ class Transport(Protocol):
     async def update(self, *, workspace: str, channel: str, message_id: str, reply: Reply) -> SendResult:
         """Replace the content of a message this bot posted (Slack ``chat.update``, a Discord message edit)."""
         ...
+
+
+@runtime_checkable
+class Preparing(Protocol):
+    """A transport with work to do for a send before it goes (Slack records the key's first attempt).
+
+    The scheduler calls ``prepare(key)`` shortly before the send's paced slot, so that a database
+    write does not sit between the slot and the post; a send that was not prepared does the work
+    itself, as before.
+    """
+
+    async def prepare(self, key: str) -> None: ...

@@ -141,6 +141,8 @@ class SlackTransport:
         self._db = db
         self._clock = clock
         self._attempted: OrderedDict[str, datetime] = OrderedDict()  # without a database: this process only
+        # Keys whose first attempt ``prepare`` recorded ahead of the send: what ``_begin`` found for each.
+        self._prepared: OrderedDict[str, datetime | None] = OrderedDict()
 
     async def _client(self, workspace: str) -> AsyncWebClient:
         client = await self._client_for(workspace)
@@ -175,6 +177,18 @@ class SlackTransport:
             if found is None:  # pruned in between: look back as far as we keep markers
                 return now - timedelta(days=1)
             return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+    async def prepare(self, key: str) -> None:
+        """Record the first attempt of ``key`` now, ahead of its paced slot (``bot.transport.Preparing``):
+        the marker's write is then not between the slot and the post."""
+        self._prepared[key] = await self._begin(key)
+        while len(self._prepared) > _MEMORY_ATTEMPTS:  # prepared, never sent (a lease lost in between)
+            self._prepared.popitem(last=False)
+
+    async def _first_attempt(self, key: str) -> datetime | None:
+        if key in self._prepared:
+            return self._prepared.pop(key)
+        return await self._begin(key)
 
     async def _forget(self, key: str) -> None:
         """Slack certainly posted nothing for the first attempt of ``key``: a re-send needs no check."""
@@ -216,7 +230,7 @@ class SlackTransport:
 
     # -- posting ------------------------------------------------------------------
     async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, key: str) -> SendResult:
-        first_attempt = await self._begin(key)
+        first_attempt = await self._first_attempt(key)
         if first_attempt is not None:
             ts = await self._posted_before(client, channel, key, first_attempt)
             if ts is not None:

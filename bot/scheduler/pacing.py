@@ -28,8 +28,8 @@ from sqlalchemy import text
 
 from bot.storage.db import Database
 
-__all__ = ["Limits", "Adaptive", "Pacer", "SharedPacer", "PacerLike", "pacer_for", "limits_for", "PlatformLimits",
-           "next_rate", "cut_rate", "first_ceiling", "prune"]
+__all__ = ["Limits", "Adaptive", "AHEAD", "Ahead", "Pacer", "SharedPacer", "PacerLike", "pacer_for", "limits_for",
+           "PlatformLimits", "next_rate", "cut_rate", "first_ceiling", "prune"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,14 @@ class Adaptive:
 
 
 ADAPTIVE = Adaptive()
+
+# Seconds before its slot that a send does what must happen before it goes but need not happen at
+# the slot: the transport's preparation (``ahead``) and, shared, the check for a new Retry-After
+# hold. Its round trips then do not make the send late: a late send bunches up with the next
+# ones, and a platform that counts posts per second refuses the bunch.
+AHEAD = 0.1
+
+Ahead = Callable[[], Awaitable[None]]
 
 class PlatformLimits(Mapping[str, Limits]):
     """Each platform's limits, as its plugin declares them (``Platform.limits``), asked for on first use.
@@ -203,8 +211,8 @@ class Pacer:
                 self._rate[wk] = next_rate(rate, self._ceiling.get(wk), limits, self.tune)
         return slot
 
-    async def wait(self, platform: str, workspace: str, channel: str) -> float:
-        """Sleep until a slot is free; returns the seconds waited.
+    async def wait(self, platform: str, workspace: str, channel: str, *, ahead: Ahead | None = None) -> float:
+        """Sleep until a slot is free; returns the seconds waited. ``ahead`` runs once, ``AHEAD`` before the slot.
 
         A ``Retry-After`` that arrives while this send sleeps books it again, behind the hold and at the
         cut rate (every send booked before a 429 is, so the slots booked ahead at the old rate go).
@@ -216,6 +224,13 @@ class Pacer:
             epoch = self._holds.get(wk, 0)
             slot = self.reserve(platform, workspace, channel, grow=not booked)
             booked += 1
+            if ahead is not None:
+                early = slot - AHEAD - self._monotonic()
+                if early > 0:
+                    await self._sleep(early)
+                    waited += early
+                await ahead()
+                ahead = None
             delay = slot - self._monotonic()
             if delay > 0:
                 await self._sleep(delay)
@@ -246,7 +261,7 @@ class Pacer:
 class PacerLike(Protocol):
     """What the scheduler needs from a pacer: wait for a slot; hold a workspace after a ``Retry-After``."""
 
-    async def wait(self, platform: str, workspace: str, channel: str) -> float: ...
+    async def wait(self, platform: str, workspace: str, channel: str, *, ahead: Ahead | None = None) -> float: ...
 
     def penalise(self, platform: str, workspace: str, retry_after: float) -> Awaitable[None] | None: ...
 
@@ -391,6 +406,10 @@ class SharedPacer:
         self._now = now
         self._sleep = sleep
         self._known: set[tuple[str, str, str]] = set()
+        # Bookings of one workspace queue here, not in the connection pool: they take the workspace's
+        # row lock in turn anyway, and a burst of them (a claimed batch, a rebooking behind a hold)
+        # would otherwise hold every pooled connection while a send due now waits for one.
+        self._booking: dict[tuple[str, str], asyncio.Lock] = {}
 
     def _params(self) -> dict[str, datetime | None]:
         return {"now": self._now() if self._now is not None else None}
@@ -415,7 +434,12 @@ class SharedPacer:
         params: dict[str, object] = {
             **self._params(), "platform": platform, "ws": ws, "ch": ch, "ch_gap": float(limits.channel_interval),
         }
-        async with self.db.engine.connect() as conn:
+        lock = self._booking.get((platform, workspace))
+        if lock is None:
+            if len(self._booking) >= self._KNOWN_LIMIT:
+                self._booking = {k: v for k, v in self._booking.items() if v.locked()}
+            lock = self._booking[(platform, workspace)] = asyncio.Lock()
+        async with lock, self.db.engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             key = (platform, ws, ch)
             if key not in self._known:
@@ -430,11 +454,11 @@ class SharedPacer:
             _BOOKED_AT.set((platform, workspace, float(booked)))
         return max(0.0, float(delay)), held
 
-    async def wait(self, platform: str, workspace: str, channel: str) -> float:
-        """Sleep until this send's slot; returns the seconds waited.
+    async def wait(self, platform: str, workspace: str, channel: str, *, ahead: Ahead | None = None) -> float:
+        """Sleep until this send's slot; returns the seconds waited. ``ahead`` runs once, ``AHEAD`` before the slot.
 
         A ``Retry-After`` recorded while the send slept, by any replica, books it again: behind the
-        hold and at the cut rate (one more statement after each sleep tells).
+        hold and at the cut rate. One more statement tells, also run ``AHEAD`` before the slot.
         """
         waited = 0.0
         booked = 0
@@ -442,14 +466,24 @@ class SharedPacer:
             delay, held = await self._book(platform, workspace, channel, grow=not booked)
             booked += 1
             if delay <= 0:
+                if ahead is not None:
+                    await ahead()
                 return waited
-            await self._sleep(delay)
-            waited += delay
+            early = min(AHEAD, delay)
+            await self._sleep(delay - early)
+            checked_at = time.monotonic()
             async with self.db.engine.connect() as conn:
                 now_held = (await conn.execute(_HELD_UNTIL, {"platform": platform,
                                                              "ws": workspace_scope(workspace)})).scalar()
-            if now_held == held:
-                return waited
+            if now_held != held:
+                waited += delay - early
+                continue
+            if ahead is not None:
+                await ahead()
+            rest = early - (time.monotonic() - checked_at)
+            if rest > 0:
+                await self._sleep(rest)
+            return waited + delay
 
     async def penalise(self, platform: str, workspace: str, retry_after: float, *, rate: float | None = None) -> None:
         """The platform said ``Retry-After``: no replica sends to this workspace before it has passed; the

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
@@ -46,6 +47,7 @@ from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
 from bot.team.reports import sync_reports
 from bot.team.snooze import occurrence_of
+from bot.transport import Preparing
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -185,6 +187,7 @@ class Scheduler(Planning):
                 loaded = await prefetch(session, rows)
                 for r in rows:
                     self._rendered[r.id] = await render(self.app, session, r, self.app.clock.now(), loaded)
+                    await asyncio.sleep(0)
         except Exception:
             log.debug("rendering a claimed batch stopped; the rest render one by one", exc_info=True)
 
@@ -311,7 +314,9 @@ class Scheduler(Planning):
             transport = app.transports.get(row.platform)
             if transport is None:
                 raise DeliveryError(f"no transport for platform {row.platform!r}")
-            await self.pacer.wait(row.platform, row.workspace, row.pace_channel)
+            # Slack records the key's first attempt (a database write) before the slot, not between it and the post.
+            prepare = partial(transport.prepare, row.key) if isinstance(transport, Preparing) else None
+            await self.pacer.wait(row.platform, row.workspace, row.pace_channel, ahead=prepare)
             if not await self._hold(row, stats):
                 return
             fallback = False

@@ -78,7 +78,7 @@ class _StallingPacer(Pacer):
         super().__init__({})
         self.clock, self.n, self.stall, self.during, self.calls = clock, n, stall, during, 0
 
-    async def wait(self, platform: str, workspace: str, channel: str) -> float:
+    async def wait(self, platform: str, workspace: str, channel: str, *, ahead: Any = None) -> float:
         self.calls += 1
         if self.calls == self.n:
             self.clock.advance(self.stall)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.scheduler.pacing import Limits, Pacer
+from bot.scheduler.pacing import AHEAD, Limits, Pacer
 
 
 class FakeTime:
@@ -48,6 +48,37 @@ def test_retry_after_holds_the_workspace() -> None:
     assert p.reserve("slack", "T1", "C2") == 30.0
     waited = asyncio.run(p.wait("slack", "T1", "C3"))
     assert waited == pytest_approx(30.1) and ft.t == pytest_approx(30.1)
+
+
+def test_ahead_runs_once_shortly_before_the_slot_and_before_the_send() -> None:
+    """The transport's preparation (Slack's first-attempt marker) is done before the slot, not after it."""
+    ft = FakeTime()
+    p = Pacer({"slack": Limits(workspace_rate=2.0)}, monotonic=ft.monotonic, sleep=ft.sleep)
+    ran: list[float] = []
+
+    async def ahead() -> None:
+        ran.append(ft.t)
+
+    assert asyncio.run(p.wait("slack", "T1", "C1", ahead=ahead)) == 0.0
+    assert ran == [0.0]  # due now: prepared at once
+    waited = asyncio.run(p.wait("slack", "T1", "C2", ahead=ahead))
+    assert waited == pytest_approx(0.5) and ft.t == pytest_approx(0.5)
+    assert ran[1] == pytest_approx(0.5 - AHEAD)
+
+
+def test_ahead_is_not_repeated_when_a_hold_books_the_send_again() -> None:
+    ft = FakeTime()
+    p = Pacer({"slack": Limits(workspace_rate=2.0)}, monotonic=ft.monotonic, sleep=ft.sleep)
+    p.reserve("slack", "T1", "C0")
+    ran: list[float] = []
+
+    async def ahead() -> None:
+        ran.append(ft.t)
+        p.penalise("slack", "T1", 5.0)  # a 429 elsewhere while this send waits: booked again behind the hold
+
+    waited = asyncio.run(p.wait("slack", "T1", "C1", ahead=ahead))
+    assert ran == [pytest_approx(0.5 - AHEAD)]
+    assert waited == pytest_approx(0.4 + 5.0) and ft.t == pytest_approx(5.4)
 
 
 def pytest_approx(x: float):

@@ -281,9 +281,19 @@ async def test_a_send_sleeping_for_its_slot_books_again_when_another_replica_mee
 
         mine = SharedPacer(db, {"slack": SLACK}, now=lambda: now[0], sleep=sleep)
         assert await mine.wait("slack", "T1", "C1") == 0.0
-        waited = await mine.wait("slack", "T1", "C2")  # booked for +0.25, then held until +3: booked again
-        assert sleeps == pytest.approx([0.25, 2.75], abs=1e-3)
+        prepared: list[float] = []
+
+        async def ahead() -> None:
+            prepared.append((now[0] - START).total_seconds())
+
+        # Booked for +0.25, then held until +3: booked again.
+        waited = await mine.wait("slack", "T1", "C2", ahead=ahead)
+        # Each sleep stops AHEAD (0.1 s) short of its slot to look for a new hold: found after the first.
+        assert sleeps[:2] == pytest.approx([0.15, 2.75], abs=1e-3)
+        assert len(sleeps) == 3 and 0.0 < sleeps[2] <= 0.1
         assert waited == pytest.approx(3.0, abs=1e-3)
+        # The transport's preparation ran once, before the slot it was finally sent in (not at +0.15).
+        assert prepared == pytest.approx([2.9], abs=1e-3)
     finally:
         await db.dispose()
 
