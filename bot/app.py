@@ -13,13 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.commands.knowledge import KnowledgeCommands
 from bot.readiness import Readiness
 from bot.router import Router
-from bot.scheduler.service import Scheduler
 from bot.settings import Settings
 from bot.storage.db import Database, migrate
 from bot.team import install as install_team
@@ -27,6 +26,9 @@ from bot.team.base import Team
 from bot.transport import Transport
 from knowledge import KnowledgeBase, Searcher
 from knowledge.cache import load_cached
+
+if TYPE_CHECKING:
+    from bot.scheduler.service import Scheduler
 
 __all__ = ["App", "build_app", "build_knowledge", "finish_before_cancel", "run_tasks"]
 
@@ -44,7 +46,7 @@ class App:
     router: Router
     db: Database
     clock: Clock
-    scheduler: Scheduler = field(init=False)
+    _scheduler: Scheduler | None = field(default=None, init=False, repr=False)
     transports: dict[str, Transport] = field(default_factory=dict)
     # What a platform keeps for the life of this App (the Discord client), by platform name.
     parts: dict[str, Any] = field(default_factory=dict)
@@ -52,6 +54,15 @@ class App:
     readiness: Readiness = field(default_factory=Readiness)
     # Everything opened for this App, closed in reverse order by ``close``.
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The outbox's scheduler, made on first use (``cos-bot ask`` never imports the delivery side)."""
+        if self._scheduler is None:
+            from bot.scheduler.service import Scheduler
+
+            self._scheduler = Scheduler(self)
+        return self._scheduler
 
     def background(self) -> list[Coroutine[Any, Any, None]]:
         """The long-running work besides the platforms: the scheduler's loop when ``COS_SCHEDULER`` is on."""
@@ -94,7 +105,6 @@ async def build_app(
         await migrate(db)
     app = App(settings=settings, kb=kb, searcher=searcher, router=Router(KnowledgeCommands(kb, searcher)),
               db=db, clock=clock or SystemClock())
-    app.scheduler = Scheduler(app)
     install_team(Team(app))
     return app
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
@@ -53,6 +52,13 @@ class Platform:
     serves_http: Callable[[Settings], bool] | None = None
 
 
+def entry_points(*, group: str, name: str | None = None) -> Any:
+    """The installed entry points of ``group`` (importlib.metadata is imported on first use: ask needs none)."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group) if name is None else installed(group=group, name=name)
+
+
 def load_platforms(*, only: Collection[str] | None = None) -> dict[str, Platform]:
     """Every installed platform (or those named in ``only``), by name.
 
@@ -76,6 +82,17 @@ def load_platforms(*, only: Collection[str] | None = None) -> dict[str, Platform
 def platform_names() -> tuple[str, ...]:
     """The installed platforms' names, read from the entry points without importing any adapter."""
     return tuple(sorted({ep.name for ep in entry_points(group="cos_bot.platforms")}))
+
+
+class PlatformChoices:
+    """``choices`` for a ``--platform`` option, read from the entry points only when an option is checked or
+    its help shown: building the CLI's parser (every ``cos-bot`` command does) reads none."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in platform_names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(platform_names())
 
 
 def command_group(sub: argparse._SubParsersAction, name: str, *, help: str) -> argparse._SubParsersAction:

@@ -67,6 +67,30 @@ def test_ask_imports_no_platform_sdk_nor_alembic_when_the_schema_is_current(migr
     assert "alembic" not in modules
     # Nobody scrapes a one-shot command's counters, and a question needs no holiday calendar.
     assert not modules & {"prometheus_client", "holidays"}
+    # Nothing is delivered: the scheduler is made on first use.
+    full = set(json.loads(proc.stderr.rsplit("MODULES ", 1)[1]))
+    assert not full & {"bot.scheduler.service", "bot.scheduler.pacing", "apscheduler"}
+
+
+def test_building_the_cli_reads_no_entry_point_until_a_platform_option_is_checked(monkeypatch):
+    import bot.plugins
+    from bot.cli import build_parser
+
+    read: list[str] = []
+    real = bot.plugins.entry_points
+
+    def entry_points(*, group: str, name: str | None = None):  # type: ignore[no-untyped-def]
+        read.append(group)
+        return real(group=group, name=name)
+
+    monkeypatch.setattr(bot.plugins, "entry_points", entry_points)
+    parser = build_parser(plugin_commands=False)
+    args = parser.parse_args(["ask", "/cos-service legal"])
+    assert args.text == "/cos-service legal" and read == []
+    args = parser.parse_args(["knowledge", "export-team", "--workspace", "T1", "--platform", "slack"])
+    assert args.platform == "slack" and read  # checked against the installed platforms when given
+    with pytest.raises(SystemExit):
+        parser.parse_args(["knowledge", "export-team", "--workspace", "T1", "--platform", "nowhere"])
 
 
 def test_ask_on_a_new_database_still_migrates_it(tmp_path):

@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.plugins import command_group, platform_names, split_workspace
+from bot.plugins import PlatformChoices, command_group, split_workspace
 from bot.settings import Settings
 
 __all__ = ["register", "export_answers"]
@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     export = checkin_sub.add_parser("export", help="a workspace's check-in answers (CSV, or JSON with --json)")
     export.add_argument("--workspace", required=True,
                         help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform")
-    export.add_argument("--platform", choices=platform_names(), default=None,
+    export.add_argument("--platform", choices=PlatformChoices(), metavar="PLATFORM", default=None,
                         help="needed only when the workspace id exists on more than one platform")
     export.add_argument("--user", default=None, help="one person's answers only")
     export.add_argument("--json", action="store_true", help="a JSON array instead of CSV")

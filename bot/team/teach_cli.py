@@ -13,7 +13,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.plugins import platform_names, split_workspace
+from bot.plugins import PlatformChoices, split_workspace
 from bot.settings import Settings
 
 __all__ = ["register", "export_taught", "taught_yaml"]
@@ -95,6 +95,7 @@ def register(knowledge_actions: argparse._SubParsersAction) -> None:
     export = knowledge_actions.add_parser("export-team", help="a workspace's taught phrases as a knowledge YAML file")
     export.add_argument("--workspace", required=True,
                         help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform")
-    export.add_argument("--platform", choices=platform_names(), default=None, help="only this platform's phrases")
+    export.add_argument("--platform", choices=PlatformChoices(), metavar="PLATFORM", default=None,
+                        help="only this platform's phrases (slack, discord, console)")
     export.add_argument("--out", default=None, help="write to this file (default: standard output)")
     export.set_defaults(handler=_handler)
