@@ -411,6 +411,10 @@ class SharedPacer:
         # would otherwise hold every pooled connection while a send due now waits for one.
         self._booking: dict[tuple[str, str], asyncio.Lock] = {}
 
+    def _clock(self) -> float:
+        """Seconds on this process's clock (the injected one in tests), to time the rest of a wait."""
+        return self._now().timestamp() if self._now is not None else time.monotonic()
+
     def _params(self) -> dict[str, datetime | None]:
         return {"now": self._now() if self._now is not None else None}
 
@@ -471,7 +475,7 @@ class SharedPacer:
                 return waited
             early = min(AHEAD, delay)
             await self._sleep(delay - early)
-            checked_at = time.monotonic()
+            checked_at = self._clock()
             async with self.db.engine.connect() as conn:
                 now_held = (await conn.execute(_HELD_UNTIL, {"platform": platform,
                                                              "ws": workspace_scope(workspace)})).scalar()
@@ -480,7 +484,7 @@ class SharedPacer:
                 continue
             if ahead is not None:
                 await ahead()
-            rest = early - (time.monotonic() - checked_at)
+            rest = early - (self._clock() - checked_at)
             if rest > 0:
                 await self._sleep(rest)
             return waited + delay
