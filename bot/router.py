@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from bot.canned import expired, went_wrong
@@ -84,6 +84,7 @@ class Router:
         self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
         self._knowledge_hook: KnowledgeHook | None = None
         self._knowledge_source: KnowledgeSource | None = None
+        self._loader: Callable[[], None] | None = None
 
     def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
@@ -91,6 +92,33 @@ class Router:
         ``words`` is one word (``digest``) or two (``digest off``); the longer match wins.
         """
         self._subcommands[(command, " ".join(words.lower().split()[:2]))] = handler
+
+    def defer(self, words: Iterable[tuple[str, str]], load: Callable[[], None]) -> None:
+        """Sub-commands whose handlers are not imported yet (a one-shot ``cos-bot ask`` never needs them).
+
+        ``words`` are their ``(command, first word)`` pairs: each routes to a stand-in that calls
+        ``load()`` (which adds the real handlers, actions and DM handlers) and hands the request on.
+        A DM, or a button nobody answers yet, loads them too.
+        """
+        self._loader = load
+        for command, word in words:
+            self._subcommands.setdefault((command, word), self._stand_in(command, word))
+
+    def _stand_in(self, command: str, word: str) -> SubcommandHandler:
+        async def load_then_handle(request: Request, rest: str) -> Reply:
+            self._load()
+            found = self._subcommand(command, f"{word} {rest}".strip())
+            if found is None or found[0] is load_then_handle:
+                raise RuntimeError(f"no handler was loaded for /{command} {word}")
+            handler, rest = found
+            return await handler(request, rest)
+
+        return load_then_handle
+
+    def _load(self) -> None:
+        load, self._loader = self._loader, None
+        if load is not None:
+            load()
 
     def _subcommand(self, command: str, text: str) -> tuple[SubcommandHandler, str] | None:
         """The handler for ``/<command> <text>`` and the text after its words, if one is added."""
@@ -160,6 +188,7 @@ class Router:
         text = clean_input(request.text)
         command = request.command
         if command == "message":
+            self._load()
             for dm_handler in self._dm_handlers:
                 answer = await dm_handler(request)
                 if answer is not None:
@@ -184,6 +213,9 @@ class Router:
         """Answer a pressed button. Unknown or stale values get a polite reply."""
         try:
             handler = self._actions.get(action.action)
+            if handler is None and self._loader is not None:
+                self._load()
+                handler = self._actions.get(action.action)
             if handler is not None:
                 return (await handler(action) or expired()).safe()
             value = action.value[:200]

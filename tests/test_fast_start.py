@@ -70,6 +70,8 @@ def test_ask_imports_no_platform_sdk_nor_alembic_when_the_schema_is_current(migr
     # Nothing is delivered: the scheduler is made on first use.
     full = set(json.loads(proc.stderr.rsplit("MODULES ", 1)[1]))
     assert not full & {"bot.scheduler.service", "bot.scheduler.pacing", "apscheduler"}
+    # Nor the team's features and tables: they load with the first request that needs one.
+    assert not full & {"bot.team.models", "bot.scheduler.models", "bot.team.stage", "bot.team.store"}
 
 
 def test_building_the_cli_reads_no_entry_point_until_a_platform_option_is_checked(monkeypatch):

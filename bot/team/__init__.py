@@ -36,9 +36,39 @@ def features() -> tuple[type[TeamFeature], ...]:
             ScheduleCommands, AvailabilityCommands, AuditCommands, ForgetCommands, FeedbackCommands, TeachCommands)
 
 
-def install(team: Team) -> list[TeamFeature]:
-    """Register every team feature with ``team.router``; returns the features."""
-    installed = [feature(team) for feature in features()]
-    for feature in installed:
-        feature.register(team.router)
+# The first word of every sub-command of the features ``install`` defers, by command: the router
+# routes them before those features are imported. tests/bot/test_team_deferred.py keeps this list
+# in step with what the features register.
+DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
+    "cos-service": ("audit", "away", "back", "check-in", "checkin", "digest", "forget", "gaps", "holiday",
+                    "holidays", "milestone", "milestones", "schedules", "skip", "snooze", "stage", "stats",
+                    "teach", "timezone", "unschedule"),
+    "cos-risk": ("accept", "owner", "register", "review", "schedule"),
+}
+
+
+def install(team: Team, *, defer: bool = True) -> list[TeamFeature]:
+    """Register the team features with ``team.router``; returns those registered now.
+
+    The one that answers knowledge questions (logged, with 👍/👎) is registered at once. With
+    ``defer`` the others are imported and registered on the first request that needs one of them
+    (``Router.defer``): a one-shot question never loads the team's tables or the schedules' code.
+    """
+    from bot.team.feedback import FeedbackCommands
+
+    answering = FeedbackCommands(team)
+    answering.register(team.router)
+    installed: list[TeamFeature] = [answering]
+
+    def load() -> None:
+        for feature in features():
+            if feature is not FeedbackCommands:
+                loaded = feature(team)
+                loaded.register(team.router)
+                installed.append(loaded)
+
+    if defer:
+        team.router.defer([(command, word) for command, words in DEFERRED_WORDS.items() for word in words], load)
+    else:
+        load()
     return installed

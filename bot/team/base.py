@@ -18,7 +18,6 @@ from bot.reply import Reply
 from bot.request import Request
 from bot.router import Router, SubcommandHandler
 from bot.scheduler.recurrence import WEEKDAYS, parse_hhmm, parse_weekday, zone
-from bot.team import store
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -82,6 +81,8 @@ class Team:
             zone(request.tz)
         except UserError:
             return
+        from bot.team import store  # the team's tables: loaded with the first feature that needs them
+
         async with self.db.session() as session:
             await store.set_member_tz(session, platform=request.platform, workspace=request.workspace,
                                       user=request.user, tz=request.tz, now=self.now())
@@ -98,6 +99,8 @@ class Team:
                 return zone(request.tz).key
             except UserError:
                 pass
+        from bot.team import store
+
         return (await store.workspace_tz(session, platform=request.platform, workspace=request.workspace)
                 or self.settings.default_tz)
 

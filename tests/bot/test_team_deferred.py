@@ -1,0 +1,70 @@
+"""Team features are loaded on first use: a knowledge question never imports them, and the first request that
+needs one (a sub-command, a DM, a button) loads them all and is answered as if they had always been there."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.router import Action, Router
+from bot.team import DEFERRED_WORDS, features, install
+from bot.team.base import Team
+from bot.team.feedback import FeedbackCommands
+from tests.conftest import Harness
+
+
+def _registered(app: App) -> dict[str, set[str]]:
+    """The first words the deferred features register, installed into a router of their own."""
+    router = Router(app.router.knowledge)
+    previous, app.router = app.router, router  # a feature registers with its App's router
+    try:
+        for feature in features():
+            if feature is not FeedbackCommands:
+                feature(Team(app)).register(router)
+    finally:
+        app.router = previous
+    words: dict[str, set[str]] = {}
+    for command, sub in router._subcommands:
+        words.setdefault(command, set()).add(sub.split()[0])
+    return words
+
+
+async def test_the_deferred_words_are_the_words_the_features_register(app: App) -> None:
+    assert {command: set(words) for command, words in DEFERRED_WORDS.items()} == _registered(app)
+
+
+async def test_a_knowledge_question_loads_no_team_feature(app: App, harness: Harness) -> None:
+    reply = await harness.say("/cos-service legal")
+    assert reply.title == "Comprehensive Legal Services"
+    assert app.router._loader is not None  # still deferred
+    assert app.router.is_subcommand("cos-service", "digest off")  # known without loading
+    assert app.router._loader is not None
+
+
+async def test_the_first_sub_command_loads_them_and_is_answered(app: App, admin: Harness) -> None:
+    text = await admin.text("/cos-service digest off")  # two words: found once the features are loaded
+    assert app.router._loader is None
+    assert "digest" in text.lower() and "I only know" not in text
+    assert (await admin.say("/cos-service stage")).title == "No stage set yet"
+
+
+async def test_a_dm_loads_them_so_a_check_in_answer_is_heard(app: App, harness: Harness) -> None:
+    assert app.router._loader is not None
+    await harness.say("skip", channel="D1")
+    assert app.router._loader is None
+    assert len(app.router._dm_handlers) == 2  # snooze's, then the check-in's
+
+
+async def test_a_button_of_a_deferred_feature_loads_them(app: App) -> None:
+    reply = await app.router.handle_action(Action(platform="console", workspace="T1", channel="C1", user="U1",
+                                                  action="milestone.done", value="999", role="admin"))
+    assert app.router._loader is None
+    assert reply is not None and "went wrong" not in (reply.title or "").lower()
+
+
+async def test_installing_without_deferral_registers_everything_at_once(app: App) -> None:
+    router = Router(app.router.knowledge)
+    previous, app.router = app.router, router
+    try:
+        installed = install(Team(app), defer=False)
+    finally:
+        app.router = previous
+    assert len(installed) == len(features()) and router._loader is None
