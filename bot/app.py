@@ -97,15 +97,20 @@ async def build_app(
     clock: Clock | None = None,
     migrate_db: bool = True,
     knowledge: tuple[KnowledgeBase, Searcher] | None = None,
+    defer_team: bool = False,
 ) -> App:
-    """Everything but the platforms. Migrates the database unless told not to."""
+    """Everything but the platforms. Migrates the database unless told not to.
+
+    ``defer_team`` (one-shot commands) loads the team features on first use instead of now; a
+    long-running bot loads them at start, so a broken one fails there and no request waits for it.
+    """
     kb, searcher = knowledge or build_knowledge(settings)
     db = Database(settings.database_url)
     if migrate_db:
         await migrate(db)
     app = App(settings=settings, kb=kb, searcher=searcher, router=Router(KnowledgeCommands(kb, searcher)),
               db=db, clock=clock or SystemClock())
-    install_team(Team(app))
+    install_team(Team(app), defer=defer_team)
     return app
 
 

@@ -122,7 +122,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         args.tz = tz
     lines = _ask_requests(args)
-    app = await build_app(settings)
+    app = await build_app(settings, defer_team=True)
     try:
         for line in lines:
             parsed = parse_line(line)

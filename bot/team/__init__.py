@@ -47,7 +47,7 @@ DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def install(team: Team, *, defer: bool = True) -> list[TeamFeature]:
+def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
     """Register the team features with ``team.router``; returns those registered now.
 
     The one that answers knowledge questions (logged, with 👍/👎) is registered at once. With

@@ -3,12 +3,28 @@ needs one (a sub-command, a DM, a button) loads them all and is answered as if t
 
 from __future__ import annotations
 
-from bot.app import App
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import App, build_app
+from bot.clock import FakeClock
 from bot.router import Action, Router
+from bot.settings import Settings
 from bot.team import DEFERRED_WORDS, features, install
 from bot.team.base import Team
 from bot.team.feedback import FeedbackCommands
-from tests.conftest import Harness
+from tests.conftest import Harness, shared_knowledge
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
+    """As ``cos-bot ask`` builds it: the team features deferred."""
+    application = await build_app(settings, clock=clock, knowledge=shared_knowledge(), defer_team=True)
+    try:
+        yield application
+    finally:
+        await application.close()
 
 
 def _registered(app: App) -> dict[str, set[str]]:
@@ -58,6 +74,14 @@ async def test_a_button_of_a_deferred_feature_loads_them(app: App) -> None:
                                                   action="milestone.done", value="999", role="admin"))
     assert app.router._loader is None
     assert reply is not None and "went wrong" not in (reply.title or "").lower()
+
+
+async def test_a_long_running_bot_loads_them_at_start(settings: Settings, clock: FakeClock) -> None:
+    eager = await build_app(settings, clock=clock, knowledge=shared_knowledge())
+    try:
+        assert eager.router._loader is None and len(eager.router._dm_handlers) == 2
+    finally:
+        await eager.close()
 
 
 async def test_installing_without_deferral_registers_everything_at_once(app: App) -> None:
