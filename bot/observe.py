@@ -58,7 +58,6 @@ class _DeliveryRow(Protocol):
     def attempts(self) -> int: ...
 
 
-
 def served_metrics() -> Any:
     """``bot.metrics`` when this process serves ``/metrics`` (``bot.web`` imports it), else None.
 
@@ -66,6 +65,7 @@ def served_metrics() -> Any:
     count nor import prometheus_client (part of their start-up budget, ``bench/cold_start.py``).
     """
     return sys.modules.get("bot.metrics")
+
 
 def command_label(router: Router, request: Request) -> str:
     """``cos-service``, ``cos-risk digest``, ``message``...: the command and, for team sub-commands and

@@ -82,6 +82,7 @@ AHEAD = 0.1
 
 Ahead = Callable[[], Awaitable[None]]
 
+
 class PlatformLimits(Mapping[str, Limits]):
     """Each platform's limits, as its plugin declares them (``Platform.limits``), asked for on first use.
 
