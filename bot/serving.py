@@ -22,7 +22,6 @@ __all__ = ["serving", "stopping"]
 log = logging.getLogger("bot.web")
 
 
-
 def stopping(app: App, stop: asyncio.Event) -> Any:
     """A signal handler: readiness drops to 503 at once, then ``stop`` starts the drain."""
 

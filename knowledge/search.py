@@ -44,6 +44,7 @@ from knowledge.words import (
 
 __all__ = ["Hit", "QuestionWord", "Searcher", "tokenize", "normalise_query"]
 
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One search result: the entry and how well it matched."""

@@ -29,6 +29,7 @@ __all__ = ["PLATFORM", "bot_for", "run", "commands_json", "sync_commands"]
 
 log = logging.getLogger(__name__)
 
+
 def bot_for(app: App) -> DiscordBot:
     """The one DiscordBot of ``app``, created on first use (transport first, or run first)."""
     bot = app.parts.get(PLATFORM_NAME)

@@ -75,7 +75,6 @@ class Page:
         return body
 
 
-
 def _safe(text: str) -> str:
     # Reply.safe() already ran in the router; this is the adapter's own guard.
     return neutralise_mentions(text)

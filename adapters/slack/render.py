@@ -90,7 +90,6 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-
 def _cut_mrkdwn(text: str, limit: int) -> str:
     """Shorten escaped text without splitting an ``&amp;`` entity."""
     if len(text) <= limit:

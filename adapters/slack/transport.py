@@ -278,7 +278,6 @@ class SlackTransport:
             raise DeliveryError("Slack opened no DM channel", code="no_channel")
         return await self._post(client, channel, reply, key)
 
-
     async def send_thread(self, *, workspace: str, channel: str, parent: str, reply: Reply, key: str) -> SendResult:
         """Post ``reply`` under ``parent`` (``thread_ts``), without broadcasting it to the channel."""
         client = await self._client(workspace)

@@ -28,7 +28,6 @@ __all__ = ["render", "prefetch", "Prefetched", "review_due", "CADENCE_DAYS", "di
 CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
 
 
-
 def review_due(item: RiskItem, now: datetime) -> bool:
     if item.accepted_until is not None and item.accepted_until >= now.date():
         return False  # an accepted risk: reminders pause until then

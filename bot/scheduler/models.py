@@ -104,8 +104,6 @@ Index("ix_outbox_lease", Outbox.lease_until, Outbox.id, postgresql_where=Outbox.
 Index("ix_outbox_platform_workspace", Outbox.platform, Outbox.workspace)
 
 
-
-
 class SendPace(Base):
     """The next free send slot of a workspace (``ws:<workspace>``) or a channel (``ch:<workspace>:<channel>``).
 

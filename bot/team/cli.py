@@ -14,8 +14,6 @@ from bot.settings import Settings
 __all__ = ["register", "export_answers"]
 
 
-
-
 async def export_answers(settings: Settings, *, workspace: str, platform: str | None,
                          user: str | None) -> list[dict[str, object]]:
     """Every answered check-in of one (platform, workspace), oldest first.

@@ -16,6 +16,7 @@ from bot.storage.models import Base, UTCDateTime
 
 __all__ = ["TeamStage", "Milestone", "RiskItem", "CheckinAnswer", "Member", "AuditEntry"]
 
+
 class TeamStage(Base):
     """The team's phase of the development path."""
 

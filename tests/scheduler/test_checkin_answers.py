@@ -26,6 +26,7 @@ def to_text(reply: Reply) -> str:
     """What the console shows (people as ``@id``): these tests talk to the core as the console."""
     return _to_text(reply, plain_mentions=True)
 
+
 QUESTIONS = ["What moved forward?", "Is anything blocking you?"]
 
 

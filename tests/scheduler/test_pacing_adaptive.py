@@ -261,8 +261,6 @@ async def test_a_pinned_rate_is_not_learned_by_the_shared_pacer(pg_url: str) -> 
         await db.dispose()
 
 
-
-
 @pytest.mark.postgres
 async def test_a_send_sleeping_for_its_slot_books_again_when_another_replica_meets_a_429(pg_url: str) -> None:
     db = Database(pg_url)

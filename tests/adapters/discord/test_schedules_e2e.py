@@ -87,7 +87,6 @@ async def rig(dsettings: Settings, fake: FakeDiscord, clock: FakeClock) -> Async
         await app.close()
 
 
-
 def assert_safe(call: Call, *, may_ping: tuple[str, ...] = ()) -> None:
     body = call.body
     expected: dict[str, object] = {"parse": []}

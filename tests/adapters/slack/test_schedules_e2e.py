@@ -84,7 +84,6 @@ async def run_until(app: App, clock: FakeClock, until: datetime, *, step: timede
         await tick(app)
 
 
-
 def dm_event(user: str, channel: str, text: str, event_id: str) -> dict[str, Any]:
     envelope = payload("event_message_im.json")
     envelope["event_id"] = event_id
