@@ -38,16 +38,28 @@ def review_due(item: RiskItem, now: datetime) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Prefetched:
-    """What a claimed batch's messages read, loaded with one query per kind instead of one per row."""
+    """What a claimed batch's messages read, loaded with one query per kind instead of one per row.
+
+    ``risk_items`` is loaded by ``prefetch``; ``digest_parts`` and ``tips`` fill in as the batch's
+    digests render: the digests of one workspace share what does not depend on their channel, and
+    a service tip is looked up once per batch for each milestone it is about.
+    """
 
     risk_items: dict[tuple[str, str], list[RiskItem]] = field(default_factory=dict)
+    digest_parts: dict[tuple[str, str, datetime], _WorkspaceParts] = field(default_factory=dict)
+    tips: dict[tuple[str, date], Section | None] = field(default_factory=dict)
 
 
 async def prefetch(session: AsyncSession, rows: list[OutboxRow]) -> Prefetched:
-    """Load the risk registers of every workspace with a risk review in ``rows``, in one query."""
-    wanted = {(r.platform, r.workspace) for r in rows if r.kind == "risk_review"}
+    """Load the risk registers of every workspace with a risk review or a digest in ``rows``, in one query."""
+    return Prefetched(risk_items=await _risk_items(
+        session, {(r.platform, r.workspace) for r in rows if r.kind in ("risk_review", "digest")}))
+
+
+async def _risk_items(session: AsyncSession, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], list[RiskItem]]:
+    """Each (platform, workspace)'s risk register, ordered by kind and title."""
     if not wanted:
-        return Prefetched()
+        return {}
     items: dict[tuple[str, str], list[RiskItem]] = {key: [] for key in wanted}
     found = (await session.execute(
         select(RiskItem).where(RiskItem.platform.in_(sorted({p for p, _ in wanted})),
@@ -58,7 +70,7 @@ async def prefetch(session: AsyncSession, rows: list[OutboxRow]) -> Prefetched:
         bucket = items.get((item.platform, item.workspace))
         if bucket is not None:
             bucket.append(item)
-    return Prefetched(risk_items=items)
+    return items
 
 
 async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime,
@@ -70,7 +82,7 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime,
     if row.kind == "digest":
         return await digest_reply(app, session, platform=row.platform, workspace=row.workspace,
                                   channel=row.channel, now=now, catch_up=bool(row.payload.get("catch_up")),
-                                  missed=int(row.payload.get("missed", 0)))
+                                  missed=int(row.payload.get("missed", 0)), prefetched=prefetched)
     if row.kind == "escalation":
         from bot.team.ladder import escalation_reply
 
@@ -138,19 +150,24 @@ def _risk_review_reply(items: list[RiskItem], row: OutboxRow, now: datetime) -> 
     )
 
 
-async def digest_reply(app: App, session: AsyncSession, *, platform: str, workspace: str, channel: str,
-                       now: datetime, catch_up: bool = False, missed: int = 0) -> Reply:
-    """The channel digest: milestones due, risk reviews due, check-in answers and silences, undelivered DMs, a tip."""
-    since = (await session.execute(
-        select(func.max(Outbox.sent_at)).where(Outbox.platform == platform, Outbox.workspace == workspace,
-                                               Outbox.channel == channel, Outbox.kind == "digest",
-                                               Outbox.status == OUTBOX_SENT)
-    )).scalar_one_or_none() or (now - timedelta(days=7))
-    sections: list[Section] = []
+@dataclass(frozen=True, slots=True)
+class _WorkspaceParts:
+    """The sections of a digest that depend on its workspace, not on its channel."""
+
+    milestones: Section | None
+    risks: Section | None
+    dead: Section | None
+    away: Section | None
+    tip: Section | None
+
+
+async def _workspace_parts(app: App, session: AsyncSession, *, platform: str, workspace: str, now: datetime,
+                           prefetched: Prefetched) -> _WorkspaceParts:
     stage = (await session.execute(
         select(TeamStage).where(TeamStage.platform == platform, TeamStage.workspace == workspace)
     )).scalar_one_or_none()
     tip_query = ""
+    milestones = None
     if stage is not None:
         today = now.astimezone(zone(stage.tz)).date()
         open_ms = list((await session.execute(
@@ -165,21 +182,57 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
             elif m.due_on <= today + timedelta(days=30):
                 bullets.append(f"Due {m.due_on}: {m.title}" + _owner(platform, m.owner))
         if bullets:
-            sections.append(Section(heading="Milestones due and overdue", bullets=tuple(bullets)))
+            milestones = Section(heading="Milestones due and overdue", bullets=tuple(bullets))
         if open_ms:
             tip_query = open_ms[0].title
-    items = list((await session.execute(
-        select(RiskItem).where(RiskItem.platform == platform, RiskItem.workspace == workspace)
-    )).scalars())
-    due = [i for i in items if review_due(i, now)]
+    key = (platform, workspace)
+    if key not in prefetched.risk_items:
+        prefetched.risk_items.update(await _risk_items(session, {key}))
+    due = [i for i in prefetched.risk_items[key] if review_due(i, now)]
+    risks = None
     if due:
-        sections.append(Section(heading=f"Risk reviews due ({len(due)})",
-                                bullets=tuple(i.title for i in due[:8]) + ((f"... and {len(due) - 8} more",)
-                                                                            if len(due) > 8 else ())))
+        risks = Section(heading=f"Risk reviews due ({len(due)})",
+                        bullets=tuple(i.title for i in due[:8]) + ((f"... and {len(due) - 8} more",)
+                                                                    if len(due) > 8 else ()))
+    dead = (await session.execute(
+        select(func.count()).select_from(Outbox).where(Outbox.platform == platform, Outbox.workspace == workspace,
+                                                       Outbox.status == OUTBOX_DEAD)
+    )).scalar_one()
+    tip_key = (tip_query, date.fromtimestamp(now.timestamp()))
+    if tip_key not in prefetched.tips:
+        prefetched.tips[tip_key] = _tip(app, tip_query, now)
+    return _WorkspaceParts(
+        milestones=milestones, risks=risks,
+        dead=Section(text=f"{dead} scheduled message(s) could not be delivered; admins see them "
+                          "with `/cos-service schedules`.") if dead else None,
+        away=await away_section(session, platform=platform, workspace=workspace, today=now.astimezone(UTC).date()),
+        tip=prefetched.tips[tip_key])
+
+
+async def digest_reply(app: App, session: AsyncSession, *, platform: str, workspace: str, channel: str,
+                       now: datetime, catch_up: bool = False, missed: int = 0,
+                       prefetched: Prefetched | None = None) -> Reply:
+    """The channel digest: milestones due, risk reviews due, check-in answers and silences, undelivered DMs, a tip.
+
+    With ``prefetched`` (a claimed batch's), digests of one workspace rendered at the same ``now``
+    read the workspace's milestones, risks, dead letters, absences and tip once.
+    """
+    prefetched = prefetched if prefetched is not None else Prefetched()
+    parts_key = (platform, workspace, now)
+    parts = prefetched.digest_parts.get(parts_key)
+    if parts is None:
+        parts = prefetched.digest_parts[parts_key] = await _workspace_parts(
+            app, session, platform=platform, workspace=workspace, now=now, prefetched=prefetched)
+    since = (await session.execute(
+        select(func.max(Outbox.sent_at)).where(Outbox.platform == platform, Outbox.workspace == workspace,
+                                               Outbox.channel == channel, Outbox.kind == "digest",
+                                               Outbox.status == OUTBOX_SENT)
+    )).scalar_one_or_none() or (now - timedelta(days=7))
+    sections: list[Section] = [s for s in (parts.milestones, parts.risks) if s is not None]
     answers = list((await session.execute(
         select(CheckinAnswer).where(CheckinAnswer.platform == platform, CheckinAnswer.workspace == workspace,
                                     CheckinAnswer.asked_at.is_not(None),
-                                        CheckinAnswer.asked_at > since - timedelta(days=7))
+                                    CheckinAnswer.asked_at > since - timedelta(days=7))
         .order_by(CheckinAnswer.occurrence_at, CheckinAnswer.user)
     )).scalars())
     answered = [a for a in answers if a.answered_at is not None and a.answered_at > since]
@@ -203,24 +256,17 @@ async def digest_reply(app: App, session: AsyncSession, *, platform: str, worksp
     if fallbacks:
         sections.append(Section(heading="DMs that could not be delivered (posted in the channel instead)",
                                 bullets=tuple(f"{mention(t)} ({k})" for t, k in fallbacks)))
-    dead = (await session.execute(
-        select(func.count()).select_from(Outbox).where(Outbox.platform == platform, Outbox.workspace == workspace,
-                                                       Outbox.status == OUTBOX_DEAD)
-    )).scalar_one()
-    if dead:
-        sections.append(Section(text=f"{dead} scheduled message(s) could not be delivered; admins see them "
-                                     "with `/cos-service schedules`."))
+    if parts.dead is not None:
+        sections.append(parts.dead)
     missed_checkins = await missed_section(session, platform=platform, workspace=workspace, since=since)
     if missed_checkins is not None:
         sections.append(missed_checkins)
-    away = await away_section(session, platform=platform, workspace=workspace, today=now.astimezone(UTC).date())
-    if away is not None:
-        sections.append(away)
+    if parts.away is not None:
+        sections.append(parts.away)
     if not sections:
         sections.append(Section(text="Nothing due, nothing overdue, no new check-in answers."))
-    tip = _tip(app, tip_query, now)
-    if tip is not None:
-        sections.append(tip)
+    if parts.tip is not None:
+        sections.append(parts.tip)
     title = "Team digest"
     if catch_up:
         title = "Catch-up digest" + (f" (replaces {missed + 1} missed digests)" if missed else " (sent late)")

@@ -185,8 +185,9 @@ class Scheduler(Planning):
         try:
             async with self.app.db.session() as session:
                 loaded = await prefetch(session, rows)
+                at = self.app.clock.now()  # one instant for the batch: its digests share their workspace's parts
                 for r in rows:
-                    self._rendered[r.id] = await render(self.app, session, r, self.app.clock.now(), loaded)
+                    self._rendered[r.id] = await render(self.app, session, r, at, loaded)
                     await asyncio.sleep(0)
         except Exception:
             log.debug("rendering a claimed batch stopped; the rest render one by one", exc_info=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
@@ -13,6 +14,9 @@ from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import Outbox
 from bot.storage.db import Database, migrate
 from bot.team.models import RiskItem
+from bot.team.rhythm_models import Absence
+from tests.conftest import Harness
+from tests.scheduler.conftest import World
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -107,3 +111,76 @@ async def test_a_batch_renders_its_risk_reviews_with_one_query(db_url: str) -> N
         assert "W1 topic 0 (last" in str(w1.sections[0].bullets)
     finally:
         await db.dispose()
+
+
+async def test_a_batch_of_digests_reads_each_workspace_once(any_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Digests due together in many channels of one workspace (Monday 09:00) share what does not depend on the
+    channel: the stage and milestones, the risk register, dead letters, absences and the service tip. Each says
+    exactly what it says when rendered alone."""
+    w = any_world
+    app = w.app
+    now = w.clock.now()
+    for ws in ("T1", "T2"):
+        admin = Harness(app, role="admin", workspace=ws, user="UADMIN")
+        await admin.say("/cos-service stage early since 2026-03")
+        await admin.say("/cos-service milestone date 1 2026-03-05")
+    async with app.db.session() as session:
+        session.add_all([RiskItem(platform="console", workspace=ws, topic_id=f"t{n}", title=f"{ws} topic {n}",
+                                  kind="legal", last_review_at=None, rating=None, updated_at=now)
+                         for ws in ("T1", "T2") for n in range(2)])
+        session.add(Absence(platform="console", workspace="T1", user="U1001", start_on=now.date(),
+                            end_on=now.date() + timedelta(days=2), note=None, set_by="UADMIN", created_at=now))
+        await session.execute(insert(Outbox), [
+            _row(i, ws, kind="digest") | {"due_at": now, "next_attempt_at": now}
+            for i, ws in ((1, "T1"), (2, "T1"), (3, "T1"), (4, "T1"), (5, "T2"), (6, "T2"))
+        ] + [_row(99, "T1", kind="digest") | {"status": "dead", "due_at": now, "next_attempt_at": now}])
+    rows = await outbox.claim(app.db, token="t", now=now, limit=10, lease=timedelta(seconds=30))
+    assert len(rows) == 6
+
+    searches: list[str] = []
+    search = app.searcher.search
+
+    def counted(text: str, **kwargs: Any) -> Any:
+        searches.append(text)
+        return search(text, **kwargs)
+
+    monkeypatch.setattr(app.searcher, "search", counted)
+    one_by_one = []
+    for r in rows:
+        async with app.db.session() as session:
+            one_by_one.append(await render(app, session, r, now))
+    assert len(searches) == 6  # alone, every digest looks its tip up
+
+    statements: list[str] = []
+
+    @event.listens_for(app.db.engine.sync_engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def reads(table: str) -> int:
+        return sum(1 for s in statements if s.lstrip().startswith("SELECT") and f"FROM {table}" in s)
+
+    async with app.db.session() as session:
+        await render(app, session, rows[0], now)
+    alone = {t: reads(t) for t in ("team_stage", "milestone", "absence", "risk_item", "holiday_calendar")}
+    assert all(alone.values()), alone
+    statements.clear()
+    searches.clear()
+    async with app.db.session() as session:
+        loaded = await prefetch(session, rows)
+        batched = [await render(app, session, r, now, loaded) for r in rows]
+    event.remove(app.db.engine.sync_engine, "before_cursor_execute", count)
+
+    assert batched == one_by_one
+    t1 = str(batched[0])
+    for part in ("Milestones due and overdue", "Risk reviews due (2)", "T1 topic 0", "could not be delivered",
+                 "Away this week", "Service tip"):
+        assert part in t1, part
+    assert "T2 topic" not in t1 and "T1 topic" not in str(batched[5])
+    # Per workspace, not per channel: T1's four digests and T2's two read these as often as two digests alone.
+    for table in ("team_stage", "milestone", "absence", "holiday_calendar"):
+        assert reads(table) == 2 * alone[table], table
+    assert reads("risk_item") == 1  # the whole batch's registers, in one query
+    assert len(searches) == 1  # both workspaces are at the same stage: one tip lookup for the batch
+    # What does depend on the channel is still read per digest: when it last got one.
+    assert sum(1 for s in statements if "max(outbox.sent_at)" in s) == 6
