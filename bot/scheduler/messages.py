@@ -73,6 +73,13 @@ async def _risk_items(session: AsyncSession, wanted: set[tuple[str, str]]) -> di
     return items
 
 
+async def _register(session: AsyncSession, prefetched: Prefetched, key: tuple[str, str]) -> list[RiskItem]:
+    """``key``'s risk register: the batch's, or loaded now (and kept with the batch's)."""
+    if key not in prefetched.risk_items:
+        prefetched.risk_items.update(await _risk_items(session, {key}))
+    return prefetched.risk_items[key]
+
+
 async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime,
                  prefetched: Prefetched | None = None) -> Reply | None:
     """The message for ``row``; None when there is nothing to say any more.
@@ -88,10 +95,8 @@ async def render(app: App, session: AsyncSession, row: OutboxRow, now: datetime,
 
         return await escalation_reply(app, session, row, now)
     if row.kind == "risk_review":
-        key = (row.platform, row.workspace)
-        if prefetched is None or key not in prefetched.risk_items:
-            prefetched = await prefetch(session, [row])
-        return _risk_review_reply(prefetched.risk_items[key], row, now)
+        register = await _register(session, prefetched or Prefetched(), (row.platform, row.workspace))
+        return _risk_review_reply(register, row, now)
     if row.kind == "milestone":
         m = await session.get(Milestone, int(row.payload.get("milestone_id", 0)))
         if m is None or m.status == "done":
@@ -185,10 +190,7 @@ async def _workspace_parts(app: App, session: AsyncSession, *, platform: str, wo
             milestones = Section(heading="Milestones due and overdue", bullets=tuple(bullets))
         if open_ms:
             tip_query = open_ms[0].title
-    key = (platform, workspace)
-    if key not in prefetched.risk_items:
-        prefetched.risk_items.update(await _risk_items(session, {key}))
-    due = [i for i in prefetched.risk_items[key] if review_due(i, now)]
+    due = [i for i in await _register(session, prefetched, (platform, workspace)) if review_due(i, now)]
     risks = None
     if due:
         risks = Section(heading=f"Risk reviews due ({len(due)})",
