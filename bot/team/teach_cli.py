@@ -96,6 +96,6 @@ def register(knowledge_actions: argparse._SubParsersAction) -> None:
     export.add_argument("--workspace", required=True,
                         help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform")
     export.add_argument("--platform", choices=PlatformChoices(), metavar="PLATFORM", default=None,
-                        help="only this platform's phrases (slack, discord, console)")
+                        help="only this platform's phrases (%(choices)s)")
     export.add_argument("--out", default=None, help="write to this file (default: standard output)")
     export.set_defaults(handler=_handler)
