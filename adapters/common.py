@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from bot.app import App
-from bot.reply import Reply, from_state, to_state
+from bot.kernel.reply import Reply, from_state, to_state
 from bot.storage import interaction_state
 
 log = logging.getLogger(__name__)

@@ -33,15 +33,14 @@ from scratch_db import drop_database, fresh_database
 from sqlalchemy import insert
 
 from bot.app import build_app
-from bot.clock import FakeClock
-from bot.request import Request
-from bot.router import parse_line
+from bot.kernel.clock import FakeClock
+from bot.kernel.request import Request
+from bot.kernel.router import parse_line
+from bot.kernel.settings import Settings, _normalise_db_url
 from bot.scheduler import outbox
 from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import Outbox
-from bot.settings import Settings, _normalise_db_url
-from bot.team.models import RiskItem
-from bot.team.rhythm_models import Absence
+from bot.team.models import Absence, RiskItem
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BATCH = 64  # the scheduler's default claim

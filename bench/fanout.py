@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from scratch_db import drop_database, fresh_database  # noqa: E402 - bench/ is the script's own folder
 
-from bot.settings import _normalise_db_url  # noqa: E402
+from bot.kernel.settings import _normalise_db_url  # noqa: E402
 from bot.storage.db import Database, migrate  # noqa: E402
 
 TEAM = "TBENCH"
@@ -250,9 +250,9 @@ async def run_in_process(channels: int, rate: float, pin: float | None, database
     from adapters.slack.client import RetryPolicy, make_client
     from adapters.slack.transport import SlackTransport
     from bot.app import build_app
+    from bot.kernel.settings import Settings
     from bot.scheduler.models import Schedule
     from bot.scheduler.pacing import Pacer, SharedPacer, limits_for
-    from bot.settings import Settings
 
     api, runner, port = await _stand_in(rate)
     tmp = tempfile.mkdtemp(prefix="cos-fanout-")

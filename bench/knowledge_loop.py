@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import build_app, build_knowledge
-from bot.request import Request
-from bot.settings import Settings
+from bot.kernel.request import Request
+from bot.kernel.settings import Settings
 from knowledge.decision import decide
 from knowledge.taught import TaughtPhrase, TaughtSearcher
 

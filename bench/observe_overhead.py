@@ -30,12 +30,12 @@ from aiohttp.test_utils import TestServer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import router as router_module  # noqa: E402
-from bot import web as bot_web  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.logging_setup import configure_logging  # noqa: E402
-from bot.request import Request  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.kernel import router as router_module  # noqa: E402
+from bot.kernel.request import Request  # noqa: E402
+from bot.kernel.settings import Settings  # noqa: E402
+from bot.ops import web as bot_web  # noqa: E402
+from bot.ops.logs import configure_logging  # noqa: E402
 
 QUESTIONS = [("cos-service", "legal"), ("cos-risk", "gdpr"), ("cos-service", "who can run our SOC 2 audit"),
              ("cos-service", "overview"), ("cos-risk", "we might run out of cash"), ("cos-service", "schedules")]

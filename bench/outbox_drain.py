@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scratch_db import drop_database, fresh_database
 from sqlalchemy import text
 
-from bot.settings import _normalise_db_url
+from bot.kernel.settings import _normalise_db_url
 from bot.storage.db import Database, migrate
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -35,7 +35,7 @@ DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 def _worker(url: str, name: str, lease: float, delay: float, ready: Any = None, go: Any = None,
             spent: Any = None) -> None:
-    from bot import runtime
+    from bot.ops import runtime
 
     runtime.run(_drain(url, name, lease, delay, ready, go, spent))  # the loop ``cos-bot run`` runs on
 
@@ -45,11 +45,11 @@ async def _drain(url: str, name: str, lease: float, delay: float, ready: Any = N
     import asyncpg  # type: ignore[import-untyped]
 
     from bot.app import App
-    from bot.clock import SystemClock
+    from bot.kernel.clock import SystemClock
+    from bot.kernel.settings import Settings
+    from bot.kernel.transport import SendResult
     from bot.scheduler.pacing import Pacer
     from bot.scheduler.service import Scheduler
-    from bot.settings import Settings
-    from bot.transport import SendResult
 
     db = Database(url)
     # The platform's side of the bench: every delivery appended to ``bench_delivery`` through a plain

@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from rank_bm25 import BM25Okapi  # noqa: E402
 
-from bot.commands.knowledge import KnowledgeCommands  # noqa: E402
-from bot.commands.render import result_text  # noqa: E402
-from bot.request import Request  # noqa: E402
-from bot.router import Router, parse_line  # noqa: E402
+from bot.answering.commands import KnowledgeCommands  # noqa: E402
+from bot.answering.render import result_text  # noqa: E402
+from bot.kernel.request import Request  # noqa: E402
+from bot.kernel.router import Router, parse_line  # noqa: E402
 from knowledge import Searcher, load_knowledge  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "knowledge" / "dev_queries.json"

@@ -15,15 +15,15 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.clock import Clock, SystemClock
-from bot.commands.knowledge import KnowledgeCommands
-from bot.readiness import Readiness
-from bot.router import Router
-from bot.settings import Settings
+from bot.answering.commands import KnowledgeCommands
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.router import Router
+from bot.kernel.settings import Settings
+from bot.kernel.transport import Transport
+from bot.ops.readiness import Readiness
 from bot.storage.db import Database, migrate
 from bot.team import install as install_team
 from bot.team.base import Team
-from bot.transport import Transport
 from knowledge import KnowledgeBase, Searcher
 from knowledge.cache import load_cached
 

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.settings import Settings
-from bot.transport import Transport
+from bot.kernel.settings import Settings
+from bot.kernel.transport import Transport
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -44,11 +44,11 @@ class Platform:
     # unpaced. The platform knows its limits; the core's pacer asks for them on first use.
     limits: Callable[[Settings], Limits] | None = None
     # HTTP routes of its own (``POST /discord/interactions``), mounted beside /healthz, /readyz and
-    # /metrics on whichever server runs (bot.web): ``lambda app: [web.post(path, handler)]`` (aiohttp
+    # /metrics on whichever server runs (bot.ops.web): ``lambda app: [web.post(path, handler)]`` (aiohttp
     # RouteDefs; typed loosely so the core's plugin type needs no web framework).
     http_routes: Callable[[App], Iterable[Any]] | None = None
     # True when, with these settings, the platform runs an HTTP server of its own that mounts
-    # bot.web's routes (Slack's HTTP mode); ``cos-bot run`` then serves no other.
+    # bot.ops.web's routes (Slack's HTTP mode); ``cos-bot run`` then serves no other.
     serves_http: Callable[[Settings], bool] | None = None
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import MetaData as _MetaData
 from sqlalchemy import Table, and_, delete, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.knowledge_log import (
+from bot.answering.log import (
     GapDismissal,
     KnowledgeFeedback,
     KnowledgeQuestion,
@@ -33,8 +33,18 @@ from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule, SendPace
 from bot.storage.models import Base, InteractionState, Workspace
 from bot.storage.sql import affected
 from bot.team import audit
-from bot.team.models import AuditEntry, CheckinAnswer, Member, Milestone, RiskItem, TeamStage
-from bot.team.rhythm_models import Absence, CheckinReport, HolidayCalendar, HolidayDay
+from bot.team.models import (
+    Absence,
+    AuditEntry,
+    CheckinAnswer,
+    CheckinReport,
+    HolidayCalendar,
+    HolidayDay,
+    Member,
+    Milestone,
+    RiskItem,
+    TeamStage,
+)
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -18,11 +18,11 @@ from urllib.parse import urlparse
 import pytest
 
 from bot.app import App, build_app
-from bot.clock import FakeClock
-from bot.reply import Reply, to_text
-from bot.request import Request
-from bot.router import parse_line
-from bot.settings import Settings
+from bot.kernel.clock import FakeClock
+from bot.kernel.reply import Reply, to_text
+from bot.kernel.request import Request
+from bot.kernel.router import parse_line
+from bot.kernel.settings import Settings
 from knowledge import KnowledgeBase, Searcher, load_knowledge
 
 PG_URL = os.environ.get("COS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

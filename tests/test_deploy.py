@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from bot.settings import load_settings
-from bot.web import PROBE_PATHS, SHUTDOWN_DRAIN_SECONDS
+from bot.kernel.settings import load_settings
+from bot.ops.web import PROBE_PATHS, SHUTDOWN_DRAIN_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "kubernetes"

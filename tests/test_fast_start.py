@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.health import check_health, migration_heads
+from bot.ops.health import check_health, migration_heads
 from bot.storage.db import MIGRATIONS_DIR
 
 PLATFORM_SDKS = {"slack_bolt", "slack_sdk", "discord", "aiohttp"}

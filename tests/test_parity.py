@@ -16,7 +16,7 @@ import pytest
 
 from adapters.discord.render import pages_text, to_pages
 from adapters.slack.render import blocks_text, render_pages
-from bot.reply import Reply, to_text
+from bot.kernel.reply import Reply, to_text
 from tests.conftest import Harness
 
 TRANSCRIPT = (

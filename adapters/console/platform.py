@@ -10,11 +10,11 @@ from typing import TextIO
 
 from adapters.console.render import to_console
 from bot.app import App
+from bot.kernel.reply import Reply
+from bot.kernel.request import Request
+from bot.kernel.router import parse_line
+from bot.kernel.transport import SendResult
 from bot.plugins import Platform
-from bot.reply import Reply
-from bot.request import Request
-from bot.router import parse_line
-from bot.transport import SendResult
 
 __all__ = ["PLATFORM", "ConsoleTransport", "console_loop"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.reply import Reply, to_text
+from bot.kernel.reply import Reply, to_text
 
 __all__ = ["to_console"]
 

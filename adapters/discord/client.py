@@ -22,7 +22,7 @@ from discord.http import INTERNAL_API_VERSION, Route
 from discord.webhook import async_ as webhook_async
 
 from adapters.discord.ratelimit import rate_limit_trace
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 
 __all__ = ["make_client", "api_base", "use_api_base", "RATELIMIT_TIMEOUT", "rewrite_url"]
 

@@ -36,7 +36,7 @@ from adapters.discord.client import make_client
 from adapters.discord.dedupe import first_time, housekeeping, interaction_key, message_key
 from adapters.discord.handler import DiscordBot
 from bot.app import App
-from bot.errors import ConfigError
+from bot.kernel.errors import ConfigError
 
 __all__ = [
     "GatewayShards",

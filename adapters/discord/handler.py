@@ -20,7 +20,7 @@ from typing import Any
 import discord
 
 from adapters.common import ReplyStore, answer_within
-from adapters.discord import feedback as feedback_form
+from adapters.discord import vote_form
 from adapters.discord.client import make_client
 from adapters.discord.commands import build_tree, suggestions
 from adapters.discord.render import Page, parse_custom_id, to_pages
@@ -33,12 +33,12 @@ from adapters.discord.translate import (
     workspace_of,
 )
 from adapters.discord.transport import DiscordTransport
-from bot import feedback
+from bot.answering import votes
 from bot.app import App
-from bot.canned import expired, list_expired, went_wrong
+from bot.kernel.canned import expired, list_expired, went_wrong
+from bot.kernel.reply import Reply
+from bot.kernel.router import Action
 from bot.privacy import app_added, app_removed
-from bot.reply import Reply
-from bot.router import Action
 from bot.team.edits import record_edit
 
 __all__ = ["DiscordBot", "to_embed_objects", "to_view"]
@@ -190,17 +190,17 @@ class DiscordBot:
             return
         act = component_action(interaction, admins=self.settings.admins)
         assert act is not None  # parsed above
-        if action == feedback.DOWN and await self._open_feedback_form(interaction, act):
+        if action == votes.DOWN and await self._open_feedback_form(interaction, act):
             return
         await self._answer(interaction, self._handle_action(act), ephemeral=True)
 
     async def _open_feedback_form(self, interaction: discord.Interaction, act: Action) -> bool:
         """Answer a 👎 with the form (the modal is the response), then record the vote; False if not sent."""
-        answer = feedback.answer_id(act.value)
+        answer = votes.answer_id(act.value)
         if answer is None:
             return False
         try:
-            await interaction.response.send_modal(feedback_form.feedback_modal(answer))
+            await interaction.response.send_modal(vote_form.feedback_modal(answer))
         except discord.HTTPException as exc:
             self._failed("feedback form", exc)
             return False
@@ -210,10 +210,10 @@ class DiscordBot:
     async def on_modal(self, interaction: discord.Interaction) -> None:
         """A submitted form: the 👎 reason and comment."""
         act = component_action(interaction, admins=self.settings.admins)
-        if act is None or act.action != feedback.REASON:
+        if act is None or act.action != votes.REASON:
             await self._send(interaction, _EXPIRED, ephemeral=True)
             return
-        act = feedback_form.with_form_values(act, dict(interaction.data or {}))
+        act = vote_form.with_form_values(act, dict(interaction.data or {}))
         await self._answer(interaction, self._handle_action(act), ephemeral=True)
 
     async def _handle_action(self, action: Action) -> Reply | None:

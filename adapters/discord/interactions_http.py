@@ -37,8 +37,8 @@ from adapters.discord.client import api_base, rewrite_url
 from adapters.discord.dedupe import first_time, housekeeping, interaction_key
 from adapters.discord.handler import DiscordBot
 from bot.app import App
-from bot.errors import ConfigError
-from bot.web import make_http_app
+from bot.kernel.errors import ConfigError
+from bot.ops.web import make_http_app
 
 __all__ = ["INTERACTIONS_PATH", "DEADLINE", "HttpInteractions", "routes", "verify", "serve_interactions",
            "discord_serve_parts"]

@@ -16,11 +16,11 @@ from adapters.discord.commands import build_tree, check_payload, command_payload
 from adapters.discord.handler import DiscordBot
 from adapters.discord.translate import PLATFORM_NAME
 from adapters.discord.transport import DiscordTransport
-from bot.errors import ConfigError
+from bot.kernel.errors import ConfigError
+from bot.kernel.settings import Settings
+from bot.ops.readiness import readiness_for
 from bot.plugins import Platform, command_group
-from bot.readiness import readiness_for
 from bot.scheduler.pacing import Limits
-from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.app import App

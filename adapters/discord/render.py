@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.common import clip
-from bot.reply import Button, Reply, pack_lines, to_text
-from bot.safety import neutralise_mentions
+from bot.kernel.reply import Button, Reply, pack_lines, to_text
+from bot.kernel.safety import neutralise_mentions
 
 __all__ = [
     "LIMITS",

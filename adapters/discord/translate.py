@@ -12,9 +12,9 @@ from typing import Any
 import discord
 
 from adapters.discord.render import parse_custom_id
-from bot.auth import listed
-from bot.request import Request
-from bot.router import Action
+from bot.kernel.auth import listed
+from bot.kernel.request import Request
+from bot.kernel.router import Action
 
 __all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request",
            "dm_edit"]

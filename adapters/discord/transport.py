@@ -22,9 +22,9 @@ import discord
 from discord.http import Route
 
 from adapters.discord.render import to_pages
-from bot.errors import DeliveryError
-from bot.reply import Reply
-from bot.transport import SendResult
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Reply
+from bot.kernel.transport import SendResult
 
 __all__ = ["DiscordTransport", "nonce_for", "CLOSED_DM_CODE"]
 

@@ -35,8 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common import ReplyStore, answer_within
-from adapters.slack import feedback as feedback_form
-from adapters.slack import home, home_stats, lifecycle
+from adapters.slack import home, home_stats, lifecycle, vote_form
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
 from adapters.slack.identity import Identities
 from adapters.slack.render import (
@@ -60,11 +59,11 @@ from adapters.slack.translate import (
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App
-from bot.canned import expired, polite, went_wrong
-from bot.reply import Button, Reply
-from bot.request import Request
-from bot.router import Action, parse_line
-from bot.safety import InputProblem, clean_input
+from bot.kernel.canned import expired, polite, went_wrong
+from bot.kernel.reply import Button, Reply
+from bot.kernel.request import Request
+from bot.kernel.router import Action, parse_line
+from bot.kernel.safety import InputProblem, clean_input
 from bot.storage.processed_event import EventLog
 from bot.team.edits import record_edit
 
@@ -149,7 +148,7 @@ class SlackAdapter:
         bolt = self.bolt
         bolt.command(re.compile(r"^/.+"))(self._on_command)
         bolt.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
-        feedback_form.register(self)
+        vote_form.register(self)
         bolt.event("app_home_opened")(self._on_home_opened)
         bolt.event("message")(self._on_message)
         lifecycle.register(self)
@@ -329,8 +328,8 @@ class SlackAdapter:
                          client: AsyncWebClient) -> None:
         await ack()
         for element in (body.get("actions") or [])[:1]:
-            if feedback_form.opens_form(element) and body.get("trigger_id"):
-                self.spawn(feedback_form.open_form(self, body, element, client), "feedback form")
+            if vote_form.opens_form(element) and body.get("trigger_id"):
+                self.spawn(vote_form.open_form(self, body, element, client), "feedback form")
                 continue
             self.spawn(self.handle_action(body, element, client), f"button {element.get('action_id')}")
 

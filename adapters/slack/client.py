@@ -25,9 +25,9 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import rate_limits
-from bot.logging_setup import redact
-from bot.settings import Settings
+from bot.kernel.settings import Settings
+from bot.ops.logs import redact
+from bot.scheduler import rate_limits
 
 __all__ = ["RetryPolicy", "make_client", "retry_handlers", "sdk_logger", "bolt_logger", "secrets_of",
            "DEFAULT_API_URL"]

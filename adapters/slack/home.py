@@ -14,8 +14,8 @@ from typing import Any
 
 from adapters.slack.render import MAX_HOME_BLOCKS, plain, render_pages
 from bot.app import App
-from bot.reply import Reply, Section
-from bot.request import Request
+from bot.kernel.reply import Reply, Section
+from bot.kernel.request import Request
 
 __all__ = ["HomeSection", "add_home_section", "home_view", "team_status"]
 

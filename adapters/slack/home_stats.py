@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.slack.render import MAX_HOME_BLOCKS, render_pages
 from adapters.slack.translate import PLATFORM_NAME
-from bot.request import Request
+from bot.kernel.request import Request
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import PLATFORM_NAME
-from bot.auth import listed
+from bot.kernel.auth import listed
 
 __all__ = ["Identities"]
 

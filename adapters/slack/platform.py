@@ -9,11 +9,11 @@ import signal
 import sys
 
 from bot.app import App
+from bot.kernel.settings import Settings
+from bot.kernel.transport import Transport
+from bot.ops.readiness import readiness_for
 from bot.plugins import Platform
-from bot.readiness import readiness_for
 from bot.scheduler.pacing import Limits
-from bot.settings import Settings
-from bot.transport import Transport
 
 __all__ = ["PLATFORM"]
 
@@ -86,7 +86,7 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
               "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.", file=sys.stderr)
         return 2
     port = settings.port if args.port is None else args.port
-    from bot import runtime
+    from bot.ops import runtime
 
     return runtime.run(_serve(settings, port))
 

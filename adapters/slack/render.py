@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from adapters.common import clip
-from bot.reply import Button, Reply, Section, pack_lines, to_text
-from bot.safety import neutralise_mentions
+from bot.kernel.reply import Button, Reply, Section, pack_lines, to_text
+from bot.kernel.safety import neutralise_mentions
 
 __all__ = [
     "MAX_BLOCKS",

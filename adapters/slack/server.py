@@ -20,9 +20,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.client import RetryPolicy
 from bot.app import App
-from bot.errors import ConfigError
-from bot.readiness import readiness_for
-from bot.web import add_routes
+from bot.kernel.errors import ConfigError
+from bot.ops.readiness import readiness_for
+from bot.ops.web import add_routes
 
 __all__ = ["make_web_app", "create_adapter", "serve_http", "serve_socket_mode", "run_slack", "EVENTS_PATH"]
 

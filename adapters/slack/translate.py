@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.request import Request
-from bot.router import Action
+from bot.kernel.request import Request
+from bot.kernel.router import Action
 
 __all__ = [
     "PLATFORM_NAME",

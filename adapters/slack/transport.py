@@ -23,13 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client
 from adapters.slack.render import fallback_text, render_pages
 from adapters.slack.translate import PLATFORM_NAME, split_workspace
-from bot.clock import Clock
-from bot.errors import DeliveryError
-from bot.reply import Reply
-from bot.settings import Settings
+from bot.kernel.clock import Clock
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Reply
+from bot.kernel.settings import Settings
+from bot.kernel.transport import SendResult
 from bot.storage.db import Database
 from bot.storage.models import ProcessedEvent
-from bot.transport import SendResult
 
 __all__ = ["SlackTransport", "PERMANENT_ERRORS", "DELIVERY_EVENT_TYPE", "HISTORY_MARGIN", "delivery_error",
            "workspace_clients"]
@@ -179,7 +179,7 @@ class SlackTransport:
             return found if found.tzinfo else found.replace(tzinfo=UTC)
 
     async def prepare(self, key: str) -> None:
-        """Record the first attempt of ``key`` now, ahead of its paced slot (``bot.transport.Preparing``):
+        """Record the first attempt of ``key`` now, ahead of its paced slot (``bot.kernel.transport.Preparing``):
         the marker's write is then not between the slot and the post."""
         self._prepared[key] = await self._begin(key)
         while len(self._prepared) > _MEMORY_ATTEMPTS:  # prepared, never sent (a lease lost in between)

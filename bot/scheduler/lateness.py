@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reply import Reply, Section, mention
+from bot.kernel.reply import Reply, Section, mention
 from bot.scheduler.models import OUTBOX_SKIPPED, Outbox
-from bot.scheduler.plan import Occurrence
+from bot.scheduler.occurrences import Occurrence
 from bot.scheduler.recurrence import zone
 from bot.storage.sql import insert_ignore
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reply import Button, Field, Reply, Section, mention
+from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.scheduler.lateness import missed_section
 from bot.scheduler.models import OUTBOX_DEAD, OUTBOX_SENT, Outbox
 from bot.scheduler.outbox import OutboxRow

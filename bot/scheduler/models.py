@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, UTCDateTime
+from bot.storage.models import Base, UTCDateTime, WorkspaceRow
 
 __all__ = [
     "Schedule", "Outbox", "SendPace",
@@ -34,7 +34,7 @@ OUTBOX_DEAD = "dead"
 OUTBOX_SKIPPED = "skipped"
 
 
-class Schedule(Base):
+class Schedule(WorkspaceRow, Base):
     """A recurring job: a digest, risk-review reminders, a check-in, or milestone reminders.
 
     ``planned_until`` is the watermark: every occurrence at or before it has
@@ -43,9 +43,6 @@ class Schedule(Base):
 
     __tablename__ = "schedule"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(16))  # digest | risk_review | checkin | milestone
     channel: Mapped[str] = mapped_column(String(120))
     cadence: Mapped[str] = mapped_column(String(16))  # daily | weekly | monthly | quarterly | yearly | dates

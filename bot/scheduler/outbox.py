@@ -41,7 +41,7 @@ from bot.scheduler.models import (
     OUTBOX_SKIPPED,
     Outbox,
 )
-from bot.scheduler.plan import Occurrence
+from bot.scheduler.occurrences import Occurrence
 from bot.storage.db import Database
 from bot.storage.sql import affected, insert_ignore
 

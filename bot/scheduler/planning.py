@@ -1,6 +1,6 @@
 """Planning: turning each schedule's due occurrences into outbox rows, and the preview of what comes.
 
-The same generator (``bot.scheduler.plan.generate``) feeds both, so the preview shows exactly
+The same generator (``bot.scheduler.occurrences.generate``) feeds both, so the preview shows exactly
 what will be sent. ``Scheduler`` plans with these methods and delivers with its own.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.scheduler import outbox
 from bot.scheduler.lateness import record_missed
 from bot.scheduler.models import Schedule
-from bot.scheduler.plan import Occurrence, generate, load_context, questions_of
+from bot.scheduler.occurrences import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
 from bot.team.models import CheckinAnswer
 from bot.team.snooze import pending_snoozes

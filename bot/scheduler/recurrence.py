@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clock import canonical_zone
-from bot.errors import UserError
+from bot.kernel.clock import canonical_zone
+from bot.kernel.errors import UserError
 
 __all__ = [
     "Rule", "CADENCES", "WEEKDAYS", "local_to_utc", "occurrences", "zone", "parse_hhmm", "parse_weekday",

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
-from bot.errors import DeliveryError
-from bot.knowledge_log import purge_questions
-from bot.observe import delivery_done
-from bot.rate_limits import Listener, RateLimitHit, listening
-from bot.reply import Reply, Section, mention
+from bot.answering.log import purge_questions
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Reply, Section, mention
+from bot.kernel.transport import Preparing
+from bot.ops.observe import delivery_done
 from bot.scheduler import outbox
 from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.lateness import MISSED, late_note, too_old
@@ -42,12 +42,12 @@ from bot.scheduler.models import (
 )
 from bot.scheduler.pacing import PacerLike, pacer_for, prune
 from bot.scheduler.planning import Planning
+from bot.scheduler.rate_limits import Listener, RateLimitHit, listening
 from bot.storage import interaction_state
 from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
 from bot.team.reports import sync_reports
 from bot.team.snooze import occurrence_of
-from bot.transport import Preparing
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -273,7 +273,7 @@ class Scheduler(Planning):
         """Send one claimed row and record the outcome with a fenced update.
 
         A 429 the transport's SDK meets (and perhaps waits out) during the send is reported to
-        the pacer at once (``bot.rate_limits``): the workspace is held and its pace cut.
+        the pacer at once (``bot.scheduler.rate_limits``): the workspace is held and its pace cut.
         """
 
         async def met_rate_limit(hit: RateLimitHit) -> None:

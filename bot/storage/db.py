@@ -83,7 +83,7 @@ def _alembic_config(url: str):
 
 async def _at_head(db: Database) -> bool:
     """True when the schema is already at the newest migration, read without loading Alembic."""
-    from bot.health import migration_heads
+    from bot.ops.health import migration_heads
 
     try:
         async with db.engine.connect() as conn:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import DateTime, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "NAMING_CONVENTION", "UTCDateTime", "Workspace", "ProcessedEvent"]
+__all__ = ["Base", "WorkspaceRow", "NAMING_CONVENTION", "UTCDateTime", "Workspace", "ProcessedEvent"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,6 +44,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WorkspaceRow:
+    """The columns every per-workspace table starts with: a surrogate key and the ``(platform, workspace)`` scope."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(120))
 
 
 class Workspace(Base):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from bot.clock import Clock
+from bot.kernel.clock import Clock
 from bot.storage.db import Database
 from bot.storage.models import ProcessedEvent
 from bot.storage.sql import affected

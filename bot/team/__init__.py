@@ -18,12 +18,12 @@ __all__ = ["features", "install"]
 
 def features() -> tuple[type[TeamFeature], ...]:
     """Every team feature, in the order they register."""
+    from bot.answering.answer import FeedbackCommands
     from bot.team.answers import AnswerCommands
     from bot.team.audit import AuditCommands
     from bot.team.availability import AvailabilityCommands
     from bot.team.checkins import CheckinCommands
     from bot.team.digests import DigestCommands
-    from bot.team.feedback import FeedbackCommands
     from bot.team.forget import ForgetCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
@@ -54,7 +54,7 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
     ``defer`` the others are imported and registered on the first request that needs one of them
     (``Router.defer``): a one-shot question never loads the team's tables or the schedules' code.
     """
-    from bot.team.feedback import FeedbackCommands
+    from bot.answering.answer import FeedbackCommands
 
     answering = FeedbackCommands(team)
     answering.register(team.router)

@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime
 from itertools import zip_longest
 from typing import Any
 
-from bot.auth import require_admin, server_only
-from bot.errors import UserError
-from bot.reply import Reply, Section, mention
-from bot.request import Request
-from bot.router import Router
+from bot.kernel.auth import require_admin, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Reply, Section, mention
+from bot.kernel.request import Request
+from bot.kernel.router import Router
 from bot.scheduler.recurrence import zone
 from bot.team import audit, store
 from bot.team.base import TeamFeature, is_mention, parse_mentions

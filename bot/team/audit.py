@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.auth import Asker, admin_only, server_only
-from bot.errors import UserError
-from bot.reply import Reply, Section, mention
-from bot.request import Request
-from bot.router import Router
+from bot.kernel.auth import Asker, admin_only, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Reply, Section, mention
+from bot.kernel.request import Request
+from bot.kernel.router import Router
 from bot.team.base import TeamFeature
 from bot.team.models import AuditEntry
 

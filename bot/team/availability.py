@@ -13,17 +13,17 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.auth import admin_only, require_admin, server_only
-from bot.errors import UserError
-from bot.reply import Field, Reply, Section, mention
-from bot.request import Request
-from bot.router import Router
-from bot.safety import InputProblem, clean_input
+from bot.kernel.auth import admin_only, require_admin, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Field, Reply, Section, mention
+from bot.kernel.request import Request
+from bot.kernel.router import Router
+from bot.kernel.safety import InputProblem, clean_input
 from bot.scheduler.recurrence import zone
 from bot.team import audit
 from bot.team.base import TeamFeature, is_mention, parse_mentions
 from bot.team.calendar import country_calendar, load_availability
-from bot.team.rhythm_models import Absence, HolidayCalendar, HolidayDay
+from bot.team.models import Absence, HolidayCalendar, HolidayDay
 
 __all__ = ["AvailabilityCommands", "parse_day", "parse_range", "MAX_ABSENCE_DAYS", "clean_note"]
 

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import UserError
-from bot.reply import Reply
-from bot.request import Request
-from bot.router import Router, SubcommandHandler
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Reply
+from bot.kernel.request import Request
+from bot.kernel.router import Router, SubcommandHandler
 from bot.scheduler.recurrence import WEEKDAYS, parse_hhmm, parse_weekday, zone
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.kernel.settings import Settings
     from bot.scheduler.service import Scheduler
-    from bot.settings import Settings
     from bot.storage.db import Database
     from knowledge import KnowledgeBase, Searcher
 

@@ -1,6 +1,6 @@
 """Who is available when: a workspace's public holidays (the ``holidays`` package) and people's time off.
 
-The planner (``bot.scheduler.plan``) and ``cos-bot schedule preview`` both read an
+The planner (``bot.scheduler.occurrences``) and ``cos-bot schedule preview`` both read an
 ``Availability``, so a check-in skipped for a holiday or an absence is neither
 queued nor previewed.
 """
@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import UserError
-from bot.team.rhythm_models import Absence, HolidayCalendar, HolidayDay
+from bot.kernel.errors import UserError
+from bot.team.models import Absence, HolidayCalendar, HolidayDay
 
 __all__ = ["Availability", "load_availability", "country_calendar", "away_between"]
 
@@ -120,7 +120,7 @@ def local_day(at: datetime, tz: str) -> date:
 
 async def away_section(session: AsyncSession, *, platform: str, workspace: str, today: date) -> Any:
     """The digest's "Away this week" section (absences and holidays of the next seven days), or None."""
-    from bot.reply import Section, mention
+    from bot.kernel.reply import Section, mention
 
     last = today + timedelta(days=6)
     bullets = [f"{mention(a.user)}: {a.start_on:%a %d %b} to {a.end_on:%a %d %b}" + (f" — {a.note}" if a.note else "")

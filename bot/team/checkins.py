@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.auth import admin_only, server_only
-from bot.errors import UserError
-from bot.reply import Field, Reply, Section, mention
-from bot.request import Request
-from bot.router import Router
-from bot.safety import InputProblem, clean_input
+from bot.kernel.auth import admin_only, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Field, Reply, Section, mention
+from bot.kernel.request import Request
+from bot.kernel.router import Router
+from bot.kernel.safety import InputProblem, clean_input
 from bot.scheduler.messages import review_due
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from bot.auth import admin_only, server_only
-from bot.errors import UserError
-from bot.reply import Reply, Section
-from bot.request import Request
-from bot.router import Router
+from bot.kernel.auth import admin_only, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Reply, Section
+from bot.kernel.request import Request
+from bot.kernel.router import Router
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_when, trailing_zone
 from bot.team.schedules import add_schedule, scheduled_reply

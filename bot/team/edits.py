@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot.safety import InputProblem, clean_input
+from bot.kernel.safety import InputProblem, clean_input
 from bot.team.models import CheckinAnswer
 
 if TYPE_CHECKING:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.auth import server_only
-from bot.errors import UserError
-from bot.reply import Button, Reply, Section
-from bot.request import Request
-from bot.router import Action, Router
+from bot.kernel.auth import server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Button, Reply, Section
+from bot.kernel.request import Request
+from bot.kernel.router import Action, Router
 from bot.team.base import TeamFeature
 
 __all__ = ["ForgetCommands"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reply import Button, Field, Reply, Section, mention
+from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule
 from bot.scheduler.recurrence import zone
 from bot.storage.sql import insert_ignore

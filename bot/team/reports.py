@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import DeliveryError
-from bot.reply import Reply, Section
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Reply, Section
 from bot.scheduler.models import Schedule
 from bot.scheduler.recurrence import zone
 from bot.storage.sql import insert_ignore
-from bot.team.models import CheckinAnswer
-from bot.team.rhythm_models import CheckinReport
+from bot.team.models import CheckinAnswer, CheckinReport
 
 if TYPE_CHECKING:
     from bot.app import App

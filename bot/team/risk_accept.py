@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.errors import UserError
-from bot.reply import mention
+from bot.kernel.errors import UserError
+from bot.kernel.reply import mention
 from bot.team.availability import clean_note, parse_day
 from bot.team.models import RiskItem
 

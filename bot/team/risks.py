@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.auth import admin_only, require_admin, server_only
-from bot.errors import UserError
-from bot.reply import Button, Field, Reply, Section, mention
-from bot.request import Request
-from bot.router import Action, Router
+from bot.kernel.auth import admin_only, require_admin, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Button, Field, Reply, Section, mention
+from bot.kernel.request import Request
+from bot.kernel.router import Action, Router
 from bot.scheduler.messages import CADENCE_DAYS, review_due
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when, trailing_zone

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from bot.auth import admin_only, is_admin, server_only
-from bot.errors import UserError
-from bot.reply import Button, Field, Reply, Section, mention
-from bot.request import Request
-from bot.router import Action, Router
+from bot.kernel.auth import admin_only, is_admin, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Button, Field, Reply, Section, mention
+from bot.kernel.request import Request
+from bot.kernel.router import Action, Router
 from bot.scheduler.models import Schedule
-from bot.scheduler.plan import Occurrence, generate, load_context, participants_of, rule_of
+from bot.scheduler.occurrences import Occurrence, generate, load_context, participants_of, rule_of
 from bot.scheduler.recurrence import describe, zone
 from bot.team import audit, store
 from bot.team.base import Team, TeamFeature

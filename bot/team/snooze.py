@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import UserError
-from bot.reply import Button, Reply, Section
-from bot.request import Request
-from bot.router import Action, Router
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Button, Reply, Section
+from bot.kernel.request import Request
+from bot.kernel.router import Action, Router
 from bot.scheduler.models import OUTBOX_PENDING, OUTBOX_SENT, Outbox
-from bot.scheduler.plan import Occurrence
+from bot.scheduler.occurrences import Occurrence
 from bot.storage.sql import insert_ignore
 from bot.team.base import TeamFeature
 from bot.team.models import CheckinAnswer

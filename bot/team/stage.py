@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.auth import admin_only, is_admin, require_admin, server_only
-from bot.errors import UserError
-from bot.reply import Button, Field, Reply, Section, mention
-from bot.request import Request
-from bot.router import Action, Router
+from bot.kernel.auth import admin_only, is_admin, require_admin, server_only
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Button, Field, Reply, Section, mention
+from bot.kernel.request import Request
+from bot.kernel.router import Action, Router
 from bot.scheduler.recurrence import zone
 from bot.team import audit, store
 from bot.team.base import SANE_YEARS, TeamFeature, add_months, parse_mentions

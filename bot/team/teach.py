@@ -17,17 +17,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot import knowledge_log as kl
-from bot.auth import admin_only, server_only
-from bot.canned import expired
-from bot.errors import UserError
-from bot.reply import Button, Reply, Section
-from bot.request import Request
-from bot.router import Action, Router
+from bot.answering import log as kl
+from bot.answering.answer import overlays
+from bot.kernel.auth import admin_only, server_only
+from bot.kernel.canned import expired
+from bot.kernel.errors import UserError
+from bot.kernel.reply import Button, Reply, Section
+from bot.kernel.request import Request
+from bot.kernel.router import Action, Router
 from bot.storage import interaction_state
 from bot.team import audit
 from bot.team.base import TeamFeature
-from bot.team.feedback import overlays
 from knowledge import Entry
 from knowledge.decision import CLEAR_MARGIN, decide
 from knowledge.taught import normalise_question, phrase_tokens

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.clock import FakeClock
-from tests.scheduler.conftest import World, make_world
+from bot.kernel.clock import FakeClock
+from tests.world import World, make_world
 
 
 @pytest.fixture

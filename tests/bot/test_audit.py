@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.reply import to_text
+from bot.kernel.reply import to_text
 from bot.team.models import AuditEntry
 from tests.conftest import Harness
-from tests.scheduler.conftest import World
+from tests.world import World
 
 
 async def _entries(w: World, workspace: str = "T1") -> list[AuditEntry]:

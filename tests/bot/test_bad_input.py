@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text as sql
 
-from bot.reply import to_text
-from bot.safety import neutralise_mentions
+from bot.kernel.reply import to_text
+from bot.kernel.safety import neutralise_mentions
 
 MASS = re.compile(r"@(everyone|here|channel)\b|<!(channel|here|everyone)|<!subteam", re.I)
 NASTY = [
@@ -75,7 +75,7 @@ def test_neutralise_mentions():
     ),
 )
 async def test_router_never_crashes_or_pings(app, command, text):
-    from bot.request import Request
+    from bot.kernel.request import Request
 
     reply = await app.router.handle(Request(platform="console", workspace="T1", channel="C1", user="U1",
                                             command=command, text=text, is_dm=command == "message"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.reply import to_text
-from bot.router import Action
+from bot.kernel.reply import to_text
+from bot.kernel.router import Action
 
 
 async def test_help_without_argument(harness):

@@ -11,14 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from bot import feedback
+from bot.answering import votes
+from bot.answering.answer import VERSION_CHECK_SECONDS
+from bot.answering.log import KnowledgeFeedback, KnowledgeQuestion, TaughtPhraseRow
 from bot.app import App, build_app
-from bot.clock import FakeClock
-from bot.knowledge_log import KnowledgeFeedback, KnowledgeQuestion, TaughtPhraseRow
-from bot.reply import Reply, to_text
-from bot.router import Action
-from bot.settings import Settings
-from bot.team.feedback import VERSION_CHECK_SECONDS
+from bot.kernel.clock import FakeClock
+from bot.kernel.reply import Reply, to_text
+from bot.kernel.router import Action
+from bot.kernel.settings import Settings
 from tests.conftest import Harness, shared_knowledge
 
 LEGAL = "area.comprehensive-legal-services"
@@ -46,8 +46,8 @@ def press(app: App, button_action: str, value: str, *, workspace: str = "T1", us
 
 
 def answer_id(reply: Reply) -> str:
-    [up] = [b for b in reply.buttons if b.action == feedback.UP]
-    [down] = [b for b in reply.buttons if b.action == feedback.DOWN]
+    [up] = [b for b in reply.buttons if b.action == votes.UP]
+    [down] = [b for b in reply.buttons if b.action == votes.DOWN]
     assert up.value == down.value and up.label == "👍" and down.label == "👎"
     return up.value
 
@@ -57,7 +57,7 @@ async def questions(app: App) -> list[KnowledgeQuestion]:
         return list((await session.execute(select(KnowledgeQuestion).order_by(KnowledgeQuestion.id))).scalars())
 
 
-async def votes(app: App) -> list[KnowledgeFeedback]:
+async def stored_votes(app: App) -> list[KnowledgeFeedback]:
     async with app.db.session() as session:
         return list((await session.execute(select(KnowledgeFeedback).order_by(KnowledgeFeedback.id))).scalars())
 
@@ -92,47 +92,47 @@ async def test_one_vote_per_person_per_answer_and_pressing_again_changes_it(app:
     reply = await member.say("/cos-service legal")
     answer = answer_id(reply)
     router = app.router
-    first = await router.handle_action(press(app, feedback.UP, answer))
+    first = await router.handle_action(press(app, votes.UP, answer))
     assert first is not None and first.title == "Thanks for the 👍"
-    same = await router.handle_action(press(app, feedback.UP, answer))
+    same = await router.handle_action(press(app, votes.UP, answer))
     assert same is not None and same.title == "Your 👍 is already recorded"
-    changed = await router.handle_action(press(app, feedback.DOWN, answer))
+    changed = await router.handle_action(press(app, votes.DOWN, answer))
     assert changed is not None and changed.title == "Changed your vote to 👎"
     # Without a platform form, the reasons come as buttons.
-    reasons = [b for b in changed.buttons if b.action == feedback.REASON]
+    reasons = [b for b in changed.buttons if b.action == votes.REASON]
     assert [json.loads(b.value)["r"] for b in reasons] == ["wrong_topic", "out_of_date", "missing_provider", "other"]
-    await router.handle_action(press(app, feedback.UP, answer, user="U2"))
-    assert sorted((v.user, v.vote) for v in await votes(app)) == [("U1", "down"), ("U2", "up")]
+    await router.handle_action(press(app, votes.UP, answer, user="U2"))
+    assert sorted((v.user, v.vote) for v in await stored_votes(app)) == [("U1", "down"), ("U2", "up")]
 
-    noted = await router.handle_action(press(app, feedback.REASON, reasons[2].value))
+    noted = await router.handle_action(press(app, votes.REASON, reasons[2].value))
     assert noted is not None and noted.title == "Thanks, noted"
-    comment = feedback.reason_value(int(answer), "other", "Old <!here>\u202e list\x1b")
-    await router.handle_action(press(app, feedback.REASON, comment))
-    mine = [v for v in await votes(app) if v.user == "U1"]
+    comment = votes.reason_value(int(answer), "other", "Old <!here>\u202e list\x1b")
+    await router.handle_action(press(app, votes.REASON, comment))
+    mine = [v for v in await stored_votes(app) if v.user == "U1"]
     assert [(v.vote, v.reason, v.comment) for v in mine] == [("down", "other", "Old @here list")]
     # Back to 👍 clears the reason.
-    await router.handle_action(press(app, feedback.UP, answer))
-    mine = [v for v in await votes(app) if v.user == "U1"]
+    await router.handle_action(press(app, votes.UP, answer))
+    mine = [v for v in await stored_votes(app) if v.user == "U1"]
     assert [(v.vote, v.reason, v.comment) for v in mine] == [("up", None, None)]
 
 
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999999", "1; drop table", "12 "])
 async def test_forged_vote_values_are_expired_buttons(app: App, value: str) -> None:
-    reply = await app.router.handle_action(press(app, feedback.UP, value))
+    reply = await app.router.handle_action(press(app, votes.UP, value))
     assert reply is not None and reply.title == "That button has expired"
-    assert await votes(app) == []
+    assert await stored_votes(app) == []
 
 
 async def test_bad_reason_forms_change_nothing(app: App) -> None:
     member, _ = people(app)
     answer = int(answer_id(await member.say("/cos-service legal")))
-    for value, says in ((feedback.reason_value(answer, "because", None), "Pick what was wrong"),
-                        (feedback.reason_value(answer, "other", "x" * 301), "301 characters"),
-                        (feedback.reason_value(answer, "other", "x" * 3000), "too long"),
+    for value, says in ((votes.reason_value(answer, "because", None), "Pick what was wrong"),
+                        (votes.reason_value(answer, "other", "x" * 301), "301 characters"),
+                        (votes.reason_value(answer, "other", "x" * 3000), "too long"),
                         ("{not json", "expired")):
-        reply = await app.router.handle_action(press(app, feedback.REASON, value))
+        reply = await app.router.handle_action(press(app, votes.REASON, value))
         assert reply is not None and reply.error and says in to_text(reply)
-    assert await votes(app) == []
+    assert await stored_votes(app) == []
 
 
 async def test_a_workspace_never_sees_another_workspaces_log_votes_or_phrases(app: App) -> None:
@@ -141,13 +141,13 @@ async def test_a_workspace_never_sees_another_workspaces_log_votes_or_phrases(ap
     await member1.say("/cos-service zorblax pipeline")
     answer = answer_id(await member1.say("/cos-service legal"))
     # T2 cannot vote on, comment on, teach from or dismiss T1's answers.
-    for action_name, value in ((feedback.UP, answer), (feedback.DOWN, answer),
-                               (feedback.REASON, feedback.reason_value(int(answer), "other", "hi")),
+    for action_name, value in ((votes.UP, answer), (votes.DOWN, answer),
+                               (votes.REASON, votes.reason_value(int(answer), "other", "hi")),
                                ("teach-gap", answer), ("gap-dismiss", answer)):
         reply = await app.router.handle_action(press(app, action_name, value, workspace="T2", user="UA",
                                                      role="admin"))
         assert reply is not None and reply.title == "That button has expired", action_name
-    assert await votes(app) == []
+    assert await stored_votes(app) == []
     assert "“zorblax pipeline” — asked" not in await admin2.text("/cos-service gaps")
     assert "“zorblax pipeline” — asked 1×" in await admin1.text("/cos-service gaps")
     assert "0 question(s) asked" in await admin2.text("/cos-service stats")
@@ -168,8 +168,8 @@ async def test_gaps_group_rank_and_offer_teach_and_dismiss(app: App) -> None:
     await member.say("/cos-service Zorblax   pipeline!")  # the same, normalised
     await member.say("/cos-service how do I cook pasta")
     downvoted = answer_id(await member.say("/cos-service legal"))
-    await app.router.handle_action(press(app, feedback.DOWN, downvoted))
-    await app.router.handle_action(press(app, feedback.REASON, feedback.reason_value(int(downvoted), "out_of_date",
+    await app.router.handle_action(press(app, votes.DOWN, downvoted))
+    await app.router.handle_action(press(app, votes.REASON, votes.reason_value(int(downvoted), "out_of_date",
                                                                                    None)))
     await member.say("/cos-service training")  # answered, no 👎: not a gap
 
@@ -221,8 +221,8 @@ async def test_stats(app: App) -> None:
     await member.say("/cos-service lawyers")
     await member.say("/cos-service zorblax pipeline")
     down = answer_id(await member.say("/cos-service training"))
-    await app.router.handle_action(press(app, feedback.UP, up))
-    await app.router.handle_action(press(app, feedback.DOWN, down))
+    await app.router.handle_action(press(app, votes.UP, up))
+    await app.router.handle_action(press(app, votes.DOWN, down))
     shown = await admin.text("/cos-service stats")
     assert "4 question(s) asked, 75% answered (3); 👍 1 · 👎 1." in shown
     assert "Comprehensive Legal Services — 2×" in shown
@@ -314,18 +314,18 @@ async def test_a_teach_reaches_every_replica_without_a_restart(app: App, db_url:
 async def test_housekeeping_forgets_old_questions_and_their_votes(app: App) -> None:
     member, _ = people(app)
     old = answer_id(await member.say("/cos-service legal"))
-    await app.router.handle_action(press(app, feedback.UP, old))
+    await app.router.handle_action(press(app, votes.UP, old))
     app.clock.advance(timedelta(days=app.settings.question_retention_days - 1))  # type: ignore[attr-defined]
     await member.say("/cos-service training")
     app.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
     await app.scheduler.housekeeping()
     assert [q.text for q in await questions(app)] == ["training"]
-    assert await votes(app) == []
+    assert await stored_votes(app) == []
 
 
 async def test_settings_read_the_retention() -> None:
-    from bot.errors import ConfigError
-    from bot.settings import load_settings
+    from bot.kernel.errors import ConfigError
+    from bot.kernel.settings import load_settings
 
     assert load_settings({}, dotenv=None).question_retention_days == 90
     assert load_settings({"COS_QUESTION_RETENTION_DAYS": "30"}, dotenv=None).question_retention_days == 30

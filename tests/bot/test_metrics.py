@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot import metrics
 from bot.app import App
-from bot.logging_setup import configure_logging
-from bot.reply import Reply, Section
+from bot.kernel.reply import Reply, Section
+from bot.ops import metrics
+from bot.ops.logs import configure_logging
 from tests.conftest import Harness
 
 
@@ -142,7 +142,7 @@ async def test_probe_request_id_is_made_up_when_the_platform_gives_none(app: App
 
 
 def test_json_fields_are_redacted_like_every_other_line(json_logs: io.StringIO) -> None:
-    from bot.observe import EVENT_ATTR, FIELDS_ATTR
+    from bot.ops.observe import EVENT_ATTR, FIELDS_ATTR
 
     fields = {"workspace": "T1", "key": "digest:xoxb-1111-2222-abcdef", "note": "password=hunter22&x=1",
               "db": "postgresql+asyncpg://cos:pa55word@db/cos", "sig": "s3cr3t-signing-value"}

@@ -18,13 +18,13 @@ import bot.storage.models
 import bot.team.models  # noqa: F401 - every model registered in Base.metadata
 from bot import privacy
 from bot.cli import main
-from bot.reply import to_text
-from bot.router import Action
+from bot.kernel.reply import to_text
+from bot.kernel.router import Action
 from bot.scheduler.models import Schedule
 from bot.storage.models import Base
 from bot.team.models import AuditEntry, Milestone
 from tests.conftest import Harness
-from tests.scheduler.conftest import World
+from tests.world import World
 
 # Column names that can hold a person (a bot's own id is not one).
 _PERSONISH = re.compile(r"(^|_)(user|owner|actor|participants|target|member)(_id|s)?$|_by$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.reply import pack_lines
+from bot.kernel.reply import pack_lines
 
 
 def test_lines_stay_whole_where_they_fit():

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot import runtime
+from bot.ops import runtime
 
 
 async def _loop_module() -> str:

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.answering.answer import FeedbackCommands
 from bot.app import App, build_app
-from bot.clock import FakeClock
-from bot.router import Action, Router
-from bot.settings import Settings
+from bot.kernel.clock import FakeClock
+from bot.kernel.router import Action, Router
+from bot.kernel.settings import Settings
 from bot.team import DEFERRED_WORDS, features, install
 from bot.team.base import Team
-from bot.team.feedback import FeedbackCommands
 from tests.conftest import Harness, shared_knowledge
 
 

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from bot import privacy
-from bot.clock import FakeClock
-from bot.errors import ConfigError
+from bot.kernel.clock import FakeClock
+from bot.kernel.errors import ConfigError
+from bot.kernel.settings import load_settings
 from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule
-from bot.settings import load_settings
 from bot.storage.models import Workspace
 from tests.conftest import Harness
-from tests.scheduler.conftest import World, make_world
+from tests.world import World, make_world
 
 
 async def _setup(w: World, workspace: str) -> None:

@@ -14,12 +14,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import web as bot_web
 from bot.app import App, build_app
+from bot.kernel.settings import Settings
+from bot.ops import web as bot_web
+from bot.ops.readiness import Readiness, readiness_for, schema_at_head
+from bot.ops.serving import serving, stopping
 from bot.plugins import Platform
-from bot.readiness import Readiness, readiness_for, schema_at_head
-from bot.serving import serving, stopping
-from bot.settings import Settings
 from bot.storage.db import Database, migrate
 from tests.conftest import Harness, shared_knowledge
 
@@ -87,7 +87,7 @@ async def _async_true() -> bool:
 
 
 async def test_unreachable_database_is_not_ready_and_counted(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot import metrics
+    from bot.ops import metrics
 
     errors = metrics.REGISTRY.get_sample_value("cos_database_errors_total") or 0.0
     db = Database("postgresql+asyncpg://nobody:pw@127.0.0.1:1/none")
@@ -205,8 +205,8 @@ def replace_settings(app: App, **changes: object) -> App:
 
 
 def test_cos_http_port_is_validated() -> None:
-    from bot.errors import ConfigError
-    from bot.settings import load_settings
+    from bot.kernel.errors import ConfigError
+    from bot.kernel.settings import load_settings
 
     assert load_settings({"COS_HTTP_PORT": "8081"}, dotenv=None).http_port == 8081
     assert load_settings({}, dotenv=None).http_port is None

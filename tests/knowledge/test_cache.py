@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.settings import load_settings
+from bot.kernel.settings import load_settings
 from knowledge import loader
 from knowledge.cache import cache_file, content_key, load_cached
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.render import result_text
-from bot.reply import to_text
-from bot.router import Action
+from bot.answering.render import result_text
+from bot.kernel.reply import to_text
+from bot.kernel.router import Action
 from knowledge.decision import BORDERLINE, MATCH, decide, explained_share
 from knowledge.english import is_english_word
 from tests.test_cli import run

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.render import result_text
+from bot.answering.render import result_text
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE / "dev_queries.json"  # a copy of the team's shared dev set

@@ -15,13 +15,13 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bot.app import App
-from bot.clock import SystemClock
-from bot.reply import Reply
+from bot.kernel.clock import SystemClock
+from bot.kernel.reply import Reply
+from bot.kernel.settings import Settings
+from bot.kernel.transport import SendResult
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.service import Scheduler
-from bot.settings import Settings
 from bot.storage.db import Database
-from bot.transport import SendResult
 
 
 class RecordingTransport:

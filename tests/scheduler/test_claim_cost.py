@@ -13,10 +13,9 @@ from bot.scheduler import outbox
 from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import Outbox
 from bot.storage.db import Database, migrate
-from bot.team.models import RiskItem
-from bot.team.rhythm_models import Absence
+from bot.team.models import Absence, RiskItem
 from tests.conftest import Harness
-from tests.scheduler.conftest import World
+from tests.world import World
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

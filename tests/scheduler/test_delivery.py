@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock
-from bot.errors import DeliveryError
-from bot.reply import to_text
+from bot.kernel.clock import FakeClock
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import to_text
 from bot.scheduler import outbox
 from bot.scheduler.lateness import MISSED
 from bot.scheduler.models import Outbox
 from bot.team.models import CheckinAnswer, RiskItem
-from tests.scheduler.conftest import FakeTransport, World, make_world, sticky
+from tests.world import FakeTransport, World, make_world, sticky
 
 
 def _utc(*a: int) -> datetime:

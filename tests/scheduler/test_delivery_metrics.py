@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.errors import DeliveryError
+from bot.kernel.errors import DeliveryError
 from tests.bot.test_metrics import json_logs, lines, value
-from tests.scheduler.conftest import World, sticky
+from tests.world import World, sticky
 
 _ = json_logs  # the fixture
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.errors import DeliveryError
-from bot.reply import Reply, Section
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Reply, Section
 from bot.scheduler.lateness import MISSED, late_note
-from tests.scheduler.conftest import World, make_world, outbox_rows
+from tests.world import World, make_world, outbox_rows
 
 
 def _utc(*a: int) -> datetime:

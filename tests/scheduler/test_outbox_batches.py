@@ -10,7 +10,7 @@ from bot.scheduler import outbox
 from bot.scheduler.models import Outbox, SendPace
 from bot.scheduler.pacing import prune
 from bot.storage.db import Database, migrate
-from tests.scheduler.conftest import World
+from tests.world import World
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

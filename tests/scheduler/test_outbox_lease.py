@@ -9,15 +9,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bot.clock import FakeClock
-from bot.errors import DeliveryError
+from bot.kernel.clock import FakeClock
+from bot.kernel.errors import DeliveryError
+from bot.kernel.transport import SendResult
 from bot.scheduler import outbox
 from bot.scheduler.models import Outbox, Schedule
 from bot.scheduler.pacing import Pacer
 from bot.team.models import Member, Milestone
-from bot.transport import SendResult
 from tests.conftest import Harness
-from tests.scheduler.conftest import World, make_world, sticky
+from tests.world import World, make_world, sticky
 
 
 def _utc(*a: int) -> datetime:

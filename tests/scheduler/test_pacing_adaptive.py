@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import ConfigError
+from bot.kernel.errors import ConfigError
+from bot.kernel.settings import Settings, load_settings
 from bot.scheduler.pacing import (
     ADAPTIVE,
     Limits,
@@ -24,7 +25,6 @@ from bot.scheduler.pacing import (
     first_ceiling,
     limits_for,
 )
-from bot.settings import Settings, load_settings
 from bot.storage.db import Database, migrate
 
 DEFAULTS = limits_for()  # what the installed platform plugins declare

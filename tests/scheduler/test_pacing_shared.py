@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import inspect, select
 
 from bot.app import build_app
-from bot.clock import FakeClock
-from bot.errors import DeliveryError
+from bot.kernel.clock import FakeClock
+from bot.kernel.errors import DeliveryError
+from bot.kernel.settings import Settings
 from bot.scheduler.models import Outbox, Schedule, SendPace
 from bot.scheduler.pacing import Limits, Pacer, SharedPacer
-from bot.settings import Settings
 from bot.storage.db import Database, _alembic_config, migrate
-from tests.scheduler.conftest import Sent, World, make_world
+from tests.world import Sent, World, make_world
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 LIMITS = {"console": Limits(channel_interval=1.0, workspace_rate=4.0)}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.cli import main
-from tests.scheduler.conftest import World
+from tests.world import World
 
 
 def _utc(*a: int) -> datetime:
@@ -18,7 +18,7 @@ def _utc(*a: int) -> datetime:
 async def _setup_everything(w: World) -> None:
     a = w.admin
     await w.member.say("/cos-service timezone America/New_York")  # U1001 lives in New York
-    await w.app.router.handle(__import__("bot.request", fromlist=["Request"]).Request(
+    await w.app.router.handle(__import__("bot.kernel.request", fromlist=["Request"]).Request(
         platform="console", workspace="T1", channel="C1", user="U1003", command="cos-service",
         text="timezone Australia/Sydney"))
     for line in (

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import UserError
+from bot.kernel.errors import UserError
 from bot.scheduler.recurrence import Rule, describe, local_to_utc, occurrences, parse_hhmm, zone
 
 

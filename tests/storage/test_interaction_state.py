@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, inspect, select
 
 from bot.app import build_app
-from bot.clock import FakeClock
-from bot.settings import Settings
+from bot.kernel.clock import FakeClock
+from bot.kernel.settings import Settings
 from bot.storage import interaction_state
 from bot.storage.db import Database, _alembic_config, migrate
 from bot.storage.models import InteractionState

@@ -54,7 +54,7 @@ async def test_round_trip_keeps_utc_and_unique_events(db_url):
 
 async def test_default_sqlite_file_is_created_under_data(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    from bot.settings import DEFAULT_DB_URL
+    from bot.kernel.settings import DEFAULT_DB_URL
 
     db = Database(DEFAULT_DB_URL)
     try:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.app import App
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from tests.adapters.discord.fake_discord import APP_ID, FakeDiscord
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.discord.commands import check_payload, suggestions, to_choices
 from adapters.discord.platform import commands_json, sync_commands
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from tests.adapters.discord.fake_discord import APP_ID, FakeDiscord, Scripted
 from tests.conftest import shared_knowledge
 

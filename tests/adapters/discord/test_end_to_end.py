@@ -9,7 +9,7 @@ import pytest
 
 from adapters.discord.platform import PLATFORM, bot_for
 from bot.app import build_app
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from tests.adapters.discord.fake_discord import FakeDiscord, slash
 from tests.conftest import shared_knowledge
 
@@ -79,7 +79,7 @@ async def test_run_command_with_only_discord_settings_answers(dsettings: Setting
 
 @pytest.mark.parametrize("bad", ["", "nonsense"])
 async def test_bad_token_is_a_config_error(dsettings: Settings, fake: FakeDiscord, clock, bad: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.errors import ConfigError
+    from bot.kernel.errors import ConfigError
     from tests.adapters.discord.fake_discord import Scripted
 
     fake.script("GET", "/users/@me", Scripted(401, {"message": "401: Unauthorized", "code": 0}))

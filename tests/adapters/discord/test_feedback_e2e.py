@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from adapters.discord.platform import PLATFORM
+from bot.answering.log import KnowledgeFeedback, KnowledgeQuestion
 from bot.app import App, build_app
-from bot.knowledge_log import KnowledgeFeedback, KnowledgeQuestion
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from tests.adapters.discord.fake_discord import FakeDiscord, guild, slash, snowflake
 from tests.conftest import shared_knowledge
 

@@ -20,7 +20,7 @@ from adapters.discord.gateway_lease import (
     shard_of,
 )
 from bot.app import App, build_app
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from tests.adapters.discord.conftest import discord_settings
 from tests.adapters.discord.fake_discord import FakeDiscord, dm_channel_id, guild, slash, snowflake
 from tests.adapters.discord.test_interactions import recorded

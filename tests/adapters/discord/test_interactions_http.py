@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from adapters.discord.interactions_http import INTERACTIONS_PATH, HttpInteractions, routes
 from adapters.discord.platform import PLATFORM, bot_for
 from bot.app import App, build_app
-from bot.reply import Reply, Section
-from bot.request import Request
-from bot.settings import Settings
+from bot.kernel.reply import Reply, Section
+from bot.kernel.request import Request
+from bot.kernel.settings import Settings
 from bot.storage.models import ProcessedEvent
 from tests.adapters.discord.conftest import discord_settings
 from tests.adapters.discord.fake_discord import (
@@ -194,7 +194,7 @@ async def test_signed_nonsense_gets_400_and_changes_nothing(endpoint: Endpoint, 
 
 
 async def test_routes_need_the_public_key(settings: Settings, clock: Any) -> None:
-    from bot.errors import ConfigError
+    from bot.kernel.errors import ConfigError
 
     app = await build_app(replace(settings, discord_token="t.a.b"), clock=clock, knowledge=shared_knowledge())
     try:

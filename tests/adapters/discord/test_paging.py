@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from adapters.discord.platform import PLATFORM, bot_for
 from adapters.discord.render import to_pages
 from bot.app import App, build_app
-from bot.clock import FakeClock
-from bot.reply import Reply, Section
-from bot.request import Request
-from bot.settings import Settings
+from bot.kernel.clock import FakeClock
+from bot.kernel.reply import Reply, Section
+from bot.kernel.request import Request
+from bot.kernel.settings import Settings
 from bot.storage.models import InteractionState
 from tests.adapters.discord.conftest import discord_settings
 from tests.adapters.discord.fake_discord import FakeDiscord, guild, slash, snowflake

@@ -10,7 +10,7 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from tests.adapters.discord.fake_discord import FakeDiscord, slash
 
 _LISTENING = re.compile(r"http: listening on http://[^:]+:(\d+)")

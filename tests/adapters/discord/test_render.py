@@ -12,7 +12,7 @@ from adapters.discord.render import (
     parse_custom_id,
     to_pages,
 )
-from bot.reply import Button, Field, Reply, Section
+from bot.kernel.reply import Button, Field, Reply, Section
 
 
 def huge_reply() -> Reply:

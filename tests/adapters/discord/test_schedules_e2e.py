@@ -18,14 +18,14 @@ from sqlalchemy import select
 from adapters.discord.platform import PLATFORM, bot_for
 from adapters.discord.transport import DiscordTransport, nonce_for
 from bot.app import App, build_app
-from bot.clock import FakeClock
+from bot.kernel.clock import FakeClock
+from bot.kernel.settings import Settings
 from bot.scheduler import outbox
 from bot.scheduler.pacing import Pacer
-from bot.settings import Settings
 from bot.team.models import CheckinAnswer
 from tests.adapters.discord.fake_discord import Call, FakeDiscord, dm_channel_id, guild, slash, user
 from tests.conftest import shared_knowledge
-from tests.scheduler.conftest import outbox_rows, schedules
+from tests.world import outbox_rows, schedules
 
 G1, C1 = "900000000000000001", "910000000000000001"
 ADMIN, MEMBER = "1500000000000000005", "1500000000000000006"
@@ -80,7 +80,7 @@ async def rig(dsettings: Settings, fake: FakeDiscord, clock: FakeClock) -> Async
         await asyncio.wait_for(bot.ready.wait(), 10)
         app.transports["discord"] = PLATFORM.make_transport(app)  # what `cos-bot run` wires
         app.scheduler.pacer = fake_time_pacer(clock)
-        yield Rig(app, fake, clock, bot.transport)
+        yield Rig(app, fake, clock, bot.kernel.transport)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

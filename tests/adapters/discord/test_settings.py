@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.kernel.errors import ConfigError
+from bot.kernel.settings import load_settings
 
 KEY = "ab" * 32
 

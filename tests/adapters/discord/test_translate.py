@@ -11,7 +11,7 @@ import pytest
 
 from adapters.discord.client import make_client
 from adapters.discord.translate import command_request, component_action, dm_request, role_of
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

@@ -8,10 +8,10 @@ import pytest
 
 from adapters.discord.client import make_client
 from adapters.discord.transport import DiscordTransport, nonce_for
-from bot.errors import DeliveryError
-from bot.reply import Button, Reply, Section
-from bot.settings import Settings
-from bot.transport import Transport
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Button, Reply, Section
+from bot.kernel.settings import Settings
+from bot.kernel.transport import Transport
 from tests.adapters.discord.fake_discord import FakeDiscord, Scripted, dm_channel_id
 
 REPLY = Reply(title="Weekly digest", sections=(Section(text="@everyone three milestones are due"),),

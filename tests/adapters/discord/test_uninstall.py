@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from adapters.discord.platform import PLATFORM, bot_for
 from bot.app import App, build_app
-from bot.clock import FakeClock
+from bot.kernel.clock import FakeClock
+from bot.kernel.settings import Settings
 from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule
-from bot.settings import Settings
 from bot.storage.models import Workspace
 from tests.adapters.discord.fake_discord import FakeDiscord, guild
 from tests.conftest import Harness, shared_knowledge

@@ -16,8 +16,8 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.client import RetryPolicy
 from adapters.slack.server import create_adapter, make_web_app
 from bot.app import App, build_app
-from bot.clock import FakeClock
-from bot.settings import Settings
+from bot.kernel.clock import FakeClock
+from bot.kernel.settings import Settings
 from tests.adapters.slack.fake_slack import FakeSlack, form_body, interaction_body, payload, sign
 from tests.conftest import shared_knowledge
 

@@ -8,9 +8,9 @@ import json
 
 from sqlalchemy import select
 
-from adapters.slack.feedback import CALLBACK_ID
 from adapters.slack.render import blocks_text
-from bot.knowledge_log import KnowledgeFeedback, KnowledgeQuestion
+from adapters.slack.vote_form import CALLBACK_ID
+from bot.answering.log import KnowledgeFeedback, KnowledgeQuestion
 from tests.adapters.slack.conftest import Rig
 from tests.adapters.slack.fake_slack import payload
 

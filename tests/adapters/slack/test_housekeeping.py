@@ -11,8 +11,8 @@ from sqlalchemy import func, select, text
 
 from adapters.slack.adapter import EVENT_RETENTION
 from adapters.slack.server import create_adapter
-from bot.clock import FakeClock
-from bot.settings import Settings
+from bot.kernel.clock import FakeClock
+from bot.kernel.settings import Settings
 from bot.storage.models import ProcessedEvent
 from tests.adapters.slack.conftest import FAST, built_app, with_db
 

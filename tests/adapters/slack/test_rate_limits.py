@@ -17,13 +17,13 @@ import pytest
 from adapters.slack.client import RetryPolicy, make_client
 from adapters.slack.transport import SlackTransport
 from bot.app import build_app
-from bot.clock import SystemClock
-from bot.errors import DeliveryError
-from bot.rate_limits import RateLimitHit, listening
-from bot.reply import Reply
+from bot.kernel.clock import SystemClock
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Reply
+from bot.kernel.settings import Settings
 from bot.scheduler.models import Schedule
 from bot.scheduler.pacing import Pacer
-from bot.settings import Settings
+from bot.scheduler.rate_limits import RateLimitHit, listening
 from tests.adapters.slack.conftest import BOT_TOKEN
 from tests.adapters.slack.fake_slack import FakeSlack
 

@@ -15,7 +15,7 @@ from adapters.slack.render import (
     render_pages,
     to_blocks,
 )
-from bot.reply import Button, Field, Reply, Section, to_text
+from bot.kernel.reply import Button, Field, Reply, Section, to_text
 
 CROWD = re.compile(r"<!(?:channel|here|everyone|subteam)|(?<![\w\u2060])@(?:everyone|here|channel)\b", re.I)
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import App
-from bot.clock import FakeClock
+from bot.kernel.clock import FakeClock
 from bot.team.models import CheckinAnswer
 from tests.adapters.slack.conftest import Rig
 from tests.adapters.slack.fake_slack import Call, payload

@@ -17,12 +17,12 @@ from sqlalchemy import select
 
 from adapters.slack.render import blocks_text
 from bot.app import App
-from bot.clock import FakeClock
+from bot.kernel.clock import FakeClock
 from bot.scheduler.pacing import Pacer
 from bot.team.models import CheckinAnswer, Member
 from tests.adapters.slack.conftest import Rig, running
 from tests.adapters.slack.fake_slack import Call, FakeSlack, payload
-from tests.scheduler.conftest import outbox_rows, schedules
+from tests.world import outbox_rows, schedules
 
 ADMIN, MEMBER = "UADMIN", "U2000"
 CHANNEL = "C1"

@@ -9,7 +9,7 @@ import logging
 import time
 
 from adapters.slack.render import blocks_text, decode_value
-from bot.reply import Reply, Section
+from bot.kernel.reply import Reply, Section
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET, Rig, running
 from tests.adapters.slack.fake_slack import form_body, payload
 

@@ -22,9 +22,9 @@ import pytest
 from adapters.slack.render import blocks_text, decode_value
 from adapters.slack.server import run_slack
 from bot.app import App
-from bot.clock import FakeClock
-from bot.request import Request
-from bot.settings import Settings
+from bot.kernel.clock import FakeClock
+from bot.kernel.request import Request
+from bot.kernel.settings import Settings
 from tests.adapters.slack.conftest import built_app
 from tests.adapters.slack.fake_slack import FakeSlack, payload
 
@@ -163,7 +163,7 @@ async def test_socket_mode_happy_path_logs_nothing_at_warning(
 
 async def test_socket_mode_connection_is_reported_to_readiness(
         socket_settings: Settings, fake: FakeSlack, clock: FakeClock) -> None:
-    from bot.readiness import readiness_for
+    from bot.ops.readiness import readiness_for
 
     async with built_app(socket_settings, clock) as app:
         readiness = readiness_for(app)

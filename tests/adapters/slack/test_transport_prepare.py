@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from adapters.slack.client import RetryPolicy, make_client
 from adapters.slack.transport import SlackTransport
-from bot.reply import Reply
-from bot.settings import Settings
+from bot.kernel.reply import Reply
+from bot.kernel.settings import Settings
+from bot.kernel.transport import Preparing
 from bot.storage.db import Database, migrate
 from bot.storage.models import ProcessedEvent
-from bot.transport import Preparing
 from tests.adapters.slack.conftest import BOT_TOKEN
 from tests.adapters.slack.fake_slack import FakeSlack
 

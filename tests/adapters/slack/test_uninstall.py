@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from bot.clock import FakeClock
+from bot.kernel.clock import FakeClock
+from bot.kernel.settings import Settings
 from bot.privacy import export_workspace
 from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule
-from bot.settings import Settings
 from bot.storage.models import Workspace
 from tests.adapters.slack.conftest import built_app, running, with_db
 from tests.adapters.slack.test_workspaces import CLIENT_SECRET, _install

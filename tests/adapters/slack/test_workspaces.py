@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text
 from adapters.slack.server import create_adapter
 from adapters.slack.translate import command_to_request, dm_to_request, workspace_key
 from adapters.slack.transport import SlackTransport, workspace_clients
-from bot.errors import DeliveryError
-from bot.reply import Reply, Section
+from bot.kernel.errors import DeliveryError
+from bot.kernel.reply import Reply, Section
 from bot.storage.models import ProcessedEvent
 from tests.adapters.slack.conftest import BOT_TOKEN, FAST, built_app, running, with_db
 from tests.adapters.slack.fake_slack import payload

@@ -1,0 +1,351 @@
+"""The knowledge loop's tables and queries: what people asked, their votes, what admins taught.
+
+Every knowledge question is logged (normalised text, command, matched, top entry and score,
+platform, workspace, who asked, when); a 👍/👎 on an answer is one row per person per answer;
+taught phrases are aliases of one workspace, with a per-workspace version counter that every
+replica reads cheaply to know when its overlay is stale. Every query is scoped to one
+``(platform, workspace)``: a workspace never sees another's log, votes or phrases.
+
+Alembic owns the schema (``migrations/versions/0012_knowledge_loop.py``). Keyword-only
+functions over an open session, like ``bot.team.store``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.models import Base, UTCDateTime, WorkspaceRow
+from bot.storage.sql import affected
+
+__all__ = [
+    "KnowledgeQuestion", "KnowledgeFeedback", "TaughtPhraseRow", "GapDismissal", "KnowledgeVersion",
+    "Gap", "Stats", "VOTES",
+    "record_question", "get_question", "vote", "set_reason", "gaps", "dismiss_gap", "stats",
+    "taught_phrases", "add_phrase", "remove_phrase", "knowledge_version", "purge_questions", "vote_counts",
+    "questions_of",
+]
+
+VOTES = ("up", "down")
+# Rows read to group gaps and count stats: plenty for a team, bounded for a busy one.
+_SCAN_LIMIT = 20_000
+
+
+class KnowledgeQuestion(WorkspaceRow, Base):
+    """One knowledge question and how it was answered."""
+
+    __tablename__ = "knowledge_question"
+
+    user: Mapped[str] = mapped_column(String(120))
+    command: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(500))
+    matched: Mapped[bool] = mapped_column(Boolean)
+    top_entry: Mapped[str | None] = mapped_column(String(160))
+    score: Mapped[float | None] = mapped_column(Float)
+    shown: Mapped[str] = mapped_column(Text)  # JSON list of the entry ids the answer showed
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+Index("ix_knowledge_question_workspace_asked_at", KnowledgeQuestion.platform, KnowledgeQuestion.workspace,
+      KnowledgeQuestion.asked_at)
+
+
+class KnowledgeFeedback(Base):
+    """A person's 👍/👎 on one answer (pressing again changes it), with the 👎 form's reason and comment."""
+
+    __tablename__ = "knowledge_feedback"
+    __table_args__ = (UniqueConstraint("question_id", "user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_id: Mapped[int] = mapped_column(Integer, ForeignKey("knowledge_question.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(120))
+    user: Mapped[str] = mapped_column(String(120))
+    vote: Mapped[str] = mapped_column(String(8))  # up | down
+    reason: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+Index("ix_knowledge_feedback_workspace_updated_at", KnowledgeFeedback.platform, KnowledgeFeedback.workspace,
+      KnowledgeFeedback.updated_at)
+
+
+class TaughtPhraseRow(WorkspaceRow, Base):
+    """A phrase an admin taught: an alias of ``entry_id`` in one workspace."""
+
+    __tablename__ = "taught_phrase"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "phrase"),)
+
+    phrase: Mapped[str] = mapped_column(String(200))
+    entry_id: Mapped[str] = mapped_column(String(160))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GapDismissal(WorkspaceRow, Base):
+    """An admin dismissed a gap: questions with this text asked up to ``dismissed_at`` leave the list."""
+
+    __tablename__ = "gap_dismissal"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "text"),)
+
+    text: Mapped[str] = mapped_column(String(500))
+    dismissed_by: Mapped[str] = mapped_column(String(120))
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KnowledgeVersion(Base):
+    """Bumped on every change to a workspace's taught phrases; replicas compare it to their overlay's."""
+
+    __tablename__ = "knowledge_version"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(120), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- the question log --------------------------------------------------------------------
+async def record_question(session: AsyncSession, *, platform: str, workspace: str, user: str, command: str,
+                          text: str, matched: bool, top_entry: str | None, score: float | None,
+                          shown: Sequence[str], now: datetime) -> int:
+    """Log one question; returns its id (the answer id feedback buttons carry)."""
+    row = KnowledgeQuestion(platform=platform, workspace=workspace, user=user[:120], command=command[:16],
+                            text=text[:500], matched=matched, top_entry=top_entry, score=score,
+                            shown=json.dumps(list(shown)[:10]), asked_at=now)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def get_question(session: AsyncSession, *, question_id: int, platform: str,
+                       workspace: str) -> KnowledgeQuestion | None:
+    """The question ``question_id`` when it belongs to this workspace; None otherwise."""
+    return (await session.execute(select(KnowledgeQuestion).where(
+        KnowledgeQuestion.id == question_id, KnowledgeQuestion.platform == platform,
+        KnowledgeQuestion.workspace == workspace))).scalar_one_or_none()
+
+
+async def questions_of(session: AsyncSession, *, platform: str, workspace: str,
+                       since: datetime) -> list[KnowledgeQuestion]:
+    return list((await session.execute(select(KnowledgeQuestion).where(
+        KnowledgeQuestion.platform == platform, KnowledgeQuestion.workspace == workspace,
+        KnowledgeQuestion.asked_at >= since).order_by(KnowledgeQuestion.id.desc()).limit(_SCAN_LIMIT))).scalars())
+
+
+async def purge_questions(session: AsyncSession, *, before: datetime) -> int:
+    """Forget questions asked before ``before`` and the votes on them (retention); returns how many."""
+    old = select(KnowledgeQuestion.id).where(KnowledgeQuestion.asked_at < before)
+    await session.execute(delete(KnowledgeFeedback).where(KnowledgeFeedback.question_id.in_(old)))
+    return affected(await session.execute(delete(KnowledgeQuestion).where(KnowledgeQuestion.asked_at < before)))
+
+
+# -- votes -------------------------------------------------------------------------------
+async def vote(session: AsyncSession, *, question: KnowledgeQuestion, user: str, vote: str,
+               now: datetime) -> str:
+    """Record ``user``'s vote on an answer: "new", "changed" or "same"."""
+    if vote not in VOTES:
+        raise ValueError(vote)
+    row = (await session.execute(select(KnowledgeFeedback).where(
+        KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user))).scalar_one_or_none()
+    if row is None:
+        session.add(KnowledgeFeedback(question_id=question.id, platform=question.platform,
+                                      workspace=question.workspace, user=user[:120], vote=vote,
+                                      created_at=now, updated_at=now))
+        await session.flush()
+        return "new"
+    if row.vote == vote:
+        return "same"
+    row.vote, row.updated_at = vote, now
+    if vote == "up":
+        row.reason, row.comment = None, None
+    return "changed"
+
+
+async def set_reason(session: AsyncSession, *, question: KnowledgeQuestion, user: str, reason: str,
+                     comment: str | None, now: datetime) -> None:
+    """The 👎 form: a reason and an optional comment (the vote becomes 👎 if it was not)."""
+    row = (await session.execute(select(KnowledgeFeedback).where(
+        KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user))).scalar_one_or_none()
+    if row is None:
+        row = KnowledgeFeedback(question_id=question.id, platform=question.platform, workspace=question.workspace,
+                                user=user[:120], vote="down", created_at=now, updated_at=now)
+        session.add(row)
+    row.vote, row.reason, row.comment, row.updated_at = "down", reason, comment, now
+    await session.flush()
+
+
+async def vote_counts(session: AsyncSession, *, platform: str | None = None, workspace: str | None = None,
+                      since: datetime | None = None) -> dict[str, int]:
+    """👍 and 👎 counts (all workspaces, one platform, or one workspace): ``{"up": n, "down": m}``."""
+    query = select(KnowledgeFeedback.vote, func.count()).group_by(KnowledgeFeedback.vote)
+    if platform is not None:
+        query = query.where(KnowledgeFeedback.platform == platform)
+    if workspace is not None:
+        query = query.where(KnowledgeFeedback.workspace == workspace)
+    if since is not None:
+        query = query.where(KnowledgeFeedback.updated_at >= since)
+    counts = {v: 0 for v in VOTES}
+    for name, n in (await session.execute(query)).all():
+        counts[str(name)] = int(n)
+    return counts
+
+
+# -- gaps and stats ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Questions with the same normalised text that got no answer, or a 👎."""
+
+    text: str
+    command: str
+    asked: int
+    unanswered: int
+    down: int
+    # The nearest entry (the best hit of the latest asking), and the latest asking's id.
+    nearest: str | None
+    question_id: int
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    asked: int
+    answered: int
+    up: int
+    down: int
+    top_topics: tuple[tuple[str, int], ...]
+    top_gaps: tuple[Gap, ...]
+
+    @property
+    def share_answered(self) -> float:
+        return self.answered / self.asked if self.asked else 0.0
+
+
+async def _downvoted(session: AsyncSession, *, platform: str, workspace: str,
+                     since: datetime) -> dict[int, list[KnowledgeFeedback]]:
+    rows = (await session.execute(select(KnowledgeFeedback).join(
+        KnowledgeQuestion, KnowledgeQuestion.id == KnowledgeFeedback.question_id).where(
+        KnowledgeQuestion.platform == platform, KnowledgeQuestion.workspace == workspace,
+        KnowledgeQuestion.asked_at >= since, KnowledgeFeedback.vote == "down"))).scalars()
+    found: dict[int, list[KnowledgeFeedback]] = {}
+    for row in rows:
+        found.setdefault(row.question_id, []).append(row)
+    return found
+
+
+async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: datetime,
+               limit: int = 10) -> list[Gap]:
+    """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out)."""
+    questions = await questions_of(session, platform=platform, workspace=workspace, since=since)
+    down = await _downvoted(session, platform=platform, workspace=workspace, since=since)
+    dismissed = {d.text: d.dismissed_at for d in (await session.execute(select(GapDismissal).where(
+        GapDismissal.platform == platform, GapDismissal.workspace == workspace))).scalars()}
+    groups: dict[str, list[KnowledgeQuestion]] = {}
+    for q in questions:  # newest first
+        if q.matched and q.id not in down:
+            continue
+        if not q.text or (q.text in dismissed and q.asked_at <= dismissed[q.text]):
+            continue
+        groups.setdefault(q.text, []).append(q)
+    found = []
+    for text, rows in groups.items():
+        latest = rows[0]
+        reasons = Counter(f.reason for q in rows for f in down.get(q.id, ()) if f.reason)
+        found.append(Gap(text=text, command=latest.command, asked=len(rows),
+                         unanswered=sum(1 for q in rows if not q.matched),
+                         down=sum(len(down.get(q.id, ())) for q in rows), nearest=latest.top_entry,
+                         question_id=latest.id, reasons=tuple(r for r, _ in reasons.most_common(3))))
+    found.sort(key=lambda g: (-g.asked, -g.down, -g.question_id))
+    return found[:limit]
+
+
+async def dismiss_gap(session: AsyncSession, *, platform: str, workspace: str, text: str, user: str,
+                      now: datetime) -> None:
+    row = (await session.execute(select(GapDismissal).where(
+        GapDismissal.platform == platform, GapDismissal.workspace == workspace,
+        GapDismissal.text == text))).scalar_one_or_none()
+    if row is None:
+        session.add(GapDismissal(platform=platform, workspace=workspace, text=text[:500], dismissed_by=user[:120],
+                                 dismissed_at=now))
+    else:
+        row.dismissed_by, row.dismissed_at = user[:120], now
+    await session.flush()
+
+
+async def stats(session: AsyncSession, *, platform: str, workspace: str, since: datetime) -> Stats:
+    """Questions asked, answered, 👍/👎, the most asked topics and the top gaps since ``since``."""
+    questions = await questions_of(session, platform=platform, workspace=workspace, since=since)
+    topics = Counter(q.top_entry for q in questions if q.matched and q.top_entry)
+    counts = await vote_counts(session, platform=platform, workspace=workspace, since=since)
+    return Stats(asked=len(questions), answered=sum(1 for q in questions if q.matched), up=counts["up"],
+                 down=counts["down"], top_topics=tuple(topics.most_common(5)),
+                 top_gaps=tuple(await gaps(session, platform=platform, workspace=workspace, since=since, limit=5)))
+
+
+# -- taught phrases ----------------------------------------------------------------------
+async def taught_phrases(session: AsyncSession, *, platform: str, workspace: str) -> list[TaughtPhraseRow]:
+    return list((await session.execute(select(TaughtPhraseRow).where(
+        TaughtPhraseRow.platform == platform, TaughtPhraseRow.workspace == workspace).order_by(
+        TaughtPhraseRow.phrase))).scalars())
+
+
+async def knowledge_version(session: AsyncSession, *, platform: str, workspace: str) -> int:
+    """The workspace's taught-phrase version (0 when nothing was ever taught). One primary-key read."""
+    row = await session.get(KnowledgeVersion, (platform, workspace))
+    return row.version if row is not None else 0
+
+
+async def _bump(session: AsyncSession, *, platform: str, workspace: str, now: datetime) -> None:
+    row = await session.get(KnowledgeVersion, (platform, workspace), with_for_update=True)
+    if row is None:
+        session.add(KnowledgeVersion(platform=platform, workspace=workspace, version=1, updated_at=now))
+    else:
+        row.version, row.updated_at = row.version + 1, now
+    await session.flush()
+
+
+async def add_phrase(session: AsyncSession, *, platform: str, workspace: str, phrase: str, entry_id: str,
+                     user: str, now: datetime) -> str | None:
+    """Teach ``phrase`` -> ``entry_id``; returns the entry it named before when it is re-taught, else None."""
+    row = (await session.execute(select(TaughtPhraseRow).where(
+        TaughtPhraseRow.platform == platform, TaughtPhraseRow.workspace == workspace,
+        TaughtPhraseRow.phrase == phrase))).scalar_one_or_none()
+    before = None
+    if row is None:
+        session.add(TaughtPhraseRow(platform=platform, workspace=workspace, phrase=phrase, entry_id=entry_id,
+                                    created_by=user[:120], created_at=now))
+    else:
+        before = row.entry_id
+        row.entry_id, row.created_by, row.created_at = entry_id, user[:120], now
+    await _bump(session, platform=platform, workspace=workspace, now=now)
+    return before
+
+
+async def remove_phrase(session: AsyncSession, *, platform: str, workspace: str, phrase: str,
+                        now: datetime) -> bool:
+    removed = affected(await session.execute(delete(TaughtPhraseRow).where(
+        TaughtPhraseRow.platform == platform, TaughtPhraseRow.workspace == workspace,
+        TaughtPhraseRow.phrase == phrase)))
+    if removed:
+        await _bump(session, platform=platform, workspace=workspace, now=now)
+    return bool(removed)

@@ -1,1 +1,0 @@
-"""Command handlers: each returns a Reply and never sends."""

@@ -1,0 +1,30 @@
+"""Fixed label vocabularies of the metrics, without the metrics stack (``bot.ops.metrics`` re-exports them).
+
+``bot.ops.observe`` labels its log lines with these in every process; ``prometheus_client`` is imported only
+by processes that serve ``/metrics`` (``bot.ops.web``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["KNOWLEDGE_WORDS", "OUTBOX_STATES", "bounded", "platform_label", "kind_label"]
+
+# First words of knowledge questions that are commands of their own (``/cos-service overview``).
+KNOWLEDGE_WORDS = frozenset({"help", "overview", "providers", "milestones", "cases", "register"})
+OUTBOX_STATES = ("pending", "claimed", "sent", "skipped", "dead")
+
+# Fixed vocabularies for labels that come from stored or external data.
+_PLATFORMS = frozenset({"slack", "discord", "console"})
+_KINDS = frozenset({"digest", "checkin", "nudge", "milestone", "risk_review", "reminder", "review"})
+
+
+def bounded(value: str, allowed: frozenset[str]) -> str:
+    """``value`` when it is one of ``allowed``, else ``"other"`` (a label never grows without bound)."""
+    return value if value in allowed else "other"
+
+
+def platform_label(platform: str) -> str:
+    return bounded(platform, _PLATFORMS)
+
+
+def kind_label(kind: str) -> str:
+    return bounded(kind, _KINDS)

@@ -1,0 +1,70 @@
+"""The Prometheus families (``prometheus-client``), and the label rules that keep them small.
+
+Every replica exposes its own registry on ``GET /metrics``; Prometheus adds the
+instance label. Labels only ever take values from small fixed sets (platforms,
+command names, outbox states, delivery kinds): never question text or user ids,
+so a chatty team cannot grow the number of series.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+# The label vocabularies (re-exported) live in ``bot.ops.metric_labels``, without prometheus_client, so one-shot
+# commands can label their log lines without importing the metrics stack.
+from bot.ops.metric_labels import KNOWLEDGE_WORDS, OUTBOX_STATES, bounded
+
+__all__ = [
+    "REGISTRY",
+    "COMMANDS",
+    "ANSWER_SECONDS",
+    "OUTBOX_ROWS",
+    "DELIVERY_LAG",
+    "RATE_LIMITED",
+    "DEAD_LETTERS",
+    "DELIVERIES",
+    "LEASE_LOSSES",
+    "DATABASE_ERRORS",
+    "KNOWLEDGE_WORDS",
+    "OUTBOX_STATES",
+    "bounded",
+]
+
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+
+COMMANDS = Counter(
+    "cos_commands_total", "Commands answered, by platform, command (with its sub-command) and whether it matched.",
+    ("platform", "command", "matched"), registry=REGISTRY)
+ANSWER_SECONDS = Histogram(
+    "cos_answer_seconds", "Seconds from a request reaching the core to its reply being ready.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=REGISTRY)
+OUTBOX_ROWS = Gauge(
+    "cos_outbox_rows", "Outbox rows by state, read from the database (shared by every replica).",
+    ("state",), registry=REGISTRY)
+DELIVERY_LAG = Histogram(
+    "cos_delivery_lag_seconds", "Seconds from a delivery's due time to its send.",
+    buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0),
+    registry=REGISTRY)
+RATE_LIMITED = Counter(
+    "cos_platform_rate_limited_total", "Sends a platform refused with a rate limit (429, Retry-After).",
+    ("platform",), registry=REGISTRY)
+DEAD_LETTERS = Counter(
+    "cos_dead_letters_total", "Deliveries given up (permanent error or attempts used up), by kind.",
+    ("kind",), registry=REGISTRY)
+DELIVERIES = Counter(
+    "cos_deliveries_total", "Delivery tries by kind and outcome (sent, fallback, skipped, retry, rate_limited, "
+    "dead).", ("kind", "outcome"), registry=REGISTRY)
+LEASE_LOSSES = Counter(
+    "cos_lease_losses_total", "Outbox rows this replica claimed but lost to another before sending.",
+    registry=REGISTRY)
+DATABASE_ERRORS = Counter(
+    "cos_database_errors_total", "Errors raised by the database driver.", registry=REGISTRY)
