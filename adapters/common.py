@@ -28,8 +28,9 @@ PAGE_TTL = timedelta(hours=24)
 T = TypeVar("T")
 
 
-async def answer_within(deadline: float, work: Awaitable[T],
-                        on_slow: Callable[[], Awaitable[object]]) -> tuple[asyncio.Future[T], bool]:
+async def answer_within(
+    deadline: float, work: Awaitable[T], on_slow: Callable[[], Awaitable[object]]
+) -> tuple[asyncio.Future[T], bool]:
     """Start ``work``; if it is not done within ``deadline`` seconds, await ``on_slow()``.
 
     Returns the work's future (done, or still running) and whether ``on_slow`` was called.
@@ -64,8 +65,15 @@ class ReplyStore:
         key = interaction_state.new_key()
         try:
             async with self.app.db.session() as session:
-                await interaction_state.put(session=session, key=key, platform=self.platform, workspace=workspace,
-                                            payload=to_state(reply), now=self.app.clock.now(), ttl=self.ttl)
+                await interaction_state.put(
+                    session=session,
+                    key=key,
+                    platform=self.platform,
+                    workspace=workspace,
+                    payload=to_state(reply),
+                    now=self.app.clock.now(),
+                    ttl=self.ttl,
+                )
         except Exception:
             log.exception("%s: could not keep a long reply for its page buttons", self.platform)
             return None
@@ -75,8 +83,9 @@ class ReplyStore:
         """The reply kept under ``key`` in ``workspace``; None when unknown, expired, elsewhere or damaged."""
         try:
             async with self.app.db.session() as session:
-                data = await interaction_state.get(session=session, key=key[:64], platform=self.platform,
-                                                   workspace=workspace, now=self.app.clock.now())
+                data = await interaction_state.get(
+                    session=session, key=key[:64], platform=self.platform, workspace=workspace, now=self.app.clock.now()
+                )
         except Exception:
             log.exception("%s: could not load a kept reply", self.platform)
             return None

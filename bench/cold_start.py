@@ -79,8 +79,9 @@ def _summary(samples: list[tuple[float, float, int, float]]) -> dict[str, object
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--source", type=Path, default=None,
-                        help="run the code of this checkout (PYTHONPATH) with `python -m bot.cli`")
+    parser.add_argument(
+        "--source", type=Path, default=None, help="run the code of this checkout (PYTHONPATH) with `python -m bot.cli`"
+    )
     parser.add_argument("--database-url", default=None, help="default: a fresh, migrated SQLite file")
     args = parser.parse_args()
 
@@ -106,8 +107,10 @@ def main() -> int:
     ask_args = ["ask", "/cos-service legal"]
     cases: dict[str, tuple[list[str], bool]] = {
         "stack": ([*python_cmd, "-c", "import " + ", ".join(STACK)], False),
-        "stack_without_alembic": ([*python_cmd, "-c", "import " + ", ".join(m for m in STACK if "alembic" not in m)],
-                                  False),
+        "stack_without_alembic": (
+            [*python_cmd, "-c", "import " + ", ".join(m for m in STACK if "alembic" not in m)],
+            False,
+        ),
         "health": (cos_bot + ["health"], False),
         "ask": (cos_bot + ask_args, False),
         "ask_cold_cache": (cos_bot + ask_args, True),
@@ -135,8 +138,11 @@ def main() -> int:
             "code": str(args.source) if args.source else "installed",
             "database": "sqlite" if args.database_url is None else args.database_url.split(":", 1)[0],
             "stack_modules": list(STACK),
-            "ask_third_party": [m for m in modules if m not in stdlib and m not in own and not m.startswith("_")
-                                and m != "cython_runtime"],
+            "ask_third_party": [
+                m
+                for m in modules
+                if m not in stdlib and m not in own and not m.startswith("_") and m != "cython_runtime"
+            ],
             "ask_platform_sdks": [m for m in modules if m in _PLATFORM_SDKS],
         }
         for name in cases:
@@ -146,8 +152,10 @@ def main() -> int:
         for name in ("health", "ask", "ask_cold_cache"):
             out[name]["ratio_to_stack"] = round(float(out[name]["median_s"]) / stack, 3)  # type: ignore[index]
             # CPU time is steadier than wall time on a shared machine: both are reported, the target is on wall.
-            out[name]["cpu_ratio_to_stack"] = round(float(out[name]["median_cpu_s"]) / stack_cpu,  # type: ignore[index]
-                                                    3)
+            out[name]["cpu_ratio_to_stack"] = round(
+                float(out[name]["median_cpu_s"]) / stack_cpu,  # type: ignore[index]
+                3,
+            )
         out["targets"] = TARGETS
         out["targets_met"] = {
             "health_ratio": out["health"]["ratio_to_stack"] <= TARGETS["health_ratio_max"],  # type: ignore[index]

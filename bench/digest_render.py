@@ -52,20 +52,76 @@ async def _setup(url: str, workspaces: int, channels: int) -> tuple[object, list
     for ws in names:
         for line in ("/cos-service stage early since 2026-03", "/cos-service milestone date 1 2026-03-05"):
             command, text = parse_line(line) or ("", "")
-            await app.router.handle(Request(platform="console", workspace=ws, channel="C0", user="UADMIN",
-                                            role="admin", tz=None, is_dm=False, command=command, text=text))
+            await app.router.handle(
+                Request(
+                    platform="console",
+                    workspace=ws,
+                    channel="C0",
+                    user="UADMIN",
+                    role="admin",
+                    tz=None,
+                    is_dm=False,
+                    command=command,
+                    text=text,
+                )
+            )
     async with app.db.session() as session:
-        session.add_all([RiskItem(platform="console", workspace=ws, topic_id=f"t{n}", title=f"{ws} topic {n}",
-                                  kind="legal", last_review_at=None, rating=None, updated_at=NOW)
-                         for ws in names for n in range(4)])
-        session.add_all([Absence(platform="console", workspace=ws, user="U1001", start_on=NOW.date(),
-                                 end_on=NOW.date() + timedelta(days=2), note=None, set_by="UADMIN", created_at=NOW)
-                         for ws in names])
-        await session.execute(insert(Outbox), [
-            dict(key=f"digest:console:{ws}:0:C{i}", platform="console", workspace=ws, schedule_id=None, kind="digest",
-                 target_type="channel", target=f"C{i}", channel=f"C{i}", due_at=NOW, tz="UTC", payload="{}",
-                 status="pending", attempts=0, next_attempt_at=NOW, fallback=False, created_at=NOW)
-            for i in range(channels) for ws in [names[i % workspaces]]])
+        session.add_all(
+            [
+                RiskItem(
+                    platform="console",
+                    workspace=ws,
+                    topic_id=f"t{n}",
+                    title=f"{ws} topic {n}",
+                    kind="legal",
+                    last_review_at=None,
+                    rating=None,
+                    updated_at=NOW,
+                )
+                for ws in names
+                for n in range(4)
+            ]
+        )
+        session.add_all(
+            [
+                Absence(
+                    platform="console",
+                    workspace=ws,
+                    user="U1001",
+                    start_on=NOW.date(),
+                    end_on=NOW.date() + timedelta(days=2),
+                    note=None,
+                    set_by="UADMIN",
+                    created_at=NOW,
+                )
+                for ws in names
+            ]
+        )
+        await session.execute(
+            insert(Outbox),
+            [
+                dict(
+                    key=f"digest:console:{ws}:0:C{i}",
+                    platform="console",
+                    workspace=ws,
+                    schedule_id=None,
+                    kind="digest",
+                    target_type="channel",
+                    target=f"C{i}",
+                    channel=f"C{i}",
+                    due_at=NOW,
+                    tz="UTC",
+                    payload="{}",
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=NOW,
+                    fallback=False,
+                    created_at=NOW,
+                )
+                for i in range(channels)
+                for ws in [names[i % workspaces]]
+            ],
+        )
     rows = await outbox.claim(app.db, token="bench", now=NOW, limit=channels, lease=timedelta(minutes=5))
     return app, rows
 
@@ -81,7 +137,7 @@ async def _alone(app, rows: list[outbox.OutboxRow]) -> float:  # type: ignore[no
 async def _batched(app, rows: list[outbox.OutboxRow]) -> float:  # type: ignore[no-untyped-def]
     cpu = time.process_time()
     for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
+        batch = rows[start : start + BATCH]
         async with app.db.session() as session:
             loaded = await prefetch(session, batch)
             for r in batch:
@@ -107,14 +163,24 @@ async def _shape(base: str | None, workspaces: int, channels: int) -> dict[str, 
             await drop_database(base, url)
         tmp.cleanup()
     a, b = statistics.median(alone), statistics.median(batched)
-    return {"workspaces": workspaces, "channels": channels, "cpu_ms_per_digest_alone": round(a, 2),
-            "cpu_ms_per_digest_batched": round(b, 2), "batched_to_alone": round(b / a, 3),
-            "alone_runs": [round(x, 2) for x in alone], "batched_runs": [round(x, 2) for x in batched]}
+    return {
+        "workspaces": workspaces,
+        "channels": channels,
+        "cpu_ms_per_digest_alone": round(a, 2),
+        "cpu_ms_per_digest_batched": round(b, 2),
+        "batched_to_alone": round(b / a, 3),
+        "alone_runs": [round(x, 2) for x in alone],
+        "batched_runs": [round(x, 2) for x in batched],
+    }
 
 
 async def main_async(base: str | None) -> dict[str, object]:
-    return {"database": "postgresql" if base else "sqlite", "batch": BATCH,
-            "one_workspace": await _shape(base, 1, 300), "many_workspaces": await _shape(base, 100, 300)}
+    return {
+        "database": "postgresql" if base else "sqlite",
+        "batch": BATCH,
+        "one_workspace": await _shape(base, 1, 300),
+        "many_workspaces": await _shape(base, 100, 300),
+    }
 
 
 def main() -> int:

@@ -71,8 +71,11 @@ class SlackLikeAPI:
         if wait > 0:
             self.rejected += 1
             self.rejected_at.append(now)
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                     headers={"Retry-After": str(max(1, round(wait + 0.499)))})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(max(1, round(wait + 0.499)))},
+            )
         self.window.append(now)
         self.last_in_channel[channel] = now
         meta = body.get("metadata") or {}
@@ -83,8 +86,17 @@ class SlackLikeAPI:
         return web.json_response({"ok": True, "channel": channel, "ts": f"{time.time():.6f}"})
 
     async def auth_test(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "url": "https://bench.slack.com/", "team": "Bench", "user": "cos-bot",
-                                  "team_id": TEAM, "user_id": "UBOT", "bot_id": "BBOT"})
+        return web.json_response(
+            {
+                "ok": True,
+                "url": "https://bench.slack.com/",
+                "team": "Bench",
+                "user": "cos-bot",
+                "team_id": TEAM,
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
+        )
 
     async def other(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -150,12 +162,26 @@ async def _schedules(url: str, channels: int, due: datetime) -> None:
         await migrate(db)
         now = datetime.now(UTC)
         async with db.session() as session:
-            session.add_all([
-                Schedule(platform="slack", workspace=TEAM, kind="digest", channel=f"C{i:05d}", cadence="daily",
-                         hour=due.hour, minute=due.minute, tz="UTC", skip_weekends=False, active=True,
-                         planned_until=now, created_by="bench", created_at=now)
-                for i in range(channels)
-            ])
+            session.add_all(
+                [
+                    Schedule(
+                        platform="slack",
+                        workspace=TEAM,
+                        kind="digest",
+                        channel=f"C{i:05d}",
+                        cadence="daily",
+                        hour=due.hour,
+                        minute=due.minute,
+                        tz="UTC",
+                        skip_weekends=False,
+                        active=True,
+                        planned_until=now,
+                        created_by="bench",
+                        created_at=now,
+                    )
+                    for i in range(channels)
+                ]
+            )
     finally:
         await db.dispose()
 
@@ -176,8 +202,9 @@ async def _healthy(ports: list[int], timeout: float = 60.0) -> None:
                 await asyncio.sleep(0.2)
 
 
-async def run_serve(channels: int, rate: float, *, replicas: int, kill_one: bool, database: str | None,
-                    pin: float | None, lead: float) -> dict[str, object]:
+async def run_serve(
+    channels: int, rate: float, *, replicas: int, kill_one: bool, database: str | None, pin: float | None, lead: float
+) -> dict[str, object]:
     api, runner, api_port = await _stand_in(rate)
     tmp = tempfile.mkdtemp(prefix="cos-fanout-")
     base = _normalise_db_url(database) if database else None
@@ -189,17 +216,31 @@ async def run_serve(channels: int, rate: float, *, replicas: int, kill_one: bool
         due = (now + timedelta(seconds=lead + 60)).replace(second=0, microsecond=0)
         due_mono = time.monotonic() + (due - now).total_seconds()
         await _schedules(url, channels, due)
-        env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench-" + secrets.token_hex(8),
-               "SLACK_SIGNING_SECRET": secrets.token_hex(16), "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/",
-               "COS_POLL_SECONDS": "1", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": "xoxb-bench-" + secrets.token_hex(8),
+            "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+            "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/",
+            "COS_POLL_SECONDS": "1",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
         env.pop("COS_SLACK_WORKSPACE_RATE", None)
         if pin:
             env["COS_SLACK_WORKSPACE_RATE"] = str(pin)
         ports = [_free_port() for _ in range(replicas)]
         log = open(Path(tmp) / "replicas.log", "wb")  # noqa: ASYNC230 - once, before the run
         for i, port in enumerate(ports):
-            procs.append(subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-                                          env={**env, "COS_INSTANCE_ID": f"r{i}"}, cwd=tmp, stdout=log, stderr=log))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+                    env={**env, "COS_INSTANCE_ID": f"r{i}"},
+                    cwd=tmp,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
         await _healthy(ports)
         killed = None
         if kill_one:
@@ -216,11 +257,16 @@ async def run_serve(channels: int, rate: float, *, replicas: int, kill_one: bool
         if os.environ.get("FANOUT_TIMELINE"):
             result["timeline"] = api.timeline()
         first = api.accepted_at[0] if api.accepted_at else None
-        result.update({
-            "replicas": replicas, "killed_before_due": killed, "db": "postgresql" if base else "sqlite",
-            "pinned_rate": pin, "path": "cos-bot serve",
-            "first_post_after_due_s": round(first - due_mono, 2) if first else None,
-        })
+        result.update(
+            {
+                "replicas": replicas,
+                "killed_before_due": killed,
+                "db": "postgresql" if base else "sqlite",
+                "pinned_rate": pin,
+                "path": "cos-bot serve",
+                "first_post_after_due_s": round(first - due_mono, 2) if first else None,
+            }
+        )
         return result
     finally:
         for p in procs:
@@ -258,9 +304,13 @@ async def run_in_process(channels: int, rate: float, pin: float | None, database
     tmp = tempfile.mkdtemp(prefix="cos-fanout-")
     base = _normalise_db_url(database) if database else None
     url = await fresh_database(base, prefix="cos_fanout_") if base else f"sqlite+aiosqlite:///{tmp}/fanout.db"
-    settings = Settings(database_url=url, scheduler_enabled=False,
-                        slack_api_url=f"http://127.0.0.1:{port}/api/", slack_bot_token="xoxb-bench-token",
-                        slack_workspace_rate=pin)
+    settings = Settings(
+        database_url=url,
+        scheduler_enabled=False,
+        slack_api_url=f"http://127.0.0.1:{port}/api/",
+        slack_bot_token="xoxb-bench-token",
+        slack_workspace_rate=pin,
+    )
     due = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     app = await build_app(settings, clock=ShiftedClock(due - timedelta(seconds=1)))
     client = make_client(settings, token=settings.slack_bot_token, policy=RetryPolicy())
@@ -274,12 +324,26 @@ async def run_in_process(channels: int, rate: float, pin: float | None, database
     try:
         created = due - timedelta(hours=1)
         async with app.db.session() as session:
-            session.add_all([
-                Schedule(platform="slack", workspace=TEAM, kind="digest", channel=f"C{i:05d}", cadence="daily",
-                         hour=9, minute=0, tz="UTC", skip_weekends=False, active=True, planned_until=created,
-                         created_by="bench", created_at=created)
-                for i in range(channels)
-            ])
+            session.add_all(
+                [
+                    Schedule(
+                        platform="slack",
+                        workspace=TEAM,
+                        kind="digest",
+                        channel=f"C{i:05d}",
+                        cadence="daily",
+                        hour=9,
+                        minute=0,
+                        tz="UTC",
+                        skip_weekends=False,
+                        active=True,
+                        planned_until=created,
+                        created_by="bench",
+                        created_at=created,
+                    )
+                    for i in range(channels)
+                ]
+            )
         await asyncio.sleep(1.2)  # the minute arrives
         planned = await scheduler.plan()
         deadline = time.monotonic() + channels / 2.0 + 60
@@ -290,8 +354,9 @@ async def run_in_process(channels: int, rate: float, pin: float | None, database
         result = api.result(channels)
         if os.environ.get("FANOUT_TIMELINE"):
             result["timeline"] = api.timeline()
-        result.update({"planned": planned, "db": "postgresql" if base else "sqlite", "path": "in-process",
-                       "pinned_rate": pin})
+        result.update(
+            {"planned": planned, "db": "postgresql" if base else "sqlite", "path": "in-process", "pinned_rate": pin}
+        )
         return result
     finally:
         await app.close()
@@ -304,12 +369,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--channels", type=int, default=300)
-    parser.add_argument("--workspace-rate", type=float, default=20.0,
-                        help="the stand-in's workspace limit, messages/s (the bot is not told it)")
+    parser.add_argument(
+        "--workspace-rate",
+        type=float,
+        default=20.0,
+        help="the stand-in's workspace limit, messages/s (the bot is not told it)",
+    )
     parser.add_argument("--replicas", type=int, default=1, help="cos-bot serve processes")
     parser.add_argument("--kill-one", action="store_true", help="SIGKILL the first replica before the due minute")
-    parser.add_argument("--database", default=os.environ.get("DATABASE_URL"),
-                        help="PostgreSQL base URL (a fresh database is made); default SQLite, one replica only")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL"),
+        help="PostgreSQL base URL (a fresh database is made); default SQLite, one replica only",
+    )
     parser.add_argument("--pin", type=float, default=None, help="pin the rate, as COS_SLACK_WORKSPACE_RATE does")
     parser.add_argument("--lead", type=float, default=8.0, help="at least this many seconds before the due minute")
     parser.add_argument("--in-process", action="store_true", help="one scheduler in this process")
@@ -322,8 +394,17 @@ def main() -> int:
         if (args.replicas > 1 or args.kill_one) and not database:
             print("several replicas need PostgreSQL (--database postgresql://...)", file=sys.stderr)
             return 2
-        result = asyncio.run(run_serve(args.channels, args.workspace_rate, replicas=args.replicas,
-                                       kill_one=args.kill_one, database=database, pin=args.pin, lead=args.lead))
+        result = asyncio.run(
+            run_serve(
+                args.channels,
+                args.workspace_rate,
+                replicas=args.replicas,
+                kill_one=args.kill_one,
+                database=database,
+                pin=args.pin,
+                lead=args.lead,
+            )
+        )
     result["note"] = "2-core machine shared with other engineers' work; run it more than once"
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
     return 0

@@ -27,21 +27,38 @@ from bot.kernel.settings import Settings
 from knowledge.decision import decide
 from knowledge.taught import TaughtPhrase, TaughtSearcher
 
-QUESTIONS = ("who can run our SOC 2 audit", "legal", "we might run out of cash", "how do I cook pasta",
-             "zorblax pipeline", "training for our sales team", "gdpr", "what's the weather in Paris tomorrow")
+QUESTIONS = (
+    "who can run our SOC 2 audit",
+    "legal",
+    "we might run out of cash",
+    "how do I cook pasta",
+    "zorblax pipeline",
+    "training for our sales team",
+    "gdpr",
+    "what's the weather in Paris tomorrow",
+)
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    return {"median_ms": round(statistics.median(ordered) * 1000, 3),
-            "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 3)}
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 3),
+    }
 
 
 async def _path(url: str, n: int, knowledge) -> dict[str, object]:  # type: ignore[no-untyped-def]
     app = await build_app(Settings(database_url=url, scheduler_enabled=False), knowledge=knowledge)
     try:
-        admin = Request(platform="console", workspace="T1", channel="C1", user="UA", command="cos-service",
-                        text="teach zorblax pipeline -> legal", role="admin")
+        admin = Request(
+            platform="console",
+            workspace="T1",
+            channel="C1",
+            user="UA",
+            command="cos-service",
+            text="teach zorblax pipeline -> legal",
+            role="admin",
+        )
         await app.router.handle(admin)
         bare, full = [], []
         for i in range(n):
@@ -49,8 +66,9 @@ async def _path(url: str, n: int, knowledge) -> dict[str, object]:  # type: igno
             t0 = time.perf_counter()
             app.router.knowledge.reply("cos-service", text)
             bare.append(time.perf_counter() - t0)
-            request = Request(platform="console", workspace="T1", channel="C1", user="U1", command="cos-service",
-                              text=text)
+            request = Request(
+                platform="console", workspace="T1", channel="C1", user="U1", command="cos-service", text=text
+            )
             t0 = time.perf_counter()
             reply = await app.router.handle(request)
             full.append(time.perf_counter() - t0)
@@ -122,8 +140,9 @@ async def main() -> None:
     if made is not None:
         url, name = made
         try:
-            result["postgres"] = await _path(url.replace("postgresql://", "postgresql+asyncpg://"), args.questions,
-                                             knowledge)
+            result["postgres"] = await _path(
+                url.replace("postgresql://", "postgresql+asyncpg://"), args.questions, knowledge
+            )
         finally:
             await _drop(args.postgres, name)
     print(json.dumps(result, indent=2))

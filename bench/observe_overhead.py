@@ -37,16 +37,31 @@ from bot.kernel.settings import Settings  # noqa: E402
 from bot.ops import web as bot_web  # noqa: E402
 from bot.ops.logs import configure_logging  # noqa: E402
 
-QUESTIONS = [("cos-service", "legal"), ("cos-risk", "gdpr"), ("cos-service", "who can run our SOC 2 audit"),
-             ("cos-service", "overview"), ("cos-risk", "we might run out of cash"), ("cos-service", "schedules")]
+QUESTIONS = [
+    ("cos-service", "legal"),
+    ("cos-risk", "gdpr"),
+    ("cos-service", "who can run our SOC 2 audit"),
+    ("cos-service", "overview"),
+    ("cos-risk", "we might run out of cash"),
+    ("cos-service", "schedules"),
+]
 
 
 async def _handle_all(app, n: int) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     for i in range(n):
         command, text = QUESTIONS[i % len(QUESTIONS)]
-        await app.router.handle(Request(platform="slack", workspace="T1", channel="C1", user="U1",
-                                        command=command, text=text, request_id=f"r{i}"))
+        await app.router.handle(
+            Request(
+                platform="slack",
+                workspace="T1",
+                channel="C1",
+                user="U1",
+                command=command,
+                text=text,
+                request_id=f"r{i}",
+            )
+        )
     return (time.perf_counter() - started) / n * 1e6
 
 
@@ -82,17 +97,26 @@ async def main() -> None:
                             async with http.get(base + "/metrics") as r:
                                 await r.read()
                             times.append((time.perf_counter() - t) * 1000)
-                    scrape[label] = {"median_ms": round(statistics.median(times), 2),
-                                     "p95_ms": round(sorted(times)[int(len(times) * 0.95) - 1], 2)}
+                    scrape[label] = {
+                        "median_ms": round(statistics.median(times), 2),
+                        "p95_ms": round(sorted(times)[int(len(times) * 0.95) - 1], 2),
+                    }
         finally:
             await app.close()
-    print(json.dumps({
-        "requests_per_round": args.requests, "rounds": args.rounds,
-        "handle_us_without_hook": [round(x, 1) for x in off],
-        "handle_us_with_hook": [round(x, 1) for x in on],
-        "hook_overhead_us_median": round(statistics.median(on) - statistics.median(off), 1),
-        "outbox_rows": args.rows, "scrape": scrape,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "requests_per_round": args.requests,
+                "rounds": args.rounds,
+                "handle_us_without_hook": [round(x, 1) for x in off],
+                "handle_us_with_hook": [round(x, 1) for x in on],
+                "hook_overhead_us_median": round(statistics.median(on) - statistics.median(off), 1),
+                "outbox_rows": args.rows,
+                "scrape": scrape,
+            },
+            indent=2,
+        )
+    )
 
 
 class _served:
@@ -113,10 +137,27 @@ async def _fill_outbox(app, rows: int) -> None:  # type: ignore[no-untyped-def]
     now = datetime(2026, 3, 2, tzinfo=UTC)
     statuses = ("sent", "sent", "sent", "pending", "skipped", "dead")
     async with app.db.session() as session:
-        session.add_all(Outbox(key=f"bench:{i}", platform="slack", workspace="T1", schedule_id=None, kind="digest",
-                               target_type="channel", target="C1", channel="C1", due_at=now + timedelta(seconds=i),
-                               tz="UTC", payload="{}", status=statuses[i % len(statuses)], attempts=0,
-                               next_attempt_at=now, fallback=False, created_at=now) for i in range(rows))
+        session.add_all(
+            Outbox(
+                key=f"bench:{i}",
+                platform="slack",
+                workspace="T1",
+                schedule_id=None,
+                kind="digest",
+                target_type="channel",
+                target="C1",
+                channel="C1",
+                due_at=now + timedelta(seconds=i),
+                tz="UTC",
+                payload="{}",
+                status=statuses[i % len(statuses)],
+                attempts=0,
+                next_attempt_at=now,
+                fallback=False,
+                created_at=now,
+            )
+            for i in range(rows)
+        )
 
 
 if __name__ == "__main__":

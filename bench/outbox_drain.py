@@ -33,15 +33,17 @@ from bot.storage.db import Database, migrate
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
-def _worker(url: str, name: str, lease: float, delay: float, ready: Any = None, go: Any = None,
-            spent: Any = None) -> None:
+def _worker(
+    url: str, name: str, lease: float, delay: float, ready: Any = None, go: Any = None, spent: Any = None
+) -> None:
     from bot.ops import runtime
 
     runtime.run(_drain(url, name, lease, delay, ready, go, spent))  # the loop ``cos-bot run`` runs on
 
 
-async def _drain(url: str, name: str, lease: float, delay: float, ready: Any = None, go: Any = None,
-                 spent: Any = None) -> None:
+async def _drain(
+    url: str, name: str, lease: float, delay: float, ready: Any = None, go: Any = None, spent: Any = None
+) -> None:
     import asyncpg  # type: ignore[import-untyped]
 
     from bot.app import App
@@ -96,15 +98,23 @@ async def _fill(url: str, rows: int) -> None:
         now = datetime.now(UTC)
         async with db.engine.begin() as conn:
             await conn.execute(text("DROP TABLE IF EXISTS bench_delivery"))
-            await conn.execute(text("CREATE TABLE bench_delivery (id serial primary key, key text not null, "
-                                    "worker text not null, at timestamptz not null default clock_timestamp())"))
+            await conn.execute(
+                text(
+                    "CREATE TABLE bench_delivery (id serial primary key, key text not null, "
+                    "worker text not null, at timestamptz not null default clock_timestamp())"
+                )
+            )
             await conn.execute(text("TRUNCATE outbox"))  # every round starts from the same table, no dead rows
-            await conn.execute(text(
-                "INSERT INTO outbox (key, platform, workspace, schedule_id, kind, target_type, target, channel, "
-                "due_at, tz, payload, status, attempts, next_attempt_at, fallback, created_at) "
-                "SELECT 'risk_review:console:W' || (g % 20) || ':0:' || g, 'console', 'W' || (g % 20), NULL, "
-                "'risk_review', 'channel', 'C' || g, 'C' || g, :now, 'UTC', '{}', 'pending', 0, :now, false, :now "
-                "FROM generate_series(1, :n) AS g"), {"now": now, "n": rows})
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (key, platform, workspace, schedule_id, kind, target_type, target, channel, "
+                    "due_at, tz, payload, status, attempts, next_attempt_at, fallback, created_at) "
+                    "SELECT 'risk_review:console:W' || (g % 20) || ':0:' || g, 'console', 'W' || (g % 20), NULL, "
+                    "'risk_review', 'channel', 'C' || g, 'C' || g, :now, 'UTC', '{}', 'pending', 0, :now, false, :now "
+                    "FROM generate_series(1, :n) AS g"
+                ),
+                {"now": now, "n": rows},
+            )
     finally:
         await db.dispose()
 
@@ -113,12 +123,18 @@ async def _count(url: str) -> dict[str, float]:
     db = Database(url)
     try:
         async with db.engine.connect() as conn:
-            rows = (await conn.execute(text(
-                "SELECT o.key, o.status, count(d.id) FROM outbox o LEFT JOIN bench_delivery d ON d.key = o.key "
-                "GROUP BY o.key, o.status"))).all()
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT o.key, o.status, count(d.id) FROM outbox o LEFT JOIN bench_delivery d ON d.key = o.key "
+                        "GROUP BY o.key, o.status"
+                    )
+                )
+            ).all()
         async with db.engine.connect() as conn:
-            span = (await conn.execute(text(
-                "SELECT EXTRACT(EPOCH FROM max(at) - min(at)) FROM bench_delivery"))).scalar()
+            span = (
+                await conn.execute(text("SELECT EXTRACT(EPOCH FROM max(at) - min(at)) FROM bench_delivery"))
+            ).scalar()
     finally:
         await db.dispose()
     return {
@@ -136,11 +152,15 @@ async def _held_by(url: str, worker: str) -> dict[str, int]:
 
     conn = await asyncpg.connect(url.replace("+asyncpg", ""))
     try:
-        held = await conn.fetchval("SELECT count(*) FROM outbox WHERE status = 'claimed' AND claimed_by LIKE $1",
-                                   worker + ":%")
+        held = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE status = 'claimed' AND claimed_by LIKE $1", worker + ":%"
+        )
         delivered = await conn.fetchval(
             "SELECT count(*) FROM outbox o JOIN bench_delivery d ON d.key = o.key AND d.worker = $1 "
-            "WHERE o.status = 'claimed' AND o.claimed_by LIKE $2", worker, worker + ":%")
+            "WHERE o.status = 'claimed' AND o.claimed_by LIKE $2",
+            worker,
+            worker + ":%",
+        )
     finally:
         await conn.close()
     return {"held": int(held), "delivered_unmarked": int(delivered)}
@@ -235,8 +255,7 @@ async def main_async(base_url: str, rows: int, repeat: int = 3) -> dict[str, obj
             result[name] = round(statistics.median(values), 3 if "cpu" in name else 1)
             result[name + "_runs"] = [round(v, 3 if "cpu" in name else 1) for v in values]
         drains = [result.get(f"drain_rows_per_s_{n}") for n in (1, 2, 4)]
-        result["more_workers_never_slower"] = all(isinstance(d, float) for d in drains) and \
-            drains == sorted(drains)  # type: ignore[type-var]
+        result["more_workers_never_slower"] = all(isinstance(d, float) for d in drains) and drains == sorted(drains)  # type: ignore[type-var]
         result["lost"] = lost
         result["duplicates"] = duplicates
         # Kill run: 4 workers, one SIGKILLed mid-run (after its 225th delivery, mid-batch); its claimed rows return
@@ -249,11 +268,13 @@ async def main_async(base_url: str, rows: int, repeat: int = 3) -> dict[str, obj
         if _IN_FLIGHT:
             result["killed_worker_rows_held"] = _IN_FLIGHT[-1]["held"]
             result["killed_worker_in_flight_delivered"] = _IN_FLIGHT[-1]["delivered_unmarked"]
-        result["note"] = ("workers start and connect first, then drain together (as replicas running before the "
-                          "rows fall due); "
-                          "rows/s run from that start to the last worker's exit, drain_rows_per_s from the first "
-                          "delivery to the last, medians of the rounds; workers record each delivery in a table "
-                          "(one extra INSERT per row, plain asyncpg); the machine has 2 cores shared with PostgreSQL")
+        result["note"] = (
+            "workers start and connect first, then drain together (as replicas running before the "
+            "rows fall due); "
+            "rows/s run from that start to the last worker's exit, drain_rows_per_s from the first "
+            "delivery to the last, medians of the rounds; workers record each delivery in a table "
+            "(one extra INSERT per row, plain asyncpg); the machine has 2 cores shared with PostgreSQL"
+        )
     finally:
         await drop_database(base_url, url)
     return result

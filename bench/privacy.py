@@ -30,20 +30,53 @@ async def main(per_person: int) -> dict[str, object]:
     people = [f"U{1000 + i}" for i in range(20)]
     for ws in ("T1", "T2"):
         async with db.session() as s:
-            sched = Schedule(platform="console", workspace=ws, kind="checkin", channel="C1", cadence="daily",
-                             hour=9, minute=0, tz="UTC", participants=json.dumps(people), questions="[]",
-                             active=True, planned_until=now, created_by="UADMIN", created_at=now)
+            sched = Schedule(
+                platform="console",
+                workspace=ws,
+                kind="checkin",
+                channel="C1",
+                cadence="daily",
+                hour=9,
+                minute=0,
+                tz="UTC",
+                participants=json.dumps(people),
+                questions="[]",
+                active=True,
+                planned_until=now,
+                created_by="UADMIN",
+                created_at=now,
+            )
             s.add(sched)
             await s.flush()
             for p in people:
                 s.add(Member(platform="console", workspace=ws, user=p, tz="UTC", updated_at=now))
                 for d in range(per_person):
                     at = now - timedelta(days=d)
-                    s.add(CheckinAnswer(platform="console", workspace=ws, schedule_id=sched.id, occurrence_at=at,
-                                        user=p, questions='["q"]', answers='["a"]', asked_at=at, answered_at=at))
-                s.add(AuditEntry(platform="console", workspace=ws, at=now, actor="UADMIN", action="milestone.owner",
-                                 target="milestone 1", before=json.dumps({"owner": None}),
-                                 after=json.dumps({"owner": p})))
+                    s.add(
+                        CheckinAnswer(
+                            platform="console",
+                            workspace=ws,
+                            schedule_id=sched.id,
+                            occurrence_at=at,
+                            user=p,
+                            questions='["q"]',
+                            answers='["a"]',
+                            asked_at=at,
+                            answered_at=at,
+                        )
+                    )
+                s.add(
+                    AuditEntry(
+                        platform="console",
+                        workspace=ws,
+                        at=now,
+                        actor="UADMIN",
+                        action="milestone.owner",
+                        target="milestone 1",
+                        before=json.dumps({"owner": None}),
+                        after=json.dumps({"owner": p}),
+                    )
+                )
     rows = 2 * len(people) * (per_person + 2) + 2
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -56,9 +89,12 @@ async def main(per_person: int) -> dict[str, object]:
     await privacy.delete_workspace(db, platform="console", workspace="T1")
     timings["delete_ms"] = (time.perf_counter() - t) * 1000
     await db.dispose()
-    return {"database": url.split("://")[0], "rows_seeded": rows,
-            "rows_exported": sum(len(v) for v in data["tables"].values()),
-            **{k: round(v, 1) for k, v in timings.items()}}
+    return {
+        "database": url.split("://")[0],
+        "rows_seeded": rows,
+        "rows_exported": sum(len(v) for v in data["tables"].values()),
+        **{k: round(v, 1) for k, v in timings.items()},
+    }
 
 
 if __name__ == "__main__":

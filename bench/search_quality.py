@@ -84,8 +84,9 @@ async def evaluate(path: Path, anchor: list[tuple[float, bool]] | None = None) -
             ours1 += 1
             matched1 += reply.matched
         if not (reply.matched and blobs and _hit(blobs[0], q["expect"])):
-            misses.append({"q": q["q"], "expect": q["expect"], "matched": reply.matched,
-                           "got": [e.title for e in top if e]})
+            misses.append(
+                {"q": q["q"], "expect": q["expect"], "matched": reply.matched, "got": [e.title for e in top if e]}
+            )
         if any(_hit(b, q["expect"]) for b in blobs):
             ours3 += 1
         t0 = time.perf_counter()
@@ -138,8 +139,12 @@ async def evaluate_off_topic(path: Path, anchor: list[float]) -> dict[str, objec
             answered.append({"q": q["q"], "got": reply.title})
         anchor.append(float(max(bm25.get_scores(_tok(text)), default=0.0)))
     n = len(queries)
-    return {"file": str(path), "queries": n, "ours": {"abstained": round(1 - len(answered) / n, 4)},
-            "answered": answered}
+    return {
+        "file": str(path),
+        "queries": n,
+        "ours": {"abstained": round(1 - len(answered) / n, 4)},
+        "answered": answered,
+    }
 
 
 def best_threshold(in_scope: list[tuple[float, bool]], off_topic: list[float]) -> dict[str, float]:
@@ -150,15 +155,19 @@ def best_threshold(in_scope: list[tuple[float, bool]], off_topic: list[float]) -
         abstained = sum(s < t for s in off_topic) / max(len(off_topic), 1)
         if (hit1 + abstained) / 2 > best[0]:
             best = ((hit1 + abstained) / 2, t, hit1, abstained)
-    return {"threshold": round(best[1], 4), "hit_at_1_matched": round(best[2], 4),
-            "abstained": round(best[3], 4)}
+    return {"threshold": round(best[1], 4), "hit_at_1_matched": round(best[2], 4), "abstained": round(best[3], 4)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT])
-    parser.add_argument("--off-topic", nargs="*", type=Path, default=[DEFAULT_OFF_TOPIC],
-                        help="files of questions the overview does not cover")
+    parser.add_argument(
+        "--off-topic",
+        nargs="*",
+        type=Path,
+        default=[DEFAULT_OFF_TOPIC],
+        help="files of questions the overview does not cover",
+    )
     parser.add_argument("--no-misses", action="store_true", help="leave the lists of misses out")
     args = parser.parse_args()
     in_anchor: list[tuple[float, bool]] = []
@@ -182,15 +191,19 @@ def main() -> int:
         n = int(result["queries"])  # type: ignore[call-overload]
         part = in_anchor[i : i + n]
         result["bm25"]["hit_at_1_matched"] = round(  # type: ignore[index]
-            sum(ok and s >= anchor["threshold"] for s, ok in part) / n, 4)
+            sum(ok and s >= anchor["threshold"] for s, ok in part) / n, 4
+        )
         i += n
     for off in off_results:
         n = int(off["queries"])  # type: ignore[call-overload]
         part_off = off_anchor[j : j + n]
         off["bm25"] = {"abstained": round(sum(s < anchor["threshold"] for s in part_off) / n, 4)}
         j += n
-    print(json.dumps({"in_scope": results, "off_topic": off_results, "bm25_best_threshold": anchor},
-                     indent=2, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"in_scope": results, "off_topic": off_results, "bm25_best_threshold": anchor}, indent=2, ensure_ascii=False
+        )
+    )
     return 0
 
 

@@ -35,9 +35,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench0signing0secret0000000000ab"
 TOKEN = "xoxb-0000000000-0000000000-benchbenchbench"
 QUERIES = [
-    ("/cos-service", "legal"), ("/cos-service", "who can run our SOC 2 audit"), ("/cos-risk", "gdpr"),
-    ("/cos-risk", "we might run out of cash"), ("/cos-service", "providers training"),
-    ("/cos-service", "milestones growth"), ("/cos-risk", "transfer pricing"), ("/cos-service", "Korn Ferry"),
+    ("/cos-service", "legal"),
+    ("/cos-service", "who can run our SOC 2 audit"),
+    ("/cos-risk", "gdpr"),
+    ("/cos-risk", "we might run out of cash"),
+    ("/cos-service", "providers training"),
+    ("/cos-service", "milestones growth"),
+    ("/cos-risk", "transfer pricing"),
+    ("/cos-service", "Korn Ferry"),
 ]
 PLACEHOLDER = "Looking that up…"
 
@@ -72,8 +77,13 @@ class FakeSlack:
 
     async def start(self) -> int:
         app = web.Application()
-        app.add_routes([web.post("/api/{method}", self.api), web.get("/api/{method}", self.api),
-                        web.post("/response/{name}", self.response)])
+        app.add_routes(
+            [
+                web.post("/api/{method}", self.api),
+                web.get("/api/{method}", self.api),
+                web.post("/response/{name}", self.response),
+            ]
+        )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -87,8 +97,9 @@ class FakeSlack:
             return web.json_response({"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT"})
         if method == "users.info":
             form = {**request.query, **(await request.post())}
-            return web.json_response({"ok": True, "user": {"id": form.get("user"), "is_admin": False,
-                                                            "tz": "Europe/Berlin"}})
+            return web.json_response(
+                {"ok": True, "user": {"id": form.get("user"), "is_admin": False, "tz": "Europe/Berlin"}}
+            )
         return web.json_response({"ok": True})
 
     async def response(self, request: web.Request) -> web.Response:
@@ -105,8 +116,11 @@ class FakeSlack:
 def _signed(body: str) -> dict[str, str]:
     ts = str(int(time.time()))
     sig = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={sig}",
-            "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={sig}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
 async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -125,8 +139,9 @@ async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float 
     raise RuntimeError("server did not start")
 
 
-async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, requests: int,
-                concurrency: int) -> dict[str, Any]:
+async def _load(
+    url: str, fake: FakeSlack, fake_port: int, *, label: str, requests: int, concurrency: int
+) -> dict[str, Any]:
     latencies: list[float] = []
     by_query: dict[str, list[float]] = {}
     errors = 0
@@ -138,11 +153,20 @@ async def _load(url: str, fake: FakeSlack, fake_port: int, *, label: str, reques
         for i in counter:
             command, text = QUERIES[i % len(QUERIES)]
             name = f"{label}-{i}-{time.monotonic_ns()}"
-            form = {"token": "x", "team_id": "T0001", "team_domain": "acme", "channel_id": "C0001",
-                    "channel_name": "general", "user_id": f"U{i % 20:04d}", "user_name": "bench",
-                    "command": command, "text": text, "api_app_id": "A1",
-                    "response_url": f"http://127.0.0.1:{fake_port}/response/{name}",
-                    "trigger_id": f"t{i}"}
+            form = {
+                "token": "x",
+                "team_id": "T0001",
+                "team_domain": "acme",
+                "channel_id": "C0001",
+                "channel_name": "general",
+                "user_id": f"U{i % 20:04d}",
+                "user_name": "bench",
+                "command": command,
+                "text": text,
+                "api_app_id": "A1",
+                "response_url": f"http://127.0.0.1:{fake_port}/response/{name}",
+                "trigger_id": f"t{i}",
+            }
             body = urlencode(form)
             waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
             fake.waiters[name] = waiter
@@ -190,8 +214,11 @@ def _by_query(rounds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for query, lat in merged.items():
         lat.sort()
-        out[query] = {"n": len(lat), "p50_ms": round(statistics.median(lat) * 1000, 2),
-                      "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)] * 1000, 2)}
+        out[query] = {
+            "n": len(lat),
+            "p50_ms": round(statistics.median(lat) * 1000, 2),
+            "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)] * 1000, 2),
+        }
     return out
 
 
@@ -219,15 +246,32 @@ async def main() -> None:
     api = f"http://127.0.0.1:{fake_port}/api/"
     ours_port, bare_port = _free_port(), _free_port()
     tmp = tempfile.mkdtemp(prefix="cos-bench-")
-    env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
-           "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "COS_SCHEDULER": "0", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api,
+        "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        "COS_SCHEDULER": "0",
+        "LOG_LEVEL": "WARNING",
+    }
     for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "DISCORD_TOKEN"):
         env.pop(name, None)
     python = sys.executable
-    ours = subprocess.Popen([python, "-m", "bot.cli", "serve", "--port", str(ours_port)], cwd=tmp, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    bare = subprocess.Popen([python, "-c", BARE_APP, str(bare_port), SECRET, TOKEN, api], cwd=tmp, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ours = subprocess.Popen(
+        [python, "-m", "bot.cli", "serve", "--port", str(ours_port)],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    bare = subprocess.Popen(
+        [python, "-c", BARE_APP, str(bare_port), SECRET, TOKEN, api],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         ours_url = f"http://127.0.0.1:{ours_port}/slack/events"
         bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
@@ -238,8 +282,9 @@ async def main() -> None:
         results: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}
         for _ in range(args.rounds):
             for url, label in ((bare_url, "bare"), (ours_url, "ours")):
-                results[label].append(await _load(url, fake, fake_port, label=label, requests=args.requests,
-                                                  concurrency=args.concurrency))
+                results[label].append(
+                    await _load(url, fake, fake_port, label=label, requests=args.requests, concurrency=args.concurrency)
+                )
         merged = {label: _merge(rounds) for label, rounds in results.items()}
         b, o = merged["bare"], merged["ours"]
         report = {

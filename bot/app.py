@@ -108,8 +108,14 @@ async def build_app(
     db = Database(settings.database_url)
     if migrate_db:
         await migrate(db)
-    app = App(settings=settings, kb=kb, searcher=searcher, router=Router(KnowledgeCommands(kb, searcher)),
-              db=db, clock=clock or SystemClock())
+    app = App(
+        settings=settings,
+        kb=kb,
+        searcher=searcher,
+        router=Router(KnowledgeCommands(kb, searcher)),
+        db=db,
+        clock=clock or SystemClock(),
+    )
     install_team(Team(app), defer=defer_team)
     return app
 
@@ -136,8 +142,7 @@ async def run_tasks(tasks: list[Awaitable[None]], *, stop: asyncio.Event | None 
     running = [asyncio.ensure_future(t) for t in tasks]
     stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
     try:
-        done, _ = await asyncio.wait(running + ([stopper] if stopper else []),
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(running + ([stopper] if stopper else []), return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if task is not stopper and not task.cancelled():
                 task.result()

@@ -50,21 +50,49 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.storage.db import Database
 
-__all__ = ["COVERAGE", "PERSON_COLUMNS", "NOT_A_PERSON", "WORKSPACE_TABLES", "PLATFORM_TABLES", "export_workspace",
-           "delete_workspace",
-           "forget_person", "mark_uninstalled", "reinstalled", "purge_uninstalled", "app_removed", "app_added",
-               "parse_workspace",
-           "FORGOTTEN"]
+__all__ = [
+    "COVERAGE",
+    "PERSON_COLUMNS",
+    "NOT_A_PERSON",
+    "WORKSPACE_TABLES",
+    "PLATFORM_TABLES",
+    "export_workspace",
+    "delete_workspace",
+    "forget_person",
+    "mark_uninstalled",
+    "reinstalled",
+    "purge_uninstalled",
+    "app_removed",
+    "app_added",
+    "parse_workspace",
+    "FORGOTTEN",
+]
 
 log = logging.getLogger(__name__)
 
 FORGOTTEN = audit.FORGOTTEN
 
 # Tables keyed by (platform, workspace), children before parents (check-in answers refer to schedules).
-WORKSPACE_TABLES: tuple[type[Base], ...] = (CheckinAnswer, Outbox, Schedule, Milestone, TeamStage, RiskItem,
-                                            Member, InteractionState, AuditEntry, KnowledgeFeedback,
-                                            KnowledgeQuestion, TaughtPhraseRow, GapDismissal, KnowledgeVersion,
-                                            Absence, CheckinReport, HolidayDay, HolidayCalendar)
+WORKSPACE_TABLES: tuple[type[Base], ...] = (
+    CheckinAnswer,
+    Outbox,
+    Schedule,
+    Milestone,
+    TeamStage,
+    RiskItem,
+    Member,
+    InteractionState,
+    AuditEntry,
+    KnowledgeFeedback,
+    KnowledgeQuestion,
+    TaughtPhraseRow,
+    GapDismissal,
+    KnowledgeVersion,
+    Absence,
+    CheckinReport,
+    HolidayDay,
+    HolidayCalendar,
+)
 # A platform's installation store: ``<platform>_<suffix>``; rows of a workspace by team and enterprise id.
 PLATFORM_TABLES = ("installations", "bots")
 # Secrets are never exported.
@@ -162,8 +190,11 @@ async def _platform_tables(session: AsyncSession, platform: str) -> list[Table]:
     def reflect(sync_conn: Any) -> list[Table]:
         names = set(inspect(sync_conn).get_table_names())
         meta = _MetaData()
-        return [Table(f"{platform}_{suffix}", meta, autoload_with=sync_conn)
-                for suffix in PLATFORM_TABLES if f"{platform}_{suffix}" in names]
+        return [
+            Table(f"{platform}_{suffix}", meta, autoload_with=sync_conn)
+            for suffix in PLATFORM_TABLES
+            if f"{platform}_{suffix}" in names
+        ]
 
     return list(await conn.run_sync(reflect))
 
@@ -188,16 +219,26 @@ async def export_workspace(db: Database, *, platform: str, workspace: str) -> di
         for model in WORKSPACE_TABLES:
             rows = (await session.execute(select(model).where(_where(model, platform, workspace)))).scalars()
             tables[model.__tablename__] = [_row(r, model.__table__.columns) for r in rows]
-        pace = (await session.execute(select(SendPace).where(SendPace.platform == platform, or_(
-            SendPace.scope == f"ws:{workspace}",
-            SendPace.scope.startswith(f"ch:{workspace}:", autoescape=True))))).scalars()
+        pace = (
+            await session.execute(
+                select(SendPace).where(
+                    SendPace.platform == platform,
+                    or_(
+                        SendPace.scope == f"ws:{workspace}",
+                        SendPace.scope.startswith(f"ch:{workspace}:", autoescape=True),
+                    ),
+                )
+            )
+        ).scalars()
         tables["send_pace"] = [_row(p, SendPace.__table__.columns) for p in pace]
         for table in await _platform_tables(session, platform):
             cond = _installation_rows(table, workspace)
             if cond is None:
                 continue
-            tables[table.name] = [{k: _plain(v) for k, v in r._mapping.items() if not _SECRET_COLUMN.search(k)}
-                                  for r in (await session.execute(select(table).where(cond))).all()]
+            tables[table.name] = [
+                {k: _plain(v) for k, v in r._mapping.items() if not _SECRET_COLUMN.search(k)}
+                for r in (await session.execute(select(table).where(cond))).all()
+            ]
     return {"platform": platform, "workspace": workspace, "tables": tables}
 
 
@@ -205,14 +246,23 @@ async def export_workspace(db: Database, *, platform: str, workspace: str) -> di
 async def _delete_all(session: AsyncSession, *, platform: str, workspace: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for model in WORKSPACE_TABLES:
-        counts[model.__tablename__] = affected(await session.execute(
-            delete(model).where(_where(model, platform, workspace))))
-    counts["send_pace"] = affected(await session.execute(delete(SendPace).where(
-        SendPace.platform == platform, or_(SendPace.scope == f"ws:{workspace}",
-                                           SendPace.scope.startswith(f"ch:{workspace}:", autoescape=True)))))
+        counts[model.__tablename__] = affected(
+            await session.execute(delete(model).where(_where(model, platform, workspace)))
+        )
+    counts["send_pace"] = affected(
+        await session.execute(
+            delete(SendPace).where(
+                SendPace.platform == platform,
+                or_(
+                    SendPace.scope == f"ws:{workspace}", SendPace.scope.startswith(f"ch:{workspace}:", autoescape=True)
+                ),
+            )
+        )
+    )
     counts.update(await _delete_installation(session, platform=platform, workspace=workspace))
-    counts["workspace"] = affected(await session.execute(
-        delete(Workspace).where(Workspace.id == f"{platform}:{workspace}")))
+    counts["workspace"] = affected(
+        await session.execute(delete(Workspace).where(Workspace.id == f"{platform}:{workspace}"))
+    )
     return counts
 
 
@@ -225,8 +275,9 @@ async def _delete_installation(session: AsyncSession, *, platform: str, workspac
     return counts
 
 
-async def delete_workspace(db: Database, *, platform: str, workspace: str, now: datetime | None = None,
-                           record: bool = True) -> dict[str, int]:
+async def delete_workspace(
+    db: Database, *, platform: str, workspace: str, now: datetime | None = None, record: bool = True
+) -> dict[str, int]:
     """Remove everything stored about one workspace (queued deliveries too); other workspaces are untouched.
 
     With ``record`` the deletion itself stays in the audit log as one entry naming no one.
@@ -235,8 +286,15 @@ async def delete_workspace(db: Database, *, platform: str, workspace: str, now: 
     async with db.session() as session:
         counts = await _delete_all(session, platform=platform, workspace=workspace)
         if record:
-            await audit.record(session, None, platform=platform, workspace=workspace, action="workspace.delete",
-                               after={"removed": {k: v for k, v in counts.items() if v}}, at=now)
+            await audit.record(
+                session,
+                None,
+                platform=platform,
+                workspace=workspace,
+                action="workspace.delete",
+                after={"removed": {k: v for k, v in counts.items() if v}},
+                at=now,
+            )
     log.info("workspace %s:%s deleted (%d rows)", platform, workspace, sum(counts.values()))
     return counts
 
@@ -249,8 +307,9 @@ def _scrub(text: str | None, user: str) -> str | None:
     return re.sub(r"(?<![A-Za-z0-9])" + re.escape(user) + r"(?![A-Za-z0-9])", FORGOTTEN, text)
 
 
-async def forget_person(db: Database, *, platform: str, workspace: str, user: str,
-                        now: datetime | None = None) -> dict[str, int]:
+async def forget_person(
+    db: Database, *, platform: str, workspace: str, user: str, now: datetime | None = None
+) -> dict[str, int]:
     """Erase one person from one workspace: answers, participation, member record, deliveries to them;
     ownerships cleared; in the audit log and elsewhere they become "a forgotten member".
 
@@ -261,36 +320,75 @@ async def forget_person(db: Database, *, platform: str, workspace: str, user: st
         raise ValueError("no user to forget")
     counts: dict[str, int] = {}
     async with db.session() as session:
-        counts["checkin_answer"] = affected(await session.execute(delete(CheckinAnswer).where(
-            _where(CheckinAnswer, platform, workspace), CheckinAnswer.user == user)))
-        counts["outbox"] = affected(await session.execute(delete(Outbox).where(
-            _where(Outbox, platform, workspace), Outbox.target == user)))
-        counts["knowledge_feedback"] = affected(await session.execute(delete(KnowledgeFeedback).where(
-            _where(KnowledgeFeedback, platform, workspace), KnowledgeFeedback.user == user)))
-        asked = select(KnowledgeQuestion.id).where(_where(KnowledgeQuestion, platform, workspace),
-                                                   KnowledgeQuestion.user == user)
+        counts["checkin_answer"] = affected(
+            await session.execute(
+                delete(CheckinAnswer).where(_where(CheckinAnswer, platform, workspace), CheckinAnswer.user == user)
+            )
+        )
+        counts["outbox"] = affected(
+            await session.execute(delete(Outbox).where(_where(Outbox, platform, workspace), Outbox.target == user))
+        )
+        counts["knowledge_feedback"] = affected(
+            await session.execute(
+                delete(KnowledgeFeedback).where(
+                    _where(KnowledgeFeedback, platform, workspace), KnowledgeFeedback.user == user
+                )
+            )
+        )
+        asked = select(KnowledgeQuestion.id).where(
+            _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user
+        )
         await session.execute(delete(KnowledgeFeedback).where(KnowledgeFeedback.question_id.in_(asked)))
-        counts["knowledge_question"] = affected(await session.execute(delete(KnowledgeQuestion).where(
-            _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user)))
-        counts["taught_phrase"] = affected(await session.execute(update(TaughtPhraseRow).where(
-            _where(TaughtPhraseRow, platform, workspace), TaughtPhraseRow.created_by == user
-        ).values(created_by=FORGOTTEN)))
-        counts["gap_dismissal"] = affected(await session.execute(update(GapDismissal).where(
-            _where(GapDismissal, platform, workspace), GapDismissal.dismissed_by == user
-        ).values(dismissed_by=FORGOTTEN)))
-        counts["absence"] = affected(await session.execute(delete(Absence).where(
-            _where(Absence, platform, workspace), Absence.user == user)))
+        counts["knowledge_question"] = affected(
+            await session.execute(
+                delete(KnowledgeQuestion).where(
+                    _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user
+                )
+            )
+        )
+        counts["taught_phrase"] = affected(
+            await session.execute(
+                update(TaughtPhraseRow)
+                .where(_where(TaughtPhraseRow, platform, workspace), TaughtPhraseRow.created_by == user)
+                .values(created_by=FORGOTTEN)
+            )
+        )
+        counts["gap_dismissal"] = affected(
+            await session.execute(
+                update(GapDismissal)
+                .where(_where(GapDismissal, platform, workspace), GapDismissal.dismissed_by == user)
+                .values(dismissed_by=FORGOTTEN)
+            )
+        )
+        counts["absence"] = affected(
+            await session.execute(delete(Absence).where(_where(Absence, platform, workspace), Absence.user == user))
+        )
         for model in (Absence, HolidayCalendar, HolidayDay):
-            counts[model.__tablename__] = counts.get(model.__tablename__, 0) + affected(await session.execute(
-                update(model).where(_where(model, platform, workspace), model.set_by == user
-                                    ).values(set_by=FORGOTTEN)))
-        counts["member"] = affected(await session.execute(delete(Member).where(
-            _where(Member, platform, workspace), Member.user == user)))
+            counts[model.__tablename__] = counts.get(model.__tablename__, 0) + affected(
+                await session.execute(
+                    update(model)
+                    .where(_where(model, platform, workspace), model.set_by == user)
+                    .values(set_by=FORGOTTEN)
+                )
+            )
+        counts["member"] = affected(
+            await session.execute(delete(Member).where(_where(Member, platform, workspace), Member.user == user))
+        )
         counts["schedule"] = await _forget_in_schedules(session, platform, workspace, user)
-        counts["milestone"] = affected(await session.execute(update(Milestone).where(
-            _where(Milestone, platform, workspace), Milestone.owner == user).values(owner=None)))
-        counts["team_stage"] = affected(await session.execute(update(TeamStage).where(
-            _where(TeamStage, platform, workspace), TeamStage.set_by == user).values(set_by=FORGOTTEN)))
+        counts["milestone"] = affected(
+            await session.execute(
+                update(Milestone)
+                .where(_where(Milestone, platform, workspace), Milestone.owner == user)
+                .values(owner=None)
+            )
+        )
+        counts["team_stage"] = affected(
+            await session.execute(
+                update(TeamStage)
+                .where(_where(TeamStage, platform, workspace), TeamStage.set_by == user)
+                .values(set_by=FORGOTTEN)
+            )
+        )
         changed = 0
         for item in (await session.execute(select(RiskItem).where(_where(RiskItem, platform, workspace)))).scalars():
             before = (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
@@ -300,8 +398,13 @@ async def forget_person(db: Database, *, platform: str, workspace: str, user: st
             item.note, item.title = _scrub(item.note, user), _scrub(item.title, user) or item.title
             changed += before != (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
         counts["risk_item"] = changed
-        counts["interaction_state"] = affected(await session.execute(delete(InteractionState).where(
-            _where(InteractionState, platform, workspace), InteractionState.payload.contains(user))))
+        counts["interaction_state"] = affected(
+            await session.execute(
+                delete(InteractionState).where(
+                    _where(InteractionState, platform, workspace), InteractionState.payload.contains(user)
+                )
+            )
+        )
         changed = 0
         for e in (await session.execute(select(AuditEntry).where(_where(AuditEntry, platform, workspace)))).scalars():
             was = (e.actor, e.target, e.before, e.after)
@@ -312,10 +415,18 @@ async def forget_person(db: Database, *, platform: str, workspace: str, user: st
         for table in await _platform_tables(session, platform):
             cond = _installation_rows(table, workspace)
             if cond is not None and "user_id" in table.c:
-                counts[table.name] = affected(await session.execute(
-                    update(table).where(cond, table.c.user_id == user).values(user_id="")))
-        await audit.record(session, None, platform=platform, workspace=workspace, action="member.forget",
-                           after={"changed": {k: v for k, v in counts.items() if v}}, at=now)
+                counts[table.name] = affected(
+                    await session.execute(update(table).where(cond, table.c.user_id == user).values(user_id=""))
+                )
+        await audit.record(
+            session,
+            None,
+            platform=platform,
+            workspace=workspace,
+            action="member.forget",
+            after={"changed": {k: v for k, v in counts.items() if v}},
+            at=now,
+        )
     return counts
 
 
@@ -340,32 +451,63 @@ async def _forget_in_schedules(session: AsyncSession, platform: str, workspace: 
 
 
 # -- uninstall --------------------------------------------------------------------------------
-async def mark_uninstalled(db: Database, *, platform: str, workspace: str, now: datetime,
-                           retention_days: int) -> dict[str, int]:
+async def mark_uninstalled(
+    db: Database, *, platform: str, workspace: str, now: datetime, retention_days: int
+) -> dict[str, int]:
     """The app was removed from a workspace: schedules stop, queued deliveries are dropped, the
     installation is removed, and the data is kept ``retention_days`` (0: deleted at once)."""
     counts: dict[str, int] = {}
     async with db.session() as session:
-        ids = sorted((await session.execute(select(Schedule.id).where(
-            _where(Schedule, platform, workspace), Schedule.active.is_(True)))).scalars())
-        counts["schedule"] = affected(await session.execute(
-            update(Schedule).where(Schedule.id.in_(ids)).values(active=False))) if ids else 0
-        counts["outbox"] = affected(await session.execute(delete(Outbox).where(
-            _where(Outbox, platform, workspace), Outbox.status == OUTBOX_PENDING)))
+        ids = sorted(
+            (
+                await session.execute(
+                    select(Schedule.id).where(_where(Schedule, platform, workspace), Schedule.active.is_(True))
+                )
+            ).scalars()
+        )
+        counts["schedule"] = (
+            affected(await session.execute(update(Schedule).where(Schedule.id.in_(ids)).values(active=False)))
+            if ids
+            else 0
+        )
+        counts["outbox"] = affected(
+            await session.execute(
+                delete(Outbox).where(_where(Outbox, platform, workspace), Outbox.status == OUTBOX_PENDING)
+            )
+        )
         counts.update(await _delete_installation(session, platform=platform, workspace=workspace))
         ws = await session.get(Workspace, f"{platform}:{workspace}")
         if ws is None:
-            session.add(Workspace(id=f"{platform}:{workspace}", platform=platform, created_at=now, updated_at=now,
-                                  uninstalled_at=now))
+            session.add(
+                Workspace(
+                    id=f"{platform}:{workspace}", platform=platform, created_at=now, updated_at=now, uninstalled_at=now
+                )
+            )
         elif ws.uninstalled_at is None:
             ws.uninstalled_at, ws.updated_at = now, now
-        await audit.record(session, None, platform=platform, workspace=workspace, action="workspace.uninstall",
-                           after={"stopped_schedules": ids, "retention_days": retention_days}, at=now)
-    log.info("workspace %s:%s uninstalled: %d schedule(s) stopped, %d queued deliveries dropped",
-             platform, workspace, counts["schedule"], counts["outbox"])
+        await audit.record(
+            session,
+            None,
+            platform=platform,
+            workspace=workspace,
+            action="workspace.uninstall",
+            after={"stopped_schedules": ids, "retention_days": retention_days},
+            at=now,
+        )
+    log.info(
+        "workspace %s:%s uninstalled: %d schedule(s) stopped, %d queued deliveries dropped",
+        platform,
+        workspace,
+        counts["schedule"],
+        counts["outbox"],
+    )
     if retention_days <= 0:
-        counts.update({f"deleted.{k}": v for k, v in
-                       (await delete_workspace(db, platform=platform, workspace=workspace, record=False)).items()})
+        counts.update(
+            {
+                f"deleted.{k}": v
+                for k, v in (await delete_workspace(db, platform=platform, workspace=workspace, record=False)).items()
+            }
+        )
     return counts
 
 
@@ -376,16 +518,31 @@ async def reinstalled(db: Database, *, platform: str, workspace: str, now: datet
         ws = await session.get(Workspace, f"{platform}:{workspace}")
         if ws is None or ws.uninstalled_at is None:
             return False
-        last = (await session.execute(select(AuditEntry).where(
-            _where(AuditEntry, platform, workspace), AuditEntry.action == "workspace.uninstall"
-        ).order_by(AuditEntry.id.desc()).limit(1))).scalar_one_or_none()
+        last = (
+            await session.execute(
+                select(AuditEntry)
+                .where(_where(AuditEntry, platform, workspace), AuditEntry.action == "workspace.uninstall")
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
         ids = [int(i) for i in (json.loads(last.after or "{}").get("stopped_schedules") or [])] if last else []
         if ids:
-            await session.execute(update(Schedule).where(
-                _where(Schedule, platform, workspace), Schedule.id.in_(ids)).values(active=True, planned_until=now))
+            await session.execute(
+                update(Schedule)
+                .where(_where(Schedule, platform, workspace), Schedule.id.in_(ids))
+                .values(active=True, planned_until=now)
+            )
         ws.uninstalled_at, ws.updated_at = None, now
-        await audit.record(session, None, platform=platform, workspace=workspace, action="workspace.reinstall",
-                           after={"restarted_schedules": ids}, at=now)
+        await audit.record(
+            session,
+            None,
+            platform=platform,
+            workspace=workspace,
+            action="workspace.reinstall",
+            after={"restarted_schedules": ids},
+            at=now,
+        )
     log.info("workspace %s:%s reinstalled; %d schedule(s) restarted", platform, workspace, len(ids))
     return True
 
@@ -394,8 +551,15 @@ async def purge_uninstalled(db: Database, *, now: datetime, retention_days: int)
     """Delete the data of every workspace uninstalled more than ``retention_days`` ago; returns their ids."""
     cutoff = now - timedelta(days=max(0, retention_days))
     async with db.session() as session:
-        gone = list((await session.execute(select(Workspace.platform, Workspace.id).where(
-            Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= cutoff))).all())
+        gone = list(
+            (
+                await session.execute(
+                    select(Workspace.platform, Workspace.id).where(
+                        Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= cutoff
+                    )
+                )
+            ).all()
+        )
     purged = []
     for platform, ws_id in gone:
         workspace = ws_id.removeprefix(f"{platform}:")
@@ -406,8 +570,13 @@ async def purge_uninstalled(db: Database, *, now: datetime, retention_days: int)
 
 async def app_removed(app: App, *, platform: str, workspace: str) -> dict[str, int]:
     """A platform says the app was removed from ``workspace`` (Slack ``app_uninstalled``, Discord guild removal)."""
-    return await mark_uninstalled(app.db, platform=platform, workspace=workspace, now=app.clock.now(),
-                                  retention_days=app.settings.uninstall_retention_days)
+    return await mark_uninstalled(
+        app.db,
+        platform=platform,
+        workspace=workspace,
+        now=app.clock.now(),
+        retention_days=app.settings.uninstall_retention_days,
+    )
 
 
 async def app_added(app: App, *, platform: str, workspace: str) -> bool:

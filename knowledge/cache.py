@@ -77,7 +77,9 @@ def _directories(extra_dirs: Iterable[Path], content_dir: Path) -> list[Path]:
 def content_key(extra_dirs: Iterable[Path] = (), *, content_dir: Path = CONTENT_DIR) -> str:
     """What the loaded knowledge depends on, as one hex digest."""
     h = hashlib.sha256(_FORMAT)
-    h.update(f"{sys.implementation.cache_tag}:{pickle.HIGHEST_PROTOCOL}:{yaml.__version__}:{_stemmer_stamp()}\0".encode())
+    h.update(
+        f"{sys.implementation.cache_tag}:{pickle.HIGHEST_PROTOCOL}:{yaml.__version__}:{_stemmer_stamp()}\0".encode()
+    )
     for source in sorted(_PACKAGE_DIR.glob("*.py")):
         h.update(source.name.encode() + b"\0" + _file_digest(source))
     for directory in _directories(extra_dirs, content_dir):
@@ -115,8 +117,12 @@ def _read(path: Path, key: str) -> tuple[KnowledgeBase, Searcher] | None:
     except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, never fatal
         log.info("knowledge cache %s is unreadable (%s); rebuilding it", path, type(exc).__name__)
         return None
-    if (not isinstance(data, tuple) or len(data) != 2 or not isinstance(data[0], KnowledgeBase)
-            or not isinstance(data[1], Searcher)):
+    if (
+        not isinstance(data, tuple)
+        or len(data) != 2
+        or not isinstance(data[0], KnowledgeBase)
+        or not isinstance(data[1], Searcher)
+    ):
         return None
     return data[0], data[1]
 

@@ -99,8 +99,9 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     """Search ``text`` and decide whether the best entry answers it."""
     hits = tuple(searcher.search(text, limit=max(limit, 3), command=command))
     if not hits:
-        return SearchOutcome(matched=False, reason="nothing found", hits=(), coverage=0.0, known=0.0,
-                             evidence=0.0, margin=0.0)
+        return SearchOutcome(
+            matched=False, reason="nothing found", hits=(), coverage=0.0, known=0.0, evidence=0.0, margin=0.0
+        )
     words = searcher.question_words(text)
     best = hits[0]
     coverage = explained_share(words, searcher.entry_stems(best.entry))
@@ -118,9 +119,15 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     suggestions: tuple[Entry, ...] = ()
     if not matched:
         suggestions = tuple(
-            h.entry for h in hits[:_MAX_SUGGESTIONS]
-            if explained_share(words, searcher.entry_stems(h.entry)) >= SUGGEST
+            h.entry for h in hits[:_MAX_SUGGESTIONS] if explained_share(words, searcher.entry_stems(h.entry)) >= SUGGEST
         )
-    return SearchOutcome(matched=matched, reason=reason, hits=hits[:limit], coverage=round(coverage, 4),
-                         known=round(known, 4), evidence=round(evidence, 4), margin=round(margin, 4),
-                         suggestions=suggestions)
+    return SearchOutcome(
+        matched=matched,
+        reason=reason,
+        hits=hits[:limit],
+        coverage=round(coverage, 4),
+        known=round(known, 4),
+        evidence=round(evidence, 4),
+        margin=round(margin, 4),
+        suggestions=suggestions,
+    )

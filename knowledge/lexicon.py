@@ -617,29 +617,31 @@ _MORE: dict[str, tuple[str, ...]] = {
     "secret": ("success factors",),
 }
 
-_MORE.update({
-    "servers": ("deployment", "data centers"),
-    "server": ("deployment", "data centers"),
-    "datacenter": ("data centers", "deployment", "regions"),
-    "datacenters": ("data centers", "deployment", "regions"),
-    "data center": ("data centers", "deployment", "regions"),
-    "data centers": ("data centers", "deployment", "regions"),
-    "monthly": ("subscription",),
-    "month": ("subscription",),
-    "annual": ("subscription",),
-    "annually": ("subscription",),
-    "yearly": ("subscription",),
-    "recurring": ("subscription",),
-    "arr": ("subscription", "revenue"),
-    "mrr": ("subscription", "revenue"),
-    "renewal": ("subscription", "customer success"),
-    "fair": ("reasonable",),
-    "fairly": ("reasonable",),
-    "edition": ("open core", "paid premium"),
-    "editions": ("open core", "paid premium"),
-    "tiers": ("pricing strategy", "packages"),
-    "tier": ("pricing strategy", "packages"),
-})
+_MORE.update(
+    {
+        "servers": ("deployment", "data centers"),
+        "server": ("deployment", "data centers"),
+        "datacenter": ("data centers", "deployment", "regions"),
+        "datacenters": ("data centers", "deployment", "regions"),
+        "data center": ("data centers", "deployment", "regions"),
+        "data centers": ("data centers", "deployment", "regions"),
+        "monthly": ("subscription",),
+        "month": ("subscription",),
+        "annual": ("subscription",),
+        "annually": ("subscription",),
+        "yearly": ("subscription",),
+        "recurring": ("subscription",),
+        "arr": ("subscription", "revenue"),
+        "mrr": ("subscription", "revenue"),
+        "renewal": ("subscription", "customer success"),
+        "fair": ("reasonable",),
+        "fairly": ("reasonable",),
+        "edition": ("open core", "paid premium"),
+        "editions": ("open core", "paid premium"),
+        "tiers": ("pricing strategy", "packages"),
+        "tier": ("pricing strategy", "packages"),
+    }
+)
 
 _COUNTRIES = """
     usa america american canada canadian mexico mexican brazil brazilian argentina chile chilean colombia
@@ -649,19 +651,21 @@ _COUNTRIES = """
     nigeria kenya india indian pakistan china chinese japan japanese korea korean taiwan singapore
     malaysia indonesia vietnam thailand philippines australia australian zealand
 """.split()
-_MORE.update({
-    "rules": ("compliance", "regulations"),
-    "follows": ("compliance",),
-    "obey": ("compliance",),
-    "comply": ("compliance",),
-    "compliant": ("compliance",),
-    "usage": ("behavior", "usage"),
-    "touch": ("usage", "behavior"),
-    "telemetry": ("behavior", "usage"),
-    "small segment": ("niche markets",),
-    "small niche": ("niche markets",),
-    "vendor": ("partners", "vendor"),
-})
+_MORE.update(
+    {
+        "rules": ("compliance", "regulations"),
+        "follows": ("compliance",),
+        "obey": ("compliance",),
+        "comply": ("compliance",),
+        "compliant": ("compliance",),
+        "usage": ("behavior", "usage"),
+        "touch": ("usage", "behavior"),
+        "telemetry": ("behavior", "usage"),
+        "small segment": ("niche markets",),
+        "small niche": ("niche markets",),
+        "vendor": ("partners", "vendor"),
+    }
+)
 _LANGUAGES = """
     spanish portuguese french german japanese chinese mandarin korean italian dutch arabic hindi
     russian turkish polish swedish vietnamese thai indonesian
@@ -696,16 +700,50 @@ GROUP_HINTS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
 
 # Chat shorthand read as the words it stands for (before stemming, in questions and content alike).
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "strat": ("strategy",), "strats": ("strategy",), "cust": ("customer",), "custs": ("customer",),
-    "intl": ("international",), "int'l": ("international",), "mgmt": ("management",), "mgr": ("manager",),
-    "biz": ("business",), "bizdev": ("business", "development"), "govt": ("government",),
-    "gov": ("government",), "mktg": ("marketing",), "infra": ("infrastructure",), "perf": ("performance",),
-    "reqs": ("requirements",), "req": ("requirement",), "svc": ("service",), "svcs": ("services",),
-    "acct": ("account",), "accts": ("accounts",), "exec": ("executive",), "execs": ("executives",),
-    "dev": ("development",), "devs": ("developers",), "eng": ("engineering",), "engs": ("engineers",),
-    "netwrk": ("network",), "ntwk": ("network",), "cert": ("certification",), "certs": ("certifications",),
-    "reg": ("regulation",), "regs": ("regulations",), "comms": ("communications",), "org": ("organization",),
-    "orgs": ("organizations",), "corp": ("corporate",), "dept": ("department",), "hr": ("human", "resources"),
-    "rev": ("revenue",), "info": ("information",), "tech": ("technology",), "ecosys": ("ecosystem",),
-    "approx": ("approximately",), "w/": ("with",), "b2b": ("enterprise", "business"),
+    "strat": ("strategy",),
+    "strats": ("strategy",),
+    "cust": ("customer",),
+    "custs": ("customer",),
+    "intl": ("international",),
+    "int'l": ("international",),
+    "mgmt": ("management",),
+    "mgr": ("manager",),
+    "biz": ("business",),
+    "bizdev": ("business", "development"),
+    "govt": ("government",),
+    "gov": ("government",),
+    "mktg": ("marketing",),
+    "infra": ("infrastructure",),
+    "perf": ("performance",),
+    "reqs": ("requirements",),
+    "req": ("requirement",),
+    "svc": ("service",),
+    "svcs": ("services",),
+    "acct": ("account",),
+    "accts": ("accounts",),
+    "exec": ("executive",),
+    "execs": ("executives",),
+    "dev": ("development",),
+    "devs": ("developers",),
+    "eng": ("engineering",),
+    "engs": ("engineers",),
+    "netwrk": ("network",),
+    "ntwk": ("network",),
+    "cert": ("certification",),
+    "certs": ("certifications",),
+    "reg": ("regulation",),
+    "regs": ("regulations",),
+    "comms": ("communications",),
+    "org": ("organization",),
+    "orgs": ("organizations",),
+    "corp": ("corporate",),
+    "dept": ("department",),
+    "hr": ("human", "resources"),
+    "rev": ("revenue",),
+    "info": ("information",),
+    "tech": ("technology",),
+    "ecosys": ("ecosystem",),
+    "approx": ("approximately",),
+    "w/": ("with",),
+    "b2b": ("enterprise", "business"),
 }

@@ -77,9 +77,7 @@ class KnowledgeBase:
 
     def children(self, entry_id: str, kind: str | None = None) -> list[Entry]:
         """Entries whose parent is ``entry_id``, in document order."""
-        return [
-            e for e in self.entries.values() if e.parent == entry_id and (kind is None or e.kind == kind)
-        ]
+        return [e for e in self.entries.values() if e.parent == entry_id and (kind is None or e.kind == kind)]
 
     def of_kind(self, *kinds: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.kind in kinds]
@@ -108,8 +106,9 @@ def _check_fields(
     ok = True
     for key, value in raw.items():
         if key not in _ALL_FIELDS:
-            _problem(problems, file, entry_id, str(key),
-                     "unknown field (allowed: " + ", ".join(sorted(_ALL_FIELDS)) + ")")
+            _problem(
+                problems, file, entry_id, str(key), "unknown field (allowed: " + ", ".join(sorted(_ALL_FIELDS)) + ")"
+            )
             ok = False
             continue
         if key in _STRING_FIELDS or key == "id" or key == "kind":
@@ -213,7 +212,7 @@ def _apply_file(
                 entry_id,
                 missing[0],
                 "is missing; a new entry needs " + ", ".join(_REQUIRED) + " (or use the id of an existing entry to "
-                                                                          "override it)",
+                "override it)",
             )
             continue
         entries[entry_id] = Entry(id=entry_id, origin=origin, **clean)

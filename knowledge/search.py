@@ -157,9 +157,7 @@ class Searcher:
             self._df.update(doc.tf.keys())
         self._n = len(self._docs)
         self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
-        self._idf = {
-            t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()
-        }
+        self._idf = {t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
 
     # -- indexing -----------------------------------------------------------
     def _remember_words(self, text: str) -> None:
@@ -212,8 +210,14 @@ class Searcher:
                     phrases.append(toks)
                     exact.add(" ".join(toks))
         return _Doc(
-            entry=entry, tf=tf, length=length, phrases=phrases, title_exact=title_exact - {""},
-            exact=exact, years=_entry_years(entry), raw_title=_raw(entry.title),
+            entry=entry,
+            tf=tf,
+            length=length,
+            phrases=phrases,
+            title_exact=title_exact - {""},
+            exact=exact,
+            years=_entry_years(entry),
+            raw_title=_raw(entry.title),
         )
 
     # -- querying -----------------------------------------------------------
@@ -436,18 +440,32 @@ class Searcher:
             else:
                 indexed = [self._idf[t] for t in synonyms if t in self._idf]
                 weight = sum(indexed) / len(indexed) if indexed else top_idf
-            found.append(QuestionWord(
-                typed=typed[i], word=w, stem=stem, weight=weight, synonyms=synonyms,
-                repaired=w != typed[i], known=stem in self._idf or bool(synonyms),
-            ))
+            found.append(
+                QuestionWord(
+                    typed=typed[i],
+                    word=w,
+                    stem=stem,
+                    weight=weight,
+                    synonyms=synonyms,
+                    repaired=w != typed[i],
+                    known=stem in self._idf or bool(synonyms),
+                )
+            )
         return found
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
         """The stems an entry itself uses: title, aliases, role, text, items, owner and note."""
         stems = self._entry_stems.get(entry.id)
         if stems is None:
-            parts = (entry.title, *entry.aliases, entry.role or "", entry.text, *entry.items,
-                     entry.owner or "", entry.note or "")
+            parts = (
+                entry.title,
+                *entry.aliases,
+                entry.role or "",
+                entry.text,
+                *entry.items,
+                entry.owner or "",
+                entry.note or "",
+            )
             stems = frozenset(t for part in parts for t in tokenize(part))
             self._entry_stems[entry.id] = stems
         return stems

@@ -95,19 +95,54 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
 
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "first": 1, "second": 2, "third": 3,
-    "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
-    "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9,
-    "10th": 10, "a": 1, "couple": 2, "few": 3, "several": 4, "half": 5,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "6th": 6,
+    "7th": 7,
+    "8th": 8,
+    "9th": 9,
+    "10th": 10,
+    "a": 1,
+    "couple": 2,
+    "few": 3,
+    "several": 4,
+    "half": 5,
 }
 _NUM = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
 _YEAR_RANGE = re.compile(r"\byears?\s+" + _NUM + r"(?:\s*(?:-|to|through|thru|and|or)\s*" + _NUM + r")?\b")
 _FIRST_N_YEARS = re.compile(r"\bfirst\s+" + _NUM + r"\s+years?\b")
 _N_YEARS = re.compile(r"\b" + _NUM + r"\s*(?:\+\s*|or\s+(?:so|more)\s+)?(?:-\s*)?years?\b")
 _BEYOND = re.compile(
-    r"\b(?:more\s+than|over|beyond|after|past|longer\s+than)\s+(?:the\s+)?(?:years?\s+)?" + _NUM
-    + r"(?:\s+years?)?\b|\b" + _NUM + r"\s*\+\s*years?\b"
+    r"\b(?:more\s+than|over|beyond|after|past|longer\s+than)\s+(?:the\s+)?(?:years?\s+)?"
+    + _NUM
+    + r"(?:\s+years?)?\b|\b"
+    + _NUM
+    + r"\s*\+\s*years?\b"
 )
 _DECADE = re.compile(r"\bdecades?\b")
 MAX_YEAR = 10

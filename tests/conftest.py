@@ -46,8 +46,11 @@ def pytest_report_header(config: pytest.Config) -> str:
         return f"PostgreSQL suite: on ({PG_URL.split('@')[-1]})"
     if REQUIRE_PG:
         return "PostgreSQL suite: REQUIRED but no server answers"
-    return ("PostgreSQL suite: SKIPPED (no server at " + PG_URL.split("@")[-1]
-            + "; set COS_REQUIRE_POSTGRES=1 to require it)")
+    return (
+        "PostgreSQL suite: SKIPPED (no server at "
+        + PG_URL.split("@")[-1]
+        + "; set COS_REQUIRE_POSTGRES=1 to require it)"
+    )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
@@ -61,8 +64,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             if REQUIRE_PG:
-                item.add_marker(pytest.mark.xfail(reason="PostgreSQL required but not answering", run=False,
-                                                  strict=True))
+                item.add_marker(
+                    pytest.mark.xfail(reason="PostgreSQL required but not answering", run=False, strict=True)
+                )
             else:
                 item.add_marker(pytest.mark.skip(reason="no PostgreSQL server answers; PostgreSQL suite skipped"))
 
@@ -169,8 +173,17 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
 class Harness:
     """A whole conversation in one line: ``await harness.say("/cos-service legal")``."""
 
-    def __init__(self, app: App, *, platform: str = "console", workspace: str = "T1", channel: str = "C1",
-                 user: str = "U1", role: str = "member", tz: str | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        platform: str = "console",
+        workspace: str = "T1",
+        channel: str = "C1",
+        user: str = "U1",
+        role: str = "member",
+        tz: str | None = None,
+    ) -> None:
         self.app = app
         self.platform, self.workspace, self.channel = platform, workspace, channel
         self.user, self.role, self.tz = user, role, tz
@@ -178,9 +191,17 @@ class Harness:
     async def say(self, line: str, **overrides: str) -> Reply:
         parsed = parse_line(line)
         command, text = parsed if parsed else ("message", line)
-        fields: dict[str, object] = dict(platform=self.platform, workspace=self.workspace, channel=self.channel,
-                                         user=self.user, role=self.role, tz=self.tz, is_dm=parsed is None,
-                                         command=command, text=text)
+        fields: dict[str, object] = dict(
+            platform=self.platform,
+            workspace=self.workspace,
+            channel=self.channel,
+            user=self.user,
+            role=self.role,
+            tz=self.tz,
+            is_dm=parsed is None,
+            command=command,
+            text=text,
+        )
         fields.update(overrides)
         return await self.app.router.handle(Request(**fields))  # type: ignore[arg-type]
 

@@ -40,8 +40,9 @@ def test_core_and_knowledge_stay_platform_neutral():
 
 def test_the_check_itself_catches_a_forbidden_import(tmp_path):
     sample = tmp_path / "x.py"
-    sample.write_text("import slack_sdk\nfrom discord import Client\nimport "
-                      "importlib\nimportlib.import_module('adapters.slack')\n")
+    sample.write_text(
+        "import slack_sdk\nfrom discord import Client\nimport importlib\nimportlib.import_module('adapters.slack')\n"
+    )
     assert [n.split(".")[0] for n in _imports(sample)] == ["slack_sdk", "discord", "importlib", "adapters"]
 
 
@@ -92,6 +93,8 @@ def test_core_logic_names_no_platform():
 
 def test_the_platform_name_check_catches_decisions_not_words(tmp_path):
     sample = tmp_path / "x.py"
-    sample.write_text('if p == "slack": pass\nLIMITS = {"discord": 1}\nx = d["Console"]\n'
-                      'y = p in ("slack", "teams")\nprint("Slack and Discord answers")\n')
+    sample.write_text(
+        'if p == "slack": pass\nLIMITS = {"discord": 1}\nx = d["Console"]\n'
+        'y = p in ("slack", "teams")\nprint("Slack and Discord answers")\n'
+    )
     assert [line.split(" ", 1)[0] for line in _platform_logic(sample)] == ["x.py:1", "x.py:2", "x.py:3", "x.py:4"]

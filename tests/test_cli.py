@@ -19,8 +19,9 @@ def run(args: list[str], tmp_path: Path, stdin: str | None = None, env: dict[str
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_"))}
     full_env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
     full_env.update(env or {})
-    return subprocess.run(COS_BOT + args, input=stdin, capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path, env=full_env)
+    return subprocess.run(
+        COS_BOT + args, input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=full_env
+    )
 
 
 def test_ask_json_legal_names_the_legal_providers(tmp_path):
@@ -50,9 +51,15 @@ def test_ask_stdin_gives_one_object_per_line_including_errors(tmp_path):
 
 
 def test_ask_piped_into_a_reader_that_stops_early(tmp_path):
-    proc = subprocess.run(f"{sys.executable} -m bot.cli ask '/cos-service legal' | head -1", shell=True,
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+    proc = subprocess.run(
+        f"{sys.executable} -m bot.cli ask '/cos-service legal' | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"},
+    )
     assert proc.stdout.strip() == "Comprehensive Legal Services"
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
 
@@ -131,8 +138,15 @@ def test_run_stops_cleanly_on_sigterm(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", COS_POLL_SECONDS="0.5")
-    proc = subprocess.Popen(COS_BOT + ["run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    proc = subprocess.Popen(
+        COS_BOT + ["run"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     try:
         proc.stdin.write("/cos-service legal\n")
         proc.stdin.flush()

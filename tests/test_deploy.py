@@ -91,8 +91,11 @@ def test_service_and_budget_select_the_deployments_pods() -> None:
 
 
 def _image_user() -> str:
-    users = [line.split()[1] for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
-             if line.startswith("USER ")]
+    users = [
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+        if line.startswith("USER ")
+    ]
     return users[-1]
 
 

@@ -37,8 +37,15 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def cos_bot(args: list[str], tmp_path: Path, *, stdin: str | None = None, **env: str):  # type: ignore[no-untyped-def]
     """Run ``cos-bot args``; returns (process, the top-level names of every imported module)."""
-    proc = subprocess.run([sys.executable, "-c", _WRAPPER, *args], input=stdin, capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path, env=_env(tmp_path, **env))
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=_env(tmp_path, **env),
+    )
     assert "MODULES " in proc.stderr, proc.stderr
     modules = json.loads(proc.stderr.rsplit("MODULES ", 1)[1])
     return proc, {m.split(".")[0] for m in modules}
@@ -161,8 +168,9 @@ def test_health_of_a_database_never_migrated(tmp_path):
     assert proc.returncode == 1 and "no schema" in proc.stdout
 
 
-@pytest.mark.parametrize(("revision", "advice"), [("0004", "cos-bot db upgrade"),
-                                                 ("9999_from_a_newer_version", "does not know")])
+@pytest.mark.parametrize(
+    ("revision", "advice"), [("0004", "cos-bot db upgrade"), ("9999_from_a_newer_version", "does not know")]
+)
 def test_health_of_a_database_behind_or_ahead(migrated, revision, advice):
     with sqlite3.connect(migrated / "fast.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))

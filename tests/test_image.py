@@ -103,12 +103,30 @@ def test_wheel_from_the_dockerfile_paths_installs_and_answers(tmp_path: Path) ->
     assert not any("__pycache__" in c for c in copied)
 
     wheels = tmp_path / "wheels"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_",
-                                                                     "PYTHON", "LOG_", "PIP_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_", "PYTHON", "LOG_", "PIP_"))
+    }
     env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INDEX="1")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                            "--wheel-dir", str(wheels), str(context)], env=env, cwd=tmp_path, timeout=300,
-                           capture_output=True, text=True)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(wheels),
+            str(context),
+        ],
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stdout + built.stderr
     # The packaging metadata draws no deprecation notice (an SPDX license string, no license table).
     assert "deprecat" not in (built.stdout + built.stderr).lower(), built.stderr
@@ -117,24 +135,57 @@ def test_wheel_from_the_dockerfile_paths_installs_and_answers(tmp_path: Path) ->
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True, timeout=120)
     python = fresh / "bin" / "python"
-    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                  check=True, capture_output=True, text=True).stdout.strip())
+    purelib = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # The dependencies (not cos-bot itself: that .pth-file finder is not read from here) come from this env.
     (purelib / "_deps_from_test_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, env=env, cwd=tmp_path, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
 
     run_dir = tmp_path / "run"  # no source tree here: everything must come from the wheel
     run_dir.mkdir()
     env["DATABASE_URL"] = f"sqlite:///{run_dir / 'image.db'}"
     cli = str(fresh / "bin" / "cos-bot")
-    where = subprocess.run([str(python), "-c", "import bot, knowledge, adapters.slack, migrations; "
-                            "print(bot.__file__, knowledge.__file__)"],
-                           check=True, capture_output=True, text=True, env=env, cwd=run_dir, timeout=60)
+    where = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import bot, knowledge, adapters.slack, migrations; print(bot.__file__, knowledge.__file__)",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=run_dir,
+        timeout=60,
+    )
     assert all(p.startswith(str(fresh)) for p in where.stdout.split()), where.stdout
 
-    asked = subprocess.run([cli, "ask", "/cos-service legal", "--json"], capture_output=True, text=True, env=env,
-                           cwd=run_dir, timeout=120)
+    asked = subprocess.run(
+        [cli, "ask", "/cos-service legal", "--json"], capture_output=True, text=True, env=env, cwd=run_dir, timeout=120
+    )
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert answer["title"] == "Comprehensive Legal Services" and "error" not in answer

@@ -12,8 +12,7 @@ from tests.test_cli import run
 LEGAL = "area.comprehensive-legal-services"
 
 
-def ask(tmp_path: Path, line: str, *, workspace: str, role: str, user: str, env: dict[str, str] | None = None
-        ) -> dict:  # type: ignore[type-arg]
+def ask(tmp_path: Path, line: str, *, workspace: str, role: str, user: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     proc = run(["ask", line, "--json", "--workspace", workspace, "--role", role, "--user", user], tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
@@ -48,8 +47,14 @@ def test_ask_gaps_teach_and_workspaces(tmp_path: Path) -> None:
     assert entry is not None and "zorblax pipeline" in entry.aliases and "lawyer" in entry.aliases
     check = run(["knowledge", "check", str(team_dir)], tmp_path)
     assert check.returncode == 0 and check.stdout.startswith("ok:"), check.stdout + check.stderr
-    loaded = ask(tmp_path, "/cos-service zorblax pipeline", workspace="T9", role="member", user="U1",
-                 env={"COS_KNOWLEDGE_DIR": str(team_dir)})
+    loaded = ask(
+        tmp_path,
+        "/cos-service zorblax pipeline",
+        workspace="T9",
+        role="member",
+        user="U1",
+        env={"COS_KNOWLEDGE_DIR": str(team_dir)},
+    )
     assert loaded["matched"] is True and loaded["results"][0]["id"] == LEGAL
     # Another workspace's export is empty (and still a valid file).
     other = run(["knowledge", "export-team", "--workspace", "T2"], tmp_path)

@@ -1,4 +1,7 @@
-"""The delivery world: a recording fake Transport, an app on SQLite and PostgreSQL, a tick helper (scheduler and team tests)."""
+"""The delivery world of the scheduler and team tests.
+
+A recording fake Transport, an app on SQLite and PostgreSQL, a tick helper.
+"""
 
 from __future__ import annotations
 
@@ -117,8 +120,13 @@ async def make_world(url: str, clock: FakeClock, **overrides: object) -> World:
     transport = FakeTransport(clock)
     app.transports["console"] = transport
     app.scheduler.pacer = Pacer({})  # pacing has its own tests; fake time must not sleep
-    return World(app, clock, transport, Harness(app, role="admin", workspace="T1", channel="C1", user="UADMIN"),
-                 Harness(app, workspace="T1", channel="C1", user="U1001"))
+    return World(
+        app,
+        clock,
+        transport,
+        Harness(app, role="admin", workspace="T1", channel="C1", user="UADMIN"),
+        Harness(app, workspace="T1", channel="C1", user="U1001"),
+    )
 
 
 @pytest.fixture

@@ -64,9 +64,17 @@ async def answer_line(app: App, line: str, *, user: str = "console-user", worksp
         command, text = "message", stripped
     else:
         command, text = parsed
-    request = Request(platform="console", workspace=workspace, channel="console", user=user,
-                      command=command, text=text, role="admin", is_dm=parsed is None,
-                      tz=app.settings.default_tz)
+    request = Request(
+        platform="console",
+        workspace=workspace,
+        channel="console",
+        user=user,
+        command=command,
+        text=text,
+        role="admin",
+        is_dm=parsed is None,
+        tz=app.settings.default_tz,
+    )
     return to_console(await app.router.handle(request))
 
 

@@ -44,7 +44,7 @@ def api_base(settings: Settings) -> str | None:
 
 def rewrite_url(url: str, base: str | None) -> str:
     if base and url.startswith(Route.BASE):
-        return base + url[len(Route.BASE):]
+        return base + url[len(Route.BASE) :]
     return url
 
 
@@ -76,8 +76,9 @@ def _gateway_url(url: str, gateway: str) -> str:
     return str(target.with_query(query))
 
 
-def make_client(settings: Settings, *, intents: discord.Intents | None = None,
-                shard: tuple[int, int] | None = None) -> discord.Client:
+def make_client(
+    settings: Settings, *, intents: discord.Intents | None = None, shard: tuple[int, int] | None = None
+) -> discord.Client:
     """A Client that never pings anyone and talks to the configured endpoints.
 
     ``shard`` is ``(shard_id, shard_count)`` for a client that opens the gateway session of one shard.

@@ -40,8 +40,10 @@ MAX_CHOICES = 25
 CHOICE_MAX = 100
 _NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 # Kinds worth suggesting first when nothing has been typed yet.
-_TOP_KINDS = {"cos-service": ("service_area", "specialised_group", "phase", "section"),
-              "cos-risk": ("risk_group", "business_risk", "governance", "compliance")}
+_TOP_KINDS = {
+    "cos-service": ("service_area", "specialised_group", "phase", "section"),
+    "cos-risk": ("risk_group", "business_risk", "governance", "compliance"),
+}
 
 CommandHandler = Callable[[discord.Interaction, str, str], Awaitable[None]]
 Completer = Callable[[str, str], list[tuple[str, str]]]
@@ -101,18 +103,21 @@ def suggestions(kb: KnowledgeBase, command: str, current: str) -> list[tuple[str
     return [(n, v) for n, v in ranked][: MAX_CHOICES * 2]
 
 
-def _make_command(name: str, description: str, handler: CommandHandler,
-                  complete: Completer) -> app_commands.Command[Any, Any, None]:
+def _make_command(
+    name: str, description: str, handler: CommandHandler, complete: Completer
+) -> app_commands.Command[Any, Any, None]:
     @app_commands.describe(query=QUERY_DESCRIPTIONS[name])
-    async def callback(interaction: discord.Interaction, query: app_commands.Range[str, 1,
-                                                                                   QUERY_MAX] | None = None) -> None:
+    async def callback(
+        interaction: discord.Interaction, query: app_commands.Range[str, 1, QUERY_MAX] | None = None
+    ) -> None:
         await handler(interaction, name, query or "")
 
     async def autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return to_choices(complete(name, current))
 
     command: app_commands.Command[Any, Any, None] = app_commands.Command(
-        name=name, description=description, callback=callback)
+        name=name, description=description, callback=callback
+    )
     command.autocomplete("query")(autocomplete)
     return command
 

@@ -156,15 +156,18 @@ class PostgresLease:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         self._conn = conn
         # A host that vanishes without closing its socket is noticed by the server in ~5 + 3 x 5 s.
-        for name, value in (("tcp_keepalives_idle", "5"), ("tcp_keepalives_interval", "5"),
-                            ("tcp_keepalives_count", "3")):
+        for name, value in (
+            ("tcp_keepalives_idle", "5"),
+            ("tcp_keepalives_interval", "5"),
+            ("tcp_keepalives_count", "3"),
+        ):
             await conn.execute(text(f"SET {name} = {value}"))
-        await conn.execute(text("SELECT set_config('application_name', :n, false)"),
-                           {"n": f"cos-bot discord lease {self.name}"[:63]})
+        await conn.execute(
+            text("SELECT set_config('application_name', :n, false)"), {"n": f"cos-bot discord lease {self.name}"[:63]}
+        )
         while True:
             self.member = random.randrange(1, 2**31 - 1)
-            got = await conn.scalar(text("SELECT pg_try_advisory_lock(:c, :k)"),
-                                    {"c": MEMBER_CLASS, "k": self.member})
+            got = await conn.scalar(text("SELECT pg_try_advisory_lock(:c, :k)"), {"c": MEMBER_CLASS, "k": self.member})
             if got:
                 return
 
@@ -174,21 +177,26 @@ class PostgresLease:
         return self._conn
 
     async def live_replicas(self) -> int:
-        count = await self._connection().scalar(text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
-            " AND classid::bigint = :c"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
-            {"c": MEMBER_CLASS})
+        count = await self._connection().scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
+                " AND classid::bigint = :c"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"c": MEMBER_CLASS},
+        )
         return int(count or 1)
 
     async def try_claim(self, shard: int, count: int) -> bool:
-        got = await self._connection().scalar(text("SELECT pg_try_advisory_lock(:c, :k)"),
-                                              {"c": SHARD_CLASS, "k": _shard_key(shard, count)})
+        got = await self._connection().scalar(
+            text("SELECT pg_try_advisory_lock(:c, :k)"), {"c": SHARD_CLASS, "k": _shard_key(shard, count)}
+        )
         return bool(got)
 
     async def release(self, shard: int, count: int) -> None:
-        await self._connection().execute(text("SELECT pg_advisory_unlock(:c, :k)"),
-                                         {"c": SHARD_CLASS, "k": _shard_key(shard, count)})
+        await self._connection().execute(
+            text("SELECT pg_advisory_unlock(:c, :k)"), {"c": SHARD_CLASS, "k": _shard_key(shard, count)}
+        )
 
     async def close(self) -> None:
         conn, engine = self._conn, self._engine
@@ -234,8 +242,9 @@ class GatewayShards:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the database went away: stand down, then rejoin
-                    log.warning("discord: lost the shard lease (%s); closing gateway sessions and rejoining",
-                                type(exc).__name__)
+                    log.warning(
+                        "discord: lost the shard lease (%s); closing gateway sessions and rejoining", type(exc).__name__
+                    )
                     had = bool(self.held)
                     await self._stop_all()
                     await self.lease.close()
@@ -307,11 +316,18 @@ class GatewayShards:
         if _SHARDS_HELD is not None:
             _SHARDS_HELD.set(len(shards))
         if shards:
-            log.info("discord: this replica holds gateway shard(s) %s of %d%s", ", ".join(map(str, shards)),
-                     self.shard_count, f" ({live} replica(s) live)" if live else "")
+            log.info(
+                "discord: this replica holds gateway shard(s) %s of %d%s",
+                ", ".join(map(str, shards)),
+                self.shard_count,
+                f" ({live} replica(s) live)" if live else "",
+            )
         else:
-            log.info("discord: this replica holds no gateway shard of %d (standing by%s)", self.shard_count,
-                     f"; {live} replica(s) live" if live else "")
+            log.info(
+                "discord: this replica holds no gateway shard of %d (standing by%s)",
+                self.shard_count,
+                f"; {live} replica(s) live" if live else "",
+            )
 
 
 async def resolve_shard_count(client: discord.Client, configured: int) -> int:
@@ -321,8 +337,9 @@ async def resolve_shard_count(client: discord.Client, configured: int) -> int:
     try:
         shards, _, _ = await client.http.get_bot_gateway()
     except discord.GatewayNotFound as exc:
-        raise ConfigError("DISCORD_SHARD_COUNT=auto, but Discord did not say how many shards to use; "
-                          "set a number instead.") from exc
+        raise ConfigError(
+            "DISCORD_SHARD_COUNT=auto, but Discord did not say how many shards to use; set a number instead."
+        ) from exc
     return max(1, int(shards))
 
 
@@ -336,8 +353,9 @@ async def run_replicated(app: App, bot: DiscordBot, token: str) -> None:
     bot.ready.set()
     count = await resolve_shard_count(bot.client, settings.discord_shard_count)
     lease: Lease = LocalLease() if app.db.is_sqlite else PostgresLease(app.db.url, name=settings.instance_id)
-    shards = GatewayShards(app, lease=lease, shard_count=count, token=token,
-                           check_seconds=settings.discord_lease_seconds)
+    shards = GatewayShards(
+        app, lease=lease, shard_count=count, token=token, check_seconds=settings.discord_lease_seconds
+    )
     pruning = asyncio.ensure_future(housekeeping(app))
     try:
         await shards.run()

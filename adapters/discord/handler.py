@@ -60,9 +60,15 @@ def to_view(page: Page) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     for row_index, row in enumerate(page.components):
         for c in row["components"]:
-            view.add_item(discord.ui.Button(
-                style=discord.ButtonStyle(c.get("style", 2)), label=c.get("label"),
-                custom_id=c.get("custom_id"), disabled=bool(c.get("disabled", False)), row=row_index))
+            view.add_item(
+                discord.ui.Button(
+                    style=discord.ButtonStyle(c.get("style", 2)),
+                    label=c.get("label"),
+                    custom_id=c.get("custom_id"),
+                    disabled=bool(c.get("disabled", False)),
+                    row=row_index,
+                )
+            )
     view.stop()
     return view
 
@@ -124,9 +130,11 @@ class DiscordBot:
         request = command_request(interaction, command=command, text=text, admins=self.settings.admins)
         await self._answer(interaction, self.app.router.handle(request), ephemeral=True)
 
-    async def _answer(self, interaction: discord.Interaction, work: Awaitable[Reply | None], *,
-                      ephemeral: bool) -> None:
+    async def _answer(
+        self, interaction: discord.Interaction, work: Awaitable[Reply | None], *, ephemeral: bool
+    ) -> None:
         """Respond within Discord's 3 s: answer directly, or defer and follow up."""
+
         async def defer() -> None:
             try:
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
@@ -146,8 +154,11 @@ class DiscordBot:
         if len(pages) > 1:
             pages = await self._store_pages(interaction, reply, ephemeral=ephemeral) or pages
         page = pages[0]
-        kwargs: dict[str, Any] = {"embeds": to_embed_objects(page), "ephemeral": ephemeral,
-                                  "allowed_mentions": discord.AllowedMentions.none()}
+        kwargs: dict[str, Any] = {
+            "embeds": to_embed_objects(page),
+            "ephemeral": ephemeral,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
         view = to_view(page)
         if view is not None:
             kwargs["view"] = view
@@ -159,8 +170,9 @@ class DiscordBot:
         except discord.HTTPException as exc:
             self._failed("reply", exc)
 
-    async def _store_pages(self, interaction: discord.Interaction, reply: Reply, *,
-                           ephemeral: bool) -> list[Page] | None:
+    async def _store_pages(
+        self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool
+    ) -> list[Page] | None:
         """Keep the reply for its Prev/Next buttons and render it with them; None if it cannot be kept
         (the first page then goes out without paging rather than not at all)."""
         key = await self.replies.save(workspace_of(interaction.guild_id), replace(reply, ephemeral=ephemeral))
@@ -229,8 +241,11 @@ class DiscordBot:
         who = interaction.user.mention if interaction.user else "Someone"
         try:
             await interaction.response.send_message(
-                content=f"{who} shared an answer:", embeds=embeds[:10], ephemeral=False,
-                allowed_mentions=discord.AllowedMentions.none())
+                content=f"{who} shared an answer:",
+                embeds=embeds[:10],
+                ephemeral=False,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
         except discord.HTTPException as exc:
             self._failed("share", exc)
 
@@ -243,8 +258,9 @@ class DiscordBot:
         n = min(int(number), len(pages) - 1)
         view = to_view(pages[n])
         try:
-            await interaction.response.edit_message(embeds=to_embed_objects(pages[n]), view=view,
-                                                    allowed_mentions=discord.AllowedMentions.none())
+            await interaction.response.edit_message(
+                embeds=to_embed_objects(pages[n]), view=view, allowed_mentions=discord.AllowedMentions.none()
+            )
         except discord.HTTPException as exc:
             self._failed("page", exc)
 

@@ -40,8 +40,15 @@ from bot.app import App
 from bot.kernel.errors import ConfigError
 from bot.ops.web import make_http_app
 
-__all__ = ["INTERACTIONS_PATH", "DEADLINE", "HttpInteractions", "routes", "verify", "serve_interactions",
-           "discord_serve_parts"]
+__all__ = [
+    "INTERACTIONS_PATH",
+    "DEADLINE",
+    "HttpInteractions",
+    "routes",
+    "verify",
+    "serve_interactions",
+    "discord_serve_parts",
+]
 
 log = logging.getLogger("adapters.discord")
 
@@ -88,8 +95,11 @@ class _CapturingAdapter(webhook_async.AsyncWebhookAdapter):
         return True
 
     async def request(self, route: Route, session: aiohttp.ClientSession, **kwargs: Any) -> Any:
-        if (route.method == "POST" and route.path.endswith("/callback")
-                and str(getattr(route, "webhook_id", "")) == self.interaction_id):
+        if (
+            route.method == "POST"
+            and route.path.endswith("/callback")
+            and str(getattr(route, "webhook_id", "")) == self.interaction_id
+        ):
             payload: dict[str, Any] = dict(kwargs.get("payload") or {})
             if self.answer(payload):
                 return self._callback_response(payload)
@@ -99,10 +109,15 @@ class _CapturingAdapter(webhook_async.AsyncWebhookAdapter):
 
     def _callback_response(self, payload: dict[str, Any]) -> dict[str, Any]:
         data = payload.get("data") or {}
-        return {"interaction": {"id": self.interaction_id, "type": payload.get("type"),
-                                "response_message_id": None,
-                                "response_message_loading": payload.get("type") == DEFERRED_MESSAGE,
-                                "response_message_ephemeral": bool(int(data.get("flags", 0) or 0) & EPHEMERAL)}}
+        return {
+            "interaction": {
+                "id": self.interaction_id,
+                "type": payload.get("type"),
+                "response_message_id": None,
+                "response_message_loading": payload.get("type") == DEFERRED_MESSAGE,
+                "response_message_ephemeral": bool(int(data.get("flags", 0) or 0) & EPHEMERAL),
+            }
+        }
 
     async def _late(self, route: Route, session: aiohttp.ClientSession, payload: dict[str, Any]) -> Any:
         kind = payload.get("type")
@@ -114,8 +129,12 @@ class _CapturingAdapter(webhook_async.AsyncWebhookAdapter):
         if kind == MESSAGE:
             late = Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=app_id, webhook_token=token)
         elif kind == UPDATE_MESSAGE:
-            late = Route("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
-                         webhook_id=app_id, webhook_token=token)
+            late = Route(
+                "PATCH",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                webhook_id=app_id,
+                webhook_token=token,
+            )
         else:
             log.warning("discord: an answer of type %s came too late to send", kind)
             return self._callback_response(payload)
@@ -141,8 +160,12 @@ class HttpInteractions:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        if not verify(self._key, signature=request.headers.get("X-Signature-Ed25519"),
-                      timestamp=request.headers.get("X-Signature-Timestamp"), body=body):
+        if not verify(
+            self._key,
+            signature=request.headers.get("X-Signature-Ed25519"),
+            timestamp=request.headers.get("X-Signature-Timestamp"),
+            body=body,
+        ):
             return web.json_response({"error": "invalid request signature"}, status=401)
         try:
             payload = json.loads(body)
@@ -177,8 +200,11 @@ class HttpInteractions:
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("discord: an interaction could not be read (%s)", type(exc).__name__)
             return web.json_response({"error": "malformed interaction"}, status=400)
-        capture = _CapturingAdapter(str(payload["id"]), api_base(self.app.settings), application_id=str(
-            payload.get("application_id") or self.bot.client.application_id or ""))
+        capture = _CapturingAdapter(
+            str(payload["id"]),
+            api_base(self.app.settings),
+            application_id=str(payload.get("application_id") or self.bot.client.application_id or ""),
+        )
         context = contextvars.copy_context()
         context.run(webhook_async.async_context.set, capture)
         work = asyncio.get_running_loop().create_task(self._process(interaction, kind), context=context)
@@ -225,8 +251,9 @@ def routes(app: App, *, bot: DiscordBot | None = None) -> list[web.RouteDef]:
     """The aiohttp routes of the Interactions Endpoint URL (needs DISCORD_PUBLIC_KEY)."""
     key = app.settings.discord_public_key
     if not key:
-        raise ConfigError("DISCORD_PUBLIC_KEY is not set; copy it from the Developer Portal "
-                          "(General Information → Public Key).")
+        raise ConfigError(
+            "DISCORD_PUBLIC_KEY is not set; copy it from the Developer Portal (General Information → Public Key)."
+        )
     if bot is None:
         from adapters.discord.platform import bot_for
 
@@ -262,8 +289,10 @@ def discord_serve_parts(app: App) -> tuple[list[web.RouteDef], list[Awaitable[No
     if not app.settings.discord_public_key:
         return [], []
     if not app.settings.discord_token:
-        raise ConfigError("DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not; the bot token is needed "
-                          "to send follow-ups and scheduled messages.")
+        raise ConfigError(
+            "DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not; the bot token is needed "
+            "to send follow-ups and scheduled messages."
+        )
     found = routes(app)
     if PLATFORM.make_transport is not None and "discord" not in app.transports:
         app.transports["discord"] = PLATFORM.make_transport(app)

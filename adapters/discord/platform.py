@@ -55,8 +55,10 @@ async def run(app: App) -> None:
 
             await run_replicated(app, bot, token)  # one session per shard across replicas
     except discord.LoginFailure as exc:
-        raise ConfigError("Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
-                          "(Bot → Reset Token) and set it again.") from exc
+        raise ConfigError(
+            "Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
+            "(Bot → Reset Token) and set it again."
+        ) from exc
     except discord.PrivilegedIntentsRequired as exc:
         raise ConfigError("Discord requires an intent that is not enabled for this bot.") from exc
     finally:
@@ -102,8 +104,10 @@ async def sync_commands(settings: Settings, *, guild: str | None) -> list[dict[s
             try:
                 await client.login(settings.discord_token)
             except discord.LoginFailure as exc:
-                raise ConfigError("Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
-                                  "(Bot → Reset Token) and set it again.") from exc
+                raise ConfigError(
+                    "Discord refused DISCORD_TOKEN; copy the bot token from the Developer Portal "
+                    "(Bot → Reset Token) and set it again."
+                ) from exc
             target = discord.Object(id=int(guild)) if guild else None
             if target is not None:
                 tree.copy_global_to(guild=target)
@@ -131,18 +135,26 @@ def _cmd_commands(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     guild = None if args.global_ else (args.guild or settings.discord_guild_id)
     if guild is not None and not str(guild).isdigit():
-        print(f"cos-bot: --guild {guild!r} is not a server id (enable Developer Mode, right-click the server, "
-              "Copy Server ID)", file=sys.stderr)
+        print(
+            f"cos-bot: --guild {guild!r} is not a server id (enable Developer Mode, right-click the server, "
+            "Copy Server ID)",
+            file=sys.stderr,
+        )
         return 2
     try:
         synced = asyncio.run(sync_commands(settings, guild=guild))
     except discord.Forbidden as exc:
-        print(f"cos-bot: Discord refused the registration ({exc.status}, code {exc.code}). Invite the bot with "
-              "the applications.commands scope (see docs/install-discord.md).", file=sys.stderr)
+        print(
+            f"cos-bot: Discord refused the registration ({exc.status}, code {exc.code}). Invite the bot with "
+            "the applications.commands scope (see docs/install-discord.md).",
+            file=sys.stderr,
+        )
         return 1
     except discord.HTTPException as exc:
-        print(f"cos-bot: Discord refused the registration ({exc.status}, code {exc.code}): {exc.text[:200]}",
-              file=sys.stderr)
+        print(
+            f"cos-bot: Discord refused the registration ({exc.status}, code {exc.code}): {exc.text[:200]}",
+            file=sys.stderr,
+        )
         return 1
     where = f"in server {guild} (available now)" if guild else "globally (every server the bot is in)"
     names = ", ".join("/" + c["name"] for c in synced)
@@ -155,12 +167,17 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     show = actions.add_parser("commands", help="print the slash commands that `sync` registers")
     show.add_argument("--json", action="store_true", help="the exact registration payload")
     show.set_defaults(handler=_cmd_commands)
-    sync = actions.add_parser("sync", help="register the slash commands with Discord (run once after install "
-                                          "and after upgrades)")
+    sync = actions.add_parser(
+        "sync", help="register the slash commands with Discord (run once after install and after upgrades)"
+    )
     where = sync.add_mutually_exclusive_group()
     where.add_argument("--guild", metavar="ID", help="register in one server, instantly (default: DISCORD_GUILD_ID)")
-    where.add_argument("--global", dest="global_", action="store_true",
-                       help="register for every server, even when DISCORD_GUILD_ID is set")
+    where.add_argument(
+        "--global",
+        dest="global_",
+        action="store_true",
+        help="register for every server, even when DISCORD_GUILD_ID is set",
+    )
     sync.set_defaults(handler=_cmd_sync)
 
 

@@ -24,8 +24,10 @@ def global_retry_after(status: int, headers: Any) -> float | None:
     """The wait of a global 429 in seconds; None for any other response."""
     if status != 429:
         return None
-    is_global = str(headers.get("X-RateLimit-Global", "")).lower() == "true" \
+    is_global = (
+        str(headers.get("X-RateLimit-Global", "")).lower() == "true"
         or str(headers.get("X-RateLimit-Scope", "")).lower() == "global"
+    )
     if not is_global:
         return None
     try:
@@ -37,8 +39,9 @@ def global_retry_after(status: int, headers: Any) -> float | None:
 def rate_limit_trace() -> aiohttp.TraceConfig:
     """A ``TraceConfig`` for ``discord.Client(http_trace=...)``."""
 
-    async def on_request_end(session: aiohttp.ClientSession, context: SimpleNamespace,
-                             params: aiohttp.TraceRequestEndParams) -> None:
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
         wait = global_retry_after(params.response.status, params.response.headers)
         if wait is not None:
             await rate_limits.report(wait)

@@ -152,8 +152,12 @@ def to_embeds(reply: Reply) -> list[dict[str, Any]]:
     # Fields: 25 per embed; overflow goes into extra embeds.
     for start in range(0, len(fields), LIMITS["fields"]):
         batch = fields[start : start + LIMITS["fields"]]
-        target = embeds[0] if start == 0 and embed_text(embeds[0]) + sum(
-            len(f["name"]) + len(f["value"]) for f in batch) <= LIMITS["total"] - 300 else None
+        target = (
+            embeds[0]
+            if start == 0
+            and embed_text(embeds[0]) + sum(len(f["name"]) + len(f["value"]) for f in batch) <= LIMITS["total"] - 300
+            else None
+        )
         if target is None:
             target = {"type": "rich", "color": colour}
             embeds.append(target)
@@ -225,12 +229,27 @@ def to_pages(reply: Reply, *, ephemeral: bool | None = None, page_token: str | N
             footer = last.get("footer", {}).get("text")
             last["footer"] = {"text": clip(f"{footer} · {marker}" if footer else marker, LIMITS["footer"])}
             if page_token:
-                rows.append({"type": 1, "components": [
-                    {"type": 2, "style": 2, "label": "◀ Prev", "custom_id": f"cos:page:{page_token}:{n - 1}",
-                     "disabled": n == 0},
-                    {"type": 2, "style": 2, "label": "Next ▶", "custom_id": f"cos:page:{page_token}:{n + 1}",
-                     "disabled": n == total - 1},
-                ]})
+                rows.append(
+                    {
+                        "type": 1,
+                        "components": [
+                            {
+                                "type": 2,
+                                "style": 2,
+                                "label": "◀ Prev",
+                                "custom_id": f"cos:page:{page_token}:{n - 1}",
+                                "disabled": n == 0,
+                            },
+                            {
+                                "type": 2,
+                                "style": 2,
+                                "label": "Next ▶",
+                                "custom_id": f"cos:page:{page_token}:{n + 1}",
+                                "disabled": n == total - 1,
+                            },
+                        ],
+                    }
+                )
         pages.append(Page(embeds=tuple(group), components=tuple(rows)))
     return pages
 
@@ -294,6 +313,10 @@ def pages_text(pages: list[Page] | tuple[Page, ...], *, buttons: bool = True) ->
             if footer:
                 lines.append(footer)
         if buttons:
-            lines.extend(c["label"] for row in page.components for c in row["components"]
-                         if not c.get("custom_id", "").startswith("cos:page:"))
+            lines.extend(
+                c["label"]
+                for row in page.components
+                for c in row["components"]
+                if not c.get("custom_id", "").startswith("cos:page:")
+            )
     return "\n".join(_BOLD.sub(r"\1", line) for line in lines)

@@ -16,8 +16,7 @@ from bot.kernel.auth import listed
 from bot.kernel.request import Request
 from bot.kernel.router import Action
 
-__all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request",
-           "dm_edit"]
+__all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request", "dm_edit"]
 
 PLATFORM_NAME = "discord"
 DM_WORKSPACE = "dm"
@@ -28,8 +27,9 @@ def workspace_of(guild_id: int | None) -> str:
     return str(guild_id) if guild_id else DM_WORKSPACE
 
 
-def role_of(user: discord.abc.User | None, *, admins: Collection[str],
-            permissions: discord.Permissions | None = None) -> str:
+def role_of(
+    user: discord.abc.User | None, *, admins: Collection[str], permissions: discord.Permissions | None = None
+) -> str:
     """``admin`` for members who can manage the server (or are listed in COS_ADMINS), else ``member``."""
     if user is None:
         return "member"

@@ -55,8 +55,9 @@ class DiscordTransport:
 
     platform = "discord"
 
-    def __init__(self, client: discord.Client, *, ready: Callable[[], Awaitable[None]] | None = None,
-                 ready_timeout: float = 15.0) -> None:
+    def __init__(
+        self, client: discord.Client, *, ready: Callable[[], Awaitable[None]] | None = None, ready_timeout: float = 15.0
+    ) -> None:
         self.client = client
         self._ready = ready
         self._ready_timeout = ready_timeout
@@ -76,17 +77,21 @@ class DiscordTransport:
         try:
             return await self.client.http.request(route, **kwargs)
         except discord.RateLimited as exc:
-            raise DeliveryError(f"Discord rate limit ({exc.retry_after:.0f}s)", retry_after=exc.retry_after,
-                                code="429") from exc
+            raise DeliveryError(
+                f"Discord rate limit ({exc.retry_after:.0f}s)", retry_after=exc.retry_after, code="429"
+            ) from exc
         except discord.HTTPException as exc:
             code = int(getattr(exc, "code", 0) or 0)
             permanent = code in _PERMANENT_CODES or exc.status in (400, 403, 404)
             retry_after = None
             if exc.status == 429:
                 permanent = False
-            raise DeliveryError(f"Discord refused the message ({exc.status}, code {code}): {exc.text[:200]}",
-                                permanent=permanent, retry_after=retry_after,
-                                code=str(code or exc.status)) from exc
+            raise DeliveryError(
+                f"Discord refused the message ({exc.status}, code {code}): {exc.text[:200]}",
+                permanent=permanent,
+                retry_after=retry_after,
+                code=str(code or exc.status),
+            ) from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise DeliveryError(f"Discord could not be reached: {type(exc).__name__}", code="network") from exc
 
@@ -128,8 +133,9 @@ class DiscordTransport:
         Without the Create Public Threads permission the reply goes in the channel, referencing the parent.
         """
         await self._wait_ready()
-        route = Route("POST", "/channels/{channel_id}/messages/{message_id}/threads", channel_id=channel,
-                      message_id=parent)
+        route = Route(
+            "POST", "/channels/{channel_id}/messages/{message_id}/threads", channel_id=channel, message_id=parent
+        )
         try:
             data = await self._call(route, json={"name": THREAD_NAME, "auto_archive_duration": 10080})
             thread = str(data.get("id") or parent) if isinstance(data, dict) else parent
@@ -141,8 +147,7 @@ class DiscordTransport:
                 body = to_pages(reply, ephemeral=False)[0].payload()
                 body["message_reference"] = {"message_id": parent, "fail_if_not_exists": False}
                 body["nonce"], body["enforce_nonce"] = nonce_for(key), True
-                data = await self._call(Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
-                                        json=body)
+                data = await self._call(Route("POST", "/channels/{channel_id}/messages", channel_id=channel), json=body)
                 return SendResult(channel=channel, message_id=str(data.get("id")) if isinstance(data, dict) else None)
             else:
                 raise
@@ -152,8 +157,10 @@ class DiscordTransport:
         """Edit message ``message_id`` in ``channel`` (a thread is a channel) to show ``reply``'s first page."""
         await self._wait_ready()
         body = to_pages(reply, ephemeral=False)[0].payload()
-        await self._call(Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel,
-                               message_id=message_id), json=body)
+        await self._call(
+            Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel, message_id=message_id),
+            json=body,
+        )
         return SendResult(channel=channel, message_id=message_id)
 
     async def send_dm(self, *, workspace: str, user: str, reply: Reply, key: str) -> SendResult:

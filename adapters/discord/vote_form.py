@@ -26,14 +26,28 @@ _COMMENT = "comment"
 
 def feedback_modal(answer: int) -> discord.ui.Modal:
     """What was wrong (a select of four) and an optional comment (at most 300 characters)."""
-    modal = discord.ui.Modal(title=votes.FORM_TITLE, timeout=None,
-                             custom_id=custom_id(votes.REASON, str(answer)) or "cos:expired:")
-    modal.add_item(discord.ui.Label(text=votes.REASON_LABEL, component=discord.ui.Select(
-        custom_id=_REASON, min_values=1, max_values=1,
-        options=[discord.SelectOption(label=label, value=value) for value, label in votes.REASONS])))
-    modal.add_item(discord.ui.Label(text=votes.COMMENT_LABEL, component=discord.ui.TextInput(
-        custom_id=_COMMENT, style=discord.TextStyle.paragraph, required=False,
-        max_length=votes.COMMENT_LIMIT)))
+    modal = discord.ui.Modal(
+        title=votes.FORM_TITLE, timeout=None, custom_id=custom_id(votes.REASON, str(answer)) or "cos:expired:"
+    )
+    modal.add_item(
+        discord.ui.Label(
+            text=votes.REASON_LABEL,
+            component=discord.ui.Select(
+                custom_id=_REASON,
+                min_values=1,
+                max_values=1,
+                options=[discord.SelectOption(label=label, value=value) for value, label in votes.REASONS],
+            ),
+        )
+    )
+    modal.add_item(
+        discord.ui.Label(
+            text=votes.COMMENT_LABEL,
+            component=discord.ui.TextInput(
+                custom_id=_COMMENT, style=discord.TextStyle.paragraph, required=False, max_length=votes.COMMENT_LIMIT
+            ),
+        )
+    )
     # Handled by custom id when submitted (on any replica): discord.py must not keep it.
     modal.stop()
     return modal

@@ -72,8 +72,17 @@ __all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS", "EVENT_RETENTION
 log = logging.getLogger("adapters.slack")
 
 # The *:history scopes let a re-sent scheduled message check it was not posted already (SlackTransport).
-BOT_SCOPES = ("commands", "chat:write", "im:history", "im:read", "im:write", "users:read",
-              "channels:history", "groups:history", "mpim:history")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:history",
+    "im:read",
+    "im:write",
+    "users:read",
+    "channels:history",
+    "groups:history",
+    "mpim:history",
+)
 # Button actions whose reply can be rebuilt from the button's value without side effects.
 REBUILDABLE_ACTIONS = ("open", "providers", "related")
 _KNOWLEDGE_COMMANDS = ("cos-service", "cos-risk")
@@ -84,14 +93,25 @@ PRUNE_INTERVAL = 3600.0  # seconds between clean-ups
 # Rendered messages kept for identical replies (the same answer asked again renders once).
 _MESSAGE_CACHE = 256
 
-_NOT_IN_CHANNEL = polite("I can't post in this channel", "I'm not a member of this channel, so I can't share "
-                         "the answer here. Invite me with `/invite @cos-bot` and press Share again, or copy the "
-                         "answer.", error="not_in_channel")
-_NO_CHANNEL = polite("I can't post here", "I can only share answers in channels I'm a member of. In a private "
-                     "conversation between people I can't post; copy the answer instead, or invite me to a "
-                     "channel.", error="channel_not_found")
-_SHARE_FAILED = polite("Sharing did not work just now", "Slack did not accept the message. Please press Share "
-                       "again in a minute.", error="share failed")
+_NOT_IN_CHANNEL = polite(
+    "I can't post in this channel",
+    "I'm not a member of this channel, so I can't share "
+    "the answer here. Invite me with `/invite @cos-bot` and press Share again, or copy the "
+    "answer.",
+    error="not_in_channel",
+)
+_NO_CHANNEL = polite(
+    "I can't post here",
+    "I can only share answers in channels I'm a member of. In a private "
+    "conversation between people I can't post; copy the answer instead, or invite me to a "
+    "channel.",
+    error="channel_not_found",
+)
+_SHARE_FAILED = polite(
+    "Sharing did not work just now",
+    "Slack did not accept the message. Please press Share again in a minute.",
+    error="share failed",
+)
 _EXPIRED = expired()
 _SLOW = "Looking that up…"
 
@@ -99,9 +119,17 @@ _SLOW = "Looking that up…"
 class SlackAdapter:
     """Everything Slack: the Bolt app, identity look-ups, de-duplication, background sends."""
 
-    def __init__(self, app: App, *, session: aiohttp.ClientSession, policy: RetryPolicy | None = None,
-                 ack_budget: float = 2.0, identity_timeout: float = 1.0, identity_ttl: float = 600.0,
-                 authorization_url: str | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        session: aiohttp.ClientSession,
+        policy: RetryPolicy | None = None,
+        ack_budget: float = 2.0,
+        identity_timeout: float = 1.0,
+        identity_ttl: float = 600.0,
+        authorization_url: str | None = None,
+    ) -> None:
         self.app = app
         self.settings = settings = app.settings
         self.events = EventLog(app.db, app.clock, platform=PLATFORM_NAME)
@@ -113,21 +141,29 @@ class SlackAdapter:
         self._messages: OrderedDict[Any, dict[str, Any]] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
-        self.client = make_client(settings, token=None if self.oauth else settings.slack_bot_token,
-                                  policy=self.policy, session=session)
+        self.client = make_client(
+            settings, token=None if self.oauth else settings.slack_bot_token, policy=self.policy, session=session
+        )
         self.installation_store: AsyncSQLAlchemyInstallationStore | None = None
         oauth_settings: AsyncOAuthSettings | None = None
         if self.oauth:
             # The tables come from our Alembic migration 0002; never create_tables() here.
             self.installation_store = lifecycle.ReinstallAwareStore(
-                app, client_id=settings.slack_client_id or "", engine=app.db.engine, logger=bolt_logger)
-            state_store = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.db.engine,
-                                                         logger=bolt_logger)
+                app, client_id=settings.slack_client_id or "", engine=app.db.engine, logger=bolt_logger
+            )
+            state_store = AsyncSQLAlchemyOAuthStateStore(
+                expiration_seconds=600, engine=app.db.engine, logger=bolt_logger
+            )
             oauth_settings = AsyncOAuthSettings(
-                client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
-                scopes=list(BOT_SCOPES), user_scopes=[], installation_store=self.installation_store,
-                installation_store_bot_only=True, state_store=state_store,
-                install_page_rendering_enabled=False, authorization_url=authorization_url,
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=list(BOT_SCOPES),
+                user_scopes=[],
+                installation_store=self.installation_store,
+                installation_store_bot_only=True,
+                state_store=state_store,
+                install_page_rendering_enabled=False,
+                authorization_url=authorization_url,
                 logger=bolt_logger,
             )
         self.bolt = AsyncApp(
@@ -199,8 +235,7 @@ class SlackAdapter:
         return SlackTransport(self.client_for, db=self.app.db, clock=self.app.clock)
 
     # -- de-duplication --------------------------------------------------------
-    async def housekeeping(self, *, interval: float = PRUNE_INTERVAL,
-                           older_than: timedelta = EVENT_RETENTION) -> None:
+    async def housekeeping(self, *, interval: float = PRUNE_INTERVAL, older_than: timedelta = EVENT_RETENTION) -> None:
         """Prune old event ids now and every ``interval`` seconds until cancelled (a failure waits a round)."""
         await self.events.keep_pruned(older_than=older_than, interval=interval)
 
@@ -247,8 +282,11 @@ class SlackAdapter:
         if isinstance(key := state.get("k"), str):
             kept = await self.replies.load(workspace, key) if workspace is not None else None
             return kept.safe() if kept is not None else None
-        knowledge = (await self.app.router.knowledge_for(PLATFORM_NAME, workspace) if workspace is not None
-                     else self.app.router.knowledge)
+        knowledge = (
+            await self.app.router.knowledge_for(PLATFORM_NAME, workspace)
+            if workspace is not None
+            else self.app.router.knowledge
+        )
         command, text = state.get("c"), state.get("t")
         if isinstance(command, str) and isinstance(text, str):
             if command not in _KNOWLEDGE_COMMANDS:
@@ -259,8 +297,9 @@ class SlackAdapter:
                 return None
         action, value = state.get("a"), state.get("v")
         if isinstance(action, str) and isinstance(value, str) and action in REBUILDABLE_ACTIONS:
-            found = {"open": knowledge.open, "providers": knowledge.providers_of,
-                     "related": knowledge.related_of}[action](value[:200])
+            found = {"open": knowledge.open, "providers": knowledge.providers_of, "related": knowledge.related_of}[
+                action
+            ](value[:200])
             return found.safe() if found else None
         return None
 
@@ -273,8 +312,9 @@ class SlackAdapter:
         return {"k": key} if key is not None else None
 
     # -- slash commands --------------------------------------------------------
-    async def _on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
-                          client: AsyncWebClient) -> None:
+    async def _on_command(
+        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         async def looking_it_up() -> None:
             await ack(response_type="ephemeral", text=_SLOW)
 
@@ -311,8 +351,13 @@ class SlackAdapter:
 
     async def respond(self, response_url: str, payload: dict[str, Any]) -> bool:
         """POST to a ``response_url`` with the client's retries; False when Slack did not take it."""
-        webhook = AsyncWebhookClient(response_url, session=self.session, logger=sdk_logger,
-                                     timeout=self.policy.timeout, retry_handlers=retry_handlers(self.policy))
+        webhook = AsyncWebhookClient(
+            response_url,
+            session=self.session,
+            logger=sdk_logger,
+            timeout=self.policy.timeout,
+            retry_handlers=retry_handlers(self.policy),
+        )
         try:
             response = await webhook.send_dict(payload)
         except (SlackClientError, OSError, TimeoutError, aiohttp.ClientError) as exc:
@@ -324,8 +369,9 @@ class SlackAdapter:
         return True
 
     # -- buttons ---------------------------------------------------------------
-    async def _on_action(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
-                         client: AsyncWebClient) -> None:
+    async def _on_action(
+        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         await ack()
         for element in (body.get("actions") or [])[:1]:
             if vote_form.opens_form(element) and body.get("trigger_id"):
@@ -362,8 +408,11 @@ class SlackAdapter:
         reply = await self.app.router.handle_action(action)
         if reply is None:
             return
-        state = ({"a": action.action, "v": action.value[:200]}
-                 if action.action in REBUILDABLE_ACTIONS and not reply.error else None)
+        state = (
+            {"a": action.action, "v": action.value[:200]}
+            if action.action in REBUILDABLE_ACTIONS and not reply.error
+            else None
+        )
         payload = self.message(reply, state=await self.state_for(action.workspace, reply, state))
         await self.respond(response_url, {**payload, "response_type": "ephemeral", "replace_original": False})
 
@@ -380,12 +429,20 @@ class SlackAdapter:
         credit = f"<@{action.user}> shared" + (f" the answer to `{mrkdwn(query)[:200]}`" if query else " this")
         blocks = [*blocks[:49], {"type": "context", "elements": [{"type": "mrkdwn", "text": credit}]}]
         try:
-            await client.chat_postMessage(channel=action.channel, text=fallback_text(public), blocks=blocks,
-                                          unfurl_links=False, unfurl_media=False)
+            await client.chat_postMessage(
+                channel=action.channel,
+                text=fallback_text(public),
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "")
-            explain = {"not_in_channel": _NOT_IN_CHANNEL, "channel_not_found": _NO_CHANNEL,
-                       "is_archived": _NO_CHANNEL}.get(code, _SHARE_FAILED)
+            explain = {
+                "not_in_channel": _NOT_IN_CHANNEL,
+                "channel_not_found": _NO_CHANNEL,
+                "is_archived": _NO_CHANNEL,
+            }.get(code, _SHARE_FAILED)
             log.info("share in %s refused: %s", action.channel, code or exc.response.status_code)
             await self.respond(response_url, {**self.message(explain, state=None), "replace_original": False})
             return
@@ -406,19 +463,23 @@ class SlackAdapter:
         payload = self.message(reply.public(), state=await self.state_for(action.workspace, reply.public(), state))
         opened = await client.conversations_open(users=action.user)
         channel = (opened.get("channel") or {}).get("id") or action.user
-        await client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"],
-                                      unfurl_links=False, unfurl_media=False)
+        await client.chat_postMessage(
+            channel=channel, text=payload["text"], blocks=payload["blocks"], unfurl_links=False, unfurl_media=False
+        )
 
     # -- events ----------------------------------------------------------------
-    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
-                              context: Any) -> None:
+    async def _on_home_opened(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
         if event.get("tab", "home") != "home":
             return
         event_id = str(body.get("event_id") or "")
         if event_id and not await self.events.first_time(event_id):
             return
-        workspace = workspace_key(team_id=body.get("team_id") or context.team_id,
-                                  enterprise_id=body.get("enterprise_id") or context.enterprise_id)
+        workspace = workspace_key(
+            team_id=body.get("team_id") or context.team_id,
+            enterprise_id=body.get("enterprise_id") or context.enterprise_id,
+        )
         user = str(event.get("user") or "")
         self.spawn(self._publish_home(client, workspace, user, event_id), "home tab")
 
@@ -432,8 +493,9 @@ class SlackAdapter:
             if event_id:
                 await self.events.forget(event_id)
 
-    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
-                          context: Any) -> None:
+    async def _on_message(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
         edited = dm_edit(body)
         if edited is not None:
             event_id = str(body.get("event_id") or "")
@@ -456,8 +518,11 @@ class SlackAdapter:
 
     async def _answer_dm(self, body: dict[str, Any], client: AsyncWebClient, context: Any, event_id: str) -> None:
         event = body.get("event") or {}
-        envelope = {**body, "team_id": body.get("team_id") or context.team_id,
-                    "enterprise_id": body.get("enterprise_id") or context.enterprise_id}
+        envelope = {
+            **body,
+            "team_id": body.get("team_id") or context.team_id,
+            "enterprise_id": body.get("enterprise_id") or context.enterprise_id,
+        }
         request = dm_to_request(envelope)
         role, tz = await self.identity(client, request.workspace, request.user)
         request = dataclasses.replace(request, role=role, tz=tz)
@@ -466,21 +531,30 @@ class SlackAdapter:
         state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None
         payload = self.message(reply.public(), state=await self.state_for(request.workspace, reply.public(), state))
         try:
-            await client.chat_postMessage(channel=str(event.get("channel")), text=payload["text"],
-                                          blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)
+            await client.chat_postMessage(
+                channel=str(event.get("channel")),
+                text=payload["text"],
+                blocks=payload["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             if not event_id:
                 log.warning("DM answer not delivered: %s", type(exc).__name__)
             elif reply.results and not reply.error:
                 # A knowledge answer changed nothing: let Slack's retry ask again.
-                log.warning("DM answer not delivered: %s; Slack's retry of %s will be answered",
-                            type(exc).__name__, event_id)
+                log.warning(
+                    "DM answer not delivered: %s; Slack's retry of %s will be answered", type(exc).__name__, event_id
+                )
                 await self.events.forget(event_id)
             else:
                 # A command or a check-in answer may have changed data: running it again on Slack's
                 # retry would record it twice, so the retry stays a duplicate and the reply is lost.
-                log.warning("DM answer not delivered: %s; %s is not handled again (it may have changed data)",
-                            type(exc).__name__, event_id)
+                log.warning(
+                    "DM answer not delivered: %s; %s is not handled again (it may have changed data)",
+                    type(exc).__name__,
+                    event_id,
+                )
 
 
 def _command_state(request: Request, reply: Reply) -> dict[str, Any] | None:

@@ -29,8 +29,7 @@ from bot.kernel.settings import Settings
 from bot.ops.logs import redact
 from bot.scheduler import rate_limits
 
-__all__ = ["RetryPolicy", "make_client", "retry_handlers", "sdk_logger", "bolt_logger", "secrets_of",
-           "DEFAULT_API_URL"]
+__all__ = ["RetryPolicy", "make_client", "retry_handlers", "sdk_logger", "bolt_logger", "secrets_of", "DEFAULT_API_URL"]
 
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -56,22 +55,39 @@ class _RateLimitHandler(AsyncRateLimitErrorRetryHandler):
         self.jitter = jitter
         self.max_wait = max_wait
 
-    async def can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                              response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         if response is not None and response.status_code == 429 and _paced(request):
             # Tell the scheduler's pacer (when a scheduled send is under way), retried here or not.
             await rate_limits.report(_retry_after(response))
         return await super().can_retry_async(state=state, request=request, response=response, error=error)
 
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         if response is None or response.status_code != 429:
             return False
         return _retry_after(response) <= self.max_wait
 
-    async def prepare_for_next_attempt_async(self, *, state: RetryState, request: HttpRequest,
-                                             response: HttpResponse | None = None,
-                                             error: Exception | None = None) -> None:
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
         state.next_attempt_requested = True
         wait = _retry_after(response) if response is not None else 1.0
         # A scheduled send waits for its pacer's next slot (behind the hold the 429 put on the
@@ -104,19 +120,29 @@ def retry_handlers(policy: RetryPolicy) -> list[AsyncRetryHandler]:
     """429 (Retry-After), 500/503 and connection errors, with exponential backoff."""
     backoff = BackoffRetryIntervalCalculator(backoff_factor=policy.backoff)
     return [
-        _RateLimitHandler(max_retry_count=policy.rate_limit_retries, jitter=policy.jitter,
-                          max_wait=policy.max_retry_after),
+        _RateLimitHandler(
+            max_retry_count=policy.rate_limit_retries, jitter=policy.jitter, max_wait=policy.max_retry_after
+        ),
         AsyncServerErrorRetryHandler(max_retry_count=policy.server_error_retries, interval_calculator=backoff),
         AsyncConnectionErrorRetryHandler(
-            max_retry_count=policy.connection_retries, interval_calculator=backoff,
+            max_retry_count=policy.connection_retries,
+            interval_calculator=backoff,
             error_types=[ClientConnectionError, ServerDisconnectedError, asyncio.TimeoutError],
         ),
     ]
 
 
 def secrets_of(settings: Settings) -> tuple[str, ...]:
-    return tuple(s for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-                             settings.slack_client_secret) if s)
+    return tuple(
+        s
+        for s in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.slack_client_secret,
+        )
+        if s
+    )
 
 
 class _Redact(logging.Filter):
@@ -166,8 +192,9 @@ def remember_secrets(settings: Settings) -> None:
     _FILTER.secrets.update(secrets_of(settings))
 
 
-def make_client(settings: Settings, *, token: str | None = None, policy: RetryPolicy | None = None,
-                **kwargs: Any) -> AsyncWebClient:
+def make_client(
+    settings: Settings, *, token: str | None = None, policy: RetryPolicy | None = None, **kwargs: Any
+) -> AsyncWebClient:
     """An ``AsyncWebClient`` pointed at ``SLACK_API_URL`` (Slack's by default), with retries."""
     policy = policy or RetryPolicy()
     remember_secrets(settings)

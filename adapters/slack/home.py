@@ -40,10 +40,14 @@ async def team_status(app: App, workspace: str, user: str) -> Reply | None:
     return Reply(
         title="Your team",
         sections=(
-            Section(text="No company stage is set for this workspace yet. Set it with "
-                         "`/cos-service stage <early|growth|maturity|leadership>` to see your next milestones here."),
-            Section(heading="Development path",
-                    bullets=tuple(f"{p.title} ({p.years})" if p.years else p.title for p in phases)),
+            Section(
+                text="No company stage is set for this workspace yet. Set it with "
+                "`/cos-service stage <early|growth|maturity|leadership>` to see your next milestones here."
+            ),
+            Section(
+                heading="Development path",
+                bullets=tuple(f"{p.title} ({p.years})" if p.years else p.title for p in phases),
+            ),
             Section(heading="Upcoming reminders", text="None scheduled."),
         ),
     )
@@ -58,14 +62,16 @@ async def scheduler_status(app: App, workspace: str, user: str) -> Reply | None:
     """
     sections: list[Section] = []
     for word in ("stage", "milestones", "schedules"):
-        reply = await app.router.handle(Request(platform="slack", workspace=workspace, channel="app_home", user=user,
-                                                command="cos-service", text=word))
+        reply = await app.router.handle(
+            Request(
+                platform="slack", workspace=workspace, channel="app_home", user=user, command="cos-service", text=word
+            )
+        )
         if reply.error:
             continue
         heading = reply.title or word.title()
         first, *rest = reply.sections or (Section(),)
-        sections.append(Section(heading=heading, text=first.text,
-                                bullets=first.bullets if not first.heading else ()))
+        sections.append(Section(heading=heading, text=first.text, bullets=first.bullets if not first.heading else ()))
         if first.heading:
             sections.append(first)
         sections.extend(rest)
@@ -86,8 +92,15 @@ async def home_view(app: App, *, workspace: str, user: str) -> dict[str, Any]:
     parts.append(app.router.knowledge.service_overview().safe())
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": plain("cos-bot", 150)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text":
-            "Ask `/cos-service <topic>` or `/cos-risk <topic>` in any channel, or write to me here."}]},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Ask `/cos-service <topic>` or `/cos-risk <topic>` in any channel, or write to me here.",
+                }
+            ],
+        },
     ]
     for reply in parts:
         page = render_pages(reply, max_blocks=MAX_HOME_BLOCKS - 2)[0]

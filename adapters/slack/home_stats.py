@@ -23,14 +23,24 @@ __all__ = ["with_stats"]
 _AFTER = 2
 
 
-async def with_stats(adapter: SlackAdapter, client: AsyncWebClient, view: dict[str, Any], *, workspace: str,
-                     user: str) -> dict[str, Any]:
+async def with_stats(
+    adapter: SlackAdapter, client: AsyncWebClient, view: dict[str, Any], *, workspace: str, user: str
+) -> dict[str, Any]:
     """``view`` with the question statistics for an admin; unchanged for anyone else."""
     role, _ = await adapter.identity(client, workspace, user)
     if role != "admin":
         return view
-    reply = await adapter.app.router.handle(Request(platform=PLATFORM_NAME, workspace=workspace, channel="app_home",
-                                                    user=user, command="cos-service", text="stats", role=role))
+    reply = await adapter.app.router.handle(
+        Request(
+            platform=PLATFORM_NAME,
+            workspace=workspace,
+            channel="app_home",
+            user=user,
+            command="cos-service",
+            text="stats",
+            role=role,
+        )
+    )
     if reply.error:
         return view
     blocks = view["blocks"]

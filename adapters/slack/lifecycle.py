@@ -41,8 +41,9 @@ class ReinstallAwareStore(AsyncSQLAlchemyInstallationStore):
 
 
 def _workspace(body: dict[str, Any], context: Any) -> str:
-    return workspace_key(team_id=body.get("team_id") or context.team_id,
-                         enterprise_id=body.get("enterprise_id") or context.enterprise_id)
+    return workspace_key(
+        team_id=body.get("team_id") or context.team_id, enterprise_id=body.get("enterprise_id") or context.enterprise_id
+    )
 
 
 def register(adapter: SlackAdapter) -> None:
@@ -55,8 +56,11 @@ def register(adapter: SlackAdapter) -> None:
             return
         workspace = _workspace(body, context)
         counts = await app_removed(adapter.app, platform=PLATFORM_NAME, workspace=workspace)
-        log.info("slack workspace %s removed the app (%s)", workspace,
-                 ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing stored")
+        log.info(
+            "slack workspace %s removed the app (%s)",
+            workspace,
+            ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing stored",
+        )
 
     async def on_app_uninstalled(body: dict[str, Any], context: Any) -> None:
         await removed(body, context)
@@ -69,8 +73,9 @@ def register(adapter: SlackAdapter) -> None:
         store = adapter.installation_store
         for user in tokens.get("oauth") or []:
             if store is not None:
-                await store.async_delete_installation(enterprise_id=context.enterprise_id, team_id=context.team_id,
-                                                      user_id=str(user))
+                await store.async_delete_installation(
+                    enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=str(user)
+                )
 
     adapter.bolt.event("app_uninstalled")(on_app_uninstalled)
     adapter.bolt.event("tokens_revoked")(on_tokens_revoked)

@@ -21,8 +21,11 @@ log = logging.getLogger("adapters.slack")
 
 
 def _is_configured(settings: Settings) -> bool:
-    return bool(settings.slack_app_token or settings.slack_bot_token
-                or (settings.slack_client_id and settings.slack_client_secret))
+    return bool(
+        settings.slack_app_token
+        or settings.slack_bot_token
+        or (settings.slack_client_id and settings.slack_client_secret)
+    )
 
 
 async def _run(app: App) -> None:
@@ -81,9 +84,12 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"cos-bot: --port {args.port} must be from 0 to 65535 (0 picks a free one)", file=sys.stderr)
         return 2
     if not _is_configured(settings) and not settings.discord_public_key:
-        print("cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-              "(or SLACK_APP_TOKEN for Socket Mode), or DISCORD_PUBLIC_KEY for Discord's Interactions "
-              "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.", file=sys.stderr)
+        print(
+            "cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+            "(or SLACK_APP_TOKEN for Socket Mode), or DISCORD_PUBLIC_KEY for Discord's Interactions "
+            "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.",
+            file=sys.stderr,
+        )
         return 2
     port = settings.port if args.port is None else args.port
     from bot.ops import runtime
@@ -92,10 +98,14 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _register_cli(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="serve over HTTP: Slack (POST /slack/events), Discord "
-                                              "(POST /discord/interactions), GET /healthz, /readyz, /metrics")
-    serve.add_argument("--port", type=int, default=None,
-                       help="port to listen on (default: PORT, else 3000; 0 picks a free one)")
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve over HTTP: Slack (POST /slack/events), Discord "
+        "(POST /discord/interactions), GET /healthz, /readyz, /metrics",
+    )
+    serve.add_argument(
+        "--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)"
+    )
     serve.set_defaults(handler=_serve_command)
 
 

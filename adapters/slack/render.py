@@ -217,8 +217,9 @@ def page_count(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> int:
     return len(_paginate(_content_blocks(reply), max_blocks - 4))
 
 
-def render_pages(reply: Reply, *, state: dict[str, Any] | None = None,
-                 max_blocks: int = MAX_BLOCKS) -> list[list[dict[str, Any]]]:
+def render_pages(
+    reply: Reply, *, state: dict[str, Any] | None = None, max_blocks: int = MAX_BLOCKS
+) -> list[list[dict[str, Any]]]:
     """Every page of ``reply`` as Block Kit blocks.
 
     ``state`` says how to rebuild the reply (``{"c": command, "t": text}`` or
@@ -238,8 +239,9 @@ def render_pages(reply: Reply, *, state: dict[str, Any] | None = None,
             if total > 1:
                 suffix = f" ({number + 1}/{total})"
                 shown = clip(shown, MAX_HEADER - len(suffix)) + suffix
-            blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(shown, MAX_HEADER),
-                                                      "emoji": True}})
+            blocks.append(
+                {"type": "header", "text": {"type": "plain_text", "text": clip(shown, MAX_HEADER), "emoji": True}}
+            )
         blocks.extend(page)
         buttons = _buttons(reply, state)
         if buttons:
@@ -272,17 +274,20 @@ def _nav(state: dict[str, Any] | None, number: int, total: int) -> list[dict[str
         if 0 <= target < total:
             value = encode_value({**state, "p": target})
             if value is not None:
-                elements.append({
-                    "type": "button",
-                    "action_id": f"{ACTION_PREFIX}page:{target}",
-                    "text": {"type": "plain_text", "text": label, "emoji": True},
-                    "value": value,
-                })
+                elements.append(
+                    {
+                        "type": "button",
+                        "action_id": f"{ACTION_PREFIX}page:{target}",
+                        "text": {"type": "plain_text", "text": label, "emoji": True},
+                        "value": value,
+                    }
+                )
     return elements
 
 
-def to_blocks(reply: Reply, *, page: int = 0, state: dict[str, Any] | None = None,
-              max_blocks: int = MAX_BLOCKS) -> list[dict[str, Any]]:
+def to_blocks(
+    reply: Reply, *, page: int = 0, state: dict[str, Any] | None = None, max_blocks: int = MAX_BLOCKS
+) -> list[dict[str, Any]]:
     """One page of ``reply`` as Block Kit blocks (the first by default); the page number is clamped."""
     pages = render_pages(reply, state=state, max_blocks=max_blocks)
     return pages[max(0, min(page, len(pages) - 1))]

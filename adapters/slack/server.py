@@ -38,8 +38,9 @@ async def create_adapter(app: App, **options: Any) -> SlackAdapter:
     return SlackAdapter(app, session=session, **options)
 
 
-def make_web_app(adapter: SlackAdapter, *, events: bool = True,
-                 extra_routes: Sequence[web.RouteDef] = ()) -> web.Application:
+def make_web_app(
+    adapter: SlackAdapter, *, events: bool = True, extra_routes: Sequence[web.RouteDef] = ()
+) -> web.Application:
     """The aiohttp application for HTTP mode (``events=False``: probes and metrics only, for Socket Mode).
 
     ``extra_routes`` are mounted beside Slack's (``POST /discord/interactions`` in ``cos-bot serve``)."""
@@ -99,14 +100,17 @@ async def _serve(web_app: web.Application, host: str, port: int) -> None:
         await runner.cleanup()
 
 
-async def serve_http(adapter: SlackAdapter, *, host: str = "0.0.0.0", port: int = 3000,
-                     extra_routes: Sequence[web.RouteDef] = ()) -> None:
+async def serve_http(
+    adapter: SlackAdapter, *, host: str = "0.0.0.0", port: int = 3000, extra_routes: Sequence[web.RouteDef] = ()
+) -> None:
     """Serve Slack over HTTP until cancelled."""
     if not adapter.settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode).")
     if not adapter.oauth and not adapter.settings.slack_bot_token:
-        raise ConfigError("Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
-                          "(installable in many workspaces).")
+        raise ConfigError(
+            "Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "(installable in many workspaces)."
+        )
     await _serve(make_web_app(adapter, extra_routes=extra_routes), host, port)
 
 
@@ -132,8 +136,9 @@ async def serve_socket_mode(adapter: SlackAdapter, *, health_port: int | None = 
         await handler.close_async()
 
 
-async def run_slack(app: App, *, port: int | None = None, policy: RetryPolicy | None = None,
-                    extra_routes: Sequence[web.RouteDef] = ()) -> None:
+async def run_slack(
+    app: App, *, port: int | None = None, policy: RetryPolicy | None = None, extra_routes: Sequence[web.RouteDef] = ()
+) -> None:
     """``cos-bot run``/``serve``: Socket Mode when ``SLACK_APP_TOKEN`` is set, HTTP otherwise."""
     adapter = await create_adapter(app, policy=policy)
     if "slack" not in app.transports:

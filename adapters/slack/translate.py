@@ -118,15 +118,22 @@ def dm_edit(body: dict[str, Any]) -> tuple[str, str, str] | None:
     """A person's edit of their own DM (``message_changed``) -> (user, message ts, new text); None otherwise."""
     event = body.get("event") or {}
     message = event.get("message") or {}
-    if (event.get("type") != "message" or event.get("subtype") != "message_changed"
-            or event.get("channel_type") != "im" or message.get("bot_id") or not message.get("user")
-            or not message.get("ts") or not (message.get("text") or "").strip()):
+    if (
+        event.get("type") != "message"
+        or event.get("subtype") != "message_changed"
+        or event.get("channel_type") != "im"
+        or message.get("bot_id")
+        or not message.get("user")
+        or not message.get("ts")
+        or not (message.get("text") or "").strip()
+    ):
         return None
     return str(message["user"]), str(message["ts"]), str(message.get("text") or "")
 
 
-def block_action_to_action(body: dict[str, Any], action: dict[str, Any], *, role: str = "member",
-                           tz: str | None = None) -> Action:
+def block_action_to_action(
+    body: dict[str, Any], action: dict[str, Any], *, role: str = "member", tz: str | None = None
+) -> Action:
     """One element of a ``block_actions`` payload -> Action.
 
     The action name comes from our ``action_id`` (``cos:<name>:<n>``); anything

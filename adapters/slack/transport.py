@@ -31,18 +31,40 @@ from bot.kernel.transport import SendResult
 from bot.storage.db import Database
 from bot.storage.models import ProcessedEvent
 
-__all__ = ["SlackTransport", "PERMANENT_ERRORS", "DELIVERY_EVENT_TYPE", "HISTORY_MARGIN", "delivery_error",
-           "workspace_clients"]
+__all__ = [
+    "SlackTransport",
+    "PERMANENT_ERRORS",
+    "DELIVERY_EVENT_TYPE",
+    "HISTORY_MARGIN",
+    "delivery_error",
+    "workspace_clients",
+]
 
 log = logging.getLogger("adapters.slack")
 
 # Errors that no retry can fix: the outbox gives up (and may fall back).
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "user_not_found", "cannot_dm_bot", "is_archived",
-    "user_disabled", "account_inactive", "invalid_auth", "not_authed", "token_revoked",
-    "missing_scope", "restricted_action", "msg_too_long", "invalid_blocks", "no_installation",
-    "channel_is_archived", "users_not_found", "team_access_not_granted",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "user_not_found",
+        "cannot_dm_bot",
+        "is_archived",
+        "user_disabled",
+        "account_inactive",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+        "msg_too_long",
+        "invalid_blocks",
+        "no_installation",
+        "channel_is_archived",
+        "users_not_found",
+        "team_access_not_granted",
+    }
+)
 
 # The metadata event type on every scheduled message; its payload carries the outbox key.
 DELIVERY_EVENT_TYPE = "cos_bot_delivery"
@@ -54,26 +76,28 @@ _MEMORY_ATTEMPTS = 10_000  # keys remembered when there is no database
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
 
 
-def workspace_clients(settings: Settings, engine: Any, *, policy: RetryPolicy | None = None,
-                      session: Any = None) -> ClientFor:
+def workspace_clients(
+    settings: Settings, engine: Any, *, policy: RetryPolicy | None = None, session: Any = None
+) -> ClientFor:
     """Workspace -> client with its bot token: the installation store with OAuth, else ``SLACK_BOT_TOKEN``."""
     if settings.slack_client_id and settings.slack_client_secret:
         from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
-        store = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine,
-                                                 logger=bolt_logger)
+        store = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine, logger=bolt_logger)
 
         async def from_store(workspace: str) -> AsyncWebClient | None:
             enterprise, team = split_workspace(workspace)
-            bot = await store.async_find_bot(enterprise_id=enterprise, team_id=team,
-                                             is_enterprise_install=team is None)
+            bot = await store.async_find_bot(enterprise_id=enterprise, team_id=team, is_enterprise_install=team is None)
             if bot is None or not bot.bot_token:
                 return None
             return make_client(settings, token=bot.bot_token, policy=policy, session=session)
 
         return from_store
-    single = make_client(settings, token=settings.slack_bot_token, policy=policy, session=session) \
-        if settings.slack_bot_token else None
+    single = (
+        make_client(settings, token=settings.slack_bot_token, policy=policy, session=session)
+        if settings.slack_bot_token
+        else None
+    )
 
     async def from_settings(workspace: str) -> AsyncWebClient | None:
         return single
@@ -89,8 +113,9 @@ def delivery_error(exc: Exception) -> DeliveryError:
         status = getattr(response, "status_code", 0) or 0
         if status == 429 or code == "ratelimited":
             retry_after = _header(response, "Retry-After")
-            return DeliveryError(f"Slack rate limit ({code or status})", retry_after=retry_after,
-                                 code=code or "ratelimited")
+            return DeliveryError(
+                f"Slack rate limit ({code or status})", retry_after=retry_after, code=code or "ratelimited"
+            )
         if code in PERMANENT_ERRORS:
             return DeliveryError(f"Slack refused the message: {code}", permanent=True, code=code)
         return DeliveryError(f"Slack error: {code or status}", code=code or str(status))
@@ -147,8 +172,9 @@ class SlackTransport:
     async def _client(self, workspace: str) -> AsyncWebClient:
         client = await self._client_for(workspace)
         if client is None:
-            raise DeliveryError(f"the bot is not installed in Slack workspace {workspace}", permanent=True,
-                                code="no_installation")
+            raise DeliveryError(
+                f"the bot is not installed in Slack workspace {workspace}", permanent=True, code="no_installation"
+            )
         return client
 
     def _now(self) -> datetime:
@@ -172,8 +198,13 @@ class SlackTransport:
             return None
         except IntegrityError:
             async with self._db.session() as session:
-                found = (await session.execute(select(ProcessedEvent.received_at).where(
-                    ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == marker))).scalar()
+                found = (
+                    await session.execute(
+                        select(ProcessedEvent.received_at).where(
+                            ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == marker
+                        )
+                    )
+                ).scalar()
             if found is None:  # pruned in between: look back as far as we keep markers
                 return now - timedelta(days=1)
             return found if found.tzinfo else found.replace(tzinfo=UTC)
@@ -197,8 +228,11 @@ class SlackTransport:
             return
         try:
             async with self._db.session() as session:
-                await session.execute(delete(ProcessedEvent).where(
-                    ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == _marker(key)))
+                await session.execute(
+                    delete(ProcessedEvent).where(
+                        ProcessedEvent.platform == PLATFORM_NAME, ProcessedEvent.event_id == _marker(key)
+                    )
+                )
         except Exception:
             log.warning("could not clear the delivery marker of %s", key, exc_info=True)
 
@@ -206,16 +240,18 @@ class SlackTransport:
         """The ``ts`` of a message in ``channel`` carrying ``key`` since ``since``; None when there is none."""
         oldest = (since - HISTORY_MARGIN).timestamp()
         try:
-            history = await client.conversations_history(channel=channel, oldest=f"{max(oldest, 0):.6f}",
-                                                         limit=100, include_all_metadata=True)
+            history = await client.conversations_history(
+                channel=channel, oldest=f"{max(oldest, 0):.6f}", limit=100, include_all_metadata=True
+            )
         except SlackApiError as exc:
             status = getattr(exc.response, "status_code", 0) or 0
             error = delivery_error(exc)
             if error.retry_after is not None or status >= 500:
                 log.warning("slack history of %s for %s failed: %s; retrying later", channel, key, error)
                 raise error from None
-            log.warning("slack history of %s unreadable (%s); posting %s without the duplicate check",
-                        channel, error.code, key)
+            log.warning(
+                "slack history of %s unreadable (%s); posting %s without the duplicate check", channel, error.code, key
+            )
             return None
         except (SlackClientError, OSError, TimeoutError) as exc:
             error = delivery_error(exc)
@@ -223,8 +259,10 @@ class SlackTransport:
             raise error from None
         for message in history.get("messages") or []:
             metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == DELIVERY_EVENT_TYPE and \
-                    (metadata.get("event_payload") or {}).get("key") == key[:200]:
+            if (
+                metadata.get("event_type") == DELIVERY_EVENT_TYPE
+                and (metadata.get("event_payload") or {}).get("key") == key[:200]
+            ):
                 return str(message.get("ts") or "") or None
         return None
 
@@ -241,8 +279,8 @@ class SlackTransport:
         metadata = {"event_type": DELIVERY_EVENT_TYPE, "event_payload": {"key": key[:200]}}
         try:
             first = await _single_shot(client).chat_postMessage(
-                channel=channel, text=text, blocks=pages[0], unfurl_links=False, unfurl_media=False,
-                metadata=metadata)
+                channel=channel, text=text, blocks=pages[0], unfurl_links=False, unfurl_media=False, metadata=metadata
+            )
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             error = delivery_error(exc)
             log.warning("slack delivery to %s failed: %s", channel, error)
@@ -253,8 +291,9 @@ class SlackTransport:
         posted_channel = first.get("channel") or channel
         try:
             for page in pages[1:]:
-                await client.chat_postMessage(channel=posted_channel, text=text, blocks=page, thread_ts=ts,
-                                              unfurl_links=False, unfurl_media=False)
+                await client.chat_postMessage(
+                    channel=posted_channel, text=text, blocks=page, thread_ts=ts, unfurl_links=False, unfurl_media=False
+                )
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             log.warning("slack delivery %s: a continuation page in the thread failed: %s", key, delivery_error(exc))
         return SendResult(channel=str(posted_channel), message_id=str(ts) if ts else None)
@@ -284,8 +323,14 @@ class SlackTransport:
         page = render_pages(reply.safe().public())[0]
         try:
             posted = await _single_shot(client).chat_postMessage(
-                channel=channel, thread_ts=parent, text=fallback_text(reply.safe()), blocks=page, unfurl_links=False,
-                unfurl_media=False, metadata={"event_type": DELIVERY_EVENT_TYPE, "event_payload": {"key": key[:200]}})
+                channel=channel,
+                thread_ts=parent,
+                text=fallback_text(reply.safe()),
+                blocks=page,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": DELIVERY_EVENT_TYPE, "event_payload": {"key": key[:200]}},
+            )
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             raise delivery_error(exc) from None
         ts = posted.get("ts")
@@ -319,9 +364,18 @@ def _certainly_not_posted(exc: Exception) -> bool:
 
 def _single_shot(client: AsyncWebClient) -> AsyncWebClient:
     """``client`` without retries that could post twice: only 429s and connections that never opened."""
-    handlers: list[AsyncRetryHandler] = [h for h in client.retry_handlers
-                                         if isinstance(h, AsyncRateLimitErrorRetryHandler)]
+    handlers: list[AsyncRetryHandler] = [
+        h for h in client.retry_handlers if isinstance(h, AsyncRateLimitErrorRetryHandler)
+    ]
     handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2, error_types=[ClientConnectorError]))
-    return AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
-                          proxy=client.proxy, session=client.session, headers=dict(client.headers),
-                          logger=client.logger, retry_handlers=handlers)
+    return AsyncWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        session=client.session,
+        headers=dict(client.headers),
+        logger=client.logger,
+        retry_handlers=handlers,
+    )

@@ -57,8 +57,10 @@ def feedback_modal(answer: int, *, channel: str) -> dict[str, Any]:
                 "element": {
                     "type": "radio_buttons",
                     "action_id": _REASON_BLOCK,
-                    "options": [{"text": {"type": "plain_text", "text": label}, "value": value}
-                                for value, label in votes.REASONS],
+                    "options": [
+                        {"text": {"type": "plain_text", "text": label}, "value": value}
+                        for value, label in votes.REASONS
+                    ],
                 },
             },
             {
@@ -66,8 +68,12 @@ def feedback_modal(answer: int, *, channel: str) -> dict[str, Any]:
                 "block_id": _COMMENT_BLOCK,
                 "optional": True,
                 "label": {"type": "plain_text", "text": votes.COMMENT_LABEL},
-                "element": {"type": "plain_text_input", "action_id": _COMMENT_BLOCK, "multiline": True,
-                            "max_length": votes.COMMENT_LIMIT},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": _COMMENT_BLOCK,
+                    "multiline": True,
+                    "max_length": votes.COMMENT_LIMIT,
+                },
             },
         ],
     }
@@ -114,16 +120,18 @@ def register(adapter: SlackAdapter) -> None:
     adapter.bolt.view(CALLBACK_ID)(on_submission)
 
 
-async def open_form(adapter: SlackAdapter, body: dict[str, Any], element: dict[str, Any],
-                    client: AsyncWebClient) -> None:
+async def open_form(
+    adapter: SlackAdapter, body: dict[str, Any], element: dict[str, Any], client: AsyncWebClient
+) -> None:
     """Open the form first (the trigger id lasts 3 s), then record the 👎; without a form, answer as usual."""
     action = block_action_to_action(body, element)
     answer = votes.answer_id(action.value)
     try:
         if answer is None:
             raise ValueError("not an answer id")
-        await client.views_open(trigger_id=str(body.get("trigger_id")),
-                                view=feedback_modal(answer, channel=action.channel))
+        await client.views_open(
+            trigger_id=str(body.get("trigger_id")), view=feedback_modal(answer, channel=action.channel)
+        )
     except (SlackApiError, SlackClientError, OSError, TimeoutError, ValueError) as exc:
         log.info("feedback form not opened (%s); answering in the conversation", type(exc).__name__)
         await adapter.handle_action(body, element, client)

@@ -134,9 +134,18 @@ class FeedbackCommands(TeamFeature):
             score = outcome.evidence if outcome.top is not None else None
             async with self.team.db.session() as session:
                 answer = await kl.record_question(
-                    session, platform=request.platform, workspace=request.workspace, user=request.user,
-                    command=command, text=question, matched=reply.matched, top_entry=top, score=score,
-                    shown=reply.results, now=self.team.now())
+                    session,
+                    platform=request.platform,
+                    workspace=request.workspace,
+                    user=request.user,
+                    command=command,
+                    text=question,
+                    matched=reply.matched,
+                    top_entry=top,
+                    score=score,
+                    shown=reply.results,
+                    now=self.team.now(),
+                )
         except Exception as exc:  # noqa: BLE001 - the answer matters more than its log entry
             log.warning("knowledge question not logged: %s", type(exc).__name__)
             return reply
@@ -148,19 +157,32 @@ class FeedbackCommands(TeamFeature):
     async def _vote(self, action: Action, vote: str) -> Reply | None:
         answer = votes.answer_id(action.value)
         async with self.team.db.session() as session:
-            question = None if answer is None else await kl.get_question(
-                session, question_id=answer, platform=action.platform, workspace=action.workspace)
+            question = (
+                None
+                if answer is None
+                else await kl.get_question(
+                    session, question_id=answer, platform=action.platform, workspace=action.workspace
+                )
+            )
             if question is None:
                 return expired()
             outcome = await kl.vote(session, question=question, user=action.user, vote=vote, now=self.team.now())
         thumb = "👍" if vote == "up" else "👎"
-        said = {"new": f"Thanks for the {thumb}", "changed": f"Changed your vote to {thumb}",
-                "same": f"Your {thumb} is already recorded"}[outcome]
+        said = {
+            "new": f"Thanks for the {thumb}",
+            "changed": f"Changed your vote to {thumb}",
+            "same": f"Your {thumb} is already recorded",
+        }[outcome]
         if vote == "up":
             return _thanks(said, "It helps the admins see which answers work.")
-        return Reply(title=said, sections=(Section(text="What was wrong with the answer?"),),
-                     buttons=tuple(Button(label, votes.REASON, votes.reason_value(question.id, value, None))
-                                   for value, label in votes.REASONS))
+        return Reply(
+            title=said,
+            sections=(Section(text="What was wrong with the answer?"),),
+            buttons=tuple(
+                Button(label, votes.REASON, votes.reason_value(question.id, value, None))
+                for value, label in votes.REASONS
+            ),
+        )
 
     async def up(self, action: Action) -> Reply | None:
         return await self._vote(action, "up")
@@ -173,13 +195,18 @@ class FeedbackCommands(TeamFeature):
         """The 👎 form's submission: a reason and an optional comment."""
         answer, reason, comment = votes.read_reason_value(action.value)
         async with self.team.db.session() as session:
-            question = await kl.get_question(session, question_id=answer, platform=action.platform,
-                                             workspace=action.workspace)
+            question = await kl.get_question(
+                session, question_id=answer, platform=action.platform, workspace=action.workspace
+            )
             if question is None:
                 return expired()
-            await kl.set_reason(session, question=question, user=action.user, reason=reason, comment=comment,
-                                now=self.team.now())
+            await kl.set_reason(
+                session, question=question, user=action.user, reason=reason, comment=comment, now=self.team.now()
+            )
         label = dict(votes.REASONS)[reason].lower()
-        return _thanks("Thanks, noted", f"The answer was marked “{label}”" + (" with your comment." if comment else ".")
-                       + " Admins see it under `/cos-service gaps`.")
-
+        return _thanks(
+            "Thanks, noted",
+            f"The answer was marked “{label}”"
+            + (" with your comment." if comment else ".")
+            + " Admins see it under `/cos-service gaps`.",
+        )

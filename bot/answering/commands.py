@@ -37,12 +37,37 @@ RISK_EXAMPLES = (
 _ANSWER_CACHE = 2048
 # How close the runner-up must be (as a share of the best score) to be shown as an alternative.
 _ALTERNATIVE_RATIO = 0.8
-_PROVIDERS_PREFIX = re.compile(r"^(?:providers?|vendors?|who can help(?: with)?)\b\s*(?:for|with|about|on|in)?\s*",
-                               re.I)
+_PROVIDERS_PREFIX = re.compile(
+    r"^(?:providers?|vendors?|who can help(?: with)?)\b\s*(?:for|with|about|on|in)?\s*", re.I
+)
 _MILESTONE_WORDS = re.compile(r"^(?:milestones?|path|roadmap|phases?)\b\s*", re.I)
 _CASE_WORDS = re.compile(r"^(?:cases?|success cases?|examples?)\s*(international|domestic|china|global)?\s*$", re.I)
-_POLITE = frozenset({"please", "pls", "plz", "me", "us", "the", "show", "give", "a", "an", "of", "can", "you",
-                     "i", "get", "thanks", "thank", "hi", "hello", "hey", "quick", "full"})
+_POLITE = frozenset(
+    {
+        "please",
+        "pls",
+        "plz",
+        "me",
+        "us",
+        "the",
+        "show",
+        "give",
+        "a",
+        "an",
+        "of",
+        "can",
+        "you",
+        "i",
+        "get",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "quick",
+        "full",
+    }
+)
 _OVERVIEW_WORDS = {"overview", "portfolio", "areas", "all", "list", "services", "risks", "topics", "index"}
 
 
@@ -67,29 +92,40 @@ class KnowledgeCommands:
             return Reply(
                 title="/cos-risk — business risks, governance and international compliance",
                 sections=(
-                    Section(text="Ask about a risk or compliance topic and get what it covers, what helps and who can "
-                                 "help. "
-                                 "`/cos-risk overview` lists every topic."),
+                    Section(
+                        text="Ask about a risk or compliance topic and get what it covers, what helps and who can "
+                        "help. "
+                        "`/cos-risk overview` lists every topic."
+                    ),
                     Section(heading="Examples", bullets=RISK_EXAMPLES),
-                    Section(heading="Team commands",
-                            bullets=("/cos-risk register — the risk register and what is overdue",
-                                     "/cos-risk review <topic> [low|medium|high] [note] — record a review",
-                                     "/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone] — review reminders "
-                                     "here")),
+                    Section(
+                        heading="Team commands",
+                        bullets=(
+                            "/cos-risk register — the risk register and what is overdue",
+                            "/cos-risk review <topic> [low|medium|high] [note] — record a review",
+                            "/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone] — review reminders here",
+                        ),
+                    ),
                 ),
                 footer=source_footer(self._section("section.risk")),
             )
         return Reply(
             title="/cos-service — business services and providers for a commercial open source company",
             sections=(
-                Section(text="Ask in your own words: a service area, a need, a provider's name, a phase of the "
-                             "development path or a success case. `/cos-service overview` lists the portfolio."),
+                Section(
+                    text="Ask in your own words: a service area, a need, a provider's name, a phase of the "
+                    "development path or a success case. `/cos-service overview` lists the portfolio."
+                ),
                 Section(heading="Examples", bullets=SERVICE_EXAMPLES),
-                Section(heading="Team commands",
-                        bullets=("/cos-service stage <early|growth|maturity|leadership> [since YYYY-MM]",
-                                 "/cos-service digest <daily|weekly <weekday>|monthly <day>> HH:MM [zone] | now | off",
-                                 "/cos-service checkin <weekday> HH:MM @user ...",
-                                 "/cos-service schedules, /cos-service unschedule <id>")),
+                Section(
+                    heading="Team commands",
+                    bullets=(
+                        "/cos-service stage <early|growth|maturity|leadership> [since YYYY-MM]",
+                        "/cos-service digest <daily|weekly <weekday>|monthly <day>> HH:MM [zone] | now | off",
+                        "/cos-service checkin <weekday> HH:MM @user ...",
+                        "/cos-service schedules, /cos-service unschedule <id>",
+                    ),
+                ),
             ),
             footer="Source: Commercial Open Source Stage Service Overview. Risks and compliance: /cos-risk help",
         )
@@ -105,14 +141,21 @@ class KnowledgeCommands:
         return Reply(
             title="Recommended service portfolio",
             sections=(
-                Section(text="Service areas for the commercial open source stage, by importance. "
-                             "Ask `/cos-service <area>` for services and providers."),
+                Section(
+                    text="Service areas for the commercial open source stage, by importance. "
+                    "Ask `/cos-service <area>` for services and providers."
+                ),
                 Section(heading="Service areas", bullets=bullets),
                 Section(heading="Specialised services", bullets=tuple(g.title for g in spec)),
-                Section(heading="Also ask about",
-                        bullets=("milestones — the development path", "cases — success cases",
-                                 "revenue models, customer segments, market expansion",
-                                 "service acquisition: teams, partner networks, M&A")),
+                Section(
+                    heading="Also ask about",
+                    bullets=(
+                        "milestones — the development path",
+                        "cases — success cases",
+                        "revenue models, customer segments, market expansion",
+                        "service acquisition: teams, partner networks, M&A",
+                    ),
+                ),
             ),
             buttons=tuple(Button(a.title[:70], "open", a.id) for a in areas[:5]),
             footer=source_footer(self._section("section.area") or areas[:1]),
@@ -121,8 +164,11 @@ class KnowledgeCommands:
 
     def risk_overview(self) -> Reply:
         groups = self.kb.of_kind("risk_group")
-        sections = [Section(text="Risk management and compliance topics. Ask `/cos-risk <topic>` for what helps and "
-                                 "who can help.")]
+        sections = [
+            Section(
+                text="Risk management and compliance topics. Ask `/cos-risk <topic>` for what helps and who can help."
+            )
+        ]
         results: list[str] = []
         for g in groups:
             items = self.kb.children(g.id)
@@ -176,12 +222,20 @@ class KnowledgeCommands:
         if not topic:
             areas = self.kb.of_kind("service_area")
             sections = tuple(
-                Section(heading=a.title, bullets=tuple(
-                    p.title + (f" — {p.role}" if p.role else "") for p in self.kb.children(a.id, "provider")))
+                Section(
+                    heading=a.title,
+                    bullets=tuple(
+                        p.title + (f" — {p.role}" if p.role else "") for p in self.kb.children(a.id, "provider")
+                    ),
+                )
                 for a in areas
             )
-            return Reply(title="Recommended service providers", sections=sections,
-                         footer=source_footer(areas[:1]), results=tuple(a.id for a in areas))
+            return Reply(
+                title="Recommended service providers",
+                sections=sections,
+                footer=source_footer(areas[:1]),
+                results=tuple(a.id for a in areas),
+            )
         outcome = self.decide(command, topic)
         if outcome.top is None or not outcome.matched:
             return self.not_found(topic, command, outcome)
@@ -198,10 +252,13 @@ class KnowledgeCommands:
         if not hits or not outcome.matched:
             return self.not_found(text, command, outcome)
         best = hits[0]
-        alternatives = [] if best.exact else [
-            h.entry for h in hits[1:3]
-            if h.score >= best.score * _ALTERNATIVE_RATIO and h.entry.id != best.entry.id
-        ]
+        alternatives = (
+            []
+            if best.exact
+            else [
+                h.entry for h in hits[1:3] if h.score >= best.score * _ALTERNATIVE_RATIO and h.entry.id != best.entry.id
+            ]
+        )
         return entry_reply(self.kb, best.entry, alternatives=alternatives)
 
     def decide(self, command: str, text: str) -> SearchOutcome:
@@ -212,7 +269,9 @@ class KnowledgeCommands:
         """The honest "I can't answer that": what the command answers and the nearest topics."""
         nearest = outcome.suggestions if outcome is not None else ()
         return cannot_answer(
-            _quote(text), command, nearest=nearest,
+            _quote(text),
+            command,
+            nearest=nearest,
             did_you_mean=() if nearest else self.searcher.suggestions(text),
             examples=RISK_EXAMPLES if command == "cos-risk" else SERVICE_EXAMPLES,
         )
@@ -231,14 +290,19 @@ class KnowledgeCommands:
             return None
         related = self.kb.related_to(entry)
         parent = self.kb.parent_of(entry)
-        siblings = ([s for s in self.kb.children(parent.id) if s.id != entry.id and s.kind == entry.kind]
-                    if parent else [])
+        siblings = (
+            [s for s in self.kb.children(parent.id) if s.id != entry.id and s.kind == entry.kind] if parent else []
+        )
         sections = []
         if related:
             sections.append(Section(heading="Related topics", bullets=tuple(entry_summary(r) for r in related)))
         if siblings:
-            sections.append(Section(heading=f"Also in {parent.title}" if parent else "Nearby",
-                                    bullets=tuple(s.title for s in siblings[:8])))
+            sections.append(
+                Section(
+                    heading=f"Also in {parent.title}" if parent else "Nearby",
+                    bullets=tuple(s.title for s in siblings[:8]),
+                )
+            )
         if not sections:
             sections.append(Section(text="No related topics are listed for this entry."))
         return Reply(
@@ -275,11 +339,11 @@ class KnowledgeCommands:
             if m := _CASE_WORDS.match(lowered):
                 return self.cases(m.group(1))
             if m := _MILESTONE_WORDS.match(lowered):
-                rest = lowered[m.end():]
+                rest = lowered[m.end() :]
                 if not rest or len(rest.split()) <= 3:
                     return self.milestones(rest)
         if m := _PROVIDERS_PREFIX.match(text):
-            rest = text[m.end():].strip()
+            rest = text[m.end() :].strip()
             if lowered.split()[0].startswith(("provider", "vendor")) or rest:
                 return self.providers(rest, command)
         return self.answer(text, command)

@@ -13,15 +13,21 @@ __all__ = ["cannot_answer", "SCOPE"]
 # What each command does answer, said whenever it cannot.
 SCOPE = {
     "cos-service": "`/cos-service` answers questions about business services, service areas and recommended "
-                   "providers for a commercial open source company: legal, talent, enterprise technology, "
-                   "training, policy, business models, the development path and success cases.",
+    "providers for a commercial open source company: legal, talent, enterprise technology, "
+    "training, policy, business models, the development path and success cases.",
     "cos-risk": "`/cos-risk` answers questions about business risks, corporate governance and international "
-                "compliance (data protection, export control, antitrust, tax): what helps and who can help.",
+    "compliance (data protection, export control, antitrust, tax): what helps and who can help.",
 }
 
 
-def cannot_answer(quoted: str, command: str, *, nearest: Sequence[Entry] = (), did_you_mean: Sequence[str] = (),
-                  examples: Sequence[str] = ()) -> Reply:
+def cannot_answer(
+    quoted: str,
+    command: str,
+    *,
+    nearest: Sequence[Entry] = (),
+    did_you_mean: Sequence[str] = (),
+    examples: Sequence[str] = (),
+) -> Reply:
     """No answer for ``quoted`` (already made safe to show): what the command answers, the nearest topics.
 
     ``nearest`` entries become "Did you mean" buttons (and the reply's results);

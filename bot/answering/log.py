@@ -38,10 +38,27 @@ from bot.storage.models import Base, UTCDateTime, WorkspaceRow
 from bot.storage.sql import affected
 
 __all__ = [
-    "KnowledgeQuestion", "KnowledgeFeedback", "TaughtPhraseRow", "GapDismissal", "KnowledgeVersion",
-    "Gap", "Stats", "VOTES",
-    "record_question", "get_question", "vote", "set_reason", "gaps", "dismiss_gap", "stats",
-    "taught_phrases", "add_phrase", "remove_phrase", "knowledge_version", "purge_questions", "vote_counts",
+    "KnowledgeQuestion",
+    "KnowledgeFeedback",
+    "TaughtPhraseRow",
+    "GapDismissal",
+    "KnowledgeVersion",
+    "Gap",
+    "Stats",
+    "VOTES",
+    "record_question",
+    "get_question",
+    "vote",
+    "set_reason",
+    "gaps",
+    "dismiss_gap",
+    "stats",
+    "taught_phrases",
+    "add_phrase",
+    "remove_phrase",
+    "knowledge_version",
+    "purge_questions",
+    "vote_counts",
     "questions_of",
 ]
 
@@ -65,8 +82,12 @@ class KnowledgeQuestion(WorkspaceRow, Base):
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
-Index("ix_knowledge_question_workspace_asked_at", KnowledgeQuestion.platform, KnowledgeQuestion.workspace,
-      KnowledgeQuestion.asked_at)
+Index(
+    "ix_knowledge_question_workspace_asked_at",
+    KnowledgeQuestion.platform,
+    KnowledgeQuestion.workspace,
+    KnowledgeQuestion.asked_at,
+)
 
 
 class KnowledgeFeedback(Base):
@@ -87,8 +108,12 @@ class KnowledgeFeedback(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-Index("ix_knowledge_feedback_workspace_updated_at", KnowledgeFeedback.platform, KnowledgeFeedback.workspace,
-      KnowledgeFeedback.updated_at)
+Index(
+    "ix_knowledge_feedback_workspace_updated_at",
+    KnowledgeFeedback.platform,
+    KnowledgeFeedback.workspace,
+    KnowledgeFeedback.updated_at,
+)
 
 
 class TaughtPhraseRow(WorkspaceRow, Base):
@@ -126,31 +151,70 @@ class KnowledgeVersion(Base):
 
 
 # -- the question log --------------------------------------------------------------------
-async def record_question(session: AsyncSession, *, platform: str, workspace: str, user: str, command: str,
-                          text: str, matched: bool, top_entry: str | None, score: float | None,
-                          shown: Sequence[str], now: datetime) -> int:
+async def record_question(
+    session: AsyncSession,
+    *,
+    platform: str,
+    workspace: str,
+    user: str,
+    command: str,
+    text: str,
+    matched: bool,
+    top_entry: str | None,
+    score: float | None,
+    shown: Sequence[str],
+    now: datetime,
+) -> int:
     """Log one question; returns its id (the answer id feedback buttons carry)."""
-    row = KnowledgeQuestion(platform=platform, workspace=workspace, user=user[:120], command=command[:16],
-                            text=text[:500], matched=matched, top_entry=top_entry, score=score,
-                            shown=json.dumps(list(shown)[:10]), asked_at=now)
+    row = KnowledgeQuestion(
+        platform=platform,
+        workspace=workspace,
+        user=user[:120],
+        command=command[:16],
+        text=text[:500],
+        matched=matched,
+        top_entry=top_entry,
+        score=score,
+        shown=json.dumps(list(shown)[:10]),
+        asked_at=now,
+    )
     session.add(row)
     await session.flush()
     return row.id
 
 
-async def get_question(session: AsyncSession, *, question_id: int, platform: str,
-                       workspace: str) -> KnowledgeQuestion | None:
+async def get_question(
+    session: AsyncSession, *, question_id: int, platform: str, workspace: str
+) -> KnowledgeQuestion | None:
     """The question ``question_id`` when it belongs to this workspace; None otherwise."""
-    return (await session.execute(select(KnowledgeQuestion).where(
-        KnowledgeQuestion.id == question_id, KnowledgeQuestion.platform == platform,
-        KnowledgeQuestion.workspace == workspace))).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(KnowledgeQuestion).where(
+                KnowledgeQuestion.id == question_id,
+                KnowledgeQuestion.platform == platform,
+                KnowledgeQuestion.workspace == workspace,
+            )
+        )
+    ).scalar_one_or_none()
 
 
-async def questions_of(session: AsyncSession, *, platform: str, workspace: str,
-                       since: datetime) -> list[KnowledgeQuestion]:
-    return list((await session.execute(select(KnowledgeQuestion).where(
-        KnowledgeQuestion.platform == platform, KnowledgeQuestion.workspace == workspace,
-        KnowledgeQuestion.asked_at >= since).order_by(KnowledgeQuestion.id.desc()).limit(_SCAN_LIMIT))).scalars())
+async def questions_of(
+    session: AsyncSession, *, platform: str, workspace: str, since: datetime
+) -> list[KnowledgeQuestion]:
+    return list(
+        (
+            await session.execute(
+                select(KnowledgeQuestion)
+                .where(
+                    KnowledgeQuestion.platform == platform,
+                    KnowledgeQuestion.workspace == workspace,
+                    KnowledgeQuestion.asked_at >= since,
+                )
+                .order_by(KnowledgeQuestion.id.desc())
+                .limit(_SCAN_LIMIT)
+            )
+        ).scalars()
+    )
 
 
 async def purge_questions(session: AsyncSession, *, before: datetime) -> int:
@@ -161,17 +225,29 @@ async def purge_questions(session: AsyncSession, *, before: datetime) -> int:
 
 
 # -- votes -------------------------------------------------------------------------------
-async def vote(session: AsyncSession, *, question: KnowledgeQuestion, user: str, vote: str,
-               now: datetime) -> str:
+async def vote(session: AsyncSession, *, question: KnowledgeQuestion, user: str, vote: str, now: datetime) -> str:
     """Record ``user``'s vote on an answer: "new", "changed" or "same"."""
     if vote not in VOTES:
         raise ValueError(vote)
-    row = (await session.execute(select(KnowledgeFeedback).where(
-        KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user))).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(KnowledgeFeedback).where(
+                KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user
+            )
+        )
+    ).scalar_one_or_none()
     if row is None:
-        session.add(KnowledgeFeedback(question_id=question.id, platform=question.platform,
-                                      workspace=question.workspace, user=user[:120], vote=vote,
-                                      created_at=now, updated_at=now))
+        session.add(
+            KnowledgeFeedback(
+                question_id=question.id,
+                platform=question.platform,
+                workspace=question.workspace,
+                user=user[:120],
+                vote=vote,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         await session.flush()
         return "new"
     if row.vote == vote:
@@ -182,21 +258,35 @@ async def vote(session: AsyncSession, *, question: KnowledgeQuestion, user: str,
     return "changed"
 
 
-async def set_reason(session: AsyncSession, *, question: KnowledgeQuestion, user: str, reason: str,
-                     comment: str | None, now: datetime) -> None:
+async def set_reason(
+    session: AsyncSession, *, question: KnowledgeQuestion, user: str, reason: str, comment: str | None, now: datetime
+) -> None:
     """The 👎 form: a reason and an optional comment (the vote becomes 👎 if it was not)."""
-    row = (await session.execute(select(KnowledgeFeedback).where(
-        KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user))).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(KnowledgeFeedback).where(
+                KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user
+            )
+        )
+    ).scalar_one_or_none()
     if row is None:
-        row = KnowledgeFeedback(question_id=question.id, platform=question.platform, workspace=question.workspace,
-                                user=user[:120], vote="down", created_at=now, updated_at=now)
+        row = KnowledgeFeedback(
+            question_id=question.id,
+            platform=question.platform,
+            workspace=question.workspace,
+            user=user[:120],
+            vote="down",
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
     row.vote, row.reason, row.comment, row.updated_at = "down", reason, comment, now
     await session.flush()
 
 
-async def vote_counts(session: AsyncSession, *, platform: str | None = None, workspace: str | None = None,
-                      since: datetime | None = None) -> dict[str, int]:
+async def vote_counts(
+    session: AsyncSession, *, platform: str | None = None, workspace: str | None = None, since: datetime | None = None
+) -> dict[str, int]:
     """👍 and 👎 counts (all workspaces, one platform, or one workspace): ``{"up": n, "down": m}``."""
     query = select(KnowledgeFeedback.vote, func.count()).group_by(KnowledgeFeedback.vote)
     if platform is not None:
@@ -241,25 +331,39 @@ class Stats:
         return self.answered / self.asked if self.asked else 0.0
 
 
-async def _downvoted(session: AsyncSession, *, platform: str, workspace: str,
-                     since: datetime) -> dict[int, list[KnowledgeFeedback]]:
-    rows = (await session.execute(select(KnowledgeFeedback).join(
-        KnowledgeQuestion, KnowledgeQuestion.id == KnowledgeFeedback.question_id).where(
-        KnowledgeQuestion.platform == platform, KnowledgeQuestion.workspace == workspace,
-        KnowledgeQuestion.asked_at >= since, KnowledgeFeedback.vote == "down"))).scalars()
+async def _downvoted(
+    session: AsyncSession, *, platform: str, workspace: str, since: datetime
+) -> dict[int, list[KnowledgeFeedback]]:
+    rows = (
+        await session.execute(
+            select(KnowledgeFeedback)
+            .join(KnowledgeQuestion, KnowledgeQuestion.id == KnowledgeFeedback.question_id)
+            .where(
+                KnowledgeQuestion.platform == platform,
+                KnowledgeQuestion.workspace == workspace,
+                KnowledgeQuestion.asked_at >= since,
+                KnowledgeFeedback.vote == "down",
+            )
+        )
+    ).scalars()
     found: dict[int, list[KnowledgeFeedback]] = {}
     for row in rows:
         found.setdefault(row.question_id, []).append(row)
     return found
 
 
-async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: datetime,
-               limit: int = 10) -> list[Gap]:
+async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: datetime, limit: int = 10) -> list[Gap]:
     """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out)."""
     questions = await questions_of(session, platform=platform, workspace=workspace, since=since)
     down = await _downvoted(session, platform=platform, workspace=workspace, since=since)
-    dismissed = {d.text: d.dismissed_at for d in (await session.execute(select(GapDismissal).where(
-        GapDismissal.platform == platform, GapDismissal.workspace == workspace))).scalars()}
+    dismissed = {
+        d.text: d.dismissed_at
+        for d in (
+            await session.execute(
+                select(GapDismissal).where(GapDismissal.platform == platform, GapDismissal.workspace == workspace)
+            )
+        ).scalars()
+    }
     groups: dict[str, list[KnowledgeQuestion]] = {}
     for q in questions:  # newest first
         if q.matched and q.id not in down:
@@ -271,22 +375,38 @@ async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: d
     for text, rows in groups.items():
         latest = rows[0]
         reasons = Counter(f.reason for q in rows for f in down.get(q.id, ()) if f.reason)
-        found.append(Gap(text=text, command=latest.command, asked=len(rows),
-                         unanswered=sum(1 for q in rows if not q.matched),
-                         down=sum(len(down.get(q.id, ())) for q in rows), nearest=latest.top_entry,
-                         question_id=latest.id, reasons=tuple(r for r, _ in reasons.most_common(3))))
+        found.append(
+            Gap(
+                text=text,
+                command=latest.command,
+                asked=len(rows),
+                unanswered=sum(1 for q in rows if not q.matched),
+                down=sum(len(down.get(q.id, ())) for q in rows),
+                nearest=latest.top_entry,
+                question_id=latest.id,
+                reasons=tuple(r for r, _ in reasons.most_common(3)),
+            )
+        )
     found.sort(key=lambda g: (-g.asked, -g.down, -g.question_id))
     return found[:limit]
 
 
-async def dismiss_gap(session: AsyncSession, *, platform: str, workspace: str, text: str, user: str,
-                      now: datetime) -> None:
-    row = (await session.execute(select(GapDismissal).where(
-        GapDismissal.platform == platform, GapDismissal.workspace == workspace,
-        GapDismissal.text == text))).scalar_one_or_none()
+async def dismiss_gap(
+    session: AsyncSession, *, platform: str, workspace: str, text: str, user: str, now: datetime
+) -> None:
+    row = (
+        await session.execute(
+            select(GapDismissal).where(
+                GapDismissal.platform == platform, GapDismissal.workspace == workspace, GapDismissal.text == text
+            )
+        )
+    ).scalar_one_or_none()
     if row is None:
-        session.add(GapDismissal(platform=platform, workspace=workspace, text=text[:500], dismissed_by=user[:120],
-                                 dismissed_at=now))
+        session.add(
+            GapDismissal(
+                platform=platform, workspace=workspace, text=text[:500], dismissed_by=user[:120], dismissed_at=now
+            )
+        )
     else:
         row.dismissed_by, row.dismissed_at = user[:120], now
     await session.flush()
@@ -297,16 +417,27 @@ async def stats(session: AsyncSession, *, platform: str, workspace: str, since: 
     questions = await questions_of(session, platform=platform, workspace=workspace, since=since)
     topics = Counter(q.top_entry for q in questions if q.matched and q.top_entry)
     counts = await vote_counts(session, platform=platform, workspace=workspace, since=since)
-    return Stats(asked=len(questions), answered=sum(1 for q in questions if q.matched), up=counts["up"],
-                 down=counts["down"], top_topics=tuple(topics.most_common(5)),
-                 top_gaps=tuple(await gaps(session, platform=platform, workspace=workspace, since=since, limit=5)))
+    return Stats(
+        asked=len(questions),
+        answered=sum(1 for q in questions if q.matched),
+        up=counts["up"],
+        down=counts["down"],
+        top_topics=tuple(topics.most_common(5)),
+        top_gaps=tuple(await gaps(session, platform=platform, workspace=workspace, since=since, limit=5)),
+    )
 
 
 # -- taught phrases ----------------------------------------------------------------------
 async def taught_phrases(session: AsyncSession, *, platform: str, workspace: str) -> list[TaughtPhraseRow]:
-    return list((await session.execute(select(TaughtPhraseRow).where(
-        TaughtPhraseRow.platform == platform, TaughtPhraseRow.workspace == workspace).order_by(
-        TaughtPhraseRow.phrase))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(TaughtPhraseRow)
+                .where(TaughtPhraseRow.platform == platform, TaughtPhraseRow.workspace == workspace)
+                .order_by(TaughtPhraseRow.phrase)
+            )
+        ).scalars()
+    )
 
 
 async def knowledge_version(session: AsyncSession, *, platform: str, workspace: str) -> int:
@@ -324,16 +455,31 @@ async def _bump(session: AsyncSession, *, platform: str, workspace: str, now: da
     await session.flush()
 
 
-async def add_phrase(session: AsyncSession, *, platform: str, workspace: str, phrase: str, entry_id: str,
-                     user: str, now: datetime) -> str | None:
+async def add_phrase(
+    session: AsyncSession, *, platform: str, workspace: str, phrase: str, entry_id: str, user: str, now: datetime
+) -> str | None:
     """Teach ``phrase`` -> ``entry_id``; returns the entry it named before when it is re-taught, else None."""
-    row = (await session.execute(select(TaughtPhraseRow).where(
-        TaughtPhraseRow.platform == platform, TaughtPhraseRow.workspace == workspace,
-        TaughtPhraseRow.phrase == phrase))).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(TaughtPhraseRow).where(
+                TaughtPhraseRow.platform == platform,
+                TaughtPhraseRow.workspace == workspace,
+                TaughtPhraseRow.phrase == phrase,
+            )
+        )
+    ).scalar_one_or_none()
     before = None
     if row is None:
-        session.add(TaughtPhraseRow(platform=platform, workspace=workspace, phrase=phrase, entry_id=entry_id,
-                                    created_by=user[:120], created_at=now))
+        session.add(
+            TaughtPhraseRow(
+                platform=platform,
+                workspace=workspace,
+                phrase=phrase,
+                entry_id=entry_id,
+                created_by=user[:120],
+                created_at=now,
+            )
+        )
     else:
         before = row.entry_id
         row.entry_id, row.created_by, row.created_at = entry_id, user[:120], now
@@ -341,11 +487,16 @@ async def add_phrase(session: AsyncSession, *, platform: str, workspace: str, ph
     return before
 
 
-async def remove_phrase(session: AsyncSession, *, platform: str, workspace: str, phrase: str,
-                        now: datetime) -> bool:
-    removed = affected(await session.execute(delete(TaughtPhraseRow).where(
-        TaughtPhraseRow.platform == platform, TaughtPhraseRow.workspace == workspace,
-        TaughtPhraseRow.phrase == phrase)))
+async def remove_phrase(session: AsyncSession, *, platform: str, workspace: str, phrase: str, now: datetime) -> bool:
+    removed = affected(
+        await session.execute(
+            delete(TaughtPhraseRow).where(
+                TaughtPhraseRow.platform == platform,
+                TaughtPhraseRow.workspace == workspace,
+                TaughtPhraseRow.phrase == phrase,
+            )
+        )
+    )
     if removed:
         await _bump(session, platform=platform, workspace=workspace, now=now)
     return bool(removed)

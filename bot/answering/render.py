@@ -70,8 +70,9 @@ def _title(entry: Entry) -> str:
 
 def result_text(kb: KnowledgeBase, entry: Entry) -> str:
     """The entry as one paragraph: what ``--json`` results carry as ``text``."""
-    parts = [f"{_title(entry)}: {entry.text.rstrip(':')}" if entry.text and entry.text != entry.title
-             else _title(entry)]
+    parts = [
+        f"{_title(entry)}: {entry.text.rstrip(':')}" if entry.text and entry.text != entry.title else _title(entry)
+    ]
     if entry.items:
         parts.append("; ".join(entry.items))
     if entry.kind == "service_area":
@@ -115,8 +116,12 @@ def providers_reply(kb: KnowledgeBase, entry: Entry) -> Reply:
     if not providers:
         return Reply(
             title=f"Providers for {entry.title}",
-            sections=(Section(text="The overview names no providers for this topic. "
-                              "Try `/cos-service providers legal` or `/cos-service providers training`."),),
+            sections=(
+                Section(
+                    text="The overview names no providers for this topic. "
+                    "Try `/cos-service providers legal` or `/cos-service providers training`."
+                ),
+            ),
             footer=source_footer(entry),
             results=(entry.id,),
         )
@@ -203,9 +208,7 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | 
         sections.append(Section(heading="Team note", text=entry.note))
 
     if alternatives:
-        sections.append(
-            Section(heading="Also relevant", bullets=tuple(entry_summary(a) for a in alternatives))
-        )
+        sections.append(Section(heading="Also relevant", bullets=tuple(entry_summary(a) for a in alternatives)))
         results.extend(a.id for a in alternatives)
 
     buttons = [Button("Share in channel", "share", "", style="primary")]

@@ -14,8 +14,19 @@ from bot.kernel.errors import UserError
 from bot.kernel.reply import Button
 from bot.kernel.safety import InputProblem, clean_input
 
-__all__ = ["UP", "DOWN", "REASON", "REASONS", "COMMENT_LIMIT", "FORM_TITLE", "buttons", "reason_value",
-           "read_reason_value", "clean_comment", "answer_id"]
+__all__ = [
+    "UP",
+    "DOWN",
+    "REASON",
+    "REASONS",
+    "COMMENT_LIMIT",
+    "FORM_TITLE",
+    "buttons",
+    "reason_value",
+    "read_reason_value",
+    "clean_comment",
+    "answer_id",
+]
 
 UP = "feedback-up"
 DOWN = "feedback-down"

@@ -35,8 +35,15 @@ class _Parser(argparse.ArgumentParser):
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
     return tuple(
-        s for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-                    settings.slack_client_secret, settings.discord_token) if s
+        s
+        for s in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.slack_client_secret,
+            settings.discord_token,
+        )
+        if s
     )
 
 
@@ -52,7 +59,7 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     sub.add_parser("console", help="an interactive prompt that talks to the bot")
 
     ask = sub.add_parser("ask", help="answer one command (or one per line from stdin with '-') and exit")
-    ask.add_argument("text", help="the command, e.g. \"/cos-service legal\", or - to read lines from stdin")
+    ask.add_argument("text", help='the command, e.g. "/cos-service legal", or - to read lines from stdin')
     ask.add_argument("--json", action="store_true", help="one JSON object per command")
     ask.add_argument("--user", default="console-user")
     ask.add_argument("--workspace", default="local")
@@ -127,18 +134,33 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
         for line in lines:
             parsed = parse_line(line)
             if parsed is None:
-                message = ("Empty line: write a command such as /cos-service legal" if not line.strip() else
-                           "Start with /cos-service or /cos-risk, for example: /cos-service legal")
+                message = (
+                    "Empty line: write a command such as /cos-service legal"
+                    if not line.strip()
+                    else "Start with /cos-service or /cos-risk, for example: /cos-service legal"
+                )
                 if args.json:
-                    print(json.dumps({"query": line[:500], "text": message, "results": [], "matched": False,
-                                      "error": message},
-                                     ensure_ascii=False), flush=True)
+                    print(
+                        json.dumps(
+                            {"query": line[:500], "text": message, "results": [], "matched": False, "error": message},
+                            ensure_ascii=False,
+                        ),
+                        flush=True,
+                    )
                 else:
                     print(message, flush=True)
                 continue
             command, text = parsed
-            request = Request(platform="console", workspace=args.workspace, channel=args.channel,
-                              user=args.user, command=command, text=text, role=args.role, tz=args.tz)
+            request = Request(
+                platform="console",
+                workspace=args.workspace,
+                channel=args.channel,
+                user=args.user,
+                command=command,
+                text=text,
+                role=args.role,
+                tz=args.tz,
+            )
             reply = await app.router.handle(request)
             if args.json:
                 obj: dict[str, object] = {
@@ -226,14 +248,23 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cos-bot: {exc}", file=sys.stderr)
         return 2
-    console = args.cmd == "console" or (
-        args.cmd == "run" and not (settings.slack_enabled or settings.discord_enabled)
-    )
+    console = args.cmd == "console" or (args.cmd == "run" and not (settings.slack_enabled or settings.discord_enabled))
     # Commands that talk to a person on the terminal keep routine logs out of the way.
-    quiet = console or args.cmd in ("ask", "knowledge", "health", "schedule", "checkin", "discord", "workspace",
-                                      "audit")
-    configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
-                      as_json=settings.log_json, secrets=_secrets(settings))
+    quiet = console or args.cmd in (
+        "ask",
+        "knowledge",
+        "health",
+        "schedule",
+        "checkin",
+        "discord",
+        "workspace",
+        "audit",
+    )
+    configure_logging(
+        "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
+        as_json=settings.log_json,
+        secrets=_secrets(settings),
+    )
     try:
         if args.cmd == "ask":
             return asyncio.run(_ask(settings, args))

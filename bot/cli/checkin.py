@@ -14,8 +14,9 @@ from bot.plugins import PlatformChoices, command_group, split_workspace
 __all__ = ["register", "export_answers"]
 
 
-async def export_answers(settings: Settings, *, workspace: str, platform: str | None,
-                         user: str | None) -> list[dict[str, object]]:
+async def export_answers(
+    settings: Settings, *, workspace: str, platform: str | None, user: str | None
+) -> list[dict[str, object]]:
     """Every answered check-in of one (platform, workspace), oldest first.
 
     Without ``platform``, the workspace id must belong to one platform only.
@@ -32,16 +33,21 @@ async def export_answers(settings: Settings, *, workspace: str, platform: str | 
         await migrate(db)
         async with db.session() as session:
             if platform is None:
-                found = sorted((await session.execute(select(CheckinAnswer.platform).where(
-                    CheckinAnswer.workspace == workspace).distinct())).scalars())
+                found = sorted(
+                    (
+                        await session.execute(
+                            select(CheckinAnswer.platform).where(CheckinAnswer.workspace == workspace).distinct()
+                        )
+                    ).scalars()
+                )
                 if len(found) > 1:
-                    raise ValueError(f"workspace {workspace!r} exists on {', '.join(found)}; "
-                                     "say which with --platform")
+                    raise ValueError(f"workspace {workspace!r} exists on {', '.join(found)}; say which with --platform")
                 if not found:
                     return []
                 platform = found[0]
-            return [answer_record(a) for a in await answer_rows(session, platform=platform, workspace=workspace,
-                                                                user=user)]
+            return [
+                answer_record(a) for a in await answer_rows(session, platform=platform, workspace=workspace, user=user)
+            ]
     finally:
         await db.dispose()
 
@@ -68,10 +74,18 @@ def _export_handler(settings: Settings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     checkin_sub = command_group(sub, "checkin", help="check-in answers (export)")
     export = checkin_sub.add_parser("export", help="a workspace's check-in answers (CSV, or JSON with --json)")
-    export.add_argument("--workspace", required=True,
-                        help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform")
-    export.add_argument("--platform", choices=PlatformChoices(), metavar="PLATFORM", default=None,
-                        help="needed only when the workspace id exists on more than one platform")
+    export.add_argument(
+        "--workspace",
+        required=True,
+        help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform",
+    )
+    export.add_argument(
+        "--platform",
+        choices=PlatformChoices(),
+        metavar="PLATFORM",
+        default=None,
+        help="needed only when the workspace id exists on more than one platform",
+    )
     export.add_argument("--user", default=None, help="one person's answers only")
     export.add_argument("--json", action="store_true", help="a JSON array instead of CSV")
     export.set_defaults(handler=_export_handler)

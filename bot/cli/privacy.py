@@ -62,8 +62,11 @@ def _delete(settings: Settings, args: argparse.Namespace) -> int:
     if where is None:
         return 2
     if not args.yes:
-        print(f"cos-bot: this deletes everything stored about {args.workspace.strip()} and cannot be undone; "
-              "add --yes to go ahead", file=sys.stderr)
+        print(
+            f"cos-bot: this deletes everything stored about {args.workspace.strip()} and cannot be undone; "
+            "add --yes to go ahead",
+            file=sys.stderr,
+        )
         return 2
     counts = _with_db(settings, lambda db: delete_workspace(db, platform=where[0], workspace=where[1]))
     removed = {k: v for k, v in counts.items() if v}

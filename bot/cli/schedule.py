@@ -27,8 +27,10 @@ async def _preview(settings: Settings, days: float, start: datetime | None = Non
 def preview_lines(items: list[dict[str, str]]) -> list[str]:
     if not items:
         return ["nothing scheduled in that period"]
-    return [f"{i['local']:<25} {i['tz']:<20} {i['kind']:<11} {i['workspace']:<20} {i['target']}  (UTC {i['at']})"
-            for i in items]
+    return [
+        f"{i['local']:<25} {i['tz']:<20} {i['kind']:<11} {i['workspace']:<20} {i['target']}  (UTC {i['at']})"
+        for i in items
+    ]
 
 
 def _handler(settings: Settings, args: argparse.Namespace) -> int:
@@ -42,8 +44,7 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError:
             start = None
         if start is None or start.tzinfo is None:
-            print("cos-bot: --from must be an ISO 8601 time with an offset, e.g. 2027-03-20T00:00:00Z",
-                  file=sys.stderr)
+            print("cos-bot: --from must be an ISO 8601 time with an offset, e.g. 2027-03-20T00:00:00Z", file=sys.stderr)
             return 2
     items = asyncio.run(_preview(settings, args.days, start))
     if args.json:
@@ -57,7 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sched_sub = command_group(sub, "schedule", help="scheduler commands")
     preview = sched_sub.add_parser("preview", help="every delivery due in the next N days")
     preview.add_argument("--days", type=int, default=7, help="how many days ahead (1 to 3660)")
-    preview.add_argument("--from", dest="start", default=None,
-                         help="start of the period (ISO 8601 with offset; default now)")
+    preview.add_argument(
+        "--from", dest="start", default=None, help="start of the period (ISO 8601 with offset; default now)"
+    )
     preview.add_argument("--json", action="store_true", help="a JSON array of {at, local, tz, kind, workspace, target}")
     preview.set_defaults(handler=_handler)

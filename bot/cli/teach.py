@@ -33,8 +33,9 @@ async def export_taught(settings: Settings, *, workspace: str, platform: str | N
             query = select(TaughtPhraseRow).where(TaughtPhraseRow.workspace == workspace)
             if platform is not None:
                 query = query.where(TaughtPhraseRow.platform == platform)
-            rows = list((await session.execute(query.order_by(TaughtPhraseRow.entry_id,
-                                                              TaughtPhraseRow.phrase))).scalars())
+            rows = list(
+                (await session.execute(query.order_by(TaughtPhraseRow.entry_id, TaughtPhraseRow.phrase))).scalars()
+            )
     finally:
         await db.dispose()
     taught: dict[str, list[str]] = {}
@@ -59,8 +60,10 @@ def taught_yaml(settings: Settings, taught: dict[str, list[str]], *, workspace: 
             continue
         aliases = list(entry.aliases) + [p for p in phrases if p not in entry.aliases]
         entries.append({"id": entry_id, "aliases": aliases})
-    header = (f"# Phrases taught in workspace {workspace} (cos-bot knowledge export-team).\n"
-              "# Put this file in a COS_KNOWLEDGE_DIR directory; check it with `cos-bot knowledge check DIR`.\n")
+    header = (
+        f"# Phrases taught in workspace {workspace} (cos-bot knowledge export-team).\n"
+        "# Put this file in a COS_KNOWLEDGE_DIR directory; check it with `cos-bot knowledge check DIR`.\n"
+    )
     import yaml
 
     body = yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False, width=100)
@@ -93,9 +96,17 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
 def register(knowledge_actions: argparse._SubParsersAction) -> None:
     """Add ``export-team`` under ``cos-bot knowledge``."""
     export = knowledge_actions.add_parser("export-team", help="a workspace's taught phrases as a knowledge YAML file")
-    export.add_argument("--workspace", required=True,
-                        help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform")
-    export.add_argument("--platform", choices=PlatformChoices(), metavar="PLATFORM", default=None,
-                        help="only this platform's phrases (%(choices)s)")
+    export.add_argument(
+        "--workspace",
+        required=True,
+        help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform",
+    )
+    export.add_argument(
+        "--platform",
+        choices=PlatformChoices(),
+        metavar="PLATFORM",
+        default=None,
+        help="only this platform's phrases (%(choices)s)",
+    )
     export.add_argument("--out", default=None, help="write to this file (default: standard output)")
     export.set_defaults(handler=_handler)

@@ -20,8 +20,9 @@ from bot.kernel.errors import PermissionDenied, UserError
 
 __all__ = ["ADMIN_WHO", "Asker", "is_admin", "listed", "require_admin", "admin_only", "server_only", "HasAdmins"]
 
-ADMIN_WHO = ("Slack workspace admins and owners, Discord members with Manage Server, "
-             "and the user ids listed in COS_ADMINS")
+ADMIN_WHO = (
+    "Slack workspace admins and owners, Discord members with Manage Server, and the user ids listed in COS_ADMINS"
+)
 
 
 class Asker(Protocol):
@@ -49,8 +50,9 @@ def listed(platform: str, user: str, admins: Collection[str], *, workspace: str 
     or with the workspace (``T123:U1001``)."""
     if not user or not admins:
         return False
-    return (user in admins or f"{platform}:{user}" in admins
-            or (workspace is not None and f"{workspace}:{user}" in admins))
+    return (
+        user in admins or f"{platform}:{user}" in admins or (workspace is not None and f"{workspace}:{user}" in admins)
+    )
 
 
 def is_admin(asker: Asker, admins: Collection[str]) -> bool:
@@ -73,12 +75,14 @@ A = TypeVar("A", bound=Asker)
 R = TypeVar("R")
 
 
-def admin_only(what: str) -> Callable[[Callable[Concatenate[S, A, ...], Awaitable[R]]],
-                                      Callable[Concatenate[S, A, ...], Awaitable[R]]]:
+def admin_only(
+    what: str,
+) -> Callable[[Callable[Concatenate[S, A, ...], Awaitable[R]]], Callable[Concatenate[S, A, ...], Awaitable[R]]]:
     """Declare that only admins may run the handler; ``what`` completes "Only admins can …"."""
 
-    def decorate(handler: Callable[Concatenate[S, A, ...], Awaitable[R]]
-                 ) -> Callable[Concatenate[S, A, ...], Awaitable[R]]:
+    def decorate(
+        handler: Callable[Concatenate[S, A, ...], Awaitable[R]],
+    ) -> Callable[Concatenate[S, A, ...], Awaitable[R]]:
         @functools.wraps(handler)
         async def checked(self: S, asker: A, /, *args: object, **kwargs: object) -> R:
             require_admin(asker, self.admins, what)
@@ -98,15 +102,18 @@ class _InWorkspace(Protocol):
 W = TypeVar("W", bound=_InWorkspace)
 
 
-def server_only(handler: Callable[Concatenate[S, W, ...], Awaitable[R]]
-                ) -> Callable[Concatenate[S, W, ...], Awaitable[R]]:
+def server_only(
+    handler: Callable[Concatenate[S, W, ...], Awaitable[R]],
+) -> Callable[Concatenate[S, W, ...], Awaitable[R]]:
     """Declare that the handler needs a workspace (a Slack workspace, a Discord server), not a bare DM."""
 
     @functools.wraps(handler)
     async def checked(self: S, request: W, /, *args: object, **kwargs: object) -> R:
         if not request.in_workspace:
-            raise UserError("Team commands work in a server channel, not in a direct message: "
-                            "schedules, the stage and the register belong to a server.")
+            raise UserError(
+                "Team commands work in a server channel, not in a direct message: "
+                "schedules, the stage and the register belong to a server."
+            )
         return await handler(self, request, *args, **kwargs)
 
     return checked

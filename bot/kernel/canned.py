@@ -14,9 +14,11 @@ def polite(title: str, text: str, *, error: str | None = None) -> Reply:
 
 def expired() -> Reply:
     """A button whose answer or topic is gone (too old, forged, or from an older version)."""
-    return polite("That button has expired",
-                  "The answer behind it is no longer available. Ask again with `/cos-service` or `/cos-risk` "
-                  "to get a fresh one.", error="stale action")
+    return polite(
+        "That button has expired",
+        "The answer behind it is no longer available. Ask again with `/cos-service` or `/cos-risk` to get a fresh one.",
+        error="stale action",
+    )
 
 
 def list_expired() -> Reply:
@@ -28,6 +30,9 @@ def went_wrong(error_id: str | None = None, *, what: str = "answer that") -> Rep
     """An unexpected failure; with ``error_id``, the id an admin finds in the logs."""
     if error_id is None:
         return polite("Something went wrong", f"I could not {what} just now. Please try again.", error="internal")
-    return polite("Something went wrong",
-                  f"I could not {what} just now. Please try again; if it keeps happening, tell your admin "
-                  f"the error id `{error_id}`.", error=f"internal error {error_id}")
+    return polite(
+        "Something went wrong",
+        f"I could not {what} just now. Please try again; if it keeps happening, tell your admin "
+        f"the error id `{error_id}`.",
+        error=f"internal error {error_id}",
+    )

@@ -28,8 +28,9 @@ class DeliveryError(CosBotError):
     ``retry_after`` is the platform's own wait hint in seconds, when given.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
-                 code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after

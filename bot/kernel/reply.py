@@ -13,9 +13,19 @@ from typing import Any
 
 from bot.kernel.safety import neutralise_mentions
 
-__all__ = ["Button", "Field", "Reply", "Section", "to_text", "to_dict", "to_state", "from_state", "pack_lines",
-           "mention",
-           "MENTION_MARKUP"]
+__all__ = [
+    "Button",
+    "Field",
+    "Reply",
+    "Section",
+    "to_text",
+    "to_dict",
+    "to_state",
+    "from_state",
+    "pack_lines",
+    "mention",
+    "MENTION_MARKUP",
+]
 
 # A person named in a reply is written ``<@id>``; each adapter renders it natively
 # (Slack and Discord read the same markup; the console shows ``@id``).
@@ -88,8 +98,9 @@ class Reply:
             self,
             title=n(self.title),
             sections=tuple(
-                Section(text=n(s.text), heading=n(s.heading) if s.heading else None,
-                        bullets=tuple(n(b) for b in s.bullets))
+                Section(
+                    text=n(s.text), heading=n(s.heading) if s.heading else None, bullets=tuple(n(b) for b in s.bullets)
+                )
                 for s in self.sections
             ),
             fields=tuple(Field(n(f.label), n(f.value)) for f in self.fields),
@@ -128,9 +139,7 @@ def to_dict(reply: Reply) -> dict[str, object]:
     """A JSON-friendly view of a reply (recorded transcripts, parity tests)."""
     return {
         "title": reply.title,
-        "sections": [
-            {"heading": s.heading, "text": s.text, "bullets": list(s.bullets)} for s in reply.sections
-        ],
+        "sections": [{"heading": s.heading, "text": s.text, "bullets": list(s.bullets)} for s in reply.sections],
         "fields": [{"label": f.label, "value": f.value} for f in reply.fields],
         "buttons": [{"label": b.label, "action": b.action, "value": b.value} for b in reply.buttons],
         "footer": reply.footer,
@@ -146,8 +155,12 @@ def to_state(reply: Reply) -> dict[str, Any]:
         "sections": [[s.text, s.heading, list(s.bullets)] for s in reply.sections],
         "fields": [[f.label, f.value] for f in reply.fields],
         "buttons": [[b.label, b.action, b.value, b.style] for b in reply.buttons],
-        "footer": reply.footer, "ephemeral": reply.ephemeral, "results": list(reply.results),
-        "error": reply.error, "notify": list(reply.notify), "matched": reply.matched,
+        "footer": reply.footer,
+        "ephemeral": reply.ephemeral,
+        "results": list(reply.results),
+        "error": reply.error,
+        "notify": list(reply.notify),
+        "matched": reply.matched,
     }
 
 
@@ -156,15 +169,21 @@ def from_state(data: Any) -> Reply | None:
     try:
         return Reply(
             title=str(data["title"]),
-            sections=tuple(Section(text=str(t), heading=None if h is None else str(h),
-                                   bullets=tuple(str(b) for b in bs)) for t, h, bs in data["sections"]),
+            sections=tuple(
+                Section(text=str(t), heading=None if h is None else str(h), bullets=tuple(str(b) for b in bs))
+                for t, h, bs in data["sections"]
+            ),
             fields=tuple(Field(str(label), str(value)) for label, value in data["fields"]),
-            buttons=tuple(Button(str(label), str(action), str(value), None if style is None else str(style))
-                          for label, action, value, style in data["buttons"]),
-            footer=None if data["footer"] is None else str(data["footer"]), ephemeral=bool(data["ephemeral"]),
+            buttons=tuple(
+                Button(str(label), str(action), str(value), None if style is None else str(style))
+                for label, action, value, style in data["buttons"]
+            ),
+            footer=None if data["footer"] is None else str(data["footer"]),
+            ephemeral=bool(data["ephemeral"]),
             results=tuple(str(r) for r in data["results"]),
             error=None if data["error"] is None else str(data["error"]),
-            notify=tuple(str(u) for u in data["notify"]), matched=bool(data.get("matched", True)),
+            notify=tuple(str(u) for u in data["notify"]),
+            matched=bool(data.get("matched", True)),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -28,8 +28,12 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("cos-service", "cos-risk")
 _COMMAND_ALIASES = {
-    "cos-service": "cos-service", "service": "cos-service", "services": "cos-service",
-    "cos-risk": "cos-risk", "risk": "cos-risk", "risks": "cos-risk",
+    "cos-service": "cos-service",
+    "service": "cos-service",
+    "services": "cos-service",
+    "cos-risk": "cos-risk",
+    "risk": "cos-risk",
+    "risks": "cos-risk",
 }
 
 SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
@@ -55,8 +59,17 @@ class Action:
 
     def as_request(self, command: str, text: str = "") -> Request:
         """The same person in the same place, asking ``/<command> <text>`` (a button that runs a command)."""
-        return Request(platform=self.platform, workspace=self.workspace, channel=self.channel, user=self.user,
-                       command=command, text=text, role=self.role, tz=self.tz, in_workspace=self.in_workspace)
+        return Request(
+            platform=self.platform,
+            workspace=self.workspace,
+            channel=self.channel,
+            user=self.user,
+            command=command,
+            text=text,
+            role=self.role,
+            tz=self.tz,
+            in_workspace=self.in_workspace,
+        )
 
 
 ActionHandler = Callable[[Action], Awaitable[Reply | None]]
@@ -172,13 +185,16 @@ class Router:
         try:
             reply = await self._dispatch(request)
         except (UserError, InputProblem) as exc:
-            reply = Reply(title="Sorry, I can't do that" if isinstance(exc,
-                                                                       PermissionDenied) else "I couldn't read that",
-                          sections=(Section(text=str(exc)),), error=str(exc))
+            reply = Reply(
+                title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
+                sections=(Section(text=str(exc)),),
+                error=str(exc),
+            )
         except Exception:
             error_id = uuid.uuid4().hex[:8]
-            log.exception("request failed (error id %s, platform %s, command %s)", error_id,
-                          request.platform, request.command)
+            log.exception(
+                "request failed (error id %s, platform %s, command %s)", error_id, request.platform, request.command
+            )
             reply = went_wrong(error_id)
         reply = reply.safe()
         request_done(self, request, reply, started)  # metrics and the request's log line

@@ -59,6 +59,7 @@ def neutralise_mentions(text: str) -> str:
     ``@``; Slack's ``<!channel>``-style tokens and user-group mentions are
     shown as plain words; Discord role mentions lose their brackets.
     """
+
     def _slack(m: re.Match[str]) -> str:
         token = m.group(0)
         if token == "@":

@@ -173,8 +173,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         except ValueError:
             slack_rate = 0.0
         if not 0 < slack_rate <= 1000:
-            raise ConfigError(f"COS_SLACK_WORKSPACE_RATE={raw_rate!r} must be messages per second, above 0 "
-                              "(for example 5), or unset to learn it.")
+            raise ConfigError(
+                f"COS_SLACK_WORKSPACE_RATE={raw_rate!r} must be messages per second, above 0 "
+                "(for example 5), or unset to learn it."
+            )
     level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
@@ -183,8 +185,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         raise ConfigError(f"COS_QUESTION_RETENTION_DAYS={retention!r} must be a whole number of days, at least 1.")
     public_key = get("DISCORD_PUBLIC_KEY") or None
     if public_key is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", public_key):
-        raise ConfigError("DISCORD_PUBLIC_KEY must be the application's public key: 64 hexadecimal characters "
-                          "(Developer Portal → General Information → Public Key).")
+        raise ConfigError(
+            "DISCORD_PUBLIC_KEY must be the application's public key: 64 hexadecimal characters "
+            "(Developer Portal → General Information → Public Key)."
+        )
     shards_raw = (get("DISCORD_SHARD_COUNT", "1") or "1").lower()
     if shards_raw != "auto" and not (shards_raw.isdigit() and 1 <= int(shards_raw) <= 1024):
         raise ConfigError(f"DISCORD_SHARD_COUNT={shards_raw!r} must be a number of shards from 1 to 1024, or 'auto'.")
@@ -215,8 +219,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         poll_seconds=max(0.5, poll_seconds),
         grace_minutes=int(grace),
         dm_fallback=fallback,
-        max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6")) if (get("COS_MAX_ATTEMPTS",
-                                                                              "6") or "6").isdigit() else 6,
+        max_attempts=max(1, int(get("COS_MAX_ATTEMPTS", "6") or "6"))
+        if (get("COS_MAX_ATTEMPTS", "6") or "6").isdigit()
+        else 6,
         instance_id=get("COS_INSTANCE_ID"),
         uninstall_retention_days=_retention_days(get("COS_UNINSTALL_RETENTION_DAYS", "30") or "30"),
         http_port=_http_port(get("COS_HTTP_PORT")),
@@ -239,8 +244,9 @@ def _seconds(name: str, raw: str) -> float:
 
 def _retention_days(raw: str) -> int:
     if not raw.strip().isdigit() or int(raw) > 3650:
-        raise ConfigError(f"COS_UNINSTALL_RETENTION_DAYS={raw[:20]!r} must be a whole number of days from 0 "
-                          "(delete at once) to 3650.")
+        raise ConfigError(
+            f"COS_UNINSTALL_RETENTION_DAYS={raw[:20]!r} must be a whole number of days from 0 (delete at once) to 3650."
+        )
     return int(raw)
 
 

@@ -46,8 +46,7 @@ def _revisions_of(path: Path) -> tuple[str | None, tuple[str, ...]]:
     revision = found.get("revision")
     down = found.get("down_revision")
     downs: Iterable[object] = down if isinstance(down, tuple | list) else (down,)
-    return (revision if isinstance(revision, str) else None,
-            tuple(d for d in downs if isinstance(d, str)))
+    return (revision if isinstance(revision, str) else None, tuple(d for d in downs if isinstance(d, str)))
 
 
 def _graph(versions_dir: Path) -> tuple[frozenset[str], frozenset[str]]:
@@ -160,8 +159,12 @@ def check_health(database_url: str) -> HealthResult:
     if current != heads:
         at, expected = ", ".join(sorted(current)), ", ".join(sorted(heads))
         if current - known:
-            return HealthResult(False, f"database answers but its schema is at {at}, which this version does not "
-                                       f"know (a newer version migrated it?); this version expects {expected}")
-        return HealthResult(False, f"database answers but its schema is at {at}; "
-                                   f"this version expects {expected} (cos-bot db upgrade)")
+            return HealthResult(
+                False,
+                f"database answers but its schema is at {at}, which this version does not "
+                f"know (a newer version migrated it?); this version expects {expected}",
+            )
+        return HealthResult(
+            False, f"database answers but its schema is at {at}; this version expects {expected} (cos-bot db upgrade)"
+        )
     return HealthResult(True, f"ok: database answers, schema at {', '.join(sorted(heads))}")

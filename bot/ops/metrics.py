@@ -42,29 +42,48 @@ ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
 
 COMMANDS = Counter(
-    "cos_commands_total", "Commands answered, by platform, command (with its sub-command) and whether it matched.",
-    ("platform", "command", "matched"), registry=REGISTRY)
+    "cos_commands_total",
+    "Commands answered, by platform, command (with its sub-command) and whether it matched.",
+    ("platform", "command", "matched"),
+    registry=REGISTRY,
+)
 ANSWER_SECONDS = Histogram(
-    "cos_answer_seconds", "Seconds from a request reaching the core to its reply being ready.",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=REGISTRY)
+    "cos_answer_seconds",
+    "Seconds from a request reaching the core to its reply being ready.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
 OUTBOX_ROWS = Gauge(
-    "cos_outbox_rows", "Outbox rows by state, read from the database (shared by every replica).",
-    ("state",), registry=REGISTRY)
+    "cos_outbox_rows",
+    "Outbox rows by state, read from the database (shared by every replica).",
+    ("state",),
+    registry=REGISTRY,
+)
 DELIVERY_LAG = Histogram(
-    "cos_delivery_lag_seconds", "Seconds from a delivery's due time to its send.",
+    "cos_delivery_lag_seconds",
+    "Seconds from a delivery's due time to its send.",
     buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0),
-    registry=REGISTRY)
+    registry=REGISTRY,
+)
 RATE_LIMITED = Counter(
-    "cos_platform_rate_limited_total", "Sends a platform refused with a rate limit (429, Retry-After).",
-    ("platform",), registry=REGISTRY)
+    "cos_platform_rate_limited_total",
+    "Sends a platform refused with a rate limit (429, Retry-After).",
+    ("platform",),
+    registry=REGISTRY,
+)
 DEAD_LETTERS = Counter(
-    "cos_dead_letters_total", "Deliveries given up (permanent error or attempts used up), by kind.",
-    ("kind",), registry=REGISTRY)
+    "cos_dead_letters_total",
+    "Deliveries given up (permanent error or attempts used up), by kind.",
+    ("kind",),
+    registry=REGISTRY,
+)
 DELIVERIES = Counter(
-    "cos_deliveries_total", "Delivery tries by kind and outcome (sent, fallback, skipped, retry, rate_limited, "
-    "dead).", ("kind", "outcome"), registry=REGISTRY)
+    "cos_deliveries_total",
+    "Delivery tries by kind and outcome (sent, fallback, skipped, retry, rate_limited, dead).",
+    ("kind", "outcome"),
+    registry=REGISTRY,
+)
 LEASE_LOSSES = Counter(
-    "cos_lease_losses_total", "Outbox rows this replica claimed but lost to another before sending.",
-    registry=REGISTRY)
-DATABASE_ERRORS = Counter(
-    "cos_database_errors_total", "Errors raised by the database driver.", registry=REGISTRY)
+    "cos_lease_losses_total", "Outbox rows this replica claimed but lost to another before sending.", registry=REGISTRY
+)
+DATABASE_ERRORS = Counter("cos_database_errors_total", "Errors raised by the database driver.", registry=REGISTRY)

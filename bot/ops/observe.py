@@ -39,8 +39,15 @@ delivery_log = logging.getLogger("cos.delivery")
 FIELDS_ATTR = "cos_fields"
 EVENT_ATTR = "cos_event"
 
-_COMMANDS = {"cos-service": "cos-service", "service": "cos-service", "services": "cos-service",
-             "cos-risk": "cos-risk", "risk": "cos-risk", "risks": "cos-risk", "message": "message"}
+_COMMANDS = {
+    "cos-service": "cos-service",
+    "service": "cos-service",
+    "services": "cos-service",
+    "cos-risk": "cos-risk",
+    "risk": "cos-risk",
+    "risks": "cos-risk",
+    "message": "message",
+}
 
 
 class _DeliveryRow(Protocol):

@@ -33,8 +33,9 @@ def stopping(app: App, stop: asyncio.Event) -> Any:
 
 
 @asynccontextmanager
-async def serving(app: App, platforms: Iterable[Platform], *, host: str = "0.0.0.0",
-                  outbox_every: float = 5.0) -> AsyncIterator[int | None]:
+async def serving(
+    app: App, platforms: Iterable[Platform], *, host: str = "0.0.0.0", outbox_every: float = 5.0
+) -> AsyncIterator[int | None]:
     """For ``cos-bot run``: serve the neutral app on ``COS_HTTP_PORT`` while the block runs, unless a
     platform serves HTTP itself (Slack's HTTP mode mounts the same routes) or no port is set.
 
@@ -54,8 +55,9 @@ async def serving(app: App, platforms: Iterable[Platform], *, host: str = "0.0.0
 
     from bot.ops.web import make_http_app
 
-    runner = web.AppRunner(make_http_app(app, outbox_every=outbox_every), access_log=None,
-                           handle_signals=False, shutdown_timeout=5.0)
+    runner = web.AppRunner(
+        make_http_app(app, outbox_every=outbox_every), access_log=None, handle_signals=False, shutdown_timeout=5.0
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

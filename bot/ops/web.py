@@ -93,18 +93,21 @@ def _on_database_error(context: Any) -> None:
     metrics.DATABASE_ERRORS.inc()
 
 
-def add_routes(web_app: web.Application, app: App, *, host: str | None = None,
-               outbox_every: float = OUTBOX_EVERY) -> None:
+def add_routes(
+    web_app: web.Application, app: App, *, host: str | None = None, outbox_every: float = OUTBOX_EVERY
+) -> None:
     """Mount the probes, the metrics and every configured platform's own routes (but ``host``'s,
     the platform whose server this is) on ``web_app``."""
     web_app[_APP] = app
     web_app[_GAUGE] = _OutboxGauge(outbox_every)
     count_database_errors(app.db)
-    web_app.add_routes([
-        web.get(PROBE_PATHS["liveness"], _healthz),
-        web.get(PROBE_PATHS["readiness"], _readyz),
-        web.get(PROBE_PATHS["metrics"], _metrics),
-    ])
+    web_app.add_routes(
+        [
+            web.get(PROBE_PATHS["liveness"], _healthz),
+            web.get(PROBE_PATHS["readiness"], _readyz),
+            web.get(PROBE_PATHS["metrics"], _metrics),
+        ]
+    )
     for platform in _route_platforms(app, host):
         assert platform.http_routes is not None
         web_app.add_routes(list(platform.http_routes(app)))

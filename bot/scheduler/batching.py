@@ -47,7 +47,7 @@ class MarkBatcher:
             while self._waiting:
                 if self.linger:
                     await asyncio.sleep(self.linger)
-                batch, self._waiting = self._waiting[:self.size], self._waiting[self.size:]
+                batch, self._waiting = self._waiting[: self.size], self._waiting[self.size :]
                 await self._write(batch)
         finally:
             self._writer = None

@@ -47,23 +47,54 @@ def too_old(kind: str, due_at: datetime, now: datetime, grace: timedelta) -> boo
 async def record_missed(session: AsyncSession, occurrences: list[Occurrence], *, now: datetime) -> None:
     """Keep check-ins the planner dropped as stale, as skipped rows the digest can list."""
     rows: list[dict[str, Any]] = [
-        dict(key=o.key, platform=o.platform, workspace=o.workspace, schedule_id=o.schedule_id, kind=o.kind,
-             target_type=o.target_type, target=o.target, channel=o.channel, due_at=o.at, tz=o.tz,
-             payload=json.dumps(o.payload(), default=str), status=OUTBOX_SKIPPED, attempts=0, next_attempt_at=o.at,
-             fallback=False, created_at=now, sent_at=now, last_error=MISSED)
-        for o in occurrences if o.kind == "checkin"]
+        dict(
+            key=o.key,
+            platform=o.platform,
+            workspace=o.workspace,
+            schedule_id=o.schedule_id,
+            kind=o.kind,
+            target_type=o.target_type,
+            target=o.target,
+            channel=o.channel,
+            due_at=o.at,
+            tz=o.tz,
+            payload=json.dumps(o.payload(), default=str),
+            status=OUTBOX_SKIPPED,
+            attempts=0,
+            next_attempt_at=o.at,
+            fallback=False,
+            created_at=now,
+            sent_at=now,
+            last_error=MISSED,
+        )
+        for o in occurrences
+        if o.kind == "checkin"
+    ]
     if rows:
-        await session.execute(insert_ignore(session, Outbox).values(rows).on_conflict_do_nothing(
-            index_elements=["key"]))
+        await session.execute(
+            insert_ignore(session, Outbox).values(rows).on_conflict_do_nothing(index_elements=["key"])
+        )
 
 
 async def missed_section(session: AsyncSession, *, platform: str, workspace: str, since: datetime) -> Section | None:
     """The digest's list of check-ins that were missed (too late to ask) since the last digest."""
-    rows = (await session.execute(select(Outbox.target, Outbox.due_at, Outbox.tz).where(
-        Outbox.platform == platform, Outbox.workspace == workspace, Outbox.kind == "checkin",
-        Outbox.status == OUTBOX_SKIPPED, Outbox.last_error.like("missed%"), Outbox.sent_at > since)
-        .order_by(Outbox.due_at, Outbox.target))).all()
+    rows = (
+        await session.execute(
+            select(Outbox.target, Outbox.due_at, Outbox.tz)
+            .where(
+                Outbox.platform == platform,
+                Outbox.workspace == workspace,
+                Outbox.kind == "checkin",
+                Outbox.status == OUTBOX_SKIPPED,
+                Outbox.last_error.like("missed%"),
+                Outbox.sent_at > since,
+            )
+            .order_by(Outbox.due_at, Outbox.target)
+        )
+    ).all()
     if not rows:
         return None
-    return Section(heading="Missed check-ins (the bot was down or late past the grace window)",
-                   bullets=tuple(f"{mention(t)}: {at.astimezone(zone(tz)):%a %d %b %H:%M}" for t, at, tz in rows[:20]))
+    return Section(
+        heading="Missed check-ins (the bot was down or late past the grace window)",
+        bullets=tuple(f"{mention(t)}: {at.astimezone(zone(tz)):%a %d %b %H:%M}" for t, at, tz in rows[:20]),
+    )

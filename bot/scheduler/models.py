@@ -23,8 +23,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.models import Base, UTCDateTime, WorkspaceRow
 
 __all__ = [
-    "Schedule", "Outbox", "SendPace",
-    "OUTBOX_PENDING", "OUTBOX_CLAIMED", "OUTBOX_SENT", "OUTBOX_DEAD", "OUTBOX_SKIPPED",
+    "Schedule",
+    "Outbox",
+    "SendPace",
+    "OUTBOX_PENDING",
+    "OUTBOX_CLAIMED",
+    "OUTBOX_SENT",
+    "OUTBOX_DEAD",
+    "OUTBOX_SKIPPED",
 ]
 
 OUTBOX_PENDING = "pending"
@@ -94,10 +100,20 @@ class Outbox(Base):
 
 
 # Claim order (0015): pending rows by due time, leased rows by lease expiry; delivered history in neither.
-Index("ix_outbox_due", Outbox.next_attempt_at, Outbox.id, postgresql_where=Outbox.status == "pending",
-      sqlite_where=Outbox.status == "pending")
-Index("ix_outbox_lease", Outbox.lease_until, Outbox.id, postgresql_where=Outbox.lease_until.is_not(None),
-      sqlite_where=Outbox.lease_until.is_not(None))
+Index(
+    "ix_outbox_due",
+    Outbox.next_attempt_at,
+    Outbox.id,
+    postgresql_where=Outbox.status == "pending",
+    sqlite_where=Outbox.status == "pending",
+)
+Index(
+    "ix_outbox_lease",
+    Outbox.lease_until,
+    Outbox.id,
+    postgresql_where=Outbox.lease_until.is_not(None),
+    sqlite_where=Outbox.lease_until.is_not(None),
+)
 Index("ix_outbox_platform_workspace", Outbox.platform, Outbox.workspace)
 
 

@@ -22,8 +22,17 @@ from bot.storage.models import Workspace
 from bot.team.calendar import Availability, load_availability
 from bot.team.models import Member, Milestone, TeamStage
 
-__all__ = ["Occurrence", "Context", "load_context", "generate", "NUDGE_AFTER", "MILESTONE_LEAD",
-           "rule_of", "participants_of", "questions_of"]
+__all__ = [
+    "Occurrence",
+    "Context",
+    "load_context",
+    "generate",
+    "NUDGE_AFTER",
+    "MILESTONE_LEAD",
+    "rule_of",
+    "participants_of",
+    "questions_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +63,10 @@ class Occurrence:
         stamp = self.at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         part = dict(self.extra)
         middle = f"m{part['milestone_id']}:" if "milestone_id" in part else ""
-        return (f"{self.kind}:{self.platform}:{self.workspace}:{self.schedule_id}:{middle}{stamp}:"
-                f"{self.target_type}:{self.target}")
+        return (
+            f"{self.kind}:{self.platform}:{self.workspace}:{self.schedule_id}:{middle}{stamp}:"
+            f"{self.target_type}:{self.target}"
+        )
 
     @property
     def local(self) -> datetime:
@@ -95,27 +106,51 @@ class Context:
 
 async def load_context(session: AsyncSession, platform: str, workspace: str, default_tz: str) -> Context:
     ws = await session.get(Workspace, f"{platform}:{workspace}")
-    members = (await session.execute(
-        select(Member.user, Member.tz).where(Member.platform == platform, Member.workspace == workspace,
-                                             Member.tz.is_not(None))
-    )).all()
-    stage = (await session.execute(
-        select(TeamStage).where(TeamStage.platform == platform, TeamStage.workspace == workspace)
-    )).scalar_one_or_none()
+    members = (
+        await session.execute(
+            select(Member.user, Member.tz).where(
+                Member.platform == platform, Member.workspace == workspace, Member.tz.is_not(None)
+            )
+        )
+    ).all()
+    stage = (
+        await session.execute(select(TeamStage).where(TeamStage.platform == platform, TeamStage.workspace == workspace))
+    ).scalar_one_or_none()
     milestones: list[Milestone] = []
     if stage is not None:
-        milestones = list((await session.execute(
-            select(Milestone).where(Milestone.platform == platform, Milestone.workspace == workspace,
-                                    Milestone.phase_id == stage.phase_id).order_by(Milestone.position)
-        )).scalars())
-    return Context(default_tz=default_tz, workspace_tz=ws.tz if ws is not None else None,
-                   member_tz={u: tz for u, tz in members if tz}, stage=stage, milestones=milestones,
-                   availability=await load_availability(session, platform, workspace))
+        milestones = list(
+            (
+                await session.execute(
+                    select(Milestone)
+                    .where(
+                        Milestone.platform == platform,
+                        Milestone.workspace == workspace,
+                        Milestone.phase_id == stage.phase_id,
+                    )
+                    .order_by(Milestone.position)
+                )
+            ).scalars()
+        )
+    return Context(
+        default_tz=default_tz,
+        workspace_tz=ws.tz if ws is not None else None,
+        member_tz={u: tz for u, tz in members if tz},
+        stage=stage,
+        milestones=milestones,
+        availability=await load_availability(session, platform, workspace),
+    )
 
 
 def rule_of(schedule: Schedule, tz: str | None = None) -> Rule:
-    return Rule(cadence=schedule.cadence, hour=schedule.hour, minute=schedule.minute, tz=tz or schedule.tz,
-                weekday=schedule.weekday, day=schedule.day, skip_weekends=schedule.skip_weekends)
+    return Rule(
+        cadence=schedule.cadence,
+        hour=schedule.hour,
+        minute=schedule.minute,
+        tz=tz or schedule.tz,
+        weekday=schedule.weekday,
+        day=schedule.day,
+        skip_weekends=schedule.skip_weekends,
+    )
 
 
 def participants_of(schedule: Schedule) -> list[str]:
@@ -141,21 +176,24 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
     it does not cost the others their reminders. The caller still guards the
     whole call: a schedule's own rule may fail too.
     """
-    base: dict[str, Any] = dict(platform=schedule.platform, workspace=schedule.workspace,
-                                channel=schedule.channel, schedule_id=schedule.id)
+    base: dict[str, Any] = dict(
+        platform=schedule.platform, workspace=schedule.workspace, channel=schedule.channel, schedule_id=schedule.id
+    )
     out: list[Occurrence] = []
     if schedule.kind in ("digest", "risk_review"):
         for t in occurrences(rule_of(schedule), after, until):
-            out.append(Occurrence(at=t, tz=schedule.tz, kind=schedule.kind, target_type="channel",
-                                  target=schedule.channel, **base))
+            out.append(
+                Occurrence(
+                    at=t, tz=schedule.tz, kind=schedule.kind, target_type="channel", target=schedule.channel, **base
+                )
+            )
     elif schedule.kind == "checkin":
         for user in participants_of(schedule):
             tz = ctx.tz_of(user)
             try:
                 times = list(occurrences(rule_of(schedule, tz), after - NUDGE_AFTER, until))
             except Exception:
-                log.exception("schedule %s: check-in times for %s in %r could not be computed", schedule.id,
-                              user, tz)
+                log.exception("schedule %s: check-in times for %s in %r could not be computed", schedule.id, user, tz)
                 continue
             for t in times:
                 if ctx.availability.skips(user, t.astimezone(zone(tz)).date()):
@@ -164,8 +202,17 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
                     out.append(Occurrence(at=t, tz=tz, kind="checkin", target_type="dm", target=user, **base))
                 nudge = t + NUDGE_AFTER
                 if after < nudge <= until:
-                    out.append(Occurrence(at=nudge, tz=tz, kind="nudge", target_type="dm", target=user,
-                                          extra=(("occurrence", t.isoformat()),), **base))
+                    out.append(
+                        Occurrence(
+                            at=nudge,
+                            tz=tz,
+                            kind="nudge",
+                            target_type="dm",
+                            target=user,
+                            extra=(("occurrence", t.isoformat()),),
+                            **base,
+                        )
+                    )
     elif schedule.kind == "milestone":
         if ctx.stage is not None:
             for m in ctx.milestones:
@@ -174,8 +221,12 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
                 try:
                     reminders = list(_milestone_times(schedule, ctx, m))
                 except Exception:
-                    log.exception("schedule %s: reminder times for milestone %s (due %s) could not be computed",
-                                  schedule.id, m.id, m.due_on)
+                    log.exception(
+                        "schedule %s: reminder times for milestone %s (due %s) could not be computed",
+                        schedule.id,
+                        m.id,
+                        m.due_on,
+                    )
                     continue
                 for t, tz in reminders:
                     if after < t <= until:
@@ -185,7 +236,16 @@ def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime)
                             # The owner is away: the team sees it in the channel instead.
                             target_type, target = "channel", schedule.channel
                             extra += (("owner_away", m.owner),)
-                        out.append(Occurrence(at=t, tz=tz, kind="milestone", target_type=target_type,
-                                              target=target, extra=extra, **base))
+                        out.append(
+                            Occurrence(
+                                at=t,
+                                tz=tz,
+                                kind="milestone",
+                                target_type=target_type,
+                                target=target,
+                                extra=extra,
+                                **base,
+                            )
+                        )
     out.sort(key=lambda o: (o.at, o.kind, o.target))
     return out

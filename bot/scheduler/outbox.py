@@ -45,8 +45,23 @@ from bot.scheduler.occurrences import Occurrence
 from bot.storage.db import Database
 from bot.storage.sql import affected, insert_ignore
 
-__all__ = ["OutboxRow", "SentMark", "enqueue", "claim", "renew", "mark_sent", "mark_sent_many", "mark_skipped",
-           "mark_failed", "backoff", "counts", "open_rows", "insert_ignore", "affected", "POISON_REASON"]
+__all__ = [
+    "OutboxRow",
+    "SentMark",
+    "enqueue",
+    "claim",
+    "renew",
+    "mark_sent",
+    "mark_sent_many",
+    "mark_skipped",
+    "mark_failed",
+    "backoff",
+    "counts",
+    "open_rows",
+    "insert_ignore",
+    "affected",
+    "POISON_REASON",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +88,39 @@ class OutboxRow:
         return f"dm:{self.target}" if self.target_type == "dm" else self.target
 
 
-async def enqueue(session: AsyncSession, occurrences: list[Occurrence], *, now: datetime,
-                  payload_extra: dict[str, dict[str, Any]] | None = None) -> int:
+async def enqueue(
+    session: AsyncSession,
+    occurrences: list[Occurrence],
+    *,
+    now: datetime,
+    payload_extra: dict[str, dict[str, Any]] | None = None,
+) -> int:
     """Insert one row per occurrence; a key that exists already is left alone. Returns rows inserted."""
     if not occurrences:
         return 0
     rows = []
     for o in occurrences:
         payload = o.payload() | (payload_extra or {}).get(o.key, {})
-        rows.append(dict(key=o.key, platform=o.platform, workspace=o.workspace, schedule_id=o.schedule_id,
-                         kind=o.kind, target_type=o.target_type, target=o.target, channel=o.channel,
-                         due_at=o.at, tz=o.tz, payload=json.dumps(payload, default=str), status=OUTBOX_PENDING,
-                         attempts=0, next_attempt_at=o.at, fallback=False, created_at=now))
+        rows.append(
+            dict(
+                key=o.key,
+                platform=o.platform,
+                workspace=o.workspace,
+                schedule_id=o.schedule_id,
+                kind=o.kind,
+                target_type=o.target_type,
+                target=o.target,
+                channel=o.channel,
+                due_at=o.at,
+                tz=o.tz,
+                payload=json.dumps(payload, default=str),
+                status=OUTBOX_PENDING,
+                attempts=0,
+                next_attempt_at=o.at,
+                fallback=False,
+                created_at=now,
+            )
+        )
     stmt = insert_ignore(session, Outbox).values(rows).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(stmt)
     return affected(result)
@@ -111,9 +147,17 @@ def open_rows() -> Any:
 POISON_REASON = "the process stopped while sending this"
 
 
-async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: timedelta,
-                max_claims: int | None = None, dead: list[OutboxRow] | None = None,
-                suspects: bool | None = None) -> list[OutboxRow]:
+async def claim(
+    db: Database,
+    *,
+    token: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    max_claims: int | None = None,
+    dead: list[OutboxRow] | None = None,
+    suspects: bool | None = None,
+) -> list[OutboxRow]:
     """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``.
 
     One statement (``WITH c AS MATERIALIZED (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) UPDATE ... RETURNING``).
@@ -135,20 +179,38 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
     # PostgreSQL: ``UPDATE ... FROM candidate`` joins on the primary key (the rows are locked already, and a
     # row changed meanwhile is re-checked by the lock itself). SQLite has no row locks: the claimable
     # condition is repeated, so a row another worker claimed first is left alone.
-    taken = (Outbox.id == chosen.c.id,) if not db.is_sqlite else (Outbox.id.in_(select(chosen.c.id)),
-                                                                   _claimable(now, suspects))
+    taken = (
+        (Outbox.id == chosen.c.id,)
+        if not db.is_sqlite
+        else (Outbox.id.in_(select(chosen.c.id)), _claimable(now, suspects))
+    )
     stmt = (
         update(Outbox)
         .where(*taken)
-        .values(status=case((poison, OUTBOX_DEAD), else_=OUTBOX_CLAIMED),
-                claimed_by=case((poison, None), else_=token),
-                lease_until=case((poison, None), else_=now + lease),
-                last_error=case((poison, POISON_REASON), else_=Outbox.last_error),
-                claims=case((poison, Outbox.claims), else_=Outbox.claims + 1),
-                attempts=case((Outbox.status == OUTBOX_PENDING, Outbox.attempts + 1), else_=Outbox.attempts))
-        .returning(Outbox.id, Outbox.key, Outbox.platform, Outbox.workspace, Outbox.schedule_id, Outbox.kind,
-                   Outbox.target_type, Outbox.target, Outbox.channel, Outbox.due_at, Outbox.tz, Outbox.payload,
-                   Outbox.attempts, Outbox.status)
+        .values(
+            status=case((poison, OUTBOX_DEAD), else_=OUTBOX_CLAIMED),
+            claimed_by=case((poison, None), else_=token),
+            lease_until=case((poison, None), else_=now + lease),
+            last_error=case((poison, POISON_REASON), else_=Outbox.last_error),
+            claims=case((poison, Outbox.claims), else_=Outbox.claims + 1),
+            attempts=case((Outbox.status == OUTBOX_PENDING, Outbox.attempts + 1), else_=Outbox.attempts),
+        )
+        .returning(
+            Outbox.id,
+            Outbox.key,
+            Outbox.platform,
+            Outbox.workspace,
+            Outbox.schedule_id,
+            Outbox.kind,
+            Outbox.target_type,
+            Outbox.target,
+            Outbox.channel,
+            Outbox.due_at,
+            Outbox.tz,
+            Outbox.payload,
+            Outbox.attempts,
+            Outbox.status,
+        )
         .execution_options(synchronize_session=False)
     )
     async with db.engine.begin() as conn:
@@ -156,10 +218,22 @@ async def claim(db: Database, *, token: str, now: datetime, limit: int, lease: t
     claimed: list[OutboxRow] = []
     for r in rows:
         due_at = r.due_at if r.due_at.tzinfo else r.due_at.replace(tzinfo=UTC)
-        row = OutboxRow(id=r.id, key=r.key, platform=r.platform, workspace=r.workspace, schedule_id=r.schedule_id,
-                        kind=r.kind, target_type=r.target_type, target=r.target, channel=r.channel, due_at=due_at,
-                        tz=r.tz, payload=json.loads(r.payload or "{}"), attempts=r.attempts,
-                        claimed_by=token if r.status == OUTBOX_CLAIMED else "")
+        row = OutboxRow(
+            id=r.id,
+            key=r.key,
+            platform=r.platform,
+            workspace=r.workspace,
+            schedule_id=r.schedule_id,
+            kind=r.kind,
+            target_type=r.target_type,
+            target=r.target,
+            channel=r.channel,
+            due_at=due_at,
+            tz=r.tz,
+            payload=json.loads(r.payload or "{}"),
+            attempts=r.attempts,
+            claimed_by=token if r.status == OUTBOX_CLAIMED else "",
+        )
         if r.status == OUTBOX_CLAIMED:
             claimed.append(row)
         elif dead is not None:
@@ -184,11 +258,13 @@ async def renew(db: Database, row: OutboxRow, *, now: datetime, lease: timedelta
     return await _fenced(db, row, lease_until=now + lease)
 
 
-async def mark_sent(db: Database, row: OutboxRow, *, now: datetime, fallback: bool = False,
-                    note: str | None = None) -> bool:
+async def mark_sent(
+    db: Database, row: OutboxRow, *, now: datetime, fallback: bool = False, note: str | None = None
+) -> bool:
     """Sent. False when this worker no longer holds the row (its lease expired and it was re-claimed)."""
-    return await _fenced(db, row, status=OUTBOX_SENT, sent_at=now, lease_until=None, fallback=fallback,
-                         last_error=note, claims=0)
+    return await _fenced(
+        db, row, status=OUTBOX_SENT, sent_at=now, lease_until=None, fallback=fallback, last_error=note, claims=0
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,19 +301,35 @@ async def mark_sent_many(db: Database, marks: list[SentMark]) -> set[int]:
             for m in marks:
                 result = await session.execute(
                     update(Outbox)
-                    .where(Outbox.id == m.row.id, Outbox.claimed_by == m.row.claimed_by,
-                           Outbox.status == OUTBOX_CLAIMED)
-                    .values(status=OUTBOX_SENT, sent_at=m.at, lease_until=None, fallback=m.fallback,
-                            last_error=m.note, claims=0)
-                    .execution_options(synchronize_session=False))
+                    .where(
+                        Outbox.id == m.row.id, Outbox.claimed_by == m.row.claimed_by, Outbox.status == OUTBOX_CLAIMED
+                    )
+                    .values(
+                        status=OUTBOX_SENT,
+                        sent_at=m.at,
+                        lease_until=None,
+                        fallback=m.fallback,
+                        last_error=m.note,
+                        claims=0,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
                 if affected(result):
                     done.add(m.row.id)
         return done
     async with db.engine.begin() as conn:
-        ids = (await conn.execute(_MARK_SENT_MANY, {
-            "ids": [m.row.id for m in marks], "tokens": [m.row.claimed_by for m in marks],
-            "sent": [m.at.astimezone(UTC) for m in marks], "fallback": [m.fallback for m in marks],
-            "notes": [m.note for m in marks]})).scalars()
+        ids = (
+            await conn.execute(
+                _MARK_SENT_MANY,
+                {
+                    "ids": [m.row.id for m in marks],
+                    "tokens": [m.row.claimed_by for m in marks],
+                    "sent": [m.at.astimezone(UTC) for m in marks],
+                    "fallback": [m.fallback for m in marks],
+                    "notes": [m.note for m in marks],
+                },
+            )
+        ).scalars()
         return set(ids)
 
 
@@ -251,8 +343,16 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-async def mark_failed(db: Database, row: OutboxRow, *, now: datetime, error: str, max_attempts: int,
-                      permanent: bool = False, retry_after: float | None = None) -> str:
+async def mark_failed(
+    db: Database,
+    row: OutboxRow,
+    *,
+    now: datetime,
+    error: str,
+    max_attempts: int,
+    permanent: bool = False,
+    retry_after: float | None = None,
+) -> str:
     """Schedule a retry with backoff (at least ``retry_after``), or dead-letter the row. Returns the new status.
 
     A failure with ``retry_after`` (a rate limit: the platform asked us to wait,
@@ -262,13 +362,23 @@ async def mark_failed(db: Database, row: OutboxRow, *, now: datetime, error: str
     rate_limited = retry_after is not None and not permanent
     attempts = max(0, row.attempts - 1) if rate_limited else row.attempts
     if permanent or (not rate_limited and attempts >= max_attempts):
-        await _fenced(db, row, status=OUTBOX_DEAD, lease_until=None, attempts=attempts, last_error=error[:1000],
-                      claims=0)
+        await _fenced(
+            db, row, status=OUTBOX_DEAD, lease_until=None, attempts=attempts, last_error=error[:1000], claims=0
+        )
         return OUTBOX_DEAD
     # A platform's own wait hint (429 Retry-After) replaces our backoff: it knows best.
     wait = timedelta(seconds=max(retry_after, 0.5)) if retry_after is not None else backoff(attempts)
-    await _fenced(db, row, status=OUTBOX_PENDING, claimed_by=None, lease_until=None, attempts=attempts,
-                  next_attempt_at=now + wait, last_error=error[:1000], claims=0)
+    await _fenced(
+        db,
+        row,
+        status=OUTBOX_PENDING,
+        claimed_by=None,
+        lease_until=None,
+        attempts=attempts,
+        next_attempt_at=now + wait,
+        last_error=error[:1000],
+        claims=0,
+    )
     return OUTBOX_PENDING
 
 

@@ -28,8 +28,22 @@ from sqlalchemy import text
 
 from bot.storage.db import Database
 
-__all__ = ["Limits", "Adaptive", "AHEAD", "Ahead", "Pacer", "SharedPacer", "PacerLike", "pacer_for", "limits_for",
-           "PlatformLimits", "next_rate", "cut_rate", "first_ceiling", "prune"]
+__all__ = [
+    "Limits",
+    "Adaptive",
+    "AHEAD",
+    "Ahead",
+    "Pacer",
+    "SharedPacer",
+    "PacerLike",
+    "pacer_for",
+    "limits_for",
+    "PlatformLimits",
+    "next_rate",
+    "cut_rate",
+    "first_ceiling",
+    "prune",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +104,9 @@ class PlatformLimits(Mapping[str, Limits]):
     it, so a process that never sends (``cos-bot ask``) loads no platform at all.
     """
 
-    def __init__(self, settings: object | None = None, *,
-                 lookup: Callable[[str, object | None], Limits | None] | None = None) -> None:
+    def __init__(
+        self, settings: object | None = None, *, lookup: Callable[[str, object | None], Limits | None] | None = None
+    ) -> None:
         self._settings = settings
         self._lookup = lookup or _plugin_limits
         self._known: dict[str, Limits | None] = {}
@@ -160,8 +175,9 @@ def cut_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive 
 
 # The rate this task's last send was booked at: a 429 it meets is pinned on that rate, not on the
 # rate booked last (sends are booked ahead, up to ``concurrency`` of them, at rising rates).
-_BOOKED_AT: contextvars.ContextVar[tuple[str, str, float] | None] = contextvars.ContextVar("cos_booked_rate",
-                                                                                         default=None)
+_BOOKED_AT: contextvars.ContextVar[tuple[str, str, float] | None] = contextvars.ContextVar(
+    "cos_booked_rate", default=None
+)
 
 
 def _booked_at(platform: str, workspace: str) -> float | None:
@@ -172,9 +188,14 @@ def _booked_at(platform: str, workspace: str) -> float | None:
 class Pacer:
     """Reserve send slots; ``wait`` sleeps until this send's slot."""
 
-    def __init__(self, limits: Mapping[str, Limits] | None = None, *,
-                 monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, tune: Adaptive = ADAPTIVE) -> None:
+    def __init__(
+        self,
+        limits: Mapping[str, Limits] | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tune: Adaptive = ADAPTIVE,
+    ) -> None:
         self.limits = limits if limits is not None else PlatformLimits()
         self.tune = tune
         self._monotonic = monotonic
@@ -371,12 +392,18 @@ WHERE (scope LIKE 'ch:%' AND next_at < :channel_idle) OR (scope LIKE 'ws:%' AND 
 """)
 
 
-async def prune(db: Database, *, now: datetime, channel_idle: timedelta = timedelta(hours=1),
-                workspace_idle: timedelta = timedelta(days=30)) -> int:
+async def prune(
+    db: Database,
+    *,
+    now: datetime,
+    channel_idle: timedelta = timedelta(hours=1),
+    workspace_idle: timedelta = timedelta(days=30),
+) -> int:
     """Delete idle ``send_pace`` rows (housekeeping). Returns rows deleted."""
     async with db.session() as session:
-        result = await session.execute(_PRUNE, {"channel_idle": now - channel_idle,
-                                                "workspace_idle": now - workspace_idle})
+        result = await session.execute(
+            _PRUNE, {"channel_idle": now - channel_idle, "workspace_idle": now - workspace_idle}
+        )
         return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -398,9 +425,15 @@ class SharedPacer:
 
     _KNOWN_LIMIT = 50_000
 
-    def __init__(self, db: Database, limits: Mapping[str, Limits] | None = None, *,
-                 now: Callable[[], datetime] | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, tune: Adaptive = ADAPTIVE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        limits: Mapping[str, Limits] | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tune: Adaptive = ADAPTIVE,
+    ) -> None:
         self.db = db
         self.limits = limits if limits is not None else PlatformLimits()
         self.tune = tune
@@ -420,24 +453,36 @@ class SharedPacer:
         return {"now": self._now() if self._now is not None else None}
 
     def _rate_params(self, limits: Limits) -> dict[str, object]:
-        return {"adaptive": bool(limits.adaptive and limits.workspace_rate), "rate0": limits.workspace_rate,
-                "max_rate": limits.max_rate, "min_rate": limits.min_rate, "step": self.tune.step,
-                "probe": self.tune.probe, "cruise": self.tune.cruise, "first": self.tune.first_ceiling,
-                "cut": self.tune.cut}
+        return {
+            "adaptive": bool(limits.adaptive and limits.workspace_rate),
+            "rate0": limits.workspace_rate,
+            "max_rate": limits.max_rate,
+            "min_rate": limits.min_rate,
+            "step": self.tune.step,
+            "probe": self.tune.probe,
+            "cruise": self.tune.cruise,
+            "first": self.tune.first_ceiling,
+            "cut": self.tune.cut,
+        }
 
     async def reserve(self, platform: str, workspace: str, channel: str, *, grow: bool = True) -> float:
         """Book this send's slot; returns the seconds until it (0 when it is free now). With ``grow`` the
         shared rate rises for the next send (a send booked again behind a ``Retry-After`` does not)."""
         return (await self._book(platform, workspace, channel, grow=grow))[0]
 
-    async def _book(self, platform: str, workspace: str, channel: str, *,
-                    grow: bool = True) -> tuple[float, datetime | None]:
+    async def _book(
+        self, platform: str, workspace: str, channel: str, *, grow: bool = True
+    ) -> tuple[float, datetime | None]:
         limits = self.limits.get(platform)
         if limits is None:
             return 0.0, None
         ws, ch = workspace_scope(workspace), channel_scope(workspace, channel)
         params: dict[str, object] = {
-            **self._params(), "platform": platform, "ws": ws, "ch": ch, "ch_gap": float(limits.channel_interval),
+            **self._params(),
+            "platform": platform,
+            "ws": ws,
+            "ch": ch,
+            "ch_gap": float(limits.channel_interval),
         }
         lock = self._booking.get((platform, workspace))
         if lock is None:
@@ -478,8 +523,9 @@ class SharedPacer:
             await self._sleep(delay - early)
             checked_at = self._clock()
             async with self.db.engine.connect() as conn:
-                now_held = (await conn.execute(_HELD_UNTIL, {"platform": platform,
-                                                             "ws": workspace_scope(workspace)})).scalar()
+                now_held = (
+                    await conn.execute(_HELD_UNTIL, {"platform": platform, "ws": workspace_scope(workspace)})
+                ).scalar()
             if now_held != held:
                 waited += delay - early
                 continue
@@ -500,9 +546,18 @@ class SharedPacer:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             at = rate or _booked_at(platform, workspace)
             first = first_ceiling(at, self.tune) / at if at else self.tune.first_ceiling
-            await conn.execute(_PENALISE, {**self._params(), **self._rate_params(limits), "platform": platform,
-                                           "ws": workspace_scope(workspace), "retry_after": float(retry_after),
-                                           "at": at, "first": first})
+            await conn.execute(
+                _PENALISE,
+                {
+                    **self._params(),
+                    **self._rate_params(limits),
+                    "platform": platform,
+                    "ws": workspace_scope(workspace),
+                    "retry_after": float(retry_after),
+                    "at": at,
+                    "first": first,
+                },
+            )
 
     async def rate(self, platform: str, workspace: str) -> float | None:
         """The rate this workspace is sent at now (messages/s), as the replicas share it."""
@@ -512,6 +567,10 @@ class SharedPacer:
         if not limits.adaptive:
             return limits.workspace_rate
         async with self.db.engine.connect() as conn:
-            stored = (await conn.execute(text("SELECT rate FROM send_pace WHERE platform = :p AND scope = :s"),
-                                         {"p": platform, "s": workspace_scope(workspace)})).scalar()
+            stored = (
+                await conn.execute(
+                    text("SELECT rate FROM send_pace WHERE platform = :p AND scope = :s"),
+                    {"p": platform, "s": workspace_scope(workspace)},
+                )
+            ).scalar()
         return float(stored) if stored is not None else limits.workspace_rate

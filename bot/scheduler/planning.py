@@ -44,9 +44,15 @@ class Planning:
         """
         now = now or self.app.clock.now()
         async with self.app.db.session() as session:
-            schedules = list((await session.execute(
-                select(Schedule).where(Schedule.active.is_(True), Schedule.planned_until < now).order_by(Schedule.id)
-            )).scalars())
+            schedules = list(
+                (
+                    await session.execute(
+                        select(Schedule)
+                        .where(Schedule.active.is_(True), Schedule.planned_until < now)
+                        .order_by(Schedule.id)
+                    )
+                ).scalars()
+            )
             found = await self._occurrences(session, schedules, since=lambda s: s.planned_until, until=now)
         due_ids = [s.id for s, due in found if due]
         total = 0
@@ -57,8 +63,9 @@ class Planning:
                 log.exception("planning schedule %s failed", sid)
         return total
 
-    async def _occurrences(self, session: Any, schedules: list[Schedule], *, since: Callable[[Schedule], datetime],
-                           until: datetime) -> list[tuple[Schedule, list[Occurrence]]]:
+    async def _occurrences(
+        self, session: Any, schedules: list[Schedule], *, since: Callable[[Schedule], datetime], until: datetime
+    ) -> list[tuple[Schedule, list[Occurrence]]]:
         """Each schedule's occurrences in ``(since(schedule), until]``, with one context load per workspace.
 
         A schedule whose occurrences cannot be computed is logged and left out: one broken
@@ -73,8 +80,9 @@ class Planning:
             try:
                 found.append((s, generate(s, contexts[key], since(s), until)))
             except Exception:
-                log.exception("schedule %s (%s:%s): occurrences could not be computed; skipped",
-                              s.id, s.platform, s.workspace)
+                log.exception(
+                    "schedule %s (%s:%s): occurrences could not be computed; skipped", s.id, s.platform, s.workspace
+                )
         return found
 
     async def _plan_one(self, schedule_id: int, now: datetime) -> int:
@@ -120,8 +128,7 @@ class Planning:
             log.info("schedule %s: %d deliveries enqueued", schedule_id, inserted)
         return inserted
 
-    async def _one_checkin_a_day(self, session: Any, schedule: Schedule,
-                                 chosen: list[Occurrence]) -> list[Occurrence]:
+    async def _one_checkin_a_day(self, session: Any, schedule: Schedule, chosen: list[Occurrence]) -> list[Occurrence]:
         """Drop a check-in for someone already asked (or queued) by this schedule on the same local day.
 
         A participant who moves west between two check-ins (UTC, then
@@ -133,18 +140,28 @@ class Planning:
         if not checkins:
             return chosen
         earliest = min(o.at for o in checkins) - timedelta(days=2)
-        asked = (await session.execute(
-            select(CheckinAnswer.user, CheckinAnswer.occurrence_at)
-            .where(CheckinAnswer.schedule_id == schedule.id, CheckinAnswer.occurrence_at >= earliest,
-                   CheckinAnswer.user.in_({o.target for o in checkins}))
-        )).all()
+        asked = (
+            await session.execute(
+                select(CheckinAnswer.user, CheckinAnswer.occurrence_at).where(
+                    CheckinAnswer.schedule_id == schedule.id,
+                    CheckinAnswer.occurrence_at >= earliest,
+                    CheckinAnswer.user.in_({o.target for o in checkins}),
+                )
+            )
+        ).all()
         drop: set[str] = set()
         for o in checkins:
             day = o.local.date()
             for user, at in asked:
                 if user == o.target and at != o.at and at.astimezone(zone(o.tz)).date() == day:
-                    log.info("schedule %s: %s was already asked on %s (%s); no second check-in at %s",
-                             schedule.id, user, day, o.tz, o.at)
+                    log.info(
+                        "schedule %s: %s was already asked on %s (%s); no second check-in at %s",
+                        schedule.id,
+                        user,
+                        day,
+                        o.tz,
+                        o.at,
+                    )
                     drop.add(o.key)
                     break
         return [o for o in chosen if o.key not in drop]
@@ -153,21 +170,36 @@ class Planning:
         if not occurrences:
             return
         questions = json.dumps(questions_of(schedule))
-        rows = [dict(platform=o.platform, workspace=o.workspace, schedule_id=schedule.id, occurrence_at=o.at,
-                     user=o.target, questions=questions, answers="[]") for o in occurrences]
-        await session.execute(outbox.insert_ignore(session, CheckinAnswer).values(rows).on_conflict_do_nothing(
-            index_elements=["schedule_id", "occurrence_at", "user"]))
+        rows = [
+            dict(
+                platform=o.platform,
+                workspace=o.workspace,
+                schedule_id=schedule.id,
+                occurrence_at=o.at,
+                user=o.target,
+                questions=questions,
+                answers="[]",
+            )
+            for o in occurrences
+        ]
+        await session.execute(
+            outbox.insert_ignore(session, CheckinAnswer)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence_at", "user"])
+        )
 
     async def preview(self, *, days: float, now: datetime | None = None) -> list[Occurrence]:
         """Every delivery due in ``(now, now + days]``, across all workspaces, in time order."""
         now = now or self.app.clock.now()
         until = now + timedelta(days=days)
         async with self.app.db.session() as session:
-            schedules = list((await session.execute(
-                select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id))).scalars())
+            schedules = list(
+                (
+                    await session.execute(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id))
+                ).scalars()
+            )
             # Not yet planned occurrences only: those before the watermark are in the outbox already.
-            found = await self._occurrences(session, schedules, since=lambda s: max(now, s.planned_until),
-                                            until=until)
+            found = await self._occurrences(session, schedules, since=lambda s: max(now, s.planned_until), until=until)
             out = [o for _, due in found for o in due]
             out.extend(await pending_snoozes(session, after=now, until=until))
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))

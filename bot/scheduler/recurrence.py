@@ -20,7 +20,14 @@ from bot.kernel.clock import canonical_zone
 from bot.kernel.errors import UserError
 
 __all__ = [
-    "Rule", "CADENCES", "WEEKDAYS", "local_to_utc", "occurrences", "zone", "parse_hhmm", "parse_weekday",
+    "Rule",
+    "CADENCES",
+    "WEEKDAYS",
+    "local_to_utc",
+    "occurrences",
+    "zone",
+    "parse_hhmm",
+    "parse_weekday",
     "describe",
 ]
 
@@ -49,8 +56,9 @@ def parse_hhmm(text: str) -> tuple[int, int]:
     hh, sep, mm = text.partition(":")
     if sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and 0 <= int(hh) <= 23 and 0 <= int(mm) <= 59:
         return int(hh), int(mm)
-    raise UserError(f"“{text[:20]}” is not a time of day. Write it as HH:MM in 24-hour form, for example 09:00 or "
-                    f"16:30.")
+    raise UserError(
+        f"“{text[:20]}” is not a time of day. Write it as HH:MM in 24-hour form, for example 09:00 or 16:30."
+    )
 
 
 def parse_weekday(text: str) -> int | None:

@@ -83,8 +83,16 @@ class Scheduler(Planning):
     machine-wide; 32-row claims about 0.8).
     """
 
-    def __init__(self, app: App, *, pacer: PacerLike | None = None, batch: int = 64, concurrency: int = 64,
-                 lease: timedelta = timedelta(seconds=60), heartbeat: float | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        pacer: PacerLike | None = None,
+        batch: int = 64,
+        concurrency: int = 64,
+        lease: timedelta = timedelta(seconds=60),
+        heartbeat: float | None = None,
+    ) -> None:
         self.app = app
         self.pacer = pacer or pacer_for(app.db, app.settings)
         self.marks = MarkBatcher(app.db, linger=0.002)
@@ -157,18 +165,31 @@ class Scheduler(Planning):
                 await asyncio.gather(*list(in_flight), return_exceptions=True)
         return stats
 
-    async def _claim(self, stats: DrainStats, *, limit: int, now: datetime | None,
-                     suspects: bool) -> tuple[list[outbox.OutboxRow], int]:
+    async def _claim(
+        self, stats: DrainStats, *, limit: int, now: datetime | None, suspects: bool
+    ) -> tuple[list[outbox.OutboxRow], int]:
         """Claim rows (``outbox.claim``); returns them and how many suspects were dead-lettered as poison."""
         token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
         at = now or self.app.clock.now()
         poison: list[outbox.OutboxRow] = []
-        rows = await outbox.claim(self.app.db, token=token, now=at, limit=limit, lease=self.lease,
-                                  max_claims=self.app.settings.max_claims, dead=poison, suspects=suspects)
+        rows = await outbox.claim(
+            self.app.db,
+            token=token,
+            now=at,
+            limit=limit,
+            lease=self.lease,
+            max_claims=self.app.settings.max_claims,
+            dead=poison,
+            suspects=suspects,
+        )
         for p in poison:
             stats.dead += 1
-            log.warning("delivery %s dead-lettered: its lease was lost %d times (%s)", p.key,
-                        self.app.settings.max_claims, outbox.POISON_REASON)
+            log.warning(
+                "delivery %s dead-lettered: its lease was lost %d times (%s)",
+                p.key,
+                self.app.settings.max_claims,
+                outbox.POISON_REASON,
+            )
         for r in rows:
             self._held_until[r.id] = at + self.lease
         await self._render_all(rows)
@@ -259,8 +280,9 @@ class Scheduler(Planning):
 
         # Most sends finish long before the first heartbeat: a timer, not a task, until one does not.
         tasks: list[asyncio.Task[None]] = []
-        timer = asyncio.get_running_loop().call_later(self.heartbeat,
-                                                      lambda: tasks.append(asyncio.ensure_future(beat())))
+        timer = asyncio.get_running_loop().call_later(
+            self.heartbeat, lambda: tasks.append(asyncio.ensure_future(beat()))
+        )
         try:
             yield
         finally:
@@ -305,8 +327,9 @@ class Scheduler(Planning):
                 async with db.session() as session:
                     reply = await render(app, session, row, app.clock.now())
             if reply is not None:
-                reply = late_note(reply, due_at=row.due_at, tz=row.tz, now=app.clock.now(),
-                                  minutes=app.settings.late_note_minutes)
+                reply = late_note(
+                    reply, due_at=row.due_at, tz=row.tz, now=app.clock.now(), minutes=app.settings.late_note_minutes
+                )
             if reply is None:
                 await outbox.mark_skipped(db, row, now=app.clock.now(), reason="nothing to send any more")
                 stats.skipped += 1
@@ -324,15 +347,17 @@ class Scheduler(Planning):
             if row.target_type == "dm":
                 try:
                     async with self._keep_lease(row):
-                        await transport.send_dm(workspace=row.workspace, user=row.target, reply=reply.safe(),
-                                                key=row.key)
+                        await transport.send_dm(
+                            workspace=row.workspace, user=row.target, reply=reply.safe(), key=row.key
+                        )
                 except DeliveryError as exc:
                     if not exc.permanent or app.settings.dm_fallback != "channel":
                         raise
                     if row.kind == "nudge":
                         # The check-in itself already fell back to the channel; one mention is enough.
-                        await outbox.mark_skipped(db, row, now=app.clock.now(),
-                                                  reason="DM closed; the check-in was posted in the channel")
+                        await outbox.mark_skipped(
+                            db, row, now=app.clock.now(), reason="DM closed; the check-in was posted in the channel"
+                        )
                         stats.skipped += 1
                         delivery_done(row, outcome="skipped", at=app.clock.now())
                         return
@@ -341,14 +366,18 @@ class Scheduler(Planning):
                     if not await self._hold(row, stats):
                         return
                     async with self._keep_lease(row):
-                        await transport.send_channel(workspace=row.workspace, channel=row.channel,
-                                                     reply=_fallback_reply(row, reply).safe(),
-                                                     key=row.key + ":fallback")
+                        await transport.send_channel(
+                            workspace=row.workspace,
+                            channel=row.channel,
+                            reply=_fallback_reply(row, reply).safe(),
+                            key=row.key + ":fallback",
+                        )
                     fallback = True
             else:
                 async with self._keep_lease(row):
-                    await transport.send_channel(workspace=row.workspace, channel=row.target, reply=reply.safe(),
-                                                 key=row.key)
+                    await transport.send_channel(
+                        workspace=row.workspace, channel=row.target, reply=reply.safe(), key=row.key
+                    )
         except DeliveryError as exc:
             if exc.retry_after is not None and not listener.hits:  # not reported by the SDK's hook already
                 stats.rate_limited += 1
@@ -357,30 +386,47 @@ class Scheduler(Planning):
                     if held is not None:
                         await held
                 except Exception:
-                    log.warning("delivery %s: the workspace's Retry-After could not be recorded", row.key,
-                                exc_info=True)
-            status = await outbox.mark_failed(db, row, now=app.clock.now(), error=str(exc) or type(exc).__name__,
-                                              max_attempts=app.settings.max_attempts, permanent=exc.permanent,
-                                              retry_after=exc.retry_after)
+                    log.warning(
+                        "delivery %s: the workspace's Retry-After could not be recorded", row.key, exc_info=True
+                    )
+            status = await outbox.mark_failed(
+                db,
+                row,
+                now=app.clock.now(),
+                error=str(exc) or type(exc).__name__,
+                max_attempts=app.settings.max_attempts,
+                permanent=exc.permanent,
+                retry_after=exc.retry_after,
+            )
             stats.failed += 1
-            delivery_done(row,
-                          outcome="dead" if status == "dead" else "rate_limited" if exc.retry_after is not None
-                          else "retry", at=app.clock.now())
+            delivery_done(
+                row,
+                outcome="dead" if status == "dead" else "rate_limited" if exc.retry_after is not None else "retry",
+                at=app.clock.now(),
+            )
             if status == "dead":
                 stats.dead += 1
                 log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
             return
         except Exception as exc:
             log.exception("delivery %s failed", row.key)
-            status = await outbox.mark_failed(db, row, now=app.clock.now(), error=f"{type(exc).__name__}: {exc}",
-                                              max_attempts=app.settings.max_attempts)
+            status = await outbox.mark_failed(
+                db,
+                row,
+                now=app.clock.now(),
+                error=f"{type(exc).__name__}: {exc}",
+                max_attempts=app.settings.max_attempts,
+            )
             stats.failed += 1
             stats.dead += status == "dead"
             delivery_done(row, outcome="dead" if status == "dead" else "retry", at=app.clock.now())
             return
         sent_at = app.clock.now()
-        if not await self.marks.sent(outbox.SentMark(row=row, at=sent_at, fallback=fallback,
-                                                     note="DM closed; posted in channel" if fallback else None)):
+        if not await self.marks.sent(
+            outbox.SentMark(
+                row=row, at=sent_at, fallback=fallback, note="DM closed; posted in channel" if fallback else None
+            )
+        ):
             stats.lost_lease += 1
             log.warning("delivery %s: lease lost before it was marked sent", row.key)
         stats.sent += 1
@@ -395,8 +441,11 @@ class Scheduler(Planning):
         async with self.app.db.session() as session:
             await session.execute(
                 update(CheckinAnswer)
-                .where(CheckinAnswer.schedule_id == row.schedule_id, CheckinAnswer.occurrence_at == occurrence,
-                       CheckinAnswer.user == row.target)
+                .where(
+                    CheckinAnswer.schedule_id == row.schedule_id,
+                    CheckinAnswer.occurrence_at == occurrence,
+                    CheckinAnswer.user == row.target,
+                )
                 .values({column: when})
             )
 
@@ -424,16 +473,19 @@ class Scheduler(Planning):
         and workspaces uninstalled longer than the retention period."""
         cutoff = self.app.clock.now() - timedelta(days=90)
         async with self.app.db.session() as session:
-            await session.execute(delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)),
-                                                       Outbox.sent_at < cutoff))
+            await session.execute(
+                delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)), Outbox.sent_at < cutoff)
+            )
             await interaction_state.purge_expired(session=session, now=self.app.clock.now())
-            await purge_questions(session, before=self.app.clock.now()
-                                  - timedelta(days=self.app.settings.question_retention_days))
+            await purge_questions(
+                session, before=self.app.clock.now() - timedelta(days=self.app.settings.question_retention_days)
+            )
         await prune(self.app.db, now=self.app.clock.now())
         from bot.privacy import purge_uninstalled
 
-        purged = await purge_uninstalled(self.app.db, now=self.app.clock.now(),
-                                         retention_days=self.app.settings.uninstall_retention_days)
+        purged = await purge_uninstalled(
+            self.app.db, now=self.app.clock.now(), retention_days=self.app.settings.uninstall_retention_days
+        )
         if purged:
             log.info("deleted the data of %d uninstalled workspace(s)", len(purged))
 
@@ -463,10 +515,24 @@ class Scheduler(Planning):
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
-        scheduler.add_job(guarded, "interval", seconds=self.app.settings.poll_seconds, id="poll",
-                          coalesce=True, max_instances=1, misfire_grace_time=None)
-        scheduler.add_job(self.housekeeping, "interval", hours=6, id="housekeeping", coalesce=True,
-                          max_instances=1, misfire_grace_time=None)
+        scheduler.add_job(
+            guarded,
+            "interval",
+            seconds=self.app.settings.poll_seconds,
+            id="poll",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+        scheduler.add_job(
+            self.housekeeping,
+            "interval",
+            hours=6,
+            id="housekeeping",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
         scheduler.start()
         log.info("scheduler started (instance %s, every %.1fs)", self.instance, self.app.settings.poll_seconds)
         try:
@@ -482,7 +548,13 @@ class Scheduler(Planning):
 
 
 def _fallback_reply(row: outbox.OutboxRow, reply: Reply) -> Reply:
-    note = (f"{mention(row.target)}, I could not reach you by direct message, so here it is "
-            "in the channel.")
-    return Reply(title=reply.title, sections=(Section(text=note), *reply.sections), fields=reply.fields,
-                 buttons=reply.buttons, footer=reply.footer, ephemeral=False, notify=(row.target,))
+    note = f"{mention(row.target)}, I could not reach you by direct message, so here it is in the channel."
+    return Reply(
+        title=reply.title,
+        sections=(Section(text=note), *reply.sections),
+        fields=reply.fields,
+        buttons=reply.buttons,
+        footer=reply.footer,
+        ephemeral=False,
+        notify=(row.target,),
+    )

@@ -26,20 +26,35 @@ def new_key() -> str:
     return secrets.token_urlsafe(12)
 
 
-async def put(*, session: AsyncSession, key: str, platform: str, workspace: str, payload: Any, now: datetime,
-              ttl: timedelta) -> None:
+async def put(
+    *, session: AsyncSession, key: str, platform: str, workspace: str, payload: Any, now: datetime, ttl: timedelta
+) -> None:
     """Store ``payload`` (JSON-serialisable) under ``key`` until ``now + ttl``."""
-    session.add(InteractionState(key=key, platform=platform, workspace=workspace,
-                                 payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-                                 created_at=now, expires_at=now + ttl))
+    session.add(
+        InteractionState(
+            key=key,
+            platform=platform,
+            workspace=workspace,
+            payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
     await session.flush()
 
 
 async def get(*, session: AsyncSession, key: str, platform: str, workspace: str, now: datetime) -> Any | None:
     """The payload under ``key`` for this (platform, workspace), or None when unknown, elsewhere or expired."""
-    row = (await session.execute(select(InteractionState).where(
-        InteractionState.key == key, InteractionState.platform == platform,
-        InteractionState.workspace == workspace, InteractionState.expires_at > now))).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(InteractionState).where(
+                InteractionState.key == key,
+                InteractionState.platform == platform,
+                InteractionState.workspace == workspace,
+                InteractionState.expires_at > now,
+            )
+        )
+    ).scalar_one_or_none()
     if row is None:
         return None
     try:

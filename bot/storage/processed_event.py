@@ -29,8 +29,9 @@ class EventLog:
         """Record ``event_id``; False when it was already handled (a retry or a duplicate)."""
         try:
             async with self.db.session() as session:
-                session.add(ProcessedEvent(platform=self.platform, event_id=event_id[:200],
-                                           received_at=self.clock.now()))
+                session.add(
+                    ProcessedEvent(platform=self.platform, event_id=event_id[:200], received_at=self.clock.now())
+                )
             return True
         except IntegrityError:
             return False
@@ -39,8 +40,11 @@ class EventLog:
         """Let a retry of ``event_id`` be handled again (its first handling failed)."""
         try:
             async with self.db.session() as session:
-                await session.execute(delete(ProcessedEvent).where(
-                    ProcessedEvent.platform == self.platform, ProcessedEvent.event_id == event_id[:200]))
+                await session.execute(
+                    delete(ProcessedEvent).where(
+                        ProcessedEvent.platform == self.platform, ProcessedEvent.event_id == event_id[:200]
+                    )
+                )
         except Exception:
             log.exception("could not release event %s", event_id)
 
@@ -48,8 +52,13 @@ class EventLog:
         """Delete the rows received before ``now - older_than``; returns how many."""
         cutoff = self.clock.now() - older_than
         async with self.db.session() as session:
-            return affected(await session.execute(delete(ProcessedEvent).where(
-                ProcessedEvent.platform == self.platform, ProcessedEvent.received_at < cutoff)))
+            return affected(
+                await session.execute(
+                    delete(ProcessedEvent).where(
+                        ProcessedEvent.platform == self.platform, ProcessedEvent.received_at < cutoff
+                    )
+                )
+            )
 
     async def keep_pruned(self, *, older_than: timedelta, interval: float) -> None:
         """Prune now and every ``interval`` seconds until cancelled; a failure waits for the next round.

@@ -32,17 +32,48 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.teach import TeachCommands
 
     # SnoozeCommands reads "skip"/"snooze 1h" in a DM before the check-in takes it as an answer.
-    return (StageCommands, DigestCommands, SnoozeCommands, CheckinCommands, AnswerCommands, RiskCommands,
-            ScheduleCommands, AvailabilityCommands, AuditCommands, ForgetCommands, FeedbackCommands, TeachCommands)
+    return (
+        StageCommands,
+        DigestCommands,
+        SnoozeCommands,
+        CheckinCommands,
+        AnswerCommands,
+        RiskCommands,
+        ScheduleCommands,
+        AvailabilityCommands,
+        AuditCommands,
+        ForgetCommands,
+        FeedbackCommands,
+        TeachCommands,
+    )
 
 
 # The first word of every sub-command of the features ``install`` defers, by command: the router
 # routes them before those features are imported. tests/bot/test_team_deferred.py keeps this list
 # in step with what the features register.
 DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
-    "cos-service": ("audit", "away", "back", "check-in", "checkin", "digest", "forget", "gaps", "holiday",
-                    "holidays", "milestone", "milestones", "schedules", "skip", "snooze", "stage", "stats",
-                    "teach", "timezone", "unschedule"),
+    "cos-service": (
+        "audit",
+        "away",
+        "back",
+        "check-in",
+        "checkin",
+        "digest",
+        "forget",
+        "gaps",
+        "holiday",
+        "holidays",
+        "milestone",
+        "milestones",
+        "schedules",
+        "skip",
+        "snooze",
+        "stage",
+        "stats",
+        "teach",
+        "timezone",
+        "unschedule",
+    ),
     "cos-risk": ("accept", "owner", "register", "review", "schedule"),
 }
 

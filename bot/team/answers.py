@@ -26,8 +26,17 @@ __all__ = ["AnswerCommands", "answer_record", "format_records", "CSV_COLUMNS"]
 
 _ANSWERS_SHOWN = 20
 _EXPORT_CHARS = 2800  # fits a Slack section and one Discord embed, with the fences and a note
-CSV_COLUMNS = ("platform", "workspace", "user", "occurrence_at", "answered_at", "schedule_id", "number",
-               "question", "answer")
+CSV_COLUMNS = (
+    "platform",
+    "workspace",
+    "user",
+    "occurrence_at",
+    "answered_at",
+    "schedule_id",
+    "number",
+    "question",
+    "answer",
+)
 
 
 class AnswerCommands(TeamFeature):
@@ -51,16 +60,23 @@ class AnswerCommands(TeamFeature):
         bullets = []
         for a in shown:
             pairs = [f"{q} → {ans}" if q else ans for q, ans in _pairs(a) if ans is not None]
-            bullets.append(f"{a.occurrence_at.astimezone(zone(tz)):%a %d %b %Y} "
-                           + (f"{mention(a.user)}: " if user != request.user else "") + " / ".join(pairs)[:400])
+            bullets.append(
+                f"{a.occurrence_at.astimezone(zone(tz)):%a %d %b %Y} "
+                + (f"{mention(a.user)}: " if user != request.user else "")
+                + " / ".join(pairs)[:400]
+            )
         if len(rows) > len(shown):
             bullets.append(f"... and {len(rows) - len(shown)} older; `/cos-service checkin export` has them all.")
         return Reply(
             title=f"Check-in answers ({_whose(request, user)}): {len(rows)}"
-                  + (f" since {since:%Y-%m-%d}" if since else ""),
-            sections=(Section(bullets=tuple(bullets) or ("No check-in answers recorded.",)),
-                      Section(text="Export with `/cos-service checkin export json|csv`; delete yours with "
-                                   "`/cos-service checkin forget`.")),
+            + (f" since {since:%Y-%m-%d}" if since else ""),
+            sections=(
+                Section(bullets=tuple(bullets) or ("No check-in answers recorded.",)),
+                Section(
+                    text="Export with `/cos-service checkin export json|csv`; delete yours with "
+                    "`/cos-service checkin forget`."
+                ),
+            ),
         )
 
     @server_only
@@ -74,11 +90,14 @@ class AnswerCommands(TeamFeature):
         kept = list(records)
         data = format_records(kept, fmt)
         while kept and len(data) > _EXPORT_CHARS:
-            kept = kept[max(1, len(kept) // 10):] if len(data) > 2 * _EXPORT_CHARS else kept[1:]
+            kept = kept[max(1, len(kept) // 10) :] if len(data) > 2 * _EXPORT_CHARS else kept[1:]
             data = format_records(kept, fmt)
-        note = (f"All {len(records)} answer(s)." if len(kept) == len(records) else
-                f"The newest {len(kept)} of {len(records)} answer(s) fit in one message; older ones: add "
-                "`since YYYY-MM-DD`, or ask your operator for `cos-bot checkin export`.")
+        note = (
+            f"All {len(records)} answer(s)."
+            if len(kept) == len(records)
+            else f"The newest {len(kept)} of {len(records)} answer(s) fit in one message; older ones: add "
+            "`since YYYY-MM-DD`, or ask your operator for `cos-bot checkin export`."
+        )
         return Reply(
             title=f"Check-in export ({_whose(request, user)}, {fmt}): {len(kept)} answer(s)",
             sections=(Section(text=note), Section(text="```\n" + data.replace("```", "`\u200b`\u200b`") + "\n```")),
@@ -86,21 +105,39 @@ class AnswerCommands(TeamFeature):
 
     @server_only
     async def forget(self, request: Request, text: str) -> Reply:
-        usage = ("Use `/cos-service checkin forget` (your answers), or, for admins, "
-                 "`/cos-service checkin forget @user` or `checkin forget all`.")
+        usage = (
+            "Use `/cos-service checkin forget` (your answers), or, for admins, "
+            "`/cos-service checkin forget @user` or `checkin forget all`."
+        )
         user, _, _ = _scope(request, text.split(), usage=usage, allow_since=False)
         self._require_scope(request, user, "delete other people's check-in answers")
         async with self.team.db.session() as session:
-            deleted = await store.forget_answers(session, platform=request.platform, workspace=request.workspace,
-                                                 user=user)
+            deleted = await store.forget_answers(
+                session, platform=request.platform, workspace=request.workspace, user=user
+            )
             if user != request.user:
-                await audit.record(session, request, action="answers.forget", target=user or "everyone",
-                                   after={"deleted": deleted}, at=self.team.now())
+                await audit.record(
+                    session,
+                    request,
+                    action="answers.forget",
+                    target=user or "everyone",
+                    after={"deleted": deleted},
+                    at=self.team.now(),
+                )
         whose = "your" if user == request.user else ("every" if user is None else mention(user) + "'s")
-        return Reply(title=f"Deleted {deleted} check-in answer(s)" + ("" if user is None else f" ({whose})"),
-                     sections=(Section(text=(f"{deleted} recorded answer(s) of {whose} check-ins in this workspace are "
-                                             "gone; they no longer show up in digests or exports.") if deleted else
-                                       "There was nothing to delete."),))
+        return Reply(
+            title=f"Deleted {deleted} check-in answer(s)" + ("" if user is None else f" ({whose})"),
+            sections=(
+                Section(
+                    text=(
+                        f"{deleted} recorded answer(s) of {whose} check-ins in this workspace are "
+                        "gone; they no longer show up in digests or exports."
+                    )
+                    if deleted
+                    else "There was nothing to delete."
+                ),
+            ),
+        )
 
     def _require_scope(self, request: Request, user: str | None, what: str) -> None:
         """Anyone may name themselves; another person or everyone needs an admin."""
@@ -113,12 +150,14 @@ class AnswerCommands(TeamFeature):
             if since is not None:
                 tz = await self.team.zone_for(session, request)
                 start = datetime.combine(since, datetime.min.time(), zone(tz))
-            return await store.answer_rows(session, platform=request.platform, workspace=request.workspace,
-                                           user=user, since=start)
+            return await store.answer_rows(
+                session, platform=request.platform, workspace=request.workspace, user=user, since=start
+            )
 
 
-def _scope(request: Request, words: list[str], *, usage: str, allow_since: bool = True,
-           allow_format: bool = False) -> tuple[str | None, date | None, str | None]:
+def _scope(
+    request: Request, words: list[str], *, usage: str, allow_since: bool = True, allow_format: bool = False
+) -> tuple[str | None, date | None, str | None]:
     """``[@user|all] [since YYYY-MM-DD] [json|csv]`` -> (user or None for everyone, since, format)."""
     user: str | None = request.user
     since: date | None = None
@@ -162,10 +201,15 @@ def _pairs(a: CheckinAnswer) -> list[tuple[str, str | None]]:
 
 def answer_record(a: CheckinAnswer) -> dict[str, Any]:
     """One answered check-in as plain JSON-friendly data."""
-    return {"platform": a.platform, "workspace": a.workspace, "user": a.user,
-            "occurrence_at": _iso(a.occurrence_at), "answered_at": _iso(a.answered_at),
-            "schedule_id": a.schedule_id,
-            "answers": [{"question": q, "answer": ans} for q, ans in _pairs(a)]}
+    return {
+        "platform": a.platform,
+        "workspace": a.workspace,
+        "user": a.user,
+        "occurrence_at": _iso(a.occurrence_at),
+        "answered_at": _iso(a.answered_at),
+        "schedule_id": a.schedule_id,
+        "answers": [{"question": q, "answer": ans} for q, ans in _pairs(a)],
+    }
 
 
 def format_records(records: list[dict[str, Any]], fmt: str) -> str:
@@ -177,6 +221,17 @@ def format_records(records: list[dict[str, Any]], fmt: str) -> str:
     writer.writerow(CSV_COLUMNS)
     for r in records:
         for n, qa in enumerate(r["answers"], 1):
-            writer.writerow((r["platform"], r["workspace"], r["user"], r["occurrence_at"], r["answered_at"],
-                             r["schedule_id"], n, qa["question"], "" if qa["answer"] is None else qa["answer"]))
+            writer.writerow(
+                (
+                    r["platform"],
+                    r["workspace"],
+                    r["user"],
+                    r["occurrence_at"],
+                    r["answered_at"],
+                    r["schedule_id"],
+                    n,
+                    qa["question"],
+                    "" if qa["answer"] is None else qa["answer"],
+                )
+            )
     return buf.getvalue().rstrip("\n")

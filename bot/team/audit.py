@@ -28,8 +28,7 @@ from bot.kernel.router import Router
 from bot.team.base import TeamFeature
 from bot.team.models import AuditEntry
 
-__all__ = ["record", "entries", "entry_record", "describe", "AuditCommands", "FORGOTTEN", "DEFAULT_SHOWN",
-           "MAX_SHOWN"]
+__all__ = ["record", "entries", "entry_record", "describe", "AuditCommands", "FORGOTTEN", "DEFAULT_SHOWN", "MAX_SHOWN"]
 
 FORGOTTEN = "a forgotten member"
 DEFAULT_SHOWN = 10
@@ -40,9 +39,18 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-async def record(session: AsyncSession, who: Asker | None, *, action: str, target: str | None = None,
-                 before: Any = None, after: Any = None, at: datetime | None = None,
-                 platform: str | None = None, workspace: str | None = None) -> AuditEntry:
+async def record(
+    session: AsyncSession,
+    who: Asker | None,
+    *,
+    action: str,
+    target: str | None = None,
+    before: Any = None,
+    after: Any = None,
+    at: datetime | None = None,
+    platform: str | None = None,
+    workspace: str | None = None,
+) -> AuditEntry:
     """Add one entry to ``session`` (it commits with the change it describes).
 
     ``who`` is the Request (or Action) of the person making the change; None for the
@@ -50,21 +58,31 @@ async def record(session: AsyncSession, who: Asker | None, *, action: str, targe
     ``before``/``after`` are anything JSON can hold: name people by their bare user id, so
     forgetting someone finds them.
     """
-    entry = AuditEntry(platform=platform or (who.platform if who else ""),
-                       workspace=workspace or (who.workspace if who else ""),
-                       at=at or datetime.now(UTC), actor=who.user if who else None, action=action[:60],
-                       target=None if target is None else target[:300], before=_dump(before), after=_dump(after))
+    entry = AuditEntry(
+        platform=platform or (who.platform if who else ""),
+        workspace=workspace or (who.workspace if who else ""),
+        at=at or datetime.now(UTC),
+        actor=who.user if who else None,
+        action=action[:60],
+        target=None if target is None else target[:300],
+        before=_dump(before),
+        after=_dump(after),
+    )
     if not entry.platform or not entry.workspace:
         raise ValueError("an audit entry needs a platform and a workspace")
     session.add(entry)
     return entry
 
 
-async def entries(session: AsyncSession, *, platform: str, workspace: str, limit: int | None = None
-                  ) -> list[AuditEntry]:
+async def entries(
+    session: AsyncSession, *, platform: str, workspace: str, limit: int | None = None
+) -> list[AuditEntry]:
     """The workspace's entries, newest first (all of them without ``limit``)."""
-    query = select(AuditEntry).where(AuditEntry.platform == platform, AuditEntry.workspace == workspace
-                                     ).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.platform == platform, AuditEntry.workspace == workspace)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
     if limit is not None:
         query = query.limit(limit)
     return list((await session.execute(query)).scalars())
@@ -72,11 +90,17 @@ async def entries(session: AsyncSession, *, platform: str, workspace: str, limit
 
 def entry_record(e: AuditEntry) -> dict[str, Any]:
     """One entry as plain JSON-friendly data."""
-    return {"id": e.id, "platform": e.platform, "workspace": e.workspace,
-            "at": e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "actor": e.actor or FORGOTTEN,
-            "action": e.action, "target": e.target,
-            "before": json.loads(e.before) if e.before is not None else None,
-            "after": json.loads(e.after) if e.after is not None else None}
+    return {
+        "id": e.id,
+        "platform": e.platform,
+        "workspace": e.workspace,
+        "at": e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "actor": e.actor or FORGOTTEN,
+        "action": e.action,
+        "target": e.target,
+        "before": json.loads(e.before) if e.before is not None else None,
+        "after": json.loads(e.after) if e.after is not None else None,
+    }
 
 
 def _short(value: str | None) -> str:
@@ -116,19 +140,29 @@ class AuditCommands(TeamFeature):
     async def audit(self, request: Request, text: str) -> Reply:
         words = text.split()
         if len(words) > 1 or (words and (not words[0].isdigit() or len(words[0]) > 4)):
-            raise UserError(f"Use `/cos-service audit` (the latest {DEFAULT_SHOWN} changes) or "
-                            f"`/cos-service audit <how many, up to {MAX_SHOWN}>`.")
+            raise UserError(
+                f"Use `/cos-service audit` (the latest {DEFAULT_SHOWN} changes) or "
+                f"`/cos-service audit <how many, up to {MAX_SHOWN}>`."
+            )
         n = int(words[0]) if words else DEFAULT_SHOWN
         if not 1 <= n <= MAX_SHOWN:
-            raise UserError(f"Ask for 1 to {MAX_SHOWN} entries, e.g. `/cos-service audit 20`; "
-                            "your operator exports them all with `cos-bot audit export`.")
+            raise UserError(
+                f"Ask for 1 to {MAX_SHOWN} entries, e.g. `/cos-service audit 20`; "
+                "your operator exports them all with `cos-bot audit export`."
+            )
         return await self._show(request, n)
 
     @admin_only("read the audit log")
     async def _show(self, request: Request, n: int) -> Reply:
         async with self.team.db.session() as session:
             found = await entries(session, platform=request.platform, workspace=request.workspace, limit=n)
-        return Reply(title=f"Audit log: the latest {len(found)} change(s)",
-                     sections=(Section(bullets=tuple(describe(e) for e in found) or ("No changes recorded yet.",)),
-                               Section(text="Your operator exports the whole log with "
-                                            "`cos-bot audit export --workspace <platform>:<workspace>`.")))
+        return Reply(
+            title=f"Audit log: the latest {len(found)} change(s)",
+            sections=(
+                Section(bullets=tuple(describe(e) for e in found) or ("No changes recorded yet.",)),
+                Section(
+                    text="Your operator exports the whole log with "
+                    "`cos-bot audit export --workspace <platform>:<workspace>`."
+                ),
+            ),
+        )

@@ -29,9 +29,11 @@ __all__ = ["AvailabilityCommands", "parse_day", "parse_range", "MAX_ABSENCE_DAYS
 
 MAX_ABSENCE_DAYS = 366
 _AWAY_EXAMPLE = "`/cos-service away 2026-12-21..2027-01-04 skiing`"
-_HOLIDAY_USAGE = ("Use `/cos-service holidays US` (an ISO country code, optionally with a region: `US-CA`, "
-                  "`DE-BY`), `holidays add 2026-12-24 [name]`, `holidays remove 2026-12-24`, `holidays off`, "
-                  "or `holidays` to see the next ones.")
+_HOLIDAY_USAGE = (
+    "Use `/cos-service holidays US` (an ISO country code, optionally with a region: `US-CA`, "
+    "`DE-BY`), `holidays add 2026-12-24 [name]`, `holidays remove 2026-12-24`, `holidays off`, "
+    "or `holidays` to see the next ones."
+)
 _COUNTRY = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z0-9]{1,10}))?$")
 _MASS = re.compile(r"@\u2060?(?:everyone|here|channel)\b|<!(?:everyone|here|channel)", re.I)
 _RANGE_SPLIT = re.compile(r"\.\.|–|—|/| to ")
@@ -54,8 +56,7 @@ def parse_day(word: str, example: str) -> date:
     try:
         return date.fromisoformat(word.strip())
     except ValueError:
-        raise UserError(f"“{word[:20]}” is not a date I can read. Write dates as YYYY-MM-DD, e.g. {example}.") \
-            from None
+        raise UserError(f"“{word[:20]}” is not a date I can read. Write dates as YYYY-MM-DD, e.g. {example}.") from None
 
 
 def parse_range(word: str) -> tuple[date, date]:
@@ -66,11 +67,12 @@ def parse_range(word: str) -> tuple[date, date]:
     first = parse_day(parts[0], _AWAY_EXAMPLE)
     last = parse_day(parts[-1], _AWAY_EXAMPLE)
     if last < first:
-        raise UserError(f"The range ends ({last}) before it starts ({first}); write FIRST..LAST, "
-                        f"e.g. {_AWAY_EXAMPLE}.")
+        raise UserError(f"The range ends ({last}) before it starts ({first}); write FIRST..LAST, e.g. {_AWAY_EXAMPLE}.")
     if (last - first).days + 1 > MAX_ABSENCE_DAYS:
-        raise UserError(f"That is {(last - first).days + 1} days; time off is at most a year at a time. "
-                        "Split longer leave into several ranges.")
+        raise UserError(
+            f"That is {(last - first).days + 1} days; time off is at most a year at a time. "
+            "Split longer leave into several ranges."
+        )
     return first, last
 
 
@@ -102,8 +104,9 @@ class AvailabilityCommands(TeamFeature):
         if verb == "remove":
             if len(words) != 2:
                 raise UserError("Say which day, e.g. `/cos-service holidays remove 2026-12-24`.")
-            return await self._set_day(request, parse_day(words[1], "`/cos-service holidays remove 2026-12-24`"),
-                                       "", removed=True)
+            return await self._set_day(
+                request, parse_day(words[1], "`/cos-service holidays remove 2026-12-24`"), "", removed=True
+            )
         if verb in ("off", "none", "clear"):
             if len(words) != 1:
                 raise UserError(_HOLIDAY_USAGE)
@@ -119,65 +122,120 @@ class AvailabilityCommands(TeamFeature):
     async def _set_country(self, request: Request, country: str, subdiv: str | None) -> Reply:
         now = self.team.now()
         async with self.team.db.session() as session:
-            cal = (await session.execute(select(HolidayCalendar).where(
-                HolidayCalendar.platform == request.platform,
-                HolidayCalendar.workspace == request.workspace))).scalar_one_or_none()
+            cal = (
+                await session.execute(
+                    select(HolidayCalendar).where(
+                        HolidayCalendar.platform == request.platform, HolidayCalendar.workspace == request.workspace
+                    )
+                )
+            ).scalar_one_or_none()
             if cal is None:
-                session.add(HolidayCalendar(platform=request.platform, workspace=request.workspace,
-                                            country=country, subdiv=subdiv, set_by=request.user, updated_at=now))
+                session.add(
+                    HolidayCalendar(
+                        platform=request.platform,
+                        workspace=request.workspace,
+                        country=country,
+                        subdiv=subdiv,
+                        set_by=request.user,
+                        updated_at=now,
+                    )
+                )
             else:
                 cal.country, cal.subdiv, cal.set_by, cal.updated_at = country, subdiv, request.user, now
-            await audit.record(session, request, action="holidays.country",
-                               after=country + (f"-{subdiv}" if subdiv else ""), at=now)
+            await audit.record(
+                session, request, action="holidays.country", after=country + (f"-{subdiv}" if subdiv else ""), at=now
+            )
             await session.flush()
             nxt = await self._next(session, request, 5)
         where = country + (f"-{subdiv}" if subdiv else "")
-        return Reply(title=f"Holidays: {where}",
-                     sections=(Section(heading="Next holidays", bullets=nxt or ("none in the next year",)),
-                               Section(text="Check-ins and their nudges skip these days. Add your own with "
-                                            "`/cos-service holidays add YYYY-MM-DD [name]`.")))
+        return Reply(
+            title=f"Holidays: {where}",
+            sections=(
+                Section(heading="Next holidays", bullets=nxt or ("none in the next year",)),
+                Section(
+                    text="Check-ins and their nudges skip these days. Add your own with "
+                    "`/cos-service holidays add YYYY-MM-DD [name]`."
+                ),
+            ),
+        )
 
     @admin_only("change the workspace's holidays")
     async def _set_day(self, request: Request, day: date, name: str, *, removed: bool) -> Reply:
         now = self.team.now()
         async with self.team.db.session() as session:
-            row = (await session.execute(select(HolidayDay).where(
-                HolidayDay.platform == request.platform, HolidayDay.workspace == request.workspace,
-                HolidayDay.day == day))).scalar_one_or_none()
-            await audit.record(session, request, action="holidays.remove" if removed else "holidays.add",
-                               target=str(day), after=None if removed else (name or None), at=now)
+            row = (
+                await session.execute(
+                    select(HolidayDay).where(
+                        HolidayDay.platform == request.platform,
+                        HolidayDay.workspace == request.workspace,
+                        HolidayDay.day == day,
+                    )
+                )
+            ).scalar_one_or_none()
+            await audit.record(
+                session,
+                request,
+                action="holidays.remove" if removed else "holidays.add",
+                target=str(day),
+                after=None if removed else (name or None),
+                at=now,
+            )
             if removed:
                 avail = await load_availability(session, request.platform, request.workspace, since=day)
                 if avail.holiday(day) is None:
                     raise UserError(f"{day} is not a holiday here; `/cos-service holidays` lists the next ones.")
-                ours_only = row is not None and not (avail.country and _country_has(avail.country, avail.subdiv,
-                                                                                     day))
+                ours_only = row is not None and not (avail.country and _country_has(avail.country, avail.subdiv, day))
                 if row is not None and ours_only:
                     await session.delete(row)  # one of our own days: just drop it
                 elif row is None:
-                    session.add(HolidayDay(platform=request.platform, workspace=request.workspace, day=day,
-                                           name=None, removed=True, set_by=request.user, updated_at=now))
+                    session.add(
+                        HolidayDay(
+                            platform=request.platform,
+                            workspace=request.workspace,
+                            day=day,
+                            name=None,
+                            removed=True,
+                            set_by=request.user,
+                            updated_at=now,
+                        )
+                    )
                 else:
                     row.removed, row.name, row.set_by, row.updated_at = True, None, request.user, now
-                return Reply(title=f"{day:%a %d %b %Y} is a working day now",
-                             sections=(Section(text="Check-ins go out as usual that day."),))
+                return Reply(
+                    title=f"{day:%a %d %b %Y} is a working day now",
+                    sections=(Section(text="Check-ins go out as usual that day."),),
+                )
             if row is None:
-                session.add(HolidayDay(platform=request.platform, workspace=request.workspace, day=day,
-                                       name=name or None, removed=False, set_by=request.user, updated_at=now))
+                session.add(
+                    HolidayDay(
+                        platform=request.platform,
+                        workspace=request.workspace,
+                        day=day,
+                        name=name or None,
+                        removed=False,
+                        set_by=request.user,
+                        updated_at=now,
+                    )
+                )
             else:
                 row.removed, row.name, row.set_by, row.updated_at = False, name or None, request.user, now
-        return Reply(title=f"Holiday added: {day:%a %d %b %Y}" + (f" — {name}" if name else ""),
-                     sections=(Section(text="Check-ins and their nudges skip that day."),))
+        return Reply(
+            title=f"Holiday added: {day:%a %d %b %Y}" + (f" — {name}" if name else ""),
+            sections=(Section(text="Check-ins and their nudges skip that day."),),
+        )
 
     @admin_only("change the workspace's holidays")
     async def _off(self, request: Request) -> Reply:
         async with self.team.db.session() as session:
             for table in (HolidayCalendar, HolidayDay):
-                await session.execute(delete(table).where(table.platform == request.platform,
-                                                          table.workspace == request.workspace))
+                await session.execute(
+                    delete(table).where(table.platform == request.platform, table.workspace == request.workspace)
+                )
             await audit.record(session, request, action="holidays.off", at=self.team.now())
-        return Reply(title="Holidays off", sections=(Section(text="Check-ins no longer skip public holidays "
-                                                                  "(time off still counts)."),))
+        return Reply(
+            title="Holidays off",
+            sections=(Section(text="Check-ins no longer skip public holidays (time off still counts)."),),
+        )
 
     async def _next(self, session: AsyncSession, request: Request, limit: int) -> tuple[str, ...]:
         today = await self._today(session, request)
@@ -187,14 +245,19 @@ class AvailabilityCommands(TeamFeature):
 
     async def _holiday_list(self, request: Request) -> Reply:
         async with self.team.db.session() as session:
-            cal = (await session.execute(select(HolidayCalendar).where(
-                HolidayCalendar.platform == request.platform,
-                HolidayCalendar.workspace == request.workspace))).scalar_one_or_none()
+            cal = (
+                await session.execute(
+                    select(HolidayCalendar).where(
+                        HolidayCalendar.platform == request.platform, HolidayCalendar.workspace == request.workspace
+                    )
+                )
+            ).scalar_one_or_none()
             nxt = await self._next(session, request, 8)
         where = (cal.country + (f"-{cal.subdiv}" if cal.subdiv else "")) if cal else "no country set"
-        return Reply(title=f"Holidays ({where})",
-                     sections=(Section(heading="Next holidays", bullets=nxt or ("none",)),
-                               Section(text=_HOLIDAY_USAGE)))
+        return Reply(
+            title=f"Holidays ({where})",
+            sections=(Section(heading="Next holidays", bullets=nxt or ("none",)), Section(text=_HOLIDAY_USAGE)),
+        )
 
     # -- time off ----------------------------------------------------------------------------
     @server_only
@@ -221,35 +284,85 @@ class AvailabilityCommands(TeamFeature):
     async def _add_absence(self, request: Request, who: str, first: date, last: date, note: str) -> Reply:
         now = self.team.now()
         async with self.team.db.session() as session:
-            count = len((await session.execute(select(Absence.id).where(
-                Absence.platform == request.platform, Absence.workspace == request.workspace,
-                Absence.user == who, Absence.end_on >= first - timedelta(days=MAX_ABSENCE_DAYS)))).all())
+            count = len(
+                (
+                    await session.execute(
+                        select(Absence.id).where(
+                            Absence.platform == request.platform,
+                            Absence.workspace == request.workspace,
+                            Absence.user == who,
+                            Absence.end_on >= first - timedelta(days=MAX_ABSENCE_DAYS),
+                        )
+                    )
+                ).all()
+            )
             if count >= 50:
                 raise UserError("That person already has 50 absences on record; remove some first.")
-            session.add(Absence(platform=request.platform, workspace=request.workspace, user=who, start_on=first,
-                                end_on=last, note=note or None, set_by=request.user, created_at=now))
+            session.add(
+                Absence(
+                    platform=request.platform,
+                    workspace=request.workspace,
+                    user=who,
+                    start_on=first,
+                    end_on=last,
+                    note=note or None,
+                    set_by=request.user,
+                    created_at=now,
+                )
+            )
             if who != request.user:  # someone else's time off is an admin's change
-                await audit.record(session, request, action="absence.set", target=who,
-                                   after={"from": str(first), "to": str(last)}, at=now)
+                await audit.record(
+                    session,
+                    request,
+                    action="absence.set",
+                    target=who,
+                    after={"from": str(first), "to": str(last)},
+                    at=now,
+                )
         days = (last - first).days + 1
-        return Reply(title=f"Away: {mention(who)}, {first:%a %d %b} to {last:%a %d %b %Y} ({days} day"
-                           f"{'s' if days != 1 else ''})",
-                     fields=((Field("Note", note),) if note else ()),
-                     sections=(Section(text="Check-ins and nudges skip these days; milestone reminders go to "
-                                            "the channel; the digest lists who is away. "
-                                            "`/cos-service back` ends it early."),))
+        return Reply(
+            title=f"Away: {mention(who)}, {first:%a %d %b} to {last:%a %d %b %Y} ({days} day"
+            f"{'s' if days != 1 else ''})",
+            fields=((Field("Note", note),) if note else ()),
+            sections=(
+                Section(
+                    text="Check-ins and nudges skip these days; milestone reminders go to "
+                    "the channel; the digest lists who is away. "
+                    "`/cos-service back` ends it early."
+                ),
+            ),
+        )
 
     async def _away_list(self, request: Request) -> Reply:
         async with self.team.db.session() as session:
             today = await self._today(session, request)
-            rows = list((await session.execute(select(Absence).where(
-                Absence.platform == request.platform, Absence.workspace == request.workspace,
-                Absence.end_on >= today).order_by(Absence.start_on, Absence.user).limit(40))).scalars())
-        bullets = tuple(f"{mention(a.user)}: {a.start_on} to {a.end_on}" + (" (now)" if a.start_on <= today else "")
-                        + (f" — {a.note}" if a.note else "") for a in rows)
-        return Reply(title=f"Time off: {len(rows)} current and coming",
-                     sections=(Section(bullets=bullets or ("Nobody is away or planning to be.",)),
-                               Section(text=f"Add yours with {_AWAY_EXAMPLE}; end it with `/cos-service back`.")))
+            rows = list(
+                (
+                    await session.execute(
+                        select(Absence)
+                        .where(
+                            Absence.platform == request.platform,
+                            Absence.workspace == request.workspace,
+                            Absence.end_on >= today,
+                        )
+                        .order_by(Absence.start_on, Absence.user)
+                        .limit(40)
+                    )
+                ).scalars()
+            )
+        bullets = tuple(
+            f"{mention(a.user)}: {a.start_on} to {a.end_on}"
+            + (" (now)" if a.start_on <= today else "")
+            + (f" — {a.note}" if a.note else "")
+            for a in rows
+        )
+        return Reply(
+            title=f"Time off: {len(rows)} current and coming",
+            sections=(
+                Section(bullets=bullets or ("Nobody is away or planning to be.",)),
+                Section(text=f"Add yours with {_AWAY_EXAMPLE}; end it with `/cos-service back`."),
+            ),
+        )
 
     @server_only
     async def back(self, request: Request, text: str) -> Reply:
@@ -257,9 +370,19 @@ class AvailabilityCommands(TeamFeature):
             raise UserError("Just `/cos-service back`: it ends your current time off.")
         async with self.team.db.session() as session:
             today = await self._today(session, request)
-            rows = list((await session.execute(select(Absence).where(
-                Absence.platform == request.platform, Absence.workspace == request.workspace,
-                Absence.user == request.user, Absence.start_on <= today, Absence.end_on >= today))).scalars())
+            rows = list(
+                (
+                    await session.execute(
+                        select(Absence).where(
+                            Absence.platform == request.platform,
+                            Absence.workspace == request.workspace,
+                            Absence.user == request.user,
+                            Absence.start_on <= today,
+                            Absence.end_on >= today,
+                        )
+                    )
+                ).scalars()
+            )
             if not rows:
                 raise UserError("You are not away today; `/cos-service away` lists current and coming time off.")
             for a in rows:

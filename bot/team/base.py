@@ -26,9 +26,17 @@ if TYPE_CHECKING:
     from bot.storage.db import Database
     from knowledge import KnowledgeBase, Searcher
 
-__all__ = ["Team", "TeamFeature", "parse_mentions", "parse_when", "trailing_zone", "add_months", "MENTION",
-           "SANE_YEARS",
-           "is_mention"]
+__all__ = [
+    "Team",
+    "TeamFeature",
+    "parse_mentions",
+    "parse_when",
+    "trailing_zone",
+    "add_months",
+    "MENTION",
+    "SANE_YEARS",
+    "is_mention",
+]
 
 MENTION = re.compile(r"^(?:<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>|@([A-Za-z0-9._-]+))$")
 # Years a person can mean for a stage start or a milestone target.
@@ -84,8 +92,14 @@ class Team:
         from bot.team import store  # the team's tables: loaded with the first feature that needs them
 
         async with self.db.session() as session:
-            await store.set_member_tz(session, platform=request.platform, workspace=request.workspace,
-                                      user=request.user, tz=request.tz, now=self.now())
+            await store.set_member_tz(
+                session,
+                platform=request.platform,
+                workspace=request.workspace,
+                user=request.user,
+                tz=request.tz,
+                now=self.now(),
+            )
         if len(self.known_tz) > 10_000:
             self.known_tz.clear()
         self.known_tz[key] = request.tz
@@ -101,8 +115,10 @@ class Team:
                 pass
         from bot.team import store
 
-        return (await store.workspace_tz(session, platform=request.platform, workspace=request.workspace)
-                or self.settings.default_tz)
+        return (
+            await store.workspace_tz(session, platform=request.platform, workspace=request.workspace)
+            or self.settings.default_tz
+        )
 
     def phase_title(self, phase_id: str) -> str:
         phase = self.kb.get(phase_id)
@@ -147,8 +163,10 @@ def parse_mentions(words: list[str]) -> list[str]:
             raise UserError(f"“{w[:40]}” is not a person. Mention participants like @U1001 (Slack) or @name.")
         uid = m.group(1) or m.group(2)
         if uid.lower() in ("everyone", "here", "channel"):
-            raise UserError("Name a person, not @everyone/@here/@channel: check-ins and owners are individual "
-                            "people. Mention each one, e.g. @U1001.")
+            raise UserError(
+                "Name a person, not @everyone/@here/@channel: check-ins and owners are individual "
+                "people. Mention each one, e.g. @U1001."
+            )
         if uid not in users:
             users.append(uid)
     return users
@@ -166,8 +184,10 @@ def parse_when(words: list[str], *, allow: tuple[str, ...], example: str) -> tup
     elif (wd := parse_weekday(cadence)) is not None and "weekly" in allow:
         fields.update(cadence="weekly", weekday=wd)
     elif cadence not in allow:
-        raise UserError(f"“{cadence[:20]}” is not a day or cadence I know here. Use {', '.join(allow)} "
-                        f"(or a weekday); e.g. {example}.")
+        raise UserError(
+            f"“{cadence[:20]}” is not a day or cadence I know here. Use {', '.join(allow)} "
+            f"(or a weekday); e.g. {example}."
+        )
     elif cadence == "weekly":
         if not rest or (wd := parse_weekday(rest[0])) is None:
             raise UserError(f"Weekly needs a weekday ({', '.join(WEEKDAYS)}), e.g. {example}.")
@@ -188,8 +208,10 @@ def parse_when(words: list[str], *, allow: tuple[str, ...], example: str) -> tup
 def trailing_zone(rest: list[str]) -> str | None:
     """What may follow a schedule's time: nothing, or one IANA zone (checked; a bad one is explained)."""
     if len(rest) > 1:
-        raise UserError(f"I did not understand “{' '.join(rest)[:60]}”. After the time only a time zone "
-                        "such as Europe/Berlin may follow.")
+        raise UserError(
+            f"I did not understand “{' '.join(rest)[:60]}”. After the time only a time zone "
+            "such as Europe/Berlin may follow."
+        )
     if rest:
         zone(rest[0])
     return rest[0] if rest else None

@@ -32,11 +32,16 @@ def country_calendar(country: str, subdiv: str | None) -> Any:
     except NotImplementedError as exc:
         supported = holidays_lib.list_supported_countries()
         if country not in supported:
-            raise UserError(f"“{country[:8]}” is not a country code I have holidays for. Use an ISO code "
-                            "such as US, DE, GB or FR, optionally with a region: US-CA, DE-BY.") from exc
+            raise UserError(
+                f"“{country[:8]}” is not a country code I have holidays for. Use an ISO code "
+                "such as US, DE, GB or FR, optionally with a region: US-CA, DE-BY."
+            ) from exc
         regions = ", ".join(supported[country][:12])
-        raise UserError(f"{country} has no region “{(subdiv or '')[:10]}”. Regions: {regions}"
-                        + ("…" if len(supported[country]) > 12 else "") + ".") from exc
+        raise UserError(
+            f"{country} has no region “{(subdiv or '')[:10]}”. Regions: {regions}"
+            + ("…" if len(supported[country]) > 12 else "")
+            + "."
+        ) from exc
 
 
 @dataclass(slots=True)
@@ -60,8 +65,7 @@ class Availability:
             try:
                 self._calendar = country_calendar(self.country, self.subdiv)
             except UserError:
-                log.warning("holiday calendar %s-%s is not available; no country holidays", self.country,
-                            self.subdiv)
+                log.warning("holiday calendar %s-%s is not available; no country holidays", self.country, self.subdiv)
                 self.country = None
                 return None
         name = self._calendar.get(day)
@@ -86,30 +90,56 @@ class Availability:
         return out
 
 
-async def load_availability(session: AsyncSession, platform: str, workspace: str,
-                            since: date | None = None) -> Availability:
+async def load_availability(
+    session: AsyncSession, platform: str, workspace: str, since: date | None = None
+) -> Availability:
     """The workspace's calendar and the absences that end on or after ``since``."""
-    cal = (await session.execute(select(HolidayCalendar).where(
-        HolidayCalendar.platform == platform, HolidayCalendar.workspace == workspace))).scalar_one_or_none()
-    days = (await session.execute(select(HolidayDay).where(
-        HolidayDay.platform == platform, HolidayDay.workspace == workspace))).scalars().all()
+    cal = (
+        await session.execute(
+            select(HolidayCalendar).where(HolidayCalendar.platform == platform, HolidayCalendar.workspace == workspace)
+        )
+    ).scalar_one_or_none()
+    days = (
+        (
+            await session.execute(
+                select(HolidayDay).where(HolidayDay.platform == platform, HolidayDay.workspace == workspace)
+            )
+        )
+        .scalars()
+        .all()
+    )
     query = select(Absence).where(Absence.platform == platform, Absence.workspace == workspace)
     if since is not None:
         query = query.where(Absence.end_on >= since)
-    out = Availability(country=cal.country if cal else None, subdiv=cal.subdiv if cal else None,
-                       added={d.day: d.name or "Holiday" for d in days if not d.removed},
-                       removed={d.day for d in days if d.removed})
+    out = Availability(
+        country=cal.country if cal else None,
+        subdiv=cal.subdiv if cal else None,
+        added={d.day: d.name or "Holiday" for d in days if not d.removed},
+        removed={d.day for d in days if d.removed},
+    )
     for a in (await session.execute(query.order_by(Absence.start_on))).scalars():
         out.absences.setdefault(a.user, []).append((a.start_on, a.end_on, a.note))
     return out
 
 
-async def away_between(session: AsyncSession, *, platform: str, workspace: str, first: date,
-                       last: date) -> list[Absence]:
+async def away_between(
+    session: AsyncSession, *, platform: str, workspace: str, first: date, last: date
+) -> list[Absence]:
     """Absences overlapping ``first``..``last``, by start date."""
-    return list((await session.execute(select(Absence).where(
-        Absence.platform == platform, Absence.workspace == workspace, Absence.start_on <= last,
-        Absence.end_on >= first).order_by(Absence.start_on, Absence.user))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(Absence)
+                .where(
+                    Absence.platform == platform,
+                    Absence.workspace == workspace,
+                    Absence.start_on <= last,
+                    Absence.end_on >= first,
+                )
+                .order_by(Absence.start_on, Absence.user)
+            )
+        ).scalars()
+    )
 
 
 def local_day(at: datetime, tz: str) -> date:
@@ -123,8 +153,10 @@ async def away_section(session: AsyncSession, *, platform: str, workspace: str, 
     from bot.kernel.reply import Section, mention
 
     last = today + timedelta(days=6)
-    bullets = [f"{mention(a.user)}: {a.start_on:%a %d %b} to {a.end_on:%a %d %b}" + (f" — {a.note}" if a.note else "")
-               for a in await away_between(session, platform=platform, workspace=workspace, first=today, last=last)]
+    bullets = [
+        f"{mention(a.user)}: {a.start_on:%a %d %b} to {a.end_on:%a %d %b}" + (f" — {a.note}" if a.note else "")
+        for a in await away_between(session, platform=platform, workspace=workspace, first=today, last=last)
+    ]
     avail = await load_availability(session, platform, workspace, since=today)
     bullets += [f"Holiday {d:%a %d %b}: {name}" for d, name in avail.holidays_between(today, last)]
     if not bullets:

@@ -67,16 +67,28 @@ class CheckinCommands(TeamFeature):
     @admin_only("schedule check-ins")
     async def _schedule(self, request: Request, fields: dict[str, Any], users: list[str]) -> Reply:
         questions = await self._default_questions(request)
-        sched, _, existed = await add_schedule(self.team, request, kind="checkin", fields=fields, tz_word=None,
-                                               participants=users, questions=questions,
-                                               audit_action="checkin.schedule")
+        sched, _, existed = await add_schedule(
+            self.team,
+            request,
+            kind="checkin",
+            fields=fields,
+            tz_word=None,
+            participants=users,
+            questions=questions,
+            audit_action="checkin.schedule",
+        )
         reply = await scheduled_reply(self.team, sched, "Check-in scheduled", existed=existed)
         return replace(
             reply,
             fields=reply.fields + (Field("Participants", " ".join(mention(u) for u in users)),),
-            sections=(Section(heading="Questions", bullets=tuple(questions)), *reply.sections,
-                      Section(text=f"Each person is asked at that time in their own time zone. Edit the questions "
-                                   f"with `/cos-service checkin questions {sched.id} first? | second?`.")),
+            sections=(
+                Section(heading="Questions", bullets=tuple(questions)),
+                *reply.sections,
+                Section(
+                    text=f"Each person is asked at that time in their own time zone. Edit the questions "
+                    f"with `/cos-service checkin questions {sched.id} first? | second?`."
+                ),
+            ),
         )
 
     async def _default_questions(self, request: Request) -> list[str]:
@@ -92,8 +104,11 @@ class CheckinCommands(TeamFeature):
             items = await store.risk_items(session, **where)
         qs.append("Is anything blocking you? (Say “blocker: …” and it goes into the risk register.)")
         due = [i for i in items if review_due(i, self.team.now())]
-        qs.append(f"Anything new on our risks, e.g. {due[0].title}?" if due
-                  else "Do you see a new risk the team should review?")
+        qs.append(
+            f"Anything new on our risks, e.g. {due[0].title}?"
+            if due
+            else "Do you see a new risk the team should review?"
+        )
         return qs
 
     @server_only
@@ -109,12 +124,20 @@ class CheckinCommands(TeamFeature):
     @admin_only("edit check-in questions")
     async def _set_questions(self, request: Request, sid: int, questions: list[str]) -> Reply:
         async with self.team.db.session() as session:
-            sched = await store.get_schedule(session, platform=request.platform, workspace=request.workspace,
-                                             schedule_id=sid, kind="checkin")
+            sched = await store.get_schedule(
+                session, platform=request.platform, workspace=request.workspace, schedule_id=sid, kind="checkin"
+            )
             if sched is None:
                 raise UserError(f"There is no check-in {sid} here; `/cos-service schedules` lists them.")
-            await audit.record(session, request, action="checkin.questions", target=f"schedule {sid}",
-                               before=store.loads(sched.questions), after=questions, at=self.team.now())
+            await audit.record(
+                session,
+                request,
+                action="checkin.questions",
+                target=f"schedule {sid}",
+                before=store.loads(sched.questions),
+                after=questions,
+                at=self.team.now(),
+            )
             sched.questions = json.dumps(questions)
         return Reply(title=f"Check-in {sid} questions updated", sections=(Section(bullets=tuple(questions)),))
 
@@ -127,19 +150,25 @@ class CheckinCommands(TeamFeature):
             text = clean_input(request.text)
         except InputProblem:
             return None  # the router explains what is wrong with it
-        if not text or text.startswith("/") or text.lower().strip(" ?!.") in ("help", "") \
-                or text.split(" ", 1)[0].lower() in _COMMAND_WORDS:
+        if (
+            not text
+            or text.startswith("/")
+            or text.lower().strip(" ?!.") in ("help", "")
+            or text.split(" ", 1)[0].lower() in _COMMAND_WORDS
+        ):
             return None
         now = self.team.now()
         async with self.team.db.session() as session:
             since = now - timedelta(days=7)
-            open_ = await store.latest_checkin(session, platform=request.platform, user=request.user,
-                                               workspace=request.workspace, since=since)
+            open_ = await store.latest_checkin(
+                session, platform=request.platform, user=request.user, workspace=request.workspace, since=since
+            )
             if open_ is None:
                 # A DM may belong to no workspace (a Discord DM is outside any server): the
                 # person's latest check-in on this platform is the one they are answering.
-                open_ = await store.latest_checkin(session, platform=request.platform, user=request.user,
-                                                   workspace=None, since=since)
+                open_ = await store.latest_checkin(
+                    session, platform=request.platform, user=request.user, workspace=None, since=since
+                )
             if open_ is None:
                 return None
             request = replace(request, workspace=open_.workspace)
@@ -147,7 +176,8 @@ class CheckinCommands(TeamFeature):
             # Once every question has an answer, only a quick follow-up (within 30 minutes) is
             # added to it; later DMs are questions for the bot again.
             if len(answers) >= max(len(questions), 1) and (
-                    open_.answered_at is None or open_.answered_at < now - timedelta(minutes=30)):
+                open_.answered_at is None or open_.answered_at < now - timedelta(minutes=30)
+            ):
                 return None
             # Several lines answer several questions, one line each.
             lines = _answer_lines(request.text, text)
@@ -159,23 +189,45 @@ class CheckinCommands(TeamFeature):
             open_.answered_at = now
             raised = await self._raise_blocker(session, request, open_, text) if _BLOCKER.search(text) else None
         left = max(0, len(questions) - len(answers))
-        sections = [Section(text="Thanks, recorded. " + (f"{left} question(s) left: {questions[len(answers)]}"
-                                                           if left else "That's all — it will be in the next digest.")),
-                    Section(text="To ask me something instead, start with /cos-service or /cos-risk.")]
+        sections = [
+            Section(
+                text="Thanks, recorded. "
+                + (
+                    f"{left} question(s) left: {questions[len(answers)]}"
+                    if left
+                    else "That's all — it will be in the next digest."
+                )
+            ),
+            Section(text="To ask me something instead, start with /cos-service or /cos-risk."),
+        ]
         if raised:
             sections.append(Section(text=f"I added “{raised}” to the risk register so the team reviews it."))
         return Reply(title="Check-in answer recorded", sections=tuple(sections))
 
-    async def _raise_blocker(self, session: AsyncSession, request: Request, answer: CheckinAnswer,
-                             text: str) -> str:
-        related = next((hit.entry.title for hit in self.team.searcher.search(text, limit=5, command="risk")
-                        if hit.entry.kind in REGISTER_KINDS), "")
+    async def _raise_blocker(self, session: AsyncSession, request: Request, answer: CheckinAnswer, text: str) -> str:
+        related = next(
+            (
+                hit.entry.title
+                for hit in self.team.searcher.search(text, limit=5, command="risk")
+                if hit.entry.kind in REGISTER_KINDS
+            ),
+            "",
+        )
         now = self.team.now()
         title = ("Blocker: " + text)[:120]
-        session.add(RiskItem(platform=request.platform, workspace=request.workspace,
-                             topic_id=f"blocker.{answer.id}.{uuid.uuid4().hex[:6]}", title=title, kind="blocker",
-                             owner=request.user, cadence="monthly", rating="high",
-                             note=f"Raised in a check-in by {request.user}"
-                             + (f"; related: {related}" if related else ""),
-                             raised_at=now, updated_at=now))
+        session.add(
+            RiskItem(
+                platform=request.platform,
+                workspace=request.workspace,
+                topic_id=f"blocker.{answer.id}.{uuid.uuid4().hex[:6]}",
+                title=title,
+                kind="blocker",
+                owner=request.user,
+                cadence="monthly",
+                rating="high",
+                note=f"Raised in a check-in by {request.user}" + (f"; related: {related}" if related else ""),
+                raised_at=now,
+                updated_at=now,
+            )
+        )
         return title

@@ -31,8 +31,9 @@ class DigestCommands(TeamFeature):
     async def digest(self, request: Request, text: str) -> Reply:
         words = text.split()
         if not words:
-            raise UserError(f"Say when, e.g. {_EXAMPLE}, `/cos-service digest daily 14:05 UTC`, "
-                            "`digest now` or `digest off`.")
+            raise UserError(
+                f"Say when, e.g. {_EXAMPLE}, `/cos-service digest daily 14:05 UTC`, `digest now` or `digest off`."
+            )
         fields, rest = parse_when(words, allow=("daily", "weekly", "monthly"), example=_EXAMPLE)
         if "hour" not in fields:
             raise UserError("Give the time as HH:MM, e.g. `/cos-service digest daily 14:05 UTC`.")
@@ -40,8 +41,9 @@ class DigestCommands(TeamFeature):
 
     @admin_only("schedule digests")
     async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:
-        sched, _, existed = await add_schedule(self.team, request, kind="digest", fields=fields, tz_word=tz_word,
-                                               audit_action="digest.schedule")
+        sched, _, existed = await add_schedule(
+            self.team, request, kind="digest", fields=fields, tz_word=tz_word, audit_action="digest.schedule"
+        )
         return await scheduled_reply(self.team, sched, "Digest scheduled", existed=existed)
 
     @server_only
@@ -49,25 +51,43 @@ class DigestCommands(TeamFeature):
     async def digest_now(self, request: Request, text: str) -> Reply:
         now = self.team.now()
         async with self.team.db.session() as session:
-            await store.queue_now(session, key=f"digest:{request.platform}:{request.workspace}:now:{uuid.uuid4().hex}",
-                                  platform=request.platform, workspace=request.workspace, kind="digest",
-                                  channel=request.channel, tz=self.team.settings.default_tz, now=now)
+            await store.queue_now(
+                session,
+                key=f"digest:{request.platform}:{request.workspace}:now:{uuid.uuid4().hex}",
+                platform=request.platform,
+                workspace=request.workspace,
+                kind="digest",
+                channel=request.channel,
+                tz=self.team.settings.default_tz,
+                now=now,
+            )
             await audit.record(session, request, action="digest.now", target=f"channel {request.channel}", at=now)
         self.team.scheduler.wake.set()
-        return Reply(title="Posting a digest in this channel now",
-                     sections=(Section(text="It goes out through the delivery queue within a few seconds."),))
+        return Reply(
+            title="Posting a digest in this channel now",
+            sections=(Section(text="It goes out through the delivery queue within a few seconds."),),
+        )
 
     @server_only
     @admin_only("turn digests off")
     async def digest_off(self, request: Request, text: str) -> Reply:
         async with self.team.db.session() as session:
-            ids = await store.active_schedule_ids(session, platform=request.platform, workspace=request.workspace,
-                                                  kind="digest", channel=request.channel)
+            ids = await store.active_schedule_ids(
+                session, platform=request.platform, workspace=request.workspace, kind="digest", channel=request.channel
+            )
             await store.deactivate_schedules(session, ids=ids)
             if ids:
-                await audit.record(session, request, action="digest.off", target=f"channel {request.channel}",
-                                   before={"schedules": ids}, after=None, at=self.team.now())
+                await audit.record(
+                    session,
+                    request,
+                    action="digest.off",
+                    target=f"channel {request.channel}",
+                    before={"schedules": ids},
+                    after=None,
+                    at=self.team.now(),
+                )
         if not ids:
-            return Reply(title="There was no digest in this channel",
-                         sections=(Section(text=f"Start one with {_EXAMPLE}."),))
+            return Reply(
+                title="There was no digest in this channel", sections=(Section(text=f"Start one with {_EXAMPLE}."),)
+            )
         return Reply(title="Digest off", sections=(Section(text="No more digests in this channel."),))

@@ -25,8 +25,9 @@ __all__ = ["record_edit", "EDIT_WINDOW"]
 EDIT_WINDOW = timedelta(days=8)
 
 
-async def record_edit(app: App, *, platform: str, user: str, message_id: str, text: str,
-                      now: datetime | None = None) -> bool:
+async def record_edit(
+    app: App, *, platform: str, user: str, message_id: str, text: str, now: datetime | None = None
+) -> bool:
     """Replace the answers that came from DM ``message_id`` of ``user``; False when it held none."""
     now = now or app.clock.now()
     lines = []
@@ -40,10 +41,20 @@ async def record_edit(app: App, *, platform: str, user: str, message_id: str, te
         return False
     needle = json.dumps(message_id)
     async with app.db.session() as session:
-        rows = (await session.execute(select(CheckinAnswer).where(
-            CheckinAnswer.platform == platform, CheckinAnswer.user == user,
-            CheckinAnswer.occurrence_at > now - EDIT_WINDOW,
-            CheckinAnswer.message_ids.contains(needle)))).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(CheckinAnswer).where(
+                        CheckinAnswer.platform == platform,
+                        CheckinAnswer.user == user,
+                        CheckinAnswer.occurrence_at > now - EDIT_WINDOW,
+                        CheckinAnswer.message_ids.contains(needle),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         for row in rows:
             ids = json.loads(row.message_ids or "[]")
             answers = json.loads(row.answers or "[]")

@@ -11,8 +11,10 @@ from bot.team.base import TeamFeature
 
 __all__ = ["ForgetCommands"]
 
-_USAGE = ("Use `/cos-service forget me` to have this workspace forget you (it asks you to confirm), "
-          "or `/cos-service forget me confirm`. To delete only your check-in answers: `/cos-service checkin forget`.")
+_USAGE = (
+    "Use `/cos-service forget me` to have this workspace forget you (it asks you to confirm), "
+    "or `/cos-service forget me confirm`. To delete only your check-in answers: `/cos-service checkin forget`."
+)
 
 
 class ForgetCommands(TeamFeature):
@@ -30,11 +32,15 @@ class ForgetCommands(TeamFeature):
         if len(words) == 1:
             return Reply(
                 title="Forget you in this workspace?",
-                sections=(Section(text="This deletes your check-in answers and participation, your time zone and "
-                                       "member record and messages queued for you, and clears the milestones and "
-                                       "risks you own. The audit log keeps what changed but no longer names you. "
-                                       "It cannot be undone."),
-                          Section(text="Press the button, or type `/cos-service forget me confirm`.")),
+                sections=(
+                    Section(
+                        text="This deletes your check-in answers and participation, your time zone and "
+                        "member record and messages queued for you, and clears the milestones and "
+                        "risks you own. The audit log keeps what changed but no longer names you. "
+                        "It cannot be undone."
+                    ),
+                    Section(text="Press the button, or type `/cos-service forget me confirm`."),
+                ),
                 buttons=(Button("Forget me", "forget.me", "confirm", style="danger"),),
             )
         return await self._forget(request)
@@ -42,13 +48,20 @@ class ForgetCommands(TeamFeature):
     async def _forget(self, request: Request) -> Reply:
         from bot.privacy import forget_person
 
-        counts = await forget_person(self.team.db, platform=request.platform, workspace=request.workspace,
-                                     user=request.user, now=self.team.now())
+        counts = await forget_person(
+            self.team.db, platform=request.platform, workspace=request.workspace, user=request.user, now=self.team.now()
+        )
         self.team.known_tz.pop((request.platform, request.workspace, request.user), None)
         done = sum(counts.values())
-        return Reply(title="You are forgotten in this workspace",
-                     sections=(Section(text=f"{done} record(s) deleted or cleared. If you use the bot again here, "
-                                            "it starts a new record (your time zone, for example)."),))
+        return Reply(
+            title="You are forgotten in this workspace",
+            sections=(
+                Section(
+                    text=f"{done} record(s) deleted or cleared. If you use the bot again here, "
+                    "it starts a new record (your time zone, for example)."
+                ),
+            ),
+        )
 
     async def action_confirm(self, action: Action) -> Reply | None:
         if action.value != "confirm":

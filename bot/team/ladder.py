@@ -95,13 +95,24 @@ def admin_ids(admins: frozenset[str] | set[str], platform: str, workspace: str) 
 
 async def _register_channel(session: AsyncSession, platform: str, workspace: str) -> tuple[str, str] | None:
     """The channel (and zone) the register talks in: its review schedule's, else the stage's."""
-    sched = (await session.execute(select(Schedule).where(
-        Schedule.platform == platform, Schedule.workspace == workspace, Schedule.kind == "risk_review",
-        Schedule.active.is_(True)).order_by(Schedule.id.desc()).limit(1))).scalar_one_or_none()
+    sched = (
+        await session.execute(
+            select(Schedule)
+            .where(
+                Schedule.platform == platform,
+                Schedule.workspace == workspace,
+                Schedule.kind == "risk_review",
+                Schedule.active.is_(True),
+            )
+            .order_by(Schedule.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     if sched is not None:
         return sched.channel, sched.tz
-    stage = (await session.execute(select(TeamStage).where(
-        TeamStage.platform == platform, TeamStage.workspace == workspace))).scalar_one_or_none()
+    stage = (
+        await session.execute(select(TeamStage).where(TeamStage.platform == platform, TeamStage.workspace == workspace))
+    ).scalar_one_or_none()
     if stage is not None:
         return stage.channel, stage.tz
     return None
@@ -112,9 +123,15 @@ async def escalate(app: App, now: datetime) -> int:
     days = app.settings.escalate_days
     queued = 0
     async with app.db.session() as session:
-        items = list((await session.execute(select(RiskItem).where(
-            or_(RiskItem.accepted_until.is_(None), RiskItem.accepted_until < now.date())
-        ).order_by(RiskItem.platform, RiskItem.workspace, RiskItem.id))).scalars())
+        items = list(
+            (
+                await session.execute(
+                    select(RiskItem)
+                    .where(or_(RiskItem.accepted_until.is_(None), RiskItem.accepted_until < now.date()))
+                    .order_by(RiskItem.platform, RiskItem.workspace, RiskItem.id)
+                )
+            ).scalars()
+        )
         where: dict[tuple[str, str], tuple[str, str] | None] = {}
         for item in items:
             ws = (item.platform, item.workspace)
@@ -133,11 +150,28 @@ async def escalate(app: App, now: datetime) -> int:
             targets = [("channel", channel)] + ([("dm", item.owner)] if item.owner else [])
             for target_type, target in targets:
                 key = f"escalation:{item.platform}:{item.workspace}:{item.id}:{period}:{target_type}:{target}"
-                result = await session.execute(insert_ignore(session, Outbox).values(
-                    key=key, platform=item.platform, workspace=item.workspace, schedule_id=None,
-                    kind="escalation", target_type=target_type, target=target, channel=channel, due_at=now, tz=tz,
-                    payload=payload, status=OUTBOX_PENDING, attempts=0, next_attempt_at=now, fallback=False,
-                    created_at=now).on_conflict_do_nothing(index_elements=["key"]))
+                result = await session.execute(
+                    insert_ignore(session, Outbox)
+                    .values(
+                        key=key,
+                        platform=item.platform,
+                        workspace=item.workspace,
+                        schedule_id=None,
+                        kind="escalation",
+                        target_type=target_type,
+                        target=target,
+                        channel=channel,
+                        due_at=now,
+                        tz=tz,
+                        payload=payload,
+                        status=OUTBOX_PENDING,
+                        attempts=0,
+                        next_attempt_at=now,
+                        fallback=False,
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["key"])
+                )
                 queued += int(getattr(result, "rowcount", 0) or 0)
     if queued:
         log.info("risk ladder: %d escalation(s) queued", queued)
@@ -154,17 +188,32 @@ async def escalation_reply(app: App, session: AsyncSession, row: OutboxRow, now:
         return None
     review = Button("Review now", "risk.review", item.topic_id, style="primary")
     if row.target_type == "dm":
-        return Reply(title=f"Overdue risk review: {item.title}",
-                     fields=(Field("Review was due", r.next_on.isoformat()), Field("Overdue", f"{r.days} days")),
-                     sections=(Section(text="You own this register item. Record a review with "
-                                            f"`/cos-risk review {item.title.lower()} <low|medium|high> [note]`, "
-                                            "or ask an admin to accept the risk for now."),),
-                     buttons=(review,), ephemeral=False)
+        return Reply(
+            title=f"Overdue risk review: {item.title}",
+            fields=(Field("Review was due", r.next_on.isoformat()), Field("Overdue", f"{r.days} days")),
+            sections=(
+                Section(
+                    text="You own this register item. Record a review with "
+                    f"`/cos-risk review {item.title.lower()} <low|medium|high> [note]`, "
+                    "or ask an admin to accept the risk for now."
+                ),
+            ),
+            buttons=(review,),
+            ephemeral=False,
+        )
     admins = admin_ids(app.settings.admins, row.platform, row.workspace)
     who = " ".join(mention(a) for a in admins) if admins else "Admins"
     owner = mention(item.owner) if item.owner else "nobody (set one with `/cos-risk owner <topic> @user`)"
-    return Reply(title=f"Escalation: {item.title} is {r.days} days overdue for review",
-                 fields=(Field("Owner", owner), Field("Review was due", r.next_on.isoformat())),
-                 sections=(Section(text=f"{who}: please review it, or accept it for now with "
-                                        f"`/cos-risk accept {item.title.lower()} until YYYY-MM-DD because …`."),),
-                 buttons=(review,), ephemeral=False, notify=tuple(admins))
+    return Reply(
+        title=f"Escalation: {item.title} is {r.days} days overdue for review",
+        fields=(Field("Owner", owner), Field("Review was due", r.next_on.isoformat())),
+        sections=(
+            Section(
+                text=f"{who}: please review it, or accept it for now with "
+                f"`/cos-risk accept {item.title.lower()} until YYYY-MM-DD because …`."
+            ),
+        ),
+        buttons=(review,),
+        ephemeral=False,
+        notify=tuple(admins),
+    )

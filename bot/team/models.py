@@ -15,8 +15,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 import bot.scheduler.models  # noqa: F401 - ``schedule``, the table check-in answers refer to
 from bot.storage.models import Base, UTCDateTime, WorkspaceRow
 
-__all__ = ["TeamStage", "Milestone", "RiskItem", "CheckinAnswer", "Member", "AuditEntry",
-           "HolidayCalendar", "HolidayDay", "Absence", "CheckinReport"]
+__all__ = [
+    "TeamStage",
+    "Milestone",
+    "RiskItem",
+    "CheckinAnswer",
+    "Member",
+    "AuditEntry",
+    "HolidayCalendar",
+    "HolidayDay",
+    "Absence",
+    "CheckinReport",
+]
 
 
 class TeamStage(WorkspaceRow, Base):
@@ -93,8 +103,7 @@ class CheckinAnswer(WorkspaceRow, Base):
     message_ids: Mapped[str | None] = mapped_column(Text)  # JSON list: the DM message id of each answer
 
 
-Index("ix_checkin_answer_platform_workspace_user", CheckinAnswer.platform, CheckinAnswer.workspace,
-      CheckinAnswer.user)
+Index("ix_checkin_answer_platform_workspace_user", CheckinAnswer.platform, CheckinAnswer.workspace, CheckinAnswer.user)
 
 
 class Member(WorkspaceRow, Base):
@@ -125,7 +134,6 @@ class AuditEntry(WorkspaceRow, Base):
 
 
 Index("ix_audit_entry_platform_workspace_at", AuditEntry.platform, AuditEntry.workspace, AuditEntry.at)
-
 
 
 class HolidayCalendar(WorkspaceRow, Base):

@@ -54,8 +54,9 @@ def _counts(rows: list[CheckinAnswer]) -> tuple[int, int, int]:
 def report_reply(day: date, rows: list[CheckinAnswer]) -> Reply:
     answered, asked, skipped = _counts(rows)
     title = f"{day:%A} check-in: {answered} of {asked} answered" + (f", {skipped} skipped" if skipped else "")
-    return Reply(title=title, sections=(Section(text=f"{day:%a %d %b %Y}. Answers are in the thread."),),
-                 ephemeral=False)
+    return Reply(
+        title=title, sections=(Section(text=f"{day:%a %d %b %Y}. Answers are in the thread."),), ephemeral=False
+    )
 
 
 def answer_reply(row: CheckinAnswer) -> Reply:
@@ -70,13 +71,30 @@ def answer_reply(row: CheckinAnswer) -> Reply:
 async def sync_reports(app: App, now: datetime) -> int:
     """Post and update the reports of recent check-in days; returns platform calls made."""
     async with app.db.session() as session:
-        rows = list((await session.execute(select(CheckinAnswer.schedule_id, CheckinAnswer.occurrence_at).where(
-            CheckinAnswer.answered_at.is_not(None), CheckinAnswer.occurrence_at > now - WINDOW).where(
-            (CheckinAnswer.reported.is_(None)) | (CheckinAnswer.reported != CheckinAnswer.answers)))).all())
-        stale_counts = list((await session.execute(select(CheckinReport.schedule_id, CheckinReport.day).where(
-            CheckinReport.created_at > now - WINDOW))).all())
-        schedules = {s.id: s for s in (await session.execute(select(Schedule).where(
-            Schedule.id.in_({sid for sid, _ in rows} | {sid for sid, _ in stale_counts})))).scalars()}
+        rows = list(
+            (
+                await session.execute(
+                    select(CheckinAnswer.schedule_id, CheckinAnswer.occurrence_at)
+                    .where(CheckinAnswer.answered_at.is_not(None), CheckinAnswer.occurrence_at > now - WINDOW)
+                    .where((CheckinAnswer.reported.is_(None)) | (CheckinAnswer.reported != CheckinAnswer.answers))
+                )
+            ).all()
+        )
+        stale_counts = list(
+            (
+                await session.execute(
+                    select(CheckinReport.schedule_id, CheckinReport.day).where(CheckinReport.created_at > now - WINDOW)
+                )
+            ).all()
+        )
+        schedules = {
+            s.id: s
+            for s in (
+                await session.execute(
+                    select(Schedule).where(Schedule.id.in_({sid for sid, _ in rows} | {sid for sid, _ in stale_counts}))
+                )
+            ).scalars()
+        }
     days: set[tuple[int, date]] = set(stale_counts)
     for sid, at in rows:
         if sid in schedules:
@@ -97,19 +115,31 @@ async def sync_reports(app: App, now: datetime) -> int:
 async def _day_rows(session: AsyncSession, schedule: Schedule, day: date) -> list[CheckinAnswer]:
     z = zone(schedule.tz)
     start = datetime(day.year, day.month, day.day, tzinfo=z)
-    rows = (await session.execute(select(CheckinAnswer).where(
-        CheckinAnswer.schedule_id == schedule.id, CheckinAnswer.occurrence_at >= start - timedelta(hours=2),
-        CheckinAnswer.occurrence_at < start + timedelta(hours=26)).order_by(CheckinAnswer.user))).scalars()
+    rows = (
+        await session.execute(
+            select(CheckinAnswer)
+            .where(
+                CheckinAnswer.schedule_id == schedule.id,
+                CheckinAnswer.occurrence_at >= start - timedelta(hours=2),
+                CheckinAnswer.occurrence_at < start + timedelta(hours=26),
+            )
+            .order_by(CheckinAnswer.user)
+        )
+    ).scalars()
     return [r for r in rows if r.occurrence_at.astimezone(z).date() == day]
 
 
 async def _claim(app: App, report_id: int, token: str, now: datetime) -> bool:
     """Take the report for ``CLAIM`` (a conditional update: one replica wins)."""
     async with app.db.session() as session:
-        result = await session.execute(update(CheckinReport).where(
-            CheckinReport.id == report_id,
-            (CheckinReport.claimed_until.is_(None)) | (CheckinReport.claimed_until < now)).values(
-            claimed_by=token, claimed_until=now + CLAIM))
+        result = await session.execute(
+            update(CheckinReport)
+            .where(
+                CheckinReport.id == report_id,
+                (CheckinReport.claimed_until.is_(None)) | (CheckinReport.claimed_until < now),
+            )
+            .values(claimed_by=token, claimed_until=now + CLAIM)
+        )
         return bool(getattr(result, "rowcount", 0))
 
 
@@ -126,11 +156,23 @@ async def _sync_day(app: App, schedule: Schedule, day: date, now: datetime) -> i
         rows = await _day_rows(session, schedule, day)
         if not any(r.answered_at is not None for r in rows):
             return 0  # a report starts with its first answer
-        await session.execute(insert_ignore(session, CheckinReport).values(
-            platform=schedule.platform, workspace=schedule.workspace, schedule_id=schedule.id, day=day,
-            channel=schedule.channel, created_at=now).on_conflict_do_nothing(index_elements=["schedule_id", "day"]))
-        report = (await session.execute(select(CheckinReport).where(
-            CheckinReport.schedule_id == schedule.id, CheckinReport.day == day))).scalar_one()
+        await session.execute(
+            insert_ignore(session, CheckinReport)
+            .values(
+                platform=schedule.platform,
+                workspace=schedule.workspace,
+                schedule_id=schedule.id,
+                day=day,
+                channel=schedule.channel,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["schedule_id", "day"])
+        )
+        report = (
+            await session.execute(
+                select(CheckinReport).where(CheckinReport.schedule_id == schedule.id, CheckinReport.day == day)
+            )
+        ).scalar_one()
     summary = report_reply(day, rows)
     pending = [r for r in rows if r.answered_at is not None and r.reported != r.answers]
     if report.message_id is not None and report.posted == summary.title and not pending:
@@ -142,14 +184,19 @@ async def _sync_day(app: App, schedule: Schedule, day: date, now: datetime) -> i
     try:
         # 1. the report itself: posted once, its count edited in place
         if report.message_id is None:
-            result = await transport.send_channel(workspace=schedule.workspace, channel=report.channel,
-                                                  reply=summary, key=f"report:{schedule.id}:{day:%Y%m%d}")
+            result = await transport.send_channel(
+                workspace=schedule.workspace,
+                channel=report.channel,
+                reply=summary,
+                key=f"report:{schedule.id}:{day:%Y%m%d}",
+            )
             report.message_id, report.channel = result.message_id, result.channel
             await _save(app, report.id, message_id=result.message_id, channel=result.channel, posted=summary.title)
             calls += 1
         elif report.posted != summary.title:
-            await transport.update(workspace=schedule.workspace, channel=report.channel,
-                                   message_id=report.message_id, reply=summary)
+            await transport.update(
+                workspace=schedule.workspace, channel=report.channel, message_id=report.message_id, reply=summary
+            )
             await _save(app, report.id, posted=summary.title)
             calls += 1
         if report.message_id is None:
@@ -159,34 +206,55 @@ async def _sync_day(app: App, schedule: Schedule, day: date, now: datetime) -> i
             reply = answer_reply(row)
             values: dict[str, object] = {"reported": row.answers}
             if row.report_message_id is None:
-                result = await transport.send_thread(workspace=schedule.workspace, channel=report.channel,
-                                                     parent=report.message_id, reply=reply,
-                                                     key=f"report-answer:{row.id}")
+                result = await transport.send_thread(
+                    workspace=schedule.workspace,
+                    channel=report.channel,
+                    parent=report.message_id,
+                    reply=reply,
+                    key=f"report-answer:{row.id}",
+                )
                 report.thread = result.channel
                 await _save(app, report.id, thread=result.channel)
                 values["report_message_id"] = result.message_id
             else:
-                await transport.update(workspace=schedule.workspace, channel=report.thread or report.channel,
-                                       message_id=row.report_message_id, reply=reply)
+                await transport.update(
+                    workspace=schedule.workspace,
+                    channel=report.thread or report.channel,
+                    message_id=row.report_message_id,
+                    reply=reply,
+                )
             async with app.db.session() as session:
                 await session.execute(update(CheckinAnswer).where(CheckinAnswer.id == row.id).values(**values))
             calls += 1
     finally:
         async with app.db.session() as session:
-            await session.execute(update(CheckinReport).where(
-                CheckinReport.id == report.id, CheckinReport.claimed_by == token).values(
-                claimed_by=None, claimed_until=None))
+            await session.execute(
+                update(CheckinReport)
+                .where(CheckinReport.id == report.id, CheckinReport.claimed_by == token)
+                .values(claimed_by=None, claimed_until=None)
+            )
     return calls
 
 
-async def report_lines(session: AsyncSession, *, platform: str, workspace: str,
-                       answers: list[CheckinAnswer]) -> tuple[str, ...]:
+async def report_lines(
+    session: AsyncSession, *, platform: str, workspace: str, answers: list[CheckinAnswer]
+) -> tuple[str, ...]:
     """The digest's pointers to the reports that hold these answers."""
     ids = {a.schedule_id for a in answers}
     first = min(a.occurrence_at for a in answers).date() - timedelta(days=1) if answers else date.max
-    reports = list((await session.execute(select(CheckinReport).where(
-        CheckinReport.platform == platform, CheckinReport.workspace == workspace,
-        CheckinReport.schedule_id.in_(ids), CheckinReport.message_id.is_not(None),
-        CheckinReport.day >= first).order_by(CheckinReport.day))).scalars())
-    return tuple(f"{r.posted or 'Check-in report'}: the answers are in its thread in <#{r.channel}>"
-                 for r in reports)
+    reports = list(
+        (
+            await session.execute(
+                select(CheckinReport)
+                .where(
+                    CheckinReport.platform == platform,
+                    CheckinReport.workspace == workspace,
+                    CheckinReport.schedule_id.in_(ids),
+                    CheckinReport.message_id.is_not(None),
+                    CheckinReport.day >= first,
+                )
+                .order_by(CheckinReport.day)
+            )
+        ).scalars()
+    )
+    return tuple(f"{r.posted or 'Check-in report'}: the answers are in its thread in <#{r.channel}>" for r in reports)

@@ -25,10 +25,32 @@ __all__ = ["RiskCommands", "REGISTER_KINDS", "RATINGS"]
 REGISTER_KINDS = ("business_risk", "governance", "compliance")
 RATINGS = ("low", "medium", "high")
 # Words people use for a rating that the register does not keep (answered with the three it does).
-_RATING_LIKE = frozenset({"critical", "severe", "urgent", "minor", "moderate", "med", "hi", "lo", "red", "amber",
-                          "green", "yellow", "none", "major", "serious", "negligible"})
-_HEADINGS = {"business_risk": "Business risks", "governance": "Governance",
-             "compliance": "International compliance", "blocker": "Raised from check-ins"}
+_RATING_LIKE = frozenset(
+    {
+        "critical",
+        "severe",
+        "urgent",
+        "minor",
+        "moderate",
+        "med",
+        "hi",
+        "lo",
+        "red",
+        "amber",
+        "green",
+        "yellow",
+        "none",
+        "major",
+        "serious",
+        "negligible",
+    }
+)
+_HEADINGS = {
+    "business_risk": "Business risks",
+    "governance": "Governance",
+    "compliance": "International compliance",
+    "blocker": "Raised from check-ins",
+}
 
 
 class RiskCommands(TeamFeature):
@@ -45,13 +67,23 @@ class RiskCommands(TeamFeature):
 
     async def _items(self, session: AsyncSession, request: Request | Action) -> list[RiskItem]:
         """The workspace's register, with any item of the overview it lacks added."""
-        items = {i.topic_id: i for i in await store.risk_items(session, platform=request.platform,
-                                                                 workspace=request.workspace)}
+        items = {
+            i.topic_id: i
+            for i in await store.risk_items(session, platform=request.platform, workspace=request.workspace)
+        }
         now = self.team.now()
         for entry in self.team.kb.of_kind(*REGISTER_KINDS):
             if entry.id not in items:
-                item = RiskItem(platform=request.platform, workspace=request.workspace, topic_id=entry.id,
-                                title=entry.title, kind=entry.kind, owner=None, cadence="quarterly", updated_at=now)
+                item = RiskItem(
+                    platform=request.platform,
+                    workspace=request.workspace,
+                    topic_id=entry.id,
+                    title=entry.title,
+                    kind=entry.kind,
+                    owner=None,
+                    cadence="quarterly",
+                    updated_at=now,
+                )
                 session.add(item)
                 items[entry.id] = item
         await session.flush()
@@ -62,10 +94,15 @@ class RiskCommands(TeamFeature):
     async def schedule(self, request: Request, text: str) -> Reply:
         words = text.split()
         if not words or words[0].lower() not in ("monthly", "quarterly", "yearly"):
-            raise UserError("Use `/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]`, e.g. "
-                            "`/cos-risk schedule quarterly` or `/cos-risk schedule monthly 10:00 Europe/Berlin`.")
-        fields, rest = parse_when(words, allow=("monthly", "quarterly", "yearly"),
-                                  example="`/cos-risk schedule quarterly 09:00 Europe/Berlin`")
+            raise UserError(
+                "Use `/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]`, e.g. "
+                "`/cos-risk schedule quarterly` or `/cos-risk schedule monthly 10:00 Europe/Berlin`."
+            )
+        fields, rest = parse_when(
+            words,
+            allow=("monthly", "quarterly", "yearly"),
+            example="`/cos-risk schedule quarterly 09:00 Europe/Berlin`",
+        )
         return await self._schedule(request, fields, trailing_zone(rest))
 
     @admin_only("schedule risk reviews")
@@ -73,9 +110,15 @@ class RiskCommands(TeamFeature):
         async with self.team.db.session() as session:
             for item in await self._items(session, request):
                 item.cadence = fields["cadence"]
-        sched, replaced, existed = await add_schedule(self.team, request, kind="risk_review", fields=fields,
-                                                      tz_word=tz_word, replace_in_workspace=True,
-                                                      audit_action="risk.schedule")
+        sched, replaced, existed = await add_schedule(
+            self.team,
+            request,
+            kind="risk_review",
+            fields=fields,
+            tz_word=tz_word,
+            replace_in_workspace=True,
+            audit_action="risk.schedule",
+        )
         return await scheduled_reply(self.team, sched, "Risk reviews scheduled", replaced=replaced, existed=existed)
 
     @server_only
@@ -89,13 +132,15 @@ class RiskCommands(TeamFeature):
             last = f"reviewed {i.last_review_at:%Y-%m-%d}" if i.last_review_at else "never reviewed"
             groups.setdefault(i.kind, []).append(
                 f"{i.title} — {i.rating or 'unrated'}, {last}, owner {mention(i.owner) if i.owner else 'not set'}, "
-                f"{i.cadence} — {rung(i, today).label}" + accepted_note(i, today)
-                + (f" — {i.note[:80]}" if i.note else ""))
+                f"{i.cadence} — {rung(i, today).label}"
+                + accepted_note(i, today)
+                + (f" — {i.note[:80]}" if i.note else "")
+            )
         due = [i for i in items if review_due(i, now)]
         return Reply(
             title=f"Risk register: {len(items)} items, {len(due)} due for review",
-            sections=tuple(Section(heading=_HEADINGS.get(k, k), bullets=tuple(v)) for k, v in groups.items()) + (
-                Section(text="Record a review with `/cos-risk review <topic> <low|medium|high> [note]`."),),
+            sections=tuple(Section(heading=_HEADINGS.get(k, k), bullets=tuple(v)) for k, v in groups.items())
+            + (Section(text="Record a review with `/cos-risk review <topic> <low|medium|high> [note]`."),),
             buttons=tuple(Button(f"Review {i.title}"[:70], "risk.review", i.topic_id) for i in due)[:5],
         )
 
@@ -111,19 +156,24 @@ class RiskCommands(TeamFeature):
         for hit in self.team.searcher.search(topic, limit=10, command="risk"):
             if hit.entry.id in by_id:
                 return by_id[hit.entry.id]
-        raise UserError(f"I could not match “{topic[:60]}” to a register item. Try one of: "
-                        + ", ".join(i.title for i in items[:12]) + ".")
+        raise UserError(
+            f"I could not match “{topic[:60]}” to a register item. Try one of: "
+            + ", ".join(i.title for i in items[:12])
+            + "."
+        )
 
     @server_only
     async def review(self, request: Request, text: str) -> Reply:
         words = text.split()
         idx = next((n for n, w in enumerate(words) if w.lower() in RATINGS), None)
         if idx is None and (odd := next((w for w in words if w.lower().strip(",.!") in _RATING_LIKE), None)):
-            raise UserError(f"“{odd[:20]}” is not a rating I keep: use low, medium or high, e.g. "
-                            "`/cos-risk review gdpr high DPA signed with all vendors`.")
+            raise UserError(
+                f"“{odd[:20]}” is not a rating I keep: use low, medium or high, e.g. "
+                "`/cos-risk review gdpr high DPA signed with all vendors`."
+            )
         topic = " ".join(words if idx is None else words[:idx]).strip()
         rating = words[idx].lower() if idx is not None else None
-        note = " ".join(words[idx + 1:]).strip() if idx is not None else ""
+        note = " ".join(words[idx + 1 :]).strip() if idx is not None else ""
         if not topic:
             if rating:
                 raise UserError("Say which topic you reviewed, e.g. `/cos-risk review gdpr medium new DPA signed`.")
@@ -141,26 +191,40 @@ class RiskCommands(TeamFeature):
         now = self.team.now()
         async with self.team.db.session() as session:
             due = [i for i in await self._items(session, request) if review_due(i, now)]
-        return Reply(title=f"Which risk did you review? {len(due)} are due",
-                     sections=(Section(bullets=tuple(i.title for i in due) or ("Nothing is due.",)),
-                               Section(text="Type `/cos-risk review <topic> <low|medium|high> [note]`.")),
-                     buttons=tuple(Button(i.title[:70], "risk.review", i.topic_id) for i in due[:5]))
+        return Reply(
+            title=f"Which risk did you review? {len(due)} are due",
+            sections=(
+                Section(bullets=tuple(i.title for i in due) or ("Nothing is due.",)),
+                Section(text="Type `/cos-risk review <topic> <low|medium|high> [note]`."),
+            ),
+            buttons=tuple(Button(i.title[:70], "risk.review", i.topic_id) for i in due[:5]),
+        )
 
     async def _record(self, request: Request, topic_id: str, rating: str, note: str) -> Reply:
         now = self.team.now()
         async with self.team.db.session() as session:
-            item = await store.risk_item(session, platform=request.platform, workspace=request.workspace,
-                                         topic_id=topic_id)
+            item = await store.risk_item(
+                session, platform=request.platform, workspace=request.workspace, topic_id=topic_id
+            )
             assert item is not None  # found in this request's register a moment ago
-            await audit.record(session, request, action="risk.review", target=item.title[:300], at=now,
-                               before={"rating": item.rating}, after={"rating": rating, "note": note or None})
+            await audit.record(
+                session,
+                request,
+                action="risk.review",
+                target=item.title[:300],
+                at=now,
+                before={"rating": item.rating},
+                after={"rating": rating, "note": note or None},
+            )
             item.last_review_at, item.reviewed_by, item.rating = now, request.user, rating
             item.note = note or item.note
             item.updated_at = now
             title, nxt = item.title, now + timedelta(days=CADENCE_DAYS.get(item.cadence, 92))
-        return Reply(title=f"Review recorded: {title} — {rating}",
-                     fields=(Field("Reviewed by", mention(request.user)), Field("Next review due", f"{nxt:%Y-%m-%d}")),
-                     sections=(Section(text=note),) if note else ())
+        return Reply(
+            title=f"Review recorded: {title} — {rating}",
+            fields=(Field("Reviewed by", mention(request.user)), Field("Next review due", f"{nxt:%Y-%m-%d}")),
+            sections=(Section(text=note),) if note else (),
+        )
 
     @server_only
     async def accept(self, request: Request, text: str) -> Reply:
@@ -171,17 +235,28 @@ class RiskCommands(TeamFeature):
     async def _accept(self, request: Request, topic: str, until: Any, reason: str) -> Reply:
         async with self.team.db.session() as session:
             item = self._find(await self._items(session, request), topic)
-            before = {"until": str(item.accepted_until) if item.accepted_until else None,
-                      "by": item.accepted_by, "because": item.accepted_reason}
+            before = {
+                "until": str(item.accepted_until) if item.accepted_until else None,
+                "by": item.accepted_by,
+                "because": item.accepted_reason,
+            }
             item.accepted_until, item.accepted_by, item.accepted_reason = until, request.user, reason
             item.updated_at = self.team.now()
             title = item.title
-            await audit.record(session, request, action="risk.accept", target=item.topic_id, before=before,
-                               after={"until": str(until), "by": request.user, "because": reason},
-                               at=self.team.now())
-        return Reply(title=f"Risk accepted until {until}: {title}",
-                     fields=(Field("Accepted by", mention(request.user)), Field("Because", reason)),
-                     sections=(Section(text="Review reminders and escalation pause until then."),))
+            await audit.record(
+                session,
+                request,
+                action="risk.accept",
+                target=item.topic_id,
+                before=before,
+                after={"until": str(until), "by": request.user, "because": reason},
+                at=self.team.now(),
+            )
+        return Reply(
+            title=f"Risk accepted until {until}: {title}",
+            fields=(Field("Accepted by", mention(request.user)), Field("Because", reason)),
+            sections=(Section(text="Review reminders and escalation pause until then."),),
+        )
 
     @server_only
     async def owner(self, request: Request, text: str) -> Reply:
@@ -194,16 +269,24 @@ class RiskCommands(TeamFeature):
     async def _set_owner(self, request: Request, topic: str, owner: str) -> Reply:
         async with self.team.db.session() as session:
             item = self._find(await self._items(session, request), topic)
-            await audit.record(session, request, action="risk.owner", target=item.title[:300],
-                               before={"owner": item.owner}, after={"owner": owner}, at=self.team.now())
+            await audit.record(
+                session,
+                request,
+                action="risk.owner",
+                target=item.title[:300],
+                before={"owner": item.owner},
+                after={"owner": owner},
+                at=self.team.now(),
+            )
             item.owner, item.updated_at = owner, self.team.now()
             title = item.title
         return Reply(title=f"{title}: owner {mention(owner)}")
 
     async def action_review(self, action: Action) -> Reply | None:
         async with self.team.db.session() as session:
-            item = await store.risk_item(session, platform=action.platform, workspace=action.workspace,
-                                         topic_id=action.value[:160])
+            item = await store.risk_item(
+                session, platform=action.platform, workspace=action.workspace, topic_id=action.value[:160]
+            )
         if item is None:
             return None
         require_admin(action, self.admins, "record risk reviews")
@@ -214,18 +297,27 @@ class RiskCommands(TeamFeature):
         if rating not in RATINGS or not topic:
             return None
         async with self.team.db.session() as session:
-            item = await store.risk_item(session, platform=action.platform, workspace=action.workspace,
-                                         topic_id=topic)
+            item = await store.risk_item(session, platform=action.platform, workspace=action.workspace, topic_id=topic)
         if item is None:
             return None
         return await self.review(action.as_request("cos-risk"), f"{topic} {rating}")
 
 
 def _rate_prompt(item: RiskItem) -> Reply:
-    return Reply(title=f"Review: {item.title}",
-                 fields=(Field("Current rating", item.rating or "unrated"),
-                         Field("Last review", f"{item.last_review_at:%Y-%m-%d}" if item.last_review_at else "never")),
-                 sections=(Section(text="How do you rate it now? Or type "
-                                        f"`/cos-risk review {item.title.lower()} <low|medium|high> [note]`."),),
-                 buttons=tuple(Button(r.title(), "risk.rate", f"{item.topic_id}|{r}",
-                                      style="danger" if r == "high" else None) for r in RATINGS))
+    return Reply(
+        title=f"Review: {item.title}",
+        fields=(
+            Field("Current rating", item.rating or "unrated"),
+            Field("Last review", f"{item.last_review_at:%Y-%m-%d}" if item.last_review_at else "never"),
+        ),
+        sections=(
+            Section(
+                text="How do you rate it now? Or type "
+                f"`/cos-risk review {item.title.lower()} <low|medium|high> [note]`."
+            ),
+        ),
+        buttons=tuple(
+            Button(r.title(), "risk.rate", f"{item.topic_id}|{r}", style="danger" if r == "high" else None)
+            for r in RATINGS
+        ),
+    )

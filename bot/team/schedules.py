@@ -21,10 +21,18 @@ from bot.team.base import Team, TeamFeature
 __all__ = ["ScheduleCommands", "add_schedule", "next_runs", "scheduled_reply", "when"]
 
 
-async def add_schedule(team: Team, request: Request, *, kind: str, fields: dict[str, Any], tz_word: str | None,
-                       participants: list[str] | None = None, questions: list[str] | None = None,
-                       replace_in_workspace: bool = False, audit_action: str | None = None
-                       ) -> tuple[Schedule, list[int], bool]:
+async def add_schedule(
+    team: Team,
+    request: Request,
+    *,
+    kind: str,
+    fields: dict[str, Any],
+    tz_word: str | None,
+    participants: list[str] | None = None,
+    questions: list[str] | None = None,
+    replace_in_workspace: bool = False,
+    audit_action: str | None = None,
+) -> tuple[Schedule, list[int], bool]:
     """Store a schedule. Returns it, the ids it replaced, and whether it already existed.
 
     The same schedule asked for twice (same kind, channel, cadence, time, zone and
@@ -36,28 +44,49 @@ async def add_schedule(team: Team, request: Request, *, kind: str, fields: dict[
     where = {"platform": request.platform, "workspace": request.workspace}
     async with team.db.session() as session:
         tz = await team.zone_for(session, request, tz_word)
-        twin = await store.find_twin_schedule(session, **where, kind=kind, channel=request.channel,
-                                              fields=fields, tz=tz)
-        if twin is not None and twin.participants == (json.dumps(participants) if participants is not None
-                                                      else None):
+        twin = await store.find_twin_schedule(
+            session, **where, kind=kind, channel=request.channel, fields=fields, tz=tz
+        )
+        if twin is not None and twin.participants == (json.dumps(participants) if participants is not None else None):
             session.expunge(twin)
             return twin, [], True
         if replace_in_workspace:
             replaced = await store.active_schedule_ids(session, **where, kind=kind)
             await store.deactivate_schedules(session, ids=replaced)
-        sched = Schedule(**where, kind=kind, channel=request.channel, cadence=fields["cadence"],
-                         weekday=fields.get("weekday"), day=fields.get("day"), hour=fields.get("hour", 9),
-                         minute=fields.get("minute", 0), tz=tz, skip_weekends=bool(fields.get("skip_weekends")),
-                         participants=json.dumps(participants) if participants is not None else None,
-                         questions=json.dumps(questions) if questions is not None else None,
-                         active=True, planned_until=now, created_by=request.user, created_at=now)
+        sched = Schedule(
+            **where,
+            kind=kind,
+            channel=request.channel,
+            cadence=fields["cadence"],
+            weekday=fields.get("weekday"),
+            day=fields.get("day"),
+            hour=fields.get("hour", 9),
+            minute=fields.get("minute", 0),
+            tz=tz,
+            skip_weekends=bool(fields.get("skip_weekends")),
+            participants=json.dumps(participants) if participants is not None else None,
+            questions=json.dumps(questions) if questions is not None else None,
+            active=True,
+            planned_until=now,
+            created_by=request.user,
+            created_at=now,
+        )
         session.add(sched)
         await session.flush()
         if audit_action:
-            await audit.record(session, request, action=audit_action, target=f"schedule {sched.id}",
-                               before={"replaced": replaced} if replaced else None, at=now,
-                               after={"when": describe(rule_of(sched)), "channel": sched.channel,
-                                      **({"participants": participants} if participants is not None else {})})
+            await audit.record(
+                session,
+                request,
+                action=audit_action,
+                target=f"schedule {sched.id}",
+                before={"replaced": replaced} if replaced else None,
+                at=now,
+                after={
+                    "when": describe(rule_of(sched)),
+                    "channel": sched.channel,
+                    **({"participants": participants} if participants is not None else {}),
+                },
+            )
         session.expunge(sched)
     return sched, replaced, False
 
@@ -80,8 +109,9 @@ def when(o: Occurrence) -> str:
     return f"{o.local:%a %d %b %Y %H:%M} {o.tz}"
 
 
-async def scheduled_reply(team: Team, sched: Schedule, title: str, *, replaced: Sequence[int] = (),
-                          existed: bool = False) -> Reply:
+async def scheduled_reply(
+    team: Team, sched: Schedule, title: str, *, replaced: Sequence[int] = (), existed: bool = False
+) -> Reply:
     """What the person who created ``sched`` is told: when it runs next, and how to remove it."""
     nxt = await next_runs(team, sched, limit=3)
     note = f" It replaces schedule {', '.join(map(str, replaced))} (one per workspace)." if replaced else ""
@@ -91,8 +121,10 @@ async def scheduled_reply(team: Team, sched: Schedule, title: str, *, replaced: 
     return Reply(
         title=f"{title} (schedule {sched.id})",
         fields=(Field("When", describe(rule_of(sched))),),
-        sections=(Section(heading="Next runs", bullets=runs or ("none in the next year",)),
-                  Section(text=f"Remove it with `/cos-service unschedule {sched.id}`.{note}")),
+        sections=(
+            Section(heading="Next runs", bullets=runs or ("none in the next year",)),
+            Section(text=f"Remove it with `/cos-service unschedule {sched.id}`.{note}"),
+        ),
         buttons=(Button("Remove", "schedule.remove", str(sched.id), style="danger"),),
     )
 
@@ -123,9 +155,16 @@ class ScheduleCommands(TeamFeature):
             bullets.append(f"{s.id}: {s.kind.replace('_', ' ')} in {s.channel}{who} — {what} — next {at}")
         sections = [Section(bullets=tuple(bullets) or ("No schedules yet.",))]
         if dead and is_admin(request, self.admins):
-            sections.append(Section(heading="Undelivered (dead-lettered) messages", bullets=tuple(
-                f"{d.kind} to {d.target} due {d.due_at:%Y-%m-%d %H:%M} UTC after {d.attempts} attempts: "
-                f"{(d.last_error or '')[:120]}" for d in dead)))
+            sections.append(
+                Section(
+                    heading="Undelivered (dead-lettered) messages",
+                    bullets=tuple(
+                        f"{d.kind} to {d.target} due {d.due_at:%Y-%m-%d %H:%M} UTC after {d.attempts} attempts: "
+                        f"{(d.last_error or '')[:120]}"
+                        for d in dead
+                    ),
+                )
+            )
         sections.append(Section(text="Remove one with `/cos-service unschedule <id>`."))
         return Reply(title="Schedules", sections=tuple(sections))
 
@@ -133,24 +172,33 @@ class ScheduleCommands(TeamFeature):
     async def unschedule(self, request: Request, text: str) -> Reply:
         sid = text.strip().lstrip("#")
         if not sid.isdigit() or len(sid) > 9:
-            raise UserError("Give the schedule's id, e.g. `/cos-service unschedule 3`; "
-                            "`/cos-service schedules` lists them.")
+            raise UserError(
+                "Give the schedule's id, e.g. `/cos-service unschedule 3`; `/cos-service schedules` lists them."
+            )
         return await self._remove(request, int(sid))
 
     @admin_only("remove schedules")
     async def _remove(self, request: Request, sid: int) -> Reply:
         async with self.team.db.session() as session:
-            sched = await store.get_schedule(session, platform=request.platform, workspace=request.workspace,
-                                             schedule_id=sid)
+            sched = await store.get_schedule(
+                session, platform=request.platform, workspace=request.workspace, schedule_id=sid
+            )
             if sched is None:
                 raise UserError(f"There is no schedule {sid} here; `/cos-service schedules` lists them.")
             await store.deactivate_schedules(session, ids=[sched.id])
             kind = sched.kind
-            await audit.record(session, request, action="schedule.remove", target=f"schedule {sid}",
-                               before={"kind": kind, "when": describe(rule_of(sched)), "channel": sched.channel},
-                               at=self.team.now())
-        return Reply(title=f"Schedule {sid} removed",
-                     sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),))
+            await audit.record(
+                session,
+                request,
+                action="schedule.remove",
+                target=f"schedule {sid}",
+                before={"kind": kind, "when": describe(rule_of(sched)), "channel": sched.channel},
+                at=self.team.now(),
+            )
+        return Reply(
+            title=f"Schedule {sid} removed",
+            sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),),
+        )
 
     async def action_unschedule(self, action: Action) -> Reply | None:
         return await self.unschedule(action.as_request("cos-service"), action.value)
@@ -160,29 +208,43 @@ class ScheduleCommands(TeamFeature):
         words = text.split()
         if not words:
             async with self.team.db.session() as session:
-                ctx = await load_context(session, request.platform, request.workspace,
-                                         self.team.settings.default_tz)
-            return Reply(title=f"Your time zone: {ctx.tz_of(request.user)}", sections=(Section(
-                text="Set yours with `/cos-service timezone Europe/Berlin`; an admin sets the workspace's with "
-                     "`/cos-service timezone workspace Europe/Berlin`."),))
+                ctx = await load_context(session, request.platform, request.workspace, self.team.settings.default_tz)
+            return Reply(
+                title=f"Your time zone: {ctx.tz_of(request.user)}",
+                sections=(
+                    Section(
+                        text="Set yours with `/cos-service timezone Europe/Berlin`; an admin sets the workspace's with "
+                        "`/cos-service timezone workspace Europe/Berlin`."
+                    ),
+                ),
+            )
         if words[0].lower() == "workspace" and len(words) == 2:
             return await self._workspace_zone(request, zone(words[1]).key)
         if len(words) != 1:
-            raise UserError("Use `/cos-service timezone Europe/Berlin` (yours) or "
-                            "`timezone workspace Europe/Berlin`.")
+            raise UserError("Use `/cos-service timezone Europe/Berlin` (yours) or `timezone workspace Europe/Berlin`.")
         tz = zone(words[0]).key
         async with self.team.db.session() as session:
-            await store.set_member_tz(session, platform=request.platform, workspace=request.workspace,
-                                      user=request.user, tz=tz, now=self.team.now())
-        return Reply(title=f"Your time zone: {tz}",
-                     sections=(Section(text="Check-ins reach you at their local time in this zone."),))
+            await store.set_member_tz(
+                session,
+                platform=request.platform,
+                workspace=request.workspace,
+                user=request.user,
+                tz=tz,
+                now=self.team.now(),
+            )
+        return Reply(
+            title=f"Your time zone: {tz}",
+            sections=(Section(text="Check-ins reach you at their local time in this zone."),),
+        )
 
     @admin_only("set the workspace time zone")
     async def _workspace_zone(self, request: Request, tz: str) -> Reply:
         async with self.team.db.session() as session:
             before = await store.workspace_tz(session, platform=request.platform, workspace=request.workspace)
-            await audit.record(session, request, action="timezone.workspace", before=before, after=tz,
-                               at=self.team.now())
-            await store.set_workspace_tz(session, platform=request.platform, workspace=request.workspace, tz=tz,
-                                         now=self.team.now())
+            await audit.record(
+                session, request, action="timezone.workspace", before=before, after=tz, at=self.team.now()
+            )
+            await store.set_workspace_tz(
+                session, platform=request.platform, workspace=request.workspace, tz=tz, now=self.team.now()
+            )
         return Reply(title=f"Workspace time zone: {tz}")

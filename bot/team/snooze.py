@@ -48,8 +48,10 @@ def snooze_buttons(row_id: int, kind: str) -> tuple[Button, ...]:
     out = []
     if kind in ("checkin", "nudge"):
         out.append(Button("Skip today", "checkin.skip", str(row_id)))
-    out += [Button(f"Snooze {_SPAN_WORDS[s].replace('our', '')}", "delivery.snooze", f"{row_id}|{s}")
-            for s in SNOOZABLE.get(kind, ())]
+    out += [
+        Button(f"Snooze {_SPAN_WORDS[s].replace('our', '')}", "delivery.snooze", f"{row_id}|{s}")
+        for s in SNOOZABLE.get(kind, ())
+    ]
     return tuple(out)
 
 
@@ -68,11 +70,28 @@ async def snooze(session: AsyncSession, *, row: Outbox, span: str, now: datetime
         payload["occurrence"] = occurrence_of(row.kind, row.due_at, payload).isoformat()
     payload["snoozed_from"] = row.id
     due = now + SPANS[span]
-    result = await session.execute(insert_ignore(session, Outbox).values(
-        key=key, platform=row.platform, workspace=row.workspace, schedule_id=row.schedule_id, kind=row.kind,
-        target_type=row.target_type, target=row.target, channel=row.channel, due_at=due, tz=row.tz,
-        payload=json.dumps(payload), status=OUTBOX_PENDING, attempts=0, next_attempt_at=due, fallback=False,
-        created_at=now).on_conflict_do_nothing(index_elements=["key"]))
+    result = await session.execute(
+        insert_ignore(session, Outbox)
+        .values(
+            key=key,
+            platform=row.platform,
+            workspace=row.workspace,
+            schedule_id=row.schedule_id,
+            kind=row.kind,
+            target_type=row.target_type,
+            target=row.target,
+            channel=row.channel,
+            due_at=due,
+            tz=row.tz,
+            payload=json.dumps(payload),
+            status=OUTBOX_PENDING,
+            attempts=0,
+            next_attempt_at=due,
+            fallback=False,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
     if int(getattr(result, "rowcount", 0) or 0):
         return True, due
     existing = (await session.execute(select(Outbox.due_at).where(Outbox.key == key))).scalar_one()
@@ -81,12 +100,30 @@ async def snooze(session: AsyncSession, *, row: Outbox, span: str, now: datetime
 
 async def pending_snoozes(session: AsyncSession, *, after: datetime, until: datetime) -> list[Occurrence]:
     """Snoozed deliveries still to go out in ``(after, until]``, as the preview lists them."""
-    rows = (await session.execute(select(Outbox).where(
-        Outbox.key.like("snooze:%"), Outbox.status == OUTBOX_PENDING, Outbox.due_at > after,
-        Outbox.due_at <= until))).scalars()
-    return [Occurrence(at=r.due_at, tz=r.tz, kind=r.kind, platform=r.platform, workspace=r.workspace,
-                       target_type=r.target_type, target=r.target, channel=r.channel, schedule_id=r.schedule_id or 0)
-            for r in rows]
+    rows = (
+        await session.execute(
+            select(Outbox).where(
+                Outbox.key.like("snooze:%"),
+                Outbox.status == OUTBOX_PENDING,
+                Outbox.due_at > after,
+                Outbox.due_at <= until,
+            )
+        )
+    ).scalars()
+    return [
+        Occurrence(
+            at=r.due_at,
+            tz=r.tz,
+            kind=r.kind,
+            platform=r.platform,
+            workspace=r.workspace,
+            target_type=r.target_type,
+            target=r.target,
+            channel=r.channel,
+            schedule_id=r.schedule_id or 0,
+        )
+        for r in rows
+    ]
 
 
 class SnoozeCommands(TeamFeature):
@@ -112,28 +149,48 @@ class SnoozeCommands(TeamFeature):
 
     async def _latest(self, session: AsyncSession, asker: Action | Request, kinds: tuple[str, ...]) -> Outbox | None:
         """The asker's most recent DM of ``kinds`` sent in the last week."""
-        return (await session.execute(select(Outbox).where(
-            Outbox.platform == asker.platform, Outbox.target_type == "dm", Outbox.target == asker.user,
-            Outbox.kind.in_(kinds), Outbox.status == OUTBOX_SENT,
-            Outbox.sent_at > self.team.now() - timedelta(days=7)).order_by(Outbox.sent_at.desc(), Outbox.id.desc())
-            .limit(1))).scalar_one_or_none()
+        return (
+            await session.execute(
+                select(Outbox)
+                .where(
+                    Outbox.platform == asker.platform,
+                    Outbox.target_type == "dm",
+                    Outbox.target == asker.user,
+                    Outbox.kind.in_(kinds),
+                    Outbox.status == OUTBOX_SENT,
+                    Outbox.sent_at > self.team.now() - timedelta(days=7),
+                )
+                .order_by(Outbox.sent_at.desc(), Outbox.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
 
     # -- skip -------------------------------------------------------------------------------
     async def _skip(self, session: AsyncSession, row: Outbox) -> Reply:
         occurrence = occurrence_of(row.kind, row.due_at, json.loads(row.payload or "{}"))
-        answer = (await session.execute(select(CheckinAnswer).where(
-            CheckinAnswer.schedule_id == row.schedule_id, CheckinAnswer.occurrence_at == occurrence,
-            CheckinAnswer.user == row.target))).scalar_one_or_none()
+        answer = (
+            await session.execute(
+                select(CheckinAnswer).where(
+                    CheckinAnswer.schedule_id == row.schedule_id,
+                    CheckinAnswer.occurrence_at == occurrence,
+                    CheckinAnswer.user == row.target,
+                )
+            )
+        ).scalar_one_or_none()
         if answer is None:
             raise UserError("That check-in is gone (it was removed); nothing to skip.")
         if answer.answered_at is not None:
-            raise UserError("You already answered this check-in; it stays in the digest. "
-                            "`/cos-service checkin forget` deletes your answers.")
+            raise UserError(
+                "You already answered this check-in; it stays in the digest. "
+                "`/cos-service checkin forget` deletes your answers."
+            )
         if answer.skipped_at is None:
-            await session.execute(update(CheckinAnswer).where(CheckinAnswer.id == answer.id)
-                                  .values(skipped_at=self.team.now()))
-        return Reply(title="Skipped today's check-in",
-                     sections=(Section(text="No nudge will follow. See you next time."),))
+            await session.execute(
+                update(CheckinAnswer).where(CheckinAnswer.id == answer.id).values(skipped_at=self.team.now())
+            )
+        return Reply(
+            title="Skipped today's check-in", sections=(Section(text="No nudge will follow. See you next time."),)
+        )
 
     async def action_skip(self, action: Action) -> Reply | None:
         async with self.team.db.session() as session:
@@ -158,17 +215,24 @@ class SnoozeCommands(TeamFeature):
             raise UserError(f"This {row.kind.replace('_', ' ')} can be snoozed for {allowed}.")
         if row.kind in ("checkin", "nudge"):
             occurrence = occurrence_of(row.kind, row.due_at, json.loads(row.payload or "{}"))
-            answer = (await session.execute(select(CheckinAnswer).where(
-                CheckinAnswer.schedule_id == row.schedule_id, CheckinAnswer.occurrence_at == occurrence,
-                CheckinAnswer.user == row.target))).scalar_one_or_none()
+            answer = (
+                await session.execute(
+                    select(CheckinAnswer).where(
+                        CheckinAnswer.schedule_id == row.schedule_id,
+                        CheckinAnswer.occurrence_at == occurrence,
+                        CheckinAnswer.user == row.target,
+                    )
+                )
+            ).scalar_one_or_none()
             if answer is not None and (answer.answered_at is not None or answer.skipped_at is not None):
                 raise UserError("This check-in is already answered or skipped; nothing to snooze.")
         fresh, due = await snooze(session, row=row, span=span, now=self.team.now())
         when = f"{due:%a %d %b %H:%M} UTC"
         if not fresh:
             return Reply(title=f"Already snoozed until {when}", sections=(Section(text="It comes back once."),))
-        return Reply(title=f"Snoozed until {when}",
-                     sections=(Section(text=f"I will send it again in {_SPAN_WORDS[span]}."),))
+        return Reply(
+            title=f"Snoozed until {when}", sections=(Section(text=f"I will send it again in {_SPAN_WORDS[span]}."),)
+        )
 
     async def action_snooze(self, action: Action) -> Reply | None:
         row_id, _, span = action.value.partition("|")

@@ -25,8 +25,10 @@ STAGES = {
 }
 _SINCE = re.compile(r"^(\d{4})-(\d{2})$")
 _STAGE_USAGE = "for example `/cos-service stage early since 2026-03`"
-_MILESTONE_USAGE = ("Use `/cos-service milestone done <number>`, `milestone reopen <number>`, "
-                    "`milestone owner <number> @user` or `milestone date <number> YYYY-MM-DD`.")
+_MILESTONE_USAGE = (
+    "Use `/cos-service milestone done <number>`, `milestone reopen <number>`, "
+    "`milestone owner <number> @user` or `milestone date <number> YYYY-MM-DD`."
+)
 
 
 class StageCommands(TeamFeature):
@@ -50,8 +52,9 @@ class StageCommands(TeamFeature):
             if hits and hits[0].exact:
                 # A title of the overview ("stage characteristics"), not a stage to set.
                 return self.team.router.knowledge.reply("cos-service", f"stage {text}")
-            raise UserError(f"“{name[:30]}” is not a stage. Use one of: early, growth, maturity, leadership — "
-                            f"{_STAGE_USAGE}.")
+            raise UserError(
+                f"“{name[:30]}” is not a stage. Use one of: early, growth, maturity, leadership — {_STAGE_USAGE}."
+            )
         since = self._parse_since(words[1:]) if len(words) > 1 else None
         return await self._set_stage(request, name, since)
 
@@ -59,23 +62,37 @@ class StageCommands(TeamFeature):
         async with self.team.db.session() as session:
             stage = await store.get_stage(session, platform=request.platform, workspace=request.workspace)
         if stage is None:
-            return Reply(title="No stage set yet", sections=(Section(
-                text="An admin sets it with `/cos-service stage <early|growth|maturity|leadership> "
-                     f"[since YYYY-MM]`, {_STAGE_USAGE}."),))
+            return Reply(
+                title="No stage set yet",
+                sections=(
+                    Section(
+                        text="An admin sets it with `/cos-service stage <early|growth|maturity|leadership> "
+                        f"[since YYYY-MM]`, {_STAGE_USAGE}."
+                    ),
+                ),
+            )
         return Reply(title=f"Stage: {self.team.phase_title(stage.phase_id)} since {stage.since:%B %Y}")
 
     def _parse_since(self, words: list[str]) -> date:
-        if len(words) != 2 or words[0] != "since" or not (m := _SINCE.match(words[1])) \
-                or not 1 <= int(m.group(2)) <= 12:
+        if (
+            len(words) != 2
+            or words[0] != "since"
+            or not (m := _SINCE.match(words[1]))
+            or not 1 <= int(m.group(2)) <= 12
+        ):
             raise UserError(f"Write the start as `since YYYY-MM`, {_STAGE_USAGE}.")
         year = int(m.group(1))
         if not SANE_YEARS[0] <= year <= SANE_YEARS[1]:
-            raise UserError(f"{year} is out of range; give a start between {SANE_YEARS[0]} and "
-                            f"{SANE_YEARS[1]}, for example `since 2026-03`.")
+            raise UserError(
+                f"{year} is out of range; give a start between {SANE_YEARS[0]} and "
+                f"{SANE_YEARS[1]}, for example `since 2026-03`."
+            )
         since = date(year, int(m.group(2)), 1)
         if since > (self.team.now() + timedelta(days=366)).date():
-            raise UserError(f"{since:%B %Y} is more than a year ahead; the stage is where the team is now. "
-                            "Give the month it started, e.g. `since 2026-03`.")
+            raise UserError(
+                f"{since:%B %Y} is more than a year ahead; the stage is where the team is now. "
+                "Give the month it started, e.g. `since 2026-03`."
+            )
         return since
 
     @admin_only("set the company stage")
@@ -91,11 +108,24 @@ class StageCommands(TeamFeature):
             since = since or now.astimezone(zone(tz)).date().replace(day=1)
             stage = await store.get_stage(session, **where)
             before = {"stage": stage.phase_id, "since": stage.since.isoformat()} if stage is not None else None
-            await audit.record(session, request, action="stage.set", before=before, at=now,
-                               after={"stage": phase_id, "since": since.isoformat()})
+            await audit.record(
+                session,
+                request,
+                action="stage.set",
+                before=before,
+                at=now,
+                after={"stage": phase_id, "since": since.isoformat()},
+            )
             if stage is None:
-                stage = TeamStage(**where, phase_id=phase_id, since=since, channel=request.channel, tz=tz,
-                                  set_by=request.user, updated_at=now)
+                stage = TeamStage(
+                    **where,
+                    phase_id=phase_id,
+                    since=since,
+                    channel=request.channel,
+                    tz=tz,
+                    set_by=request.user,
+                    updated_at=now,
+                )
                 session.add(stage)
             else:
                 stage.phase_id, stage.since, stage.channel, stage.tz = phase_id, since, request.channel, tz
@@ -108,10 +138,21 @@ class StageCommands(TeamFeature):
                     if existing[i].status == "open":
                         existing[i].due_on = due
                     continue
-                session.add(Milestone(**where, phase_id=phase_id, position=i, title=item, owner=None, due_on=due,
-                                      status="open", updated_at=now))
-            await store.add_milestone_schedule(session, **where, channel=request.channel, tz=tz,
-                                               user=request.user, now=now)
+                session.add(
+                    Milestone(
+                        **where,
+                        phase_id=phase_id,
+                        position=i,
+                        title=item,
+                        owner=None,
+                        due_on=due,
+                        status="open",
+                        updated_at=now,
+                    )
+                )
+            await store.add_milestone_schedule(
+                session, **where, channel=request.channel, tz=tz, user=request.user, now=now
+            )
             await session.flush()
             ms = await store.milestones_of(session, stage=stage)
         return self._milestone_reply(stage, ms, title=f"Stage set: {phase.title} since {since:%B %Y}")
@@ -123,18 +164,29 @@ class StageCommands(TeamFeature):
         for m in ms:
             box = "[x]" if m.status == "done" else ("[!]" if m.due_on < today else "[ ]")
             state = "done" if m.status == "done" else ("OVERDUE" if m.due_on < today else "open")
-            bullets.append(f"{m.position}. {box} {m.title} — target {m.due_on}, "
-                           f"owner {mention(m.owner) if m.owner else 'not set'}, {state}")
+            bullets.append(
+                f"{m.position}. {box} {m.title} — target {m.due_on}, "
+                f"owner {mention(m.owner) if m.owner else 'not set'}, {state}"
+            )
         done = sum(m.status == "done" for m in ms)
         return Reply(
             title=title,
-            fields=(Field("Done", f"{done} of {len(ms)}"),
-                    Field("Reminders", f"09:00 {stage.tz}, a week ahead and on the date")),
-            sections=(Section(heading="Milestones", bullets=tuple(bullets)),
-                      Section(text="Change one with `/cos-service milestone done|owner|date <number> ...`, "
-                                   "e.g. `/cos-service milestone owner 2 @U1001` or `milestone date 2 2026-12-01`.")),
-            buttons=tuple(Button(f"Done: {m.position}. {m.title}"[:70], "milestone.done", str(m.id))
-                          for m in ms if m.status == "open")[:5],
+            fields=(
+                Field("Done", f"{done} of {len(ms)}"),
+                Field("Reminders", f"09:00 {stage.tz}, a week ahead and on the date"),
+            ),
+            sections=(
+                Section(heading="Milestones", bullets=tuple(bullets)),
+                Section(
+                    text="Change one with `/cos-service milestone done|owner|date <number> ...`, "
+                    "e.g. `/cos-service milestone owner 2 @U1001` or `milestone date 2 2026-12-01`."
+                ),
+            ),
+            buttons=tuple(
+                Button(f"Done: {m.position}. {m.title}"[:70], "milestone.done", str(m.id))
+                for m in ms
+                if m.status == "open"
+            )[:5],
             footer=f"Development path › {self.team.phase_title(stage.phase_id)}",
         )
 
@@ -145,15 +197,18 @@ class StageCommands(TeamFeature):
                 stage = await store.get_stage(session, platform=request.platform, workspace=request.workspace)
                 ms = await store.milestones_of(session, stage=stage) if stage is not None else []
             if stage is not None:
-                return self._milestone_reply(stage, ms,
-                                             title=f"Milestones: {self.team.phase_title(stage.phase_id)}")
+                return self._milestone_reply(stage, ms, title=f"Milestones: {self.team.phase_title(stage.phase_id)}")
         return self.team.router.knowledge.milestones(text)
 
     @server_only
     async def milestone(self, request: Request, text: str) -> Reply:
         words = text.split()
-        if len(words) < 2 or words[0].lower() not in ("done", "reopen", "owner", "date") \
-                or not words[1].isdigit() or len(words[1]) > 4:
+        if (
+            len(words) < 2
+            or words[0].lower() not in ("done", "reopen", "owner", "date")
+            or not words[1].isdigit()
+            or len(words[1]) > 4
+        ):
             raise UserError(_MILESTONE_USAGE)
         verb, pos, value = words[0].lower(), int(words[1]), words[2:]
         change: dict[str, object]
@@ -175,16 +230,19 @@ class StageCommands(TeamFeature):
         if due is None:
             raise UserError("Write the target date as YYYY-MM-DD, e.g. `/cos-service milestone date 2 2026-12-01`.")
         if not SANE_YEARS[0] <= due.year <= SANE_YEARS[1]:
-            raise UserError(f"{due.isoformat()} is out of range; give a target date between "
-                            f"{SANE_YEARS[0]} and {SANE_YEARS[1]}.")
+            raise UserError(
+                f"{due.isoformat()} is out of range; give a target date between {SANE_YEARS[0]} and {SANE_YEARS[1]}."
+            )
         return due
 
     async def _change_milestone(self, request: Request, pos: int, change: dict[str, object]) -> Reply:
         async with self.team.db.session() as session:
             stage = await store.get_stage(session, platform=request.platform, workspace=request.workspace)
             if stage is None:
-                raise UserError("No stage is set, so no milestones are tracked. An admin starts with "
-                                "`/cos-service stage early since 2026-03`.")
+                raise UserError(
+                    "No stage is set, so no milestones are tracked. An admin starts with "
+                    "`/cos-service stage early since 2026-03`."
+                )
             ms = await store.milestones_of(session, stage=stage)
             m = next((x for x in ms if x.position == pos), None)
             if m is None:
@@ -195,10 +253,15 @@ class StageCommands(TeamFeature):
                 # Its owner may mark their own milestone done; anyone else needs an admin.
                 require_admin(request, self.admins, "change a milestone (its owner may mark it done)")
             now = self.team.now()
-            await audit.record(session, request, action=f"milestone.{next(iter(change))}", at=now,
-                               target=f"milestone {pos}: {m.title}",
-                               before={k: _plain(getattr(m, k)) for k in change},
-                               after={k: _plain(v) for k, v in change.items()})
+            await audit.record(
+                session,
+                request,
+                action=f"milestone.{next(iter(change))}",
+                at=now,
+                target=f"milestone {pos}: {m.title}",
+                before={k: _plain(getattr(m, k)) for k in change},
+                after={k: _plain(v) for k, v in change.items()},
+            )
             if "status" in change:
                 m.done_at = now if change["status"] == "done" else None
             for name, value in change.items():

@@ -39,11 +39,36 @@ MAX_DAYS = 365
 MAX_PHRASE = 100
 MAX_PHRASE_WORDS = 10
 # Words the knowledge answers read as commands before searching (help, overviews, lists).
-RESERVED_WORDS = frozenset({
-    "help", "commands", "overview", "portfolio", "areas", "all", "list", "services", "risks", "topics", "index",
-    "providers", "provider", "vendors", "vendor", "milestones", "milestone", "path", "roadmap", "phases", "phase",
-    "cases", "case", "examples", "example", "success",
-})
+RESERVED_WORDS = frozenset(
+    {
+        "help",
+        "commands",
+        "overview",
+        "portfolio",
+        "areas",
+        "all",
+        "list",
+        "services",
+        "risks",
+        "topics",
+        "index",
+        "providers",
+        "provider",
+        "vendors",
+        "vendor",
+        "milestones",
+        "milestone",
+        "path",
+        "roadmap",
+        "phases",
+        "phase",
+        "cases",
+        "case",
+        "examples",
+        "example",
+        "success",
+    }
+)
 _ARROW = re.compile(r"\s*(?:->|→|=>)\s*")
 _USAGE = "`/cos-service teach <phrase> -> <topic>`, e.g. `/cos-service teach zorblax pipeline -> legal`"
 _PICK_TTL = timedelta(days=1)
@@ -56,8 +81,9 @@ def _days(text: str, what: str) -> int:
     if not word:
         return DEFAULT_DAYS
     if not word.isdigit() or not 1 <= int(word) <= MAX_DAYS:
-        raise UserError(f"Give the number of days as a whole number from 1 to {MAX_DAYS}, "
-                        f"e.g. `/cos-service {what} 30`.")
+        raise UserError(
+            f"Give the number of days as a whole number from 1 to {MAX_DAYS}, e.g. `/cos-service {what} 30`."
+        )
     return int(word)
 
 
@@ -88,11 +114,14 @@ class TeachCommands(TeamFeature):
     async def _gaps(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
         async with self.team.db.session() as session:
-            found = await kl.gaps(session, platform=request.platform, workspace=request.workspace, since=since,
-                                  limit=20)
+            found = await kl.gaps(
+                session, platform=request.platform, workspace=request.workspace, since=since, limit=20
+            )
         if not found:
-            return Reply(title=f"No gaps in the last {days} days",
-                         sections=(Section(text="Every question was answered and no answer got a 👎."),))
+            return Reply(
+                title=f"No gaps in the last {days} days",
+                sections=(Section(text="Every question was answered and no answer got a 👎."),),
+            )
         sections = []
         buttons: list[Button] = []
         for n, gap in enumerate(found, 1):
@@ -100,15 +129,26 @@ class TeachCommands(TeamFeature):
             if gap.unanswered:
                 what.append(f"{gap.unanswered} unanswered")
             if gap.down:
-                what.append(f"{gap.down} 👎" + (f" ({', '.join(r.replace('_', ' ') for r in gap.reasons)})"
-                                               if gap.reasons else ""))
-            sections.append(Section(
-                heading=f"{n}. “{gap.text[:120]}” — asked {gap.asked}×",
-                text=f"{', '.join(what)} · /{gap.command} · nearest: {self._title(gap.nearest)}"))
+                what.append(
+                    f"{gap.down} 👎"
+                    + (f" ({', '.join(r.replace('_', ' ') for r in gap.reasons)})" if gap.reasons else "")
+                )
+            sections.append(
+                Section(
+                    heading=f"{n}. “{gap.text[:120]}” — asked {gap.asked}×",
+                    text=f"{', '.join(what)} · /{gap.command} · nearest: {self._title(gap.nearest)}",
+                )
+            )
             if n <= _GAP_BUTTONS:
                 if gap.nearest:
-                    buttons.append(Button(f"{n}. Teach → {self._title(gap.nearest)}"[:70], "teach-gap",
-                                          str(gap.question_id), style="primary"))
+                    buttons.append(
+                        Button(
+                            f"{n}. Teach → {self._title(gap.nearest)}"[:70],
+                            "teach-gap",
+                            str(gap.question_id),
+                            style="primary",
+                        )
+                    )
                 buttons.append(Button(f"{n}. Dismiss", "gap-dismiss", str(gap.question_id)))
         sections.append(Section(text=f"Teach a phrase yourself: {_USAGE}."))
         return Reply(title=f"Gaps: the last {days} days", sections=tuple(sections), buttons=tuple(buttons))
@@ -118,8 +158,9 @@ class TeachCommands(TeamFeature):
         if not value.isdigit() or len(value) > 12:
             return None
         async with self.team.db.session() as session:
-            return await kl.get_question(session, question_id=int(value), platform=action.platform,
-                                         workspace=action.workspace)
+            return await kl.get_question(
+                session, question_id=int(value), platform=action.platform, workspace=action.workspace
+            )
 
     @admin_only("teach the bot a phrase")
     async def teach_gap(self, action: Action) -> Reply | None:
@@ -137,10 +178,18 @@ class TeachCommands(TeamFeature):
         if question is None:
             return expired()
         async with self.team.db.session() as session:
-            await kl.dismiss_gap(session, platform=action.platform, workspace=action.workspace, text=question.text,
-                                 user=action.user, now=self.team.now())
-        return Reply(title="Dismissed", sections=(Section(
-            text=f"“{question.text[:120]}” leaves the gaps list (until someone asks it again)."),))
+            await kl.dismiss_gap(
+                session,
+                platform=action.platform,
+                workspace=action.workspace,
+                text=question.text,
+                user=action.user,
+                now=self.team.now(),
+            )
+        return Reply(
+            title="Dismissed",
+            sections=(Section(text=f"“{question.text[:120]}” leaves the gaps list (until someone asks it again)."),),
+        )
 
     # -- teach ----------------------------------------------------------------------------
     def _check_phrase(self, raw: str) -> str:
@@ -151,15 +200,21 @@ class TeachCommands(TeamFeature):
         if not phrase:
             raise UserError(f"Say which words people type, then the topic: {_USAGE}.")
         if len(phrase) > MAX_PHRASE or len(phrase.split()) > MAX_PHRASE_WORDS:
-            raise UserError(f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
-                            "characters. Teach the key words people use.")
+            raise UserError(
+                f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
+                "characters. Teach the key words people use."
+            )
         first = phrase.split()[0]
         if first in self.team.router.command_words() or first in RESERVED_WORDS:
-            raise UserError(f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
-                            "that command, so the phrase would never reach the answers. Choose other words.")
+            raise UserError(
+                f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
+                "that command, so the phrase would never reach the answers. Choose other words."
+            )
         if not phrase_tokens(phrase):
-            raise UserError(f"“{phrase}” is only common words (the, how, what…): it would match almost any "
-                            "question. Teach the words that say what the question is about.")
+            raise UserError(
+                f"“{phrase}” is only common words (the, how, what…): it would match almost any "
+                "question. Teach the words that say what the question is about."
+            )
         return phrase
 
     def _resolve(self, topic: str) -> tuple[Entry | None, list[Entry]]:
@@ -181,8 +236,10 @@ class TeachCommands(TeamFeature):
     async def teach(self, request: Request, text: str) -> Reply:
         parts = _ARROW.split(text, maxsplit=1)
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise UserError(f"Write the phrase, an arrow and the topic: {_USAGE}. "
-                            "`teach list` shows what is taught, `teach remove <phrase>` removes one.")
+            raise UserError(
+                f"Write the phrase, an arrow and the topic: {_USAGE}. "
+                "`teach list` shows what is taught, `teach remove <phrase>` removes one."
+            )
         if _ARROW.search(parts[1]):
             raise UserError(f"Use one arrow: {_USAGE}.")
         phrase = self._check_phrase(parts[0])
@@ -196,18 +253,28 @@ class TeachCommands(TeamFeature):
             return await self._store_phrase(request, phrase, entry)
         shown = normalise_question(topic, limit=80) or "that"
         if not candidates:
-            raise UserError(f"I can't find a topic for “{shown}”. Name it by its title or id, e.g. "
-                            "`legal`, `SOC 2`, `area.comprehensive-legal-services`.")
+            raise UserError(
+                f"I can't find a topic for “{shown}”. Name it by its title or id, e.g. "
+                "`legal`, `SOC 2`, `area.comprehensive-legal-services`."
+            )
         key = interaction_state.new_key()
         async with self.team.db.session() as session:
-            await interaction_state.put(session=session, key=key, platform=request.platform,
-                                        workspace=request.workspace,
-                                        payload={"p": phrase, "e": [c.id for c in candidates]},
-                                        now=self.team.now(), ttl=_PICK_TTL)
+            await interaction_state.put(
+                session=session,
+                key=key,
+                platform=request.platform,
+                workspace=request.workspace,
+                payload={"p": phrase, "e": [c.id for c in candidates]},
+                now=self.team.now(),
+                ttl=_PICK_TTL,
+            )
         return Reply(
             title=f"Which topic should “{phrase}” answer with?",
-            sections=(Section(text=f"“{shown}” could mean several topics. Pick one:",
-                              bullets=tuple(c.title for c in candidates)),),
+            sections=(
+                Section(
+                    text=f"“{shown}” could mean several topics. Pick one:", bullets=tuple(c.title for c in candidates)
+                ),
+            ),
             buttons=tuple(Button(c.title[:70], "teach-pick", f"{key}:{i}") for i, c in enumerate(candidates)),
         )
 
@@ -217,10 +284,15 @@ class TeachCommands(TeamFeature):
         if not key or not index.isdigit():
             return expired()
         async with self.team.db.session() as session:
-            payload = await interaction_state.get(session=session, key=key, platform=action.platform,
-                                                  workspace=action.workspace, now=self.team.now())
-        if not isinstance(payload, dict) or not isinstance(payload.get("e"), list) \
-                or int(index) >= len(payload["e"]) or not isinstance(payload.get("p"), str):
+            payload = await interaction_state.get(
+                session=session, key=key, platform=action.platform, workspace=action.workspace, now=self.team.now()
+            )
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get("e"), list)
+            or int(index) >= len(payload["e"])
+            or not isinstance(payload.get("p"), str)
+        ):
             return expired()
         entry = self.team.kb.get(str(payload["e"][int(index)]))
         if entry is None:
@@ -231,23 +303,40 @@ class TeachCommands(TeamFeature):
         """Teach ``phrase`` -> ``entry`` (the asker is an admin by now)."""
         exact = [h for h in self.team.searcher.search(phrase, limit=2) if h.exact]
         if exact and exact[0].entry.id != entry.id:
-            raise UserError(f"“{phrase}” already names {exact[0].entry.title} word for word; teach a different "
-                            "phrase, or ask for that topic as it is.")
+            raise UserError(
+                f"“{phrase}” already names {exact[0].entry.title} word for word; teach a different "
+                "phrase, or ask for that topic as it is."
+            )
         now = self.team.now()
         async with self.team.db.session() as session:
-            before = await kl.add_phrase(session, platform=asker.platform, workspace=asker.workspace, phrase=phrase,
-                                         entry_id=entry.id, user=asker.user, now=now)
-            await kl.dismiss_gap(session, platform=asker.platform, workspace=asker.workspace, text=phrase,
-                                 user=asker.user, now=now)
-            await audit.record(session, asker, action="knowledge.teach", target=phrase, before=before,
-                               after=entry.id, at=now)
+            before = await kl.add_phrase(
+                session,
+                platform=asker.platform,
+                workspace=asker.workspace,
+                phrase=phrase,
+                entry_id=entry.id,
+                user=asker.user,
+                now=now,
+            )
+            await kl.dismiss_gap(
+                session, platform=asker.platform, workspace=asker.workspace, text=phrase, user=asker.user, now=now
+            )
+            await audit.record(
+                session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
+            )
         self.overlays.forget(asker.platform, asker.workspace)
         was = f" (it answered with {self._title(before)} before)" if before and before != entry.id else ""
-        return Reply(title=f"Taught: “{phrase}” → {entry.title}",
-                     sections=(Section(text=f"In this workspace, questions with “{phrase}” now answer with "
-                                            f"{entry.title}{was}. `/cos-service teach list` shows every taught "
-                                            "phrase; `teach remove <phrase>` undoes this."),),
-                     buttons=(Button(entry.title[:70], "open", entry.id),))
+        return Reply(
+            title=f"Taught: “{phrase}” → {entry.title}",
+            sections=(
+                Section(
+                    text=f"In this workspace, questions with “{phrase}” now answer with "
+                    f"{entry.title}{was}. `/cos-service teach list` shows every taught "
+                    "phrase; `teach remove <phrase>` undoes this."
+                ),
+            ),
+            buttons=(Button(entry.title[:70], "open", entry.id),),
+        )
 
     @server_only
     async def teach_list(self, request: Request, text: str) -> Reply:
@@ -255,9 +344,13 @@ class TeachCommands(TeamFeature):
             rows = await kl.taught_phrases(session, platform=request.platform, workspace=request.workspace)
         if not rows:
             return Reply(title="No taught phrases", sections=(Section(text=f"Admins teach one with {_USAGE}."),))
-        return Reply(title=f"Taught phrases ({len(rows)})",
-                     sections=(Section(bullets=tuple(f"“{r.phrase}” → {self._title(r.entry_id)}" for r in rows)),
-                               Section(text="Remove one with `/cos-service teach remove <phrase>`.")))
+        return Reply(
+            title=f"Taught phrases ({len(rows)})",
+            sections=(
+                Section(bullets=tuple(f"“{r.phrase}” → {self._title(r.entry_id)}" for r in rows)),
+                Section(text="Remove one with `/cos-service teach remove <phrase>`."),
+            ),
+        )
 
     async def teach_remove(self, request: Request, text: str) -> Reply:
         phrase = normalise_question(text, limit=MAX_PHRASE * 2)
@@ -269,15 +362,18 @@ class TeachCommands(TeamFeature):
     @admin_only("remove a taught phrase")
     async def _remove(self, request: Request, phrase: str) -> Reply:
         async with self.team.db.session() as session:
-            removed = await kl.remove_phrase(session, platform=request.platform, workspace=request.workspace,
-                                             phrase=phrase, now=self.team.now())
+            removed = await kl.remove_phrase(
+                session, platform=request.platform, workspace=request.workspace, phrase=phrase, now=self.team.now()
+            )
             if removed:
                 await audit.record(session, request, action="knowledge.unteach", target=phrase, at=self.team.now())
         if not removed:
             raise UserError(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
         self.overlays.forget(request.platform, request.workspace)
-        return Reply(title=f"Removed: “{phrase}”",
-                     sections=(Section(text="Questions with it are answered from the overview alone again."),))
+        return Reply(
+            title=f"Removed: “{phrase}”",
+            sections=(Section(text="Questions with it are answered from the overview alone again."),),
+        )
 
     # -- stats ----------------------------------------------------------------------------
     @server_only
@@ -289,13 +385,19 @@ class TeachCommands(TeamFeature):
         since = self.team.now() - timedelta(days=days)
         async with self.team.db.session() as session:
             s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
-        sections = [Section(text=f"{s.asked} question(s) asked, {s.share_answered:.0%} answered "
-                                 f"({s.answered}); 👍 {s.up} · 👎 {s.down}.")]
+        sections = [
+            Section(
+                text=f"{s.asked} question(s) asked, {s.share_answered:.0%} answered "
+                f"({s.answered}); 👍 {s.up} · 👎 {s.down}."
+            )
+        ]
         if s.top_topics:
-            sections.append(Section(heading="Top topics",
-                                    bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics)))
+            sections.append(
+                Section(heading="Top topics", bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics))
+            )
         if s.top_gaps:
-            sections.append(Section(heading="Top gaps",
-                                    bullets=tuple(f"“{g.text[:80]}” — asked {g.asked}×" for g in s.top_gaps)))
+            sections.append(
+                Section(heading="Top gaps", bullets=tuple(f"“{g.text[:80]}” — asked {g.asked}×" for g in s.top_gaps))
+            )
             sections.append(Section(text="`/cos-service gaps` lists them with Teach and Dismiss buttons."))
         return Reply(title=f"Questions: the last {days} days", sections=tuple(sections))

@@ -8,6 +8,7 @@ Column lists follow slack_sdk.oauth.installation_store.sqlalchemy and
 slack_sdk.oauth.state_store.sqlalchemy (slack-sdk >= 3.40.1), frozen here so
 the schema does not move when the SDK is upgraded.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

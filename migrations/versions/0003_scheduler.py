@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -48,8 +49,13 @@ def upgrade() -> None:
         _ts("done_at", True),
         _ts("updated_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_milestone")),
-        sa.UniqueConstraint("platform", "workspace", "phase_id", "position",
-                            name=op.f("uq_milestone_platform_workspace_phase_id_position")),
+        sa.UniqueConstraint(
+            "platform",
+            "workspace",
+            "phase_id",
+            "position",
+            name=op.f("uq_milestone_platform_workspace_phase_id_position"),
+        ),
     )
     op.create_table(
         "risk_item",
@@ -135,10 +141,12 @@ def upgrade() -> None:
         _ts("answered_at", True),
         _ts("nudged_at", True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_checkin_answer")),
-        sa.ForeignKeyConstraint(["schedule_id"], ["schedule.id"], ondelete="CASCADE",
-                                name=op.f("fk_checkin_answer_schedule_id_schedule")),
-        sa.UniqueConstraint("schedule_id", "occurrence_at", "user",
-                            name=op.f("uq_checkin_answer_schedule_id_occurrence_at_user")),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"], ["schedule.id"], ondelete="CASCADE", name=op.f("fk_checkin_answer_schedule_id_schedule")
+        ),
+        sa.UniqueConstraint(
+            "schedule_id", "occurrence_at", "user", name=op.f("uq_checkin_answer_schedule_id_occurrence_at_user")
+        ),
     )
     op.create_index("ix_checkin_answer_platform_workspace_user", "checkin_answer", ["platform", "workspace", "user"])
     op.create_table(

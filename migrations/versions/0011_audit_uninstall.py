@@ -9,6 +9,7 @@ Create Date: 2026-12-05
 workspace; its data is deleted ``COS_UNINSTALL_RETENTION_DAYS`` later unless it comes back
 (``bot.privacy``).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

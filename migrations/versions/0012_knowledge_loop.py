@@ -4,6 +4,7 @@ Revision ID: 0012
 Revises: 0005
 Create Date: 2026-12-10
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -46,8 +47,12 @@ def upgrade() -> None:
         sa.Column("comment", sa.String(300), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["question_id"], ["knowledge_question.id"], ondelete="CASCADE",
-                                name=op.f("fk_knowledge_feedback_question_id_knowledge_question")),
+        sa.ForeignKeyConstraint(
+            ["question_id"],
+            ["knowledge_question.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_knowledge_feedback_question_id_knowledge_question"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_feedback")),
         sa.UniqueConstraint("question_id", "user", name=op.f("uq_knowledge_feedback_question_id_user")),
     )

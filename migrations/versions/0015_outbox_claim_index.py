@@ -20,6 +20,7 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-12
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -35,10 +36,10 @@ _LEASED = sa.text("lease_until IS NOT NULL")
 
 
 def upgrade() -> None:
-    op.create_index("ix_outbox_due", "outbox", ["next_attempt_at", "id"], postgresql_where=_PENDING,
-                    sqlite_where=_PENDING)
-    op.create_index("ix_outbox_lease", "outbox", ["lease_until", "id"], postgresql_where=_LEASED,
-                    sqlite_where=_LEASED)
+    op.create_index(
+        "ix_outbox_due", "outbox", ["next_attempt_at", "id"], postgresql_where=_PENDING, sqlite_where=_PENDING
+    )
+    op.create_index("ix_outbox_lease", "outbox", ["lease_until", "id"], postgresql_where=_LEASED, sqlite_where=_LEASED)
     op.drop_index("ix_outbox_status_next_attempt_at", table_name="outbox")
 
 

@@ -18,8 +18,11 @@ from tests.world import World
 
 async def _entries(w: World, workspace: str = "T1") -> list[AuditEntry]:
     async with w.app.db.session() as s:
-        return list((await s.execute(select(AuditEntry).where(AuditEntry.workspace == workspace)
-                                     .order_by(AuditEntry.id))).scalars())
+        return list(
+            (
+                await s.execute(select(AuditEntry).where(AuditEntry.workspace == workspace).order_by(AuditEntry.id))
+            ).scalars()
+        )
 
 
 def _text(reply) -> str:  # type: ignore[no-untyped-def]
@@ -95,14 +98,26 @@ async def test_before_and_after_of_changes(w: World):
 
 async def test_refused_and_failed_changes_are_not_recorded(w: World):
     m, a = w.member, w.admin
-    for line in ("/cos-service stage early", "/cos-service digest daily 14:05 UTC", "/cos-risk schedule quarterly",
-                 "/cos-service timezone workspace Europe/Berlin", "/cos-service unschedule 1",
-                 "/cos-service checkin daily 09:00 @U1001", "/cos-risk owner gdpr @U1001",
-                 "/cos-risk review gdpr high", "/cos-service checkin forget all", "/cos-service digest now"):
+    for line in (
+        "/cos-service stage early",
+        "/cos-service digest daily 14:05 UTC",
+        "/cos-risk schedule quarterly",
+        "/cos-service timezone workspace Europe/Berlin",
+        "/cos-service unschedule 1",
+        "/cos-service checkin daily 09:00 @U1001",
+        "/cos-risk owner gdpr @U1001",
+        "/cos-risk review gdpr high",
+        "/cos-service checkin forget all",
+        "/cos-service digest now",
+    ):
         assert (await m.say(line)).error, line
     # Admin input that fails its checks changes nothing, so nothing is recorded either.
-    for line in ("/cos-service unschedule 999", "/cos-service milestone owner 3 @U1001",
-                 "/cos-service checkin questions 999 a? | b?", "/cos-service stage early since 2026-13"):
+    for line in (
+        "/cos-service unschedule 999",
+        "/cos-service milestone owner 3 @U1001",
+        "/cos-service checkin questions 999 a? | b?",
+        "/cos-service stage early since 2026-13",
+    ):
         assert (await a.say(line)).error, line
     assert await _entries(w) == []
     # The member's own time zone is theirs to set: not an admin change.
@@ -126,8 +141,9 @@ async def test_audit_in_a_dm_outside_a_workspace_is_refused(w: World):
     assert r.error and "server channel" in _text(r)
 
 
-async def test_cli_audit_export(w: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                tmp_path):  # type: ignore[no-untyped-def]
+async def test_cli_audit_export(
+    w: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path
+):  # type: ignore[no-untyped-def]
     await w.admin.say("/cos-service stage early since 2026-03")
     await w.admin.say("/cos-service digest daily 14:05 UTC")
     monkeypatch.chdir(tmp_path)
@@ -156,8 +172,10 @@ async def test_taught_phrases_are_audited_and_a_refused_teach_is_not(w: World):
     assert not (await admin.say("/cos-service teach zorblax pipeline -> legal")).error
     assert not (await admin.say("/cos-service teach remove zorblax pipeline")).error
     entries = [(e.action, e.actor, e.target) for e in await _entries(w)]
-    assert entries == [("knowledge.teach", "UADMIN", "zorblax pipeline"),
-                       ("knowledge.unteach", "UADMIN", "zorblax pipeline")]
+    assert entries == [
+        ("knowledge.teach", "UADMIN", "zorblax pipeline"),
+        ("knowledge.unteach", "UADMIN", "zorblax pipeline"),
+    ]
 
 
 async def test_holidays_time_off_for_others_and_accepted_risks_are_audited(w: World):

@@ -18,7 +18,7 @@ NASTY = [
     "\u202egal\u202c le\u2066gdpr\u2069",
     "🔥💼 legal 🚀",
     "'; DROP TABLE workspace; --",
-    "legal\" OR 1=1 --",
+    'legal" OR 1=1 --',
     "@everyone legal",
     "@here please",
     "<!channel> gdpr",
@@ -37,7 +37,7 @@ def assert_safe(reply) -> None:
     text = to_text(reply)
     assert text.strip(), "a reply is never empty"
     assert not MASS.search(text), text
-    assert "Traceback" not in text and "File \"" not in text
+    assert "Traceback" not in text and 'File "' not in text
 
 
 async def test_nasty_inputs_get_clear_replies(app, harness):
@@ -69,15 +69,43 @@ def test_neutralise_mentions():
     command=st.sampled_from(["cos-service", "cos-risk", "message"]),
     text=st.one_of(
         st.text(max_size=300),
-        st.lists(st.sampled_from(["legal", "@everyone", "<!here>", "gdpr", "\x00", "\u202e", "providers",
-                                  "milestones", "cases", "help", "'", "%", "<@U1>", "🔥", "\n"]),
-                 max_size=12).map(" ".join),
+        st.lists(
+            st.sampled_from(
+                [
+                    "legal",
+                    "@everyone",
+                    "<!here>",
+                    "gdpr",
+                    "\x00",
+                    "\u202e",
+                    "providers",
+                    "milestones",
+                    "cases",
+                    "help",
+                    "'",
+                    "%",
+                    "<@U1>",
+                    "🔥",
+                    "\n",
+                ]
+            ),
+            max_size=12,
+        ).map(" ".join),
     ),
 )
 async def test_router_never_crashes_or_pings(app, command, text):
     from bot.kernel.request import Request
 
-    reply = await app.router.handle(Request(platform="console", workspace="T1", channel="C1", user="U1",
-                                            command=command, text=text, is_dm=command == "message"))
+    reply = await app.router.handle(
+        Request(
+            platform="console",
+            workspace="T1",
+            channel="C1",
+            user="U1",
+            command=command,
+            text=text,
+            is_dm=command == "message",
+        )
+    )
     assert_safe(reply)
     assert not (reply.error or "").startswith("internal error")

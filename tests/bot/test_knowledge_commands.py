@@ -21,8 +21,9 @@ async def test_legal_area_names_providers_and_source(harness):
     for name in ("Skadden", "Latham & Watkins", "Wilson Sonsini"):
         assert name in text
     assert "★★★★★" in text
-    assert reply.footer.startswith("Source: Commercial Open Source Stage Service Overview › Recommended Service "
-                                   "Portfolio")
+    assert reply.footer.startswith(
+        "Source: Commercial Open Source Stage Service Overview › Recommended Service Portfolio"
+    )
     assert reply.ephemeral
     assert any(b.action == "share" for b in reply.buttons)
 
@@ -115,8 +116,9 @@ async def test_buttons_open_providers_related_and_stale(app):
     base = dict(platform="console", workspace="T1", channel="C1", user="U1")
     opened = await app.router.handle_action(Action(action="open", value="risk.tax-compliance", **base))
     assert opened.results[0] == "risk.tax-compliance"
-    providers = await app.router.handle_action(Action(action="providers", value="area.comprehensive-legal-services",
-                                                      **base))
+    providers = await app.router.handle_action(
+        Action(action="providers", value="area.comprehensive-legal-services", **base)
+    )
     assert "Skadden, Arps" in to_text(providers)
     related = await app.router.handle_action(Action(action="related", value="risk.data-protection-compliance", **base))
     assert "Related topics" in to_text(related)
@@ -140,8 +142,9 @@ async def test_no_reply_shows_a_mis_decoded_character(app, kb):
             reply = await app.router.handle_action(Action(action=action, value=entry_id, **base))
             text = to_text(reply)
             assert not has_mojibake(text) and "√" not in text and "\uf8ff" not in text, (entry_id, action)
-    assert "24×7" in to_text(await app.router.handle_action(Action(action="open",
-                                                                   value="specialised.24-7-technical-support", **base)))
+    assert "24×7" in to_text(
+        await app.router.handle_action(Action(action="open", value="specialised.24-7-technical-support", **base))
+    )
 
 
 async def test_polite_forms_of_help_and_overview(harness):

@@ -26,8 +26,9 @@ LEGAL = "area.comprehensive-legal-services"
 
 @pytest.fixture
 async def app(db_url: str, clock: FakeClock) -> AsyncIterator[App]:
-    application = await build_app(Settings(database_url=db_url, scheduler_enabled=False), clock=clock,
-                                  knowledge=shared_knowledge())
+    application = await build_app(
+        Settings(database_url=db_url, scheduler_enabled=False), clock=clock, knowledge=shared_knowledge()
+    )
     try:
         yield application
     finally:
@@ -35,14 +36,18 @@ async def app(db_url: str, clock: FakeClock) -> AsyncIterator[App]:
 
 
 def people(app: App, workspace: str = "T1") -> tuple[Harness, Harness]:
-    return (Harness(app, workspace=workspace, user="U1", role="member"),
-            Harness(app, workspace=workspace, user="UA", role="admin"))
+    return (
+        Harness(app, workspace=workspace, user="U1", role="member"),
+        Harness(app, workspace=workspace, user="UA", role="admin"),
+    )
 
 
-def press(app: App, button_action: str, value: str, *, workspace: str = "T1", user: str = "U1",
-          role: str = "member") -> Action:
-    return Action(platform="console", workspace=workspace, channel="C1", user=user, action=button_action,
-                  value=value, role=role)
+def press(
+    app: App, button_action: str, value: str, *, workspace: str = "T1", user: str = "U1", role: str = "member"
+) -> Action:
+    return Action(
+        platform="console", workspace=workspace, channel="C1", user=user, action=button_action, value=value, role=role
+    )
 
 
 def answer_id(reply: Reply) -> str:
@@ -76,7 +81,8 @@ async def test_every_knowledge_answer_is_logged_and_carries_thumbs(app: App) -> 
     logged = await questions(app)
     assert [(q.text, q.command, q.matched) for q in logged] == [
         ("who can run our soc 2 audit", "cos-service", True),  # normalised, the mention left out
-        ("what s the weather in paris tomorrow", "cos-risk", False)]
+        ("what s the weather in paris tomorrow", "cos-risk", False),
+    ]
     first = logged[0]
     assert (first.platform, first.workspace, first.user) == ("console", "T1", "U1")
     assert first.top_entry == answered.results[0] and first.score is not None and first.score > 0
@@ -126,10 +132,12 @@ async def test_forged_vote_values_are_expired_buttons(app: App, value: str) -> N
 async def test_bad_reason_forms_change_nothing(app: App) -> None:
     member, _ = people(app)
     answer = int(answer_id(await member.say("/cos-service legal")))
-    for value, says in ((votes.reason_value(answer, "because", None), "Pick what was wrong"),
-                        (votes.reason_value(answer, "other", "x" * 301), "301 characters"),
-                        (votes.reason_value(answer, "other", "x" * 3000), "too long"),
-                        ("{not json", "expired")):
+    for value, says in (
+        (votes.reason_value(answer, "because", None), "Pick what was wrong"),
+        (votes.reason_value(answer, "other", "x" * 301), "301 characters"),
+        (votes.reason_value(answer, "other", "x" * 3000), "too long"),
+        ("{not json", "expired"),
+    ):
         reply = await app.router.handle_action(press(app, votes.REASON, value))
         assert reply is not None and reply.error and says in to_text(reply)
     assert await stored_votes(app) == []
@@ -141,11 +149,14 @@ async def test_a_workspace_never_sees_another_workspaces_log_votes_or_phrases(ap
     await member1.say("/cos-service zorblax pipeline")
     answer = answer_id(await member1.say("/cos-service legal"))
     # T2 cannot vote on, comment on, teach from or dismiss T1's answers.
-    for action_name, value in ((votes.UP, answer), (votes.DOWN, answer),
-                               (votes.REASON, votes.reason_value(int(answer), "other", "hi")),
-                               ("teach-gap", answer), ("gap-dismiss", answer)):
-        reply = await app.router.handle_action(press(app, action_name, value, workspace="T2", user="UA",
-                                                     role="admin"))
+    for action_name, value in (
+        (votes.UP, answer),
+        (votes.DOWN, answer),
+        (votes.REASON, votes.reason_value(int(answer), "other", "hi")),
+        ("teach-gap", answer),
+        ("gap-dismiss", answer),
+    ):
+        reply = await app.router.handle_action(press(app, action_name, value, workspace="T2", user="UA", role="admin"))
         assert reply is not None and reply.title == "That button has expired", action_name
     assert await stored_votes(app) == []
     assert "“zorblax pipeline” — asked" not in await admin2.text("/cos-service gaps")
@@ -169,8 +180,7 @@ async def test_gaps_group_rank_and_offer_teach_and_dismiss(app: App) -> None:
     await member.say("/cos-service how do I cook pasta")
     downvoted = answer_id(await member.say("/cos-service legal"))
     await app.router.handle_action(press(app, votes.DOWN, downvoted))
-    await app.router.handle_action(press(app, votes.REASON, votes.reason_value(int(downvoted), "out_of_date",
-                                                                                   None)))
+    await app.router.handle_action(press(app, votes.REASON, votes.reason_value(int(downvoted), "out_of_date", None)))
     await member.say("/cos-service training")  # answered, no 👎: not a gap
 
     gaps = await admin.say("/cos-service gaps")
@@ -252,23 +262,26 @@ async def test_teach_list_remove_and_arrows(app: App) -> None:
     assert [(r.phrase, r.entry_id, r.created_by) for r in rows] == [("quux audit", LEGAL, "UA")]
 
 
-@pytest.mark.parametrize(("line", "says"), [
-    ("teach", "Write the phrase, an arrow and the topic"),
-    ("teach zorblax pipeline legal", "Write the phrase, an arrow and the topic"),
-    ("teach -> legal", "Write the phrase, an arrow and the topic"),
-    ("teach zorblax ->", "Write the phrase, an arrow and the topic"),
-    ("teach a -> b -> c", "Use one arrow"),
-    ("teach digest pipeline -> legal", "starts with “digest”, a command word"),
-    ("teach stage -> legal", "starts with “stage”, a command word"),
-    ("teach help me -> legal", "starts with “help”, a command word"),
-    ("teach providers of zorblax -> legal", "a command word"),
-    ("teach the what -> legal", "only common words"),
-    ("teach @everyone ping -> legal", "cannot contain a mention"),
-    ("teach <!channel> ping -> legal", "cannot contain a mention"),
-    ("teach " + "word " * 11 + "-> legal", "too long"),
-    ("teach zorblax -> qwxzptv", "I can't find a topic"),
-    ("teach gdpr -> legal", "already names"),
-])
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("teach", "Write the phrase, an arrow and the topic"),
+        ("teach zorblax pipeline legal", "Write the phrase, an arrow and the topic"),
+        ("teach -> legal", "Write the phrase, an arrow and the topic"),
+        ("teach zorblax ->", "Write the phrase, an arrow and the topic"),
+        ("teach a -> b -> c", "Use one arrow"),
+        ("teach digest pipeline -> legal", "starts with “digest”, a command word"),
+        ("teach stage -> legal", "starts with “stage”, a command word"),
+        ("teach help me -> legal", "starts with “help”, a command word"),
+        ("teach providers of zorblax -> legal", "a command word"),
+        ("teach the what -> legal", "only common words"),
+        ("teach @everyone ping -> legal", "cannot contain a mention"),
+        ("teach <!channel> ping -> legal", "cannot contain a mention"),
+        ("teach " + "word " * 11 + "-> legal", "too long"),
+        ("teach zorblax -> qwxzptv", "I can't find a topic"),
+        ("teach gdpr -> legal", "already names"),
+    ],
+)
 async def test_bad_teaching_is_refused_with_the_reason_and_changes_nothing(app: App, line: str, says: str) -> None:
     _, admin = people(app)
     reply = await admin.say(f"/cos-service {line}")
@@ -286,8 +299,9 @@ async def test_an_ambiguous_topic_offers_the_candidates(app: App) -> None:
     assert 2 <= len(picks) <= 3
     refused = await app.router.handle_action(press(app, "teach-pick", picks[1].value))
     assert refused is not None and "Only admins" in to_text(refused)
-    elsewhere = await app.router.handle_action(press(app, "teach-pick", picks[1].value, workspace="T2", user="UA",
-                                                     role="admin"))
+    elsewhere = await app.router.handle_action(
+        press(app, "teach-pick", picks[1].value, workspace="T2", user="UA", role="admin")
+    )
     assert elsewhere is not None and elsewhere.title == "That button has expired"
     chosen = await app.router.handle_action(press(app, "teach-pick", picks[1].value, user="UA", role="admin"))
     assert chosen is not None and chosen.title == f"Taught: “zorblax pipeline” → {picks[1].label}"

@@ -97,8 +97,27 @@ async def test_an_unmatched_reply_is_counted_as_matched_false(app: App, harness:
 async def test_label_cardinality_stays_bounded_whatever_people_ask(app: App, harness: Harness) -> None:
     before = command_series()
     rng = random.Random(11)
-    words = ["how", "do", "we", "hire", "gdpr", "audit", "x" * 60, "🙂", "<!channel>", "digest", "schedules",
-             "overview", "Korn", "Ferry", "SOC", "2", "@everyone", "payroll", "tax"]
+    words = [
+        "how",
+        "do",
+        "we",
+        "hire",
+        "gdpr",
+        "audit",
+        "x" * 60,
+        "🙂",
+        "<!channel>",
+        "digest",
+        "schedules",
+        "overview",
+        "Korn",
+        "Ferry",
+        "SOC",
+        "2",
+        "@everyone",
+        "payroll",
+        "tax",
+    ]
     for _ in range(120):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
         await harness.say(f"/{rng.choice(['cos-service', 'cos-risk'])} {text}")
@@ -116,15 +135,20 @@ async def test_label_cardinality_stays_bounded_whatever_people_ask(app: App, har
         assert not any(free in label for label in labels)
 
 
-async def test_request_log_line_has_the_fields_and_never_the_question(app: App, harness: Harness,
-                                                                     json_logs: io.StringIO) -> None:
+async def test_request_log_line_has_the_fields_and_never_the_question(
+    app: App, harness: Harness, json_logs: io.StringIO
+) -> None:
     secret_question = "legal help for our s3cr3t-signing-value and xoxb-1234-5678-abcdefgh merger"
     await harness.say(f"/cos-service {secret_question}", request_id="req-42")
     await harness.say("/cos-service digest off")  # a member: refused
     (first, refused) = lines(json_logs, "request")[-2:]
     assert first["request_id"] == "req-42"
     assert {k: first[k] for k in ("platform", "workspace", "command", "outcome")} == {
-        "platform": "console", "workspace": "T1", "command": "cos-service", "outcome": "ok"}
+        "platform": "console",
+        "workspace": "T1",
+        "command": "cos-service",
+        "outcome": "ok",
+    }
     assert isinstance(first["matched"], bool)  # this question is not covered by the overview: an honest "no"
     assert isinstance(first["latency_ms"], float) and first["level"] == "INFO"
     assert refused["command"] == "cos-service digest" and refused["outcome"] == "refused"
@@ -133,8 +157,9 @@ async def test_request_log_line_has_the_fields_and_never_the_question(app: App, 
     assert "s3cr3t-signing-value" not in logged and "xoxb-1234" not in logged
 
 
-async def test_probe_request_id_is_made_up_when_the_platform_gives_none(app: App, harness: Harness,
-                                                                       json_logs: io.StringIO) -> None:
+async def test_probe_request_id_is_made_up_when_the_platform_gives_none(
+    app: App, harness: Harness, json_logs: io.StringIO
+) -> None:
     await harness.say("/cos-service overview")
     (line,) = lines(json_logs, "request")[-1:]
     assert isinstance(line["request_id"], str) and len(line["request_id"]) == 12
@@ -144,8 +169,13 @@ async def test_probe_request_id_is_made_up_when_the_platform_gives_none(app: App
 def test_json_fields_are_redacted_like_every_other_line(json_logs: io.StringIO) -> None:
     from bot.ops.observe import EVENT_ATTR, FIELDS_ATTR
 
-    fields = {"workspace": "T1", "key": "digest:xoxb-1111-2222-abcdef", "note": "password=hunter22&x=1",
-              "db": "postgresql+asyncpg://cos:pa55word@db/cos", "sig": "s3cr3t-signing-value"}
+    fields = {
+        "workspace": "T1",
+        "key": "digest:xoxb-1111-2222-abcdef",
+        "note": "password=hunter22&x=1",
+        "db": "postgresql+asyncpg://cos:pa55word@db/cos",
+        "sig": "s3cr3t-signing-value",
+    }
     logging.getLogger("cos.request").info("request", extra={FIELDS_ATTR: fields, EVENT_ATTR: "request"})
     (line,) = lines(json_logs, "request")
     assert line["workspace"] == "T1"

@@ -33,9 +33,11 @@ _PERSONISH = re.compile(r"(^|_)(user|owner|actor|participants|target|member)(_id
 # -- coverage -----------------------------------------------------------------------------------
 async def _schema_tables(w: World) -> dict[str, list[str]]:
     async with w.app.db.engine.connect() as conn:
+
         def read(c: Any) -> dict[str, list[str]]:
             insp = inspect(c)
             return {t: [col["name"] for col in insp.get_columns(t)] for t in insp.get_table_names()}
+
         return await conn.run_sync(read)
 
 
@@ -47,9 +49,11 @@ def _uncovered(tables: dict[str, list[str]]) -> list[str]:
         if {"platform", "workspace"} <= set(cols) and name not in handled:
             problems.append(f"{name}: keyed by workspace but not in bot.privacy.WORKSPACE_TABLES")
         people = [c for c in cols if _PERSONISH.search(c) and not c.startswith("bot_")]
-        problems += [f"{name}.{c}: may name a person; handle it in forget_person (PERSON_COLUMNS)"
-                     for c in people if c not in privacy.PERSON_COLUMNS.get(name, ())
-                     and c not in privacy.NOT_A_PERSON.get(name, ())]
+        problems += [
+            f"{name}.{c}: may name a person; handle it in forget_person (PERSON_COLUMNS)"
+            for c in people
+            if c not in privacy.PERSON_COLUMNS.get(name, ()) and c not in privacy.NOT_A_PERSON.get(name, ())
+        ]
     return problems
 
 
@@ -65,9 +69,11 @@ def test_the_coverage_check_catches_a_new_table_or_column():
     assert _uncovered({"feedback_vote": ["id", "platform", "workspace", "user"]}) == [
         "feedback_vote: not in bot.privacy.COVERAGE",
         "feedback_vote: keyed by workspace but not in bot.privacy.WORKSPACE_TABLES",
-        "feedback_vote.user: may name a person; handle it in forget_person (PERSON_COLUMNS)"]
+        "feedback_vote.user: may name a person; handle it in forget_person (PERSON_COLUMNS)",
+    ]
     assert _uncovered({"milestone": ["platform", "workspace", "owner", "approved_by"]}) == [
-        "milestone.approved_by: may name a person; handle it in forget_person (PERSON_COLUMNS)"]
+        "milestone.approved_by: may name a person; handle it in forget_person (PERSON_COLUMNS)"
+    ]
     assert _uncovered({"slack_bots": ["team_id", "bot_user_id"]}) == []
 
 
@@ -122,8 +128,9 @@ async def test_export_forget_me_and_delete_workspace(w: World, capsys: pytest.Ca
     ask = await t1.say("/cos-service forget me")
     assert not ask.error and [b.action for b in ask.buttons] == ["forget.me"]
     assert "U1001" in json.dumps(await _export(w, capsys, "console:T1"))
-    pressed = Action(platform="console", workspace="T1", channel="C1", user="U1001", action="forget.me",
-                     value=ask.buttons[0].value)
+    pressed = Action(
+        platform="console", workspace="T1", channel="C1", user="U1001", action="forget.me", value=ask.buttons[0].value
+    )
     done = await w.app.router.handle_action(pressed)
     assert done is not None and "forgotten" in done.title
 
@@ -138,8 +145,10 @@ async def test_export_forget_me_and_delete_workspace(w: World, capsys: pytest.Ca
     assert json.loads(owner["after"]) == {"owner": privacy.FORGOTTEN}
     erasure = next(e for e in audit if e["action"] == "member.forget")
     assert erasure["actor"] is None
-    shown = to_text(await Harness(w.app, role="admin", workspace="T1", user="UADMIN").say("/cos-service audit 50"),
-                    plain_mentions=True)
+    shown = to_text(
+        await Harness(w.app, role="admin", workspace="T1", user="UADMIN").say("/cos-service audit 50"),
+        plain_mentions=True,
+    )
     assert "a forgotten member" in shown and "U1001" not in shown
     assert "U1001" in json.dumps(await _export(w, capsys, "console:T2"))  # another workspace keeps them
 
@@ -163,20 +172,26 @@ async def test_export_forget_me_and_delete_workspace(w: World, capsys: pytest.Ca
 
 async def test_forget_me_typed_confirmation_and_unhappy_paths(w: World):
     member = await _populate(w, "T1")
-    for bad in ("/cos-service forget", "/cos-service forget you", "/cos-service forget me now",
-                "/cos-service forget @U1002 confirm", "/cos-service forget me confirm please"):
+    for bad in (
+        "/cos-service forget",
+        "/cos-service forget you",
+        "/cos-service forget me now",
+        "/cos-service forget @U1002 confirm",
+        "/cos-service forget me confirm please",
+    ):
         r = await member.say(bad)
         assert r.error and "/cos-service forget me" in to_text(r), bad
     r = await member.say("/cos-service forget me confirm", in_workspace=False)  # type: ignore[arg-type]
     assert r.error and "server channel" in to_text(r)
-    forged = Action(platform="console", workspace="T1", channel="C1", user="U1001", action="forget.me",
-                    value="U1002")
+    forged = Action(platform="console", workspace="T1", channel="C1", user="U1001", action="forget.me", value="U1002")
     stale = await w.app.router.handle_action(forged)
     assert stale is not None and stale.error == "stale action"
     async with w.app.db.session() as s:
         owners = [m.owner for m in (await s.execute(select(Milestone))).scalars()]
-        assert "U1001" in owners and not (await s.execute(
-            select(AuditEntry).where(AuditEntry.action == "member.forget"))).first()
+        assert (
+            "U1001" in owners
+            and not (await s.execute(select(AuditEntry).where(AuditEntry.action == "member.forget"))).first()
+        )
     r = await member.say("/cos-service forget me confirm")
     assert not r.error and "forgotten" in r.title
     async with w.app.db.session() as s:
@@ -193,8 +208,12 @@ async def test_forget_me_typed_confirmation_and_unhappy_paths(w: World):
 async def test_workspace_cli_rejects_bad_names(w: World, capsys: pytest.CaptureFixture[str], cli_env: None):
     await _populate(w, "T1")
     capsys.readouterr()  # what populating logged
-    for args in (["workspace", "export", "T1"], ["workspace", "export", "nowhere:T1"],
-                 ["workspace", "delete", "console:", "--yes"], ["workspace", "delete", "T1", "--yes"]):
+    for args in (
+        ["workspace", "export", "T1"],
+        ["workspace", "export", "nowhere:T1"],
+        ["workspace", "delete", "console:", "--yes"],
+        ["workspace", "delete", "T1", "--yes"],
+    ):
         assert await asyncio.to_thread(main, args) == 2, args
         err = capsys.readouterr().err
         assert err.startswith("cos-bot:") and "Traceback" not in err
@@ -208,14 +227,22 @@ async def test_export_leaves_out_secrets_and_finds_installations(w: World):
 
     async with w.app.db.session() as s:
         for team, user in (("T1", "UINSTALLER"), ("T2", "UOTHER")):
-            await s.execute(text(
-                "INSERT INTO slack_installations (client_id, app_id, team_id, user_id, bot_token, bot_user_id, "
-                "is_enterprise_install, installed_at) VALUES ('c', 'A1', :team, :user, 'xoxb-SECRET', 'UBOT', "
-                "false, CURRENT_TIMESTAMP)"), {"team": team, "user": user})
-            await s.execute(text(
-                "INSERT INTO slack_bots (client_id, app_id, team_id, bot_token, bot_user_id, is_enterprise_install, "
-                "installed_at) VALUES ('c', 'A1', :team, 'xoxb-SECRET', 'UBOT', false, CURRENT_TIMESTAMP)"),
-                {"team": team})
+            await s.execute(
+                text(
+                    "INSERT INTO slack_installations (client_id, app_id, team_id, user_id, bot_token, bot_user_id, "
+                    "is_enterprise_install, installed_at) VALUES ('c', 'A1', :team, :user, 'xoxb-SECRET', 'UBOT', "
+                    "false, CURRENT_TIMESTAMP)"
+                ),
+                {"team": team, "user": user},
+            )
+            await s.execute(
+                text(
+                    "INSERT INTO slack_bots (client_id, app_id, team_id, bot_token, bot_user_id, "
+                    "is_enterprise_install, installed_at) "
+                    "VALUES ('c', 'A1', :team, 'xoxb-SECRET', 'UBOT', false, CURRENT_TIMESTAMP)"
+                ),
+                {"team": team},
+            )
     data = await privacy.export_workspace(w.app.db, platform="slack", workspace="T1")
     assert [r["user_id"] for r in data["tables"]["slack_installations"]] == ["UINSTALLER"]
     assert len(data["tables"]["slack_bots"]) == 1 and "SECRET" not in json.dumps(data)

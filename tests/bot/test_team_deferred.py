@@ -70,8 +70,17 @@ async def test_a_dm_loads_them_so_a_check_in_answer_is_heard(app: App, harness: 
 
 
 async def test_a_button_of_a_deferred_feature_loads_them(app: App) -> None:
-    reply = await app.router.handle_action(Action(platform="console", workspace="T1", channel="C1", user="U1",
-                                                  action="milestone.done", value="999", role="admin"))
+    reply = await app.router.handle_action(
+        Action(
+            platform="console",
+            workspace="T1",
+            channel="C1",
+            user="U1",
+            action="milestone.done",
+            value="999",
+            role="admin",
+        )
+    )
     assert app.router._loader is None
     assert reply is not None and "went wrong" not in (reply.title or "").lower()
 

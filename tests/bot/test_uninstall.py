@@ -29,8 +29,11 @@ async def _state(w: World, workspace: str) -> tuple[int, int, int]:
     """(schedules, active schedules, pending deliveries) of the console workspace."""
     async with w.app.db.session() as s:
         scheds = list((await s.execute(select(Schedule).where(Schedule.workspace == workspace))).scalars())
-        pending = list((await s.execute(select(Outbox).where(Outbox.workspace == workspace,
-                                                             Outbox.status == OUTBOX_PENDING))).scalars())
+        pending = list(
+            (
+                await s.execute(select(Outbox).where(Outbox.workspace == workspace, Outbox.status == OUTBOX_PENDING))
+            ).scalars()
+        )
     return len(scheds), sum(s.active for s in scheds), len(pending)
 
 

@@ -23,9 +23,17 @@ from bot.plugins import Platform
 from bot.storage.db import Database, migrate
 from tests.conftest import Harness, shared_knowledge
 
-FAMILIES = ("cos_commands", "cos_answer_seconds", "cos_outbox_rows", "cos_delivery_lag_seconds",
-            "cos_platform_rate_limited", "cos_dead_letters", "cos_deliveries", "cos_lease_losses",
-            "cos_database_errors")
+FAMILIES = (
+    "cos_commands",
+    "cos_answer_seconds",
+    "cos_outbox_rows",
+    "cos_delivery_lag_seconds",
+    "cos_platform_rate_limited",
+    "cos_dead_letters",
+    "cos_deliveries",
+    "cos_lease_losses",
+    "cos_database_errors",
+)
 
 
 @asynccontextmanager
@@ -130,8 +138,11 @@ async def test_outbox_gauge_is_read_from_the_database_at_most_every_few_seconds(
     assert {s.labels["state"]: s.value for s in fresh["cos_outbox_rows"]}["pending"] > pending
 
 
-async def test_probes_and_scrapes_are_not_logged_as_requests(settings: Settings, clock,  # type: ignore[no-untyped-def]
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_probes_and_scrapes_are_not_logged_as_requests(
+    settings: Settings,
+    clock,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     app = await build_app(replace(settings, http_port=0), clock=clock, knowledge=shared_knowledge())
     try:

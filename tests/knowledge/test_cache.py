@@ -190,6 +190,7 @@ def test_cache_dir_setting():
     assert load_settings({"COS_CACHE_DIR": "off"}, dotenv=None).cache_dir is None
     assert load_settings({"XDG_CACHE_HOME": "/xdg", "HOME": "/home/u"}, dotenv=None).cache_dir == Path("/xdg/cos-bot")
     assert load_settings({"HOME": "/home/u"}, dotenv=None).cache_dir == Path("/home/u/.cache/cos-bot")
-    assert load_settings({"XDG_CACHE_HOME": "relative", "HOME": "/home/u"},
-                         dotenv=None).cache_dir == Path("/home/u/.cache/cos-bot")
+    assert load_settings({"XDG_CACHE_HOME": "relative", "HOME": "/home/u"}, dotenv=None).cache_dir == Path(
+        "/home/u/.cache/cos-bot"
+    )
     assert load_settings({}, dotenv=None).cache_dir is None

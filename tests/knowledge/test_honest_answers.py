@@ -56,59 +56,77 @@ async def test_dev_off_topic_set_abstains(harness):
     assert rate >= 0.95, (rate, answered)
 
 
-@pytest.mark.parametrize(("name", "floor"), [
-    ("heldout_queries.json", 0.93),
-    ("inscope_tune.json", 0.95),
-    ("inscope_heldout.json", 0.85),
-])
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        ("heldout_queries.json", 0.93),
+        ("inscope_tune.json", 0.95),
+        ("inscope_heldout.json", 0.85),
+    ],
+)
 async def test_in_scope_paraphrases_answered(harness, kb, name, floor):
     rate, misses = await _in_scope(harness, kb, name)
     assert rate >= floor, (rate, misses)
 
 
-@pytest.mark.parametrize(("name", "floor"), [
-    ("offtopic_tune.json", 0.88),
-    ("offtopic_heldout.json", 0.88),
-])
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        ("offtopic_tune.json", 0.88),
+        ("offtopic_heldout.json", 0.88),
+    ],
+)
 async def test_off_topic_questions_abstain(harness, name, floor):
     rate, answered = await _abstains(harness, name)
     assert rate >= floor, (rate, answered)
 
 
 # -- short and shorthand questions stay answered ---------------------------------
-@pytest.mark.parametrize(("line", "expected"), [
-    ("/cos-service legal", "area.comprehensive-legal-services"),
-    ("/cos-service SOC 2", "service.security-certification-services"),
-    ("/cos-service Korn Ferry", "provider.korn-ferry"),
-    ("/cos-risk gdpr", "risk.data-protection-compliance"),
-    ("/cos-service biz dev", "acquisition.business-development-team"),
-    ("/cos-risk we might run out of cash", "risk.financial-risk"),
-    ("/cos-service excutive serch", "service.executive-search-services"),
-    ("/cos-service Equity Incentive Desgin", "service.equity-incentive-design"),
-    ("/cos-service sco2", "service.security-certification-services"),
-    ("/cos-risk gdrp", "risk.data-protection-compliance"),
-    ("/cos-service trainig services", "area.industrialized-training-services"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/cos-service legal", "area.comprehensive-legal-services"),
+        ("/cos-service SOC 2", "service.security-certification-services"),
+        ("/cos-service Korn Ferry", "provider.korn-ferry"),
+        ("/cos-risk gdpr", "risk.data-protection-compliance"),
+        ("/cos-service biz dev", "acquisition.business-development-team"),
+        ("/cos-risk we might run out of cash", "risk.financial-risk"),
+        ("/cos-service excutive serch", "service.executive-search-services"),
+        ("/cos-service Equity Incentive Desgin", "service.equity-incentive-design"),
+        ("/cos-service sco2", "service.security-certification-services"),
+        ("/cos-risk gdrp", "risk.data-protection-compliance"),
+        ("/cos-service trainig services", "area.industrialized-training-services"),
+    ],
+)
 async def test_short_typo_and_shorthand_questions_are_answered(harness, line, expected):
     reply = await harness.say(line)
     assert reply.matched and reply.results[:1] == (expected,), (line, reply.title, reply.results[:3])
 
 
 async def test_overview_help_and_lists_are_matched(harness):
-    for line in ("/cos-service overview", "/cos-risk overview", "/cos-service help", "/cos-service milestones",
-                 "/cos-service cases", "/cos-service providers training"):
+    for line in (
+        "/cos-service overview",
+        "/cos-risk overview",
+        "/cos-service help",
+        "/cos-service milestones",
+        "/cos-service cases",
+        "/cos-service providers training",
+    ):
         assert (await harness.say(line)).matched, line
 
 
 # -- the honest reply --------------------------------------------------------------
-@pytest.mark.parametrize("line", [
-    "/cos-service what's the weather in Paris tomorrow",
-    "/cos-service how do I cook pasta",
-    "/cos-service the printer on floor two is jammed",
-    "/cos-risk the printer on floor two is jammed",
-    "/cos-service zorblax pipeline",
-    "/cos-service providers for pasta recipes",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/cos-service what's the weather in Paris tomorrow",
+        "/cos-service how do I cook pasta",
+        "/cos-service the printer on floor two is jammed",
+        "/cos-risk the printer on floor two is jammed",
+        "/cos-service zorblax pipeline",
+        "/cos-service providers for pasta recipes",
+    ],
+)
 async def test_off_topic_gets_the_honest_reply(harness, line):
     reply = await harness.say(line)
     text = to_text(reply)
@@ -127,8 +145,9 @@ async def test_near_topics_become_did_you_mean_buttons_that_open(app, harness):
     assert "Did you mean" in to_text(reply) and "Investment and M&A Strategy" in to_text(reply)
     button = reply.buttons[0]
     assert (button.action, button.value) == ("open", "acquisition.investment-and-m-a-strategy")
-    opened = await app.router.handle_action(Action(platform="console", workspace="T1", channel="C1", user="U1",
-                                                   action=button.action, value=button.value))
+    opened = await app.router.handle_action(
+        Action(platform="console", workspace="T1", channel="C1", user="U1", action=button.action, value=button.value)
+    )
     assert opened.results[0] == "acquisition.investment-and-m-a-strategy" and opened.matched
 
 

@@ -42,9 +42,7 @@ REACHABLE_KINDS = {
 }
 
 
-@pytest.mark.parametrize(
-    "seed_entry", [e for e in SEED_ENTRIES if e["kind"] in REACHABLE_KINDS], ids=lambda e: e["id"]
-)
+@pytest.mark.parametrize("seed_entry", [e for e in SEED_ENTRIES if e["kind"] in REACHABLE_KINDS], ids=lambda e: e["id"])
 async def test_every_item_is_reachable_by_its_title(harness, seed_entry):
     command = REACHABLE_KINDS[seed_entry["kind"]]
     reply = await harness.say(f"/{command} {seed_entry['title']}")

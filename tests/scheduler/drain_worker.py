@@ -34,8 +34,9 @@ class RecordingTransport:
         # The platform has the message as soon as it is recorded; the delay is the
         # response still travelling back, the window in which a crash repeats a send.
         async with self.db.engine.begin() as conn:
-            await conn.execute(text("INSERT INTO delivery_log (key, worker) VALUES (:k, :w)"),
-                               {"k": key, "w": self.worker})
+            await conn.execute(
+                text("INSERT INTO delivery_log (key, worker) VALUES (:k, :w)"), {"k": key, "w": self.worker}
+            )
         if self.delay:
             await asyncio.sleep(self.delay)
 

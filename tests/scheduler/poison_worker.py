@@ -36,8 +36,9 @@ class KillingTransport:
             await asyncio.sleep(0.05)  # the rows beside it are on their way too
             os.kill(os.getpid(), signal.SIGKILL)
         async with self.db.engine.begin() as conn:
-            await conn.execute(text("INSERT INTO delivery_log (key, worker) VALUES (:k, :w)"),
-                               {"k": key, "w": self.worker})
+            await conn.execute(
+                text("INSERT INTO delivery_log (key, worker) VALUES (:k, :w)"), {"k": key, "w": self.worker}
+            )
         return SendResult(channel=channel, message_id=key)
 
     async def send_dm(self, *, workspace: str, user: str, reply: Reply, key: str) -> SendResult:

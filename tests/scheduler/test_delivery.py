@@ -46,9 +46,11 @@ async def test_weekly_berlin_digest_at_nine_local_either_side_of_dst(world: Worl
     world.clock.set(_utc(2027, 3, 20))
     await world.admin.say("/cos-service digest weekly monday 09:00 Europe/Berlin")
     await world.run_until(_utc(2027, 4, 6), step_minutes=60)
-    assert [s.at.isoformat() for s in world.transport.sent] == ["2027-03-22T08:00:00+00:00",
-                                                                "2027-03-29T07:00:00+00:00",
-                                                                 "2027-04-05T07:00:00+00:00"]
+    assert [s.at.isoformat() for s in world.transport.sent] == [
+        "2027-03-22T08:00:00+00:00",
+        "2027-03-29T07:00:00+00:00",
+        "2027-04-05T07:00:00+00:00",
+    ]
 
 
 async def test_two_replicas_on_one_database_send_once(any_world: World, db_url: str) -> None:
@@ -236,7 +238,9 @@ async def test_checkin_in_each_participants_zone_answers_nudge_digest_blocker(wo
     async with w.app.db.session() as s:
         rows = list((await s.execute(select(CheckinAnswer).order_by(CheckinAnswer.user))).scalars())
     assert [(a.user, a.asked_at is not None, a.answered_at is not None, a.nudged_at is not None) for a in rows] == [
-        ("U1001", True, False, True), ("U1002", True, True, False)]
+        ("U1001", True, False, True),
+        ("U1002", True, True, False),
+    ]
 
 
 async def test_milestone_reminders_to_owner_dm_and_channel(world: World) -> None:
@@ -249,8 +253,12 @@ async def test_milestone_reminders_to_owner_dm_and_channel(world: World) -> None
     await w.admin.say("/cos-service milestone done 3")
     await w.run_until(_utc(2026, 3, 26, 12), step_minutes=100)
     got = [(s.kind, s.target, s.at.date().isoformat()) for s in w.transport.sent]
-    assert got == [("dm", "U1001", "2026-03-13"), ("channel", "C1", "2026-03-18"), ("dm", "U1001", "2026-03-20"),
-                   ("channel", "C1", "2026-03-25")]
+    assert got == [
+        ("dm", "U1001", "2026-03-13"),
+        ("channel", "C1", "2026-03-18"),
+        ("dm", "U1001", "2026-03-20"),
+        ("channel", "C1", "2026-03-25"),
+    ]
     assert "Milestone due today: Determine core business model" in w.transport.sent[2].reply.title
     assert w.transport.sent[2].reply.buttons[0].action == "milestone.done"
 

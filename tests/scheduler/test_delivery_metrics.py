@@ -28,7 +28,13 @@ async def test_sent_delivery_observes_lag_and_logs_one_line(world: World, json_l
     assert value("cos_delivery_lag_seconds_sum") - lag_sum == pytest.approx(30.0)
     (line,) = lines(json_logs, "delivery")
     assert {k: line[k] for k in ("kind", "lag_s", "attempt", "outcome", "platform", "workspace")} == {
-        "kind": "digest", "lag_s": 30.0, "attempt": 1, "outcome": "sent", "platform": "console", "workspace": "T1"}
+        "kind": "digest",
+        "lag_s": 30.0,
+        "attempt": 1,
+        "outcome": "sent",
+        "platform": "console",
+        "workspace": "T1",
+    }
     assert isinstance(line["key"], str) and line["key"]
 
 

@@ -38,8 +38,13 @@ async def test_on_time_and_slightly_late_deliveries_carry_no_note(world: World) 
 
 
 def test_late_note_crosses_midnight_with_the_day() -> None:
-    r = late_note(Reply(title="Digest", sections=(Section(text="body"),)), due_at=_utc(2026, 3, 6, 22, 50),
-                  tz="Europe/Berlin", now=_utc(2026, 3, 7, 0, 5), minutes=10)
+    r = late_note(
+        Reply(title="Digest", sections=(Section(text="body"),)),
+        due_at=_utc(2026, 3, 6, 22, 50),
+        tz="Europe/Berlin",
+        now=_utc(2026, 3, 7, 0, 5),
+        minutes=10,
+    )
     assert r.sections[0].text == "late: due Fri 06 Mar 23:50, sent Sat 07 Mar 01:05"
     same = late_note(r, due_at=_utc(2026, 3, 7), tz="UTC", now=_utc(2026, 3, 7, 0, 10), minutes=10)
     assert same is r
@@ -55,7 +60,9 @@ async def test_stale_check_ins_are_missed_and_the_next_digest_says_so(any_world:
     assert not [s for s in w.transport.sent if s.what in ("checkin", "nudge")]
     rows = await outbox_rows(w.app, kind="checkin")
     assert sorted((r.target, r.status, r.last_error) for r in rows) == [
-        ("U1001", "skipped", MISSED), ("U1002", "skipped", MISSED)]
+        ("U1001", "skipped", MISSED),
+        ("U1002", "skipped", MISSED),
+    ]
     await w.run_until(_utc(2026, 3, 9, 9, 1), step_minutes=60)
     digest = next(s for s in w.transport.sent if s.what == "digest" and s.at.day == 9)
     assert "Missed check-ins" in digest.text and "@U1001: Fri 06 Mar 16:00" in digest.text

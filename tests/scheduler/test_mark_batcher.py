@@ -19,12 +19,29 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 async def _claimed(db: Database, n: int) -> list[outbox.OutboxRow]:
     async with db.session() as session:
-        session.add_all([
-            Outbox(key=f"risk_review:console:W:0:{i}", platform="console", workspace="W", schedule_id=None,
-                   kind="risk_review", target_type="channel", target=f"C{i}", channel=f"C{i}", due_at=NOW, tz="UTC",
-                   payload="{}", status="pending", attempts=0, next_attempt_at=NOW, fallback=False, created_at=NOW)
-            for i in range(n)
-        ])
+        session.add_all(
+            [
+                Outbox(
+                    key=f"risk_review:console:W:0:{i}",
+                    platform="console",
+                    workspace="W",
+                    schedule_id=None,
+                    kind="risk_review",
+                    target_type="channel",
+                    target=f"C{i}",
+                    channel=f"C{i}",
+                    due_at=NOW,
+                    tz="UTC",
+                    payload="{}",
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=NOW,
+                    fallback=False,
+                    created_at=NOW,
+                )
+                for i in range(n)
+            ]
+        )
     return await outbox.claim(db, token="mine", now=NOW, limit=n, lease=timedelta(seconds=30))
 
 
@@ -76,8 +93,9 @@ async def test_a_failed_write_fails_every_mark_in_it_and_the_next_write_still_ru
     batcher = MarkBatcher(db)
     async with db.engine.begin() as conn:
         await conn.execute(text("ALTER TABLE outbox RENAME TO outbox_away"))
-    results = await asyncio.gather(*(batcher.sent(outbox.SentMark(row=r, at=NOW)) for r in rows[:2]),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(batcher.sent(outbox.SentMark(row=r, at=NOW)) for r in rows[:2]), return_exceptions=True
+    )
     assert all(isinstance(r, Exception) for r in results)
     async with db.engine.begin() as conn:
         await conn.execute(text("ALTER TABLE outbox_away RENAME TO outbox"))

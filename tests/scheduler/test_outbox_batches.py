@@ -17,12 +17,29 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 async def _rows(db: Database, n: int) -> None:
     async with db.session() as session:
-        session.add_all([
-            Outbox(key=f"risk_review:console:W:0:{i}", platform="console", workspace="W", schedule_id=None,
-                   kind="risk_review", target_type="channel", target=f"C{i}", channel=f"C{i}", due_at=NOW, tz="UTC",
-                   payload="{}", status="pending", attempts=0, next_attempt_at=NOW, fallback=False, created_at=NOW)
-            for i in range(n)
-        ])
+        session.add_all(
+            [
+                Outbox(
+                    key=f"risk_review:console:W:0:{i}",
+                    platform="console",
+                    workspace="W",
+                    schedule_id=None,
+                    kind="risk_review",
+                    target_type="channel",
+                    target=f"C{i}",
+                    channel=f"C{i}",
+                    due_at=NOW,
+                    tz="UTC",
+                    payload="{}",
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=NOW,
+                    fallback=False,
+                    created_at=NOW,
+                )
+                for i in range(n)
+            ]
+        )
 
 
 async def test_a_batch_of_marks_is_fenced_row_by_row(db_url: str) -> None:
@@ -35,8 +52,10 @@ async def test_a_batch_of_marks_is_fenced_row_by_row(db_url: str) -> None:
         # One of them was taken over by another worker meanwhile (this one's lease ran out).
         async with db.session() as session:
             await session.execute(update(Outbox).where(Outbox.id == rows[1].id).values(claimed_by="theirs"))
-        marks = [outbox.SentMark(row=r, at=NOW + timedelta(seconds=i), fallback=i == 2, note="n" if i == 2 else None)
-                 for i, r in enumerate(rows)]
+        marks = [
+            outbox.SentMark(row=r, at=NOW + timedelta(seconds=i), fallback=i == 2, note="n" if i == 2 else None)
+            for i, r in enumerate(rows)
+        ]
         done = await outbox.mark_sent_many(db, marks)
         assert done == {rows[0].id, rows[2].id}
         async with db.session() as session:
@@ -72,12 +91,16 @@ async def test_housekeeping_prunes_idle_send_pace_rows(db_url: str) -> None:
     try:
         await migrate(db)
         async with db.session() as session:
-            session.add_all([
-                SendPace(platform="slack", scope="ch:T1:old", next_at=NOW - timedelta(hours=2)),
-                SendPace(platform="slack", scope="ch:T1:fresh", next_at=NOW - timedelta(minutes=5)),
-                SendPace(platform="slack", scope="ws:T1", next_at=NOW - timedelta(days=10), rate=17.0, ceiling=19.0),
-                SendPace(platform="slack", scope="ws:T2", next_at=NOW - timedelta(days=40), rate=6.0),
-            ])
+            session.add_all(
+                [
+                    SendPace(platform="slack", scope="ch:T1:old", next_at=NOW - timedelta(hours=2)),
+                    SendPace(platform="slack", scope="ch:T1:fresh", next_at=NOW - timedelta(minutes=5)),
+                    SendPace(
+                        platform="slack", scope="ws:T1", next_at=NOW - timedelta(days=10), rate=17.0, ceiling=19.0
+                    ),
+                    SendPace(platform="slack", scope="ws:T2", next_at=NOW - timedelta(days=40), rate=6.0),
+                ]
+            )
         assert await prune(db, now=NOW) == 2
         async with db.session() as session:
             left = {p.scope: p.rate for p in (await session.execute(select(SendPace))).scalars()}

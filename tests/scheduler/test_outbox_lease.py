@@ -39,7 +39,8 @@ async def _two_replicas(db_url: str, clock: FakeClock) -> tuple[World, World]:
 
 
 async def test_rows_queued_behind_a_slow_send_are_not_sent_again_by_their_first_holder(
-        db_url: str, clock: FakeClock) -> None:
+    db_url: str, clock: FakeClock
+) -> None:
     """Concurrency 1, three rows, the first send takes six minutes: replica B takes over what A had not started."""
     a, b = await _two_replicas(db_url, clock)
     try:
@@ -87,7 +88,8 @@ class _StallingPacer(Pacer):
 
 
 async def test_a_row_whose_lease_ran_out_while_waiting_for_a_send_slot_is_not_sent(
-        db_url: str, clock: FakeClock) -> None:
+    db_url: str, clock: FakeClock
+) -> None:
     """Waits for a slot (pacing, a Retry-After) happen before the lease check: exactly one send per row."""
     a, b = await _two_replicas(db_url, clock)
     try:
@@ -219,8 +221,7 @@ async def test_lost_leases_do_not_use_up_attempts(world: World) -> None:
     await world.admin.say("/cos-service digest now")
     db = world.app.db
     for i in range(4):  # four workers die holding it (one fewer than COS_MAX_CLAIMS: not yet poison)
-        (row,) = await outbox.claim(db, token=f"dead-{i}", now=world.clock.now(), limit=1,
-                                    lease=timedelta(seconds=60))
+        (row,) = await outbox.claim(db, token=f"dead-{i}", now=world.clock.now(), limit=1, lease=timedelta(seconds=60))
         assert row.attempts == 1  # the first claim's try, handed on to each re-claim
         world.clock.advance(timedelta(seconds=61))
     world.transport.fail["C1"] = [DeliveryError("503")]
@@ -243,8 +244,9 @@ async def test_a_milestone_at_the_edge_of_the_calendar_stops_nobody_elses_remind
     await other.say("/cos-service stage early since 2026-03")
     await other.say("/cos-service milestone date 2 2026-03-03")
     async with world.app.db.session() as s:  # past any input check: straight into the table
-        await s.execute(update(Milestone).where(Milestone.workspace == "T2", Milestone.position == 1)
-                        .values(due_on=date(1, 1, 2)))
+        await s.execute(
+            update(Milestone).where(Milestone.workspace == "T2", Milestone.position == 1).values(due_on=date(1, 1, 2))
+        )
     await world.run_until(_utc(2026, 3, 3, 12), step_minutes=60)
     got = [(s.workspace, s.what, s.at.date().isoformat()) for s in world.transport.sent]
     assert ("T1", "digest", "2026-03-02") in got and ("T1", "digest", "2026-03-03") in got
@@ -256,19 +258,24 @@ async def test_a_milestone_at_the_edge_of_the_calendar_stops_nobody_elses_remind
 async def test_a_zone_missing_from_tzdata_costs_only_that_participant(world: World) -> None:
     await world.admin.say("/cos-service checkin daily 09:00 @U1001 @U1002")
     async with world.app.db.session() as s:
-        s.add(Member(platform="console", workspace="T1", user="U1002", tz="Mars/Olympus_Mons",
-                     updated_at=world.clock.now()))
+        s.add(
+            Member(
+                platform="console", workspace="T1", user="U1002", tz="Mars/Olympus_Mons", updated_at=world.clock.now()
+            )
+        )
     await world.run_until(_utc(2026, 3, 2, 10), step_minutes=30)
     assert [(s.what, s.target) for s in world.transport.sent] == [("checkin", "U1001")]
 
 
-async def test_a_schedule_that_cannot_be_computed_does_not_stop_other_workspaces(world: World,
-                                                                                  monkeypatch: Any) -> None:
+async def test_a_schedule_that_cannot_be_computed_does_not_stop_other_workspaces(
+    world: World, monkeypatch: Any
+) -> None:
     import bot.scheduler.planning as service  # where occurrences are computed
 
     await world.admin.say("/cos-service digest daily 09:00 UTC")
     await Harness(world.app, role="admin", workspace="T2", channel="C9", user="UX").say(
-        "/cos-service digest daily 09:00 UTC")
+        "/cos-service digest daily 09:00 UTC"
+    )
     async with world.app.db.session() as s:
         broken = (await s.execute(select(Schedule.id).where(Schedule.workspace == "T2"))).scalar_one()
     real = service.generate
@@ -302,8 +309,7 @@ async def test_moving_west_between_check_ins_does_not_ask_twice_on_one_day(world
     world.clock.set(_utc(2026, 3, 6, 8))  # Friday
     await world.admin.say("/cos-service checkin friday 16:00 @U1001")
     await world.run_until(_utc(2026, 3, 6, 16, 30))
-    await Harness(world.app, user="U1001", tz="America/Los_Angeles").say(
-        "/cos-service timezone America/Los_Angeles")
+    await Harness(world.app, user="U1001", tz="America/Los_Angeles").say("/cos-service timezone America/Los_Angeles")
     await world.run_until(_utc(2026, 3, 7, 6))
     checkins = [s.at for s in world.transport.sent if s.what == "checkin"]
     assert checkins == [_utc(2026, 3, 6, 16)]  # before: again at 00:00 UTC Saturday (16:00 Friday in LA)
@@ -319,4 +325,7 @@ async def test_daily_check_ins_either_side_of_dst_are_both_sent(world: World) ->
     await world.admin.say("/cos-service checkin daily 09:00 @U1001")
     await world.run_until(_utc(2026, 3, 30, 12), step_minutes=30)
     assert [s.at for s in world.transport.sent if s.what == "checkin"] == [
-        _utc(2026, 3, 28, 8), _utc(2026, 3, 29, 7), _utc(2026, 3, 30, 7)]
+        _utc(2026, 3, 28, 8),
+        _utc(2026, 3, 29, 7),
+        _utc(2026, 3, 30, 7),
+    ]

@@ -24,20 +24,28 @@ async def _prepare(url: str) -> Database:
     await migrate(db)
     now = datetime.now(UTC)
     async with db.engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE delivery_log (id serial primary key, key text not null, "
-                                "worker text not null)"))
-        await conn.execute(text(
-            "INSERT INTO outbox (key, platform, workspace, schedule_id, kind, target_type, target, channel, due_at, "
-            "tz, payload, status, attempts, next_attempt_at, fallback, created_at) "
-            "SELECT 'risk_review:console:W' || (g % 5) || ':0:' || g, 'console', 'W' || (g % 5), NULL, "
-            "'risk_review', 'channel', 'C' || g, 'C' || g, :now, 'UTC', '{}', 'pending', 0, :now, false, :now "
-            "FROM generate_series(1, :n) AS g"), {"now": now, "n": ROWS})
+        await conn.execute(
+            text("CREATE TABLE delivery_log (id serial primary key, key text not null, worker text not null)")
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO outbox (key, platform, workspace, schedule_id, kind, target_type, target, channel, "
+                "due_at, tz, payload, status, attempts, next_attempt_at, fallback, created_at) "
+                "SELECT 'risk_review:console:W' || (g % 5) || ':0:' || g, 'console', 'W' || (g % 5), NULL, "
+                "'risk_review', 'channel', 'C' || g, 'C' || g, :now, 'UTC', '{}', 'pending', 0, :now, false, :now "
+                "FROM generate_series(1, :n) AS g"
+            ),
+            {"now": now, "n": ROWS},
+        )
     return db
 
 
 def _spawn(url: str, name: str, lease: float, delay: float) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "tests.scheduler.drain_worker", url, name, str(lease), str(delay)],
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.scheduler.drain_worker", url, name, str(lease), str(delay)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 async def _wait(procs: list[subprocess.Popen[bytes]], limit_s: float = 60) -> None:
@@ -58,9 +66,14 @@ async def test_workers_drain_concurrently_none_lost_none_twice(pg_url: str) -> N
         await _wait(procs)
         assert [p.returncode for p in procs] == [0, 0, 0]
         async with db.engine.connect() as conn:
-            per_key = (await conn.execute(text(
-                "SELECT o.key, o.status, count(d.id) FROM outbox o LEFT JOIN delivery_log d ON d.key = o.key "
-                "GROUP BY o.key, o.status"))).all()
+            per_key = (
+                await conn.execute(
+                    text(
+                        "SELECT o.key, o.status, count(d.id) FROM outbox o LEFT JOIN delivery_log d ON d.key = o.key "
+                        "GROUP BY o.key, o.status"
+                    )
+                )
+            ).all()
             workers = (await conn.execute(text("SELECT count(DISTINCT worker) FROM delivery_log"))).scalar_one()
         assert len(per_key) == ROWS
         assert all(status == "sent" and n == 1 for _, status, n in per_key)
@@ -86,18 +99,36 @@ async def test_sigkill_mid_run_loses_nothing_and_repeats_only_rows_in_flight(pg_
         victim.wait()
         async with db.engine.connect() as conn:
             # In flight at the kill: claimed by the victim, delivered by it, never marked sent.
-            in_flight = set((await conn.execute(text(
-                "SELECT o.key FROM outbox o JOIN delivery_log d ON d.key = o.key AND d.worker = 'victim' "
-                "WHERE o.status = 'claimed' AND o.claimed_by LIKE 'victim:%'"))).scalars())
-            held = (await conn.execute(text(
-                "SELECT count(*) FROM outbox WHERE status = 'claimed' AND claimed_by LIKE 'victim:%'"))).scalar_one()
+            in_flight = set(
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT o.key FROM outbox o JOIN delivery_log d ON d.key = o.key AND d.worker = 'victim' "
+                            "WHERE o.status = 'claimed' AND o.claimed_by LIKE 'victim:%'"
+                        )
+                    )
+                ).scalars()
+            )
+            held = (
+                await conn.execute(
+                    text("SELECT count(*) FROM outbox WHERE status = 'claimed' AND claimed_by LIKE 'victim:%'")
+                )
+            ).scalar_one()
         assert 0 < n < ROWS, "the kill must land mid-run"
         await _wait(others)
         assert [p.returncode for p in others] == [0, 0]
         async with db.engine.connect() as conn:
-            per_key = {k: (s, c) for k, s, c in (await conn.execute(text(
-                "SELECT o.key, o.status, count(d.id) FROM outbox o LEFT JOIN delivery_log d ON d.key = o.key "
-                "GROUP BY o.key, o.status"))).all()}
+            per_key = {
+                k: (s, c)
+                for k, s, c in (
+                    await conn.execute(
+                        text(
+                            "SELECT o.key, o.status, count(d.id) FROM outbox o "
+                            "LEFT JOIN delivery_log d ON d.key = o.key GROUP BY o.key, o.status"
+                        )
+                    )
+                ).all()
+            }
         lost = [k for k, (s, c) in per_key.items() if c == 0 or s != "sent"]
         duplicated = {k for k, (_, c) in per_key.items() if c > 1}
         assert lost == []
@@ -105,7 +136,9 @@ async def test_sigkill_mid_run_loses_nothing_and_repeats_only_rows_in_flight(pg_
         assert duplicated <= in_flight  # only the victim's in-flight sends were repeated
         assert len(duplicated) <= held <= 10  # at most one claimed batch
         record_property("duplicates_after_kill", len(duplicated))
-        print(f"\nSIGKILL mid-run: {len(duplicated)} duplicate(s) of {len(in_flight)} in flight "
-              f"({held} rows held by the victim), 0 lost of {ROWS}")
+        print(
+            f"\nSIGKILL mid-run: {len(duplicated)} duplicate(s) of {len(in_flight)} in flight "
+            f"({held} rows held by the victim), 0 lost of {ROWS}"
+        )
     finally:
         await db.dispose()

@@ -68,8 +68,9 @@ class SlackModel:
         return None
 
 
-def fan_out(limits: Limits, channels: int, limit: float, *, concurrency: int = 32,
-            latency: float = 0.02) -> tuple[SlackModel, Pacer]:
+def fan_out(
+    limits: Limits, channels: int, limit: float, *, concurrency: int = 32, latency: float = 0.02
+) -> tuple[SlackModel, Pacer]:
     """Send one message to each of ``channels`` channels through the pacer, retrying 429s; all in fake time."""
     ft = FakeTime()
     api = SlackModel(limit)
@@ -114,10 +115,12 @@ def _ratio(api: SlackModel) -> float:
     return (len(api.accepted) - 1) / span / api.limit
 
 
-@pytest.mark.parametrize(("channels", "limit", "max_429_share"), [(300, 20.0, 0.05), (100, 5.0, 0.10),
-                                                                   (2000, 50.0, 0.05)])
-def test_the_rate_is_learned_from_a_limit_nobody_told_the_pacer(channels: int, limit: float,
-                                                                max_429_share: float) -> None:
+@pytest.mark.parametrize(
+    ("channels", "limit", "max_429_share"), [(300, 20.0, 0.05), (100, 5.0, 0.10), (2000, 50.0, 0.05)]
+)
+def test_the_rate_is_learned_from_a_limit_nobody_told_the_pacer(
+    channels: int, limit: float, max_429_share: float
+) -> None:
     api, pacer = fan_out(SLACK, channels, limit)
     assert len(api.accepted) == channels and len(set(api.last)) == channels
     assert _ratio(api) >= 0.8

@@ -66,12 +66,27 @@ async def _digests(w: World, channels: list[str], per_channel: int, workspace: s
     """``per_channel`` digest schedules on each channel, all due now."""
     created = START - timedelta(hours=1)
     async with w.app.db.session() as session:
-        session.add_all([
-            Schedule(platform="console", workspace=workspace, kind="digest", channel=c, cadence="daily", hour=8,
-                     minute=0, tz="UTC", skip_weekends=False, active=True, planned_until=created,
-                     created_by="test", created_at=created)
-            for c in channels for _ in range(per_channel)
-        ])
+        session.add_all(
+            [
+                Schedule(
+                    platform="console",
+                    workspace=workspace,
+                    kind="digest",
+                    channel=c,
+                    cadence="daily",
+                    hour=8,
+                    minute=0,
+                    tz="UTC",
+                    skip_weekends=False,
+                    active=True,
+                    planned_until=created,
+                    created_by="test",
+                    created_at=created,
+                )
+                for c in channels
+                for _ in range(per_channel)
+            ]
+        )
     return await w.app.scheduler.plan()
 
 
@@ -98,8 +113,7 @@ def _within_limits(log: list[Sent], limits: Limits) -> None:
 
 
 @pytest.mark.postgres
-async def test_two_replicas_share_the_channel_and_workspace_limits(
-        replicas: tuple[World, World, TaskClock]) -> None:
+async def test_two_replicas_share_the_channel_and_workspace_limits(replicas: tuple[World, World, TaskClock]) -> None:
     a, b, _ = replicas
     channels = ["C1", "C2", "C3"]
     assert await _digests(a, channels, per_channel=8) == 24
@@ -118,7 +132,8 @@ async def test_two_replicas_share_the_channel_and_workspace_limits(
 
 @pytest.mark.postgres
 async def test_a_workspace_fan_out_is_spread_at_the_workspace_rate_across_replicas(
-        replicas: tuple[World, World, TaskClock]) -> None:
+    replicas: tuple[World, World, TaskClock],
+) -> None:
     a, b, _ = replicas
     channels = [f"C{i}" for i in range(20)]
     assert await _digests(a, channels, per_channel=1) == 20
@@ -150,7 +165,8 @@ async def test_per_process_pacers_would_break_the_limit(pg_url: str) -> None:
 
 @pytest.mark.postgres
 async def test_a_retry_after_seen_by_one_replica_holds_the_workspace_for_the_other(
-        replicas: tuple[World, World, TaskClock]) -> None:
+    replicas: tuple[World, World, TaskClock],
+) -> None:
     a, b, _ = replicas
     a.transport.fail["C1"] = [DeliveryError("ratelimited", retry_after=30.0)]
     await _digests(a, ["C1"], per_channel=1)
@@ -253,4 +269,3 @@ async def test_migration_0005_downgrades_and_upgrades(db_url: str) -> None:
             assert (await conn.run_sync(pk))["constrained_columns"] == ["platform", "scope"]
     finally:
         await db.dispose()
-

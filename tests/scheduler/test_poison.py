@@ -33,19 +33,37 @@ async def _prepare(url: str) -> Database:
     async with db.engine.begin() as conn:
         await conn.execute(text("CREATE TABLE delivery_log (key varchar(300) not null, worker varchar(60) not null)"))
     async with db.session() as session:
-        session.add_all([
-            Outbox(key=f"risk_review:console:W:0:{i}", platform="console", workspace="W", schedule_id=None,
-                   kind="risk_review", target_type="channel", target=f"C{i}", channel=f"C{i}", due_at=now, tz="UTC",
-                   payload="{}", status="pending", attempts=0, next_attempt_at=now, fallback=False, created_at=now)
-            for i in range(ROWS)
-        ])
+        session.add_all(
+            [
+                Outbox(
+                    key=f"risk_review:console:W:0:{i}",
+                    platform="console",
+                    workspace="W",
+                    schedule_id=None,
+                    kind="risk_review",
+                    target_type="channel",
+                    target=f"C{i}",
+                    channel=f"C{i}",
+                    due_at=now,
+                    tz="UTC",
+                    payload="{}",
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    fallback=False,
+                    created_at=now,
+                )
+                for i in range(ROWS)
+            ]
+        )
     return db
 
 
 async def _settled(db: Database) -> bool:
     async with db.engine.connect() as conn:
-        left = (await conn.execute(text(
-            "SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed')"))).scalar_one()
+        left = (
+            await conn.execute(text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed')"))
+        ).scalar_one()
     return left == 0
 
 
@@ -54,8 +72,11 @@ async def test_a_message_that_kills_its_worker_is_dead_lettered_and_the_others_a
     try:
         deaths = 0
         for run in range(MAX_CLAIMS + 4):
-            proc = subprocess.Popen([sys.executable, "-m", "tests.scheduler.poison_worker", db_url, f"w{run}", "0.4",
-                                     POISON], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.scheduler.poison_worker", db_url, f"w{run}", "0.4", POISON],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
             await asyncio.to_thread(proc.wait, 60)
             deaths += proc.returncode != 0
             if await _settled(db):

@@ -18,9 +18,16 @@ def _utc(*a: int) -> datetime:
 async def _setup_everything(w: World) -> None:
     a = w.admin
     await w.member.say("/cos-service timezone America/New_York")  # U1001 lives in New York
-    await w.app.router.handle(__import__("bot.kernel.request", fromlist=["Request"]).Request(
-        platform="console", workspace="T1", channel="C1", user="U1003", command="cos-service",
-        text="timezone Australia/Sydney"))
+    await w.app.router.handle(
+        __import__("bot.kernel.request", fromlist=["Request"]).Request(
+            platform="console",
+            workspace="T1",
+            channel="C1",
+            user="U1003",
+            command="cos-service",
+            text="timezone Australia/Sydney",
+        )
+    )
     for line in (
         "/cos-service stage early since 2026-03",
         "/cos-service milestone owner 1 @U1001",
@@ -55,8 +62,10 @@ async def test_preview_matches_what_is_sent_over_90_days(any_world: World) -> No
     assert kinds == {"milestone", "risk_review", "digest", "checkin", "nudge"}
     assert all(p["workspace"] == "console:T1" for p in preview)
     # Drive fake time to every preview instant, and every 12 hours besides (to catch anything unplanned).
-    stops = sorted({datetime.fromisoformat(p["at"].replace("Z", "+00:00")) for p in preview}
-                   | {start + timedelta(hours=12 * i) for i in range(1, 90 * 2 + 1)})
+    stops = sorted(
+        {datetime.fromisoformat(p["at"].replace("Z", "+00:00")) for p in preview}
+        | {start + timedelta(hours=12 * i) for i in range(1, 90 * 2 + 1)}
+    )
     for t in stops:
         w.clock.set(t)
         await w.tick()
@@ -73,7 +82,8 @@ async def test_preview_matches_what_is_sent_over_90_days(any_world: World) -> No
 
 
 def test_cli_preview_json_shows_berlin_digest_at_nine_local_both_sides_of_march_2027(
-        tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)

@@ -59,8 +59,12 @@ def test_daily_rule_fires_once_a_day_through_both_changes(tz: str) -> None:
 def test_weekly_berlin_monday_0900_across_march_2027_change() -> None:
     rule = Rule("weekly", 9, 0, "Europe/Berlin", weekday=0)
     got = _local(rule, _utc(2027, 3, 15), _utc(2027, 4, 6))
-    assert got == ["2027-03-15T09:00:00+01:00", "2027-03-22T09:00:00+01:00",
-                   "2027-03-29T09:00:00+02:00", "2027-04-05T09:00:00+02:00"]
+    assert got == [
+        "2027-03-15T09:00:00+01:00",
+        "2027-03-22T09:00:00+01:00",
+        "2027-03-29T09:00:00+02:00",
+        "2027-04-05T09:00:00+02:00",
+    ]
     utc = [t.strftime("%H:%M") for t in occurrences(rule, _utc(2027, 3, 15), _utc(2027, 4, 6))]
     assert utc == ["08:00", "08:00", "07:00", "07:00"]
 

@@ -25,22 +25,37 @@ async def test_put_get_is_bound_to_workspace_and_expires(db_url: str) -> None:
         assert len(key) == 16 and ":" not in key
         payload = {"pages": [{"embeds": [{"title": "Ünïcode ✓"}], "components": []}]}
         async with db.session() as s:
-            await interaction_state.put(session=s, key=key, platform="discord", workspace="G1", payload=payload,
-                                        now=NOW, ttl=timedelta(hours=1))
-            await interaction_state.put(session=s, key="old", platform="discord", workspace="G1", payload=[1],
-                                        now=NOW - timedelta(hours=2), ttl=timedelta(hours=1))
+            await interaction_state.put(
+                session=s, key=key, platform="discord", workspace="G1", payload=payload, now=NOW, ttl=timedelta(hours=1)
+            )
+            await interaction_state.put(
+                session=s,
+                key="old",
+                platform="discord",
+                workspace="G1",
+                payload=[1],
+                now=NOW - timedelta(hours=2),
+                ttl=timedelta(hours=1),
+            )
         async with db.session() as s:
-            assert await interaction_state.get(session=s, key=key, platform="discord", workspace="G1",
-                                               now=NOW) == payload
+            assert (
+                await interaction_state.get(session=s, key=key, platform="discord", workspace="G1", now=NOW) == payload
+            )
             # another workspace or platform, an unknown key, an expired row: nothing
             assert await interaction_state.get(session=s, key=key, platform="discord", workspace="G2", now=NOW) is None
             assert await interaction_state.get(session=s, key=key, platform="slack", workspace="G1", now=NOW) is None
-            assert await interaction_state.get(session=s, key="nope", platform="discord", workspace="G1",
-                                               now=NOW) is None
-            assert await interaction_state.get(session=s, key="old", platform="discord", workspace="G1",
-                                               now=NOW) is None
-            assert await interaction_state.get(session=s, key=key, platform="discord", workspace="G1",
-                                               now=NOW + timedelta(hours=1)) is None
+            assert (
+                await interaction_state.get(session=s, key="nope", platform="discord", workspace="G1", now=NOW) is None
+            )
+            assert (
+                await interaction_state.get(session=s, key="old", platform="discord", workspace="G1", now=NOW) is None
+            )
+            assert (
+                await interaction_state.get(
+                    session=s, key=key, platform="discord", workspace="G1", now=NOW + timedelta(hours=1)
+                )
+                is None
+            )
         async with db.session() as s:
             assert await interaction_state.purge_expired(session=s, now=NOW) == 1
         async with db.session() as s:
@@ -61,8 +76,10 @@ async def test_migration_0004_downgrades_and_upgrades_with_naming_convention(db_
             insp = inspect(conn)
             if "interaction_state" not in insp.get_table_names():
                 return None
-            return (insp.get_pk_constraint("interaction_state")["name"],
-                    [i["name"] for i in insp.get_indexes("interaction_state")])
+            return (
+                insp.get_pk_constraint("interaction_state")["name"],
+                [i["name"] for i in insp.get_indexes("interaction_state")],
+            )
 
         async with db.engine.connect() as conn:
             pk, indexes = await conn.run_sync(names)
@@ -89,14 +106,17 @@ async def test_migration_0004_downgrades_and_upgrades_with_naming_convention(db_
 
 async def test_scheduler_housekeeping_purges_expired_state(sqlite_url: str) -> None:
     clock = FakeClock(NOW)
-    app = await build_app(Settings(database_url=sqlite_url, scheduler_enabled=False), clock=clock,
-                          knowledge=shared_knowledge())
+    app = await build_app(
+        Settings(database_url=sqlite_url, scheduler_enabled=False), clock=clock, knowledge=shared_knowledge()
+    )
     try:
         async with app.db.session() as s:
-            await interaction_state.put(session=s, key="a", platform="discord", workspace="G1", payload={},
-                                        now=NOW, ttl=timedelta(hours=1))
-            await interaction_state.put(session=s, key="b", platform="discord", workspace="G1", payload={},
-                                        now=NOW, ttl=timedelta(hours=5))
+            await interaction_state.put(
+                session=s, key="a", platform="discord", workspace="G1", payload={}, now=NOW, ttl=timedelta(hours=1)
+            )
+            await interaction_state.put(
+                session=s, key="b", platform="discord", workspace="G1", payload={}, now=NOW, ttl=timedelta(hours=5)
+            )
         clock.set(NOW + timedelta(hours=2))
         await app.scheduler.housekeeping()
         async with app.db.session() as s:

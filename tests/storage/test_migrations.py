@@ -24,8 +24,14 @@ async def test_migrate_creates_schema_and_is_idempotent(db_url):
         await migrate(db)
         await migrate(db)
         tables = await _tables(db)
-        assert {"workspace", "processed_event", "alembic_version", "slack_installations",
-                "slack_bots", "slack_oauth_states"} <= tables
+        assert {
+            "workspace",
+            "processed_event",
+            "alembic_version",
+            "slack_installations",
+            "slack_bots",
+            "slack_oauth_states",
+        } <= tables
     finally:
         await db.dispose()
 
@@ -36,8 +42,11 @@ async def test_round_trip_keeps_utc_and_unique_events(db_url):
         await migrate(db)
         now = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
         async with db.session() as s:
-            s.add(Workspace(id="slack:T1", platform="slack", name="Acme", tz="Europe/Berlin",
-                            created_at=now, updated_at=now))
+            s.add(
+                Workspace(
+                    id="slack:T1", platform="slack", name="Acme", tz="Europe/Berlin", created_at=now, updated_at=now
+                )
+            )
             s.add(ProcessedEvent(platform="slack", event_id="Ev1", received_at=now))
         async with db.session() as s:
             ws = (await s.execute(select(Workspace))).scalar_one()

@@ -24,8 +24,9 @@ def _utc(*a: int) -> datetime:
     return datetime(*a, tzinfo=UTC)
 
 
-def test_done_when_preview_skips_holidays_and_time_off(tmp_path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_done_when_preview_skips_holidays_and_time_off(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(SystemClock, "now", lambda self: _utc(2026, 11, 20, 12))
@@ -34,8 +35,11 @@ def test_done_when_preview_skips_holidays_and_time_off(tmp_path, monkeypatch: py
         assert main(["ask", line, "--json", "--workspace", "T1", "--user", user, "--role", role, "--tz", "UTC"]) == 0
         return json.loads(capsys.readouterr().out)
 
-    for line in ("/cos-service checkin friday 16:00 @U1001 @U1002 @U1003", "/cos-service holidays US",
-                 "/cos-service away @U1001 2026-12-07..2026-12-13"):
+    for line in (
+        "/cos-service checkin friday 16:00 @U1001 @U1002 @U1003",
+        "/cos-service holidays US",
+        "/cos-service away @U1001 2026-12-07..2026-12-13",
+    ):
         assert "error" not in ask(line, "UADMIN", "admin"), line
     assert "error" not in ask("/cos-service away 2026-12-14..2026-12-20", "U1003", "member")
     refused = ask("/cos-service away @U1002 2026-12-01..2026-12-31", "U1003", "member")
@@ -78,17 +82,21 @@ async def _count(w: World, table) -> int:
 
 async def test_what_is_sent_skips_holidays_and_absences_and_the_digest_lists_who_is_away(dworld: World) -> None:
     w = dworld
-    for line in ("/cos-service checkin friday 16:00 @U1001 @U1002", "/cos-service holidays US",
-                 "/cos-service holidays add 2026-12-11 Company day",
-                     "/cos-service away @U1001 2026-12-03..2026-12-05 dentist",
-                 "/cos-service digest weekly thursday 09:00 UTC"):
+    for line in (
+        "/cos-service checkin friday 16:00 @U1001 @U1002",
+        "/cos-service holidays US",
+        "/cos-service holidays add 2026-12-11 Company day",
+        "/cos-service away @U1001 2026-12-03..2026-12-05 dentist",
+        "/cos-service digest weekly thursday 09:00 UTC",
+    ):
         r = await w.admin.say(line)
         assert r.error is None, (line, r.error)
     preview = [o.as_preview() for o in await w.scheduler.preview(days=40)]
     await w.run_until(_utc(2027, 1, 9), step_minutes=60)
     sent = sorted((s.at.isoformat()[:10], s.what, s.target) for s in w.transport.sent if s.what in ("checkin", "nudge"))
-    assert sent == sorted((p["at"][:10], p["kind"], p["target"][1:]) for p in preview if p["kind"] in ("checkin",
-                                                                                                       "nudge"))
+    assert sent == sorted(
+        (p["at"][:10], p["kind"], p["target"][1:]) for p in preview if p["kind"] in ("checkin", "nudge")
+    )
     days = {(d, t) for d, k, t in sent if k == "checkin"}
     assert ("2026-12-04", "U1002") in days and ("2026-12-04", "U1001") not in days  # away
     assert not {d for d, _ in days} & {"2026-12-11", "2026-12-25", "2027-01-01"}  # own day, Christmas, New Year
@@ -136,11 +144,13 @@ async def test_away_back_and_the_bad_ranges(dworld: World) -> None:
 
 async def test_holiday_commands_admins_change_anyone_reads(dworld: World) -> None:
     w = dworld
-    for text, words in (("/cos-service holidays XX", "not a country code"),
-                        ("/cos-service holidays US-ZZ", "no region"),
-                        ("/cos-service holidays add 2026-02-30", "not a date"),
-                        ("/cos-service holidays remove 2026-12-24", "not a holiday"),
-                        ("/cos-service holidays US CA", "ISO country code")):
+    for text, words in (
+        ("/cos-service holidays XX", "not a country code"),
+        ("/cos-service holidays US-ZZ", "no region"),
+        ("/cos-service holidays add 2026-02-30", "not a date"),
+        ("/cos-service holidays remove 2026-12-24", "not a holiday"),
+        ("/cos-service holidays US CA", "ISO country code"),
+    ):
         r = await w.admin.say(text)
         assert r.error and words in _t(r), (text, _t(r))
     r = await w.member.say("/cos-service holidays DE-BY")
@@ -163,8 +173,12 @@ async def test_holiday_commands_admins_change_anyone_reads(dworld: World) -> Non
 
 async def test_milestone_reminder_for_an_absent_owner_goes_to_the_channel(dworld: World) -> None:
     w = dworld
-    for line in ("/cos-service stage early since 2026-10", "/cos-service milestone owner 1 @U1001",
-                 "/cos-service milestone date 1 2026-12-10", "/cos-service away @U1001 2026-12-09..2026-12-11"):
+    for line in (
+        "/cos-service stage early since 2026-10",
+        "/cos-service milestone owner 1 @U1001",
+        "/cos-service milestone date 1 2026-12-10",
+        "/cos-service away @U1001 2026-12-09..2026-12-11",
+    ):
         r = await w.admin.say(line)
         assert r.error is None, (line, r.error)
     await w.run_until(_utc(2026, 12, 11), step_minutes=60)

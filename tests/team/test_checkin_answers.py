@@ -37,19 +37,45 @@ def _utc(*a: int) -> datetime:
 async def _seed(world: World, platform: str, workspace: str, user: str, day: int, answers: list[str]) -> None:
     """An answered check-in on 2026-03-<day> (a schedule per workspace, as the scheduler would have made)."""
     async with world.app.db.session() as s:
-        sched = (await s.execute(select(Schedule).where(Schedule.platform == platform,
-                                                        Schedule.workspace == workspace))).scalars().first()
+        sched = (
+            (await s.execute(select(Schedule).where(Schedule.platform == platform, Schedule.workspace == workspace)))
+            .scalars()
+            .first()
+        )
         if sched is None:
-            sched = Schedule(platform=platform, workspace=workspace, kind="checkin", channel="C1", cadence="daily",
-                             hour=9, minute=0, tz="UTC", skip_weekends=False, participants="[]",
-                             questions=json.dumps(QUESTIONS), active=True, planned_until=_utc(2026, 3, 1),
-                             created_by="UADMIN", created_at=_utc(2026, 3, 1))
+            sched = Schedule(
+                platform=platform,
+                workspace=workspace,
+                kind="checkin",
+                channel="C1",
+                cadence="daily",
+                hour=9,
+                minute=0,
+                tz="UTC",
+                skip_weekends=False,
+                participants="[]",
+                questions=json.dumps(QUESTIONS),
+                active=True,
+                planned_until=_utc(2026, 3, 1),
+                created_by="UADMIN",
+                created_at=_utc(2026, 3, 1),
+            )
             s.add(sched)
             await s.flush()
         at = _utc(2026, 3, day, 9)
-        s.add(CheckinAnswer(platform=platform, workspace=workspace, schedule_id=sched.id, occurrence_at=at,
-                            user=user, questions=json.dumps(QUESTIONS), answers=json.dumps(answers),
-                            asked_at=at, answered_at=_utc(2026, 3, day, 10) if answers else None))
+        s.add(
+            CheckinAnswer(
+                platform=platform,
+                workspace=workspace,
+                schedule_id=sched.id,
+                occurrence_at=at,
+                user=user,
+                questions=json.dumps(QUESTIONS),
+                answers=json.dumps(answers),
+                asked_at=at,
+                answered_at=_utc(2026, 3, day, 10) if answers else None,
+            )
+        )
 
 
 async def _seed_world(world: World) -> None:
@@ -64,8 +90,11 @@ async def _seed_world(world: World) -> None:
 async def _answers(world: World, **where: str) -> list[tuple[str, str, str, str]]:
     async with world.app.db.session() as s:
         rows = (await s.execute(select(CheckinAnswer).order_by(CheckinAnswer.id))).scalars()
-        return [(a.platform, a.workspace, a.user, a.answers) for a in rows
-                if all(getattr(a, k) == v for k, v in where.items())]
+        return [
+            (a.platform, a.workspace, a.user, a.answers)
+            for a in rows
+            if all(getattr(a, k) == v for k, v in where.items())
+        ]
 
 
 async def _count(world: World) -> int:
@@ -90,18 +119,25 @@ async def test_a_member_lists_exports_and_forgets_their_own_answers(any_world: W
     block = r.sections[1].text
     assert block.startswith("```\n") and block.endswith("\n```")
     data = json.loads(block[4:-4])
-    assert [(d["user"], d["occurrence_at"]) for d in data] == [("U1001", "2026-03-02T09:00:00Z"),
-                                                              ("U1001", "2026-03-03T09:00:00Z")]
-    assert data[0]["answers"] == [{"question": QUESTIONS[0], "answer": "Shipped the pricing page"},
-                                  {"question": QUESTIONS[1], "answer": "no"}]
+    assert [(d["user"], d["occurrence_at"]) for d in data] == [
+        ("U1001", "2026-03-02T09:00:00Z"),
+        ("U1001", "2026-03-03T09:00:00Z"),
+    ]
+    assert data[0]["answers"] == [
+        {"question": QUESTIONS[0], "answer": "Shipped the pricing page"},
+        {"question": QUESTIONS[1], "answer": "no"},
+    ]
     assert data[1]["answers"][1] == {"question": QUESTIONS[1], "answer": None}  # not answered
     assert {(d["platform"], d["workspace"]) for d in data} == {("console", "T1")}
 
     r = await w.member.say("/cos-service checkin export csv")
     rows = list(csv.DictReader(io.StringIO(r.sections[1].text[4:-4])))
     assert [(x["user"], x["number"], x["answer"]) for x in rows] == [
-        ("U1001", "1", "Shipped the pricing page"), ("U1001", "2", "no"), ("U1001", "1", "Closed a pilot"),
-        ("U1001", "2", "")]
+        ("U1001", "1", "Shipped the pricing page"),
+        ("U1001", "2", "no"),
+        ("U1001", "1", "Closed a pilot"),
+        ("U1001", "2", ""),
+    ]
 
     r = await w.member.say("/cos-service checkin forget")
     assert r.error is None and r.title == "Deleted 2 check-in answer(s) (your)"
@@ -109,8 +145,10 @@ async def test_a_member_lists_exports_and_forgets_their_own_answers(any_world: W
     # Others' answers and the same user in another workspace or platform are untouched.
     assert len(await _answers(w, user="U1002")) == 1
     assert len(await _answers(w, user="U1003")) == 1  # an open, unanswered check-in stays open
-    assert [a[3] for a in await _answers(w, user="U1001")] == ['["OTHER-WORKSPACE secret"]',
-                                                                '["OTHER-PLATFORM secret"]']
+    assert [a[3] for a in await _answers(w, user="U1001")] == [
+        '["OTHER-WORKSPACE secret"]',
+        '["OTHER-PLATFORM secret"]',
+    ]
     r = await w.member.say("/cos-service checkin forget")
     assert r.title == "Deleted 0 check-in answer(s) (your)" and "nothing to delete" in to_text(r)
     r = await w.member.say("/cos-service checkin answers")
@@ -136,22 +174,28 @@ async def test_admins_read_export_and_delete_anyones_in_their_workspace_only(any
     r = await a.say("/cos-service checkin forget all")
     assert r.title == "Deleted 2 check-in answer(s)"
     remaining = await _answers(w)
-    assert [(p, ws, u) for p, ws, u, _ in remaining] == [("console", "T1", "U1003"), ("console", "T2", "U1001"),
-                                                          ("slack", "T1", "U1001")]
+    assert [(p, ws, u) for p, ws, u, _ in remaining] == [
+        ("console", "T1", "U1003"),
+        ("console", "T2", "U1001"),
+        ("slack", "T1", "U1001"),
+    ]
     # An admin of workspace T2 sees T2's only.
     other = Harness(w.app, role="admin", workspace="T2", channel="C9", user="UADMIN2")
     r = await other.say("/cos-service checkin export json all")
     assert [d["answers"][0]["answer"] for d in json.loads(r.sections[1].text[4:-4])] == ["OTHER-WORKSPACE secret"]
 
 
-@pytest.mark.parametrize("line", [
-    "/cos-service checkin answers all",
-    "/cos-service checkin answers @U1002",
-    "/cos-service checkin export json all",
-    "/cos-service checkin export @U1002",
-    "/cos-service checkin forget all",
-    "/cos-service checkin forget <@U1002>",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/cos-service checkin answers all",
+        "/cos-service checkin answers @U1002",
+        "/cos-service checkin export json all",
+        "/cos-service checkin export @U1002",
+        "/cos-service checkin forget all",
+        "/cos-service checkin forget <@U1002>",
+    ],
+)
 async def test_members_cannot_touch_other_peoples_answers(world: World, line: str) -> None:
     await _seed_world(world)
     before = await _answers(world)
@@ -161,17 +205,20 @@ async def test_members_cannot_touch_other_peoples_answers(world: World, line: st
     assert await _answers(world) == before
 
 
-@pytest.mark.parametrize("line,needle", [
-    ("/cos-service checkin answers since 03/03/2026", "YYYY-MM-DD"),
-    ("/cos-service checkin answers since", "YYYY-MM-DD"),
-    ("/cos-service checkin answers bob", "did not understand"),
-    ("/cos-service checkin answers @everyone", "Name a person"),
-    ("/cos-service checkin export xml", "did not understand"),
-    ("/cos-service checkin export json csv", "did not understand"),
-    ("/cos-service checkin forget everything", "did not understand"),
-    ("/cos-service checkin forget all @U1002", "did not understand"),
-    ("/cos-service checkin forget since 2026-03-01", "did not understand"),
-])
+@pytest.mark.parametrize(
+    "line,needle",
+    [
+        ("/cos-service checkin answers since 03/03/2026", "YYYY-MM-DD"),
+        ("/cos-service checkin answers since", "YYYY-MM-DD"),
+        ("/cos-service checkin answers bob", "did not understand"),
+        ("/cos-service checkin answers @everyone", "Name a person"),
+        ("/cos-service checkin export xml", "did not understand"),
+        ("/cos-service checkin export json csv", "did not understand"),
+        ("/cos-service checkin forget everything", "did not understand"),
+        ("/cos-service checkin forget all @U1002", "did not understand"),
+        ("/cos-service checkin forget since 2026-03-01", "did not understand"),
+    ],
+)
 async def test_bad_input_is_explained_and_nothing_changes(world: World, line: str, needle: str) -> None:
     await _seed_world(world)
     before = await _answers(world)
@@ -207,8 +254,9 @@ async def test_answers_given_by_dm_show_up_and_can_be_forgotten(world: World) ->
     assert await _count(w) == 0
 
 
-def test_cli_exports_one_workspace_as_csv_or_json(tmp_path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exports_one_workspace_as_csv_or_json(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import asyncio
 
     from bot.app import build_app
@@ -221,8 +269,9 @@ def test_cli_exports_one_workspace_as_csv_or_json(tmp_path, monkeypatch: pytest.
 
     async def seed() -> None:
         clock = FakeClock(_utc(2026, 3, 2, 8))
-        app = await build_app(Settings(database_url=url, scheduler_enabled=False), clock=clock,
-                              knowledge=shared_knowledge())
+        app = await build_app(
+            Settings(database_url=url, scheduler_enabled=False), clock=clock, knowledge=shared_knowledge()
+        )
         try:
             world = World(app, clock, FakeTransport(clock), Harness(app), Harness(app))
             await _seed_world(world)
@@ -241,7 +290,8 @@ def test_cli_exports_one_workspace_as_csv_or_json(tmp_path, monkeypatch: pytest.
     assert main(["checkin", "export", "--workspace", "console:T1", "--user", "U1002", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [(d["platform"], d["user"], d["answers"][0]["answer"]) for d in data] == [
-        ("console", "U1002", "Hired a lawyer")]
+        ("console", "U1002", "Hired a lawyer")
+    ]
     # T1 exists on console and slack: the operator must say which.
     assert main(["checkin", "export", "--workspace", "T1"]) == 2
     assert "--platform" in capsys.readouterr().err

@@ -55,11 +55,14 @@ async def test_forms_as_written(world: World) -> None:
     assert "next Mon 09 Mar 2026 09:00 Europe/Berlin" in listing
 
 
-@pytest.mark.parametrize("line,expected", [
-    ("/cos-service checkin friday 16:00 <@U1001> <@U1002|bob>", ["U1001", "U1002"]),
-    ("/cos-service checkin friday 16:00 <@1234> <@!5678>", ["1234", "5678"]),
-    ("/cos-service checkin fri 16:00 @U1001 @U1001", ["U1001"]),
-])
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        ("/cos-service checkin friday 16:00 <@U1001> <@U1002|bob>", ["U1001", "U1002"]),
+        ("/cos-service checkin friday 16:00 <@1234> <@!5678>", ["1234", "5678"]),
+        ("/cos-service checkin fri 16:00 @U1001 @U1001", ["U1001"]),
+    ],
+)
 async def test_checkin_mentions_in_platform_forms(world: World, line: str, expected: list[str]) -> None:
     r = await world.admin.say(line)
     assert r.error is None, to_text(r)
@@ -68,24 +71,27 @@ async def test_checkin_mentions_in_platform_forms(world: World, line: str, expec
     assert sched.weekday == 4 and (sched.hour, sched.minute) == (16, 0)
 
 
-@pytest.mark.parametrize("line,needle", [
-    ("/cos-service digest weekly funday 09:00", "weekday"),
-    ("/cos-service digest daily 25:00 UTC", "HH:MM"),
-    ("/cos-service digest daily 09:00 Mars/Base", "IANA"),
-    ("/cos-service digest hourly 09:00", "cadence"),
-    ("/cos-service digest daily", "HH:MM"),
-    ("/cos-service digest daily 09:00 Europe/Berlin extra", "did not understand"),
-    ("/cos-service checkin friday 16:00", "Mention who"),
-    ("/cos-service checkin friday 16:00 @everyone", "Name a person"),
-    ("/cos-service checkin friday 16:00 bob", "not a person"),
-    ("/cos-service stage infancy", "not a stage"),
-    ("/cos-service stage early since 2026-13", "YYYY-MM"),
-    ("/cos-service stage early from March", "YYYY-MM"),
-    ("/cos-risk schedule weekly", "monthly|quarterly|yearly"),
-    ("/cos-service unschedule abc", "schedule's id"),
-    ("/cos-service unschedule 99", "no schedule 99"),
-    ("/cos-service milestone done 1", "No stage"),
-])
+@pytest.mark.parametrize(
+    "line,needle",
+    [
+        ("/cos-service digest weekly funday 09:00", "weekday"),
+        ("/cos-service digest daily 25:00 UTC", "HH:MM"),
+        ("/cos-service digest daily 09:00 Mars/Base", "IANA"),
+        ("/cos-service digest hourly 09:00", "cadence"),
+        ("/cos-service digest daily", "HH:MM"),
+        ("/cos-service digest daily 09:00 Europe/Berlin extra", "did not understand"),
+        ("/cos-service checkin friday 16:00", "Mention who"),
+        ("/cos-service checkin friday 16:00 @everyone", "Name a person"),
+        ("/cos-service checkin friday 16:00 bob", "not a person"),
+        ("/cos-service stage infancy", "not a stage"),
+        ("/cos-service stage early since 2026-13", "YYYY-MM"),
+        ("/cos-service stage early from March", "YYYY-MM"),
+        ("/cos-risk schedule weekly", "monthly|quarterly|yearly"),
+        ("/cos-service unschedule abc", "schedule's id"),
+        ("/cos-service unschedule 99", "no schedule 99"),
+        ("/cos-service milestone done 1", "No stage"),
+    ],
+)
 async def test_bad_input_is_explained_and_nothing_is_stored(world: World, line: str, needle: str) -> None:
     r = await world.admin.say(line)
     assert r.error is not None and needle in to_text(r), to_text(r)
@@ -94,14 +100,17 @@ async def test_bad_input_is_explained_and_nothing_is_stored(world: World, line: 
     assert await _count(world, TeamStage) == 0
 
 
-@pytest.mark.parametrize("line", [
-    "/cos-service stage early since 2026-03",
-    "/cos-service digest weekly monday 09:00 Europe/Berlin",
-    "/cos-service digest now",
-    "/cos-service checkin friday 16:00 @U1001",
-    "/cos-risk schedule quarterly",
-    "/cos-risk review gdpr high",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/cos-service stage early since 2026-03",
+        "/cos-service digest weekly monday 09:00 Europe/Berlin",
+        "/cos-service digest now",
+        "/cos-service checkin friday 16:00 @U1001",
+        "/cos-risk schedule quarterly",
+        "/cos-risk review gdpr high",
+    ],
+)
 async def test_members_cannot_change_and_are_told_why(world: World, line: str) -> None:
     r = await world.member.say(line)
     assert r.title == "Sorry, I can't do that"
@@ -160,13 +169,29 @@ async def test_milestone_done_owner_date_by_command_and_button(world: World) -> 
     # button
     async with world.app.db.session() as s:
         m1 = (await s.execute(select(Milestone).where(Milestone.position == 1))).scalar_one()
-    action = Action(platform="console", workspace="T1", channel="C1", user="UADMIN", action="milestone.done",
-                    value=str(m1.id), role="admin")
+    action = Action(
+        platform="console",
+        workspace="T1",
+        channel="C1",
+        user="UADMIN",
+        action="milestone.done",
+        value=str(m1.id),
+        role="admin",
+    )
     r = await world.app.router.handle_action(action)
     assert r is not None and "2 of 4" in to_text(r)
     # a forged value gets a polite reply
-    r = await world.app.router.handle_action(Action(platform="console", workspace="OTHER", channel="C1", user="U",
-                                                    action="milestone.done", value=str(m1.id), role="admin"))
+    r = await world.app.router.handle_action(
+        Action(
+            platform="console",
+            workspace="OTHER",
+            channel="C1",
+            user="U",
+            action="milestone.done",
+            value=str(m1.id),
+            role="admin",
+        )
+    )
     assert r is not None and r.error == "stale action"
 
 
@@ -180,8 +205,17 @@ async def test_risk_register_review_by_text_and_buttons(world: World) -> None:
     assert "Financial Risk" in r.title
     r = await a.say("/cos-risk review board governance")
     assert r.title == "Review: Board Governance" and [b.action for b in r.buttons] == ["risk.rate"] * 3
-    r = await world.app.router.handle_action(Action(platform="console", workspace="T1", channel="C1", user="UADMIN",
-                                                    action="risk.rate", value=r.buttons[0].value, role="admin"))
+    r = await world.app.router.handle_action(
+        Action(
+            platform="console",
+            workspace="T1",
+            channel="C1",
+            user="UADMIN",
+            action="risk.rate",
+            value=r.buttons[0].value,
+            role="admin",
+        )
+    )
     assert r is not None and "Board Governance — low" in r.title
     r = await a.say("/cos-risk review")
     assert "9 are due" in r.title and all(b.action == "risk.review" for b in r.buttons)

@@ -83,8 +83,9 @@ async def test_help_in_a_dm_is_never_taken_as_an_answer(world: World) -> None:
 
 
 async def test_team_commands_are_refused_in_a_discord_dm(world: World) -> None:
-    reply = await world.admin.say("/cos-service digest daily 14:05 UTC", platform="discord", workspace="dm",
-                                  in_workspace=False)
+    reply = await world.admin.say(
+        "/cos-service digest daily 14:05 UTC", platform="discord", workspace="dm", in_workspace=False
+    )
     assert reply.error and "server channel" in to_text(reply)
     async with world.app.db.session() as s:
         assert not (await s.execute(select(Schedule))).scalars().all()

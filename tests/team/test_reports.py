@@ -33,8 +33,9 @@ async def test_report_thread_count_updates_and_late_answers(any_world: World) ->
     assert "That's all" in r.sections[0].text  # three lines, three answers
     await w.tick()
     reports = [s for s in w.transport.sent if s.what == "report"]
-    assert [(s.kind, s.target, s.reply.title) for s in reports] == [("channel", "C1",
-                                                                     "Friday check-in: 1 of 3 answered")]
+    assert [(s.kind, s.target, s.reply.title) for s in reports] == [
+        ("channel", "C1", "Friday check-in: 1 of 3 answered")
+    ]
     threads = [s for s in w.transport.sent if s.kind == "thread"]
     assert len(threads) == 1 and threads[0].target == f"C1/{reports[0].key}"
     assert "Answers from @U1001" in threads[0].text and "Pricing page shipped" in threads[0].text

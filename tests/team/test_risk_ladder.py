@@ -77,8 +77,18 @@ async def test_escalation_once_per_overdue_period_then_again_after_the_next(any_
     r = await w.admin.say("/cos-risk review gdpr high")
     assert r.error is None
     await w.admin.say("/cos-risk accept financial until 2027-12-01 because others are not under test here")
-    for title in ("compliance risk", "market", "technology", "audit", "board", "internal control", "management",
-                  "antitrust", "export", "tax"):
+    for title in (
+        "compliance risk",
+        "market",
+        "technology",
+        "audit",
+        "board",
+        "internal control",
+        "management",
+        "antitrust",
+        "export",
+        "tax",
+    ):
         await w.admin.say(f"/cos-risk accept {title} until 2027-12-01 because only GDPR is under test")
     await _days(w, START + timedelta(days=30 + 92 + 20))
     gdpr = [s for s in w.transport.sent if s.what == "escalation"]
@@ -90,8 +100,11 @@ async def test_escalation_names_the_configured_admins(sqlite_url: str) -> None:
     try:
         await _setup(w)
         await _days(w, START + timedelta(days=16))
-        post = next(s for s in w.transport.sent
-                    if s.what == "escalation" and s.kind == "channel" and "Data Protection" in s.text)
+        post = next(
+            s
+            for s in w.transport.sent
+            if s.what == "escalation" and s.kind == "channel" and "Data Protection" in s.text
+        )
         assert "@UBOSS" in post.text and "@UOPS" in post.text and "999" not in post.text
         assert set(post.reply.notify) == {"UBOSS", "UOPS"}
     finally:
@@ -101,11 +114,13 @@ async def test_escalation_names_the_configured_admins(sqlite_url: str) -> None:
 async def test_accept_pauses_reminders_and_escalation_and_is_shown(any_world: World) -> None:
     w = any_world
     await _setup(w)
-    for text, words in (("/cos-risk accept gdpr", "until when and why"),
-                        ("/cos-risk accept gdpr until 2026-02-30 because x", "not a date"),
-                        ("/cos-risk accept gdpr until 2025-01-01 because old news", "in the past"),
-                        ("/cos-risk accept gdpr until 2030-01-01 because forever", "two years"),
-                        ("/cos-risk accept gdpr until 2026-12-31 because <!channel> look", "out of the note")):
+    for text, words in (
+        ("/cos-risk accept gdpr", "until when and why"),
+        ("/cos-risk accept gdpr until 2026-02-30 because x", "not a date"),
+        ("/cos-risk accept gdpr until 2025-01-01 because old news", "in the past"),
+        ("/cos-risk accept gdpr until 2030-01-01 because forever", "two years"),
+        ("/cos-risk accept gdpr until 2026-12-31 because <!channel> look", "out of the note"),
+    ):
         r = await w.admin.say(text)
         assert r.error and words in _t(r), (text, _t(r))
     r = await w.member.say("/cos-risk accept gdpr until 2026-12-31 because we have no EU users yet")
@@ -123,13 +138,16 @@ async def test_accept_pauses_reminders_and_escalation_and_is_shown(any_world: Wo
     # the acceptance ends: GDPR is still overdue and escalates once
     w.clock.set(datetime(2026, 12, 30, tzinfo=UTC))
     await _days(w, datetime(2027, 1, 5, tzinfo=UTC))
-    assert sorted(s.kind for s in w.transport.sent if s.what == "escalation" and "Data Protection" in s.text) \
-        == ["channel", "dm"]
+    assert sorted(s.kind for s in w.transport.sent if s.what == "escalation" and "Data Protection" in s.text) == [
+        "channel",
+        "dm",
+    ]
 
 
 def test_rung_edges() -> None:
-    item = RiskItem(cadence="monthly", last_review_at=datetime(2026, 1, 1, tzinfo=UTC),
-                    updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    item = RiskItem(
+        cadence="monthly", last_review_at=datetime(2026, 1, 1, tzinfo=UTC), updated_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
     assert rung(item, date(2026, 1, 24)).state == "ok"
     assert rung(item, date(2026, 1, 25)).state == "due"
     assert rung(item, date(2026, 2, 1)).label == "DUE today"

@@ -24,8 +24,9 @@ def _t(reply: Reply | None) -> str:
 
 def _press(w: World, sent_reply: Reply, label: str, user: str = "U1001") -> Action:
     button = next(b for b in sent_reply.buttons if b.label == label)
-    return Action(platform="console", workspace="T1", channel=f"D-{user}", user=user, action=button.action,
-                  value=button.value)
+    return Action(
+        platform="console", workspace="T1", channel=f"D-{user}", user=user, action=button.action, value=button.value
+    )
 
 
 async def _checkin(w: World) -> Reply:
@@ -49,8 +50,9 @@ async def test_snooze_queues_one_delivery_that_survives_a_restart_and_shows_in_t
         assert "Already snoozed" in _t(r)
         assert len(await outbox_rows(w.app, status="pending", kind="checkin")) == 1
         preview = [o.as_preview() for o in await w.scheduler.preview(days=1)]
-        assert {"at": "2026-03-06T17:01:00Z", "kind": "checkin", "target": "@U1001"}.items() <= \
-            next(p for p in preview if p["kind"] == "checkin").items()
+        assert {"at": "2026-03-06T17:01:00Z", "kind": "checkin", "target": "@U1001"}.items() <= next(
+            p for p in preview if p["kind"] == "checkin"
+        ).items()
         # forged: someone else's DM
         assert (await w.app.router.handle_action(_press(w, reply, "Snooze 1 h", user="U1002"))).title != "Snoozed"
         assert len(await outbox_rows(w.app, status="pending", kind="checkin")) == 1
@@ -117,8 +119,11 @@ async def test_text_forms_in_a_dm_are_not_taken_as_answers(any_world: World) -> 
 
 async def test_reminders_snooze_a_day_or_a_week_and_keep_done(any_world: World) -> None:
     w = any_world
-    for line in ("/cos-service stage early since 2026-01", "/cos-service milestone owner 1 @U1001",
-                 "/cos-service milestone date 1 2026-03-12"):
+    for line in (
+        "/cos-service stage early since 2026-01",
+        "/cos-service milestone owner 1 @U1001",
+        "/cos-service milestone date 1 2026-03-12",
+    ):
         r = await w.admin.say(line)
         assert r.error is None, (line, r.error)
     await w.run_until(datetime(2026, 3, 5, 10, tzinfo=UTC), step_minutes=60)
@@ -145,7 +150,8 @@ async def test_reminders_snooze_a_day_or_a_week_and_keep_done(any_world: World) 
 async def test_forged_snooze_values_do_nothing(world: World, value: str) -> None:
     await _checkin(world)
     before = len(await outbox_rows(world.app))
-    r = await world.app.router.handle_action(Action(platform="console", workspace="T1", channel="C1", user="U1001",
-                                                    action="delivery.snooze", value=value))
+    r = await world.app.router.handle_action(
+        Action(platform="console", workspace="T1", channel="C1", user="U1001", action="delivery.snooze", value=value)
+    )
     assert r is None or "Snoozed" not in r.title
     assert len(await outbox_rows(world.app)) == before

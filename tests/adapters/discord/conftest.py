@@ -22,8 +22,14 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 def discord_settings(settings: Settings, fake: FakeDiscord, **extra: object) -> Settings:
-    return replace(settings, discord_token="test-token.abc.def", discord_application_id=APP_ID,
-                   discord_api_base=fake.api_base, discord_gateway_url=fake.gateway_url, **extra)  # type: ignore[arg-type]
+    return replace(
+        settings,
+        discord_token="test-token.abc.def",
+        discord_application_id=APP_ID,
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture

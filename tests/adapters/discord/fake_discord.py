@@ -36,13 +36,21 @@ def snowflake() -> str:
 
 def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # Discord sends exactly "application/json" (no charset), and discord.py compares the header exactly.
-    return web.Response(body=json.dumps(body).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        body=json.dumps(body).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def user(uid: str, name: str, *, bot: bool = False) -> dict[str, Any]:
-    return {"id": uid, "username": name, "discriminator": "0", "global_name": name.title(), "avatar": None,
-            "bot": bot, "public_flags": 0}
+    return {
+        "id": uid,
+        "username": name,
+        "discriminator": "0",
+        "global_name": name.title(),
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
 
 
 @dataclass
@@ -123,6 +131,7 @@ class FakeDiscord:
         async def poll() -> None:
             while not predicate():  # noqa: ASYNC110 - polls state changed by other tasks
                 await asyncio.sleep(0.01)
+
         await asyncio.wait_for(poll(), timeout)
 
     # -- gateway -----------------------------------------------------------
@@ -220,18 +229,35 @@ class FakeDiscord:
     async def _route(self, method: str, path: str, body: Any) -> web.Response:
         parts = path.strip("/").split("/")
         if method == "GET" and path == "/users/@me":
-            return _json({**user(BOT_ID, "cos-bot", bot=True), "verified": True, "mfa_enabled": False,
-                                      "flags": 0})
+            return _json({**user(BOT_ID, "cos-bot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0})
         if method == "GET" and path == "/oauth2/applications/@me":
-            return _json({
-                "id": APP_ID, "name": "cos-bot", "description": "", "icon": None, "bot_public": True,
-                "bot_require_code_grant": False, "owner": user(OWNER_ID, "owner"), "team": None,
-                "verify_key": "0" * 64, "flags": 0, "summary": "", "rpc_origins": [],
-                "interactions_endpoint_url": None, "tags": [], "redirect_uris": [],
-            })
+            return _json(
+                {
+                    "id": APP_ID,
+                    "name": "cos-bot",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": user(OWNER_ID, "owner"),
+                    "team": None,
+                    "verify_key": "0" * 64,
+                    "flags": 0,
+                    "summary": "",
+                    "rpc_origins": [],
+                    "interactions_endpoint_url": None,
+                    "tags": [],
+                    "redirect_uris": [],
+                }
+            )
         if method == "GET" and path in ("/gateway", "/gateway/bot"):
-            return _json({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": {
-                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+            return _json(
+                {
+                    "url": self.gateway_url,
+                    "shards": self.shard_count,
+                    "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+                }
+            )
         if parts[0] == "interactions" and parts[-1] == "callback":
             if parts[1] in self.acknowledged:
                 self.rejected_callbacks.append(self.calls[-1])
@@ -240,25 +266,33 @@ class FakeDiscord:
             self.callback_seen.set()
             kind = (body or {}).get("type", 4)
             data = (body or {}).get("data") or {}
-            if kind == 9 and not (data.get("custom_id") and data.get("title")
-                                  and 0 < len(data.get("components") or ()) <= 5):
+            if kind == 9 and not (
+                data.get("custom_id") and data.get("title") and 0 < len(data.get("components") or ()) <= 5
+            ):
                 # MODAL: Discord refuses one without a custom id, a title, or 1-5 components.
                 return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
-            return _json({"interaction": {
-                "id": parts[1], "type": 2, "response_message_id": snowflake(),
-                "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool(data.get("flags", 0) & 64)}})
+            return _json(
+                {
+                    "interaction": {
+                        "id": parts[1],
+                        "type": 2,
+                        "response_message_id": snowflake(),
+                        "response_message_loading": kind == 5,
+                        "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+                    }
+                }
+            )
         if parts[0] == "webhooks":
             return _json(self._message(parts[2] if len(parts) > 2 else "0", body or {}))
         if method == "POST" and path == "/users/@me/channels":
             recipient = str((body or {}).get("recipient_id"))
-            return _json({"id": dm_channel_id(recipient), "type": 1,
-                                      "recipients": [user(recipient, "user" + recipient[-3:])]})
+            return _json(
+                {"id": dm_channel_id(recipient), "type": 1, "recipients": [user(recipient, "user" + recipient[-3:])]}
+            )
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             channel = parts[1]
             if any(channel == dm_channel_id(u) for u in self.closed_dms):
-                return _json({"message": "Cannot send messages to this user", "code": 50007},
-                                         status=403)
+                return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
             nonce = (body or {}).get("nonce")
             if nonce and (body or {}).get("enforce_nonce") and (channel, nonce) in self.nonces:
                 # Discord returns the earlier message for a repeated nonce; nothing new is posted.
@@ -272,36 +306,73 @@ class FakeDiscord:
             # A thread started on a message has the message's id; a second start is refused (160004).
             channel, message_id = parts[1], parts[3]
             if message_id in self.threads:
-                return _json({"message": "A thread has already been created for this message", "code": 160004},
-                             status=400)
+                return _json(
+                    {"message": "A thread has already been created for this message", "code": 160004}, status=400
+                )
             if channel in self.no_thread_permission:
                 return _json({"message": "Missing Permissions", "code": 50013}, status=403)
             self.threads[message_id] = channel
-            return _json({"id": message_id, "type": 11, "parent_id": channel, "name": (body or {}).get("name"),
-                          "guild_id": None, "owner_id": BOT_ID, "message_count": 0, "member_count": 1,
-                          "thread_metadata": {"archived": False, "auto_archive_duration": 10080,
-                                              "archive_timestamp": "2026-03-02T08:00:00+00:00", "locked": False}})
+            return _json(
+                {
+                    "id": message_id,
+                    "type": 11,
+                    "parent_id": channel,
+                    "name": (body or {}).get("name"),
+                    "guild_id": None,
+                    "owner_id": BOT_ID,
+                    "message_count": 0,
+                    "member_count": 1,
+                    "thread_metadata": {
+                        "archived": False,
+                        "auto_archive_duration": 10080,
+                        "archive_timestamp": "2026-03-02T08:00:00+00:00",
+                        "locked": False,
+                    },
+                }
+            )
         if method == "PATCH" and parts[0] == "channels" and len(parts) == 4 and parts[2] == "messages":
             for message in self.messages.get(parts[1], []):
                 if message["id"] == parts[3]:
-                    message.update(embeds=(body or {}).get("embeds", message["embeds"]),
-                                   components=(body or {}).get("components", message["components"]),
-                                   edited_timestamp="2026-03-02T08:00:00+00:00")
+                    message.update(
+                        embeds=(body or {}).get("embeds", message["embeds"]),
+                        components=(body or {}).get("components", message["components"]),
+                        edited_timestamp="2026-03-02T08:00:00+00:00",
+                    )
                     return _json(message)
             return _json({"message": "Unknown Message", "code": 10008}, status=404)
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
-            stored = [{**c, "id": snowflake(), "application_id": APP_ID, "version": snowflake(),
-                       **({"guild_id": parts[3]} if "guilds" in parts else {})} for c in (body or [])]
+            stored = [
+                {
+                    **c,
+                    "id": snowflake(),
+                    "application_id": APP_ID,
+                    "version": snowflake(),
+                    **({"guild_id": parts[3]} if "guilds" in parts else {}),
+                }
+                for c in (body or [])
+            ]
             return _json(stored)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _message(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         return {
-            "id": snowflake(), "channel_id": channel, "type": 0, "content": body.get("content", ""),
-            "author": user(BOT_ID, "cos-bot", bot=True), "embeds": body.get("embeds", []),
-            "components": body.get("components", []), "attachments": [], "mentions": [], "mention_roles": [],
-            "mention_everyone": False, "pinned": False, "tts": False, "timestamp": "2026-03-02T08:00:00+00:00",
-            "edited_timestamp": None, "flags": body.get("flags", 0), "nonce": body.get("nonce"),
+            "id": snowflake(),
+            "channel_id": channel,
+            "type": 0,
+            "content": body.get("content", ""),
+            "author": user(BOT_ID, "cos-bot", bot=True),
+            "embeds": body.get("embeds", []),
+            "components": body.get("components", []),
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": "2026-03-02T08:00:00+00:00",
+            "edited_timestamp": None,
+            "flags": body.get("flags", 0),
+            "nonce": body.get("nonce"),
         }
 
 
@@ -313,51 +384,131 @@ def dm_channel_id(user_id: str) -> str:
 def guild(gid: str, name: str, channel: str, *, owner: str = OWNER_ID) -> dict[str, Any]:
     """A GUILD_CREATE payload with one text channel."""
     return {
-        "id": gid, "name": name, "icon": None, "owner_id": owner, "afk_timeout": 300, "verification_level": 0,
-        "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
-        "premium_tier": 0, "features": [], "emojis": [], "stickers": [], "large": False, "member_count": 3,
-        "unavailable": False, "joined_at": "2026-01-01T00:00:00+00:00", "preferred_locale": "en-US",
-        "system_channel_flags": 0, "application_id": None, "voice_states": [], "presences": [], "threads": [],
-        "stage_instances": [], "guild_scheduled_events": [], "members": [],
-        "roles": [{"id": gid, "name": "@everyone", "permissions": "1071698660929", "position": 0, "color": 0,
-                   "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
-        "channels": [{"id": channel, "type": 0, "name": "general", "position": 0, "guild_id": gid,
-                      "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
-                      "rate_limit_per_user": 0}],
+        "id": gid,
+        "name": name,
+        "icon": None,
+        "owner_id": owner,
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+        "premium_tier": 0,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "large": False,
+        "member_count": 3,
+        "unavailable": False,
+        "joined_at": "2026-01-01T00:00:00+00:00",
+        "preferred_locale": "en-US",
+        "system_channel_flags": 0,
+        "application_id": None,
+        "voice_states": [],
+        "presences": [],
+        "threads": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "members": [],
+        "roles": [
+            {
+                "id": gid,
+                "name": "@everyone",
+                "permissions": "1071698660929",
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "channels": [
+            {
+                "id": channel,
+                "type": 0,
+                "name": "general",
+                "position": 0,
+                "guild_id": gid,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "rate_limit_per_user": 0,
+            }
+        ],
     }
 
 
-def slash(command: str, query: str | None, *, guild_id: str | None, channel_id: str,
-          user_id: str = "1500000000000000005",
-          permissions: str = "1071698660929", name: str = "ada") -> dict[str, Any]:
+def slash(
+    command: str,
+    query: str | None,
+    *,
+    guild_id: str | None,
+    channel_id: str,
+    user_id: str = "1500000000000000005",
+    permissions: str = "1071698660929",
+    name: str = "ada",
+) -> dict[str, Any]:
     """An INTERACTION_CREATE payload for ``/<command> query:<query>``, as Discord sends it."""
     options = [] if query is None else [{"name": "query", "type": 3, "value": query}]
     payload: dict[str, Any] = {
-        "id": snowflake(), "application_id": APP_ID, "type": 2, "token": "tok-" + snowflake(), "version": 1,
-        "channel_id": channel_id, "locale": "en-US", "app_permissions": "1071698660929", "entitlements": [],
+        "id": snowflake(),
+        "application_id": APP_ID,
+        "type": 2,
+        "token": "tok-" + snowflake(),
+        "version": 1,
+        "channel_id": channel_id,
+        "locale": "en-US",
+        "app_permissions": "1071698660929",
+        "entitlements": [],
         "attachment_size_limit": 10485760,
         "data": {"id": "1600000000000000006", "name": command, "type": 1, "options": options},
     }
     if guild_id is not None:
-        payload.update({
-            "guild_id": guild_id, "guild_locale": "en-US", "context": 0,
-            "authorizing_integration_owners": {"0": guild_id},
-            "channel": {"id": channel_id, "type": 0, "guild_id": guild_id, "name": "general", "position": 0,
-                        "permission_overwrites": [], "nsfw": False, "parent_id": None, "rate_limit_per_user": 0},
-            "member": {"user": user(user_id, name), "roles": [], "joined_at": "2026-01-02T00:00:00+00:00",
-                       "deaf": False, "mute": False, "flags": 0, "nick": None, "permissions": permissions},
-        })
+        payload.update(
+            {
+                "guild_id": guild_id,
+                "guild_locale": "en-US",
+                "context": 0,
+                "authorizing_integration_owners": {"0": guild_id},
+                "channel": {
+                    "id": channel_id,
+                    "type": 0,
+                    "guild_id": guild_id,
+                    "name": "general",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                    "rate_limit_per_user": 0,
+                },
+                "member": {
+                    "user": user(user_id, name),
+                    "roles": [],
+                    "joined_at": "2026-01-02T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "nick": None,
+                    "permissions": permissions,
+                },
+            }
+        )
     else:
-        payload.update({
-            "context": 1, "authorizing_integration_owners": {"0": user_id},
-            "channel": {"id": channel_id, "type": 1, "recipients": [user(user_id, name)]},
-            "user": user(user_id, name),
-        })
+        payload.update(
+            {
+                "context": 1,
+                "authorizing_integration_owners": {"0": user_id},
+                "channel": {"id": channel_id, "type": 1, "recipients": [user(user_id, name)]},
+                "user": user(user_id, name),
+            }
+        )
     return payload
 
 
 def signed_headers(signing_key: Any, body: bytes, *, timestamp: str = "1772438400") -> dict[str, str]:
     """The headers Discord sends with an HTTP interaction, signed with ``signing_key`` (a PyNaCl SigningKey)."""
     signature = signing_key.sign(timestamp.encode() + body).signature.hex()
-    return {"Content-Type": "application/json", "X-Signature-Ed25519": signature,
-            "X-Signature-Timestamp": timestamp}
+    return {"Content-Type": "application/json", "X-Signature-Ed25519": signature, "X-Signature-Timestamp": timestamp}

@@ -19,8 +19,14 @@ def test_commands_json_payload_shape_and_limits() -> None:
     from pathlib import Path
 
     cli = Path(sys.executable).with_name("cos-bot")
-    done = subprocess.run([str(cli), "discord", "commands", "--json"], capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"}, cwd="/tmp")
+    done = subprocess.run(
+        [str(cli), "discord", "commands", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+        cwd="/tmp",
+    )
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert payload == json.loads(commands_json())
@@ -29,19 +35,41 @@ def test_commands_json_payload_shape_and_limits() -> None:
     for cmd in payload:
         assert cmd["type"] == 1 and 1 <= len(cmd["description"]) <= 100
         [query] = cmd["options"]
-        assert query == {**query, "name": "query", "type": 3, "autocomplete": True, "required": False,
-                         "max_length": 500}
+        assert query == {
+            **query,
+            "name": "query",
+            "type": 3,
+            "autocomplete": True,
+            "required": False,
+            "max_length": 500,
+        }
 
 
 def test_check_payload_catches_broken_definitions() -> None:
-    bad = [{"name": "Cos Service", "description": "", "options": [
-        {"name": "q", "description": "d" * 101, "autocomplete": True, "choices": [{"name": "a", "value": "a"}]}]}]
+    bad = [
+        {
+            "name": "Cos Service",
+            "description": "",
+            "options": [
+                {"name": "q", "description": "d" * 101, "autocomplete": True, "choices": [{"name": "a", "value": "a"}]}
+            ],
+        }
+    ]
     problems = check_payload(bad)
     assert len(problems) == 4
 
 
-@pytest.mark.parametrize("command,typed", [("cos-service", ""), ("cos-service", "s"), ("cos-risk", ""),
-                                           ("cos-risk", "gd"), ("cos-service", "a" * 300), ("cos-service", "e")])
+@pytest.mark.parametrize(
+    "command,typed",
+    [
+        ("cos-service", ""),
+        ("cos-service", "s"),
+        ("cos-risk", ""),
+        ("cos-risk", "gd"),
+        ("cos-service", "a" * 300),
+        ("cos-service", "e"),
+    ],
+)
 def test_autocomplete_within_limits(command: str, typed: str) -> None:
     kb = shared_knowledge()[0]
     choices = to_choices(suggestions(kb, command, typed))
@@ -63,8 +91,9 @@ def test_autocomplete_suggests_titles_and_aliases() -> None:
 
 
 def test_to_choices_validates() -> None:
-    pairs = [("", "x"), ("n" * 300, "v" * 300), ("dup", "Same"), ("dup2", "same")] + [(f"c{i}",
-                                                                                       f"v{i}") for i in range(40)]
+    pairs = [("", "x"), ("n" * 300, "v" * 300), ("dup", "Same"), ("dup2", "same")] + [
+        (f"c{i}", f"v{i}") for i in range(40)
+    ]
     choices = to_choices(pairs)
     assert len(choices) == 25
     assert choices[0].name.endswith("…") and len(choices[0].name) == 100 and len(choices[0].value) == 100
@@ -72,8 +101,9 @@ def test_to_choices_validates() -> None:
 
 
 @pytest.mark.parametrize("guild", ["900000000000000001", None])
-async def test_sync_registers_exactly_the_printed_payload(fake: FakeDiscord, dsettings: Settings,
-                                                          guild: str | None) -> None:
+async def test_sync_registers_exactly_the_printed_payload(
+    fake: FakeDiscord, dsettings: Settings, guild: str | None
+) -> None:
     stored = await sync_commands(dsettings, guild=guild)
     [put] = fake.requests("PUT")
     expected = f"/applications/{APP_ID}/guilds/{guild}/commands" if guild else f"/applications/{APP_ID}/commands"
@@ -83,15 +113,17 @@ async def test_sync_registers_exactly_the_printed_payload(fake: FakeDiscord, dse
     assert not fake.sockets  # registration never opens the gateway
 
 
-async def test_sync_cli_reports_missing_scope(fake: FakeDiscord, dsettings: Settings,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+async def test_sync_cli_reports_missing_scope(
+    fake: FakeDiscord, dsettings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     import argparse
     import asyncio
 
     from adapters.discord.platform import _cmd_sync
 
-    fake.script("PUT", f"/applications/{APP_ID}/guilds/42/commands",
-                Scripted(403, {"message": "Missing Access", "code": 50001}))
+    fake.script(
+        "PUT", f"/applications/{APP_ID}/guilds/42/commands", Scripted(403, {"message": "Missing Access", "code": 50001})
+    )
     rc = await asyncio.to_thread(_cmd_sync, dsettings, argparse.Namespace(guild="42", global_=False))
     err = capsys.readouterr().err
     assert rc == 1 and "applications.commands" in err and "Traceback" not in err

@@ -25,8 +25,9 @@ async def _stop(task: asyncio.Task) -> None:  # type: ignore[type-arg]
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_login_gateway_and_slash_command_answered_with_legal_providers(dsettings: Settings, fake: FakeDiscord,
-                                                                          clock) -> None:  # type: ignore[no-untyped-def]
+async def test_login_gateway_and_slash_command_answered_with_legal_providers(
+    dsettings: Settings, fake: FakeDiscord, clock
+) -> None:  # type: ignore[no-untyped-def]
     app = await build_app(dsettings, clock=clock, knowledge=shared_knowledge())
     task = await _running(app, fake)
     try:
@@ -36,8 +37,10 @@ async def test_login_gateway_and_slash_command_answered_with_legal_providers(dse
         assert "compress" not in fake.ws_query[0] and fake.ws_query[0]["encoding"] == "json"
         assert fake.identifies[0]["token"] == "test-token.abc.def"
         guild = fake.guilds[0]
-        await fake.dispatch("INTERACTION_CREATE", slash("cos-service", "legal", guild_id=guild["id"],
-                                                        channel_id=guild["channels"][0]["id"]))
+        await fake.dispatch(
+            "INTERACTION_CREATE",
+            slash("cos-service", "legal", guild_id=guild["id"], channel_id=guild["channels"][0]["id"]),
+        )
         await fake.wait_for(lambda: fake.callbacks())
         body = fake.callbacks()[0].body
         assert body["type"] == 4  # CHANNEL_MESSAGE_WITH_SOURCE
@@ -57,8 +60,7 @@ async def test_login_gateway_and_slash_command_answered_with_legal_providers(dse
     assert task.done()
 
 
-async def test_run_command_with_only_discord_settings_answers(dsettings: Settings, fake: FakeDiscord,
-                                                              tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_run_command_with_only_discord_settings_answers(dsettings: Settings, fake: FakeDiscord, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """``cos-bot run`` (bot.cli._run) picks the Discord platform alone and answers."""
     from bot import cli
 
@@ -67,8 +69,10 @@ async def test_run_command_with_only_discord_settings_answers(dsettings: Setting
     try:
         await asyncio.wait_for(fake.identified.wait(), 15)
         guild = fake.guilds[0]
-        await fake.dispatch("INTERACTION_CREATE", slash("cos-service", "legal", guild_id=guild["id"],
-                                                        channel_id=guild["channels"][0]["id"]))
+        await fake.dispatch(
+            "INTERACTION_CREATE",
+            slash("cos-service", "legal", guild_id=guild["id"], channel_id=guild["channels"][0]["id"]),
+        )
         await fake.wait_for(lambda: fake.callbacks(), timeout=10)
         assert "Wilson Sonsini" in str(fake.callbacks()[0].body)
     finally:

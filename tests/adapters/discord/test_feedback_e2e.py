@@ -60,10 +60,13 @@ def submit(modal: dict[str, Any], *, reason: str, comment: str) -> dict[str, Any
     body = press(modal["custom_id"])
     body["type"] = 5
     body.pop("message")
-    body["data"] = {"custom_id": modal["custom_id"], "components": [
-        {"type": 18, "id": 1, "component": {"type": 3, "id": 2, "custom_id": "reason", "values": [reason]}},
-        {"type": 18, "id": 3, "component": {"type": 4, "id": 4, "custom_id": "comment", "value": comment}},
-    ]}
+    body["data"] = {
+        "custom_id": modal["custom_id"],
+        "components": [
+            {"type": 18, "id": 1, "component": {"type": 3, "id": 2, "custom_id": "reason", "values": [reason]}},
+            {"type": 18, "id": 3, "component": {"type": 4, "id": 4, "custom_id": "comment", "value": comment}},
+        ],
+    }
     return body
 
 

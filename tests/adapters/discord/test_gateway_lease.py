@@ -51,24 +51,29 @@ async def _until(predicate: Any, timeout: float = 20.0) -> None:
     async def poll() -> None:
         while not predicate():  # noqa: ASYNC110 - state changed by other tasks
             await asyncio.sleep(0.02)
+
     await asyncio.wait_for(poll(), timeout)
 
 
 @pytest.mark.postgres
-async def test_replicas_split_the_shards_and_take_over_when_one_leaves(pg_url: str, fake: FakeDiscord,
-                                                                      clock: Any) -> None:
+async def test_replicas_split_the_shards_and_take_over_when_one_leaves(
+    pg_url: str, fake: FakeDiscord, clock: Any
+) -> None:
     g0, g1 = str(2 << 22), str(3 << 22)  # shard 0 and shard 1 of two
     fake.guilds = [guild(g0, "Zero", C0), guild(g1, "One", C1)]
     async with AsyncExitStack() as stack:
         apps = [await stack.enter_async_context(_app(pg_url, fake, clock)) for _ in range(2)]
         use_api_base(apps[0].settings)
-        replicas = [GatewayShards(a, lease=PostgresLease(a.db.url, name=f"r{i}"), shard_count=2, token=TOKEN,
-                                  check_seconds=0.2) for i, a in enumerate(apps)]
+        replicas = [
+            GatewayShards(a, lease=PostgresLease(a.db.url, name=f"r{i}"), shard_count=2, token=TOKEN, check_seconds=0.2)
+            for i, a in enumerate(apps)
+        ]
         tasks = [asyncio.ensure_future(r.run()) for r in replicas]
         try:
             # Each replica holds one shard: both shards have exactly one session.
-            await _until(lambda: sorted(fake.session_shards()) == [(0, 2), (1, 2)]
-                         and all(len(r.held) == 1 for r in replicas))
+            await _until(
+                lambda: sorted(fake.session_shards()) == [(0, 2), (1, 2)] and all(len(r.held) == 1 for r in replicas)
+            )
             await asyncio.sleep(1.0)  # several more rounds: nobody grabs more than its share
             assert sorted(fake.session_shards()) == [(0, 2), (1, 2)]
             assert sorted(s for r in replicas for s in r.held) == [0, 1]
@@ -79,8 +84,9 @@ async def test_replicas_split_the_shards_and_take_over_when_one_leaves(pg_url: s
             # One replica leaves (shutdown): it closes its session and releases; the other serves both.
             tasks[0].cancel()
             await asyncio.gather(tasks[0], return_exceptions=True)
-            await _until(lambda: sorted(replicas[1].held) == [0, 1]
-                         and sorted(fake.session_shards()) == [(0, 2), (1, 2)])
+            await _until(
+                lambda: sorted(replicas[1].held) == [0, 1] and sorted(fake.session_shards()) == [(0, 2), (1, 2)]
+            )
             assert replicas[0].held == {}
             assert [shards for _, shards in replicas[0].changes][-1] == ()
         finally:
@@ -101,9 +107,11 @@ async def test_two_open_sessions_handle_each_event_once(db_url: str, fake: FakeD
             await asyncio.wait_for(asyncio.gather(*(b.ready.wait() for b in bots)), 15)
             assert len(fake.session_shards()) == 2
             ids = []
-            for payload in (slash("cos-service", "legal", guild_id="900000000000000001",
-                                  channel_id="910000000000000001"),
-                            recorded("button_providers"), recorded("autocomplete_risk")):
+            for payload in (
+                slash("cos-service", "legal", guild_id="900000000000000001", channel_id="910000000000000001"),
+                recorded("button_providers"),
+                recorded("autocomplete_risk"),
+            ):
                 payload = copy.deepcopy(payload)
                 payload["id"] = snowflake()
                 ids.append(payload["id"])
@@ -125,8 +133,9 @@ async def test_two_open_sessions_handle_each_event_once(db_url: str, fake: FakeD
 
 
 @pytest.mark.postgres
-async def test_a_holder_that_loses_its_database_connection_stands_down(pg_url: str, fake: FakeDiscord,
-                                                                     clock: Any) -> None:
+async def test_a_holder_that_loses_its_database_connection_stands_down(
+    pg_url: str, fake: FakeDiscord, clock: Any
+) -> None:
     """The holder's lease connection is cut (as by a network failure): it closes its session, and afterwards
     exactly one replica holds the shard again."""
     import asyncpg  # type: ignore[import-untyped]
@@ -134,8 +143,12 @@ async def test_a_holder_that_loses_its_database_connection_stands_down(pg_url: s
     async with AsyncExitStack() as stack:
         apps = [await stack.enter_async_context(_app(pg_url, fake, clock)) for _ in range(2)]
         use_api_base(apps[0].settings)
-        replicas = [GatewayShards(a, lease=PostgresLease(a.db.url, name=f"cut{i}"), shard_count=1, token=TOKEN,
-                                  check_seconds=0.2) for i, a in enumerate(apps)]
+        replicas = [
+            GatewayShards(
+                a, lease=PostgresLease(a.db.url, name=f"cut{i}"), shard_count=1, token=TOKEN, check_seconds=0.2
+            )
+            for i, a in enumerate(apps)
+        ]
         tasks = [asyncio.ensure_future(r.run()) for r in replicas]
         try:
             await _until(lambda: len(fake.session_shards()) == 1 and sum(len(r.held) for r in replicas) == 1)
@@ -144,7 +157,8 @@ async def test_a_holder_that_loses_its_database_connection_stands_down(pg_url: s
             try:
                 cut = await conn.fetchval(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
-                    f"cos-bot discord lease cut{holder}")
+                    f"cos-bot discord lease cut{holder}",
+                )
             finally:
                 await conn.close()
             assert cut == 1

@@ -152,8 +152,11 @@ async def test_requests_carry_the_guild_as_workspace(running: Any, fake: FakeDis
     await ask(fake, slash("cos-risk", "whoami", guild_id=G1, channel_id=C1))
     await ask(fake, slash("cos-risk", "whoami", guild_id=G2, channel_id=C2, permissions=MANAGE_SERVER))
     await ask(fake, slash("cos-risk", "whoami", guild_id=None, channel_id="1800000000000000001"))
-    assert [(r.workspace, r.role, r.is_dm) for r in seen] == [(G1, "member", False), (G2, "admin", False),
-                                                             ("dm", "member", True)]
+    assert [(r.workspace, r.role, r.is_dm) for r in seen] == [
+        (G1, "member", False),
+        (G2, "admin", False),
+        ("dm", "member", True),
+    ]
 
 
 async def test_dm_messages_reach_the_core_and_get_an_answer(running: Any, fake: FakeDiscord) -> None:
@@ -197,8 +200,12 @@ async def test_callback_rate_limited_then_accepted(running: Any, fake: FakeDisco
     from tests.adapters.discord.fake_discord import Scripted
 
     payload = slash("cos-service", "legal", guild_id=G1, channel_id=C1)
-    fake.script("POST", f"/interactions/{payload['id']}/{payload['token']}/callback",
-                Scripted(429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False},
-                         {"Via": "1.1 google"}))
+    fake.script(
+        "POST",
+        f"/interactions/{payload['id']}/{payload['token']}/callback",
+        Scripted(
+            429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}, {"Via": "1.1 google"}
+        ),
+    )
     body = await ask(fake, payload, n=2)
     assert "Skadden" in json.dumps(body)

@@ -68,8 +68,9 @@ class Endpoint:
 @pytest.fixture
 async def endpoint(db_url: str, fake: FakeDiscord, clock: Any) -> AsyncIterator[Endpoint]:
     fake.guilds = [guild(G1, "Acme", C1)]
-    settings = discord_settings(Settings(database_url=db_url, scheduler_enabled=False), fake,
-                                discord_public_key=bytes(KEY.verify_key).hex())
+    settings = discord_settings(
+        Settings(database_url=db_url, scheduler_enabled=False), fake, discord_public_key=bytes(KEY.verify_key).hex()
+    )
     app = await build_app(settings, clock=clock, knowledge=shared_knowledge())
     gate = asyncio.Event()
 
@@ -101,8 +102,9 @@ def _slash(query: str) -> dict[str, Any]:
 
 
 async def test_signed_ping_gets_a_pong(endpoint: Endpoint) -> None:
-    status, body = await endpoint.signed({"id": snowflake(), "application_id": APP_ID, "type": 1, "token": "t",
-                                          "version": 1})
+    status, body = await endpoint.signed(
+        {"id": snowflake(), "application_id": APP_ID, "type": 1, "token": "t", "version": 1}
+    )
     assert (status, body) == (200, {"type": 1})
 
 
@@ -110,11 +112,11 @@ async def test_forged_or_unsigned_requests_get_401_and_change_nothing(endpoint: 
     payload = json.dumps(_slash("legal")).encode()
     good = signed_headers(KEY, payload)
     attempts = [
-        signed_headers(SigningKey.generate(), payload),                      # another key
-        {**good, "X-Signature-Timestamp": "1772438401"},                      # another timestamp
-        {"Content-Type": "application/json"},                                # no signature at all
-        {**good, "X-Signature-Ed25519": "zz" * 64},                           # not hex
-        {**good, "X-Signature-Ed25519": good["X-Signature-Ed25519"][:-2]},    # truncated
+        signed_headers(SigningKey.generate(), payload),  # another key
+        {**good, "X-Signature-Timestamp": "1772438401"},  # another timestamp
+        {"Content-Type": "application/json"},  # no signature at all
+        {**good, "X-Signature-Ed25519": "zz" * 64},  # not hex
+        {**good, "X-Signature-Ed25519": good["X-Signature-Ed25519"][:-2]},  # truncated
     ]
     for headers in attempts:
         status, body = await endpoint.post(payload, headers)
@@ -185,8 +187,9 @@ async def test_autocomplete_and_buttons_go_through_the_same_layer(endpoint: Endp
     assert endpoint.fake.callbacks() == []
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"type": "2"}', b'{"type": 99, "id": "1"}',
-                                  b'{"type": 2, "id": "x"}'])
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[]", b'{"type": "2"}', b'{"type": 99, "id": "1"}', b'{"type": 2, "id": "x"}']
+)
 async def test_signed_nonsense_gets_400_and_changes_nothing(endpoint: Endpoint, body: bytes) -> None:
     status, answer = await endpoint.post(body, signed_headers(KEY, body))
     assert status == 400 and "error" in answer

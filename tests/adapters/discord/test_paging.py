@@ -29,9 +29,14 @@ from tests.conftest import shared_knowledge
 
 
 async def _long(request: Request, text: str) -> Reply:
-    return Reply(title="A very long answer", sections=tuple(
-        Section(heading=f"Part {i}", text=f"Paragraph {i}: " + "lorem ipsum dolor sit amet " * 60)
-        for i in range(1, 13)), footer="Source: test")
+    return Reply(
+        title="A very long answer",
+        sections=tuple(
+            Section(heading=f"Part {i}", text=f"Paragraph {i}: " + "lorem ipsum dolor sit amet " * 60)
+            for i in range(1, 13)
+        ),
+        footer="Source: test",
+    )
 
 
 @asynccontextmanager
@@ -68,8 +73,9 @@ def _press(custom_id: str, message: dict[str, Any], *, guild_id: str = G1) -> di
 
 def _nav(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The Prev/Next buttons of a message, by label."""
-    return {c["label"]: c for row in data["components"] for c in row["components"]
-            if c["custom_id"].startswith("cos:page:")}
+    return {
+        c["label"]: c for row in data["components"] for c in row["components"] if c["custom_id"].startswith("cos:page:")
+    }
 
 
 async def _first_page(fake: FakeDiscord) -> dict[str, Any]:

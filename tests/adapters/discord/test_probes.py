@@ -35,8 +35,9 @@ async def _ready(http: aiohttp.ClientSession, url: str) -> dict:  # type: ignore
     raise AssertionError(f"never ready: {body}")
 
 
-async def test_run_with_discord_only_serves_probes_on_cos_http_port(dsettings: Settings, fake: FakeDiscord,
-                                                                    tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_run_with_discord_only_serves_probes_on_cos_http_port(
+    dsettings: Settings, fake: FakeDiscord, tmp_path, caplog
+) -> None:  # type: ignore[no-untyped-def]
     from bot import cli
 
     caplog.set_level(logging.INFO)
@@ -50,8 +51,10 @@ async def test_run_with_discord_only_serves_probes_on_cos_http_port(dsettings: S
             ready = await _ready(http, base + "/readyz")
             assert ready["checks"] == {"database": "ok", "migrations": "at head", "discord": "up"}
             guild = fake.guilds[0]
-            await fake.dispatch("INTERACTION_CREATE", slash("cos-service", "legal", guild_id=guild["id"],
-                                                            channel_id=guild["channels"][0]["id"]))
+            await fake.dispatch(
+                "INTERACTION_CREATE",
+                slash("cos-service", "legal", guild_id=guild["id"], channel_id=guild["channels"][0]["id"]),
+            )
             await fake.wait_for(lambda: fake.callbacks(), timeout=10)
             async with http.get(base + "/metrics") as scraped:
                 text = await scraped.text()

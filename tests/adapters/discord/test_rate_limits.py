@@ -28,10 +28,16 @@ def test_the_client_carries_the_trace() -> None:
 async def test_a_global_429_is_reported_during_a_send() -> None:
     async def handler(request: web.Request) -> web.Response:
         if request.path == "/global":
-            return web.json_response({"message": "You are being rate limited.", "retry_after": 1.5, "global": True},
-                                     status=429, headers={"X-RateLimit-Global": "true", "Retry-After": "1.5"})
-        return web.json_response({"message": "You are being rate limited.", "retry_after": 0.5}, status=429,
-                                 headers={"X-RateLimit-Scope": "user", "Retry-After": "0.5"})
+            return web.json_response(
+                {"message": "You are being rate limited.", "retry_after": 1.5, "global": True},
+                status=429,
+                headers={"X-RateLimit-Global": "true", "Retry-After": "1.5"},
+            )
+        return web.json_response(
+            {"message": "You are being rate limited.", "retry_after": 0.5},
+            status=429,
+            headers={"X-RateLimit-Scope": "user", "Retry-After": "0.5"},
+        )
 
     app = web.Application()
     app.router.add_get("/{name}", handler)

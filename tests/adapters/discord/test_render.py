@@ -18,11 +18,15 @@ from bot.kernel.reply import Button, Field, Reply, Section
 def huge_reply() -> Reply:
     return Reply(
         title="T" * 400,
-        sections=tuple(Section(heading=f"Heading {i} " + "h" * 300, text="word " * 900,
-                               bullets=tuple("b" * 1500 for _ in range(3))) for i in range(12)),
+        sections=tuple(
+            Section(
+                heading=f"Heading {i} " + "h" * 300, text="word " * 900, bullets=tuple("b" * 1500 for _ in range(3))
+            )
+            for i in range(12)
+        ),
         fields=tuple(Field(f"label {i}", "v" * (50 if i % 3 else 1500)) for i in range(40)),
-        buttons=tuple(Button("x" * 120, "open", f"entry.{i}") for i in range(30)) + (Button("Share in channel",
-                                                                                            "share"),),
+        buttons=tuple(Button("x" * 120, "open", f"entry.{i}") for i in range(30))
+        + (Button("Share in channel", "share"),),
         footer="Source: " + "f" * 3000,
     )
 
@@ -51,11 +55,13 @@ def test_huge_reply_is_split_into_pages_each_within_every_limit() -> None:
 
 
 def test_small_reply_is_one_embed_with_buttons() -> None:
-    reply = Reply(title="Legal", sections=(Section(heading="Providers", bullets=("Skadden, Arps",)),),
-                  fields=(Field("Importance", "★★★★★"),),
-                  buttons=(Button("Share in channel", "share", "", style="primary"), Button("Providers", "providers",
-                                                                                            "a.b")),
-                  footer="Source: x")
+    reply = Reply(
+        title="Legal",
+        sections=(Section(heading="Providers", bullets=("Skadden, Arps",)),),
+        fields=(Field("Importance", "★★★★★"),),
+        buttons=(Button("Share in channel", "share", "", style="primary"), Button("Providers", "providers", "a.b")),
+        footer="Source: x",
+    )
     [page] = to_pages(reply)
     body = page.payload(ephemeral=True)
     assert body["flags"] == 64 and body["allowed_mentions"] == {"parse": []}
@@ -72,8 +78,12 @@ def test_small_reply_is_one_embed_with_buttons() -> None:
 
 
 def test_mass_mentions_are_neutralised_even_if_the_core_forgot() -> None:
-    reply = Reply(title="@everyone look", sections=(Section(text="hi @here and <@&123>", bullets=("@everyone",)),),
-                  fields=(Field("@here", "@everyone"),), footer="@here")
+    reply = Reply(
+        title="@everyone look",
+        sections=(Section(text="hi @here and <@&123>", bullets=("@everyone",)),),
+        fields=(Field("@here", "@everyone"),),
+        footer="@here",
+    )
     text = json.dumps([p.payload() for p in to_pages(reply)], ensure_ascii=False)
     assert "@everyone" not in text and "@here" not in text and "<@&123>" not in text
 

@@ -63,11 +63,22 @@ class Proc:
 
 
 def _env(fake: FakeDiscord, database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_", "PORT", "LOG_"))}
-    env.update(DISCORD_TOKEN=TOKEN, DISCORD_APPLICATION_ID=APP_ID, DISCORD_API_BASE=fake.api_base,
-               DISCORD_GATEWAY_URL=fake.gateway_url, DATABASE_URL=database_url, COS_SCHEDULER="0",
-               LOG_LEVEL="INFO", PYTHONPATH=str(ROOT), **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_", "PORT", "LOG_"))
+    }
+    env.update(
+        DISCORD_TOKEN=TOKEN,
+        DISCORD_APPLICATION_ID=APP_ID,
+        DISCORD_API_BASE=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        DATABASE_URL=database_url,
+        COS_SCHEDULER="0",
+        LOG_LEVEL="INFO",
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
     return env
 
 
@@ -77,8 +88,15 @@ async def processes(tmp_path: Path, *commands: tuple[str, list[str], dict[str, s
     try:
         for name, argv, env in commands:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", *argv, cwd=str(tmp_path), env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                sys.executable,
+                "-m",
+                "bot.cli",
+                *argv,
+                cwd=str(tmp_path),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
             procs.append(Proc(name, proc))
         yield procs
     finally:
@@ -90,6 +108,7 @@ async def _until(predicate, timeout: float, procs: list[Proc]) -> None:  # type:
     async def poll() -> None:
         while not predicate():  # noqa: ASYNC110 - state changed by other tasks and processes
             await asyncio.sleep(0.05)
+
     try:
         await asyncio.wait_for(poll(), timeout)
     except TimeoutError:
@@ -98,16 +117,19 @@ async def _until(predicate, timeout: float, procs: list[Proc]) -> None:  # type:
 
 
 @pytest.mark.postgres
-async def test_two_run_replicas_answer_once_and_hand_over_after_sigkill(fake: FakeDiscord, pg_url: str,
-                                                                        tmp_path: Path) -> None:
+async def test_two_run_replicas_answer_once_and_hand_over_after_sigkill(
+    fake: FakeDiscord, pg_url: str, tmp_path: Path
+) -> None:
     guild = fake.guilds[0]
     loop = asyncio.get_running_loop()
-    commands = [(f"r{i}", ["run"], _env(fake, pg_url, COS_INSTANCE_ID=f"r{i}", DISCORD_LEASE_SECONDS="0.5"))
-                for i in (1, 2)]
+    commands = [
+        (f"r{i}", ["run"], _env(fake, pg_url, COS_INSTANCE_ID=f"r{i}", DISCORD_LEASE_SECONDS="0.5")) for i in (1, 2)
+    ]
     async with processes(tmp_path, *commands) as procs:
         # One replica holds the gateway session, the other stands by.
-        await _until(lambda: all(p.saw(_HOLDS) or p.saw(_STANDBY) for p in procs) and len(fake.session_shards()) == 1,
-                     45, procs)
+        await _until(
+            lambda: all(p.saw(_HOLDS) or p.saw(_STANDBY) for p in procs) and len(fake.session_shards()) == 1, 45, procs
+        )
         await asyncio.sleep(1.5)  # three more lease rounds: the standby still stands by
         holders = [p for p in procs if p.saw(_HOLDS)]
         assert len(holders) == 1 and len(fake.identifies) == 1, [p.lines for p in procs]
@@ -141,8 +163,17 @@ async def test_two_run_replicas_answer_once_and_hand_over_after_sigkill(fake: Fa
         assert [c.path.split("/")[2] for c in fake.callbacks()].count(payload["id"]) == 1
         assert fake.rejected_callbacks == []
         assert standby.saw(_HOLDS)
-        print(json.dumps({"handover": {"lease_seconds": 0.5, "identified_after_s": round(identified_after, 2),
-                                       "answered_after_s": round(answered_after, 2)}}))
+        print(
+            json.dumps(
+                {
+                    "handover": {
+                        "lease_seconds": 0.5,
+                        "identified_after_s": round(identified_after, 2),
+                        "answered_after_s": round(answered_after, 2),
+                    }
+                }
+            )
+        )
         assert "Traceback" not in "".join(standby.lines), "".join(standby.lines)
         assert TOKEN not in "".join(standby.lines)
 
@@ -165,13 +196,15 @@ async def test_serve_with_only_discord_settings(fake: FakeDiscord, tmp_path: Pat
                 async with http.post(base + "/discord/interactions", data=body, headers=headers) as response:
                     return response.status, await response.json()
 
-            ping = json.dumps({"id": snowflake(), "application_id": APP_ID, "type": 1, "token": "t",
-                               "version": 1}).encode()
+            ping = json.dumps(
+                {"id": snowflake(), "application_id": APP_ID, "type": 1, "token": "t", "version": 1}
+            ).encode()
             assert await post(ping, signed_headers(key, ping)) == (200, {"type": 1})
             status, _ = await post(ping, signed_headers(SigningKey.generate(), ping))
             assert status == 401
-            command = json.dumps(slash("cos-service", "legal", guild_id=guild["id"],
-                                       channel_id=guild["channels"][0]["id"])).encode()
+            command = json.dumps(
+                slash("cos-service", "legal", guild_id=guild["id"], channel_id=guild["channels"][0]["id"])
+            ).encode()
             started = asyncio.get_running_loop().time()
             status, body = await post(command, signed_headers(key, command))
             # Discord's 3 s deadline is kept by deferring after 2.5 s (tested on its own); here the answer fits.

@@ -24,16 +24,33 @@ FRIDAY = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
 
 
 def dm(author: str, message_id: str, content: str) -> dict[str, Any]:
-    return {"id": message_id, "channel_id": dm_channel_id(author), "type": 0, "content": content,
-            "author": user(author, "user" + author[-3:]), "embeds": [], "attachments": [], "mentions": [],
-            "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
-            "timestamp": "2026-03-06T16:30:00+00:00", "edited_timestamp": None, "flags": 0, "components": []}
+    return {
+        "id": message_id,
+        "channel_id": dm_channel_id(author),
+        "type": 0,
+        "content": content,
+        "author": user(author, "user" + author[-3:]),
+        "embeds": [],
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "timestamp": "2026-03-06T16:30:00+00:00",
+        "edited_timestamp": None,
+        "flags": 0,
+        "components": [],
+    }
 
 
 def press(custom_id: str, user_id: str) -> dict[str, Any]:
     payload = slash("cos-service", None, guild_id=None, channel_id=dm_channel_id(user_id), user_id=user_id)
-    payload.update(type=3, data={"custom_id": custom_id, "component_type": 2},
-                   message={**dm(user_id, "1700000000000000999", ""), "author": user("1", "cos-bot", bot=True)})
+    payload.update(
+        type=3,
+        data={"custom_id": custom_id, "component_type": 2},
+        message={**dm(user_id, "1700000000000000999", ""), "author": user("1", "cos-bot", bot=True)},
+    )
     return payload
 
 
@@ -79,9 +96,14 @@ async def test_report_thread_edits_skip_and_snooze(rig: Rig) -> None:  # noqa: F
         assert not any(p in json.dumps(call.body) for p in MASS_MENTIONS)
 
     # Alice edits her DM: the stored answer and the thread reply are edited, nothing new is posted
-    await fake.dispatch("MESSAGE_UPDATE", {**dm(ALICE, "1700000000000000101",
-                                              "Pricing page shipped and announced\nAll clear"),
-                                           "edited_timestamp": "2026-03-06T16:20:00+00:00"})
+    await fake.dispatch(
+        "MESSAGE_UPDATE",
+        {
+            **dm(ALICE, "1700000000000000101", "Pricing page shipped and announced\nAll clear"),
+            "edited_timestamp": "2026-03-06T16:20:00+00:00",
+        },
+    )
+
     async def edited() -> bool:
         async with rig.app.db.session() as session:
             row = (await session.execute(select(CheckinAnswer).where(CheckinAnswer.user == ALICE))).scalar_one()

@@ -54,8 +54,14 @@ class Rig:
     async def ask(self, text: str, *, user: str = ADMIN, admin: bool = True) -> str:
         """``/cos-service query:<text>`` in C1; the text of the (ephemeral) answer."""
         before = len(self.fake.callbacks())
-        payload = slash("cos-service", text, guild_id=G1, channel_id=C1, user_id=user,
-                        permissions=MANAGE_SERVER if admin else str(EVERYONE_PERMS))
+        payload = slash(
+            "cos-service",
+            text,
+            guild_id=G1,
+            channel_id=C1,
+            user_id=user,
+            permissions=MANAGE_SERVER if admin else str(EVERYONE_PERMS),
+        )
         await self.fake.dispatch("INTERACTION_CREATE", payload)
         await self.fake.wait_for(lambda: len(self.fake.callbacks()) > before)
         data = self.fake.callbacks()[before].body["data"]
@@ -108,14 +114,23 @@ async def test_weekly_berlin_digest_from_a_slash_command_posts_once_with_a_nonce
     assert "Digest scheduled" in answer
     [digest] = await schedules(rig.app)
     assert (digest.platform, digest.workspace, digest.channel, digest.kind) == ("discord", G1, C1, "digest")
-    assert (digest.cadence, digest.weekday, digest.hour, digest.minute, digest.tz) == \
-        ("weekly", 0, 9, 0, "Europe/Berlin")
+    assert (digest.cadence, digest.weekday, digest.hour, digest.minute, digest.tz) == (
+        "weekly",
+        0,
+        9,
+        0,
+        "Europe/Berlin",
+    )
     assert digest.created_by == ADMIN
     assert rig.posts(C1) == []  # the command's answer is an interaction callback, not a channel post
 
     # Monday 9 March, 09:00 in Berlin is 08:00 UTC (CET); after the March change it is 07:00 UTC (CEST).
-    expected = [datetime(2026, 3, 9, 8, 0, tzinfo=UTC), datetime(2026, 3, 16, 8, 0, tzinfo=UTC),
-                datetime(2026, 3, 23, 8, 0, tzinfo=UTC), datetime(2026, 3, 30, 7, 0, tzinfo=UTC)]
+    expected = [
+        datetime(2026, 3, 9, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 16, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 23, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, 0, tzinfo=UTC),
+    ]
     for n, at in enumerate(expected, 1):
         rig.clock.set(at - timedelta(minutes=1))
         await rig.tick()
@@ -144,10 +159,12 @@ async def test_resend_after_a_crash_carries_the_same_nonce_and_discord_drops_it(
     await rig.ask("digest weekly monday 09:00 Europe/Berlin")
     rig.clock.set(datetime(2026, 3, 9, 8, 1, tzinfo=UTC))
     await rig.app.scheduler.plan()
-    [row] = await outbox.claim(rig.app.db, token="crashed-worker", now=rig.clock.now(), limit=10,
-                               lease=timedelta(minutes=5))
-    await rig.app.transports["discord"].send_channel(workspace=G1, channel=C1, key=row.key,
-                                                     reply=await _render(rig.app, row))
+    [row] = await outbox.claim(
+        rig.app.db, token="crashed-worker", now=rig.clock.now(), limit=10, lease=timedelta(minutes=5)
+    )
+    await rig.app.transports["discord"].send_channel(
+        workspace=G1, channel=C1, key=row.key, reply=await _render(rig.app, row)
+    )
     assert len(rig.fake.messages[C1]) == 1
     await rig.tick()
     assert len(rig.posts(C1)) == 1, "the row is leased: nobody else sends it"
@@ -227,12 +244,27 @@ async def test_checkin_answer_in_the_dm_is_recorded_and_reaches_the_digest(rig: 
     await rig.tick()
     assert len(rig.posts(dm_channel_id(ALICE))) == 1 and len(rig.posts(dm_channel_id(BOB))) == 1
     rig.clock.set(datetime(2026, 3, 6, 16, 30, tzinfo=UTC))
-    await rig.fake.dispatch("MESSAGE_CREATE", {
-        "id": "1700000000000000001", "channel_id": dm_channel_id(ALICE), "type": 0,
-        "content": "Shipped the pricing page", "author": user(ALICE, "alice"), "embeds": [], "attachments": [],
-        "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
-        "timestamp": "2026-03-06T16:30:00+00:00", "edited_timestamp": None, "flags": 0, "components": [],
-    })
+    await rig.fake.dispatch(
+        "MESSAGE_CREATE",
+        {
+            "id": "1700000000000000001",
+            "channel_id": dm_channel_id(ALICE),
+            "type": 0,
+            "content": "Shipped the pricing page",
+            "author": user(ALICE, "alice"),
+            "embeds": [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": "2026-03-06T16:30:00+00:00",
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
+        },
+    )
     await rig.fake.wait_for(lambda: len(rig.posts(dm_channel_id(ALICE))) >= 2)
     ack = rig.posts(dm_channel_id(ALICE))[1].body
     assert "Check-in answer recorded" in json.dumps(ack["embeds"]), ack

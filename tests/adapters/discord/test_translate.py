@@ -43,7 +43,11 @@ async def test_guild_slash_command(state: Any) -> None:
     inter = interaction(state, "slash_service_guild")
     req = command_request(inter, command="cos-service", text=query_of(inter), admins=frozenset())
     assert (req.platform, req.workspace, req.channel, req.user) == (
-        "discord", "900000000000000001", "910000000000000001", "1500000000000000005")
+        "discord",
+        "900000000000000001",
+        "910000000000000001",
+        "1500000000000000005",
+    )
     assert (req.command, req.text, req.role, req.is_dm) == ("cos-service", "legal", "member", False)
     assert req.request_id == "1700000000000000001" and req.user_name == "Ada"
 
@@ -78,8 +82,12 @@ async def test_button_becomes_action(state: Any) -> None:
     act = component_action(inter, admins=frozenset())
     assert act is not None
     assert (act.action, act.value, act.workspace, act.channel, act.user) == (
-        "providers", "area.comprehensive-legal-services", "900000000000000001", "910000000000000001",
-        "1500000000000000005")
+        "providers",
+        "area.comprehensive-legal-services",
+        "900000000000000001",
+        "910000000000000001",
+        "1500000000000000005",
+    )
 
 
 async def test_forged_button_is_rejected(state: Any) -> None:
@@ -88,19 +96,30 @@ async def test_forged_button_is_rejected(state: Any) -> None:
 
 async def test_dm_message_becomes_message_request(state: Any) -> None:
     data = load("message_dm")
-    dm = discord.DMChannel(me=state.user, state=state,  # type: ignore[arg-type]
-                           data={"id": data["channel_id"], "type": 1, "recipients": [data["author"]]})
+    dm = discord.DMChannel(
+        me=state.user,
+        state=state,  # type: ignore[arg-type]
+        data={"id": data["channel_id"], "type": 1, "recipients": [data["author"]]},
+    )
     message = discord.Message(state=state, channel=dm, data=data)  # type: ignore[arg-type]
     req = dm_request(message, me=None, admins=frozenset())
     assert req is not None
     assert (req.command, req.is_dm, req.workspace, req.user, req.channel) == (
-        "message", True, "dm", "1500000000000000007", "1800000000000000001")
+        "message",
+        True,
+        "dm",
+        "1500000000000000007",
+        "1800000000000000001",
+    )
     assert req.text == "/cos-risk we might run out of cash"
 
 
 async def test_bot_messages_are_ignored(state: Any) -> None:
     data = load("message_dm")
     data["author"]["bot"] = True
-    dm = discord.DMChannel(me=state.user, state=state,  # type: ignore[arg-type]
-                           data={"id": data["channel_id"], "type": 1, "recipients": [data["author"]]})
+    dm = discord.DMChannel(
+        me=state.user,
+        state=state,  # type: ignore[arg-type]
+        data={"id": data["channel_id"], "type": 1, "recipients": [data["author"]]},
+    )
     assert dm_request(discord.Message(state=state, channel=dm, data=data), me=None, admins=frozenset()) is None  # type: ignore[arg-type]

@@ -14,10 +14,12 @@ from bot.kernel.settings import Settings
 from bot.kernel.transport import Transport
 from tests.adapters.discord.fake_discord import FakeDiscord, Scripted, dm_channel_id
 
-REPLY = Reply(title="Weekly digest", sections=(Section(text="@everyone three milestones are due"),),
-              buttons=(Button("Share in channel", "share"), Button("Open", "open",
-                                                                   "area.comprehensive-legal-services")),
-              ephemeral=False)
+REPLY = Reply(
+    title="Weekly digest",
+    sections=(Section(text="@everyone three milestones are due"),),
+    buttons=(Button("Share in channel", "share"), Button("Open", "open", "area.comprehensive-legal-services")),
+    ephemeral=False,
+)
 RATE_LIMIT_HEADERS = {"Via": "1.1 google", "X-RateLimit-Scope": "user"}
 
 
@@ -40,8 +42,9 @@ def test_is_a_transport_and_nonces_are_deterministic() -> None:
 
 
 async def test_channel_post_carries_nonce_and_no_pings(transport: DiscordTransport, fake: FakeDiscord) -> None:
-    result = await transport.send_channel(workspace="900000000000000001", channel="910000000000000001",
-                                          reply=REPLY, key="digest:7:2026-03-02")
+    result = await transport.send_channel(
+        workspace="900000000000000001", channel="910000000000000001", reply=REPLY, key="digest:7:2026-03-02"
+    )
     [call] = fake.requests("POST", "/channels/910000000000000001/messages")
     body = call.body
     assert body["nonce"] == nonce_for("digest:7:2026-03-02") and body["enforce_nonce"] is True
@@ -65,8 +68,9 @@ async def test_closed_dm_is_permanent_recorded_and_not_retried(transport: Discor
         await transport.send_dm(workspace="900000000000000001", user="1500000000000000009", reply=REPLY, key="c1")
     assert err.value.permanent and err.value.code == "50007"
     assert "1500000000000000009" in transport.undeliverable
-    assert len(fake.requests("POST",
-                             f"/channels/{dm_channel_id('1500000000000000009')}/messages")) == 1  # one attempt, no loop
+    assert (
+        len(fake.requests("POST", f"/channels/{dm_channel_id('1500000000000000009')}/messages")) == 1
+    )  # one attempt, no loop
 
 
 async def test_dm_is_delivered_through_a_dm_channel(transport: DiscordTransport, fake: FakeDiscord) -> None:
@@ -80,8 +84,18 @@ async def test_dm_is_delivered_through_a_dm_channel(transport: DiscordTransport,
 
 async def test_short_429_is_waited_out(transport: DiscordTransport, fake: FakeDiscord) -> None:
     path = "/channels/910000000000000001/messages"
-    fake.script("POST", path, *[Scripted(429, {"message": "You are being rate limited.", "retry_after": 0.01,
-                                               "global": False}, RATE_LIMIT_HEADERS) for _ in range(3)])
+    fake.script(
+        "POST",
+        path,
+        *[
+            Scripted(
+                429,
+                {"message": "You are being rate limited.", "retry_after": 0.01, "global": False},
+                RATE_LIMIT_HEADERS,
+            )
+            for _ in range(3)
+        ],
+    )
     result = await transport.send_channel(workspace="g", channel="910000000000000001", reply=REPLY, key="k429")
     assert result.message_id
     assert len(fake.requests("POST", path)) == 4
@@ -90,8 +104,13 @@ async def test_short_429_is_waited_out(transport: DiscordTransport, fake: FakeDi
 
 async def test_long_429_becomes_a_temporary_delivery_error(transport: DiscordTransport, fake: FakeDiscord) -> None:
     path = "/channels/910000000000000001/messages"
-    fake.script("POST", path, Scripted(429, {"message": "You are being rate limited.", "retry_after": 600,
-                                             "global": False}, RATE_LIMIT_HEADERS))
+    fake.script(
+        "POST",
+        path,
+        Scripted(
+            429, {"message": "You are being rate limited.", "retry_after": 600, "global": False}, RATE_LIMIT_HEADERS
+        ),
+    )
     with pytest.raises(DeliveryError) as err:
         await transport.send_channel(workspace="g", channel="910000000000000001", reply=REPLY, key="klong")
     assert not err.value.permanent and err.value.retry_after == 600

@@ -47,10 +47,16 @@ async def _setup(app: App, gid: str, channel: str) -> None:
 
 async def _state(app: App, gid: str) -> tuple[int, int, int]:
     async with app.db.session() as s:
-        scheds = list((await s.execute(select(Schedule).where(Schedule.platform == "discord",
-                                                              Schedule.workspace == gid))).scalars())
-        pending = (await s.execute(select(Outbox).where(Outbox.workspace == gid,
-                                                        Outbox.status == OUTBOX_PENDING))).scalars().all()
+        scheds = list(
+            (
+                await s.execute(select(Schedule).where(Schedule.platform == "discord", Schedule.workspace == gid))
+            ).scalars()
+        )
+        pending = (
+            (await s.execute(select(Outbox).where(Outbox.workspace == gid, Outbox.status == OUTBOX_PENDING)))
+            .scalars()
+            .all()
+        )
     return len(scheds), sum(x.active for x in scheds), len(pending)
 
 

@@ -37,8 +37,15 @@ class Rig:
     http: aiohttp.ClientSession
     secret: str = SIGNING_SECRET
 
-    async def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str | None = None,
-                   headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> aiohttp.ClientResponse:
         all_headers = {"Content-Type": content_type, **sign(body, secret or self.secret, timestamp=timestamp)}
         all_headers.update(headers or {})
         response = await self.http.post(self.url + "/slack/events", data=body.encode(), headers=all_headers)
@@ -46,8 +53,13 @@ class Rig:
         return response
 
     async def command(self, text: str, *, command: str = "/cos-service", **fields: Any) -> tuple[int, dict[str, Any]]:
-        form = {**payload("slash_command.json"), "command": command, "text": text,
-                "response_url": self.fake.response_url("cmd"), **fields}
+        form = {
+            **payload("slash_command.json"),
+            "command": command,
+            "text": text,
+            "response_url": self.fake.response_url("cmd"),
+            **fields,
+        }
         response = await self.post(form_body(form), "application/x-www-form-urlencoded")
         body = await response.text()
         return response.status, (json.loads(body) if body.startswith("{") else {"raw": body})
@@ -72,8 +84,13 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 def settings(sqlite_url: str, fake: FakeSlack) -> Settings:
-    return Settings(database_url=sqlite_url, scheduler_enabled=False, slack_bot_token=BOT_TOKEN,
-                    slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url)
+    return Settings(
+        database_url=sqlite_url,
+        scheduler_enabled=False,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+    )
 
 
 @asynccontextmanager

@@ -97,9 +97,14 @@ class FakeSlack:
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> FakeSlack:
         web_app = web.Application()
-        web_app.add_routes([web.post("/api/{method}", self._api), web.get("/api/{method}", self._api),
-                            web.post("/response/{name}", self._response_url),
-                            web.get("/link/", self._socket)])
+        web_app.add_routes(
+            [
+                web.post("/api/{method}", self._api),
+                web.get("/api/{method}", self._api),
+                web.post("/response/{name}", self._response_url),
+                web.get("/link/", self._socket),
+            ]
+        )
         self._runner, self.port = await serve_local(web_app)
         return self
 
@@ -127,8 +132,9 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
     # -- scripting and inspection -----------------------------------------------
-    def script(self, method: str, *answers: tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str,
-                                                                                                         str]]) -> None:
+    def script(
+        self, method: str, *answers: tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]
+    ) -> None:
         """Answer the next calls of ``method`` with these (status, body[, headers]) before the defaults."""
         queue = self.scripts.setdefault(method, [])
         for answer in answers:
@@ -139,16 +145,19 @@ class FakeSlack:
         """The next call of ``method`` takes effect (a message is posted), but its answer is lost: Slack
         answers ``status`` instead, or (``status=None``) closes the connection without answering."""
         self.scripts.setdefault(method, []).append(
-            Scripted(status or 0, {"ok": False, "error": "fatal_error"}, {}, after_default=True, drop=status is None))
+            Scripted(status or 0, {"ok": False, "error": "fatal_error"}, {}, after_default=True, drop=status is None)
+        )
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait (briefly) until ``method`` was called ``count`` times; the calls so far otherwise."""
+
         async def ready() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: len(self.calls_to(method)) >= count)
+
         try:
             await asyncio.wait_for(ready(), timeout)
         except TimeoutError:
@@ -208,8 +217,9 @@ class FakeSlack:
             wait = max(wait, last + self.channel_interval - now)
         if wait > 0:
             self.rate_limited += 1
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                     headers={"Retry-After": str(max(1, math.ceil(wait)))})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(max(1, math.ceil(wait)))}
+            )
         window.append(now)
         self._last_post[channel_key] = now
         return None
@@ -221,9 +231,14 @@ class FakeSlack:
         self._sockets.add(ws)
         self.socket_connections += 1
         await self._record(Call("socket_connect", dict(request.query), None, dict(request.headers)))
-        await ws.send_json({"type": "hello", "num_connections": 1,
-                            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
-                            "connection_info": {"app_id": "A0001"}})
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "A0001"},
+            }
+        )
 
         async def pump() -> None:
             while not ws.closed:
@@ -249,8 +264,9 @@ class FakeSlack:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
-        await self._record(Call("response_url", {"name": request.match_info["name"], **body}, None,
-                                dict(request.headers)))
+        await self._record(
+            Call("response_url", {"name": request.match_info["name"], **body}, None, dict(request.headers))
+        )
         queue = self.scripts.get("response_url")
         if queue:
             answer = queue.pop(0)
@@ -260,28 +276,51 @@ class FakeSlack:
     def _default(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         team = self.tokens.get(token or "", "T0001")
         if method == "auth.test":
-            return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "cos-bot",
-                    "team_id": team, "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://acme.slack.com/",
+                "team": "Acme",
+                "user": "cos-bot",
+                "team_id": team,
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "is_enterprise_install": False,
+            }
         if method == "users.info":
             user = str(params.get("user"))
-            profile = {"id": user, "team_id": team, "name": user.lower(), "is_admin": False, "is_owner": False,
-                       "tz": "Europe/Berlin"}
+            profile = {
+                "id": user,
+                "team_id": team,
+                "name": user.lower(),
+                "is_admin": False,
+                "is_owner": False,
+                "tz": "Europe/Berlin",
+            }
             profile.update(self.users.get(user, {}))
             return {"ok": True, "user": profile}
         if method == "chat.postMessage":
             self._ts += 1
             seconds = int(self.clock()) if self.clock is not None else 1767340800
             ts = f"{seconds}.{self._ts:06d}"
-            message: dict[str, Any] = {"type": "message", "text": params.get("text"), "user": "UBOT",
-                                       "bot_id": "BBOT", "ts": ts}
+            message: dict[str, Any] = {
+                "type": "message",
+                "text": params.get("text"),
+                "user": "UBOT",
+                "bot_id": "BBOT",
+                "ts": ts,
+            }
             metadata = params.get("metadata")
             if metadata:
                 message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
             if params.get("thread_ts"):
                 message["thread_ts"] = params["thread_ts"]
             self.messages.setdefault(str(params.get("channel")), []).append(message)
-            return {"ok": True, "channel": params.get("channel"), "ts": ts,
-                    "message": {"text": params.get("text"), "type": "message"}}
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": ts,
+                "message": {"text": params.get("text"), "type": "message"},
+            }
         if method == "chat.update":
             channel, ts = str(params.get("channel")), str(params.get("ts"))
             for m in self.messages.get(channel, []):
@@ -294,8 +333,11 @@ class FakeSlack:
             oldest = float(params.get("oldest") or 0)
             limit = int(params.get("limit") or 100)
             with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
-            found = [m for m in reversed(self.messages.get(str(params.get("channel")), []))
-                     if float(m["ts"]) >= oldest and "thread_ts" not in m]
+            found = [
+                m
+                for m in reversed(self.messages.get(str(params.get("channel")), []))
+                if float(m["ts"]) >= oldest and "thread_ts" not in m
+            ]
             shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]]
             return {"ok": True, "messages": shown, "has_more": len(found) > limit}
         if method == "conversations.open":

@@ -19,8 +19,9 @@ def _buttons(blocks: list[dict]) -> dict[str, dict]:
     return {e["action_id"].split(":")[1]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
 
 
-def _press(button: dict, *, rig: Rig, name: str, user: str = "U2147483697", trigger: str = "trig-1",
-           team: str = "T0001") -> dict:
+def _press(
+    button: dict, *, rig: Rig, name: str, user: str = "U2147483697", trigger: str = "trig-1", team: str = "T0001"
+) -> dict:
     body = copy.deepcopy(payload("block_actions.json"))
     body["actions"][0].update(action_id=button["action_id"], value=button["value"], text=button["text"])
     body["response_url"] = rig.fake.response_url(name)
@@ -30,22 +31,40 @@ def _press(button: dict, *, rig: Rig, name: str, user: str = "U2147483697", trig
     return body
 
 
-def _submission(view: dict, *, reason: str | None, comment: str | None, user: str = "U2147483697",
-                team: str = "T0001") -> dict:
+def _submission(
+    view: dict, *, reason: str | None, comment: str | None, user: str = "U2147483697", team: str = "T0001"
+) -> dict:
     """A ``view_submission`` payload for the opened modal, as Slack sends it."""
-    values: dict = {"reason": {"reason": {"type": "radio_buttons", "selected_option": None}},
-                    "comment": {"comment": {"type": "plain_text_input", "value": comment}}}
+    values: dict = {
+        "reason": {"reason": {"type": "radio_buttons", "selected_option": None}},
+        "comment": {"comment": {"type": "plain_text_input", "value": comment}},
+    }
     if reason:
-        values["reason"]["reason"]["selected_option"] = {"text": {"type": "plain_text", "text": reason},
-                                                         "value": reason}
+        values["reason"]["reason"]["selected_option"] = {
+            "text": {"type": "plain_text", "text": reason},
+            "value": reason,
+        }
     return {
-        "type": "view_submission", "team": {"id": team, "domain": "acme"},
+        "type": "view_submission",
+        "team": {"id": team, "domain": "acme"},
         "user": {"id": user, "username": "ada", "name": "ada", "team_id": team},
-        "api_app_id": "A123456", "token": "gIkuvaNzQIHg97ATvDxqgjtO", "trigger_id": "trig-submit",
-        "view": {"id": "V0001", "team_id": team, "type": "modal", "callback_id": view["callback_id"],
-                 "private_metadata": view["private_metadata"], "blocks": view["blocks"],
-                 "state": {"values": values}, "hash": "156772938.1827394", "title": view["title"]},
-        "response_urls": [], "is_enterprise_install": False, "enterprise": None,
+        "api_app_id": "A123456",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "trigger_id": "trig-submit",
+        "view": {
+            "id": "V0001",
+            "team_id": team,
+            "type": "modal",
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "blocks": view["blocks"],
+            "state": {"values": values},
+            "hash": "156772938.1827394",
+            "title": view["title"],
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
     }
 
 
@@ -96,8 +115,9 @@ async def test_thumbs_up_and_down_with_the_reason_form(rig: Rig) -> None:
     assert [(v.vote, v.reason, v.comment) for v in await _votes(rig)] == [("down", None, None)]
 
     # The submission: reason and a cleaned comment (no crowd ping survives).
-    response = await rig.action(_submission(view, reason="out_of_date",
-                                            comment="Prices changed <!channel>\x07 last year"))
+    response = await rig.action(
+        _submission(view, reason="out_of_date", comment="Prices changed <!channel>\x07 last year")
+    )
     assert response.status == 200 and (await response.text()) == ""
     votes = await _votes(rig)
     assert [(v.vote, v.reason) for v in votes] == [("down", "out_of_date")]
@@ -137,8 +157,12 @@ async def test_home_tab_shows_the_question_statistics_to_admins_only(rig: Rig) -
     await rig.event(member)
     views = await rig.fake.wait_for("views.publish", 2)
     await rig.adapter.drain()
-    texts = {v.params["user_id"]: blocks_text((json.loads(v.params["view"]) if isinstance(v.params["view"], str)
-                                               else v.params["view"])["blocks"]) for v in views}
+    texts = {
+        v.params["user_id"]: blocks_text(
+            (json.loads(v.params["view"]) if isinstance(v.params["view"], str) else v.params["view"])["blocks"]
+        )
+        for v in views
+    }
     admin = texts["U2147483697"]
     assert "Questions: the last 30 days" in admin and "2 question(s) asked, 50% answered (1); 👍 1 · 👎 0." in admin
     assert "“zorblax pipeline” — asked 1×" in admin and "Recommended service portfolio" in admin

@@ -19,8 +19,9 @@ from tests.adapters.slack.conftest import FAST, built_app, with_db
 
 async def _event_ids(app) -> dict[tuple[str, str], object]:  # type: ignore[no-untyped-def]
     async with app.db.session() as session:
-        rows = (await session.execute(select(ProcessedEvent.platform, ProcessedEvent.event_id,
-                                             ProcessedEvent.received_at))).all()
+        rows = (
+            await session.execute(select(ProcessedEvent.platform, ProcessedEvent.event_id, ProcessedEvent.received_at))
+        ).all()
     return {(p, e): at for p, e, at in rows}
 
 
@@ -56,7 +57,8 @@ async def test_prune_removes_only_old_slack_event_ids(db_url: str, settings: Set
 
 
 async def test_housekeeping_loop_prunes_and_survives_a_database_error(
-        sqlite_url: str, settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    sqlite_url: str, settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
     async with built_app(with_db(settings, sqlite_url), clock) as app:
         adapter = await create_adapter(app, policy=FAST)
         loop = None
@@ -97,8 +99,9 @@ async def test_run_slack_starts_the_housekeeping(sqlite_url: str, settings: Sett
 
     async with built_app(with_db(settings, sqlite_url, slack_signing_secret="s" * 32, port=0), clock) as app:
         async with app.db.session() as session:
-            session.add(ProcessedEvent(platform="slack", event_id="Ev-ancient",
-                                       received_at=clock.now() - timedelta(days=3)))
+            session.add(
+                ProcessedEvent(platform="slack", event_id="Ev-ancient", received_at=clock.now() - timedelta(days=3))
+            )
         task = asyncio.ensure_future(run_slack(app, port=0, policy=FAST))
         try:
             for _ in range(300):  # the first round runs as soon as the platform starts

@@ -21,8 +21,10 @@ def test_manifest_matches_the_adapter() -> None:
     # the bare "@ann", which is no id at all.
     assert all(c["should_escape"] is True for c in commands.values())
     settings = manifest["settings"]
-    urls = [c["url"] for c in commands.values()] + [settings["event_subscriptions"]["request_url"],
-                                                    settings["interactivity"]["request_url"]]
+    urls = [c["url"] for c in commands.values()] + [
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    ]
     assert all(u.endswith(EVENTS_PATH) for u in urls)
     assert {"app_home_opened", "message.im"} <= set(settings["event_subscriptions"]["bot_events"])
     assert settings["interactivity"]["is_enabled"] is True

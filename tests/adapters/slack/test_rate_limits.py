@@ -46,15 +46,19 @@ async def test_a_429_the_sdk_waits_out_is_reported_to_the_pacer(fake: FakeSlack,
         hits.append(hit)
 
     with listening(heard) as listener:
-        result = await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi",
-                                                                                           ephemeral=False), key="k1")
+        result = await transport.send_channel(
+            workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False), key="k1"
+        )
     assert result.message_id  # the SDK retried and the message went through...
     assert hits == listener.hits == [RateLimitHit(retry_after=0.0)]  # ... and the pacer heard of the 429
     assert len(fake.calls_to("chat.postMessage")) == 2
     # Without a listener (an interactive reply) the report goes nowhere, and nothing breaks.
     fake.script("chat.postMessage", (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}))
-    assert (await transport.send_channel(workspace="T0001", channel="C2", reply=Reply(title="hi", ephemeral=False),
-                                         key="k2")).message_id
+    assert (
+        await transport.send_channel(
+            workspace="T0001", channel="C2", reply=Reply(title="hi", ephemeral=False), key="k2"
+        )
+    ).message_id
 
 
 async def test_only_the_message_methods_429s_are_the_workspaces_pace(fake: FakeSlack, settings: Settings) -> None:
@@ -70,8 +74,9 @@ async def test_only_the_message_methods_429s_are_the_workspaces_pace(fake: FakeS
     assert hits == []  # conversations.open has its own tier; the message limit was not touched
 
 
-async def test_without_sdk_retries_the_429_is_reported_once_and_the_row_retried(fake: FakeSlack,
-                                                                                settings: Settings) -> None:
+async def test_without_sdk_retries_the_429_is_reported_once_and_the_row_retried(
+    fake: FakeSlack, settings: Settings
+) -> None:
     transport = _transport(fake, settings, RetryPolicy(rate_limit_retries=0))
     fake.script("chat.postMessage", (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "3"}))
     hits: list[RateLimitHit] = []
@@ -80,17 +85,20 @@ async def test_without_sdk_retries_the_429_is_reported_once_and_the_row_retried(
         hits.append(hit)
 
     with listening(heard), pytest.raises(DeliveryError) as raised:
-        await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False),
-                                     key="k4")
+        await transport.send_channel(
+            workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False), key="k4"
+        )
     assert raised.value.retry_after == 3.0 and hits == [RateLimitHit(retry_after=3.0)]
 
 
 @pytest.mark.parametrize(("channels", "limit", "max_429_share"), [(40, 10.0, 0.10)])
-async def test_a_fan_out_learns_a_workspace_limit_it_was_not_told(fake: FakeSlack, sqlite_url: str, channels: int,
-                                                                  limit: float, max_429_share: float) -> None:
+async def test_a_fan_out_learns_a_workspace_limit_it_was_not_told(
+    fake: FakeSlack, sqlite_url: str, channels: int, limit: float, max_429_share: float
+) -> None:
     fake.workspace_limit, fake.channel_interval = limit, 1.0
-    settings = Settings(database_url=sqlite_url, scheduler_enabled=False, slack_bot_token=BOT_TOKEN,
-                        slack_api_url=fake.api_url)
+    settings = Settings(
+        database_url=sqlite_url, scheduler_enabled=False, slack_bot_token=BOT_TOKEN, slack_api_url=fake.api_url
+    )
     app = await build_app(settings, clock=SystemClock())
     try:
         # As ``cos-bot serve`` wires it: the SDK's own 429 retries, the default (learning) pacer.
@@ -100,12 +108,26 @@ async def test_a_fan_out_learns_a_workspace_limit_it_was_not_told(fake: FakeSlac
         now = datetime.now(UTC)
         created = now - timedelta(days=1)
         async with app.db.session() as session:
-            session.add_all([
-                Schedule(platform="slack", workspace="T0001", kind="digest", channel=f"C{i:03d}", cadence="daily",
-                         hour=now.hour, minute=now.minute, tz="UTC", skip_weekends=False, active=True,
-                         planned_until=created, created_by="test", created_at=created)
-                for i in range(channels)
-            ])
+            session.add_all(
+                [
+                    Schedule(
+                        platform="slack",
+                        workspace="T0001",
+                        kind="digest",
+                        channel=f"C{i:03d}",
+                        cadence="daily",
+                        hour=now.hour,
+                        minute=now.minute,
+                        tz="UTC",
+                        skip_weekends=False,
+                        active=True,
+                        planned_until=created,
+                        created_by="test",
+                        created_at=created,
+                    )
+                    for i in range(channels)
+                ]
+            )
         assert await scheduler.plan() == channels
         for _ in range(50):
             await scheduler.drain()
@@ -128,8 +150,9 @@ async def _left(app) -> int:  # type: ignore[no-untyped-def]
     from bot.scheduler.models import Outbox
 
     async with app.db.session() as session:
-        result = await session.execute(select(func.count()).select_from(Outbox).where(
-            Outbox.status.in_(("pending", "claimed"))))
+        result = await session.execute(
+            select(func.count()).select_from(Outbox).where(Outbox.status.in_(("pending", "claimed")))
+        )
         return int(result.scalar_one())
 
 
@@ -145,6 +168,7 @@ async def test_an_sdk_retry_of_a_scheduled_send_waits_for_the_pacers_turn(fake: 
         turns.append("next slot")  # the scheduler waits for its pacer here; a bare 30 s sleep would hang the test
 
     with listening(heard, resume):
-        result = await transport.send_channel(workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False),
-                                              key="k5")
+        result = await transport.send_channel(
+            workspace="T0001", channel="C1", reply=Reply(title="hi", ephemeral=False), key="k5"
+        )
     assert result.message_id and turns == ["429 30", "next slot"]

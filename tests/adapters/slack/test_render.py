@@ -23,9 +23,14 @@ CROWD = re.compile(r"<!(?:channel|here|everyone|subteam)|(?<![\w\u2060])@(?:ever
 def _huge() -> Reply:
     return Reply(
         title="T" * 400,
-        sections=tuple(Section(heading=f"Part {i}", text=f"marker-{i} " + ("word " * 1200),
-                               bullets=tuple(f"item {i}.{j} " + "x" * 300 for j in range(5)))
-                       for i in range(60)),
+        sections=tuple(
+            Section(
+                heading=f"Part {i}",
+                text=f"marker-{i} " + ("word " * 1200),
+                bullets=tuple(f"item {i}.{j} " + "x" * 300 for j in range(5)),
+            )
+            for i in range(60)
+        ),
         fields=tuple(Field(f"label {i}", "v" * 2500) for i in range(23)),
         buttons=tuple(Button("B" * 100, "open", f"entry.{i}") for i in range(30)) + (Button("Share", "share", ""),),
         footer="F" * 5000,
@@ -69,17 +74,25 @@ def test_huge_reply_is_paged_within_every_limit() -> None:
 
 def test_paging_buttons_carry_the_state_and_target_page() -> None:
     pages = render_pages(_huge(), state={"c": "cos-service", "t": "everything"})
-    first_nav = [e for b in pages[0] if b["type"] == "actions" for e in b["elements"]
-                 if e["action_id"].startswith("cos:page:")]
+    first_nav = [
+        e for b in pages[0] if b["type"] == "actions" for e in b["elements"] if e["action_id"].startswith("cos:page:")
+    ]
     assert [e["text"]["text"] for e in first_nav] == ["Next ›"]
     assert decode_value(first_nav[0]["value"]) == {"c": "cos-service", "t": "everything", "p": 1}
     middle = to_blocks(_huge(), page=1, state={"c": "cos-service", "t": "everything"})
-    labels = [e["text"]["text"] for b in middle if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"].startswith("cos:page:")]
+    labels = [
+        e["text"]["text"]
+        for b in middle
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("cos:page:")
+    ]
     assert labels == ["‹ Previous", "Next ›"]
     # A page number beyond the end is clamped, never an error.
-    assert to_blocks(_huge(), page=999, state={"c": "x", "t": "y"}) == render_pages(
-        _huge(), state={"c": "x", "t": "y"})[-1]
+    assert (
+        to_blocks(_huge(), page=999, state={"c": "x", "t": "y"})
+        == render_pages(_huge(), state={"c": "x", "t": "y"})[-1]
+    )
 
 
 def test_without_state_there_are_no_share_or_page_buttons_but_a_hint() -> None:
@@ -91,8 +104,13 @@ def test_without_state_there_are_no_share_or_page_buttons_but_a_hint() -> None:
 
 def test_crowd_pings_from_any_field_are_neutralised() -> None:
     evil = "hi <!channel> <!here|here> <!everyone> <!subteam^S0123|@eng> @everyone @here @channel"
-    reply = Reply(title=evil, sections=(Section(heading=evil, text=evil, bullets=(evil,)),),
-                  fields=(Field(evil, evil),), buttons=(Button(evil, "open", "x"),), footer=evil)
+    reply = Reply(
+        title=evil,
+        sections=(Section(heading=evil, text=evil, bullets=(evil,)),),
+        fields=(Field(evil, evil),),
+        buttons=(Button(evil, "open", "x"),),
+        footer=evil,
+    )
     for page in render_pages(reply, state={"c": "cos-service", "t": evil}):
         rendered = json.dumps([{k: v for k, v in b.items()} for b in page], ensure_ascii=False)
         texts = blocks_text(page)

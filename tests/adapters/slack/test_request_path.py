@@ -49,7 +49,8 @@ async def test_listed_admins_are_admins_without_a_look_up(app, fake) -> None:  #
 
 
 async def test_identical_replies_render_once_and_callers_cannot_spoil_the_cache(
-        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     renders: list[int] = []
     real = adapter_module.to_blocks
 
@@ -74,8 +75,14 @@ async def test_identical_replies_render_once_and_callers_cannot_spoil_the_cache(
     page1 = rig.adapter.message(reply, state={"c": "cos-service", "t": "a"}, page=1)
     other_state = rig.adapter.message(reply, state={"c": "cos-service", "t": "b"})
     assert page0["blocks"] != page1["blocks"]
-    shares = [decode_value(e["value"]) for p in (page0, other_state) for b in p["blocks"]
-              if b["type"] == "actions" for e in b["elements"] if e["action_id"].startswith("cos:share")]
+    shares = [
+        decode_value(e["value"])
+        for p in (page0, other_state)
+        for b in p["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("cos:share")
+    ]
     assert shares == [{"c": "cos-service", "t": "a"}, {"c": "cos-service", "t": "b"}]
 
     # A caller changing its copy does not change what the next asker gets.
@@ -88,8 +95,7 @@ async def test_identical_replies_render_once_and_callers_cannot_spoil_the_cache(
     assert rig.adapter.message(reply, state={"c": "cos-service", "t": "a", "x": ["list"]})["blocks"]
 
 
-async def test_slash_command_happy_path_logs_nothing_at_warning(
-        rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+async def test_slash_command_happy_path_logs_nothing_at_warning(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     for text in ("legal", "schedules", "help"):
         status, body = await rig.command(text)

@@ -66,11 +66,15 @@ async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, cloc
     assert set(buttons(dm1)) == {"Skip today", "Snooze 1 h"}
 
     # U1003 skips, U1002 snoozes (twice: one delivery), through the real button path
-    await rig.action(press(buttons(dm3)["Skip today"], user="U1003", channel="D1003",
-                           response_url=fake.response_url("skip")))
+    await rig.action(
+        press(buttons(dm3)["Skip today"], user="U1003", channel="D1003", response_url=fake.response_url("skip"))
+    )
     for n in range(2):
-        await rig.action(press(buttons(dm2)["Snooze 1 h"], user="U1002", channel="D1002",
-                               response_url=fake.response_url(f"snooze{n}")))
+        await rig.action(
+            press(
+                buttons(dm2)["Snooze 1 h"], user="U1002", channel="D1002", response_url=fake.response_url(f"snooze{n}")
+            )
+        )
     await rig.adapter.drain()
     said = {c.params["name"]: json.dumps(c.params) for c in fake.calls_to("response_url")}
     assert "Skipped today" in said["skip"]
@@ -80,8 +84,9 @@ async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, cloc
 
     # U1001 answers two questions in one message: the report and its first thread reply
     clock.set(FRIDAY + timedelta(minutes=10))
-    assert (await rig.event(answer("U1001", "Pricing page shipped\nNothing blocking", "1772813400.000100",
-                                   "EvA1"))).status == 200
+    assert (
+        await rig.event(answer("U1001", "Pricing page shipped\nNothing blocking", "1772813400.000100", "EvA1"))
+    ).status == 200
     await rig.adapter.drain()
     await tick(app)
     [report] = [c for c in posts(fake, "C1") if "thread_ts" not in c.params]
@@ -96,8 +101,11 @@ async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, cloc
 
     # U1001 edits the DM: the stored answer and its thread reply change, nothing is posted again
     clock.set(FRIDAY + timedelta(minutes=20))
-    assert (await rig.event(edited("U1001", "Pricing page shipped and announced\nNothing blocking",
-                                   "1772813400.000100", "EvE1"))).status == 200
+    assert (
+        await rig.event(
+            edited("U1001", "Pricing page shipped and announced\nNothing blocking", "1772813400.000100", "EvE1")
+        )
+    ).status == 200
     await rig.adapter.drain()
     await tick(app)
     updates = fake.calls_to("chat.update")
@@ -138,15 +146,20 @@ async def test_reports_in_threads_edits_skip_and_snooze(rig: Rig, app: App, cloc
 
 async def test_escalation_reaches_the_owner_and_the_channel_once(rig: Rig, app: App, clock: FakeClock) -> None:  # noqa: F811
     fake = rig.fake
-    status, body = await rig.command("schedule quarterly 09:00 UTC", command="/cos-risk", user_id="UADMIN",
-                                     channel_id="C1", channel_name="team")
+    status, body = await rig.command(
+        "schedule quarterly 09:00 UTC", command="/cos-risk", user_id="UADMIN", channel_id="C1", channel_name="team"
+    )
     assert status == 200, body
-    status, body = await rig.command("owner gdpr <@U1001>", command="/cos-risk", user_id="UADMIN",
-                                     channel_id="C1", channel_name="team")
+    status, body = await rig.command(
+        "owner gdpr <@U1001>", command="/cos-risk", user_id="UADMIN", channel_id="C1", channel_name="team"
+    )
     assert status == 200 and "owner" in body["text"]
     await run_until(app, clock, clock.now() + timedelta(days=16), step=timedelta(hours=12))
-    escalations = [c for c in fake.calls_to("chat.postMessage") if "Escalation" in text_of(c)
-                   or "Overdue risk review" in text_of(c)]
+    escalations = [
+        c
+        for c in fake.calls_to("chat.postMessage")
+        if "Escalation" in text_of(c) or "Overdue risk review" in text_of(c)
+    ]
     gdpr = [c for c in escalations if "Data Protection" in text_of(c)]
     assert sorted(str(c.params["channel"]) for c in gdpr) == ["C1", "D1001"]
     for c in escalations:

@@ -100,8 +100,9 @@ def assert_no_mass_mentions(call: Call) -> None:
 # -- the whole story ---------------------------------------------------------------------------------------------
 
 
-async def test_digest_and_checkin_from_slack_commands_to_delivered_messages(rig: Rig, app: App,
-                                                                            clock: FakeClock) -> None:
+async def test_digest_and_checkin_from_slack_commands_to_delivered_messages(
+    rig: Rig, app: App, clock: FakeClock
+) -> None:
     fake = rig.fake
     # Monday 2 March 2026, 08:00 UTC. A member may not schedule; nothing is stored.
     refused = await command(rig, "digest daily 14:05 UTC", user=MEMBER)
@@ -193,8 +194,12 @@ async def test_digest_and_checkin_from_slack_commands_to_delivered_messages(rig:
     assert_no_mass_mentions(saturday)
     assert len(posts(fake, CHANNEL)) == 8  # six digests, the check-in report and its one thread reply
     statuses = {(r.kind, r.target): r.status for r in await outbox_rows(app) if r.target_type == "dm"}
-    assert statuses == {("checkin", "U1001"): "sent", ("checkin", "U1002"): "sent",
-                        ("nudge", "U1001"): "skipped", ("nudge", "U1002"): "sent"}
+    assert statuses == {
+        ("checkin", "U1001"): "sent",
+        ("checkin", "U1002"): "sent",
+        ("nudge", "U1001"): "skipped",
+        ("nudge", "U1002"): "sent",
+    }
     assert {r.status for r in await outbox_rows(app, kind="digest")} == {"sent"}
 
 
@@ -202,8 +207,9 @@ async def test_digest_and_checkin_from_slack_commands_to_delivered_messages(rig:
 
 
 @pytest.mark.parametrize("error", ["cannot_dm_bot", "user_not_found"])
-async def test_undeliverable_dm_falls_back_to_a_channel_mention_once(rig: Rig, app: App, clock: FakeClock,
-                                                                    error: str) -> None:
+async def test_undeliverable_dm_falls_back_to_a_channel_mention_once(
+    rig: Rig, app: App, clock: FakeClock, error: str
+) -> None:
     fake = rig.fake
     assert app.settings.dm_fallback == "channel"
     default = fake._default
@@ -274,8 +280,9 @@ async def test_rate_limited_digest_is_delivered_once_after_retry_after(rig: Rig,
     assert fake.calls_to("conversations.history") == []  # a 429 posted nothing: no check needed
 
 
-async def test_server_errors_on_a_dm_are_retried_with_backoff_not_in_a_loop(rig: Rig, app: App,
-                                                                          clock: FakeClock) -> None:
+async def test_server_errors_on_a_dm_are_retried_with_backoff_not_in_a_loop(
+    rig: Rig, app: App, clock: FakeClock
+) -> None:
     fake = rig.fake
     await command(rig, "checkin friday 16:00 <@U1001>")
     # Every attempt: conversations.open works, chat.postMessage answers 500. A 500 may come after Slack
@@ -306,7 +313,8 @@ async def test_server_errors_on_a_dm_are_retried_with_backoff_not_in_a_loop(rig:
 
 
 async def test_escaped_mentions_in_a_slash_command_schedule_checkins_for_those_user_ids(
-        rig: Rig, app: App, clock: FakeClock) -> None:
+    rig: Rig, app: App, clock: FakeClock
+) -> None:
     """With ``should_escape: true`` Slack sends ``<@U1001|ann>``; the check-in goes to U1001, not to "ann"."""
     fake = rig.fake
     body = await command(rig, "checkin friday 16:00 <@U1001|ann> <@U1002>")
@@ -323,7 +331,8 @@ async def test_escaped_mentions_in_a_slash_command_schedule_checkins_for_those_u
 
 
 async def test_a_failed_users_info_stores_no_zone_and_checkins_follow_the_workspace_zone(
-        rig: Rig, app: App, clock: FakeClock) -> None:
+    rig: Rig, app: App, clock: FakeClock
+) -> None:
     """When Slack cannot tell a person's zone, none is recorded: the workspace's zone applies, not UTC."""
     fake = rig.fake
     default = fake._default
@@ -363,7 +372,8 @@ async def test_a_failed_users_info_stores_no_zone_and_checkins_follow_the_worksp
 
 
 async def test_a_checkin_answer_whose_reply_failed_is_recorded_once_when_slack_retries(
-        rig: Rig, app: App, clock: FakeClock) -> None:
+    rig: Rig, app: App, clock: FakeClock
+) -> None:
     fake = rig.fake
     await command(rig, "checkin friday 16:00 <@U1001>")
     await run_until(app, clock, datetime(2026, 3, 6, 16, 0, tzinfo=UTC), step=timedelta(hours=2))
@@ -434,7 +444,8 @@ async def test_a_digest_posted_but_answered_with_500_is_not_posted_again(rig: Ri
 
 
 async def test_a_checkin_dm_whose_connection_dropped_after_posting_is_not_sent_twice(
-        rig: Rig, app: App, clock: FakeClock) -> None:
+    rig: Rig, app: App, clock: FakeClock
+) -> None:
     fake = rig.fake
     await command(rig, "checkin friday 16:00 <@U1001>")
     fake.lose_response("chat.postMessage", status=None)  # posted, then the connection closed unanswered
@@ -451,7 +462,8 @@ async def test_a_checkin_dm_whose_connection_dropped_after_posting_is_not_sent_t
 
 
 async def test_a_resend_whose_first_try_posted_nothing_is_posted_after_the_check(
-        rig: Rig, app: App, clock: FakeClock) -> None:
+    rig: Rig, app: App, clock: FakeClock
+) -> None:
     """A 500 that posted nothing: the re-send looks, finds no message with its key (only others), posts once."""
     fake = rig.fake
     await command(rig, "digest daily 14:05 UTC")
@@ -459,21 +471,30 @@ async def test_a_resend_whose_first_try_posted_nothing_is_posted_after_the_check
     clock.set(datetime(2026, 3, 2, 14, 6, tzinfo=UTC))
     await tick(app)
     fake.messages.setdefault(CHANNEL, []).append(  # someone else's message, and one of ours for another key
-        {"type": "message", "ts": f"{int(clock.now().timestamp())}.999999", "text": "hi",
-         "metadata": {"event_type": "cos_bot_delivery", "event_payload": {"key": "digest:other"}}})
+        {
+            "type": "message",
+            "ts": f"{int(clock.now().timestamp())}.999999",
+            "text": "hi",
+            "metadata": {"event_type": "cos_bot_delivery", "event_payload": {"key": "digest:other"}},
+        }
+    )
     clock.advance(timedelta(minutes=2))
     stats = await app.scheduler.tick()
     assert stats.sent == 1 and len(fake.calls_to("conversations.history")) == 1
     assert len(posts(fake)) == 2 and len([m for m in fake.messages[CHANNEL] if m.get("bot_id")]) == 1
 
 
-@pytest.mark.parametrize("answer, sent", [
-    ((200, {"ok": False, "error": "missing_scope", "needed": "channels:history"}), True),  # old install
-    ((429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "120"}), False),
-    ((500, {"ok": False, "error": "fatal_error"}), False),
-])
-async def test_a_history_check_that_fails(rig: Rig, app: App, clock: FakeClock,
-                                          answer: tuple[Any, ...], sent: bool) -> None:
+@pytest.mark.parametrize(
+    "answer, sent",
+    [
+        ((200, {"ok": False, "error": "missing_scope", "needed": "channels:history"}), True),  # old install
+        ((429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "120"}), False),
+        ((500, {"ok": False, "error": "fatal_error"}), False),
+    ],
+)
+async def test_a_history_check_that_fails(
+    rig: Rig, app: App, clock: FakeClock, answer: tuple[Any, ...], sent: bool
+) -> None:
     """Unreadable history (missing scope) posts anyway; a rate-limited or broken one waits and posts nothing."""
     fake = rig.fake
     await command(rig, "digest daily 14:05 UTC")

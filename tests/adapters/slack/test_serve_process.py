@@ -54,14 +54,33 @@ class Served:
 
 @asynccontextmanager
 async def serve(fake: FakeSlack, tmp_path: Path, *, scheduler: bool, **extra_env: str) -> AsyncIterator[Served]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_", "PORT", "LOG_"))}
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
-               DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}", COS_SCHEDULER="1" if scheduler else "0",
-               LOG_LEVEL="INFO", PYTHONPATH=str(ROOT), **extra_env)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_", "PORT", "LOG_"))
+    }
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        COS_SCHEDULER="1" if scheduler else "0",
+        LOG_LEVEL="INFO",
+        PYTHONPATH=str(ROOT),
+        **extra_env,
+    )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--port", "0", cwd=str(tmp_path), env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        "--port",
+        "0",
+        cwd=str(tmp_path),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     served = Served(proc)
     try:
         yield served
@@ -104,8 +123,9 @@ async def test_sigterm_lets_an_in_flight_slack_call_finish(fake: FakeSlack, tmp_
         envelope = json.dumps(payload("event_message_im.json"))
         headers = {"Content-Type": "application/json", **sign(envelope, SIGNING_SECRET)}
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"http://127.0.0.1:{served.port}/slack/events", data=envelope.encode(),
-                                 headers=headers) as acked:
+            async with http.post(
+                f"http://127.0.0.1:{served.port}/slack/events", data=envelope.encode(), headers=headers
+            ) as acked:
                 assert acked.status == 200
         await fake.wait_for("users.info")
         served.proc.send_signal(signal.SIGTERM)
@@ -126,8 +146,9 @@ async def test_serve_answers_probes_and_metrics_and_logs_json_requests(fake: Fak
         base = f"http://127.0.0.1:{served.port}"
         async with aiohttp.ClientSession() as http:
             for n, text in enumerate(("legal", "zzkq frobnicate the quux", "digest off")):
-                form = form_body({**payload("slash_command.json"), "text": text,
-                                  "response_url": fake.response_url(f"m{n}")})
+                form = form_body(
+                    {**payload("slash_command.json"), "text": text, "response_url": fake.response_url(f"m{n}")}
+                )
                 headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(form, SIGNING_SECRET)}
                 async with http.post(base + "/slack/events", data=form.encode(), headers=headers) as answer:
                     assert answer.status == 200
@@ -144,15 +165,24 @@ async def test_serve_answers_probes_and_metrics_and_logs_json_requests(fake: Fak
 
     assert code == 0, stderr
     found = {f.name: f for f in text_string_to_metric_families(exposition)}
-    for name in ("cos_commands", "cos_answer_seconds", "cos_outbox_rows", "cos_delivery_lag_seconds",
-                 "cos_platform_rate_limited", "cos_dead_letters"):
+    for name in (
+        "cos_commands",
+        "cos_answer_seconds",
+        "cos_outbox_rows",
+        "cos_delivery_lag_seconds",
+        "cos_platform_rate_limited",
+        "cos_dead_letters",
+    ):
         assert name in found, name
     commands = [s for s in found["cos_commands"].samples if s.name == "cos_commands_total"]
     assert sum(s.value for s in commands) >= 3
     assert {s.labels["command"] for s in commands} >= {"cos-service", "cos-service digest"}
     assert {s.labels["platform"] for s in commands} == {"slack"}
-    requests = [json.loads(line) for line in stderr.splitlines()
-                if line.startswith("{") and json.loads(line)["message"] == "request"]
+    requests = [
+        json.loads(line)
+        for line in stderr.splitlines()
+        if line.startswith("{") and json.loads(line)["message"] == "request"
+    ]
     assert len(requests) == 3, stderr  # probes and the scrape are not requests
     assert all(r["platform"] == "slack" and r["workspace"] and isinstance(r["latency_ms"], float) for r in requests)
     assert "frobnicate" not in stderr and BOT_TOKEN not in stderr and SIGNING_SECRET not in stderr

@@ -97,8 +97,9 @@ async def test_share_where_the_bot_is_not_a_member_explains_politely(rig: Rig) -
     assert "not a member" in text and "/invite" in text
     assert replies[0].params["response_type"] == "ephemeral"
     rig.fake.script("chat.postMessage", (200, {"ok": False, "error": "channel_not_found"}))
-    await rig.action(_press(_buttons(body["blocks"])["share"], channel="D0PRIVATE",
-                            response_url=rig.fake.response_url("b")))
+    await rig.action(
+        _press(_buttons(body["blocks"])["share"], channel="D0PRIVATE", response_url=rig.fake.response_url("b"))
+    )
     replies = await rig.fake.wait_for("response_url", 2)
     assert "I can't post here" in blocks_text(replies[1].params["blocks"])
 
@@ -132,10 +133,19 @@ async def test_server_errors_are_retried_then_reported_without_crashing(rig: Rig
 
 
 async def test_forged_button_values_get_a_polite_reply(rig: Rig) -> None:
-    for n, value in enumerate(['{"c":"cos-service"', "area.legal", '{"a":"delete_everything","v":"x"}',
-                               '{"c":"cos-service","t":"legal","p":"x"}']):
-        button = {"action_id": "cos:share:0" if n < 3 else "cos:page:1", "value": value,
-                  "text": {"type": "plain_text", "text": "x"}}
+    for n, value in enumerate(
+        [
+            '{"c":"cos-service"',
+            "area.legal",
+            '{"a":"delete_everything","v":"x"}',
+            '{"c":"cos-service","t":"legal","p":"x"}',
+        ]
+    ):
+        button = {
+            "action_id": "cos:share:0" if n < 3 else "cos:page:1",
+            "value": value,
+            "text": {"type": "plain_text", "text": "x"},
+        }
         response = await rig.action(_press(button, response_url=rig.fake.response_url(f"f{n}")))
         assert response.status == 200
     replies = await rig.fake.wait_for("response_url", 4)
@@ -162,8 +172,11 @@ async def test_knowledge_buttons_answer_ephemerally(rig: Rig) -> None:
 
 
 async def test_paging_button_turns_the_page_in_place(rig: Rig) -> None:
-    button = {"action_id": "cos:page:0", "value": '{"c":"cos-risk","t":"overview","p":0}',
-              "text": {"type": "plain_text", "text": "‹ Previous"}}
+    button = {
+        "action_id": "cos:page:0",
+        "value": '{"c":"cos-risk","t":"overview","p":0}',
+        "text": {"type": "plain_text", "text": "‹ Previous"},
+    }
     await rig.action(_press(button, response_url=rig.fake.response_url("pg")))
     replies = await rig.fake.wait_for("response_url")
     assert replies[0].params["replace_original"] is True
@@ -254,8 +267,9 @@ async def test_dm_check_in_handlers_see_the_dm(app, fake) -> None:  # type: igno
 
 
 async def test_url_verification_and_health(rig: Rig) -> None:
-    response = await rig.post(json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"}),
-                              "application/json")
+    response = await rig.post(
+        json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"}), "application/json"
+    )
     assert response.status == 200 and (await response.json())["challenge"] == "abc123"
     health = await rig.http.get(rig.url + "/healthz")
     assert health.status == 200
@@ -299,8 +313,12 @@ async def test_team_data_is_kept_per_workspace(app, fake) -> None:  # type: igno
         other["event"]["user"] = "U0OTHER"
         await rig.event(other)
         views = await fake.wait_for("views.publish", 2)
-        texts = {v.params["user_id"]: blocks_text((json.loads(v.params["view"]) if isinstance(v.params["view"], str)
-                                                   else v.params["view"])["blocks"]) for v in views}
+        texts = {
+            v.params["user_id"]: blocks_text(
+                (json.loads(v.params["view"]) if isinstance(v.params["view"], str) else v.params["view"])["blocks"]
+            )
+            for v in views
+        }
         assert "Stage:" in texts["U2147483697"] and "Schedules" in texts["U2147483697"]
         assert "Stage:" not in texts["U0OTHER"] and "No stage set yet" in texts["U0OTHER"]
 
@@ -310,8 +328,10 @@ async def test_a_long_team_reply_pages_through_the_database(rig: Rig) -> None:
     Prev/Next work from the database, on any replica; a forged key gets the expired reply."""
 
     async def long_list(request, text):  # type: ignore[no-untyped-def]
-        return Reply(title="Everything", sections=tuple(
-            Section(heading=f"Group {n}", text=f"Item {n}: " + "words " * 120) for n in range(40)))
+        return Reply(
+            title="Everything",
+            sections=tuple(Section(heading=f"Group {n}", text=f"Item {n}: " + "words " * 120) for n in range(40)),
+        )
 
     rig.app.router.add_subcommand("cos-service", "everything", long_list)
     _, body = await rig.command("everything")

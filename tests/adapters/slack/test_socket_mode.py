@@ -55,6 +55,7 @@ def _event_envelope(envelope_id: str, *, event_id: str = "Ev08MFMKH6", retry: in
 
 async def _acks_for(fake: FakeSlack, *envelope_ids: str, timeout: float = 5.0) -> dict[str, dict[str, Any]]:
     """Wait until every envelope id was acked; the acks by id."""
+
     async def ready() -> None:
         while not set(envelope_ids) <= {a.get("envelope_id") for a in fake.acks()}:
             await fake.wait_for("socket_ack", len(fake.acks()) + 1, timeout=timeout)
@@ -84,7 +85,8 @@ def socket_settings(settings: Settings) -> Settings:
 
 
 async def test_slash_command_over_socket_mode_is_acked_with_the_legal_answer(
-        socket_settings: Settings, fake: FakeSlack, clock: FakeClock) -> None:
+    socket_settings: Settings, fake: FakeSlack, clock: FakeClock
+) -> None:
     async with built_app(socket_settings, clock) as app, socket_mode(app):
         fake.push(_command_envelope("env-cmd-1"))
         acks = await _acks_for(fake, "env-cmd-1")
@@ -100,17 +102,24 @@ async def test_slash_command_over_socket_mode_is_acked_with_the_legal_answer(
     assert "Comprehensive Legal Services" in text
     for firm in ("Skadden", "Latham & Watkins", "Wilson Sonsini"):
         assert firm in text
-    share = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
-             if e["action_id"].startswith("cos:share")]
+    share = [
+        e
+        for b in answer["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("cos:share")
+    ]
     assert share and decode_value(share[0]["value"]) == {"c": "cos-service", "t": "legal"}
     # Answered in the ack: nothing was posted to response_url.
     assert fake.calls_to("response_url") == []
 
 
 async def test_dm_event_over_socket_mode_reaches_the_core_once(
-        socket_settings: Settings, fake: FakeSlack, clock: FakeClock) -> None:
+    socket_settings: Settings, fake: FakeSlack, clock: FakeClock
+) -> None:
     seen: list[Request] = []
     async with built_app(socket_settings, clock) as app:
+
         async def record(request: Request) -> None:
             seen.append(request)
             return None  # let the router answer the command typed in the DM
@@ -134,13 +143,13 @@ async def test_dm_event_over_socket_mode_reaches_the_core_once(
 
 
 async def test_disconnect_envelope_reconnects_and_keeps_answering(
-        socket_settings: Settings, fake: FakeSlack, clock: FakeClock) -> None:
+    socket_settings: Settings, fake: FakeSlack, clock: FakeClock
+) -> None:
     async with built_app(socket_settings, clock) as app, socket_mode(app):
         fake.push(_command_envelope("env-a"))
         assert "env-a" in await _acks_for(fake, "env-a")
         # Slack asks clients to move to a new connection every few hours.
-        fake.push({"type": "disconnect", "reason": "refresh_requested",
-                   "debug_info": {"host": "applink-fake"}})
+        fake.push({"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "applink-fake"}})
         await fake.wait_for("socket_connect", 2)
         fake.push(_command_envelope("env-b", text="gdpr", command="/cos-risk"))
         acks = await _acks_for(fake, "env-b")
@@ -151,7 +160,8 @@ async def test_disconnect_envelope_reconnects_and_keeps_answering(
 
 
 async def test_socket_mode_happy_path_logs_nothing_at_warning(
-        socket_settings: Settings, fake: FakeSlack, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    socket_settings: Settings, fake: FakeSlack, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     async with built_app(socket_settings, clock) as app, socket_mode(app):
         fake.push(_command_envelope("env-quiet"))
@@ -162,7 +172,8 @@ async def test_socket_mode_happy_path_logs_nothing_at_warning(
 
 
 async def test_socket_mode_connection_is_reported_to_readiness(
-        socket_settings: Settings, fake: FakeSlack, clock: FakeClock) -> None:
+    socket_settings: Settings, fake: FakeSlack, clock: FakeClock
+) -> None:
     from bot.ops.readiness import readiness_for
 
     async with built_app(socket_settings, clock) as app:

@@ -43,12 +43,18 @@ def _transport(settings: Settings, db: Database) -> SlackTransport:
 
 async def _markers(db: Database) -> int:
     async with db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(ProcessedEvent)
-                                          .where(ProcessedEvent.event_id.like("send:%")))).scalar_one())
+        return int(
+            (
+                await session.execute(
+                    select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.event_id.like("send:%"))
+                )
+            ).scalar_one()
+        )
 
 
 async def test_prepare_writes_the_marker_before_the_post_and_the_post_writes_nothing_more(
-        fake: FakeSlack, settings: Settings, db: Database) -> None:
+    fake: FakeSlack, settings: Settings, db: Database
+) -> None:
     transport = _transport(settings, db)
     assert isinstance(transport, Preparing)
     await transport.prepare("digest:1")
@@ -61,7 +67,8 @@ async def test_prepare_writes_the_marker_before_the_post_and_the_post_writes_not
 
 
 async def test_a_resend_prepared_by_another_replica_finds_the_first_post(
-        fake: FakeSlack, settings: Settings, db: Database) -> None:
+    fake: FakeSlack, settings: Settings, db: Database
+) -> None:
     fake.clock = time.time  # message ts on the bot's (real) time, which the history check looks back from
     first = _transport(settings, db)
     await first.prepare("digest:2")

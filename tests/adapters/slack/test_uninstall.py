@@ -21,10 +21,18 @@ from tests.conftest import Harness
 
 
 def _event(team: str, event: dict[str, Any], event_id: str) -> dict[str, Any]:
-    return {"token": "gIkuvaNzQIHg97ATvDxqgjtO", "team_id": team, "api_app_id": "A123456", "event": event,
-            "type": "event_callback", "event_id": event_id, "event_time": 1767340800,
-            "authorizations": [{"enterprise_id": None, "team_id": team, "user_id": "UBOT", "is_bot": True,
-                                "is_enterprise_install": False}]}
+    return {
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "team_id": team,
+        "api_app_id": "A123456",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1767340800,
+        "authorizations": [
+            {"enterprise_id": None, "team_id": team, "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}
+        ],
+    }
 
 
 async def _setup(app, team: str) -> None:  # type: ignore[no-untyped-def]
@@ -35,15 +43,22 @@ async def _setup(app, team: str) -> None:  # type: ignore[no-untyped-def]
 
 async def _state(app, team: str) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     async with app.db.session() as s:
-        scheds = list((await s.execute(select(Schedule).where(Schedule.platform == "slack",
-                                                              Schedule.workspace == team))).scalars())
-        pending = (await s.execute(select(Outbox).where(Outbox.workspace == team,
-                                                        Outbox.status == OUTBOX_PENDING))).scalars().all()
+        scheds = list(
+            (
+                await s.execute(select(Schedule).where(Schedule.platform == "slack", Schedule.workspace == team))
+            ).scalars()
+        )
+        pending = (
+            (await s.execute(select(Outbox).where(Outbox.workspace == team, Outbox.status == OUTBOX_PENDING)))
+            .scalars()
+            .all()
+        )
     return len(scheds), sum(x.active for x in scheds), len(pending)
 
 
-async def test_app_uninstalled_stops_the_workspace_and_retries_are_harmless(fake, settings: Settings,
-                                                                           clock: FakeClock, db_url: str):  # type: ignore[no-untyped-def]
+async def test_app_uninstalled_stops_the_workspace_and_retries_are_harmless(
+    fake, settings: Settings, clock: FakeClock, db_url: str
+):  # type: ignore[no-untyped-def]
     async with built_app(with_db(settings, db_url), clock) as app, running(app, fake) as rig:
         await _setup(app, "T0001")
         await _setup(app, "T0OTHER")
@@ -57,8 +72,9 @@ async def test_app_uninstalled_stops_the_workspace_and_retries_are_harmless(fake
         async with app.db.session() as s:
             ws = await s.get(Workspace, "slack:T0001")
             assert ws is not None and ws.uninstalled_at == clock.now()
-            uninstalls = (await s.execute(text(
-                "SELECT count(*) FROM audit_entry WHERE action = 'workspace.uninstall'"))).scalar_one()
+            uninstalls = (
+                await s.execute(text("SELECT count(*) FROM audit_entry WHERE action = 'workspace.uninstall'"))
+            ).scalar_one()
         assert uninstalls == 1  # Slack's retry is recognised
         clock.advance(timedelta(days=31))
         await app.scheduler.housekeeping()
@@ -66,10 +82,13 @@ async def test_app_uninstalled_stops_the_workspace_and_retries_are_harmless(fake
         assert await _state(app, "T0OTHER") == (1, 1, 1)
 
 
-async def test_tokens_revoked_for_the_bot_with_zero_retention_deletes_at_once(fake, settings: Settings,
-                                                                              clock: FakeClock):  # type: ignore[no-untyped-def]
-    async with built_app(with_db(settings, settings.database_url, uninstall_retention_days=0), clock) as app, \
-            running(app, fake) as rig:
+async def test_tokens_revoked_for_the_bot_with_zero_retention_deletes_at_once(
+    fake, settings: Settings, clock: FakeClock
+):  # type: ignore[no-untyped-def]
+    async with (
+        built_app(with_db(settings, settings.database_url, uninstall_retention_days=0), clock) as app,
+        running(app, fake) as rig,
+    ):
         await _setup(app, "T0001")
         # A user token alone being revoked does not remove the app.
         users_only = _event("T0001", {"type": "tokens_revoked", "tokens": {"oauth": ["U1"], "bot": []}}, "EvTOK0")
@@ -82,10 +101,12 @@ async def test_tokens_revoked_for_the_bot_with_zero_retention_deletes_at_once(fa
             assert await s.get(Workspace, "slack:T0001") is None
 
 
-async def test_oauth_uninstall_removes_the_installation_and_a_reinstall_finds_the_data(fake, settings: Settings,
-                                                                                      clock: FakeClock, db_url: str):  # type: ignore[no-untyped-def]
-    oauth = with_db(settings, db_url, slack_bot_token=None, slack_client_id="111.222",
-                    slack_client_secret=CLIENT_SECRET)
+async def test_oauth_uninstall_removes_the_installation_and_a_reinstall_finds_the_data(
+    fake, settings: Settings, clock: FakeClock, db_url: str
+):  # type: ignore[no-untyped-def]
+    oauth = with_db(
+        settings, db_url, slack_bot_token=None, slack_client_id="111.222", slack_client_secret=CLIENT_SECRET
+    )
     async with built_app(oauth, clock) as app, running(app, fake) as rig:
         await _install(rig, fake)
         await _setup(app, "T0BETA")

@@ -30,14 +30,16 @@ async def _install(rig, fake, code: str = "code-beta") -> None:  # type: ignore[
     assert query["client_id"] == ["111.222"] and "commands" in query["scope"][0]
     state = query["state"][0]
     cookie = start.headers["Set-Cookie"].split(";")[0]
-    done = await rig.http.get(rig.url + f"/slack/oauth_redirect?code={code}&state={state}",
-                              headers={"Cookie": cookie}, allow_redirects=False)
+    done = await rig.http.get(
+        rig.url + f"/slack/oauth_redirect?code={code}&state={state}", headers={"Cookie": cookie}, allow_redirects=False
+    )
     assert done.status == 200, await done.text()
 
 
 async def test_oauth_install_then_commands_use_that_workspaces_token(fake, settings, clock, db_url):  # type: ignore[no-untyped-def]
-    oauth = with_db(settings, db_url, slack_bot_token=None, slack_client_id="111.222",
-                    slack_client_secret=CLIENT_SECRET)
+    oauth = with_db(
+        settings, db_url, slack_bot_token=None, slack_client_id="111.222", slack_client_secret=CLIENT_SECRET
+    )
     async with built_app(oauth, clock) as app, running(app, fake) as rig:
         # Before installation, team T0BETA is not authorised: nothing is answered with anyone's token.
         status, body = await rig.command("legal", team_id="T0BETA")
@@ -59,14 +61,20 @@ async def test_oauth_install_then_commands_use_that_workspaces_token(fake, setti
         assert lookups and all(c.token == "xoxb-beta-0000000002-fake" for c in lookups)
 
         # A stale or replayed state is refused.
-        replay = await rig.http.get(rig.url + "/slack/oauth_redirect?code=code-beta&state=forged",
-                                    allow_redirects=False)
+        replay = await rig.http.get(
+            rig.url + "/slack/oauth_redirect?code=code-beta&state=forged", allow_redirects=False
+        )
         assert replay.status >= 400
 
 
 async def test_one_workspace_cannot_reach_another(fake, settings, clock):  # type: ignore[no-untyped-def]
-    oauth = with_db(settings, settings.database_url, slack_bot_token=None, slack_client_id="111.222",
-                    slack_client_secret=CLIENT_SECRET)
+    oauth = with_db(
+        settings,
+        settings.database_url,
+        slack_bot_token=None,
+        slack_client_id="111.222",
+        slack_client_secret=CLIENT_SECRET,
+    )
     async with built_app(oauth, clock) as app, running(app, fake) as rig:
         await _install(rig, fake)
         transport = rig.adapter.transport()
@@ -141,8 +149,12 @@ async def test_event_ids_are_claimed_once(db_url, settings, clock):  # type: ign
 
 def test_payloads_translate_to_requests() -> None:
     request = command_to_request(payload("slash_command.json"), role="admin", tz="Europe/Berlin")
-    assert (request.platform, request.workspace, request.channel, request.user) == ("slack", "T0001", "C2147483705",
-                                                                                    "U2147483697")
+    assert (request.platform, request.workspace, request.channel, request.user) == (
+        "slack",
+        "T0001",
+        "C2147483705",
+        "U2147483697",
+    )
     assert (request.command, request.text, request.role, request.is_dm) == ("cos-service", "legal", "admin", False)
     grid = command_to_request(payload("slash_command_enterprise.json"))
     assert grid.workspace == "E0001:T0002" and grid.command == "cos-risk" and grid.user == "W0123ABC"
