@@ -189,8 +189,8 @@ async def test_closed_dm_reply_is_logged_not_a_crash(running: Any, fake: FakeDis
     message = recorded("message_dm")
     message["channel_id"] = dm_channel_id("1500000000000000007")
     await fake.dispatch("MESSAGE_CREATE", message)
-    await fake.wait_for(lambda: bot.kernel.errors)
-    assert bot.kernel.errors == ["dm reply: 403 50007"]
+    await fake.wait_for(lambda: bot.errors)
+    assert bot.errors == ["dm reply: 403 50007"]
     # The bot still answers afterwards.
     body = await ask(fake, slash("cos-service", "legal", guild_id=G1, channel_id=C1))
     assert "Skadden" in json.dumps(body)

@@ -86,7 +86,7 @@ async def rig(dsettings: Settings, fake: FakeDiscord, clock: FakeClock) -> Async
         await asyncio.wait_for(bot.ready.wait(), 10)
         app.transports["discord"] = PLATFORM.make_transport(app)  # what `cos-bot run` wires
         app.scheduler.pacer = fake_time_pacer(clock)
-        yield Rig(app, fake, clock, bot.kernel.transport)
+        yield Rig(app, fake, clock, bot.transport)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
