@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Entry", "KINDS", "RISK_KINDS", "SERVICE_KINDS"]
+__all__ = ["Entry", "Localized", "KINDS", "RISK_KINDS", "SERVICE_KINDS"]
 
 # Every kind an entry may have, with the command it belongs to.
 SERVICE_KINDS = frozenset(
@@ -37,6 +37,19 @@ KINDS = SERVICE_KINDS | RISK_KINDS
 
 
 @dataclass(frozen=True, slots=True)
+class Localized:
+    """An entry's words in another language (``zh:`` in the content files): title, text, items, aliases.
+
+    ``items`` line up with the entry's English ``items``; ``aliases`` feed search in that language.
+    """
+
+    title: str
+    text: str = ""
+    items: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One piece of knowledge: a service area, a provider, a risk, a phase...
 
@@ -61,6 +74,15 @@ class Entry:
     url: str | None = None
     origin: str = "seed"
     extra: tuple[tuple[str, str], ...] = field(default=())
+    # Other languages' words, by language code (``("zh", Localized(...))``).
+    translations: tuple[tuple[str, Localized], ...] = ()
+
+    def localized(self, lang: str) -> Localized | None:
+        """The entry's words in ``lang``, if it has them."""
+        for code, words in self.translations:
+            if code == lang:
+                return words
+        return None
 
     @property
     def command(self) -> str:

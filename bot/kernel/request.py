@@ -35,3 +35,6 @@ class Request:
     # The platform's id of the message a DM request came in (Slack ``ts``, a Discord message id):
     # a check-in answer keeps it, so an edit of that message can update the answer.
     message_id: str | None = None
+    # The person's language as the platform reports it (Discord's interaction ``locale`` such as ``zh-CN``,
+    # Slack's ``users.info`` locale); ``bot.kernel.i18n.choose_lang`` reads it.
+    locale: str | None = None
