@@ -31,7 +31,7 @@ from knowledge.lexicon import (
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
-from knowledge.text import fold
+from knowledge.text import fold, has_han
 from knowledge.words import (
     MAX_YEAR,
     damerau,
@@ -151,8 +151,16 @@ class Searcher:
         self._repairs: dict[str, str | None] = {}
         self._title_vocab: list[str] | None = None
         self._entry_stems: dict[str, frozenset[str]] = {}
+        # Chinese titles and aliases of the entries, read as the entry's English title.
+        self._zh_terms: dict[str, tuple[str, ...]] = {}
+        self._zh_read: dict[str, str] = {}
         for entry in kb.entries.values():
             self._docs.append(self._index(entry))
+            zh = entry.localized("zh")
+            if zh is not None:
+                for name in (zh.title, *zh.aliases):
+                    if has_han(name):
+                        self._zh_terms.setdefault(name.strip(), (entry.title,))
         for doc in self._docs:
             self._df.update(doc.tf.keys())
         self._n = len(self._docs)
@@ -221,6 +229,19 @@ class Searcher:
         )
 
     # -- querying -----------------------------------------------------------
+    def readable(self, text: str) -> str:
+        """``text`` as the index reads it: a Chinese question's words in the knowledge's English words."""
+        if not has_han(text):
+            return text
+        read = self._zh_read.get(text)
+        if read is None:
+            from knowledge.chinese import to_index_words  # jieba only for a question in Chinese
+
+            read = to_index_words(text, extra=self._zh_terms)
+            if len(self._zh_read) < 4096:
+                self._zh_read[text] = read
+        return read
+
     def _repair(self, word: str) -> str | None:
         """The closest indexed word to an unknown one, or None."""
         if word in self._repairs:
@@ -231,7 +252,7 @@ class Searcher:
         return fixed
 
     def _closest(self, word: str) -> str | None:
-        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS:
+        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or _is_opaque(word):
             return None
         limit = 1 if len(word) < 8 else 2
         # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
@@ -324,6 +345,7 @@ class Searcher:
 
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
+        text = self.readable(text)
         q = self._query(text)
         tokens, weights = q.tokens, q.weights
         if not weights and not q.years:
@@ -381,6 +403,7 @@ class Searcher:
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean"."""
+        text = self.readable(text)
         words = [w for w in words_of(text) if w not in STOPWORDS and len(w) >= 4]
         found: list[str] = []
         for w in words:
@@ -410,6 +433,7 @@ class Searcher:
     # -- evidence for the answer-or-abstain decision (knowledge.decision) -------
     def question_words(self, text: str) -> list[QuestionWord]:
         """The question's distinct content words, typos repaired, with weight and synonyms."""
+        text = self.readable(text)
         words: list[str] = []
         typed: list[str] = []
         for w in words_of(text):
@@ -477,6 +501,11 @@ _STOPWORDS_UNQUOTED = frozenset(w.replace("'", "") for w in STOPWORDS)
 
 def _is_stopword(word: str) -> bool:
     return word in STOPWORDS or word in _STOPWORDS_UNQUOTED
+
+
+def _is_opaque(word: str) -> bool:
+    """A token standing for a Chinese word the lexicon does not know ("zhq" + code points): never repaired."""
+    return word.startswith("zhq") and word[3:].isalnum() and any(c.isdigit() for c in word)
 
 
 def _raw(text: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.answering.commands import KnowledgeCommands
 from bot.kernel.canned import expired, went_wrong
 from bot.kernel.errors import PermissionDenied, UserError
+from bot.kernel.i18n import choose_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
@@ -223,7 +224,7 @@ class Router:
             return await handler(request, rest)
         if self._knowledge_hook is not None:
             return await self._knowledge_hook(request, command, text)
-        return self.knowledge.reply(command, text)
+        return self.knowledge.reply(command, text, lang=choose_lang(locale=request.locale, text=text))
 
     async def handle_action(self, action: Action) -> Reply | None:
         """Answer a pressed button. Unknown or stale values get a polite reply."""
