@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
+    CHATTER,
     COMMON_WORDS,
     GROUP_HINTS,
     STOPWORDS,
@@ -455,7 +456,7 @@ class Searcher:
         seen: set[str] = set()
         for i, w in enumerate(words):
             stem = stem_word(w)
-            if _is_stopword(w) or stem in seen:
+            if _is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
                 continue
             seen.add(stem)
             synonyms = frozenset(syns.get(i, ()))
