@@ -32,11 +32,15 @@ from knowledge.lexicon import (
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
-from knowledge.text import fold, has_han
+from knowledge.text import has_han
 from knowledge.words import (
-    MAX_YEAR,
+    contains_phrase,
     damerau,
+    entry_years,
+    is_opaque,
+    is_stopword,
     normalise_query,
+    raw_words,
     stem_word,
     tokenize,
     words_of,
@@ -129,17 +133,6 @@ _SINGLE_PHRASE = 0.75
 _ALIAS_EXACT = 25.0
 
 
-def _entry_years(entry: Entry) -> frozenset[int]:
-    if not entry.years:
-        return frozenset()
-    values = year_values(entry.years)
-    if "+" in entry.years or "more" in entry.years:
-        nums = [int(n) for n in re.findall(r"\d+", entry.years)]
-        if nums:
-            values = set(range(min(nums[0], MAX_YEAR), MAX_YEAR + 1))
-    return frozenset(values)
-
-
 class Searcher:
     """In-memory index over a knowledge base; cheap to query, rebuilt on reload."""
 
@@ -225,8 +218,8 @@ class Searcher:
             phrases=phrases,
             title_exact=title_exact - {""},
             exact=exact,
-            years=_entry_years(entry),
-            raw_title=_raw(entry.title),
+            years=entry_years(entry.years),
+            raw_title=raw_words(entry.title),
         )
 
     # -- querying -----------------------------------------------------------
@@ -253,7 +246,7 @@ class Searcher:
         return fixed
 
     def _closest(self, word: str) -> str | None:
-        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or _is_opaque(word):
+        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word):
             return None
         limit = 1 if len(word) < 8 else 2
         # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
@@ -352,7 +345,7 @@ class Searcher:
         if not weights and not q.years:
             return []
         joined = " ".join(tokens)
-        raw = _raw(text)
+        raw = raw_words(text)
         idf = self._idf
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
@@ -380,7 +373,7 @@ class Searcher:
             else:
                 bonus = 0.0
                 for phrase in doc.phrases:
-                    if _contains(tokens, phrase):
+                    if contains_phrase(tokens, phrase):
                         size = len(phrase)
                         factor = _SINGLE_PHRASE if size == 1 else 1.0 + 0.5 * (size - 1)
                         bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)
@@ -439,7 +432,7 @@ class Searcher:
         typed: list[str] = []
         for w in words_of(text):
             t = w
-            if not _is_stopword(w) and stem_word(w) not in self._known_stems and w not in SYNONYMS:
+            if not is_stopword(w) and stem_word(w) not in self._known_stems and w not in SYNONYMS:
                 w = self._repair(w) or w
             words.append(w)
             typed.append(t)
@@ -456,7 +449,7 @@ class Searcher:
         seen: set[str] = set()
         for i, w in enumerate(words):
             stem = stem_word(w)
-            if _is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
+            if is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
                 continue
             seen.add(stem)
             synonyms = frozenset(syns.get(i, ()))
@@ -494,27 +487,3 @@ class Searcher:
             stems = frozenset(t for part in parts for t in tokenize(part))
             self._entry_stems[entry.id] = stems
         return stems
-
-
-# "what's" reaches the index as "whats": a stop word either way.
-_STOPWORDS_UNQUOTED = frozenset(w.replace("'", "") for w in STOPWORDS)
-
-
-def _is_stopword(word: str) -> bool:
-    return word in STOPWORDS or word in _STOPWORDS_UNQUOTED
-
-
-def _is_opaque(word: str) -> bool:
-    """A token standing for a Chinese word the lexicon does not know ("zhq" + code points): never repaired."""
-    return word.startswith("zhq") and word[3:].isalnum() and any(c.isdigit() for c in word)
-
-
-def _raw(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
-
-
-def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    if n > len(tokens):
-        return False
-    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
