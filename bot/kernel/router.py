@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from bot.answering.commands import KnowledgeCommands
+from bot.answering.commands import KnowledgeCommands, answering_in
 from bot.kernel.canned import expired, went_wrong
 from bot.kernel.errors import PermissionDenied, UserError
 from bot.kernel.i18n import choose_lang
@@ -222,9 +222,10 @@ class Router:
         if found is not None:
             handler, rest = found
             return await handler(request, rest)
-        if self._knowledge_hook is not None:
-            return await self._knowledge_hook(request, command, text)
-        return self.knowledge.reply(command, text, lang=choose_lang(locale=request.locale, text=text))
+        with answering_in(choose_lang(locale=request.locale, text=text)):
+            if self._knowledge_hook is not None:
+                return await self._knowledge_hook(request, command, text)
+            return self.knowledge.reply(command, text)
 
     async def handle_action(self, action: Action) -> Reply | None:
         """Answer a pressed button. Unknown or stale values get a polite reply."""
