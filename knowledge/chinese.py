@@ -14,6 +14,7 @@ unknown English word does ("天气" is as foreign to the overview as "weather").
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from typing import Any
 
 from knowledge.lexicon_zh import PROVIDER_NAMES, STOPWORDS, TERMS
 
-__all__ = ["UNKNOWN_PREFIX", "has_chinese", "segment", "to_index_words", "is_unknown_token"]
+__all__ = ["UNKNOWN_PREFIX", "has_chinese", "segment", "to_index_words", "is_unknown_token", "everyday_share"]
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
@@ -44,7 +45,25 @@ def is_unknown_token(word: str) -> bool:
 
 
 def _unknown(word: str) -> str:
-    return UNKNOWN_PREFIX + "".join(f"{ord(c):x}" for c in word)
+    return UNKNOWN_PREFIX + "".join(f"{ord(c):04x}" for c in word)
+
+
+# log10 of a word's count in jieba's dictionary (68 million words counted): at or above _EVERYDAY an everyday word
+# ("一直", "晚上"), at or below _SPECIALIST a term ("增值税", "红烧肉"). The same relative frequencies as the
+# English word list's bounds in ``knowledge.english`` (its corpus is 24 times larger).
+_EVERYDAY = 4.6
+_SPECIALIST = 2.6
+
+
+def everyday_share(token: str) -> float:
+    """How much the Chinese word behind an opaque token is everyday language: 0.0 (a term) to 1.0 (very common)."""
+    if not is_unknown_token(token):
+        return 0.0
+    hexes = token[len(UNKNOWN_PREFIX) :]
+    word = "".join(chr(int(hexes[i : i + 4], 16)) for i in range(0, len(hexes), 4))
+    count = _jieba().FREQ.get(word, 0)
+    level = math.log10(count + 1)
+    return min(1.0, max(0.0, (level - _SPECIALIST) / (_EVERYDAY - _SPECIALIST)))
 
 
 def _jieba() -> Any:
@@ -112,7 +131,8 @@ def to_index_words(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = N
             continue
         parts = _split_known(word, terms)
         if parts is None:
-            out.append(_unknown(word))
+            if len(word) > 1:  # a lone unknown character is grammar more often than a topic ("出", "完", "高")
+                out.append(_unknown(word))
             continue
         for part in parts:
             out.extend(terms.get(part, ()))

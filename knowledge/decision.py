@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
+from knowledge.words import is_opaque
 
 __all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
 
@@ -84,7 +85,11 @@ EVERYDAY_DISCOUNT = 0.5
 
 
 def _weight(word: QuestionWord) -> float:
-    """How much a word carries the question: rare in the overview (IDF) and a term rather than everyday English."""
+    """How much a word carries the question: rare in the overview (IDF) and a term rather than everyday language."""
+    if is_opaque(word.typed):  # a Chinese word the lexicon does not know: judged by jieba's word counts
+        from knowledge.chinese import everyday_share as everyday_chinese
+
+        return word.weight * (1.0 - EVERYDAY_DISCOUNT * everyday_chinese(word.typed))
     return word.weight * (1.0 - EVERYDAY_DISCOUNT * everyday_share(word.typed))
 
 

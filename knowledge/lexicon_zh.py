@@ -336,6 +336,75 @@ TERMS: dict[str, tuple[str, ...]] = {
     "行业协会": ("industry associations",),
     "社会责任": ("social responsibility",),
     "社会": ("social",),
+    # -- places: a country or region named is a question about going abroad ---------------------------------
+    **{
+        place: ("international", "country")
+        for place in (
+            "日本 美国 欧洲 欧盟 德国 法国 英国 印度 韩国 新加坡 东南亚 中东 拉美 南美 北美 非洲 "
+            "澳洲 澳大利亚 加拿大 俄罗斯 巴西 越南 印尼 泰国 马来西亚 香港 台湾 海外市场 境外 跨境"
+        ).split()
+    },
+    # -- money, people and work, as people say them -----------------------------------------------------------
+    "现金": ("cash",),
+    "烧钱": ("cash flow", "burn"),
+    "亏损": ("profitability", "financial"),
+    "亏钱": ("profitability", "financial"),
+    "融资": ("investment", "funding"),
+    "投资人": ("investors",),
+    "投资者": ("investors",),
+    "创始人": ("founders",),
+    "联合创始人": ("founders",),
+    "成员": ("members",),
+    "流失率": ("churn",),
+    "留存": ("retention", "customer success"),
+    "续费": ("renewal", "subscription"),
+    "响应": ("response",),
+    "响应时间": ("response time", "sla"),
+    "故障": ("incident", "support"),
+    "宕机": ("outage", "support"),
+    "晚上": ("night", "24x7"),
+    "半夜": ("night", "24x7"),
+    "周末": ("weekend",),
+    "服务器": ("servers", "deployment"),
+    "存储": ("storage", "data"),
+    "违规": ("violation", "compliance"),
+    "违法": ("illegal", "compliance"),
+    "罚款": ("penalty", "fines"),
+    "报告": ("report",),
+    "功能": ("features",),
+    "需求方": ("customer",),
+    "合作": ("partnership", "cooperation"),
+    "协作": ("cooperation",),
+    "卖": ("sell", "sales"),
+    "销售额": ("revenue", "sales"),
+    "售卖": ("sell", "sales"),
+    "商业版": ("enterprise edition", "commercial"),
+    "企业版": ("enterprise edition",),
+    "社区版": ("community edition", "open source"),
+    "社区": ("community", "ecosystem"),
+    "补齐": ("acquire", "capabilities"),
+    "能力": ("capabilities",),
+    "分析": ("analysis",),
+    "竞品分析": ("competitive intelligence",),
+    "招不到": ("hire", "recruitment"),
+    "招聘难": ("hire", "recruitment"),
+    "期权池": ("stock option", "equity incentive"),
+    "扩展": ("scalability",),
+    "扩容": ("scalability",),
+    "培训班": ("training",),
+    "教程": ("training", "educational content"),
+    "文档": ("documentation",),
+    "咨询师": ("consulting",),
+    "顾问": ("consulting", "advisor"),
+    "靠谱": ("recommended",),
+    "审计师": ("audit",),
+    "会计": ("accounting", "financial"),
+    "上市公司": ("ipo",),
+    "估值": ("valuation",),
+    "营收增长": ("revenue", "growth"),
+    "增长慢": ("growth",),
+    "市场份额": ("market share",),
+    "份额": ("market share",),
     # -- general words people ask with --------------------------------------------------------------------
     "模式": ("model",),
     "建设": ("building",),
@@ -409,5 +478,8 @@ STOPWORDS = frozenset(
     是不是 有没有 能不能 可不可以 吗？ 啥 咋 咋办 算 算是 哪种 什么样 样 些什么 呃 嗯 哦 唉 哎 老是 总 时 中 上 下
     里 内 后 前 谢谢 你好 您好 各位 老板 同事 一般 通常 主要 具体 相关 进行 实现 达到 做好 做到 处理 解决 办 方法
     办法 建议 推荐 介绍 了解 知道 告诉 说 讲 看 看看 来 去 用 使用 用起来 起来 出来 背后 一直没有 怎么做 该怎么
+    担心 担忧 害怕 着急 头疼 发愁 纠结 感觉 好像 似乎 可能 也许 大概 估计 听说 据说 最近 这段时间 今年 明年 去年
+    合适 合理 顺利 不顺利 越来越 越 更加 特别 尤其 比如 例如 之类 等等 这种 那种 怎么搞 咋整 抱怨 老说 说要 不知道
+    从哪 开始 哪开始 不够 太少 太多 很多 很少 多少钱 有多 多重要 重要 必要 应不应该 要不要 该不该 会不会 能否 是否
     """.split()
 )
