@@ -211,3 +211,35 @@ def test_ask_json_says_matched(tmp_path):
     objs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["matched"] for o in objs] == [True, False, False, False]
     assert objs[0]["results"][0]["id"] == "area.comprehensive-legal-services"
+
+
+# -- the third round's sets: conversational, near-domain traps, Chinese (floors under the measured figures) --
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        ("dev_chat_inscope.json", 0.9),
+        ("heldout_chat_inscope.json", 0.65),
+        ("dev_zh_inscope.json", 0.95),
+        ("dev_zh2_inscope.json", 0.75),
+        ("heldout_zh_inscope.json", 0.75),
+    ],
+)
+async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
+    rate, misses = await _in_scope(harness, kb, name)
+    assert rate >= floor, (rate, misses)
+
+
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        ("dev_traps.json", 0.45),
+        ("heldout_traps.json", 0.55),
+        ("heldout_chat_offtopic.json", 0.9),
+        ("dev_zh_offtopic.json", 0.95),
+        ("dev_zh2_offtopic.json", 0.9),
+        ("heldout_zh_offtopic.json", 0.9),
+    ],
+)
+async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
+    rate, answered = await _abstains(harness, name)
+    assert rate >= floor, (rate, answered)
