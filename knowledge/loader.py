@@ -378,6 +378,9 @@ def translation_gaps(kb: KnowledgeBase, lang: str = "zh") -> list[LoadProblem]:
 
 
 def check_directory(directory: Path | None) -> list[LoadProblem]:
-    """Every problem in the shipped content plus ``directory`` (for ``cos-bot knowledge check``)."""
+    """Every problem in the shipped content plus ``directory`` (for ``cos-bot knowledge check``).
+
+    An entry whose Chinese is missing or does not line up with its English is one of them.
+    """
     kb = load_knowledge([directory] if directory is not None else [])
-    return kb.problems
+    return kb.problems + [gap for lang in LANGUAGES for gap in translation_gaps(kb, lang)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from knowledge import load_knowledge
 from knowledge.cache import load_cached
 from knowledge.loader import translation_gaps
@@ -156,3 +158,108 @@ def test_zh_survives_the_cache(tmp_path: Path, content: Path):
         assert words is not None and words.title == "法务与合规" and words.items == ("合同审查", "许可证审计")
     assert second.kb.entries == first.kb.entries
     assert second.kb.files == first.kb.files
+
+
+# The shipped content.
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Names and figures a translation must carry over unchanged: acronyms (SOC2, GDPR, IPO) and numbers.
+_KEPT = re.compile(r"\b[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*\b|\d+")
+# Entries titled by a name (a firm, a company): the Chinese title keeps the name.
+_NAMED_KINDS = {"provider", "case"}
+
+PROVIDER_NAMES = {
+    "provider.mckinsey-company": "麦肯锡",
+    "provider.bain-company": "贝恩",
+    "provider.accenture": "埃森哲",
+    "provider.bcg": "波士顿咨询",
+    "provider.korn-ferry": "光辉国际",
+    "provider.heidrick-struggles": "海德思哲",
+    "provider.russell-reynolds": "罗盛咨询",
+    "provider.spencer-stuart": "史宾沙",
+    "provider.skadden-arps": "世达律师事务所",
+    "provider.latham-watkins": "瑞生律师事务所",
+    "provider.red-hat-training": "红帽培训",
+    "provider.linux-foundation-training": "Linux 基金会",
+    "provider.aws-professional-services": "亚马逊云科技专业服务",
+    "provider.google-cloud-professional-services": "谷歌云",
+    "cases.red-hat": "红帽",
+    "cases.pingcap-tidb": "平凯星辰",
+    "cases.tdengine": "涛思数据",
+    "cases.emq-technologies-emqx": "映云科技",
+}
+
+
+def test_every_shipped_entry_has_a_complete_translation(kb):
+    assert translation_gaps(kb) == []
+    for entry in kb.entries.values():
+        words = entry.localized("zh")
+        assert words is not None, entry.id
+        if entry.kind in _NAMED_KINDS and _CJK.search(words.title) is None:
+            assert words.title == entry.title, entry.id  # a name stays as it is
+        else:
+            assert _CJK.search(words.title), (entry.id, words.title)
+        assert all(_CJK.search(t) for t in (words.text, *words.items) if t), entry.id
+        assert bool(words.text) == bool(entry.text), entry.id
+        assert 3 <= len(words.aliases) <= 8, (entry.id, words.aliases)
+        assert len(set(words.aliases)) == len(words.aliases), entry.id
+        assert sum(1 for a in words.aliases if _CJK.search(a)) >= 3, (entry.id, words.aliases)  # Chinese phrasings
+        for english, chinese in [(entry.text, words.text), *zip(entry.items, words.items, strict=True)]:
+            for kept in _KEPT.findall(english):
+                singular = kept[:-1] if kept.endswith("s") and kept[:-1].isupper() else kept  # SIs -> SI
+                assert singular in chinese, (entry.id, kept, chinese)
+
+
+def test_summary_keeps_its_paragraphs(kb):
+    summary = kb.get("section.summary")
+    assert summary.localized("zh").text.count("\n\n") == summary.text.count("\n\n") == 3
+
+
+def test_chinese_provider_names_are_aliases_of_the_right_entries(kb):
+    # Red Hat is both a success case and a training provider; every other name belongs to one entry.
+    shared = {"红帽": {"cases.red-hat", "provider.red-hat-training"}}
+    for entry_id, name in PROVIDER_NAMES.items():
+        holders = {e.id for e in kb.entries.values() if name in e.localized("zh").aliases}
+        assert holders == shared.get(name, {entry_id}), (name, holders)
+
+
+def test_knowledge_check_passes_on_the_shipped_content(capsys, monkeypatch):
+    monkeypatch.delenv("COS_KNOWLEDGE_DIR", raising=False)
+    assert main(["knowledge", "check"]) == 0
+    assert f"ok: {len(load_knowledge())} entries" in capsys.readouterr().out
+
+
+def test_knowledge_check_reports_untranslated_team_entries(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.delenv("COS_KNOWLEDGE_DIR", raising=False)
+    team = _team(
+        tmp_path,
+        """\
+entries:
+  - id: team.counsel
+    kind: provider
+    title: Dana's firm
+    text: Our counsel.
+    source: Team notes
+  - id: need.global-operations
+    items: [Multi-regional market expansion, Localized service support, Cross-border legal compliance,
+            International standards certification, Local entity setup]
+  - id: provider.bcg
+    zh: {text: ''}
+""",
+    )
+    assert main(["knowledge", "check", str(team)]) == 1
+    out = capsys.readouterr().out
+    assert "ours.yaml: entry 'team.counsel', field 'zh': has no translation" in out
+    assert "ours.yaml: entry 'need.global-operations', field 'zh.items': has 4 item(s) but the English has 5" in out
+    assert "ours.yaml: entry 'provider.bcg', field 'zh.text': is missing" in out
+    assert out.count("error:") == 3
+
+
+def test_a_team_override_of_a_shipped_zh_title(tmp_path: Path, kb):
+    team = _team(tmp_path, "entries:\n  - id: provider.bcg\n    zh:\n      title: 波士顿咨询公司\n")
+    ours = load_knowledge([team])
+    assert ours.problems == [] and translation_gaps(ours) == []
+    words = ours.get("provider.bcg").localized("zh")
+    assert words is not None and words.title == "波士顿咨询公司"
+    assert words.aliases == kb.get("provider.bcg").localized("zh").aliases
+    assert words.text == kb.get("provider.bcg").localized("zh").text == "企业战略"
