@@ -44,6 +44,8 @@ LANGUAGES = ("zh",)
 _LOCALIZED_STRINGS = ("title", "text")
 _LOCALIZED_LISTS = ("items", "aliases")
 _LOCALIZED_FIELDS = _LOCALIZED_STRINGS + _LOCALIZED_LISTS
+# The English fields a translation repeats: changing one makes its translation out of date.
+_TRANSLATED = ("title", "text", "items")
 _OVERRIDABLE = frozenset(_STRING_FIELDS + _LIST_FIELDS + LANGUAGES + ("importance", "kind"))
 _ALL_FIELDS = frozenset(_OVERRIDABLE | {"id"})
 _MAX_TEXT = 4000
@@ -77,6 +79,8 @@ class KnowledgeBase:
     problems: list[LoadProblem] = field(default_factory=list)
     # The file each entry was first defined in (the shipped file for seed entries).
     files: dict[str, str] = field(default_factory=dict)
+    # Translated fields left behind by a team file that changed the English (``{"provider.bcg": {"zh.text"}}``).
+    stale: dict[str, set[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -269,6 +273,26 @@ def _content_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+def _note_stale(
+    stale: dict[str, set[str]],
+    entry_id: str,
+    existing: Entry,
+    clean: Mapping[str, Any],
+    languages: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Mark the translations an override leaves behind: English changed, the same file's ``zh:`` silent."""
+    marks = stale.setdefault(entry_id, set())
+    for lang in LANGUAGES:
+        given = languages.get(lang, {})
+        for fld in _TRANSLATED:
+            if fld in given:
+                marks.discard(f"{lang}.{fld}")
+            elif fld in clean and clean[fld] != getattr(existing, fld):
+                marks.add(f"{lang}.{fld}")
+    if not marks:
+        del stale[entry_id]
+
+
 def _apply_file(
     path: Path,
     entries: dict[str, Entry],
@@ -276,6 +300,7 @@ def _apply_file(
     *,
     origin: str,
     files: dict[str, str],
+    stale: dict[str, set[str]],
 ) -> None:
     for index, raw in enumerate(_read_file(path, problems)):
         label = f"#{index + 1}"
@@ -294,6 +319,7 @@ def _apply_file(
         languages = {lang: clean.pop(lang) for lang in LANGUAGES if lang in clean}
         existing = entries.get(entry_id)
         if existing is not None:
+            _note_stale(stale, entry_id, existing, clean, languages)
             translations = _merge_translations(existing.translations, languages)
             entries[entry_id] = replace(existing, origin=origin, translations=translations, **clean)
             continue
@@ -328,18 +354,19 @@ def load_knowledge(extra_dirs: Iterable[Path] = (), *, content_dir: Path = CONTE
     entries: dict[str, Entry] = {}
     problems: list[LoadProblem] = []
     files: dict[str, str] = {}
+    stale: dict[str, set[str]] = {}
     for path in _content_files(content_dir):
-        _apply_file(path, entries, problems, origin="seed", files=files)
+        _apply_file(path, entries, problems, origin="seed", files=files, stale=stale)
     for directory in extra_dirs:
         if not directory.is_dir():
             _problem(problems, str(directory), None, None, "is not a directory")
             continue
         for path in _content_files(directory):
-            _apply_file(path, entries, problems, origin=str(path), files=files)
+            _apply_file(path, entries, problems, origin=str(path), files=files, stale=stale)
     _check_links(entries, problems)
     for problem in problems:
         log.warning("knowledge: %s", problem)
-    return KnowledgeBase(entries=entries, problems=problems, files=files)
+    return KnowledgeBase(entries=entries, problems=problems, files=files, stale=stale)
 
 
 def translation_gaps(kb: KnowledgeBase, lang: str = "zh") -> list[LoadProblem]:
@@ -365,7 +392,19 @@ def translation_gaps(kb: KnowledgeBase, lang: str = "zh") -> list[LoadProblem]:
             _problem(gaps, where, entry.id, f"{lang}.title", "is missing")
         if entry.text and not words.text:
             _problem(gaps, where, entry.id, f"{lang}.text", "is missing (the English entry has a text)")
-        if len(words.items) != len(entry.items):
+        items_line_up = len(words.items) == len(entry.items)
+        for fld in sorted(kb.stale.get(entry.id, ())):
+            lang_of, _, name = fld.partition(".")
+            if lang_of == lang and (name != "items" or items_line_up):
+                _problem(
+                    gaps,
+                    where,
+                    entry.id,
+                    fld,
+                    f"is out of date: a team file changed the English {name} but not this; "
+                    f"give the new {name} under '{lang}:' beside it",
+                )
+        if not items_line_up:
             _problem(
                 gaps,
                 where,

@@ -263,3 +263,36 @@ def test_a_team_override_of_a_shipped_zh_title(tmp_path: Path, kb):
     assert words is not None and words.title == "波士顿咨询公司"
     assert words.aliases == kb.get("provider.bcg").localized("zh").aliases
     assert words.text == kb.get("provider.bcg").localized("zh").text == "企业战略"
+
+
+def test_a_team_change_to_the_english_leaves_the_chinese_out_of_date(tmp_path: Path, content: Path):
+    team = _team(tmp_path, "entries:\n  - id: area.legal\n    text: Contracts, licences and disputes.\n")
+    gaps = [str(g) for g in translation_gaps(load_knowledge([team], content_dir=content))]
+    assert len(gaps) == 1 and "ours.yaml: entry 'area.legal', field 'zh.text': is out of date" in gaps[0], gaps
+    # Same-count items changed in English only: the Chinese items no longer say the same.
+    (team / "ours.yaml").write_text("entries:\n  - id: area.legal\n    items: [Contract review, Court]\n")
+    gaps = [str(g) for g in translation_gaps(load_knowledge([team], content_dir=content))]
+    assert len(gaps) == 1 and "field 'zh.items': is out of date" in gaps[0], gaps
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "text: Contracts, licences and disputes.\n    zh: {text: 合同、许可证与争议。}",  # translated beside it
+        "text: Contracts and licences.",  # the same English as shipped
+        "note: ask Dana",  # no translated field touched
+    ],
+)
+def test_a_team_change_with_its_chinese_is_not_a_gap(tmp_path: Path, content: Path, override: str):
+    team = _team(tmp_path, f"entries:\n  - id: area.legal\n    {override}\n")
+    kb = load_knowledge([team], content_dir=content)
+    assert kb.problems == [] and translation_gaps(kb) == []
+
+
+def test_a_later_team_directory_may_bring_the_chinese(tmp_path: Path, content: Path):
+    first = _team(tmp_path, "entries:\n  - id: area.legal\n    title: Law\n")
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "zh.yaml").write_text("entries:\n  - id: area.legal\n    zh: {title: 法律}\n", encoding="utf-8")
+    assert [g.field for g in translation_gaps(load_knowledge([first], content_dir=content))] == ["zh.title"]
+    assert translation_gaps(load_knowledge([first, second], content_dir=content)) == []
