@@ -5,6 +5,11 @@ override fields of shipped ones from its own directory (``COS_KNOWLEDGE_DIR``):
 a file there holds ``entries:``; an entry whose id exists overrides the fields
 it names, a new id must be a complete entry. A bad file is reported with file,
 entry and field named, and the rest of the knowledge still loads.
+
+An entry's Chinese words sit beside the English under ``zh:`` (``title``, ``text``,
+``items`` one per English item, ``aliases``); a team file may override any one of
+them. ``translation_gaps`` lists the entries whose Chinese is missing, does not line
+up with the English, or was left behind by a team file that changed the English.
 """
 
 from __future__ import annotations
@@ -388,14 +393,19 @@ def translation_gaps(kb: KnowledgeBase, lang: str = "zh") -> list[LoadProblem]:
                 f"has no translation; add '{lang}:' with " + ", ".join(_LOCALIZED_FIELDS),
             )
             continue
+        reported: set[str] = set()
         if not words.title:
             _problem(gaps, where, entry.id, f"{lang}.title", "is missing")
+            reported.add("title")
         if entry.text and not words.text:
             _problem(gaps, where, entry.id, f"{lang}.text", "is missing (the English entry has a text)")
+            reported.add("text")
         items_line_up = len(words.items) == len(entry.items)
+        if not items_line_up:
+            reported.add("items")
         for fld in sorted(kb.stale.get(entry.id, ())):
             lang_of, _, name = fld.partition(".")
-            if lang_of == lang and (name != "items" or items_line_up):
+            if lang_of == lang and name not in reported:
                 _problem(
                     gaps,
                     where,

@@ -117,6 +117,7 @@ def test_a_bad_zh_is_reported_with_file_entry_and_field(tmp_path: Path, content:
     ("override", "field", "message"),
     [
         ("title: Law\n    zh: {title: 法律}", "zh.text", "is missing"),
+        ("text: Other words.", "zh.text", "is missing"),  # missing, not also out of date
         ("items: [Contract review, Licence audit, Court]", "zh.items", "has 2 item(s) but the English has 3"),
         ("zh: {items: [合同审查]}", "zh.items", "has 1 item(s) but the English has 2"),
     ],
