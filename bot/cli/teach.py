@@ -23,7 +23,7 @@ async def export_taught(settings: Settings, *, workspace: str, platform: str | N
     """``{entry id: [taught phrases]}`` of one workspace (every platform's, unless ``platform`` is given)."""
     from sqlalchemy import select
 
-    from bot.answering.log import TaughtPhraseRow
+    from bot.answering.models import TaughtPhraseRow
     from bot.storage.db import Database, migrate
 
     db = Database(settings.database_url)
