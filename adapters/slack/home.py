@@ -18,6 +18,7 @@ __all__ = ["home_view", "team_status"]
 
 log = logging.getLogger("adapters.slack")
 
+
 async def team_status(app: App, workspace: str, user: str) -> Reply | None:
     """The team's stage and next milestones, and upcoming reminders (hook: ``scheduler_status``)."""
     status = await scheduler_status(app, workspace, user)

@@ -25,6 +25,7 @@ from bot.answering import votes
 from bot.answering.commands import KnowledgeCommands
 from bot.answering.journal import QuestionJournal
 from bot.kernel.canned import expired
+from bot.kernel.errors import UserError
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
 from knowledge.taught import TaughtPhrase, TaughtSearcher, normalise_question
@@ -202,7 +203,11 @@ class Answering:
     async def _written(self, question_id: int | None) -> int | None:
         """``question_id`` once its row is in the database: a vote can outrun the write of its question."""
         if question_id is not None and self.journal.pending(question_id):
-            await self.journal.flush()
+            try:
+                await self.journal.flush()
+            except Exception as exc:
+                log.warning("vote waits for its question, which cannot be written: %s", type(exc).__name__)
+                raise UserError("Your vote can't be recorded right now. Press it again in a minute.") from exc
         return question_id
 
     async def _question(
