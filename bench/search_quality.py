@@ -25,6 +25,7 @@ import json
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 from rank_bm25 import BM25Okapi  # noqa: E402
 
-from bot.answering.commands import KnowledgeCommands  # noqa: E402
+from bot.answering.answer import Answering  # noqa: E402
 from bot.answering.render import result_text  # noqa: E402
 from bot.kernel.request import Request  # noqa: E402
 from bot.kernel.router import Router, parse_line  # noqa: E402
-from knowledge import Searcher, load_knowledge  # noqa: E402
+from knowledge import KnowledgeBase, Searcher, load_knowledge  # noqa: E402
 from knowledge.text import has_han  # noqa: E402
 
 HERE = ROOT / "tests" / "knowledge"
@@ -61,6 +62,16 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
+async def _router(kb: KnowledgeBase, searcher: Searcher) -> Router:
+    """The router as the bot runs it (the question log on a scratch SQLite file, written behind the answers)."""
+    from bot.kernel.clock import SystemClock
+    from bot.storage.db import Database, migrate
+
+    db = Database(f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='cos-bench-')}/bench.db")
+    await migrate(db)
+    return Router(Answering(kb, searcher, db, SystemClock()))
+
+
 async def evaluate(
     path: Path, anchor: list[tuple[float, bool]] | None = None, locale: str | None = None
 ) -> dict[str, object]:
@@ -68,7 +79,7 @@ async def evaluate(
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
     searcher = Searcher(kb)
-    router = Router(KnowledgeCommands(kb, searcher))
+    router = await _router(kb, searcher)
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
 
@@ -141,7 +152,7 @@ async def evaluate_off_topic(path: Path, anchor: list[float], locale: str | None
     """Off-topic questions: how many the bot declines; ``anchor`` collects BM25's top scores."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
-    router = Router(KnowledgeCommands(kb, Searcher(kb)))
+    router = await _router(kb, Searcher(kb))
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
     answered: list[dict[str, object]] = []

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from bot.answering.honest import cannot_answer, small_talk
 from bot.answering.render import (
@@ -26,7 +23,7 @@ from knowledge import Entry, KnowledgeBase, Searcher
 from knowledge.decision import SearchOutcome, decide
 from knowledge.text import has_han
 
-__all__ = ["KnowledgeCommands", "SERVICE_EXAMPLES", "RISK_EXAMPLES", "answering_in"]
+__all__ = ["KnowledgeCommands", "SERVICE_EXAMPLES", "RISK_EXAMPLES"]
 
 SERVICE_EXAMPLES = (
     "/cos-service legal",
@@ -83,20 +80,6 @@ _OVERVIEW_ZH = frozenset({"概览", "概覽", "总览", "總覽", "全部", "目
 _CASES_ZH = {"案例": None, "成功案例": None, "国内案例": "domestic", "国际案例": "international"}
 _MILESTONES_ZH = frozenset({"里程碑", "发展路径", "發展路徑", "阶段", "階段"})
 _PUNCTUATION = " ?!.,;:？！。，；：、…~"
-
-
-# The language the router chose for the request being answered (the asker's locale, the question's script).
-_ANSWER_LANG: ContextVar[str | None] = ContextVar("cos_bot_answer_lang", default=None)
-
-
-@contextmanager
-def answering_in(lang: str | None) -> Iterator[None]:
-    """Knowledge answers made inside are worded in ``lang`` unless a caller names another one."""
-    token = _ANSWER_LANG.set(lang)
-    try:
-        yield
-    finally:
-        _ANSWER_LANG.reset(token)
 
 
 def _quote(text: str, limit: int = 80) -> str:
@@ -378,11 +361,10 @@ class KnowledgeCommands:
     def reply(self, command: str, text: str, *, lang: str | None = None) -> Reply:
         """Answer a knowledge command (``cos-service`` or ``cos-risk``) with cleaned text.
 
-        ``lang`` is the reply's language (``en``, ``zh``); None takes the one chosen for the request being answered
-        (:func:`answering_in`), else the question's script.
+        ``lang`` is the reply's language (``en``, ``zh``); None chooses it by the question's script.
         """
         if lang not in LANGS:
-            lang = _ANSWER_LANG.get() or choose_lang(text=text)
+            lang = choose_lang(text=text)
         key = (command, text, lang)
         cached = self._answers.get(key)
         if cached is not None:

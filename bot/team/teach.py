@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.answering import log as kl
-from bot.answering.answer import overlays
+from bot.answering import store as kl
+from bot.answering import votes
+from bot.answering.models import KnowledgeQuestion
 from bot.kernel.auth import admin_only, server_only
 from bot.kernel.canned import expired
 from bot.kernel.errors import UserError
@@ -91,7 +92,7 @@ class TeachCommands(TeamFeature):
     """Gaps, teaching and stats for admins."""
 
     def register(self, router: Router) -> None:
-        self.overlays = overlays(self.team)
+        self.answering = self.team.app.answering
         self.add_subcommand(router, "cos-service", "gaps", self.gaps)
         self.add_subcommand(router, "cos-service", "teach", self.teach)
         self.add_subcommand(router, "cos-service", "teach list", self.teach_list)
@@ -113,6 +114,7 @@ class TeachCommands(TeamFeature):
     @admin_only("see what people asked that the bot could not answer")
     async def _gaps(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
+        await self.answering.journal.flush_quietly()  # what was just asked counts
         async with self.team.db.session() as session:
             found = await kl.gaps(
                 session, platform=request.platform, workspace=request.workspace, since=since, limit=20
@@ -153,13 +155,13 @@ class TeachCommands(TeamFeature):
         sections.append(Section(text=f"Teach a phrase yourself: {_USAGE}."))
         return Reply(title=f"Gaps: the last {days} days", sections=tuple(sections), buttons=tuple(buttons))
 
-    async def _gap_question(self, action: Action) -> kl.KnowledgeQuestion | None:
-        value = action.value.strip()
-        if not value.isdigit() or len(value) > 12:
+    async def _gap_question(self, action: Action) -> KnowledgeQuestion | None:
+        question_id = votes.answer_id(action.value)
+        if question_id is None:
             return None
         async with self.team.db.session() as session:
             return await kl.get_question(
-                session, question_id=int(value), platform=action.platform, workspace=action.workspace
+                session, question_id=question_id, platform=action.platform, workspace=action.workspace
             )
 
     @admin_only("teach the bot a phrase")
@@ -324,7 +326,7 @@ class TeachCommands(TeamFeature):
             await audit.record(
                 session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
             )
-        self.overlays.forget(asker.platform, asker.workspace)
+        await self.answering.overlays.load(asker.platform, asker.workspace)
         was = f" (it answered with {self._title(before)} before)" if before and before != entry.id else ""
         return Reply(
             title=f"Taught: “{phrase}” → {entry.title}",
@@ -369,7 +371,7 @@ class TeachCommands(TeamFeature):
                 await audit.record(session, request, action="knowledge.unteach", target=phrase, at=self.team.now())
         if not removed:
             raise UserError(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
-        self.overlays.forget(request.platform, request.workspace)
+        await self.answering.overlays.load(request.platform, request.workspace)
         return Reply(
             title=f"Removed: “{phrase}”",
             sections=(Section(text="Questions with it are answered from the overview alone again."),),
@@ -383,6 +385,7 @@ class TeachCommands(TeamFeature):
     @admin_only("see the question statistics")
     async def _stats(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
+        await self.answering.journal.flush_quietly()  # what was just asked counts
         async with self.team.db.session() as session:
             s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
         sections = [
