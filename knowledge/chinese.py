@@ -116,7 +116,8 @@ def _split_known(word: str, terms: Mapping[str, tuple[str, ...]]) -> list[str] |
 
 def to_index_words(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = None) -> str:
     """``text`` with its Chinese read as the English words the index uses (Latin words kept as typed)."""
-    terms: Mapping[str, tuple[str, ...]] = {**TERMS, **PROVIDER_NAMES, **(extra or {})}
+    # The lexicon's general reading wins over an entry's alias ("商业化" is commercialization, not one entry).
+    terms: Mapping[str, tuple[str, ...]] = {**(extra or {}), **TERMS, **PROVIDER_NAMES}
     out: list[str] = []
     for word in segment(text, extra=extra):
         if not has_chinese(word):

@@ -148,13 +148,16 @@ class Searcher:
         # Chinese titles and aliases of the entries, read as the entry's English title.
         self._zh_terms: dict[str, tuple[str, ...]] = {}
         self._zh_read: dict[str, str] = {}
+        titles: dict[str, set[str]] = {}
         for entry in kb.entries.values():
             self._docs.append(self._index(entry))
             zh = entry.localized("zh")
             if zh is not None:
                 for name in (zh.title, *zh.aliases):
                     if has_han(name):
-                        self._zh_terms.setdefault(name.strip(), (entry.title,))
+                        titles.setdefault(name.strip(), set()).add(entry.title)
+        # A Chinese name shared by several entries names none of them.
+        self._zh_terms.update({name: (next(iter(t)),) for name, t in titles.items() if len(t) == 1})
         for doc in self._docs:
             self._df.update(doc.tf.keys())
         self._n = len(self._docs)

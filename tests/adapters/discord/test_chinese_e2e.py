@@ -34,7 +34,9 @@ async def test_chinese_question_from_a_zh_cn_client(dsettings: Settings, fake: F
         bot_for(app).defer_after = 30  # answered in the interaction's response, not a deferred follow-up
         body = await _ask(fake, "cos-service", "SOC2 认证找谁")
         embed = body["data"]["embeds"][0]
-        assert embed["title"] == "Security Certification Services"
+        entry = shared_knowledge()[0].get("service.security-certification-services")
+        zh = entry.localized("zh") if entry is not None else None
+        assert zh is not None and embed["title"] == zh.title  # the entry's Chinese title
         assert any(f["name"] == "类型" for f in embed.get("fields", [])), embed
         labels = [c.get("label") for row in body["data"]["components"] for c in row["components"]]
         assert "分享到频道" in labels
