@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean messages
 
 # setuptools' "Editable installation" notice is information about a correct install, not a problem.
 $(STAMP): pyproject.toml
@@ -31,3 +31,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The bot's own words: extract them from the code (Babel) into bot/locale/cos-bot.pot, merge new ones into each
+# language's .po (translate them there), and compile the .mo files next to them. Both .po and .mo are committed.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 --no-location --width 120 \
+		--project cos-bot -o bot/locale/cos-bot.pot .
+	$(BIN)/pybabel update -i bot/locale/cos-bot.pot -d bot/locale -D cos-bot --no-fuzzy-matching --width 120
+	$(BIN)/pybabel compile -d bot/locale -D cos-bot --statistics

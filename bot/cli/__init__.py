@@ -66,6 +66,12 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument("--channel", default="console")
     ask.add_argument("--role", choices=("admin", "member"), default="admin")
     ask.add_argument("--tz", default=None, help="the asker's IANA time zone")
+    ask.add_argument(
+        "--lang",
+        choices=("auto", "en", "zh"),
+        default="auto",
+        help="the reply's language; auto: by the question's script (default)",
+    )
 
     sub.add_parser("health", help="exit 0 when the database answers at the current schema (for HEALTHCHECK)")
 
@@ -161,6 +167,8 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 text=text,
                 role=args.role,
                 tz=args.tz,
+                # --lang en|zh speaks as a person whose platform locale is that language; auto leaves it open.
+                locale=None if args.lang == "auto" else args.lang,
             )
             reply = await app.router.handle(request)
             if args.json:
@@ -170,6 +178,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                     "text": to_text(reply, plain_mentions=True),
                     "results": _result_objects(app, reply),
                     "matched": reply.matched,
+                    "lang": reply.lang or "en",
                 }
                 if reply.error:
                     obj["error"] = reply.error
