@@ -36,6 +36,7 @@ from nacl.signing import VerifyKey
 from adapters.discord.client import api_base, rewrite_url
 from adapters.discord.dedupe import first_time, housekeeping, interaction_key
 from adapters.discord.handler import DiscordBot
+from adapters.discord.tolerant import with_defaults
 from bot.app import App
 from bot.kernel.errors import ConfigError
 from bot.ops.web import make_http_app
@@ -195,9 +196,11 @@ class HttpInteractions:
         return True
 
     async def _answer(self, payload: dict[str, Any], kind: int) -> web.Response:
+        own_id = self.bot.client.application_id
+        payload = with_defaults(payload, application_id=str(own_id) if own_id else None)
         try:
             interaction: discord.Interaction = discord.Interaction(data=payload, state=self.bot.client._connection)  # type: ignore[arg-type]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning("discord: an interaction could not be read (%s)", type(exc).__name__)
             return web.json_response({"error": "malformed interaction"}, status=400)
         capture = _CapturingAdapter(
@@ -236,8 +239,10 @@ class HttpInteractions:
                     await tree._call(interaction)  # what discord.py runs for a gateway interaction
                 except AppCommandError as exc:
                     await tree._dispatch_error(interaction, exc)
+            elif kind == MODAL_SUBMIT:
+                await self.bot.on_modal(interaction)  # the 👎 form (as on the gateway)
             else:
-                await self.bot.on_component(interaction)  # buttons; modal submits get the polite reply
+                await self.bot.on_component(interaction)
         except Exception:
             log.exception("discord: an HTTP interaction failed")
 
