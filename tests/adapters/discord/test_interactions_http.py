@@ -297,3 +297,19 @@ async def test_a_two_megabyte_body_is_refused_and_runs_nothing(endpoint: Endpoin
     async with endpoint.http.post(endpoint.url, data=body, headers=signed_headers(KEY, body)) as response:
         assert response.status == 413
     assert await endpoint.rows() == 0 and endpoint.fake.requests("POST") == []
+
+
+async def test_discord_declares_its_route_through_the_platform(settings: Settings, clock: Any) -> None:
+    """The neutral server (and Slack's, when it serves) mounts the endpoint from ``Platform.http_routes``."""
+    assert PLATFORM.http_routes is not None
+    key = bytes(KEY.verify_key).hex()
+    for public_key, paths in ((key, [INTERACTIONS_PATH]), (None, [])):
+        app = await build_app(
+            replace(settings, discord_token="t.a.b", discord_public_key=public_key),
+            clock=clock,
+            knowledge=shared_knowledge(),
+        )
+        try:
+            assert [route.path for route in PLATFORM.http_routes(app)] == paths  # type: ignore[attr-defined]
+        finally:
+            await app.close()
