@@ -35,7 +35,7 @@ from nacl.signing import VerifyKey
 from adapters.discord.client import api_base, rewrite_url
 from adapters.discord.dedupe import first_time, interaction_key
 from adapters.discord.handler import DiscordBot
-from adapters.discord.tolerant import with_defaults
+from adapters.discord.tolerant import read_interaction
 from bot.app import App
 from bot.kernel.errors import ConfigError
 
@@ -193,11 +193,10 @@ class HttpInteractions:
 
     async def _answer(self, payload: dict[str, Any], kind: int) -> web.Response:
         own_id = self.bot.client.application_id
-        payload = with_defaults(payload, application_id=str(own_id) if own_id else None)
-        try:
-            interaction: discord.Interaction = discord.Interaction(data=payload, state=self.bot.client._connection)  # type: ignore[arg-type]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            log.warning("discord: an interaction could not be read (%s)", type(exc).__name__)
+        interaction = read_interaction(
+            payload, self.bot.client._connection, application_id=str(own_id) if own_id else None
+        )
+        if interaction is None:
             return web.json_response({"error": "malformed interaction"}, status=400)
         capture = _CapturingAdapter(
             str(payload["id"]),

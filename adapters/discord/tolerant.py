@@ -10,9 +10,14 @@ Discord documents as its default, and leaves everything present untouched.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-__all__ = ["ATTACHMENT_SIZE_LIMIT", "with_defaults"]
+import discord
+
+__all__ = ["ATTACHMENT_SIZE_LIMIT", "with_defaults", "read_interaction"]
+
+log = logging.getLogger("adapters.discord")
 
 # Discord: the attachment size limit is 10 MiB unless Nitro or a boosted server raises it.
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
@@ -58,3 +63,21 @@ def with_defaults(payload: dict[str, Any], *, application_id: str | None = None)
             message["author"] = _user(message["author"])
         filled["message"] = message
     return filled
+
+
+def read_interaction(
+    payload: dict[str, Any], state: Any, *, application_id: str | None = None
+) -> discord.Interaction | None:
+    """The ``discord.Interaction`` of ``payload`` (missing fields filled in); None when even so it is not one."""
+    if not isinstance(payload.get("data", {}), dict):
+        log.warning("discord: an interaction's data is not an object")
+        return None
+    try:
+        interaction = discord.Interaction(data=with_defaults(payload, application_id=application_id), state=state)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+        log.warning("discord: an interaction could not be read (%s)", type(exc).__name__)
+        return None
+    if interaction.user is discord.utils.MISSING:  # no member, no user: nobody to answer
+        log.warning("discord: an interaction names no user")
+        return None
+    return interaction
