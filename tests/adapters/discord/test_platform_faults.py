@@ -4,7 +4,9 @@ discord.py repeats a 5xx with the same ``nonce`` and ``enforce_nonce``, and so d
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,11 +14,17 @@ import discord
 import pytest
 
 from adapters.discord.client import make_client
+from adapters.discord.platform import PLATFORM, bot_for
 from adapters.discord.transport import REQUEST_TIMEOUT, DiscordTransport, nonce_for
+from bot.app import build_app
+from bot.kernel.clock import FakeClock
 from bot.kernel.errors import DeliveryError
 from bot.kernel.reply import Reply, Section
 from bot.kernel.settings import Settings
-from tests.adapters.discord.fake_discord import CLOUDFLARE_502, FakeDiscord, Scripted, cloudflare_502, hang
+from tests.adapters.discord.fake_discord import CLOUDFLARE_502, FakeDiscord, Scripted, cloudflare_502, guild, hang
+from tests.adapters.discord.test_schedules_e2e import G1, Rig, fake_time_pacer
+from tests.conftest import shared_knowledge
+from tests.world import outbox_rows
 
 CHANNEL = "910000000000000001"
 MESSAGES = f"/channels/{CHANNEL}/messages"
@@ -87,3 +95,45 @@ def test_the_production_timeout_is_well_inside_a_delivery_lease() -> None:
 
     lease = Scheduler.__init__.__kwdefaults__["lease"]  # type: ignore[index]
     assert REQUEST_TIMEOUT * 2 < lease.total_seconds()  # the heartbeat renews it meanwhile, too
+
+
+# -- through the scheduler: a daily digest meets a different fault each day -------------------------------------------
+@pytest.fixture
+async def rig(dsettings: Settings, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Rig]:
+    fake.guilds = [guild(G1, "Acme", CHANNEL)]
+    app = await build_app(dsettings, clock=clock, knowledge=shared_knowledge())
+    task = asyncio.ensure_future(PLATFORM.run(app))
+    try:
+        await asyncio.wait_for(fake.identified.wait(), 10)
+        bot = bot_for(app)
+        await asyncio.wait_for(bot.ready.wait(), 10)
+        app.transports["discord"] = PLATFORM.make_transport(app)
+        app.scheduler.pacer = fake_time_pacer(clock)
+        bot.transport.request_timeout = 0.5  # a hang of seconds stands for one of minutes
+        yield Rig(app, fake, clock, bot.transport)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await app.close()
+
+
+async def test_a_daily_digest_lands_once_a_day_whatever_discord_answers(rig: Rig) -> None:
+    assert "Digest scheduled" in await rig.ask("digest daily 09:00 UTC")
+    faults = [
+        Scripted(500, {"message": "500: Internal Server Error", "code": 0}, after_default=True),  # posted, then 500
+        cloudflare_502(),  # nothing posted
+        hang(3.0),  # posted, then no answer
+        hang(3.0, after_default=False),  # nothing posted, no answer
+    ]
+    for day, fault in enumerate(faults, start=3):
+        rig.fake.script("POST", MESSAGES, fault)
+        rig.clock.set(datetime(2026, 3, day, 9, 0, tzinfo=UTC))
+        await rig.tick()
+        for _ in range(3):  # the outbox's retries, seconds apart
+            rig.clock.advance(timedelta(seconds=5))
+            await rig.tick()
+        assert len(rig.fake.messages[CHANNEL]) == day - 2, f"day {day}: {fault}"
+    rows = await outbox_rows(rig.app, kind="digest")
+    assert sorted(r.status for r in rows) == ["sent"] * len(faults)
+    nonces = [c.body["nonce"] for c in rig.posts(CHANNEL)]
+    assert len(set(nonces)) == len(faults)  # one nonce a day, however many times each was tried
