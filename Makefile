@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean messages
+.PHONY: run test fuzz lint typecheck bench clean messages
 
 # setuptools' "Editable installation" notice is information about a correct install, not a problem.
 $(STAMP): pyproject.toml
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The property tests (Hypothesis) with many more examples than CI runs.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider $$(find tests -name 'test_*properties.py') $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
