@@ -21,7 +21,7 @@ from bot.kernel.router import Router
 from bot.kernel.settings import Settings
 from bot.kernel.transport import Transport
 from bot.ops.readiness import Readiness
-from bot.storage.db import Database, migrate
+from bot.storage.db import Database, db_limits, migrate
 from bot.team import install as install_team
 from bot.team.base import Team
 from knowledge import KnowledgeBase, Searcher
@@ -105,7 +105,7 @@ async def build_app(
     long-running bot loads them at start, so a broken one fails there and no request waits for it.
     """
     kb, searcher = knowledge or build_knowledge(settings)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, limits=db_limits(settings))
     if migrate_db:
         await migrate(db)
     app = App(
@@ -116,6 +116,7 @@ async def build_app(
         db=db,
         clock=clock or SystemClock(),
     )
+    app.router.db_budget = settings.db_request_timeout
     install_team(Team(app), defer=defer_team)
     return app
 

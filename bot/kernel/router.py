@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from bot.answering.commands import KnowledgeCommands
 from bot.kernel.canned import expired, went_wrong
-from bot.kernel.errors import PermissionDenied, UserError
+from bot.kernel.errors import DatabaseUnavailable, PermissionDenied, UserError
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
 from bot.ops.observe import request_done
+from bot.storage.outage import within_budget
 
 __all__ = ["Action", "Router", "SubcommandHandler", "ActionHandler", "KnowledgeHook", "COMMANDS", "parse_line"]
 
@@ -98,6 +99,8 @@ class Router:
         self._knowledge_hook: KnowledgeHook | None = None
         self._knowledge_source: KnowledgeSource | None = None
         self._loader: Callable[[], None] | None = None
+        # The most a request waits on the database before it is told to try again (COS_DB_REQUEST_TIMEOUT).
+        self.db_budget = 2.0
 
     def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
@@ -184,6 +187,8 @@ class Router:
         started = time.perf_counter()
         try:
             reply = await self._dispatch(request)
+        except DatabaseUnavailable as exc:
+            reply = _unavailable(exc)
         except (UserError, InputProblem) as exc:
             reply = Reply(
                 title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
@@ -206,7 +211,7 @@ class Router:
         if command == "message":
             self._load()
             for dm_handler in self._dm_handlers:
-                answer = await dm_handler(request)
+                answer = await within_budget(dm_handler(request), seconds=self.db_budget)
                 if answer is not None:
                     return answer
             parsed = parse_line(text)
@@ -220,9 +225,12 @@ class Router:
         found = self._subcommand(command, text)
         if found is not None:
             handler, rest = found
-            return await handler(request, rest)
+            return await within_budget(handler(request, rest), seconds=self.db_budget)
         if self._knowledge_hook is not None:
-            return await self._knowledge_hook(request, command, text)
+            try:
+                return await within_budget(self._knowledge_hook(request, command, text), seconds=self.db_budget)
+            except DatabaseUnavailable:
+                pass  # the shared knowledge answers, without the workspace's taught phrases or a log entry
         return self.knowledge.reply(command, text)
 
     async def handle_action(self, action: Action) -> Reply | None:
@@ -233,7 +241,7 @@ class Router:
                 self._load()
                 handler = self._actions.get(action.action)
             if handler is not None:
-                return (await handler(action) or expired()).safe()
+                return (await within_budget(handler(action), seconds=self.db_budget) or expired()).safe()
             value = action.value[:200]
             if action.action == "open":
                 return (self.knowledge.open(value) or expired()).safe()
@@ -242,9 +250,16 @@ class Router:
             if action.action == "related":
                 return (self.knowledge.related_of(value) or expired()).safe()
             return expired().safe()
+        except DatabaseUnavailable as exc:
+            return _unavailable(exc).safe()
         except UserError as exc:
             return Reply(title="Sorry, I can't do that", sections=(Section(text=str(exc)),), error=str(exc)).safe()
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception("action %s failed (error id %s)", action.action, error_id)
             return went_wrong(error_id, what="do what that button asks")
+
+
+def _unavailable(exc: DatabaseUnavailable) -> Reply:
+    """The database is down: say so plainly (logged once per outage by ``bot.storage.outage``, no error id)."""
+    return Reply(title="Please try again in a minute", sections=(Section(text=str(exc)),), error=str(exc))
