@@ -13,6 +13,7 @@ call runs), and skips a row it no longer holds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -512,10 +513,14 @@ class Scheduler(Planning):
             task.add_done_callback(in_flight.discard)
             await asyncio.shield(task)
 
+        async def polled() -> None:
+            with contextlib.suppress(asyncio.CancelledError):  # shutdown: the shielded tick is awaited below
+                await guarded()
+
         scheduler = AsyncIOScheduler(timezone=UTC)
         # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
         scheduler.add_job(
-            guarded,
+            polled,
             "interval",
             seconds=self.app.settings.poll_seconds,
             id="poll",

@@ -70,7 +70,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.limits = limits = limits or Limits()
         # Whether the database is down, since when, and what failed meanwhile: logged once each way.
-        self.outage = Outage()
+        self.outage = Outage(reads_prove_recovery=not self.is_sqlite)
         if self.is_sqlite:
             _prepare_sqlite_path(url)
             self.engine: AsyncEngine = create_async_engine(
@@ -116,7 +116,7 @@ class Database:
                     raise
                 session_failed(self.outage, cause)
                 raise DatabaseUnavailable(cause) from exc
-        self.outage.recovered()
+        self.outage.session_ok()
 
     async def ping(self) -> bool:
         try:

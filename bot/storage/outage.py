@@ -105,11 +105,14 @@ def _raised_by_driver(tb: TracebackType | None) -> bool:
 class Outage:
     """Whether one database is down, since when, and how many of each kind of work failed meanwhile."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, reads_prove_recovery: bool = True) -> None:
         self.down_since: float | None = None
         self.cause = ""
         self.failed_work: Counter[str] = Counter()
         self.outages = 0
+        self.marks = 0  # times the database was found unavailable, ever (a round compares before and after)
+        # On SQLite a locked or read-only file still reads: only a whole background round proves it is back.
+        self.reads_prove_recovery = reads_prove_recovery
 
     @property
     def is_down(self) -> bool:
@@ -117,6 +120,7 @@ class Outage:
 
     def down(self, cause: str) -> None:
         """The database was found unavailable; the first time in an outage, say so."""
+        self.marks += 1
         if self.down_since is not None:
             return
         self.down_since = time.monotonic()
@@ -132,6 +136,11 @@ class Outage:
         """``what`` (a scheduler tick, a request...) failed because the database is unavailable."""
         self.down(cause)
         self.failed_work[what] += 1
+
+    def session_ok(self) -> None:
+        """A session went through: on PostgreSQL that proves the database is back (see ``recovered``)."""
+        if self.down_since is not None and self.reads_prove_recovery:
+            self.recovered()
 
     def recovered(self) -> None:
         """The database answered; the first time after an outage, say how long it lasted and what failed."""
@@ -160,13 +169,18 @@ def report(outage: Outage, what: str, exc: BaseException, logger: logging.Logger
 async def one_round(
     outage: Outage, what: str, work: Callable[[], Awaitable[Any]], logger: logging.Logger, message: str
 ) -> None:
-    """Run one round of a background loop: its failure is ``report``-ed, its success ends an outage."""
+    """Run one round of a background loop: its failure is ``report``-ed; a round none of whose steps found
+    the database unavailable ends an outage, one where some step did (and carried on) counts as failed."""
+    marks = outage.marks
     try:
         await work()
     except Exception as exc:  # noqa: BLE001 - report() logs a bug's traceback
         report(outage, what, exc, logger, message)
         return
-    outage.recovered()
+    if outage.marks != marks:
+        outage.failed(what, outage.cause or "unknown")
+    else:
+        outage.recovered()
 
 
 @dataclass(slots=True)

@@ -30,16 +30,6 @@ LIMITS = dict(db_request_timeout=2.0, db_connect_timeout=1.0, db_command_timeout
 GUARD = 10.0
 
 
-@pytest.fixture
-async def proxy() -> AsyncIterator[FaultProxy]:
-    p = FaultProxy()
-    await p.start()
-    try:
-        yield p
-    finally:
-        await p.close()
-
-
 def through(proxy: FaultProxy, url: str) -> str:
     assert "@127.0.0.1:5432/" in url, url
     return url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
