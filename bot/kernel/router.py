@@ -3,7 +3,11 @@
 Knowledge questions go to ``KnowledgeCommands``; team commands (stage,
 digest, check-ins, the risk register...) are registered by the scheduler as
 sub-commands. Any unexpected error becomes a polite reply with an error id,
-and is logged with its traceback; the chat never sees a traceback.
+and is logged with its traceback; the chat never sees a traceback. A database
+that is unavailable (or slower than ``db_budget`` seconds) is not a bug: the
+person reads "try again in a minute", and the outage is logged once
+(``bot.storage.outage``); a knowledge question is then answered from the shared
+knowledge alone.
 """
 
 from __future__ import annotations

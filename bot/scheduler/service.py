@@ -45,7 +45,7 @@ from bot.scheduler.pacing import PacerLike, pacer_for, prune
 from bot.scheduler.planning import Planning
 from bot.scheduler.rate_limits import Listener, RateLimitHit, listening
 from bot.storage import interaction_state
-from bot.storage.outage import one_round, report
+from bot.storage.outage import one_round, step_failed
 from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
 from bot.team.reports import sync_reports
@@ -453,21 +453,22 @@ class Scheduler(Planning):
 
     # -- loop -----------------------------------------------------------------
     async def tick(self) -> DrainStats:
-        """Plan, then drain. A planning failure is logged and does not stop the deliveries already due."""
+        """Plan, then drain. A planning failure is logged and does not stop the deliveries already due; the
+        database being unavailable ends the tick (counted once per outage, ``bot.storage.outage``)."""
         outage = self.app.db.outage  # the database being down is logged once, not per step and tick
         try:
             await self.plan()
-        except Exception as exc:  # noqa: BLE001 - report() logs a bug's traceback
-            report(outage, "", exc, log, "planning failed; draining the outbox anyway")
+        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+            step_failed(outage, exc, log, "planning failed; draining the outbox anyway")
         try:
             await escalate(self.app, self.app.clock.now())
-        except Exception as exc:  # noqa: BLE001 - report() logs a bug's traceback
-            report(outage, "", exc, log, "risk escalation check failed; draining the outbox anyway")
+        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+            step_failed(outage, exc, log, "risk escalation check failed; draining the outbox anyway")
         stats = await self.drain()
         try:
             await sync_reports(self.app, self.app.clock.now())
-        except Exception as exc:  # noqa: BLE001 - report() logs a bug's traceback
-            report(outage, "", exc, log, "check-in reports could not be synced; retrying on the next tick")
+        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+            step_failed(outage, exc, log, "check-in reports could not be synced; retrying on the next tick")
         return stats
 
     async def housekeeping(self) -> None:

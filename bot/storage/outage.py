@@ -7,7 +7,8 @@
 * ``within_budget`` gives up on a chat request still waiting on the database after the request's
   budget (``COS_DB_REQUEST_TIMEOUT``), so the person reads "try again in a minute" instead of
   waiting for a partition's TCP timeouts.
-* ``report`` is what a background loop (the scheduler's tick, housekeeping) calls with its error.
+* ``one_round`` runs one round of a background loop (the scheduler's tick, housekeeping) and ``report``s
+  its error; ``step_failed`` is what a step inside a round calls with its own.
 """
 
 from __future__ import annotations
@@ -28,7 +29,16 @@ from sqlalchemy import exc as sa_exc
 
 from bot.kernel.errors import DatabaseUnavailable
 
-__all__ = ["Outage", "unavailable_cause", "within_budget", "on_request_path", "session_failed", "report", "one_round"]
+__all__ = [
+    "Outage",
+    "unavailable_cause",
+    "within_budget",
+    "on_request_path",
+    "session_failed",
+    "report",
+    "step_failed",
+    "one_round",
+]
 
 log = logging.getLogger("bot.storage.outage")
 T = TypeVar("T")
@@ -60,6 +70,8 @@ def unavailable_cause(exc: BaseException) -> str | None:
         if id(err) in seen:
             continue
         seen.add(id(err))
+        if isinstance(err, DatabaseUnavailable) and err.cause:
+            return err.cause
         if _says_unavailable(err):
             return type(err).__name__
         for nxt in (getattr(err, "orig", None), err.__cause__):
@@ -121,6 +133,9 @@ class Outage:
     def down(self, cause: str) -> None:
         """The database was found unavailable; the first time in an outage, say so."""
         self.marks += 1
+        found = _ROUND.get()
+        if found is not None:
+            found[0] += 1
         if self.down_since is not None:
             return
         self.down_since = time.monotonic()
@@ -155,15 +170,25 @@ class Outage:
 
 
 def report(outage: Outage, what: str, exc: BaseException, logger: logging.Logger, message: str, *args: Any) -> None:
-    """Log a background step's failure: ``message`` with its traceback when it is a bug; when the database
-    is unavailable, only the outage's one line (and ``what``, when given, is counted as failed)."""
+    """Log a background round's failure: ``message`` with its traceback when it is a bug; when the database
+    is unavailable, only the outage's one line, and ``what`` is counted as failed."""
     cause = unavailable_cause(exc)
     if cause is None:
         logger.error(message, *args, exc_info=exc)
-    elif what:
-        outage.failed(what, cause)
     else:
-        outage.down(cause)
+        outage.failed(what, cause)
+
+
+def step_failed(outage: Outage, exc: BaseException, logger: logging.Logger, message: str, *args: Any) -> None:
+    """A step of a round failed. A bug is logged with its traceback and the round goes on; the database
+    being unavailable ends the round (``DatabaseUnavailable``): its other steps would only wait out the
+    same time limits."""
+    cause = unavailable_cause(exc)
+    if cause is None:
+        logger.error(message, *args, exc_info=exc)
+        return
+    outage.down(cause)
+    raise DatabaseUnavailable(cause) from exc
 
 
 async def one_round(
@@ -171,13 +196,16 @@ async def one_round(
 ) -> None:
     """Run one round of a background loop: its failure is ``report``-ed; a round none of whose steps found
     the database unavailable ends an outage, one where some step did (and carried on) counts as failed."""
-    marks = outage.marks
+    found = [0]  # times this round's own work (not a request's meanwhile) found the database unavailable
+    token = _ROUND.set(found)
     try:
         await work()
     except Exception as exc:  # noqa: BLE001 - report() logs a bug's traceback
         report(outage, what, exc, logger, message)
         return
-    if outage.marks != marks:
+    finally:
+        _ROUND.reset(token)
+    if found[0]:
         outage.failed(what, outage.cause or "unknown")
     else:
         outage.recovered()
@@ -192,6 +220,7 @@ class _Waits:
 
 
 _WAITS: ContextVar[_Waits | None] = ContextVar("cos_db_waits", default=None)
+_ROUND: ContextVar[list[int] | None] = ContextVar("cos_db_round", default=None)
 _ABANDONED: set[asyncio.Future[Any]] = set()
 
 

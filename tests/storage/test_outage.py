@@ -96,7 +96,7 @@ async def test_one_round_logs_an_outage_once_and_its_end_with_a_count(caplog: py
     await one_round(outage, "scheduler tick", up, log, "tick failed")
     await one_round(outage, "scheduler tick", bug, log, "tick failed")
     lines = [r.getMessage() for r in caplog.records]
-    assert len([m for m in lines if m.startswith("database unavailable (DatabaseUnavailable)")]) == 1, lines
+    assert len([m for m in lines if m.startswith("database unavailable (ConnectionRefusedError)")]) == 1, lines
     assert len([m for m in lines if m.startswith("database back after") and "4 scheduler ticks" in m]) == 1, lines
     bugs = [r for r in caplog.records if r.getMessage() == "tick failed"]
     assert len(bugs) == 1 and bugs[0].exc_info is not None  # a bug keeps its traceback
