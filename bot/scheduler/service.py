@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from bot.answering.log import purge_questions
 from bot.kernel.errors import DeliveryError
@@ -34,7 +34,6 @@ from bot.ops.observe import delivery_done
 from bot.scheduler import outbox
 from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.lateness import MISSED, late_note, too_old
-from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import (
     OUTBOX_SENT,
     OUTBOX_SKIPPED,
@@ -44,10 +43,6 @@ from bot.scheduler.pacing import PacerLike, pacer_for, prune
 from bot.scheduler.planning import Planning
 from bot.scheduler.rate_limits import Listener, RateLimitHit, listening
 from bot.storage import interaction_state
-from bot.team.ladder import escalate
-from bot.team.models import CheckinAnswer
-from bot.team.reports import sync_reports
-from bot.team.snooze import occurrence_of
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -204,11 +199,13 @@ class Scheduler(Planning):
         if len(rows) < 2:
             return
         try:
+            deliveries = self.app.deliveries
+            known = [r for r in rows if deliveries.kind(r.kind) is not None]
             async with self.app.db.session() as session:
-                loaded = await prefetch(session, rows)
+                batch = await deliveries.prefetch(session, known)
                 at = self.app.clock.now()  # one instant for the batch: its digests share their workspace's parts
-                for r in rows:
-                    self._rendered[r.id] = await render(self.app, session, r, at, loaded)
+                for r in known:
+                    self._rendered[r.id] = await deliveries.render(self.app, session, r, at, batch)
                     await asyncio.sleep(0)
         except Exception:
             log.debug("rendering a claimed batch stopped; the rest render one by one", exc_info=True)
@@ -316,7 +313,16 @@ class Scheduler(Planning):
         app = self.app
         db = app.db
         try:
-            if too_old(row.kind, row.due_at, app.clock.now(), timedelta(minutes=app.settings.grace_minutes)):
+            kind = app.deliveries.kind(row.kind)
+            if kind is None:
+                # Queued by a feature this process does not have (logged once per kind): not ours to say.
+                self._rendered.pop(row.id, None)
+                await outbox.mark_skipped(db, row, now=app.clock.now(), reason=f"no feature delivers {row.kind!r} rows")
+                stats.skipped += 1
+                delivery_done(row, outcome="skipped", at=app.clock.now())
+                return
+            grace = timedelta(minutes=app.settings.grace_minutes)
+            if too_old(kind.expires, row.due_at, app.clock.now(), grace):
                 self._rendered.pop(row.id, None)
                 await outbox.mark_skipped(db, row, now=app.clock.now(), reason=MISSED)
                 stats.skipped += 1
@@ -325,7 +331,7 @@ class Scheduler(Planning):
                 reply = self._rendered.pop(row.id)
             else:
                 async with db.session() as session:
-                    reply = await render(app, session, row, app.clock.now())
+                    reply = await app.deliveries.render(app, session, row, app.clock.now())
             if reply is not None:
                 reply = late_note(
                     reply, due_at=row.due_at, tz=row.tz, now=app.clock.now(), minutes=app.settings.late_note_minutes
@@ -353,11 +359,8 @@ class Scheduler(Planning):
                 except DeliveryError as exc:
                     if not exc.permanent or app.settings.dm_fallback != "channel":
                         raise
-                    if row.kind == "nudge":
-                        # The check-in itself already fell back to the channel; one mention is enough.
-                        await outbox.mark_skipped(
-                            db, row, now=app.clock.now(), reason="DM closed; the check-in was posted in the channel"
-                        )
+                    if kind.dm_closed is not None:
+                        await outbox.mark_skipped(db, row, now=app.clock.now(), reason=kind.dm_closed)
                         stats.skipped += 1
                         delivery_done(row, outcome="skipped", at=app.clock.now())
                         return
@@ -432,40 +435,30 @@ class Scheduler(Planning):
         stats.sent += 1
         stats.fallback += fallback
         delivery_done(row, outcome="fallback" if fallback else "sent", at=sent_at)
-        if row.kind in ("checkin", "nudge"):
-            await self._stamp_checkin(row, sent_at)
-
-    async def _stamp_checkin(self, row: outbox.OutboxRow, when: datetime) -> None:
-        occurrence = occurrence_of(row.kind, row.due_at, row.payload)
-        column = "asked_at" if row.kind == "checkin" else "nudged_at"
-        async with self.app.db.session() as session:
-            await session.execute(
-                update(CheckinAnswer)
-                .where(
-                    CheckinAnswer.schedule_id == row.schedule_id,
-                    CheckinAnswer.occurrence_at == occurrence,
-                    CheckinAnswer.user == row.target,
-                )
-                .values({column: when})
-            )
+        if kind.on_sent is not None:
+            await kind.on_sent(app, row, sent_at)
 
     # -- loop -----------------------------------------------------------------
     async def tick(self) -> DrainStats:
-        """Plan, then drain. A planning failure is logged and does not stop the deliveries already due."""
+        """Plan, run the features' tick hooks, drain, then run those that follow the drain.
+
+        A planning or hook failure is logged and does not stop the deliveries already due.
+        """
         try:
             await self.plan()
         except Exception:
             log.exception("planning failed; draining the outbox anyway")
-        try:
-            await escalate(self.app, self.app.clock.now())
-        except Exception:
-            log.exception("risk escalation check failed; draining the outbox anyway")
+        await self._hooks(after_drain=False)
         stats = await self.drain()
-        try:
-            await sync_reports(self.app, self.app.clock.now())
-        except Exception:
-            log.exception("check-in reports could not be synced; retrying on the next tick")
+        await self._hooks(after_drain=True)
         return stats
+
+    async def _hooks(self, *, after_drain: bool) -> None:
+        for hook in self.app.deliveries.tick_hooks(after_drain=after_drain):
+            try:
+                await hook.run(self.app, self.app.clock.now())
+            except Exception:
+                log.exception(hook.failure or f"tick hook {hook.name!r} failed")
 
     async def housekeeping(self) -> None:
         """Forget delivered rows after 90 days (the digest only looks back to the last one), expired

@@ -1,9 +1,11 @@
 """Team features: stage and milestones, digests, check-ins and their answers, the risk register, schedules.
 
 Each feature is one module with one class that registers its sub-commands, buttons and
-DM handlers with the router (``features``). Queries live in ``bot.team.store``;
-deliveries go through the scheduler's outbox (``bot.scheduler``). Importing the package
-is cheap (the CLI registers ``checkin export`` from here); ``install`` loads the features.
+DM handlers with the router (``features``), and the delivery kinds it owns with the
+scheduler's registry (``bot.team.delivery``). Queries live in ``bot.team.store``;
+deliveries go through the scheduler's outbox (``bot.scheduler``), which imports no feature.
+Importing the package is cheap (the CLI registers ``checkin export`` from here); ``install``
+loads the features.
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
 
 
 def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
-    """Register the team features with ``team.router``; returns those registered now.
+    """Register the team features with ``team.router`` (and their deliveries with ``team.deliveries``);
+    returns those registered now.
 
     The one that answers knowledge questions (logged, with 👍/👎) is registered at once. With
     ``defer`` the others are imported and registered on the first request that needs one of them
@@ -89,6 +92,7 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
 
     answering = FeedbackCommands(team)
     answering.register(team.router)
+    answering.register_deliveries(team.deliveries)
     installed: list[TeamFeature] = [answering]
 
     def load() -> None:
@@ -96,6 +100,7 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
             if feature is not FeedbackCommands:
                 loaded = feature(team)
                 loaded.register(team.router)
+                loaded.register_deliveries(team.deliveries)
                 installed.append(loaded)
 
     if defer:
