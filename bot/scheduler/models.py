@@ -120,7 +120,7 @@ Index("ix_outbox_platform_workspace", Outbox.platform, Outbox.workspace)
 class SendPace(Base):
     """The next free send slot of a workspace (``ws:<workspace>``) or a channel (``ch:<workspace>:<channel>``).
 
-    PostgreSQL only (``bot.scheduler.pacing.SharedPacer``): replicas book their sends here.
+    PostgreSQL only (``bot.scheduler.pacing.shared.SharedPacer``): replicas book their sends here.
     Migration ``0005_send_pace``.
     """
 

@@ -20,13 +20,12 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from bot.answering.log import purge_questions
 from bot.kernel.errors import DeliveryError
 from bot.kernel.reply import Reply, Section, mention
 from bot.kernel.transport import Preparing
@@ -34,15 +33,10 @@ from bot.ops.observe import delivery_done
 from bot.scheduler import outbox
 from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.lateness import MISSED, late_note, too_old
-from bot.scheduler.models import (
-    OUTBOX_SENT,
-    OUTBOX_SKIPPED,
-    Outbox,
-)
-from bot.scheduler.pacing import PacerLike, pacer_for, prune
+from bot.scheduler.loop import Loop
+from bot.scheduler.pacing import PacerLike, pacer_for
+from bot.scheduler.pacing.rate_limits import Listener, RateLimitHit, listening
 from bot.scheduler.planning import Planning
-from bot.scheduler.rate_limits import Listener, RateLimitHit, listening
-from bot.storage import interaction_state
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -64,7 +58,7 @@ class DrainStats:
     errors: list[str] = field(default_factory=list)
 
 
-class Scheduler(Planning):
+class Scheduler(Planning, Loop):
     """One per process. ``tick()`` plans and drains once; ``run()`` ticks every ``poll_seconds``.
 
     ``lease`` is how long a claimed row stays ours without a renewal: short, so a
@@ -292,7 +286,7 @@ class Scheduler(Planning):
         """Send one claimed row and record the outcome with a fenced update.
 
         A 429 the transport's SDK meets (and perhaps waits out) during the send is reported to
-        the pacer at once (``bot.scheduler.rate_limits``): the workspace is held and its pace cut.
+        the pacer at once (``bot.scheduler.pacing.rate_limits``): the workspace is held and its pace cut.
         """
 
         async def met_rate_limit(hit: RateLimitHit) -> None:
@@ -459,85 +453,6 @@ class Scheduler(Planning):
                 await hook.run(self.app, self.app.clock.now())
             except Exception:
                 log.exception(hook.failure or f"tick hook {hook.name!r} failed")
-
-    async def housekeeping(self) -> None:
-        """Forget delivered rows after 90 days (the digest only looks back to the last one), expired
-        interaction state (button pages), idle ``send_pace`` rows, logged questions past their retention,
-        and workspaces uninstalled longer than the retention period."""
-        cutoff = self.app.clock.now() - timedelta(days=90)
-        async with self.app.db.session() as session:
-            await session.execute(
-                delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)), Outbox.sent_at < cutoff)
-            )
-            await interaction_state.purge_expired(session=session, now=self.app.clock.now())
-            await purge_questions(
-                session, before=self.app.clock.now() - timedelta(days=self.app.settings.question_retention_days)
-            )
-        await prune(self.app.db, now=self.app.clock.now())
-        from bot.privacy import purge_uninstalled
-
-        purged = await purge_uninstalled(
-            self.app.db, now=self.app.clock.now(), retention_days=self.app.settings.uninstall_retention_days
-        )
-        if purged:
-            log.info("deleted the data of %d uninstalled workspace(s)", len(purged))
-
-    async def run(self) -> None:
-        """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-        lock = asyncio.Lock()
-        in_flight: set[asyncio.Future[None]] = set()
-
-        async def _tick_once() -> None:
-            if lock.locked():
-                return
-            async with lock:
-                try:
-                    await self.tick()
-                except Exception:
-                    log.exception("scheduler tick failed")
-
-        async def guarded() -> None:
-            # A tick is never cancelled half-way (its database transaction would be cut off
-            # while the engine closes); shutdown waits for it below instead.
-            task = asyncio.ensure_future(_tick_once())
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-            await asyncio.shield(task)
-
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
-        scheduler.add_job(
-            guarded,
-            "interval",
-            seconds=self.app.settings.poll_seconds,
-            id="poll",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-        scheduler.add_job(
-            self.housekeeping,
-            "interval",
-            hours=6,
-            id="housekeeping",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-        scheduler.start()
-        log.info("scheduler started (instance %s, every %.1fs)", self.instance, self.app.settings.poll_seconds)
-        try:
-            await guarded()
-            while True:
-                await self.wake.wait()
-                self.wake.clear()
-                await guarded()
-        finally:
-            scheduler.shutdown(wait=False)
-            if in_flight:
-                await asyncio.wait(set(in_flight), timeout=30)
 
 
 def _fallback_reply(row: outbox.OutboxRow, reply: Reply) -> Reply:
