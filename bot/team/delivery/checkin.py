@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["NUDGE_AFTER", "CHECKIN", "NUDGE", "CHECKIN_SCHEDULE", "SYNC_REPORTS", "plan_checkins", "missed_section"]
 
-log = logging.getLogger("bot.scheduler.service")
+log = logging.getLogger(__name__)
 
 # A check-in's one nudge goes out this long after the question, to those who have not answered.
 NUDGE_AFTER = timedelta(hours=4)

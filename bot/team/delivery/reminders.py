@@ -40,7 +40,7 @@ __all__ = [
     "register_of",
 ]
 
-log = logging.getLogger("bot.scheduler.service")
+log = logging.getLogger(__name__)
 
 # Milestone reminders: a week ahead and on the target date.
 MILESTONE_LEAD = (timedelta(days=7), timedelta(0))
