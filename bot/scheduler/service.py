@@ -37,6 +37,7 @@ from bot.scheduler.loop import Loop
 from bot.scheduler.pacing import PacerLike, pacer_for
 from bot.scheduler.pacing.rate_limits import Listener, RateLimitHit, listening
 from bot.scheduler.planning import Planning
+from bot.scheduler.registry import DeliveryKind
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -335,46 +336,9 @@ class Scheduler(Planning, Loop):
                 stats.skipped += 1
                 delivery_done(row, outcome="skipped", at=app.clock.now())
                 return
-            transport = app.transports.get(row.platform)
-            if transport is None:
-                raise DeliveryError(f"no transport for platform {row.platform!r}")
-            # Slack records the key's first attempt (a database write) before the slot, not between it and the post.
-            prepare = partial(transport.prepare, row.key) if isinstance(transport, Preparing) else None
-            await self.pacer.wait(row.platform, row.workspace, row.pace_channel, ahead=prepare)
-            if not await self._hold(row, stats):
+            fallback = await self._send(row, kind, reply, stats)
+            if fallback is None:
                 return
-            fallback = False
-            if row.target_type == "dm":
-                try:
-                    async with self._keep_lease(row):
-                        await transport.send_dm(
-                            workspace=row.workspace, user=row.target, reply=reply.safe(), key=row.key
-                        )
-                except DeliveryError as exc:
-                    if not exc.permanent or app.settings.dm_fallback != "channel":
-                        raise
-                    if kind.dm_closed is not None:
-                        await outbox.mark_skipped(db, row, now=app.clock.now(), reason=kind.dm_closed)
-                        stats.skipped += 1
-                        delivery_done(row, outcome="skipped", at=app.clock.now())
-                        return
-                    log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
-                    await self.pacer.wait(row.platform, row.workspace, row.channel)
-                    if not await self._hold(row, stats):
-                        return
-                    async with self._keep_lease(row):
-                        await transport.send_channel(
-                            workspace=row.workspace,
-                            channel=row.channel,
-                            reply=_fallback_reply(row, reply).safe(),
-                            key=row.key + ":fallback",
-                        )
-                    fallback = True
-            else:
-                async with self._keep_lease(row):
-                    await transport.send_channel(
-                        workspace=row.workspace, channel=row.target, reply=reply.safe(), key=row.key
-                    )
         except DeliveryError as exc:
             if exc.retry_after is not None and not listener.hits:  # not reported by the SDK's hook already
                 stats.rate_limited += 1
@@ -431,6 +395,52 @@ class Scheduler(Planning, Loop):
         delivery_done(row, outcome="fallback" if fallback else "sent", at=sent_at)
         if kind.on_sent is not None:
             await kind.on_sent(app, row, sent_at)
+
+    async def _send(self, row: outbox.OutboxRow, kind: DeliveryKind, reply: Reply, stats: DrainStats) -> bool | None:
+        """Send ``reply`` at the pacer's slot, a DM that cannot be delivered posted in the channel instead.
+
+        Returns whether it was posted in the channel instead; None when nothing was sent and the outcome
+        is recorded already (the lease was lost, or ``kind`` skips a closed DM).
+        """
+        app = self.app
+        transport = app.transports.get(row.platform)
+        if transport is None:
+            raise DeliveryError(f"no transport for platform {row.platform!r}")
+        # Slack records the key's first attempt (a database write) before the slot, not between it and the post.
+        prepare = partial(transport.prepare, row.key) if isinstance(transport, Preparing) else None
+        await self.pacer.wait(row.platform, row.workspace, row.pace_channel, ahead=prepare)
+        if not await self._hold(row, stats):
+            return None
+        if row.target_type != "dm":
+            async with self._keep_lease(row):
+                await transport.send_channel(
+                    workspace=row.workspace, channel=row.target, reply=reply.safe(), key=row.key
+                )
+            return False
+        try:
+            async with self._keep_lease(row):
+                await transport.send_dm(workspace=row.workspace, user=row.target, reply=reply.safe(), key=row.key)
+            return False
+        except DeliveryError as exc:
+            if not exc.permanent or app.settings.dm_fallback != "channel":
+                raise
+            if kind.dm_closed is not None:
+                await outbox.mark_skipped(app.db, row, now=app.clock.now(), reason=kind.dm_closed)
+                stats.skipped += 1
+                delivery_done(row, outcome="skipped", at=app.clock.now())
+                return None
+            log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
+        await self.pacer.wait(row.platform, row.workspace, row.channel)
+        if not await self._hold(row, stats):
+            return None
+        async with self._keep_lease(row):
+            await transport.send_channel(
+                workspace=row.workspace,
+                channel=row.channel,
+                reply=_fallback_reply(row, reply).safe(),
+                key=row.key + ":fallback",
+            )
+        return True
 
     # -- loop -----------------------------------------------------------------
     async def tick(self) -> DrainStats:
