@@ -10,8 +10,10 @@ from bot.kernel.errors import UserError
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.router import Router
+from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_when, trailing_zone
+from bot.team.delivery.digest import DIGEST, DIGEST_SCHEDULE
 from bot.team.schedules import add_schedule, scheduled_reply
 
 __all__ = ["DigestCommands"]
@@ -21,6 +23,10 @@ _EXAMPLE = "`/cos-service digest weekly monday 09:00 Europe/Berlin`"
 
 class DigestCommands(TeamFeature):
     """A channel's digests."""
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_kind(DIGEST)
+        deliveries.add_schedule_kind(DIGEST_SCHEDULE)
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "digest", self.digest)
