@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from bot.answering.log import KnowledgeFeedback
+from bot.answering.models import KnowledgeFeedback
 from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
