@@ -45,7 +45,7 @@ from bot.scheduler.pacing import PacerLike, pacer_for, prune
 from bot.scheduler.planning import Planning
 from bot.scheduler.rate_limits import Listener, RateLimitHit, listening
 from bot.storage import interaction_state
-from bot.storage.outage import one_round, step_failed
+from bot.storage.outage import one_round, report, step_failed, unavailable_cause
 from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
 from bot.team.reports import sync_reports
@@ -124,8 +124,9 @@ class Scheduler(Planning):
         def landed(task: asyncio.Task[None]) -> None:
             in_flight.discard(task)
             finished.set()
-            if not task.cancelled() and task.exception() is not None:
-                log.error("a delivery task failed", exc_info=task.exception())
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                # The database going away mid-send is counted once per outage; the row waits out its lease.
+                report(self.app.db.outage, "delivery", exc, log, "a delivery task failed")
 
         def start(rows: list[outbox.OutboxRow]) -> None:
             for r in rows:
@@ -411,6 +412,8 @@ class Scheduler(Planning):
                 log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
             return
         except Exception as exc:
+            if unavailable_cause(exc) is not None:
+                raise  # nothing can be recorded now: the row is retried once its lease runs out
             log.exception("delivery %s failed", row.key)
             status = await outbox.mark_failed(
                 db,
