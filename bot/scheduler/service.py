@@ -126,7 +126,7 @@ class Scheduler(Planning):
             finished.set()
             if not task.cancelled() and (exc := task.exception()) is not None:
                 # The database going away mid-send is counted once per outage; the row waits out its lease.
-                report(self.app.db.outage, "delivery", exc, log, "a delivery task failed")
+                report(self.app.db.outage, "send", exc, log, "a delivery task failed")
 
         def start(rows: list[outbox.OutboxRow]) -> None:
             for r in rows:
