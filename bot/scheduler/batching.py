@@ -17,6 +17,7 @@ import logging
 
 from bot.scheduler import outbox
 from bot.storage.db import Database
+from bot.storage.outage import unavailable_cause
 
 __all__ = ["MarkBatcher"]
 
@@ -57,7 +58,10 @@ class MarkBatcher:
         try:
             done = await outbox.mark_sent_many(self.db, [m for m, _ in batch])
         except Exception as exc:
-            log.warning("marking %d deliveries sent failed", len(batch), exc_info=True)
+            if (cause := unavailable_cause(exc)) is not None:
+                self.db.outage.down(cause)  # logged once per outage; the deliveries report it too
+            else:
+                log.warning("marking %d deliveries sent failed", len(batch), exc_info=True)
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)

@@ -38,7 +38,7 @@ from bot.scheduler.pacing import PacerLike, pacer_for
 from bot.scheduler.pacing.rate_limits import Listener, RateLimitHit, listening
 from bot.scheduler.planning import Planning
 from bot.scheduler.registry import DeliveryKind
-from bot.storage.outage import step_failed
+from bot.storage.outage import report, step_failed, unavailable_cause
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -113,8 +113,9 @@ class Scheduler(Planning, Loop):
         def landed(task: asyncio.Task[None]) -> None:
             in_flight.discard(task)
             finished.set()
-            if not task.cancelled() and task.exception() is not None:
-                log.error("a delivery task failed", exc_info=task.exception())
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                # The database going away mid-send is counted once per outage; the row waits out its lease.
+                report(self.app.db.outage, "send", exc, log, "a delivery task failed")
 
         def start(rows: list[outbox.OutboxRow]) -> None:
             for r in rows:
@@ -371,6 +372,8 @@ class Scheduler(Planning, Loop):
                 log.warning("delivery %s dead-lettered after %d attempt(s): %s", row.key, row.attempts, exc)
             return
         except Exception as exc:
+            if unavailable_cause(exc) is not None:
+                raise  # nothing can be recorded now: the row is retried once its lease runs out
             log.exception("delivery %s failed", row.key)
             status = await outbox.mark_failed(
                 db,

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -173,3 +174,43 @@ async def test_a_taught_phrase_is_answered_while_the_database_hangs(world: World
         text = await asyncio.wait_for(world.member.text("/cos-service zorblax quuxwing"), GUARD)
         assert "Comprehensive Legal Services" in text, text
     assert len(world.app.answering.journal) >= 3  # kept in memory until the database is back
+
+
+async def test_connections_cut_while_digests_are_being_sent_are_logged_once_and_sent_after(
+    world: World, proxy: FaultProxy, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL restarts while sends are under way: marking them sent fails. One log line, no traceback
+    per delivery; once the database is back and the leases have run out, every digest goes out."""
+    channels = ["C1", "C2", "C3"]
+    for channel in channels:
+        assert "Digest scheduled" in await world.admin.text("/cos-service digest daily 09:05 UTC", channel=channel)
+    clock.set(datetime(2026, 3, 2, 9, 6, tzinfo=UTC))
+    gate = asyncio.Event()
+    started: list[str] = []
+    send = world.transport.send_channel
+
+    async def held(**kwargs: Any) -> Any:
+        started.append(kwargs["channel"])
+        await gate.wait()
+        return await send(**kwargs)
+
+    world.transport.send_channel = held  # type: ignore[method-assign]
+    caplog.set_level(logging.INFO)
+    tick = asyncio.ensure_future(world.app.scheduler.tick())
+
+    async def all_sending() -> bool:
+        return len(started) == len(channels)
+
+    await until(all_sending)
+    await break_db(proxy, "refused")
+    gate.set()
+    await asyncio.wait_for(asyncio.gather(tick, return_exceptions=True), 30)
+    down, _ = outage_lines(caplog)
+    assert len(down) == 1, down
+    assert_no_tracebacks(caplog)
+
+    await proxy.set_mode("forward")
+    clock.set(clock.now() + timedelta(minutes=2))  # the cut rows' leases have run out
+    await world.tick()
+    assert {s.target for s in world.transport.sent} == set(channels)
+    assert_no_tracebacks(caplog)
