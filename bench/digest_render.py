@@ -99,24 +99,24 @@ async def _setup(url: str, workspaces: int, channels: int) -> tuple[object, list
         await session.execute(
             insert(Outbox),
             [
-                dict(
-                    key=f"digest:console:{ws}:0:C{i}",
-                    platform="console",
-                    workspace=ws,
-                    schedule_id=None,
-                    kind="digest",
-                    target_type="channel",
-                    target=f"C{i}",
-                    channel=f"C{i}",
-                    due_at=NOW,
-                    tz="UTC",
-                    payload="{}",
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=NOW,
-                    fallback=False,
-                    created_at=NOW,
-                )
+                {
+                    "key": f"digest:console:{ws}:0:C{i}",
+                    "platform": "console",
+                    "workspace": ws,
+                    "schedule_id": None,
+                    "kind": "digest",
+                    "target_type": "channel",
+                    "target": f"C{i}",
+                    "channel": f"C{i}",
+                    "due_at": NOW,
+                    "tz": "UTC",
+                    "payload": "{}",
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": NOW,
+                    "fallback": False,
+                    "created_at": NOW,
+                }
                 for i in range(channels)
                 for ws in [names[i % workspaces]]
             ],

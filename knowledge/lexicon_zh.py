@@ -337,13 +337,11 @@ TERMS: dict[str, tuple[str, ...]] = {
     "社会责任": ("social responsibility",),
     "社会": ("social",),
     # -- places: a country or region named is a question about going abroad ---------------------------------
-    **{
-        place: ("international", "country")
-        for place in (
-            "日本 美国 欧洲 欧盟 德国 法国 英国 印度 韩国 新加坡 东南亚 中东 拉美 南美 北美 非洲 "
-            "澳洲 澳大利亚 加拿大 俄罗斯 巴西 越南 印尼 泰国 马来西亚 香港 台湾 海外市场 境外 跨境"
-        ).split()
-    },
+    **dict.fromkeys(
+        "日本 美国 欧洲 欧盟 德国 法国 英国 印度 韩国 新加坡 东南亚 中东 拉美 南美 北美 非洲 "
+        "澳洲 澳大利亚 加拿大 俄罗斯 巴西 越南 印尼 泰国 马来西亚 香港 台湾 海外市场 境外 跨境".split(),
+        ("international", "country"),
+    ),
     # -- money, people and work, as people say them -----------------------------------------------------------
     "现金": ("cash",),
     "烧钱": ("cash flow", "burn"),

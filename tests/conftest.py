@@ -203,17 +203,17 @@ class Harness:
     async def say(self, line: str, **overrides: str) -> Reply:
         parsed = parse_line(line)
         command, text = parsed if parsed else ("message", line)
-        fields: dict[str, object] = dict(
-            platform=self.platform,
-            workspace=self.workspace,
-            channel=self.channel,
-            user=self.user,
-            role=self.role,
-            tz=self.tz,
-            is_dm=parsed is None,
-            command=command,
-            text=text,
-        )
+        fields: dict[str, object] = {
+            "platform": self.platform,
+            "workspace": self.workspace,
+            "channel": self.channel,
+            "user": self.user,
+            "role": self.role,
+            "tz": self.tz,
+            "is_dm": parsed is None,
+            "command": command,
+            "text": text,
+        }
         fields.update(overrides)
         return await self.app.router.handle(Request(**fields))  # type: ignore[arg-type]
 

@@ -170,9 +170,11 @@ def _feature_imports_at(package: Path, root: Path = ROOT) -> list[str]:
     """Every import of a feature module under ``package`` (type-checking-only ones included)."""
     offenders = []
     for path in sorted(package.rglob("*.py")):
-        for name in _imports(path) + _relative_imports(path, root):
-            if any(name == f or name.startswith(f + ".") for f in FEATURES):
-                offenders.append(f"{path.relative_to(root)} imports {name}")
+        offenders.extend(
+            f"{path.relative_to(root)} imports {name}"
+            for name in _imports(path) + _relative_imports(path, root)
+            if any(name == f or name.startswith(f + ".") for f in FEATURES)
+        )
     return offenders
 
 

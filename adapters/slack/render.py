@@ -151,16 +151,17 @@ def _content_blocks(reply: Reply) -> list[dict[str, Any]]:
         {"type": "mrkdwn", "text": _cut_mrkdwn(f"*{mrkdwn(f.label)}*\n{mrkdwn(f.value)}", MAX_FIELD_TEXT)}
         for f in reply.fields
     ]
-    for i in range(0, len(fields), MAX_FIELDS):
-        blocks.append({"type": "section", "fields": fields[i : i + MAX_FIELDS]})
+    blocks.extend({"type": "section", "fields": fields[i : i + MAX_FIELDS]} for i in range(0, len(fields), MAX_FIELDS))
     if len(reply.title) > MAX_HEADER:
         # The header shows a shortened title; the whole title stays readable here.
         whole = _cut_mrkdwn(mrkdwn(reply.title), MAX_SECTION_TEXT - 2)
         blocks.insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": f"*{whole}*"}})
     for section in reply.sections:
         text = _section_text(section)
-        for chunk in _split_lines(text, MAX_SECTION_TEXT):
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+        blocks.extend(
+            {"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
+            for chunk in _split_lines(text, MAX_SECTION_TEXT)
+        )
     return blocks
 
 

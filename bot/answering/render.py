@@ -285,8 +285,7 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | 
         buttons.append(Button(_("Providers"), "providers", entry.id))
     if kb.related_to(entry):
         buttons.append(Button(_("Related topics"), "related", entry.id))
-    for alt in (alternatives or [])[:2]:
-        buttons.append(Button(title_in(alt, lang)[:70], "open", alt.id))
+    buttons.extend(Button(title_in(alt, lang)[:70], "open", alt.id) for alt in (alternatives or [])[:2])
 
     seen: list[str] = []
     for r in results:

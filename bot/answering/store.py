@@ -195,7 +195,7 @@ async def vote_counts(
         query = query.where(KnowledgeFeedback.workspace == workspace)
     if since is not None:
         query = query.where(KnowledgeFeedback.updated_at >= since)
-    counts = {v: 0 for v in VOTES}
+    counts = dict.fromkeys(VOTES, 0)
     for name, n in (await session.execute(query)).all():
         counts[str(name)] = int(n)
     return counts

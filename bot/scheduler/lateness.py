@@ -46,26 +46,26 @@ def too_old(expires: bool, due_at: datetime, now: datetime, grace: timedelta) ->
 async def record_missed(session: AsyncSession, occurrences: list[Occurrence], *, now: datetime) -> None:
     """Keep deliveries the planner dropped as stale (those that expire), as skipped rows the digest can list."""
     rows: list[dict[str, Any]] = [
-        dict(
-            key=o.key,
-            platform=o.platform,
-            workspace=o.workspace,
-            schedule_id=o.schedule_id,
-            kind=o.kind,
-            target_type=o.target_type,
-            target=o.target,
-            channel=o.channel,
-            due_at=o.at,
-            tz=o.tz,
-            payload=json.dumps(o.payload(), default=str),
-            status=OUTBOX_SKIPPED,
-            attempts=0,
-            next_attempt_at=o.at,
-            fallback=False,
-            created_at=now,
-            sent_at=now,
-            last_error=MISSED,
-        )
+        {
+            "key": o.key,
+            "platform": o.platform,
+            "workspace": o.workspace,
+            "schedule_id": o.schedule_id,
+            "kind": o.kind,
+            "target_type": o.target_type,
+            "target": o.target,
+            "channel": o.channel,
+            "due_at": o.at,
+            "tz": o.tz,
+            "payload": json.dumps(o.payload(), default=str),
+            "status": OUTBOX_SKIPPED,
+            "attempts": 0,
+            "next_attempt_at": o.at,
+            "fallback": False,
+            "created_at": now,
+            "sent_at": now,
+            "last_error": MISSED,
+        }
         for o in occurrences
     ]
     if rows:

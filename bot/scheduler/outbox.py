@@ -104,24 +104,24 @@ async def enqueue(
     for o in occurrences:
         payload = o.payload() | (payload_extra or {}).get(o.key, {})
         rows.append(
-            dict(
-                key=o.key,
-                platform=o.platform,
-                workspace=o.workspace,
-                schedule_id=o.schedule_id,
-                kind=o.kind,
-                target_type=o.target_type,
-                target=o.target,
-                channel=o.channel,
-                due_at=o.at,
-                tz=o.tz,
-                payload=json.dumps(payload, default=str),
-                status=OUTBOX_PENDING,
-                attempts=0,
-                next_attempt_at=o.at,
-                fallback=False,
-                created_at=now,
-            )
+            {
+                "key": o.key,
+                "platform": o.platform,
+                "workspace": o.workspace,
+                "schedule_id": o.schedule_id,
+                "kind": o.kind,
+                "target_type": o.target_type,
+                "target": o.target,
+                "channel": o.channel,
+                "due_at": o.at,
+                "tz": o.tz,
+                "payload": json.dumps(payload, default=str),
+                "status": OUTBOX_PENDING,
+                "attempts": 0,
+                "next_attempt_at": o.at,
+                "fallback": False,
+                "created_at": now,
+            }
         )
     stmt = insert_ignore(session, Outbox).values(rows).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(stmt)

@@ -74,9 +74,7 @@ def unavailable_cause(exc: BaseException) -> str | None:
             return err.cause
         if _says_unavailable(err):
             return type(err).__name__
-        for nxt in (getattr(err, "orig", None), err.__cause__):
-            if isinstance(nxt, BaseException):
-                todo.append(nxt)
+        todo.extend(nxt for nxt in (getattr(err, "orig", None), err.__cause__) if isinstance(nxt, BaseException))
     return None
 
 

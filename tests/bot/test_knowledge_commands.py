@@ -113,7 +113,7 @@ async def test_unknown_words_get_did_you_mean(harness):
 
 
 async def test_buttons_open_providers_related_and_stale(app):
-    base = dict(platform="console", workspace="T1", channel="C1", user="U1")
+    base = {"platform": "console", "workspace": "T1", "channel": "C1", "user": "U1"}
     opened = await app.router.handle_action(Action(action="open", value="risk.tax-compliance", **base))
     assert opened.results[0] == "risk.tax-compliance"
     providers = await app.router.handle_action(
@@ -136,7 +136,7 @@ async def test_dm_free_text_goes_to_the_knowledge(harness):
 async def test_no_reply_shows_a_mis_decoded_character(app, kb):
     from knowledge.text import has_mojibake
 
-    base = dict(platform="console", workspace="T1", channel="C1", user="U1")
+    base = {"platform": "console", "workspace": "T1", "channel": "C1", "user": "U1"}
     for entry_id in kb.entries:
         for action in ("open", "providers", "related"):
             reply = await app.router.handle_action(Action(action=action, value=entry_id, **base))

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.postgres
 
 UNAVAILABLE = DatabaseUnavailable.MESSAGE
 # The request budget is the default; the driver limits are shorter than the defaults to keep the test quick.
-LIMITS = dict(db_request_timeout=2.0, db_connect_timeout=1.0, db_command_timeout=2.0, db_pool_timeout=2.0)
+LIMITS = {"db_request_timeout": 2.0, "db_connect_timeout": 1.0, "db_command_timeout": 2.0, "db_pool_timeout": 2.0}
 # A generous guard: the reply is bounded by the request budget, far below the 60 s stall it replaces.
 GUARD = 10.0
 

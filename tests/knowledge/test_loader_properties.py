@@ -52,7 +52,7 @@ ENTRY = st.one_of(
             "text": st.one_of(st.text(max_size=30), VALUE),
             "source": st.one_of(st.text(max_size=30), VALUE),
         },
-        optional={f: VALUE for f in FIELDS[5:]},
+        optional=dict.fromkeys(FIELDS[5:], VALUE),
     ),
 )
 DOCUMENT = st.one_of(

@@ -22,24 +22,24 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _row(i: int, workspace: str, platform: str = "console", kind: str = "risk_review") -> dict[str, object]:
-    return dict(
-        key=f"{kind}:{platform}:{workspace}:0:{i}",
-        platform=platform,
-        workspace=workspace,
-        schedule_id=None,
-        kind=kind,
-        target_type="channel",
-        target=f"C{i}",
-        channel=f"C{i}",
-        due_at=NOW,
-        tz="UTC",
-        payload="{}",
-        status="pending",
-        attempts=0,
-        next_attempt_at=NOW,
-        fallback=False,
-        created_at=NOW,
-    )
+    return {
+        "key": f"{kind}:{platform}:{workspace}:0:{i}",
+        "platform": platform,
+        "workspace": workspace,
+        "schedule_id": None,
+        "kind": kind,
+        "target_type": "channel",
+        "target": f"C{i}",
+        "channel": f"C{i}",
+        "due_at": NOW,
+        "tz": "UTC",
+        "payload": "{}",
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": NOW,
+        "fallback": False,
+        "created_at": NOW,
+    }
 
 
 @pytest.mark.postgres

@@ -169,7 +169,7 @@ async def test_dead_letter_after_max_attempts_listed_for_admins(world: World) ->
     await world.admin.say("/cos-service digest daily 14:05 UTC")
     world.transport.fail["C1"] = [sticky(DeliveryError("500 internal error"))]
     await world.run_until(_utc(2026, 3, 2, 17), step_minutes=2)
-    (row,) = [r for r in await _rows(world)]
+    (row,) = list(await _rows(world))
     assert row.status == "dead" and row.attempts == world.app.settings.max_attempts == 6
     assert len(world.transport.attempts) == 6
     text = await world.admin.text("/cos-service schedules")

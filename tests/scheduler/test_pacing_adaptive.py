@@ -229,9 +229,7 @@ async def test_replicas_share_the_learned_rate_and_one_cut(pg_url: str) -> None:
         await migrate(db)
         a = SharedPacer(db, {"slack": SLACK}, now=lambda: now[0])
         b = SharedPacer(db, {"slack": SLACK}, now=lambda: now[0])  # another replica
-        delays = []
-        for i in range(10):
-            delays.append(await (a if i % 2 else b).reserve("slack", "T1", f"C{i}"))
+        delays = [await (a if i % 2 else b).reserve("slack", "T1", f"C{i}") for i in range(10)]
         # Each booking raised the shared rate by 1/s, so the gaps shrink: 1/4, 1/5, 1/6 ...
         gaps = [y - x for x, y in zip(delays, delays[1:], strict=False)]
         assert gaps == pytest.approx([1 / (4.0 + i) for i in range(9)], abs=1e-6)

@@ -20,24 +20,24 @@ from tests.world import World, outbox_rows, schedules
 
 
 def _row(key: str, kind: str, now: datetime, target: str = "C1") -> dict[str, object]:
-    return dict(
-        key=key,
-        platform="console",
-        workspace="T1",
-        schedule_id=None,
-        kind=kind,
-        target_type="channel",
-        target=target,
-        channel=target,
-        due_at=now,
-        tz="UTC",
-        payload="{}",
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        fallback=False,
-        created_at=now,
-    )
+    return {
+        "key": key,
+        "platform": "console",
+        "workspace": "T1",
+        "schedule_id": None,
+        "kind": kind,
+        "target_type": "channel",
+        "target": target,
+        "channel": target,
+        "due_at": now,
+        "tz": "UTC",
+        "payload": "{}",
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "fallback": False,
+        "created_at": now,
+    }
 
 
 def test_the_team_features_register_the_kinds_they_deliver(world: World) -> None:

@@ -62,7 +62,7 @@ async def test_after_answering_a_dm_question_goes_to_the_knowledge(world: World)
     await world.admin.say("/cos-service checkin monday 09:00 @U1001")
     await world.run_until(datetime(2026, 3, 2, 9, 5, tzinfo=UTC), step_minutes=5)
     assert [s.what for s in world.transport.sent] == ["checkin"]
-    dm = dict(command="message", is_dm=True, channel="D1")
+    dm = {"command": "message", "is_dm": True, "channel": "D1"}
     questions = 3
     for i in range(questions):
         reply = await world.member.say(f"answer {i}: progress on the sales team", **dm)

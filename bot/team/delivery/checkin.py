@@ -126,15 +126,15 @@ async def _open_checkins(session: AsyncSession, schedule: Schedule, chosen: list
         return
     questions = json.dumps(questions_of(schedule))
     rows = [
-        dict(
-            platform=o.platform,
-            workspace=o.workspace,
-            schedule_id=schedule.id,
-            occurrence_at=o.at,
-            user=o.target,
-            questions=questions,
-            answers="[]",
-        )
+        {
+            "platform": o.platform,
+            "workspace": o.workspace,
+            "schedule_id": schedule.id,
+            "occurrence_at": o.at,
+            "user": o.target,
+            "questions": questions,
+            "answers": "[]",
+        }
         for o in chosen
     ]
     await session.execute(

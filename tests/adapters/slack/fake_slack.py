@@ -40,7 +40,7 @@ def sign(body: str, secret: str, *, timestamp: int | None = None) -> dict[str, s
 
 
 def form_body(fields: dict[str, Any]) -> str:
-    return urlencode({k: v for k, v in fields.items()})
+    return urlencode(dict(fields.items()))
 
 
 def interaction_body(payload_obj: dict[str, Any]) -> str:

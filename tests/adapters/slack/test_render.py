@@ -112,7 +112,7 @@ def test_crowd_pings_from_any_field_are_neutralised() -> None:
         footer=evil,
     )
     for page in render_pages(reply, state={"c": "cos-service", "t": evil}):
-        rendered = json.dumps([{k: v for k, v in b.items()} for b in page], ensure_ascii=False)
+        rendered = json.dumps([dict(b.items()) for b in page], ensure_ascii=False)
         texts = blocks_text(page)
         assert not CROWD.search(json.loads(json.dumps(rendered))), rendered
         assert not CROWD.search(texts)
