@@ -84,13 +84,12 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"cos-bot: --port {args.port} must be from 0 to 65535 (0 picks a free one)", file=sys.stderr)
         return 2
     if not _is_configured(settings) and not settings.discord_public_key:
+        # An operator's read of a workspace's data: the dashboard and the probes alone.
         print(
-            "cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-            "(or SLACK_APP_TOKEN for Socket Mode), or DISCORD_PUBLIC_KEY for Discord's Interactions "
-            "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.",
+            "cos-bot: no Slack or Discord settings; serving the dashboard (/dashboard) and the probes only. "
+            "See docs/install-slack.md, docs/install-discord.md and docs/dashboard.md.",
             file=sys.stderr,
         )
-        return 2
     port = settings.port if args.port is None else args.port
     from bot.ops import runtime
 
@@ -101,7 +100,7 @@ def _register_cli(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser(
         "serve",
         help="serve over HTTP: Slack (POST /slack/events), Discord "
-        "(POST /discord/interactions), GET /healthz, /readyz, /metrics",
+        "(POST /discord/interactions), the dashboard (/dashboard), GET /healthz, /readyz, /metrics",
     )
     serve.add_argument(
         "--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)"

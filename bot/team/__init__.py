@@ -23,6 +23,7 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.audit import AuditCommands
     from bot.team.availability import AvailabilityCommands
     from bot.team.checkins import CheckinCommands
+    from bot.team.dashboard import DashboardCommands
     from bot.team.digests import DigestCommands
     from bot.team.forget import ForgetCommands
     from bot.team.risks import RiskCommands
@@ -45,6 +46,7 @@ def features() -> tuple[type[TeamFeature], ...]:
         ForgetCommands,
         FeedbackCommands,
         TeachCommands,
+        DashboardCommands,
     )
 
 
@@ -58,6 +60,7 @@ DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
         "back",
         "check-in",
         "checkin",
+        "dashboard",
         "digest",
         "forget",
         "gaps",
@@ -65,6 +68,8 @@ DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
         "holidays",
         "milestone",
         "milestones",
+        "pause",
+        "resume",
         "schedules",
         "skip",
         "snooze",
