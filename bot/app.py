@@ -116,7 +116,9 @@ async def build_app(
         db=db,
         clock=clock or SystemClock(),
     )
-    install_team(Team(app), defer=defer_team)
+    team = Team(app)
+    app.parts["team"] = team  # the dashboard's pages change things through the same features' parts
+    install_team(team, defer=defer_team)
     return app
 
 

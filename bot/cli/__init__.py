@@ -42,6 +42,7 @@ def _secrets(settings: Settings) -> tuple[str, ...]:
             settings.slack_app_token,
             settings.slack_client_secret,
             settings.discord_token,
+            settings.secret_key,
         )
         if s
     )
@@ -86,6 +87,7 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     if not plugin_commands:
         return parser
     from bot.cli import checkin as team_cli
+    from bot.cli import dashboard as dashboard_cli
     from bot.cli import privacy as privacy_cli
     from bot.cli import schedule as scheduler_cli
     from bot.plugins import load_platforms
@@ -96,6 +98,7 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     scheduler_cli.register(sub)
     team_cli.register(sub)
     privacy_cli.register(sub)
+    dashboard_cli.register(sub)
     return parser
 
 
@@ -259,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         "discord",
         "workspace",
         "audit",
+        "dashboard",
     )
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,

@@ -17,7 +17,7 @@ import hmac
 import secrets
 import weakref
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select, update
 
@@ -29,7 +29,8 @@ from bot.storage.sql import affected, insert_ignore
 from bot.team import audit
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.kernel.clock import Clock
+    from bot.kernel.settings import Settings
     from bot.storage.db import Database
 
 __all__ = [
@@ -52,7 +53,19 @@ COOKIE = "cos_dashboard"
 SIGNIN_PATH = "/dashboard/signin"
 ROLES = ("admin", "member")
 
+
 # The key read from each database (one per process and database, never re-read).
+class App(Protocol):
+    """What signing in needs of the running bot (``bot.app.App``, or the CLI's database and settings)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
 _KEYS: weakref.WeakKeyDictionary[Database, bytes] = weakref.WeakKeyDictionary()
 
 

@@ -56,7 +56,8 @@ def mount(web_app: web.Application, app: App) -> None:
         app_key=_JINJA,
         undefined=jinja2.StrictUndefined,
     )
-    web_app[_TEAM] = Team(app)
+    team = app.parts.get("team")
+    web_app[_TEAM] = team if isinstance(team, Team) else Team(app)
     web_app.on_response_prepare.append(_headers)
     web_app.add_routes(
         [
