@@ -29,8 +29,8 @@ class Series:
 
 
 def _nice_max(value: int) -> int:
-    for step in (1, 2, 5):
-        for scale in (1, 10, 100, 1000, 10000, 100000):
+    for scale in (1, 10, 100, 1000, 10000, 100000):
+        for step in (1, 2, 5):
             if step * scale >= value:
                 return max(1, step * scale)
     return value
