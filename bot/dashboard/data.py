@@ -7,6 +7,7 @@ Reads only: every change goes through the features' own functions (``bot.team.te
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ __all__ = [
 PREVIEW_DAYS = 14
 WEEKS = 12
 SHOWN_ROWS = 500
+SHOWN_ANSWERS = 100
 _KNOWLEDGE_DAYS = 30
 
 
@@ -136,7 +138,7 @@ class CheckinPage:
     more: bool = False
 
 
-def _state(row: CheckinAnswer, now: datetime) -> str:
+def _state(row: Any, now: datetime) -> str:
     if row.answered_at is not None:
         return "answered"
     if row.skipped_at is not None:
@@ -144,12 +146,12 @@ def _state(row: CheckinAnswer, now: datetime) -> str:
     return "missed" if row.occurrence_at < now - timedelta(hours=12) else "open"
 
 
-async def checkin_rows(
-    team: Team, viewer: Viewer, *, person: str | None, start: date | None, end: date | None, tz: str
-) -> list[CheckinAnswer]:
-    """The check-in rows the viewer may see (a member: their own), newest first, within the local dates."""
+def _checkin_filter(
+    query: Any, viewer: Viewer, *, person: str | None, start: date | None, end: date | None, tz: str
+) -> Any:
+    """The check-ins the viewer may see (a member: their own), within the local dates."""
     zone = ZoneInfo(tz)
-    query = select(CheckinAnswer).where(*_where(CheckinAnswer, viewer))
+    query = query.where(*_where(CheckinAnswer, viewer))
     if not viewer.admin:
         query = query.where(CheckinAnswer.user == viewer.user)
     elif person:
@@ -160,10 +162,32 @@ async def checkin_rows(
         query = query.where(
             CheckinAnswer.occurrence_at < datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
         )
+    return query
+
+
+async def checkin_rows(
+    team: Team,
+    viewer: Viewer,
+    *,
+    person: str | None,
+    start: date | None,
+    end: date | None,
+    tz: str,
+    limit: int | None = None,
+) -> list[CheckinAnswer]:
+    """The answered check-ins the viewer may see, newest first (the CSV export and the page's answers)."""
+    query = _checkin_filter(
+        select(CheckinAnswer).where(CheckinAnswer.answered_at.is_not(None)),
+        viewer,
+        person=person,
+        start=start,
+        end=end,
+        tz=tz,
+    ).order_by(CheckinAnswer.occurrence_at.desc(), CheckinAnswer.user)
+    if limit is not None:
+        query = query.limit(limit)
     async with team.db.session() as session:
-        return list(
-            (await session.execute(query.order_by(CheckinAnswer.occurrence_at.desc(), CheckinAnswer.user))).scalars()
-        )
+        return list((await session.execute(query)).scalars())
 
 
 async def checkins(
@@ -174,25 +198,36 @@ async def checkins(
     tz = await viewer_zone(team, viewer)
     zone = ZoneInfo(tz)
     page = CheckinPage(tz=tz)
-    rows = await checkin_rows(team, viewer, person=person, start=start, end=end, tz=tz)
+    c = CheckinAnswer
+    lean = _checkin_filter(
+        select(c.schedule_id, c.occurrence_at, c.user, c.answered_at, c.skipped_at),
+        viewer,
+        person=person,
+        start=start,
+        end=end,
+        tz=tz,
+    )
     async with team.db.session() as session:
+        rows = (await session.execute(lean)).all()
         schedules = {
             s.id: s
-            for s in (await session.execute(select(Schedule).where(*_where(Schedule, viewer)))).scalars()
-            if s.kind == "checkin"
+            for s in (
+                await session.execute(select(Schedule).where(*_where(Schedule, viewer), Schedule.kind == "checkin"))
+            ).scalars()
         }
         absences = list((await session.execute(select(Absence).where(*_where(Absence, viewer)))).scalars())
         if viewer.admin:
             page.people = sorted(
-                set((await session.execute(select(CheckinAnswer.user).where(*_where(CheckinAnswer, viewer)))).scalars())
+                set((await session.execute(select(c.user).where(*_where(c, viewer)).distinct())).scalars())
             )
     days: dict[tuple[int, date], dict[str, Any]] = {}
+    answered = 0
     for row in rows:
         local = row.occurrence_at.astimezone(zone)
         key = (row.schedule_id, local.date())
-        day = days.setdefault(
-            key,
-            {
+        day = days.get(key)
+        if day is None:
+            day = days[key] = {
                 "day": local.date(),
                 "schedule": row.schedule_id,
                 "answered": 0,
@@ -201,22 +236,10 @@ async def checkins(
                 "open": 0,
                 "away": 0,
                 "users": set(),
-            },
-        )
+            }
         day[_state(row, now)] += 1
         day["users"].add(row.user)
-        if len(page.answers) < SHOWN_ROWS and row.answered_at is not None:
-            qs, ans = store.loads(row.questions), store.loads(row.answers)
-            page.answers.append(
-                {
-                    "user": row.user,
-                    "day": local.date(),
-                    "answered": row.answered_at.astimezone(zone),
-                    "pairs": list(zip(qs, ans, strict=False)),
-                }
-            )
-        elif row.answered_at is not None:
-            page.more = True
+        answered += row.answered_at is not None
     for (sid, d), day in days.items():
         sched = schedules.get(sid)
         missing = set(participants_of(sched)) - day["users"] if sched is not None else set()
@@ -227,10 +250,20 @@ async def checkins(
         page.days.append(day)
     page.days.sort(key=lambda d: (d["day"], d["schedule"]), reverse=True)
     page.weeks = _weeks(rows, now.astimezone(zone).date(), zone)
+    shown = await checkin_rows(team, viewer, person=person, start=start, end=end, tz=tz, limit=SHOWN_ANSWERS)
+    page.more = answered > len(shown)
+    for answer in shown:
+        page.answers.append(
+            {
+                "user": answer.user,
+                "day": answer.occurrence_at.astimezone(zone).date(),
+                "pairs": list(zip(store.loads(answer.questions), store.loads(answer.answers), strict=False)),
+            }
+        )
     return page
 
 
-def _weeks(rows: list[CheckinAnswer], today: date, zone: ZoneInfo) -> list[tuple[str, int, int]]:
+def _weeks(rows: Sequence[Any], today: date, zone: ZoneInfo) -> list[tuple[str, int, int]]:
     """(Monday's date, answered, asked) for each of the last ``WEEKS`` weeks, oldest first."""
     monday = today - timedelta(days=today.weekday())
     starts = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
