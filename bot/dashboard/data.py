@@ -23,7 +23,7 @@ from bot.scheduler.recurrence import describe
 from bot.team import store
 from bot.team.audit import FORGOTTEN, entry_record
 from bot.team.ladder import rung
-from bot.team.models import Absence, AuditEntry, CheckinAnswer
+from bot.team.models import Absence, AuditEntry, CheckinAnswer, Member
 from bot.team.schedules import workspace_schedules
 
 if TYPE_CHECKING:
@@ -57,8 +57,15 @@ def _where(model: Any, viewer: Viewer) -> tuple[Any, Any]:
 async def viewer_zone(team: Team, viewer: Viewer) -> str:
     """The viewer's zone: theirs, else the workspace's, else ``COS_DEFAULT_TZ``."""
     async with team.db.session() as session:
-        ctx = await load_context(session, viewer.platform, viewer.workspace, team.settings.default_tz)
-    return ctx.tz_of(viewer.user)
+        mine = (
+            await session.execute(select(Member.tz).where(*_where(Member, viewer), Member.user == viewer.user))
+        ).scalar_one_or_none()
+        if mine:
+            return str(mine)
+        return (
+            await store.workspace_tz(session, platform=viewer.platform, workspace=viewer.workspace)
+            or team.settings.default_tz
+        )
 
 
 # -- overview ---------------------------------------------------------------------------------
