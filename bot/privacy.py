@@ -188,7 +188,7 @@ def _plain(value: Any) -> Any:
 
 
 def _row(obj: Any, columns: Any) -> dict[str, Any]:
-    return {c.key: _plain(getattr(obj, c.key)) for c in columns}
+    return {c.key: _plain(getattr(obj, c.key)) for c in columns if not _SECRET_COLUMN.search(c.key)}
 
 
 # -- the platform's installation tables ----------------------------------------------------

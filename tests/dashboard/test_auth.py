@@ -232,3 +232,21 @@ async def test_operators_print_a_link_with_the_command_line(site: Site, monkeypa
     assert await asyncio.to_thread(cli, "--workspace", "T1", "--user", "U7") == 2
     assert await asyncio.to_thread(cli, "--workspace", "console:T1", "--user", "<!channel>") == 2
     assert "--user" in capsys.readouterr().err
+
+
+async def test_forgetting_a_person_ends_their_sessions_and_the_export_keeps_no_token(site: Site):
+    from bot import privacy
+
+    w = site.world
+    member = await signed_in(site, w.member)
+    admin = await signed_in(site, w.admin)
+    async with member, admin:
+        counts = await privacy.forget_person(w.app.db, platform="console", workspace="T1", user="U1001")
+        assert counts["dashboard_session"] == 1 and counts["dashboard_link"] == 1
+        assert (await member.get(site.url("/dashboard"))).status == 401
+        assert (await admin.get(site.url("/dashboard"))).status == 200
+    exported = await privacy.export_workspace(w.app.db, platform="console", workspace="T1")
+    sessions = exported["tables"]["dashboard_session"]
+    assert [s["user"] for s in sessions] == ["UADMIN"] and all("token_hash" not in s for s in sessions)
+    deleted = await privacy.delete_workspace(w.app.db, platform="console", workspace="T1")
+    assert deleted["dashboard_session"] == 1 and deleted["dashboard_link"] == 1
