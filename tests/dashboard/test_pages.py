@@ -331,3 +331,43 @@ async def test_the_overview_shows_stage_register_and_the_next_deliveries(site: S
     assert "Early" in page and "Target date" in page
     assert "Risk register" in page and ("DUE in 7 days" in page or "OK" in page)
     assert "Mon 09 Mar 2026 08:00" in page  # 09:00 Europe/Berlin's digest in the viewer's zone (the default, UTC)
+
+
+async def test_each_check_in_day_counts_answered_skipped_missed_and_away(site: Site):
+    from datetime import date
+
+    from bot.team.models import Absence
+
+    w = site.world
+    await w.admin.say("/cos-service checkin friday 16:00 @U1001 @U2002 @U3003 @U4004")
+    async with w.app.db.session() as session:
+        sid = (await session.execute(select(Schedule.id).where(Schedule.kind == "checkin"))).scalar_one()
+        at = datetime(2026, 2, 27, 16, tzinfo=UTC)
+        common = {"platform": "console", "workspace": "T1", "schedule_id": sid, "occurrence_at": at, "asked_at": at}
+        session.add(CheckinAnswer(**common, user="U1001", questions='["Q?"]', answers='["done"]', answered_at=at))
+        session.add(CheckinAnswer(**common, user="U2002", questions='["Q?"]', answers="[]", skipped_at=at))
+        session.add(CheckinAnswer(**common, user="U3003", questions='["Q?"]', answers="[]"))
+        session.add(
+            Absence(
+                platform="console",
+                workspace="T1",
+                user="U4004",
+                start_on=date(2026, 2, 23),
+                end_on=date(2026, 3, 1),
+                set_by="U4004",
+                created_at=at,
+            )
+        )
+    client = await signed_in(site, w.admin)
+    async with client:
+        page = await (await client.get(site.url("/dashboard/checkins"))).text()
+        days = page.split('id="days-h"')[1]
+        assert f"<tr><td>2026-02-27</td><td>{sid}</td><td>1</td><td>1</td><td>1</td><td>1</td></tr>" in days
+        weeks = page.split("Check-ins answered per week")[1]
+        assert "<tr><td>2026-02-23</td><td>1</td><td>3</td></tr>" in weeks
+        only = await (
+            await client.get(site.url("/dashboard/checkins?person=U2002&from=2026-02-27&to=2026-02-27"))
+        ).text()
+        assert "<td>0</td><td>1</td><td>0</td>" in only.split('id="days-h"')[1]
+        none = await (await client.get(site.url("/dashboard/checkins?from=2026-02-28"))).text()
+        assert "No check-ins yet." in none
