@@ -30,7 +30,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import insert
 
 from bench.scratch_db import drop_database, fresh_database
-from bot.answering.log import KnowledgeFeedback, KnowledgeQuestion
+from bot.answering.models import KnowledgeFeedback, KnowledgeQuestion
 from bot.app import build_app, build_knowledge
 from bot.dashboard import auth
 from bot.kernel.clock import FakeClock

@@ -22,6 +22,7 @@ import json
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from rank_bm25 import BM25Okapi  # noqa: E402
 
-from bot.answering.commands import KnowledgeCommands  # noqa: E402
+from bot.answering.answer import Answering  # noqa: E402
 from bot.answering.render import result_text  # noqa: E402
 from bot.kernel.request import Request  # noqa: E402
 from bot.kernel.router import Router, parse_line  # noqa: E402
-from knowledge import Searcher, load_knowledge  # noqa: E402
+from knowledge import KnowledgeBase, Searcher, load_knowledge  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "knowledge" / "dev_queries.json"
 DEFAULT_OFF_TOPIC = ROOT / "tests" / "knowledge" / "dev_outofscope_queries.json"
@@ -54,12 +55,22 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
+async def _router(kb: KnowledgeBase, searcher: Searcher) -> Router:
+    """The router as the bot runs it (the question log on a scratch SQLite file, written behind the answers)."""
+    from bot.kernel.clock import SystemClock
+    from bot.storage.db import Database, migrate
+
+    db = Database(f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='cos-bench-')}/bench.db")
+    await migrate(db)
+    return Router(Answering(kb, searcher, db, SystemClock()))
+
+
 async def evaluate(path: Path, anchor: list[tuple[float, bool]] | None = None) -> dict[str, object]:
     """In-scope questions; ``anchor`` collects (BM25 top score, BM25 top-1 right) per question."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
     searcher = Searcher(kb)
-    router = Router(KnowledgeCommands(kb, searcher))
+    router = await _router(kb, searcher)
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
 
@@ -127,7 +138,7 @@ async def evaluate_off_topic(path: Path, anchor: list[float]) -> dict[str, objec
     """Off-topic questions: how many the bot declines; ``anchor`` collects BM25's top scores."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
-    router = Router(KnowledgeCommands(kb, Searcher(kb)))
+    router = await _router(kb, Searcher(kb))
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
     answered: list[dict[str, object]] = []

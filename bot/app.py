@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.answering.commands import KnowledgeCommands
+from bot.answering.answer import Answering
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.router import Router
 from bot.kernel.settings import Settings
@@ -54,6 +54,11 @@ class App:
     readiness: Readiness = field(default_factory=Readiness)
     # Everything opened for this App, closed in reverse order by ``close``.
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    @property
+    def answering(self) -> Answering:
+        """The knowledge answers, their question log and votes (``bot.answering.answer``)."""
+        return self.router.answering
 
     @property
     def scheduler(self) -> Scheduler:
@@ -108,17 +113,15 @@ async def build_app(
     db = Database(settings.database_url)
     if migrate_db:
         await migrate(db)
-    app = App(
-        settings=settings,
-        kb=kb,
-        searcher=searcher,
-        router=Router(KnowledgeCommands(kb, searcher)),
-        db=db,
-        clock=clock or SystemClock(),
-    )
+    clock = clock or SystemClock()
+    answering = Answering(kb, searcher, db, clock)
+    app = App(settings=settings, kb=kb, searcher=searcher, router=Router(answering), db=db, clock=clock)
+    app.on_close(answering.close)  # the questions still queued are written before the database closes
     team = Team(app)
     app.parts["team"] = team  # the dashboard's pages change things through the same features' parts
     install_team(team, defer=defer_team)
+    if not defer_team:
+        await answering.overlays.warm()  # a long-running bot answers with taught phrases from its first question
     return app
 
 

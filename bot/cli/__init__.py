@@ -134,6 +134,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     lines = _ask_requests(args)
     app = await build_app(settings, defer_team=True)
     try:
+        await app.answering.overlays.load("console", args.workspace)  # its taught phrases, read once
         for line in lines:
             parsed = parse_line(line)
             if parsed is None:

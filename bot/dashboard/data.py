@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.answering import log as kl
+from bot.answering import store as kl
 from bot.dashboard.auth import Viewer
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import generate, load_context, participants_of, rule_of
@@ -305,6 +305,7 @@ async def knowledge(team: Team, viewer: Viewer, *, days: int = _KNOWLEDGE_DAYS) 
     zone = ZoneInfo(tz)
     since = now - timedelta(days=days)
     page = KnowledgePage(days=days)
+    await team.app.answering.journal.flush_quietly()  # what was just asked counts
     q = kl.KnowledgeQuestion
     async with team.db.session() as session:
         asked = (

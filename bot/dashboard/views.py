@@ -282,8 +282,9 @@ async def _knowledge(
 
 
 async def _form_id(request: web.Request, name: str = "id") -> int:
-    value = _text((await request.post()).get(name), 12)
-    if not value.isdigit():
+    value = _text((await request.post()).get(name), 20)
+    # Ids are database ids or, for logged questions, 63-bit ids made in-process (bot.answering.votes).
+    if not (value.isascii() and value.isdigit() and len(value) <= 19 and int(value) < 2**63):
         raise NotFound("Nothing here has that id.")
     return int(value)
 

@@ -1,9 +1,10 @@
 """The command router: Request -> Reply, never raising.
 
-Knowledge questions go to ``KnowledgeCommands``; team commands (stage,
-digest, check-ins, the risk register...) are registered by the scheduler as
-sub-commands. Any unexpected error becomes a polite reply with an error id,
-and is logged with its traceback; the chat never sees a traceback.
+A request is parsed once (:meth:`Router.parse`: cleaned text, the command's name from
+``bot.kernel.commands``, the sub-command it names, the metric label). Knowledge questions go to
+``Answering`` (``bot.answering.answer``); team commands (stage, digest, check-ins, the risk register...)
+are sub-commands the team features add (``bot.team``). Any unexpected error becomes a polite reply with an
+error id, and is logged with its traceback; the chat never sees a traceback.
 """
 
 from __future__ import annotations
@@ -13,34 +14,25 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.answering.commands import KnowledgeCommands
 from bot.kernel.canned import expired, went_wrong
+from bot.kernel.commands import COMMANDS, DM, KNOWLEDGE_WORDS, canonical, parse_line
 from bot.kernel.errors import PermissionDenied, UserError
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
 from bot.ops.observe import request_done
 
-__all__ = ["Action", "Router", "SubcommandHandler", "ActionHandler", "KnowledgeHook", "COMMANDS", "parse_line"]
+if TYPE_CHECKING:
+    from bot.answering.answer import Answering
+    from bot.answering.commands import KnowledgeCommands
+
+__all__ = ["Action", "Router", "Parsed", "SubcommandHandler", "ActionHandler", "COMMANDS", "parse_line"]
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("cos-service", "cos-risk")
-_COMMAND_ALIASES = {
-    "cos-service": "cos-service",
-    "service": "cos-service",
-    "services": "cos-service",
-    "cos-risk": "cos-risk",
-    "risk": "cos-risk",
-    "risks": "cos-risk",
-}
-
 SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
-# Answers a knowledge question: ``hook(request, command, cleaned_text)`` (logs it, adds feedback buttons).
-KnowledgeHook = Callable[[Request, str, str], Awaitable[Reply]]
-# The knowledge answers of one (platform, workspace): the shared ones, or with the workspace's taught phrases.
-KnowledgeSource = Callable[[str, str], Awaitable[KnowledgeCommands]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,29 +67,44 @@ class Action:
 ActionHandler = Callable[[Action], Awaitable[Reply | None]]
 
 
-def parse_line(line: str) -> tuple[str, str] | None:
-    """Split ``/cos-service legal`` (or ``service legal``) into command and text."""
-    stripped = line.strip()
-    if not stripped:
-        return None
-    head, _, rest = stripped.partition(" ")
-    command = _COMMAND_ALIASES.get(head.lstrip("/").lower())
-    if command is None:
-        return None
-    return command, rest.strip()
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A request read once: its command, cleaned text, the sub-command's handler and the text after its words.
+
+    ``command`` is ``cos-service``, ``cos-risk`` or ``message`` (free text in a DM, routed after the DM
+    handlers had their turn); ``label`` names it for metrics and logs, never with the question's text.
+    """
+
+    command: str
+    text: str
+    handler: SubcommandHandler | None = None
+    rest: str = ""
+    label: str = "other"
+
+    @property
+    def is_team(self) -> bool:
+        """True for a team sub-command (they use the asker's role and time zone; knowledge answers need neither)."""
+        return self.handler is not None
+
+
+def _other(command: str) -> str:
+    return DM if command == DM else "other"
 
 
 class Router:
     """Dispatches requests and button actions to handlers."""
 
-    def __init__(self, knowledge: KnowledgeCommands) -> None:
-        self.knowledge = knowledge
+    def __init__(self, answering: Answering) -> None:
+        self.answering = answering
         self._subcommands: dict[tuple[str, str], SubcommandHandler] = {}
-        self._actions: dict[str, ActionHandler] = {}
+        self._actions: dict[str, ActionHandler] = dict(answering.actions())
         self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
-        self._knowledge_hook: KnowledgeHook | None = None
-        self._knowledge_source: KnowledgeSource | None = None
         self._loader: Callable[[], None] | None = None
+
+    @property
+    def knowledge(self) -> KnowledgeCommands:
+        """The shared knowledge answers (without any workspace's taught phrases)."""
+        return self.answering.shared
 
     def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
@@ -149,19 +156,9 @@ class Router:
         """The first words of every added sub-command (``digest``, ``stage`` ...), for every command."""
         return frozenset(words.split()[0] for _, words in self._subcommands if words)
 
-    def set_knowledge_hook(self, hook: KnowledgeHook) -> None:
-        """Answer knowledge questions through ``hook`` instead of ``knowledge.reply`` directly."""
-        self._knowledge_hook = hook
-
-    def set_knowledge_source(self, source: KnowledgeSource) -> None:
-        """Where :meth:`knowledge_for` finds a workspace's knowledge answers."""
-        self._knowledge_source = source
-
     async def knowledge_for(self, platform: str, workspace: str) -> KnowledgeCommands:
         """The knowledge answers of one workspace (to rebuild an answer for Share or paging)."""
-        if self._knowledge_source is None:
-            return self.knowledge
-        return await self._knowledge_source(platform, workspace)
+        return await self.answering.commands_for(platform, workspace)
 
     def add_action(self, name: str, handler: ActionHandler) -> None:
         self._actions[name] = handler
@@ -170,20 +167,36 @@ class Router:
         """Handlers for free text in a DM (check-in answers); the first reply wins."""
         self._dm_handlers.append(handler)
 
-    def is_subcommand(self, command: str, text: str) -> bool:
-        """True when ``/<command> <text>`` goes to an added subcommand (team commands use the asker's
-        role and time zone); False for knowledge answers, which need neither."""
-        command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
-        try:
-            return self._subcommand(command, clean_input(text)) is not None
-        except InputProblem:
-            return False  # answered with an input error, whoever asks
+    def parse(self, request: Request) -> Parsed:
+        """Read a request once: clean its text, name its command, find its sub-command.
 
-    async def handle(self, request: Request) -> Reply:
-        """Answer a request. Never raises; a reply is never empty."""
+        Raises ``InputProblem`` for text that cannot be taken (too long, control characters) and
+        ``UserError`` for a command that is not ours.
+        """
+        text = clean_input(request.text)
+        if request.command == DM:
+            return Parsed(command=DM, text=text, label=DM)
+        command = canonical(request.command)
+        if command is None:
+            raise UserError(f"I only know /cos-service and /cos-risk, not “/{request.command.lstrip('/')[:40]}”.")
+        found = self._subcommand(command, text)
+        word = text.partition(" ")[0].lower()
+        if found is not None:
+            handler, rest = found
+            return Parsed(command=command, text=text, handler=handler, rest=rest, label=f"{command} {word}")
+        label = f"{command} {word}" if word in KNOWLEDGE_WORDS else command
+        return Parsed(command=command, text=text, label=label)
+
+    async def handle(self, request: Request, parsed: Parsed | None = None) -> Reply:
+        """Answer a request (``parsed``: what :meth:`parse` made of it, when the adapter already asked).
+        Never raises; a reply is never empty."""
         started = time.perf_counter()
+        label = parsed.label if parsed is not None else canonical(request.command) or _other(request.command)
         try:
-            reply = await self._dispatch(request)
+            if parsed is None:
+                parsed = self.parse(request)
+                label = parsed.label
+            reply = await self._dispatch(request, parsed)
         except (UserError, InputProblem) as exc:
             reply = Reply(
                 title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
@@ -197,33 +210,23 @@ class Router:
             )
             reply = went_wrong(error_id)
         reply = reply.safe()
-        request_done(self, request, reply, started)  # metrics and the request's log line
+        request_done(label, request, reply, started)  # metrics and the request's log line
         return reply
 
-    async def _dispatch(self, request: Request) -> Reply:
-        text = clean_input(request.text)
-        command = request.command
-        if command == "message":
+    async def _dispatch(self, request: Request, parsed: Parsed) -> Reply:
+        if parsed.command == DM:
             self._load()
             for dm_handler in self._dm_handlers:
                 answer = await dm_handler(request)
                 if answer is not None:
                     return answer
-            parsed = parse_line(text)
-            if parsed is None:
-                command, text = "cos-service", text
-            else:
-                command, text = parsed
-        command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
-        if command not in COMMANDS:
-            raise UserError(f"I only know /cos-service and /cos-risk, not “/{command[:40]}”.")
-        found = self._subcommand(command, text)
-        if found is not None:
-            handler, rest = found
-            return await handler(request, rest)
-        if self._knowledge_hook is not None:
-            return await self._knowledge_hook(request, command, text)
-        return self.knowledge.reply(command, text)
+            command, text = parse_line(parsed.text) or (COMMANDS[0], parsed.text)
+            found = self._subcommand(command, text)
+            handler, rest = found or (None, "")
+            parsed = Parsed(command=command, text=text, handler=handler, rest=rest, label=DM)
+        if parsed.handler is not None:
+            return await parsed.handler(request, parsed.rest)
+        return await self.answering.answer(request, parsed.command, parsed.text)
 
     async def handle_action(self, action: Action) -> Reply | None:
         """Answer a pressed button. Unknown or stale values get a polite reply."""

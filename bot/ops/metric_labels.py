@@ -6,10 +6,8 @@ by processes that serve ``/metrics`` (``bot.ops.web``).
 
 from __future__ import annotations
 
-__all__ = ["KNOWLEDGE_WORDS", "OUTBOX_STATES", "bounded", "platform_label", "kind_label"]
+__all__ = ["OUTBOX_STATES", "bounded", "platform_label", "kind_label"]
 
-# First words of knowledge questions that are commands of their own (``/cos-service overview``).
-KNOWLEDGE_WORDS = frozenset({"help", "overview", "providers", "milestones", "cases", "register"})
 OUTBOX_STATES = ("pending", "claimed", "sent", "skipped", "dead")
 
 # Fixed vocabularies for labels that come from stored or external data.

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
-from bot.answering.log import purge_questions
+from bot.answering.store import purge_questions
 from bot.kernel.errors import DeliveryError
 from bot.kernel.reply import Reply, Section, mention
 from bot.kernel.transport import Preparing

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.answering import log as kl
-from bot.answering.answer import overlays
+from bot.answering import store as kl
+from bot.answering import votes
+from bot.answering.models import KnowledgeQuestion
 from bot.kernel.auth import Asker, admin_only, require_admin, server_only
 from bot.kernel.canned import expired
 from bot.kernel.errors import NotFound, UserError
@@ -172,7 +173,7 @@ async def teach_phrase(team: Team, asker: Asker, raw: str, entry: Entry) -> Repl
         await audit.record(
             session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
         )
-    overlays(team).forget(asker.platform, asker.workspace)
+    await team.app.answering.overlays.load(asker.platform, asker.workspace)
     was = f" (it answered with {_title(team, before)} before)" if before and before != entry.id else ""
     return Reply(
         title=f"Taught: “{phrase}” → {entry.title}",
@@ -187,8 +188,9 @@ async def teach_phrase(team: Team, asker: Asker, raw: str, entry: Entry) -> Repl
     )
 
 
-async def gap_question(team: Team, asker: Asker, question_id: int) -> kl.KnowledgeQuestion:
+async def gap_question(team: Team, asker: Asker, question_id: int) -> KnowledgeQuestion:
     """A logged question of the asker's workspace; ``NotFound`` for any other id."""
+    await team.app.answering.journal.flush_quietly()  # a question just asked is in the log
     async with team.db.session() as session:
         found = await kl.get_question(
             session, question_id=question_id, platform=asker.platform, workspace=asker.workspace
@@ -228,7 +230,7 @@ async def remove_phrase(team: Team, asker: Asker, raw: str) -> Reply:
             await audit.record(session, asker, action="knowledge.unteach", target=phrase, at=team.now())
     if not removed:
         raise NotFound(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
-    overlays(team).forget(asker.platform, asker.workspace)
+    await team.app.answering.overlays.load(asker.platform, asker.workspace)
     return Reply(
         title=f"Removed: “{phrase}”",
         sections=(Section(text="Questions with it are answered from the overview alone again."),),
@@ -239,6 +241,7 @@ class TeachCommands(TeamFeature):
     """Gaps, teaching and stats for admins."""
 
     def register(self, router: Router) -> None:
+        self.answering = self.team.app.answering
         self.add_subcommand(router, "cos-service", "gaps", self.gaps)
         self.add_subcommand(router, "cos-service", "teach", self.teach)
         self.add_subcommand(router, "cos-service", "teach list", self.teach_list)
@@ -259,6 +262,7 @@ class TeachCommands(TeamFeature):
     @admin_only("see what people asked that the bot could not answer")
     async def _gaps(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
+        await self.answering.journal.flush_quietly()  # what was just asked counts
         async with self.team.db.session() as session:
             found = await kl.gaps(
                 session, platform=request.platform, workspace=request.workspace, since=since, limit=20
@@ -300,8 +304,7 @@ class TeachCommands(TeamFeature):
         return Reply(title=f"Gaps: the last {days} days", sections=tuple(sections), buttons=tuple(buttons))
 
     def _question_id(self, action: Action) -> int | None:
-        value = action.value.strip()
-        return int(value) if value.isdigit() and len(value) <= 12 else None
+        return votes.answer_id(action.value)
 
     @admin_only("teach the bot a phrase")
     async def teach_gap(self, action: Action) -> Reply | None:
@@ -431,6 +434,7 @@ class TeachCommands(TeamFeature):
     @admin_only("see the question statistics")
     async def _stats(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
+        await self.answering.journal.flush_quietly()  # what was just asked counts
         async with self.team.db.session() as session:
             s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
         sections = [

@@ -1,7 +1,7 @@
 """dashboard: the signing key, one-time sign-in links, sessions; schedules can be paused
 
 Revision ID: 0016_dashboard
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_dashboard"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -158,8 +158,9 @@ async def test_an_id_from_another_workspace_is_not_found_and_changes_nothing(any
         for verb in ("pause", "delete"):
             r = await client.post(any_site.url(f"/dashboard/schedules/{verb}"), data={"csrf": token, "id": str(theirs)})
             assert r.status == 404, verb
+        await w.app.answering.journal.flush_quietly()  # the question log is written behind the answer
         async with w.app.db.session() as session:
-            from bot.answering.log import KnowledgeQuestion
+            from bot.answering.models import KnowledgeQuestion
 
             qid = (await session.execute(select(KnowledgeQuestion.id))).scalar_one()
         for path, data in (
