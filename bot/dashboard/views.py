@@ -24,7 +24,7 @@ from aiohttp import web
 from bot.app import App
 from bot.dashboard import SESSION_TTL, auth, data
 from bot.dashboard.charts import Series, bar_chart
-from bot.kernel.errors import NotFound, PermissionDenied, UserError
+from bot.kernel.errors import DatabaseUnavailable, NotFound, PermissionDenied, UserError
 from bot.kernel.reply import Reply
 from bot.team.audit import FORGOTTEN
 from bot.team.base import Team
@@ -120,6 +120,12 @@ def _page(handler: Handler, *, admin: bool = False, form: bool = False) -> Calla
     """A page: a session is needed (401), admins only when ``admin`` (403), a CSRF token on forms (403)."""
 
     async def page(request: web.Request) -> web.StreamResponse:
+        try:
+            return await checked(request)
+        except DatabaseUnavailable as exc:
+            return await _problem(request, 503, "Try again in a minute", str(exc), None)
+
+    async def checked(request: web.Request) -> web.StreamResponse:
         app = _team(request).app
         viewer = await auth.viewer_of(app, request.cookies.get(auth.COOKIE))
         if viewer is None:

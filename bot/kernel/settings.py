@@ -104,6 +104,12 @@ class Settings:
     # by default one is made once and kept in the database, shared by every replica).
     public_url: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    # Database time limits in seconds (COS_DB_*_TIMEOUT): connect, one statement (SQLite: a locked file),
+    # a free pool connection, and all the database waits of one chat request.
+    db_connect_timeout: float = 5.0
+    db_command_timeout: float = 10.0
+    db_pool_timeout: float = 10.0
+    db_request_timeout: float = 2.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -237,6 +243,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         slack_workspace_rate=slack_rate,
         public_url=_public_url(get("COS_PUBLIC_URL")),
         secret_key=_secret(merged, "COS_SECRET_KEY"),
+        db_connect_timeout=_limit(get("COS_DB_CONNECT_TIMEOUT"), "COS_DB_CONNECT_TIMEOUT", 5.0),
+        db_command_timeout=_limit(get("COS_DB_COMMAND_TIMEOUT"), "COS_DB_COMMAND_TIMEOUT", 10.0),
+        db_pool_timeout=_limit(get("COS_DB_POOL_TIMEOUT"), "COS_DB_POOL_TIMEOUT", 10.0),
+        db_request_timeout=_limit(get("COS_DB_REQUEST_TIMEOUT"), "COS_DB_REQUEST_TIMEOUT", 2.0),
     )
 
 
@@ -282,3 +292,13 @@ def _whole(value: str, name: str, default: int) -> int:
     if not value.isdigit():
         raise ConfigError(f"{name}={value!r} must be a whole number (0 or more).")
     return int(value)
+
+
+def _limit(value: str, name: str, default: float) -> float:
+    """A time limit in seconds, above 0 and at most an hour; ``ConfigError`` naming the setting otherwise."""
+    if not value:
+        return default
+    seconds = _seconds(name, value)
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name}={value!r} must be a number of seconds above 0 and at most 3600 (for example 5).")
+    return seconds
