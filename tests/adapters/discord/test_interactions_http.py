@@ -17,12 +17,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from bot.answering.log import KnowledgeFeedback
 from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
 from adapters.discord.interactions_http import INTERACTIONS_PATH, HttpInteractions, routes
 from adapters.discord.platform import PLATFORM, bot_for
+from bot.answering.models import KnowledgeFeedback
 from bot.app import App, build_app
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
