@@ -81,6 +81,7 @@ async def _seed(app: Any, *, questions: int, answers: int) -> None:
             matched = rng.random() < 0.8
             qrows.append(
                 {
+                    "id": n + 1,
                     "platform": "console",
                     "workspace": "T1",
                     "user": f"U{n % 40}",
