@@ -126,7 +126,9 @@ async def build_app(
     app = App(settings=settings, kb=kb, searcher=searcher, router=Router(answering), db=db, clock=clock)
     app.on_close(answering.close)  # the questions still queued are written before the database closes
     app.router.db_budget = settings.db_request_timeout
-    install_team(Team(app), defer=defer_team)
+    team = Team(app)
+    app.parts["team"] = team  # the dashboard's pages change things through the same features' parts
+    install_team(team, defer=defer_team)
     if not defer_team:
         await answering.overlays.warm()  # a long-running bot answers with taught phrases from its first question
     return app

@@ -29,6 +29,7 @@ from bot.answering.models import (
     KnowledgeVersion,
     TaughtPhraseRow,
 )
+from bot.dashboard.models import DashboardLink, DashboardSession
 from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule, SendPace
 from bot.storage.models import Base, InteractionState, Workspace
 from bot.storage.sql import affected
@@ -92,6 +93,8 @@ WORKSPACE_TABLES: tuple[type[Base], ...] = (
     CheckinReport,
     HolidayDay,
     HolidayCalendar,
+    DashboardLink,
+    DashboardSession,
 )
 # A platform's installation store: ``<platform>_<suffix>``; rows of a workspace by team and enterprise id.
 PLATFORM_TABLES = ("installations", "bots")
@@ -117,12 +120,15 @@ COVERAGE: dict[str, str] = {
     "checkin_report": "workspace rows: one report message per check-in day (counts, no names)",
     "holiday_calendar": "workspace rows: the holiday country; set_by is forgotten",
     "holiday_day": "workspace rows: added or removed holidays; set_by is forgotten",
+    "dashboard_link": "workspace rows: one-time sign-in links (token hashes); a person's are deleted",
+    "dashboard_session": "workspace rows: dashboard sessions (token hashes); a person's are deleted (signed out)",
     "workspace": "the workspace's settings row (id '<platform>:<workspace>'), no person data",
     "send_pace": "send slots by 'ws:<workspace>' and 'ch:<workspace>:<channel>' scope, deleted with the workspace",
     "slack_installations": "the platform's installation (tokens never exported); installer id forgotten",
     "slack_bots": "the platform's bot installation (tokens never exported), deleted with the workspace",
     # No workspace or person data:
     "slack_oauth_states": "none: one-time OAuth state values, expiring after ten minutes",
+    "dashboard_key": "none: the dashboard's signing key (never exported)",
     "processed_event": "none: platform event ids of the last day, pruned by the adapters",
     "alembic_version": "none: the schema revision",
 }
@@ -147,6 +153,8 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "holiday_calendar": ("set_by",),
     "holiday_day": ("set_by",),
     "slack_installations": ("user_id",),
+    "dashboard_link": ("user",),
+    "dashboard_session": ("user",),
 }
 
 
@@ -180,7 +188,7 @@ def _plain(value: Any) -> Any:
 
 
 def _row(obj: Any, columns: Any) -> dict[str, Any]:
-    return {c.key: _plain(getattr(obj, c.key)) for c in columns}
+    return {c.key: _plain(getattr(obj, c.key)) for c in columns if not _SECRET_COLUMN.search(c.key)}
 
 
 # -- the platform's installation tables ----------------------------------------------------
@@ -371,9 +379,12 @@ async def forget_person(
                     .values(set_by=FORGOTTEN)
                 )
             )
-        counts["member"] = affected(
-            await session.execute(delete(Member).where(_where(Member, platform, workspace), Member.user == user))
-        )
+        for person_table in (Member, DashboardLink, DashboardSession):
+            counts[person_table.__tablename__] = affected(
+                await session.execute(
+                    delete(person_table).where(_where(person_table, platform, workspace), person_table.user == user)
+                )
+            )
         counts["schedule"] = await _forget_in_schedules(session, platform, workspace, user)
         counts["milestone"] = affected(
             await session.execute(

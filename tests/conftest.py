@@ -65,9 +65,20 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
+def browser_header() -> str:
+    """Whether the dashboard's browser tests can run (tests/dashboard/test_browser.py)."""
+    import shutil
+
+    found = [name for name in ("chromium", "chromedriver") if shutil.which(name)]
+    if len(found) == 2:
+        return "Browser tests: on (chromium, chromedriver)"
+    return "Browser tests: SKIPPED (apt-get install chromium chromium-driver; .ci/run does)"
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
-    """Say at the end of every run (also with -q) whether the PostgreSQL suite ran."""
+    """Say at the end of every run (also with -q) whether the PostgreSQL suite and the browser tests ran."""
     terminalreporter.write_line(pytest_report_header(config))
+    terminalreporter.write_line(browser_header())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

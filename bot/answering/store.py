@@ -17,8 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answering.models import GapDismissal, KnowledgeFeedback, KnowledgeQuestion, KnowledgeVersion, TaughtPhraseRow
@@ -254,7 +255,6 @@ async def _downvoted(
 
 async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: datetime, limit: int = 10) -> list[Gap]:
     """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out)."""
-    questions = await questions_of(session, platform=platform, workspace=workspace, since=since)
     down = await _downvoted(session, platform=platform, workspace=workspace, since=since)
     dismissed = {
         d.text: d.dismissed_at
@@ -264,13 +264,30 @@ async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: d
             )
         ).scalars()
     }
-    groups: dict[str, list[KnowledgeQuestion]] = {}
-    for q in questions:  # newest first
-        if q.matched and q.id not in down:
+    # Only the candidates (unanswered or 👎), as plain rows: a busy workspace answers most questions.
+    kq = KnowledgeQuestion
+    kf = KnowledgeFeedback
+    downvoted = select(kf.question_id).where(kf.platform == platform, kf.workspace == workspace, kf.vote == "down")
+    candidates = (
+        await session.execute(
+            select(kq.id, kq.text, kq.command, kq.top_entry, kq.asked_at, kq.matched)
+            .where(
+                kq.platform == platform,
+                kq.workspace == workspace,
+                kq.asked_at >= since,
+                or_(kq.matched.is_(False), kq.id.in_(downvoted)),
+            )
+            .order_by(kq.id.desc())
+            .limit(_SCAN_LIMIT)
+        )
+    ).all()
+    groups: dict[str, list[Any]] = {}
+    for row in candidates:  # newest first
+        if row.matched and row.id not in down:
             continue
-        if not q.text or (q.text in dismissed and q.asked_at <= dismissed[q.text]):
+        if not row.text or (row.text in dismissed and row.asked_at <= dismissed[row.text]):
             continue
-        groups.setdefault(q.text, []).append(q)
+        groups.setdefault(row.text, []).append(row)
     found = []
     for text, rows in groups.items():
         latest = rows[0]

@@ -42,6 +42,7 @@ def _secrets(settings: Settings) -> tuple[str, ...]:
             settings.slack_app_token,
             settings.slack_client_secret,
             settings.discord_token,
+            settings.secret_key,
         )
         if s
     )
@@ -60,7 +61,7 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="serve over HTTP: every configured platform's routes (Slack: POST /slack/events, Discord: "
-        "POST /discord/interactions) beside GET /healthz, /readyz, /metrics",
+        "POST /discord/interactions) beside the dashboard (/dashboard) and GET /healthz, /readyz, /metrics",
     )
     serve.add_argument(
         "--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)"
@@ -100,6 +101,7 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     if not plugin_commands:
         return parser
     from bot.cli import checkin as team_cli
+    from bot.cli import dashboard as dashboard_cli
     from bot.cli import privacy as privacy_cli
     from bot.cli import schedule as scheduler_cli
     from bot.plugins import load_platforms
@@ -110,6 +112,7 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     scheduler_cli.register(sub)
     team_cli.register(sub)
     privacy_cli.register(sub)
+    dashboard_cli.register(sub)
     return parser
 
 
@@ -212,13 +215,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"cos-bot: --port {args.port} must be from 0 to 65535 (0 picks a free one)", file=sys.stderr)
         return 2
     if not any(not p.fallback and p.is_configured(settings) for p in load_platforms().values()):
+        # An operator's read of a workspace's data: the dashboard and the probes alone.
         print(
-            "cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-            "(or SLACK_APP_TOKEN for Socket Mode), or DISCORD_PUBLIC_KEY for Discord's Interactions "
-            "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.",
+            "cos-bot: no Slack or Discord settings; serving the dashboard (/dashboard) and the probes only. "
+            "For Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode), for "
+            "Discord's Interactions Endpoint URL DISCORD_PUBLIC_KEY: docs/install-slack.md, docs/install-discord.md, "
+            "docs/dashboard.md.",
             file=sys.stderr,
         )
-        return 2
     port = settings.port if args.port is None else args.port
     return runtime.run(_run(replace(settings, port=port, http_port=port), platforms_only=True))
 
@@ -235,7 +239,7 @@ async def _run(settings: Settings, *, console_only: bool = False, platforms_only
         chosen = [] if console_only else [p for p in platforms.values() if not p.fallback and p.is_configured(settings)]
         if not chosen and not platforms_only:
             chosen = [p for p in platforms.values() if p.fallback]
-        if not chosen:
+        if not chosen and not platforms_only:
             print("cos-bot: no platform is installed", file=sys.stderr)
             return 1
         for p in chosen:
@@ -300,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         "discord",
         "workspace",
         "audit",
+        "dashboard",
     )
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["CosBotError", "UserError", "PermissionDenied", "ConfigError", "DeliveryError", "DatabaseUnavailable"]
+__all__ = [
+    "CosBotError",
+    "UserError",
+    "PermissionDenied",
+    "NotFound",
+    "ConfigError",
+    "DeliveryError",
+    "DatabaseUnavailable",
+]
 
 
 class CosBotError(Exception):
@@ -15,6 +23,10 @@ class UserError(CosBotError):
 
 class PermissionDenied(UserError):
     """The person may not do this; the message says why and who can."""
+
+
+class NotFound(UserError):
+    """What the person named does not exist in their workspace (a web page answers it with 404)."""
 
 
 class ConfigError(CosBotError):

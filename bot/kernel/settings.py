@@ -100,6 +100,10 @@ class Settings:
     late_note_minutes: int = 10
     max_claims: int = 5  # COS_MAX_CLAIMS: lost leases before a row is dead-lettered as poison
     slack_workspace_rate: float | None = None  # COS_SLACK_WORKSPACE_RATE: pin it (messages/s); else learned
+    # The dashboard: the base of its sign-in links (COS_PUBLIC_URL) and an optional signing key (COS_SECRET_KEY;
+    # by default one is made once and kept in the database, shared by every replica).
+    public_url: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
     # Database time limits in seconds (COS_DB_*_TIMEOUT): connect, one statement (SQLite: a locked file),
     # a free pool connection, and all the database waits of one chat request.
     db_connect_timeout: float = 5.0
@@ -237,11 +241,24 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         late_note_minutes=_whole(get("COS_LATE_NOTE_MINUTES"), "COS_LATE_NOTE_MINUTES", 10),
         max_claims=int(max_claims),
         slack_workspace_rate=slack_rate,
+        public_url=_public_url(get("COS_PUBLIC_URL")),
+        secret_key=_secret(merged, "COS_SECRET_KEY"),
         db_connect_timeout=_limit(get("COS_DB_CONNECT_TIMEOUT"), "COS_DB_CONNECT_TIMEOUT", 5.0),
         db_command_timeout=_limit(get("COS_DB_COMMAND_TIMEOUT"), "COS_DB_COMMAND_TIMEOUT", 10.0),
         db_pool_timeout=_limit(get("COS_DB_POOL_TIMEOUT"), "COS_DB_POOL_TIMEOUT", 10.0),
         db_request_timeout=_limit(get("COS_DB_REQUEST_TIMEOUT"), "COS_DB_REQUEST_TIMEOUT", 2.0),
     )
+
+
+def _public_url(raw: str) -> str | None:
+    """``COS_PUBLIC_URL``: an absolute http(s) URL, kept without its trailing slash."""
+    if not raw:
+        return None
+    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", raw):
+        raise ConfigError(
+            f"COS_PUBLIC_URL={raw[:80]!r} must be the address people open, e.g. https://cos-bot.example.com"
+        )
+    return raw.rstrip("/")
 
 
 def _seconds(name: str, raw: str) -> float:

@@ -111,6 +111,9 @@ def add_routes(
     for platform in _route_platforms(app, host):
         assert platform.http_routes is not None
         web_app.add_routes(list(platform.http_routes(app)))
+    from bot.dashboard.views import mount  # the team's dashboard (/dashboard), signed in from chat
+
+    mount(web_app, app)
 
 
 def _route_platforms(app: App, host: str | None) -> Iterable[Platform]:

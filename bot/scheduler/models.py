@@ -64,6 +64,8 @@ class Schedule(WorkspaceRow, Base):
     planned_until: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Paused from the dashboard (migration 0016_dashboard): ``active`` is false meanwhile; resuming starts from then.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 Index("ix_schedule_platform_workspace", Schedule.platform, Schedule.workspace)

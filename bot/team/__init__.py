@@ -26,6 +26,7 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.audit import AuditCommands
     from bot.team.availability import AvailabilityCommands
     from bot.team.checkins import CheckinCommands
+    from bot.team.dashboard import DashboardCommands
     from bot.team.digests import DigestCommands
     from bot.team.forget import ForgetCommands
     from bot.team.risks import RiskCommands
@@ -47,6 +48,7 @@ def features() -> tuple[type[TeamFeature], ...]:
         AuditCommands,
         ForgetCommands,
         TeachCommands,
+        DashboardCommands,
     )
 
 

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from bot.kernel.auth import admin_only, is_admin, server_only
-from bot.kernel.errors import UserError
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.kernel.auth import Asker, admin_only, is_admin, require_admin, server_only
+from bot.kernel.errors import NotFound, UserError
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
 from bot.kernel.router import Action, Router
@@ -20,7 +23,18 @@ from bot.team import audit, store
 from bot.team.base import Team, TeamFeature
 from bot.team.delivery.context import load_members
 
-__all__ = ["ScheduleCommands", "add_schedule", "next_runs", "scheduled_reply", "when"]
+__all__ = [
+    "ScheduleCommands",
+    "add_schedule",
+    "next_runs",
+    "scheduled_reply",
+    "when",
+    "remove_schedule",
+    "pause_schedule",
+    "resume_schedule",
+    "parse_schedule_id",
+    "workspace_schedules",
+]
 
 
 async def add_schedule(
@@ -131,8 +145,109 @@ async def scheduled_reply(
     )
 
 
+def parse_schedule_id(text: str, verb: str) -> int:
+    """``3`` or ``#3`` -> 3; anything else is explained."""
+    sid = text.strip().lstrip("#")
+    if not sid.isdigit() or len(sid) > 9:
+        raise UserError(f"Give the schedule's id, e.g. `/cos-service {verb} 3`; `/cos-service schedules` lists them.")
+    return int(sid)
+
+
+async def _workspace_schedule(session: AsyncSession, asker: Asker, sid: int) -> Schedule:
+    """The asker's workspace's schedule ``sid`` (running or paused); ``NotFound`` for any other id."""
+    sched = await session.get(Schedule, sid)
+    if (
+        sched is None
+        or sched.platform != asker.platform
+        or sched.workspace != asker.workspace
+        or not (sched.active or sched.paused_at is not None)
+    ):
+        raise NotFound(f"There is no schedule {sid} here; `/cos-service schedules` lists them.")
+    return sched
+
+
+async def workspace_schedules(session: AsyncSession, *, platform: str, workspace: str) -> list[Schedule]:
+    """The workspace's running and paused schedules, oldest first."""
+    query = (
+        select(Schedule)
+        .where(
+            Schedule.platform == platform,
+            Schedule.workspace == workspace,
+            or_(Schedule.active.is_(True), Schedule.paused_at.is_not(None)),
+        )
+        .order_by(Schedule.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def remove_schedule(team: Team, asker: Asker, sid: int) -> Reply:
+    """Delete a schedule of the asker's workspace (admins), with its audit entry: chat and dashboard alike."""
+    require_admin(asker, team.settings.admins, "remove schedules")
+    async with team.db.session() as session:
+        sched = await _workspace_schedule(session, asker, sid)
+        await store.deactivate_schedules(session, ids=[sched.id])
+        sched.paused_at = None
+        kind = sched.kind
+        await audit.record(
+            session,
+            asker,
+            action="schedule.remove",
+            target=f"schedule {sid}",
+            before={"kind": kind, "when": describe(rule_of(sched)), "channel": sched.channel},
+            at=team.now(),
+        )
+    return Reply(
+        title=f"Schedule {sid} removed",
+        sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),),
+    )
+
+
+async def pause_schedule(team: Team, asker: Asker, sid: int) -> Reply:
+    """Stop a schedule until it is resumed (admins): nothing queued goes out, nothing missed is sent later."""
+    require_admin(asker, team.settings.admins, "pause schedules")
+    now = team.now()
+    async with team.db.session() as session:
+        sched = await _workspace_schedule(session, asker, sid)
+        if sched.paused_at is not None:
+            raise UserError(f"Schedule {sid} is paused already; `/cos-service resume {sid}` restarts it.")
+        await store.deactivate_schedules(session, ids=[sched.id])
+        sched.paused_at = now
+        await audit.record(
+            session,
+            asker,
+            action="schedule.pause",
+            target=f"schedule {sid}",
+            before={"kind": sched.kind, "when": describe(rule_of(sched))},
+            at=now,
+        )
+    return Reply(
+        title=f"Schedule {sid} paused",
+        sections=(Section(text=f"Nothing goes out from it until `/cos-service resume {sid}`."),),
+    )
+
+
+async def resume_schedule(team: Team, asker: Asker, sid: int) -> Reply:
+    """Restart a paused schedule from now (admins); what fell due while paused is not sent."""
+    require_admin(asker, team.settings.admins, "resume schedules")
+    now = team.now()
+    async with team.db.session() as session:
+        sched = await _workspace_schedule(session, asker, sid)
+        if sched.paused_at is None:
+            raise UserError(f"Schedule {sid} is not paused.")
+        sched.active, sched.paused_at, sched.planned_until = True, None, now
+        await audit.record(
+            session,
+            asker,
+            action="schedule.resume",
+            target=f"schedule {sid}",
+            after={"kind": sched.kind, "when": describe(rule_of(sched))},
+            at=now,
+        )
+    return Reply(title=f"Schedule {sid} resumed", sections=(Section(text="It runs again from now on."),))
+
+
 class ScheduleCommands(TeamFeature):
-    """``schedules``, ``unschedule <id>``, ``timezone [workspace] <zone>``."""
+    """``schedules``, ``unschedule <id>``, ``pause <id>``, ``resume <id>``, ``timezone [workspace] <zone>``."""
 
     def register_deliveries(self, deliveries: Deliveries) -> None:
         deliveries.add_planner_context(load_members)  # people's own zones, set with ``timezone``
@@ -141,16 +256,21 @@ class ScheduleCommands(TeamFeature):
         self.add_subcommand(router, "cos-service", "schedules", self.schedules)
         self.add_subcommand(router, "cos-service", "unschedule", self.unschedule)
         self.add_subcommand(router, "cos-service", "timezone", self.timezone)
+        self.add_subcommand(router, "cos-service", "pause", self.pause)
+        self.add_subcommand(router, "cos-service", "resume", self.resume)
         router.add_action("schedule.remove", self.action_unschedule)
 
     @server_only
     async def schedules(self, request: Request, text: str) -> Reply:
         where = {"platform": request.platform, "workspace": request.workspace}
         async with self.team.db.session() as session:
-            scheds = await store.active_schedules(session, **where)
+            scheds = await workspace_schedules(session, **where)
             dead = await store.dead_letters(session, platform=request.platform, workspace=request.workspace)
         bullets = []
         for s in scheds:
+            if s.paused_at is not None:
+                bullets.append(f"{s.id}: {s.kind.replace('_', ' ')} in {s.channel} — paused (`resume {s.id}`)")
+                continue
             nxt = await next_runs(self.team, s)
             at = when(nxt[0]) if nxt else "nothing due"
             what = describe(rule_of(s)) if s.kind != "milestone" else f"milestone reminders at 09:00 {s.tz}"
@@ -175,35 +295,18 @@ class ScheduleCommands(TeamFeature):
 
     @server_only
     async def unschedule(self, request: Request, text: str) -> Reply:
-        sid = text.strip().lstrip("#")
-        if not sid.isdigit() or len(sid) > 9:
-            raise UserError(
-                "Give the schedule's id, e.g. `/cos-service unschedule 3`; `/cos-service schedules` lists them."
-            )
-        return await self._remove(request, int(sid))
+        return await self._remove(request, parse_schedule_id(text, "unschedule"))
 
-    @admin_only("remove schedules")
     async def _remove(self, request: Request, sid: int) -> Reply:
-        async with self.team.db.session() as session:
-            sched = await store.get_schedule(
-                session, platform=request.platform, workspace=request.workspace, schedule_id=sid
-            )
-            if sched is None:
-                raise UserError(f"There is no schedule {sid} here; `/cos-service schedules` lists them.")
-            await store.deactivate_schedules(session, ids=[sched.id])
-            kind = sched.kind
-            await audit.record(
-                session,
-                request,
-                action="schedule.remove",
-                target=f"schedule {sid}",
-                before={"kind": kind, "when": describe(rule_of(sched)), "channel": sched.channel},
-                at=self.team.now(),
-            )
-        return Reply(
-            title=f"Schedule {sid} removed",
-            sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),),
-        )
+        return await remove_schedule(self.team, request, sid)
+
+    @server_only
+    async def pause(self, request: Request, text: str) -> Reply:
+        return await pause_schedule(self.team, request, parse_schedule_id(text, "pause"))
+
+    @server_only
+    async def resume(self, request: Request, text: str) -> Reply:
+        return await resume_schedule(self.team, request, parse_schedule_id(text, "resume"))
 
     async def action_unschedule(self, action: Action) -> Reply | None:
         return await self.unschedule(action.as_request("cos-service"), action.value)

@@ -20,20 +20,30 @@ from datetime import timedelta
 from bot.answering import store as kl
 from bot.answering import votes
 from bot.answering.models import KnowledgeQuestion
-from bot.kernel.auth import admin_only, server_only
+from bot.kernel.auth import Asker, admin_only, require_admin, server_only
 from bot.kernel.canned import expired
-from bot.kernel.errors import UserError
+from bot.kernel.errors import NotFound, UserError
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.router import Action, Router
 from bot.storage import interaction_state
 from bot.team import audit
-from bot.team.base import TeamFeature
+from bot.team.base import Team, TeamFeature
 from knowledge import Entry
 from knowledge.decision import CLEAR_MARGIN, decide
 from knowledge.taught import normalise_question, phrase_tokens
 
-__all__ = ["TeachCommands", "RESERVED_WORDS", "MAX_PHRASE", "MAX_PHRASE_WORDS"]
+__all__ = [
+    "TeachCommands",
+    "RESERVED_WORDS",
+    "MAX_PHRASE",
+    "MAX_PHRASE_WORDS",
+    "check_phrase",
+    "resolve_topic",
+    "teach_phrase",
+    "dismiss_gap",
+    "remove_phrase",
+]
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -88,6 +98,145 @@ def _days(text: str, what: str) -> int:
     return int(word)
 
 
+def _title(team: Team, entry_id: str | None) -> str:
+    entry = team.kb.get(entry_id) if entry_id else None
+    return entry.title if entry is not None else "—"
+
+
+def check_phrase(team: Team, raw: str) -> str:
+    """The phrase as stored (normalised), or ``UserError`` saying what is wrong with it."""
+    if "@" in raw or "<" in raw:
+        raise UserError("A taught phrase cannot contain a mention: write the words people type.")
+    phrase = normalise_question(raw, limit=MAX_PHRASE * 2)
+    if not phrase:
+        raise UserError(f"Say which words people type, then the topic: {_USAGE}.")
+    if len(phrase) > MAX_PHRASE or len(phrase.split()) > MAX_PHRASE_WORDS:
+        raise UserError(
+            f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
+            "characters. Teach the key words people use."
+        )
+    first = phrase.split()[0]
+    if first in team.router.command_words() or first in RESERVED_WORDS:
+        raise UserError(
+            f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
+            "that command, so the phrase would never reach the answers. Choose other words."
+        )
+    if not phrase_tokens(phrase):
+        raise UserError(
+            f"“{phrase}” is only common words (the, how, what…): it would match almost any "
+            "question. Teach the words that say what the question is about."
+        )
+    return phrase
+
+
+def resolve_topic(team: Team, topic: str) -> tuple[Entry | None, list[Entry]]:
+    """The entry ``topic`` names (an id, a title, or text search resolves clearly), else the candidates."""
+    kb = team.kb
+    topic = topic.strip()
+    if (entry := kb.get(topic)) is not None:
+        return entry, []
+    folded = topic.casefold()
+    titled = [e for e in kb.entries.values() if e.title.casefold() == folded]
+    if len(titled) == 1:
+        return titled[0], []
+    outcome = decide(team.searcher, topic, limit=4)
+    if outcome.top is not None and (outcome.top.exact or (outcome.matched and outcome.margin >= CLEAR_MARGIN)):
+        return outcome.top.entry, []
+    candidates = list(outcome.suggestions) or [h.entry for h in outcome.hits[:3]]
+    return None, candidates[:3]
+
+
+async def teach_phrase(team: Team, asker: Asker, raw: str, entry: Entry) -> Reply:
+    """Teach ``raw`` -> ``entry`` in the asker's workspace (admins; checked, audited): chat and dashboard alike."""
+    require_admin(asker, team.settings.admins, "teach the bot a phrase")
+    phrase = check_phrase(team, raw)
+    exact = [h for h in team.searcher.search(phrase, limit=2) if h.exact]
+    if exact and exact[0].entry.id != entry.id:
+        raise UserError(
+            f"“{phrase}” already names {exact[0].entry.title} word for word; teach a different "
+            "phrase, or ask for that topic as it is."
+        )
+    now = team.now()
+    async with team.db.session() as session:
+        before = await kl.add_phrase(
+            session,
+            platform=asker.platform,
+            workspace=asker.workspace,
+            phrase=phrase,
+            entry_id=entry.id,
+            user=asker.user,
+            now=now,
+        )
+        await kl.dismiss_gap(
+            session, platform=asker.platform, workspace=asker.workspace, text=phrase, user=asker.user, now=now
+        )
+        await audit.record(
+            session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
+        )
+    await team.app.answering.overlays.load(asker.platform, asker.workspace)
+    was = f" (it answered with {_title(team, before)} before)" if before and before != entry.id else ""
+    return Reply(
+        title=f"Taught: “{phrase}” → {entry.title}",
+        sections=(
+            Section(
+                text=f"In this workspace, questions with “{phrase}” now answer with "
+                f"{entry.title}{was}. `/cos-service teach list` shows every taught "
+                "phrase; `teach remove <phrase>` undoes this."
+            ),
+        ),
+        buttons=(Button(entry.title[:70], "open", entry.id),),
+    )
+
+
+async def gap_question(team: Team, asker: Asker, question_id: int) -> KnowledgeQuestion:
+    """A logged question of the asker's workspace; ``NotFound`` for any other id."""
+    await team.app.answering.journal.flush_quietly()  # a question just asked is in the log
+    async with team.db.session() as session:
+        found = await kl.get_question(
+            session, question_id=question_id, platform=asker.platform, workspace=asker.workspace
+        )
+    if found is None:
+        raise NotFound("That question is not in this workspace's gaps (any more).")
+    return found
+
+
+async def dismiss_gap(team: Team, asker: Asker, question_id: int) -> Reply:
+    """Take a gap off the list until someone asks it again (admins; audited)."""
+    require_admin(asker, team.settings.admins, "dismiss a gap")
+    question = await gap_question(team, asker, question_id)
+    now = team.now()
+    async with team.db.session() as session:
+        await kl.dismiss_gap(
+            session, platform=asker.platform, workspace=asker.workspace, text=question.text, user=asker.user, now=now
+        )
+        await audit.record(session, asker, action="knowledge.dismiss", target=question.text, at=now)
+    return Reply(
+        title="Dismissed",
+        sections=(Section(text=f"“{question.text[:120]}” leaves the gaps list (until someone asks it again)."),),
+    )
+
+
+async def remove_phrase(team: Team, asker: Asker, raw: str) -> Reply:
+    """Remove a taught phrase of the asker's workspace (admins; audited)."""
+    require_admin(asker, team.settings.admins, "remove a taught phrase")
+    phrase = normalise_question(raw, limit=MAX_PHRASE * 2)
+    if not phrase:
+        raise UserError("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`.")
+    async with team.db.session() as session:
+        removed = await kl.remove_phrase(
+            session, platform=asker.platform, workspace=asker.workspace, phrase=phrase, now=team.now()
+        )
+        if removed:
+            await audit.record(session, asker, action="knowledge.unteach", target=phrase, at=team.now())
+    if not removed:
+        raise NotFound(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
+    await team.app.answering.overlays.load(asker.platform, asker.workspace)
+    return Reply(
+        title=f"Removed: “{phrase}”",
+        sections=(Section(text="Questions with it are answered from the overview alone again."),),
+    )
+
+
 class TeachCommands(TeamFeature):
     """Gaps, teaching and stats for admins."""
 
@@ -103,8 +252,7 @@ class TeachCommands(TeamFeature):
         router.add_action("teach-pick", self.teach_pick)
 
     def _title(self, entry_id: str | None) -> str:
-        entry = self.team.kb.get(entry_id) if entry_id else None
-        return entry.title if entry is not None else "—"
+        return _title(self.team, entry_id)
 
     # -- gaps -----------------------------------------------------------------------------
     @server_only
@@ -155,85 +303,36 @@ class TeachCommands(TeamFeature):
         sections.append(Section(text=f"Teach a phrase yourself: {_USAGE}."))
         return Reply(title=f"Gaps: the last {days} days", sections=tuple(sections), buttons=tuple(buttons))
 
-    async def _gap_question(self, action: Action) -> KnowledgeQuestion | None:
-        question_id = votes.answer_id(action.value)
-        if question_id is None:
-            return None
-        async with self.team.db.session() as session:
-            return await kl.get_question(
-                session, question_id=question_id, platform=action.platform, workspace=action.workspace
-            )
+    def _question_id(self, action: Action) -> int | None:
+        return votes.answer_id(action.value)
 
     @admin_only("teach the bot a phrase")
     async def teach_gap(self, action: Action) -> Reply | None:
-        question = await self._gap_question(action)
+        qid = self._question_id(action)
+        try:
+            question = await gap_question(self.team, action, qid) if qid is not None else None
+        except NotFound:
+            question = None
         if question is None:
             return expired()
         entry = self.team.kb.get(question.top_entry) if question.top_entry else None
         if entry is None:
             raise UserError(f"There is no nearest topic for “{question.text[:80]}”. Teach it yourself: {_USAGE}.")
-        return await self._store_phrase(action, self._check_phrase(question.text), entry)
+        return await self._store_phrase(action, check_phrase(self.team, question.text), entry)
 
-    @admin_only("dismiss a gap")
     async def dismiss(self, action: Action) -> Reply | None:
-        question = await self._gap_question(action)
-        if question is None:
+        qid = self._question_id(action)
+        try:
+            return await dismiss_gap(self.team, action, qid) if qid is not None else expired()
+        except NotFound:
             return expired()
-        async with self.team.db.session() as session:
-            await kl.dismiss_gap(
-                session,
-                platform=action.platform,
-                workspace=action.workspace,
-                text=question.text,
-                user=action.user,
-                now=self.team.now(),
-            )
-        return Reply(
-            title="Dismissed",
-            sections=(Section(text=f"“{question.text[:120]}” leaves the gaps list (until someone asks it again)."),),
-        )
 
     # -- teach ----------------------------------------------------------------------------
     def _check_phrase(self, raw: str) -> str:
-        """The phrase as stored (normalised), or ``UserError`` saying what is wrong with it."""
-        if "@" in raw or "<" in raw:
-            raise UserError("A taught phrase cannot contain a mention: write the words people type.")
-        phrase = normalise_question(raw, limit=MAX_PHRASE * 2)
-        if not phrase:
-            raise UserError(f"Say which words people type, then the topic: {_USAGE}.")
-        if len(phrase) > MAX_PHRASE or len(phrase.split()) > MAX_PHRASE_WORDS:
-            raise UserError(
-                f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
-                "characters. Teach the key words people use."
-            )
-        first = phrase.split()[0]
-        if first in self.team.router.command_words() or first in RESERVED_WORDS:
-            raise UserError(
-                f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
-                "that command, so the phrase would never reach the answers. Choose other words."
-            )
-        if not phrase_tokens(phrase):
-            raise UserError(
-                f"“{phrase}” is only common words (the, how, what…): it would match almost any "
-                "question. Teach the words that say what the question is about."
-            )
-        return phrase
+        return check_phrase(self.team, raw)
 
     def _resolve(self, topic: str) -> tuple[Entry | None, list[Entry]]:
-        """The entry ``topic`` names (an id, a title, or text search resolves clearly), else the candidates."""
-        kb = self.team.kb
-        topic = topic.strip()
-        if (entry := kb.get(topic)) is not None:
-            return entry, []
-        folded = topic.casefold()
-        titled = [e for e in kb.entries.values() if e.title.casefold() == folded]
-        if len(titled) == 1:
-            return titled[0], []
-        outcome = decide(self.team.searcher, topic, limit=4)
-        if outcome.top is not None and (outcome.top.exact or (outcome.matched and outcome.margin >= CLEAR_MARGIN)):
-            return outcome.top.entry, []
-        candidates = list(outcome.suggestions) or [h.entry for h in outcome.hits[:3]]
-        return None, candidates[:3]
+        return resolve_topic(self.team, topic)
 
     async def teach(self, request: Request, text: str) -> Reply:
         parts = _ARROW.split(text, maxsplit=1)
@@ -302,43 +401,7 @@ class TeachCommands(TeamFeature):
         return await self._store_phrase(action, self._check_phrase(payload["p"]), entry)
 
     async def _store_phrase(self, asker: Request | Action, phrase: str, entry: Entry) -> Reply:
-        """Teach ``phrase`` -> ``entry`` (the asker is an admin by now)."""
-        exact = [h for h in self.team.searcher.search(phrase, limit=2) if h.exact]
-        if exact and exact[0].entry.id != entry.id:
-            raise UserError(
-                f"“{phrase}” already names {exact[0].entry.title} word for word; teach a different "
-                "phrase, or ask for that topic as it is."
-            )
-        now = self.team.now()
-        async with self.team.db.session() as session:
-            before = await kl.add_phrase(
-                session,
-                platform=asker.platform,
-                workspace=asker.workspace,
-                phrase=phrase,
-                entry_id=entry.id,
-                user=asker.user,
-                now=now,
-            )
-            await kl.dismiss_gap(
-                session, platform=asker.platform, workspace=asker.workspace, text=phrase, user=asker.user, now=now
-            )
-            await audit.record(
-                session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
-            )
-        await self.answering.overlays.load(asker.platform, asker.workspace)
-        was = f" (it answered with {self._title(before)} before)" if before and before != entry.id else ""
-        return Reply(
-            title=f"Taught: “{phrase}” → {entry.title}",
-            sections=(
-                Section(
-                    text=f"In this workspace, questions with “{phrase}” now answer with "
-                    f"{entry.title}{was}. `/cos-service teach list` shows every taught "
-                    "phrase; `teach remove <phrase>` undoes this."
-                ),
-            ),
-            buttons=(Button(entry.title[:70], "open", entry.id),),
-        )
+        return await teach_phrase(self.team, asker, phrase, entry)
 
     @server_only
     async def teach_list(self, request: Request, text: str) -> Reply:
@@ -355,27 +418,13 @@ class TeachCommands(TeamFeature):
         )
 
     async def teach_remove(self, request: Request, text: str) -> Reply:
-        phrase = normalise_question(text, limit=MAX_PHRASE * 2)
-        if not phrase:
+        if not normalise_question(text, limit=MAX_PHRASE * 2):
             raise UserError("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`.")
-        return await self._remove(request, phrase)
+        return await self._remove(request, text)
 
     @server_only
-    @admin_only("remove a taught phrase")
-    async def _remove(self, request: Request, phrase: str) -> Reply:
-        async with self.team.db.session() as session:
-            removed = await kl.remove_phrase(
-                session, platform=request.platform, workspace=request.workspace, phrase=phrase, now=self.team.now()
-            )
-            if removed:
-                await audit.record(session, request, action="knowledge.unteach", target=phrase, at=self.team.now())
-        if not removed:
-            raise UserError(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
-        await self.answering.overlays.load(request.platform, request.workspace)
-        return Reply(
-            title=f"Removed: “{phrase}”",
-            sections=(Section(text="Questions with it are answered from the overview alone again."),),
-        )
+    async def _remove(self, request: Request, text: str) -> Reply:
+        return await remove_phrase(self.team, request, text)
 
     # -- stats ----------------------------------------------------------------------------
     @server_only

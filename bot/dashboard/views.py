@@ -1,0 +1,420 @@
+"""The dashboard's routes: server-rendered pages (Jinja2 through aiohttp-jinja2), forms without JavaScript.
+
+``mount(web_app, app)`` adds them to the server that already serves the probes (``bot.ops.web``).
+Every page needs a session (else 401 with how to sign in from chat); admin pages answer members
+403; every POST carries the session's CSRF token (else 403, nothing changes); an id from another
+workspace is 404. Every response under ``/dashboard`` carries the security headers (``_headers``).
+Changes go through the features' own functions, with their permission checks and audit entries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.app import App
+from bot.dashboard import SESSION_TTL, auth, data
+from bot.dashboard.charts import Series, bar_chart
+from bot.kernel.errors import DatabaseUnavailable, NotFound, PermissionDenied, UserError
+from bot.kernel.reply import Reply
+from bot.team.audit import FORGOTTEN
+from bot.team.base import Team
+
+__all__ = ["mount", "PREFIX", "CSP"]
+
+log = logging.getLogger("bot.dashboard")
+
+PREFIX = "/dashboard"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+_HERE = Path(__file__).parent
+_JINJA: web.AppKey[jinja2.Environment] = web.AppKey("cos_dashboard_jinja", jinja2.Environment)
+_TEAM: web.AppKey[Team] = web.AppKey("cos_dashboard_team", Team)
+# Link unfurlers fetch a posted URL; they must not use up a one-time link.
+_UNFURLERS = ("slackbot", "discordbot", "slack-imgproxy", "facebookexternalhit", "twitterbot")
+
+Handler = Callable[[web.Request, auth.Viewer], Awaitable[web.StreamResponse]]
+
+
+def mount(web_app: web.Application, app: App) -> None:
+    """Add the dashboard's routes, templates and headers to ``web_app``."""
+    aiohttp_jinja2.setup(
+        web_app,
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,
+        app_key=_JINJA,
+        undefined=jinja2.StrictUndefined,
+    )
+    team = app.parts.get("team")
+    web_app[_TEAM] = team if isinstance(team, Team) else Team(app)
+    web_app.on_response_prepare.append(_headers)
+    web_app.add_routes(
+        [
+            web.get(f"{auth.SIGNIN_PATH}/{{token}}", _signin),
+            web.get(PREFIX, _page(_overview)),
+            web.get(f"{PREFIX}/checkins", _page(_checkins)),
+            web.get(f"{PREFIX}/checkins.csv", _page(_checkins_csv)),
+            web.get(f"{PREFIX}/knowledge", _page(_knowledge, admin=True)),
+            web.post(f"{PREFIX}/knowledge/teach", _page(_teach, admin=True, form=True)),
+            web.post(f"{PREFIX}/knowledge/dismiss", _page(_dismiss, admin=True, form=True)),
+            web.post(f"{PREFIX}/knowledge/remove", _page(_unteach, admin=True, form=True)),
+            web.get(f"{PREFIX}/audit", _page(_audit, admin=True)),
+            web.get(f"{PREFIX}/audit.csv", _page(_audit_csv, admin=True)),
+            web.get(f"{PREFIX}/schedules", _page(_schedules)),
+            web.post(f"{PREFIX}/schedules/{{verb}}", _page(_schedule_change, form=True)),
+            web.post(f"{PREFIX}/signout", _page(_signout, form=True)),
+            web.static(f"{PREFIX}/static", _HERE / "static"),
+        ]
+    )
+
+
+async def _headers(request: web.Request, response: web.StreamResponse) -> None:
+    if not request.path.startswith(PREFIX):
+        return
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    if not request.path.startswith(f"{PREFIX}/static"):
+        response.headers["Cache-Control"] = "no-store"
+
+
+def _team(request: web.Request) -> Team:
+    return request.app[_TEAM]
+
+
+def _render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, context, status=status, app_key=_JINJA)
+
+
+async def _context(request: web.Request, viewer: auth.Viewer | None, **extra: Any) -> dict[str, Any]:
+    key = await auth.signing_key(_team(request).app)
+    return {
+        "viewer": viewer,
+        "csrf": auth.csrf_token(key, viewer) if viewer is not None else "",
+        "path": request.path,
+        "notice": None,
+        "error": None,
+        **extra,
+    }
+
+
+async def _problem(
+    request: web.Request, status: int, title: str, text: str, viewer: auth.Viewer | None
+) -> web.Response:
+    return _render(request, "problem.html", await _context(request, viewer, title=title, text=text), status=status)
+
+
+def _page(handler: Handler, *, admin: bool = False, form: bool = False) -> Callable[[web.Request], Awaitable[Any]]:
+    """A page: a session is needed (401), admins only when ``admin`` (403), a CSRF token on forms (403)."""
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        try:
+            return await checked(request)
+        except DatabaseUnavailable as exc:
+            return await _problem(request, 503, "Try again in a minute", str(exc), None)
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        app = _team(request).app
+        viewer = await auth.viewer_of(app, request.cookies.get(auth.COOKIE))
+        if viewer is None:
+            return await _problem(
+                request,
+                401,
+                "Sign in from chat",
+                "Type /cos-service dashboard in your Slack workspace or Discord server: the bot answers "
+                "you alone with a sign-in link, valid for 10 minutes.",
+                None,
+            )
+        if admin and not viewer.admin:
+            return await _problem(
+                request,
+                403,
+                "Admins only",
+                "This page is for admins. The overview, your check-ins and the schedules are yours to read.",
+                viewer,
+            )
+        if form:
+            posted = await request.post()
+            if not auth.csrf_ok(await auth.signing_key(app), viewer, posted.get("csrf")):
+                return await _problem(
+                    request, 403, "The form has expired", "Nothing was changed. Reload the page and try again.", viewer
+                )
+        try:
+            return await handler(request, viewer)
+        except NotFound as exc:
+            return await _problem(request, 404, "Not found", str(exc), viewer)
+        except PermissionDenied as exc:
+            return await _problem(request, 403, "Not allowed", str(exc), viewer)
+
+    return page
+
+
+# -- sign-in and sign-out ------------------------------------------------------------------------
+async def _signin(request: web.Request) -> web.StreamResponse:
+    agent = request.headers.get("User-Agent", "").lower()
+    if any(bot in agent for bot in _UNFURLERS):
+        return await _problem(request, 200, "cos-bot dashboard", "Open this link in your browser to sign in.", None)
+    app = _team(request).app
+    redeemed = await auth.redeem(app, request.match_info["token"])
+    if redeemed is None:
+        return await _problem(
+            request,
+            401,
+            "This sign-in link cannot be used",
+            "A link works once and for 10 minutes. Type /cos-service dashboard in chat for a new one.",
+            None,
+        )
+    cookie, _ = redeemed
+    response = web.Response(status=303, headers={"Location": PREFIX})
+    response.set_cookie(
+        auth.COOKIE,
+        cookie,
+        max_age=int(SESSION_TTL.total_seconds()),
+        path=PREFIX,
+        httponly=True,
+        samesite="Lax",
+        secure=auth.public_base(app).startswith("https://"),
+    )
+    return response
+
+
+async def _signout(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    await auth.sign_out(_team(request).app, viewer)
+    response = await _problem(request, 200, "Signed out", "Type /cos-service dashboard in chat to sign in again.", None)
+    response.del_cookie(auth.COOKIE, path=PREFIX)
+    return response
+
+
+# -- pages ----------------------------------------------------------------------------------------
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _text(value: Any, limit: int = 120) -> str:
+    return str(value or "").strip()[:limit]
+
+
+async def _overview(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    page = await data.overview(_team(request), viewer)
+    return _render(request, "overview.html", await _context(request, viewer, page=page, days=data.PREVIEW_DAYS))
+
+
+async def _checkins(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    q = request.query
+    person, start, end = _text(q.get("person")), _day(q.get("from")), _day(q.get("to"))
+    page = await data.checkins(_team(request), viewer, person=person or None, start=start, end=end)
+    weeks = page.weeks
+    chart = bar_chart(
+        title=f"Check-in participation, last {data.WEEKS} weeks",
+        description="Answered and not answered check-ins per week (the table beside it has the numbers).",
+        labels=[w for w, _, _ in weeks],
+        series=[
+            Series("answered", [a for _, a, _ in weeks], "#1a7f37"),
+            Series("not answered", [n - a for _, a, n in weeks], "#9a6700"),
+        ],
+    )
+    filters = {"person": person, "from": start.isoformat() if start else "", "to": end.isoformat() if end else ""}
+    return _render(request, "checkins.html", await _context(request, viewer, page=page, chart=chart, f=filters))
+
+
+async def _checkins_csv(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    q = request.query
+    team = _team(request)
+    tz = await data.viewer_zone(team, viewer)
+    rows = await data.checkin_rows(
+        team, viewer, person=_text(q.get("person")) or None, start=_day(q.get("from")), end=_day(q.get("to")), tz=tz
+    )
+    from bot.team.answers import answer_record, format_records
+
+    body = format_records([answer_record(r) for r in reversed(rows) if r.answered_at is not None], "csv")
+    return _download(body, "checkins.csv")
+
+
+def _download(body: str, name: str) -> web.Response:
+    return web.Response(
+        text=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def _knowledge(
+    request: web.Request, viewer: auth.Viewer, *, notice: Reply | None = None, error: str | None = None
+) -> web.Response:
+    team = _team(request)
+    page = await data.knowledge(team, viewer)
+    chart = bar_chart(
+        title=f"Questions per day, last {page.days} days",
+        description="Questions the bot answered and could not answer, per day (the table beside it has the numbers).",
+        labels=[d for d, _, _ in page.per_day],
+        series=[
+            Series("answered", [a for _, a, _ in page.per_day], "#1a7f37"),
+            Series("not answered", [n for _, _, n in page.per_day], "#cf222e"),
+        ],
+    )
+    topics = sorted({e.title for e in team.kb.entries.values()})
+    return _render(
+        request,
+        "knowledge.html",
+        await _context(
+            request,
+            viewer,
+            page=page,
+            chart=chart,
+            topics=topics,
+            notice=notice.title if notice else None,
+            error=error,
+        ),
+        status=400 if error else 200,
+    )
+
+
+async def _form_id(request: web.Request, name: str = "id") -> int:
+    value = _text((await request.post()).get(name), 20)
+    # Ids are database ids or, for logged questions, 63-bit ids made in-process (bot.answering.votes).
+    if not (value.isascii() and value.isdigit() and len(value) <= 19 and int(value) < 2**63):
+        raise NotFound("Nothing here has that id.")
+    return int(value)
+
+
+async def _teach(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    from bot.team.teach import gap_question, resolve_topic, teach_phrase
+
+    team = _team(request)
+    qid = await _form_id(request)
+    topic = _text((await request.post()).get("topic"), 200)
+    question = await gap_question(team, viewer, qid)
+    entry, candidates = resolve_topic(team, topic) if topic else (None, [])
+    if entry is None:
+        hint = f" Did you mean: {', '.join(c.title for c in candidates)}?" if candidates else ""
+        return await _knowledge(request, viewer, error=f"Pick a topic from the list for “{question.text[:80]}”.{hint}")
+    try:
+        reply = await teach_phrase(team, viewer, question.text, entry)
+    except PermissionDenied:
+        raise
+    except UserError as exc:
+        return await _knowledge(request, viewer, error=str(exc))
+    return await _knowledge(request, viewer, notice=reply)
+
+
+async def _dismiss(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    from bot.team.teach import dismiss_gap
+
+    reply = await dismiss_gap(_team(request), viewer, await _form_id(request))
+    return await _knowledge(request, viewer, notice=reply)
+
+
+async def _unteach(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    from bot.team.teach import remove_phrase
+
+    phrase = _text((await request.post()).get("phrase"), 200)
+    try:
+        reply = await remove_phrase(_team(request), viewer, phrase)
+    except (NotFound, PermissionDenied):
+        raise
+    except UserError as exc:
+        return await _knowledge(request, viewer, error=str(exc))
+    return await _knowledge(request, viewer, notice=reply)
+
+
+def _audit_filters(request: web.Request) -> dict[str, Any]:
+    q = request.query
+    return {
+        "person": _text(q.get("person")),
+        "kind": _text(q.get("kind"), 60),
+        "start": _day(q.get("from")),
+        "end": _day(q.get("to")),
+    }
+
+
+async def _audit(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    team = _team(request)
+    f = _audit_filters(request)
+    rows = await data.audit_entries(
+        team, viewer, person=f["person"] or None, kind=f["kind"] or None, start=f["start"], end=f["end"]
+    )
+    shown = {
+        "person": f["person"],
+        "kind": f["kind"],
+        "from": f["start"].isoformat() if f["start"] else "",
+        "to": f["end"].isoformat() if f["end"] else "",
+    }
+    kinds = await data.audit_kinds(team, viewer)
+    return _render(
+        request, "audit.html", await _context(request, viewer, rows=rows, f=shown, kinds=kinds, forgotten=FORGOTTEN)
+    )
+
+
+async def _audit_csv(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    f = _audit_filters(request)
+    rows = await data.audit_entries(
+        _team(request),
+        viewer,
+        person=f["person"] or None,
+        kind=f["kind"] or None,
+        start=f["start"],
+        end=f["end"],
+        limit=None,
+    )
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(("at", "actor", "action", "target", "before", "after"))
+    for r in rows:
+        writer.writerow((r["at"], r["actor"], r["action"], r["target"] or "", _cell(r["before"]), _cell(r["after"])))
+    return _download(buf.getvalue(), "audit.csv")
+
+
+def _cell(value: Any) -> str:
+    import json
+
+    text = "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    # A spreadsheet runs a cell that starts with = + - @ as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+async def _schedules(
+    request: web.Request, viewer: auth.Viewer, *, notice: Reply | None = None, error: str | None = None
+) -> web.Response:
+    rows = await data.schedules(_team(request), viewer)
+    return _render(
+        request,
+        "schedules.html",
+        await _context(request, viewer, rows=rows, notice=notice.title if notice else None, error=error),
+        status=400 if error else 200,
+    )
+
+
+async def _schedule_change(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
+    from bot.team.schedules import pause_schedule, remove_schedule, resume_schedule
+
+    change = {"pause": pause_schedule, "resume": resume_schedule, "delete": remove_schedule}.get(
+        request.match_info["verb"]
+    )
+    if change is None:
+        raise NotFound("There is no such change.")
+    sid = await _form_id(request)
+    try:
+        reply = await change(_team(request), viewer, sid)
+    except (NotFound, PermissionDenied):
+        raise
+    except UserError as exc:
+        return await _schedules(request, viewer, error=str(exc))
+    return await _schedules(request, viewer, notice=reply)
