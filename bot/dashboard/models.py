@@ -1,4 +1,4 @@
-"""The dashboard's tables (migration ``0016_dashboard``): the signing key, one-time links and sessions.
+"""The dashboard's tables (migration ``0017_dashboard``): the signing key, one-time links and sessions.
 
 Tokens are never stored: a link keeps the SHA-256 of its token, a session the SHA-256 of its id, so a
 copy of the database signs nobody in.

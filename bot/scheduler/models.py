@@ -64,7 +64,7 @@ class Schedule(WorkspaceRow, Base):
     planned_until: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Paused from the dashboard (migration 0016_dashboard): ``active`` is false meanwhile; resuming starts from then.
+    # Paused from the dashboard (migration 0017): ``active`` is false meanwhile; resuming starts from then.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

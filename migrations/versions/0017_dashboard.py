@@ -1,6 +1,6 @@
 """dashboard: the signing key, one-time sign-in links, sessions; schedules can be paused
 
-Revision ID: 0016_dashboard
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-04
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_dashboard"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
