@@ -83,7 +83,7 @@ async def overview(team: Team, viewer: Viewer) -> Overview:
     """The stage and milestones, the risk register's states, and the next ``PREVIEW_DAYS`` days' deliveries."""
     now = team.now()
     async with team.db.session() as session:
-        ctx = await load_context(session, viewer.platform, viewer.workspace, team.settings.default_tz)
+        ctx = await load_context(session, viewer.platform, viewer.workspace, team.settings.default_tz, team.deliveries)
         tz = ctx.tz_of(viewer.user)
         today = now.astimezone(ZoneInfo(tz)).date()
         page = Overview(tz=tz)
@@ -397,7 +397,7 @@ async def schedules(team: Team, viewer: Viewer) -> list[dict[str, Any]]:
     """Every running and paused schedule of the workspace with its next run in its own and the viewer's zone."""
     now = team.now()
     async with team.db.session() as session:
-        ctx = await load_context(session, viewer.platform, viewer.workspace, team.settings.default_tz)
+        ctx = await load_context(session, viewer.platform, viewer.workspace, team.settings.default_tz, team.deliveries)
         scheds = await workspace_schedules(session, platform=viewer.platform, workspace=viewer.workspace)
     zone = ZoneInfo(ctx.tz_of(viewer.user))
     out = []
