@@ -86,6 +86,24 @@ async def axe_serious(driver: Any) -> list[str]:
     return list(found)
 
 
+async def shown(driver: Any, selector: str, expected: str) -> str:
+    """The text of ``selector`` once it holds ``expected`` (a form post navigates after ``click()`` returns)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def text() -> str:
+        try:
+            return str(driver.find_element(By.CSS_SELECTOR, selector).text)
+        except (NoSuchElementException, StaleElementReferenceException):
+            return ""
+
+    def wait() -> str:
+        WebDriverWait(driver, 30).until(lambda _: expected in text())
+        return text()
+
+    return await run(wait)
+
+
 async def visit(driver: Any, site: Site, path: str, shot: str | None = None) -> str:
     await run(driver.get, site.url(path))
     problems = await axe_serious(driver)
@@ -183,7 +201,7 @@ async def test_the_dashboard_in_a_real_browser(site: Site, driver: Any):
     await run(topic.clear)
     await run(topic.send_keys, "Comprehensive Legal Services")
     await run(lambda: target.find_element(By.TAG_NAME, "button").click())
-    status = await run(lambda: driver.find_element(By.CSS_SELECTOR, "[role=status]").text)
+    status = await shown(driver, "[role=status]", "Taught")
     assert status == "Taught: “zorblax pipeline” → Comprehensive Legal Services"
     answered = await run(_ask, w.app.settings.database_url, "/cos-service zorblax pipeline")
     assert answered["matched"] and answered["title"] == "Comprehensive Legal Services"
@@ -191,7 +209,7 @@ async def test_the_dashboard_in_a_real_browser(site: Site, driver: Any):
     # Pause the digest: the overview's preview drops it.
     await visit(driver, site, "/dashboard/schedules")
     await run(lambda: driver.find_element(By.CSS_SELECTOR, f"button[aria-label='Pause schedule {digest}']").click())
-    status = await run(lambda: driver.find_element(By.CSS_SELECTOR, "[role=status]").text)
+    status = await shown(driver, "[role=status]", "paused")
     assert status == f"Schedule {digest} paused"
     overview = await visit(driver, site, "/dashboard")
     assert "digest" not in overview.split("Due in the next")[1]
@@ -202,7 +220,7 @@ async def test_the_dashboard_in_a_real_browser(site: Site, driver: Any):
     # The link again, in a browser without the session: refused.
     await run(driver.delete_all_cookies)
     await run(driver.get, link)
-    assert "This sign-in link cannot be used" in await run(lambda: driver.find_element(By.TAG_NAME, "h1").text)
+    assert "This sign-in link cannot be used" in await shown(driver, "h1", "cannot be used")
 
     # A member: the overview is theirs, the admin pages are not.
     member_link = site.url(link_path(to_text(await w.member.say("/cos-service dashboard"))))
@@ -213,5 +231,5 @@ async def test_the_dashboard_in_a_real_browser(site: Site, driver: Any):
     nav = await run(lambda: driver.find_element(By.TAG_NAME, "nav").text)
     assert "Knowledge" not in nav and "Audit" not in nav
     await run(lambda: driver.find_element(By.CSS_SELECTOR, ".signout button").click())
-    assert "Signed out" in await run(lambda: driver.find_element(By.TAG_NAME, "h1").text)
+    assert "Signed out" in await shown(driver, "h1", "Signed out")
     await visit(driver, site, "/dashboard")  # the 401 page is accessible too
