@@ -1,13 +1,9 @@
-"""Everything stored about a workspace or a person: export it, delete it, forget one person, uninstall.
+"""Export or delete everything stored about a workspace; forget one person in a workspace.
 
-Every table is listed in ``COVERAGE`` with what these functions do with it; a test fails
-when a table of the schema is missing there, so a new table must say how it is exported,
-deleted and forgotten (or why it holds nothing about a workspace or a person).
-
-A workspace is named as the core does (``platform`` and the platform's ``workspace`` id,
-``console`` / ``T1``). A platform's own tables are named ``<platform>_<what>`` (Slack's
-installation store: ``slack_installations``, ``slack_bots``) and keyed by ``team_id`` and
-``enterprise_id``; they are found by that naming, so this module names no platform.
+A workspace is named as the core does (``platform`` and the platform's ``workspace`` id, ``console`` / ``T1``).
+A platform's own tables are named ``<platform>_<what>`` (Slack's installation store: ``slack_installations``,
+``slack_bots``) and keyed by ``team_id`` and ``enterprise_id``; they are found by that naming, so this module
+names no platform.
 """
 
 from __future__ import annotations
@@ -15,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData as _MetaData
@@ -26,19 +22,18 @@ from bot.answering.models import (
     GapDismissal,
     KnowledgeFeedback,
     KnowledgeQuestion,
-    KnowledgeVersion,
     TaughtPhraseRow,
 )
 from bot.dashboard.models import DashboardLink, DashboardSession
-from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule, SendPace
-from bot.storage.models import Base, InteractionState, Workspace
+from bot.privacy.coverage import _SECRET_COLUMN, FORGOTTEN, PLATFORM_TABLES, WORKSPACE_TABLES
+from bot.scheduler.models import Outbox, Schedule, SendPace
+from bot.storage.models import InteractionState, Workspace
 from bot.storage.sql import affected
 from bot.team import audit
 from bot.team.models import (
     Absence,
     AuditEntry,
     CheckinAnswer,
-    CheckinReport,
     HolidayCalendar,
     HolidayDay,
     Member,
@@ -48,121 +43,11 @@ from bot.team.models import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import App
     from bot.storage.db import Database
 
-__all__ = [
-    "COVERAGE",
-    "PERSON_COLUMNS",
-    "NOT_A_PERSON",
-    "WORKSPACE_TABLES",
-    "PLATFORM_TABLES",
-    "export_workspace",
-    "delete_workspace",
-    "forget_person",
-    "mark_uninstalled",
-    "reinstalled",
-    "purge_uninstalled",
-    "app_removed",
-    "app_added",
-    "parse_workspace",
-    "FORGOTTEN",
-]
+__all__ = ["parse_workspace", "export_workspace", "delete_workspace", "forget_person"]
 
 log = logging.getLogger(__name__)
-
-FORGOTTEN = audit.FORGOTTEN
-
-# Tables keyed by (platform, workspace), children before parents (check-in answers refer to schedules).
-WORKSPACE_TABLES: tuple[type[Base], ...] = (
-    CheckinAnswer,
-    Outbox,
-    Schedule,
-    Milestone,
-    TeamStage,
-    RiskItem,
-    Member,
-    InteractionState,
-    AuditEntry,
-    KnowledgeFeedback,
-    KnowledgeQuestion,
-    TaughtPhraseRow,
-    GapDismissal,
-    KnowledgeVersion,
-    Absence,
-    CheckinReport,
-    HolidayDay,
-    HolidayCalendar,
-    DashboardLink,
-    DashboardSession,
-)
-# A platform's installation store: ``<platform>_<suffix>``; rows of a workspace by team and enterprise id.
-PLATFORM_TABLES = ("installations", "bots")
-# Secrets are never exported.
-_SECRET_COLUMN = re.compile(r"token|secret", re.I)
-
-COVERAGE: dict[str, str] = {
-    "checkin_answer": "workspace rows; a person's answers and participation are deleted",
-    "outbox": "workspace rows; deliveries to a person are deleted; queued rows dropped at uninstall",
-    "schedule": "workspace rows; a person leaves check-in participants, created_by is forgotten",
-    "milestone": "workspace rows; a person's ownerships are cleared",
-    "team_stage": "workspace rows; set_by is forgotten",
-    "risk_item": "workspace rows; owner and reviewed_by cleared, their id scrubbed from notes",
-    "member": "workspace rows; the person's record is deleted",
-    "interaction_state": "workspace rows (button pages); pages naming the person are deleted",
-    "audit_entry": "workspace rows; the person becomes 'a forgotten member' as actor and in what changed",
-    "knowledge_question": "workspace rows; the questions a person asked are deleted (their votes with them)",
-    "knowledge_feedback": "workspace rows; a person's votes and comments are deleted",
-    "taught_phrase": "workspace rows; created_by is forgotten, the phrase stays the workspace's",
-    "gap_dismissal": "workspace rows; dismissed_by is forgotten",
-    "knowledge_version": "workspace rows: a counter of taught-phrase changes, no person data",
-    "absence": "workspace rows; a person's own absences are deleted, set_by is forgotten",
-    "checkin_report": "workspace rows: one report message per check-in day (counts, no names)",
-    "holiday_calendar": "workspace rows: the holiday country; set_by is forgotten",
-    "holiday_day": "workspace rows: added or removed holidays; set_by is forgotten",
-    "dashboard_link": "workspace rows: one-time sign-in links (token hashes); a person's are deleted",
-    "dashboard_session": "workspace rows: dashboard sessions (token hashes); a person's are deleted (signed out)",
-    "workspace": "the workspace's settings row (id '<platform>:<workspace>'), no person data",
-    "send_pace": "send slots by 'ws:<workspace>' and 'ch:<workspace>:<channel>' scope, deleted with the workspace",
-    "slack_installations": "the platform's installation (tokens never exported); installer id forgotten",
-    "slack_bots": "the platform's bot installation (tokens never exported), deleted with the workspace",
-    # No workspace or person data:
-    "slack_oauth_states": "none: one-time OAuth state values, expiring after ten minutes",
-    "dashboard_key": "none: the dashboard's signing key (never exported)",
-    "processed_event": "none: platform event ids of the last day, pruned by the adapters",
-    "alembic_version": "none: the schema revision",
-}
-
-
-# The columns that can name a person, per table: ``forget_person`` deletes, clears or scrubs each.
-PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
-    "checkin_answer": ("user",),
-    "outbox": ("target",),
-    "schedule": ("participants", "created_by"),
-    "milestone": ("owner",),
-    "team_stage": ("set_by",),
-    "risk_item": ("owner", "reviewed_by", "accepted_by", "note", "title"),
-    "member": ("user",),
-    "interaction_state": ("payload",),
-    "audit_entry": ("actor", "target", "before", "after"),
-    "knowledge_question": ("user", "text"),
-    "knowledge_feedback": ("user", "comment"),
-    "taught_phrase": ("created_by",),
-    "gap_dismissal": ("dismissed_by",),
-    "absence": ("user", "set_by", "note"),
-    "holiday_calendar": ("set_by",),
-    "holiday_day": ("set_by",),
-    "slack_installations": ("user_id",),
-    "dashboard_link": ("user",),
-    "dashboard_session": ("user",),
-}
-
-
-# Columns whose names sound like a person but hold none.
-NOT_A_PERSON: dict[str, tuple[str, ...]] = {
-    "outbox": ("claimed_by",),  # the replica holding the row's lease
-    "checkin_report": ("claimed_by",),  # the replica syncing the report
-}
 
 
 def parse_workspace(text: str, platforms: tuple[str, ...]) -> tuple[str, str]:
@@ -462,136 +347,3 @@ async def _forget_in_schedules(session: AsyncSession, platform: str, workspace: 
 
 
 # -- uninstall --------------------------------------------------------------------------------
-async def mark_uninstalled(
-    db: Database, *, platform: str, workspace: str, now: datetime, retention_days: int
-) -> dict[str, int]:
-    """The app was removed from a workspace: schedules stop, queued deliveries are dropped, the
-    installation is removed, and the data is kept ``retention_days`` (0: deleted at once)."""
-    counts: dict[str, int] = {}
-    async with db.session() as session:
-        ids = sorted(
-            (
-                await session.execute(
-                    select(Schedule.id).where(_where(Schedule, platform, workspace), Schedule.active.is_(True))
-                )
-            ).scalars()
-        )
-        counts["schedule"] = (
-            affected(await session.execute(update(Schedule).where(Schedule.id.in_(ids)).values(active=False)))
-            if ids
-            else 0
-        )
-        counts["outbox"] = affected(
-            await session.execute(
-                delete(Outbox).where(_where(Outbox, platform, workspace), Outbox.status == OUTBOX_PENDING)
-            )
-        )
-        counts.update(await _delete_installation(session, platform=platform, workspace=workspace))
-        ws = await session.get(Workspace, f"{platform}:{workspace}")
-        if ws is None:
-            session.add(
-                Workspace(
-                    id=f"{platform}:{workspace}", platform=platform, created_at=now, updated_at=now, uninstalled_at=now
-                )
-            )
-        elif ws.uninstalled_at is None:
-            ws.uninstalled_at, ws.updated_at = now, now
-        await audit.record(
-            session,
-            None,
-            platform=platform,
-            workspace=workspace,
-            action="workspace.uninstall",
-            after={"stopped_schedules": ids, "retention_days": retention_days},
-            at=now,
-        )
-    log.info(
-        "workspace %s:%s uninstalled: %d schedule(s) stopped, %d queued deliveries dropped",
-        platform,
-        workspace,
-        counts["schedule"],
-        counts["outbox"],
-    )
-    if retention_days <= 0:
-        counts.update(
-            {
-                f"deleted.{k}": v
-                for k, v in (await delete_workspace(db, platform=platform, workspace=workspace, record=False)).items()
-            }
-        )
-    return counts
-
-
-async def reinstalled(db: Database, *, platform: str, workspace: str, now: datetime) -> bool:
-    """The app came back to a workspace within the retention period: keep its data and restart the
-    schedules the uninstall stopped (from now on; nothing missed is sent). False when it was not uninstalled."""
-    async with db.session() as session:
-        ws = await session.get(Workspace, f"{platform}:{workspace}")
-        if ws is None or ws.uninstalled_at is None:
-            return False
-        last = (
-            await session.execute(
-                select(AuditEntry)
-                .where(_where(AuditEntry, platform, workspace), AuditEntry.action == "workspace.uninstall")
-                .order_by(AuditEntry.id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
-        ids = [int(i) for i in (json.loads(last.after or "{}").get("stopped_schedules") or [])] if last else []
-        if ids:
-            await session.execute(
-                update(Schedule)
-                .where(_where(Schedule, platform, workspace), Schedule.id.in_(ids))
-                .values(active=True, planned_until=now)
-            )
-        ws.uninstalled_at, ws.updated_at = None, now
-        await audit.record(
-            session,
-            None,
-            platform=platform,
-            workspace=workspace,
-            action="workspace.reinstall",
-            after={"restarted_schedules": ids},
-            at=now,
-        )
-    log.info("workspace %s:%s reinstalled; %d schedule(s) restarted", platform, workspace, len(ids))
-    return True
-
-
-async def purge_uninstalled(db: Database, *, now: datetime, retention_days: int) -> list[str]:
-    """Delete the data of every workspace uninstalled more than ``retention_days`` ago; returns their ids."""
-    cutoff = now - timedelta(days=max(0, retention_days))
-    async with db.session() as session:
-        gone = list(
-            (
-                await session.execute(
-                    select(Workspace.platform, Workspace.id).where(
-                        Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= cutoff
-                    )
-                )
-            ).all()
-        )
-    purged = []
-    for platform, ws_id in gone:
-        workspace = ws_id.removeprefix(f"{platform}:")
-        await delete_workspace(db, platform=platform, workspace=workspace, record=False)
-        purged.append(ws_id)
-    return purged
-
-
-async def app_removed(app: App, *, platform: str, workspace: str) -> dict[str, int]:
-    """A platform says the app was removed from ``workspace`` (Slack ``app_uninstalled``, Discord guild removal)."""
-    await app.answering.journal.flush_quietly()  # a deletion at once (retention 0) takes the queued questions too
-    return await mark_uninstalled(
-        app.db,
-        platform=platform,
-        workspace=workspace,
-        now=app.clock.now(),
-        retention_days=app.settings.uninstall_retention_days,
-    )
-
-
-async def app_added(app: App, *, platform: str, workspace: str) -> bool:
-    """A platform says the app was (re)installed in ``workspace``: data kept through the retention period is
-    found again and the stopped schedules restart. False when it had not been uninstalled."""
-    return await reinstalled(app.db, platform=platform, workspace=workspace, now=app.clock.now())
