@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean messages
 
 # setuptools' "Editable installation" notice is information about a correct install, not a problem.
 $(STAMP): pyproject.toml
@@ -25,6 +25,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
+
+# The bot's own words: extract them from the code, merge them into each language's catalog, compile the .mo files.
+# admin_only("...") texts are messages too ("Only admins can …"). A new language: pybabel init -l <lang>.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -k N_ -k admin_only -k in_lang:2 -o bot/locale/cos-bot.pot bot adapters
+	$(BIN)/pybabel update --no-fuzzy-matching -i bot/locale/cos-bot.pot -d bot/locale -D cos-bot
+	$(BIN)/pybabel compile -d bot/locale -D cos-bot
 
 bench: $(STAMP)
 	$(BIN)/python bench/search_quality.py

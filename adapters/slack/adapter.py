@@ -60,6 +60,7 @@ from adapters.slack.translate import (
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App
 from bot.kernel.canned import expired, polite, went_wrong
+from bot.kernel.lang import in_lang
 from bot.kernel.reply import Button, Reply
 from bot.kernel.request import Request
 from bot.kernel.router import Action, parse_line
@@ -264,7 +265,8 @@ class SlackAdapter:
 
     def _render(self, reply: Reply, *, state: dict[str, Any] | None, page: int) -> dict[str, Any]:
         if state and reply.ephemeral and not reply.error and not any(b.action == "share" for b in reply.buttons):
-            reply = dataclasses.replace(reply, buttons=(Button("Share in channel", "share", ""), *reply.buttons))
+            share = Button(in_lang(reply.lang or "en", "Share in channel"), "share", "")
+            reply = dataclasses.replace(reply, buttons=(share, *reply.buttons))
         return {
             "response_type": "ephemeral" if reply.ephemeral else "in_channel",
             "text": fallback_text(reply),
@@ -334,9 +336,11 @@ class SlackAdapter:
         if self.app.router.is_subcommand(command_name(str(body.get("command") or "")), str(body.get("text") or "")):
             role, tz = await self.identity(client, workspace, user)
         else:
-            # Knowledge answers depend on neither role nor time zone: no users.info on this path.
+            # Knowledge answers depend on neither role nor time zone: no users.info on this path. The person's
+            # locale counts once a team command, a button or a DM has cached it; until then the question's script.
             role, tz = self.people.known(workspace, user) or (self.people.role(workspace, user, "member"), None)
         request = command_to_request(body, role=role, tz=tz)
+        request = dataclasses.replace(request, locale=self.people.locale(workspace, user))
         reply = await self.app.router.handle(request)
         return self.message(reply, state=await self.state_for(workspace, reply, _command_state(request, reply)))
 
@@ -383,7 +387,7 @@ class SlackAdapter:
         user = str((body.get("user") or {}).get("id") or "")
         action = block_action_to_action(body, element)
         role, tz = await self.identity(client, action.workspace, user)
-        action = dataclasses.replace(action, role=role, tz=tz)
+        action = dataclasses.replace(action, role=role, tz=tz, locale=self.people.locale(action.workspace, user))
         container = body.get("container") or {}
         response_url = body.get("response_url")
         if container.get("type") == "view" or not response_url:
@@ -525,7 +529,8 @@ class SlackAdapter:
         }
         request = dm_to_request(envelope)
         role, tz = await self.identity(client, request.workspace, request.user)
-        request = dataclasses.replace(request, role=role, tz=tz)
+        locale = self.people.locale(request.workspace, request.user)
+        request = dataclasses.replace(request, role=role, tz=tz, locale=locale)
         reply = await self.app.router.handle(request)
         parsed = parse_line(request.text)
         state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None

@@ -97,15 +97,8 @@ class KnowledgeCommands:
                         "help. "
                         "`/cos-risk overview` lists every topic."
                     ),
+                    # The team commands' lines follow (the router adds those the team features declare).
                     Section(heading="Examples", bullets=RISK_EXAMPLES),
-                    Section(
-                        heading="Team commands",
-                        bullets=(
-                            "/cos-risk register — the risk register and what is overdue",
-                            "/cos-risk review <topic> [low|medium|high] [note] — record a review",
-                            "/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone] — review reminders here",
-                        ),
-                    ),
                 ),
                 footer=source_footer(self._section("section.risk")),
             )
@@ -116,16 +109,8 @@ class KnowledgeCommands:
                     text="Ask in your own words: a service area, a need, a provider's name, a phase of the "
                     "development path or a success case. `/cos-service overview` lists the portfolio."
                 ),
+                # The team commands' lines follow (the router adds those the team features declare).
                 Section(heading="Examples", bullets=SERVICE_EXAMPLES),
-                Section(
-                    heading="Team commands",
-                    bullets=(
-                        "/cos-service stage <early|growth|maturity|leadership> [since YYYY-MM]",
-                        "/cos-service digest <daily|weekly <weekday>|monthly <day>> HH:MM [zone] | now | off",
-                        "/cos-service checkin <weekday> HH:MM @user ...",
-                        "/cos-service schedules, /cos-service unschedule <id>",
-                    ),
-                ),
             ),
             footer="Source: Commercial Open Source Stage Service Overview. Risks and compliance: /cos-risk help",
         )

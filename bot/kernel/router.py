@@ -12,17 +12,29 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answering.commands import KnowledgeCommands
 from bot.kernel.canned import expired, went_wrong
 from bot.kernel.errors import PermissionDenied, UserError
+from bot.kernel.i18n import choose_lang
+from bot.kernel.lang import _, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
 from bot.ops.observe import request_done
 
-__all__ = ["Action", "Router", "SubcommandHandler", "ActionHandler", "KnowledgeHook", "COMMANDS", "parse_line"]
+__all__ = [
+    "Action",
+    "Router",
+    "SubcommandHandler",
+    "ActionHandler",
+    "KnowledgeHook",
+    "LanguageSource",
+    "HelpLine",
+    "COMMANDS",
+    "parse_line",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +53,22 @@ SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
 KnowledgeHook = Callable[[Request, str, str], Awaitable[Reply]]
 # The knowledge answers of one (platform, workspace): the shared ones, or with the workspace's taught phrases.
 KnowledgeSource = Callable[[str, str], Awaitable[KnowledgeCommands]]
+# ``source(platform, workspace)``: the language a workspace's admins chose (``en``, ``zh``), or None (``auto``).
+LanguageSource = Callable[[str, str], Awaitable[str | None]]
+# The text after ``/cos-service`` that asks for the help (``帮助`` answers in Chinese whatever the setting).
+HELP_WORDS = frozenset({"", "help", "?", "commands", "帮助", "幫助"})
+_CHINESE_HELP = frozenset({"帮助", "幫助"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HelpLine:
+    """One line of ``/<command> help``: how to type a command (``usage``) and what it does (``what``, marked with
+    ``N_`` and translated when the help is shown). ``admin`` marks commands only admins may use."""
+
+    command: str
+    usage: str
+    what: str
+    admin: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +84,8 @@ class Action:
     role: str = "member"
     tz: str | None = None
     in_workspace: bool = True
+    # The presser's language as the platform reports it (Discord's interaction ``locale``).
+    locale: str | None = None
 
     def as_request(self, command: str, text: str = "") -> Request:
         """The same person in the same place, asking ``/<command> <text>`` (a button that runs a command)."""
@@ -69,6 +99,7 @@ class Action:
             role=self.role,
             tz=self.tz,
             in_workspace=self.in_workspace,
+            locale=self.locale,
         )
 
 
@@ -98,6 +129,9 @@ class Router:
         self._knowledge_hook: KnowledgeHook | None = None
         self._knowledge_source: KnowledgeSource | None = None
         self._loader: Callable[[], None] | None = None
+        self._language: LanguageSource | None = None
+        self._default_lang = "en"
+        self._help: list[HelpLine] = []
 
     def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
@@ -163,6 +197,30 @@ class Router:
             return self.knowledge
         return await self._knowledge_source(platform, workspace)
 
+    def set_language_source(self, source: LanguageSource, *, default: str = "en") -> None:
+        """Where the workspace's chosen language is read (``/cos-service language``), and the last resort."""
+        self._language = source
+        self._default_lang = default
+
+    async def lang_for(self, platform: str, workspace: str, *, locale: str | None = None, text: str = "") -> str:
+        """The language of a reply: the workspace's setting, the person's locale, the text's script, the default."""
+        setting = None
+        if self._language is not None:
+            try:
+                setting = await self._language(platform, workspace)
+            except Exception:  # a failed read of a preference must not cost the answer
+                log.warning("could not read the language of workspace %s:%s", platform, workspace, exc_info=True)
+        return choose_lang(setting=setting, locale=locale, text=text, default=self._default_lang)
+
+    def add_help(self, lines: Iterable[HelpLine]) -> None:
+        """Lines the features add to ``/<command> help`` (in the order added)."""
+        self._help.extend(lines)
+
+    def help_lines(self, command: str) -> tuple[HelpLine, ...]:
+        """The added help lines of ``command`` (loading deferred features, which add theirs as they register)."""
+        self._load()
+        return tuple(line for line in self._help if line.command == command)
+
     def add_action(self, name: str, handler: ActionHandler) -> None:
         self._actions[name] = handler
 
@@ -182,21 +240,25 @@ class Router:
     async def handle(self, request: Request) -> Reply:
         """Answer a request. Never raises; a reply is never empty."""
         started = time.perf_counter()
-        try:
-            reply = await self._dispatch(request)
-        except (UserError, InputProblem) as exc:
-            reply = Reply(
-                title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
-                sections=(Section(text=str(exc)),),
-                error=str(exc),
-            )
-        except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception(
-                "request failed (error id %s, platform %s, command %s)", error_id, request.platform, request.command
-            )
-            reply = went_wrong(error_id)
-        reply = reply.safe()
+        lang = await self.lang_for(request.platform, request.workspace, locale=request.locale, text=request.text)
+        with use_lang(lang):
+            try:
+                reply = await self._dispatch(request)
+            except (UserError, InputProblem) as exc:
+                reply = Reply(
+                    title=_("Sorry, I can't do that")
+                    if isinstance(exc, PermissionDenied)
+                    else _("I couldn't read that"),
+                    sections=(Section(text=str(exc)),),
+                    error=str(exc),
+                )
+            except Exception:
+                error_id = uuid.uuid4().hex[:8]
+                log.exception(
+                    "request failed (error id %s, platform %s, command %s)", error_id, request.platform, request.command
+                )
+                reply = went_wrong(error_id)
+        reply = replace(reply, lang=reply.lang or lang).safe()
         request_done(self, request, reply, started)  # metrics and the request's log line
         return reply
 
@@ -216,17 +278,41 @@ class Router:
                 command, text = parsed
         command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
         if command not in COMMANDS:
-            raise UserError(f"I only know /cos-service and /cos-risk, not “/{command[:40]}”.")
+            raise UserError(_("I only know /cos-service and /cos-risk, not “/{command}”.").format(command=command[:40]))
         found = self._subcommand(command, text)
         if found is not None:
             handler, rest = found
             return await handler(request, rest)
+        if text.strip().lower() in HELP_WORDS:
+            if text.strip() in _CHINESE_HELP:
+                with use_lang("zh"):
+                    return replace(self.help(command), lang="zh")
+            return self.help(command)
         if self._knowledge_hook is not None:
-            return await self._knowledge_hook(request, command, text)
-        return self.knowledge.reply(command, text)
+            reply = await self._knowledge_hook(request, command, text)
+        else:
+            reply = self.knowledge.reply(command, text)
+        # "help me", "commands please": the knowledge side knows them as the help, which the team's lines join.
+        return self.help(command) if reply == self.knowledge.help(command) else reply
+
+    def help(self, command: str) -> Reply:
+        """``/<command> help``: what the knowledge answers, then every team command of ``command``."""
+        reply = self.knowledge.help(command)
+        lines = self.help_lines(command)
+        if not lines:
+            return reply
+        admins = _(" (admins)")
+        bullets = tuple(f"{line.usage} — {_(line.what)}{admins if line.admin else ''}" for line in lines)
+        return replace(reply, sections=(*reply.sections, Section(heading=_("Team commands"), bullets=bullets)))
 
     async def handle_action(self, action: Action) -> Reply | None:
         """Answer a pressed button. Unknown or stale values get a polite reply."""
+        lang = await self.lang_for(action.platform, action.workspace, locale=action.locale)
+        with use_lang(lang):
+            reply = await self._handle_action(action)
+        return replace(reply, lang=reply.lang or lang) if reply is not None else None
+
+    async def _handle_action(self, action: Action) -> Reply | None:
         try:
             handler = self._actions.get(action.action)
             if handler is None and self._loader is not None:
@@ -243,8 +329,8 @@ class Router:
                 return (self.knowledge.related_of(value) or expired()).safe()
             return expired().safe()
         except UserError as exc:
-            return Reply(title="Sorry, I can't do that", sections=(Section(text=str(exc)),), error=str(exc)).safe()
+            return Reply(title=_("Sorry, I can't do that"), sections=(Section(text=str(exc)),), error=str(exc)).safe()
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception("action %s failed (error id %s)", action.action, error_id)
-            return went_wrong(error_id, what="do what that button asks")
+            return went_wrong(error_id, what=_("do what that button asks"))

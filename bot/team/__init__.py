@@ -25,6 +25,7 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.checkins import CheckinCommands
     from bot.team.digests import DigestCommands
     from bot.team.forget import ForgetCommands
+    from bot.team.language import LanguageCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
     from bot.team.snooze import SnoozeCommands
@@ -45,6 +46,7 @@ def features() -> tuple[type[TeamFeature], ...]:
         ForgetCommands,
         FeedbackCommands,
         TeachCommands,
+        LanguageCommands,
     )
 
 
@@ -63,6 +65,7 @@ DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
         "gaps",
         "holiday",
         "holidays",
+        "language",
         "milestone",
         "milestones",
         "schedules",
@@ -73,6 +76,7 @@ DEFERRED_WORDS: dict[str, tuple[str, ...]] = {
         "teach",
         "timezone",
         "unschedule",
+        "语言",
     ),
     "cos-risk": ("accept", "owner", "register", "review", "schedule"),
 }
@@ -87,8 +91,10 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
     """
     from bot.answering.answer import FeedbackCommands
 
+    team.router.set_language_source(team.languages, default=team.settings.default_lang)
     answering = FeedbackCommands(team)
     answering.register(team.router)
+    team.router.add_help(answering.HELP)
     installed: list[TeamFeature] = [answering]
 
     def load() -> None:
@@ -96,6 +102,7 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
             if feature is not FeedbackCommands:
                 loaded = feature(team)
                 loaded.register(team.router)
+                team.router.add_help(loaded.HELP)
                 installed.append(loaded)
 
     if defer:

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.auth import Asker, admin_only, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_
 from bot.kernel.reply import Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Router
+from bot.kernel.router import HelpLine, Router
 from bot.team.base import TeamFeature
 from bot.team.models import AuditEntry
 
@@ -132,6 +133,12 @@ def describe(e: AuditEntry, *, with_mentions: bool = True) -> str:
 
 class AuditCommands(TeamFeature):
     """``/cos-service audit [n]``: the workspace's latest changes, for admins."""
+
+    HELP = (
+        HelpLine(
+            command="cos-service", usage="/cos-service audit [n]", what=N_("the latest changes admins made"), admin=True
+        ),
+    )
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "audit", self.audit)

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.auth import admin_only, require_admin, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_
 from bot.kernel.reply import Field, Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Router
+from bot.kernel.router import HelpLine, Router
 from bot.kernel.safety import InputProblem, clean_input
 from bot.scheduler.recurrence import zone
 from bot.team import audit
@@ -78,6 +79,19 @@ def parse_range(word: str) -> tuple[date, date]:
 
 class AvailabilityCommands(TeamFeature):
     """Workspace holidays and people's time off."""
+
+    HELP = (
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service holidays [US|DE-BY|add <date>|remove <date>|off]",
+            what=N_("the workspace's public holidays"),
+        ),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service away <from>..<to> [note], away, back",
+            what=N_("your time off: check-ins skip you"),
+        ),
+    )
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "holidays", self.holidays)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.kernel.auth import server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.team.base import TeamFeature
 
 __all__ = ["ForgetCommands"]
@@ -19,6 +20,12 @@ _USAGE = (
 
 class ForgetCommands(TeamFeature):
     """``forget me [confirm]`` and its confirmation button."""
+
+    HELP = (
+        HelpLine(
+            command="cos-service", usage="/cos-service forget me", what=N_("erase everything stored about you here")
+        ),
+    )
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "forget", self.forget)

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.auth import admin_only, require_admin, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.messages import CADENCE_DAYS, review_due
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when, trailing_zone
@@ -55,6 +56,26 @@ _HEADINGS = {
 
 class RiskCommands(TeamFeature):
     """The register's items, reviews, owners and review reminders."""
+
+    HELP = (
+        HelpLine(command="cos-risk", usage="/cos-risk register", what=N_("the risk register and what is overdue")),
+        HelpLine(
+            command="cos-risk", usage="/cos-risk review <topic> [low|medium|high] [note]", what=N_("record a review")
+        ),
+        HelpLine(
+            command="cos-risk",
+            usage="/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]",
+            what=N_("review reminders here"),
+            admin=True,
+        ),
+        HelpLine(command="cos-risk", usage="/cos-risk owner <topic> @user", what=N_("who reviews a topic"), admin=True),
+        HelpLine(
+            command="cos-risk",
+            usage="/cos-risk accept <topic> until YYYY-MM-DD because <reason>",
+            what=N_("accept a risk for a while"),
+            admin=True,
+        ),
+    )
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-risk", "schedule", self.schedule)

@@ -9,16 +9,31 @@ from typing import Any
 
 from bot.kernel.auth import admin_only, is_admin, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, current_lang, ngettext
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import Occurrence, generate, load_context, participants_of, rule_of
 from bot.scheduler.recurrence import describe, zone
 from bot.team import audit, store
 from bot.team.base import Team, TeamFeature
 
-__all__ = ["ScheduleCommands", "add_schedule", "next_runs", "scheduled_reply", "when"]
+__all__ = ["ScheduleCommands", "add_schedule", "next_runs", "scheduled_reply", "when", "kind_name"]
+
+# What each kind of schedule is called in a reply.
+_KINDS = {
+    "digest": N_("digest"),
+    "checkin": N_("checkin"),
+    "risk_review": N_("risk review"),
+    "milestone": N_("milestone"),
+}
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def kind_name(kind: str) -> str:
+    """``risk_review`` → "risk review", in the reply's language."""
+    return _(_KINDS[kind]) if kind in _KINDS else kind.replace("_", " ")
 
 
 async def add_schedule(
@@ -106,6 +121,9 @@ async def next_runs(team: Team, sched: Schedule, limit: int = 1) -> list[Occurre
 
 
 def when(o: Occurrence) -> str:
+    """``Mon 09 Mar 2026 09:00 Europe/Berlin`` (``2026-03-09 周一 09:00 Europe/Berlin`` in Chinese)."""
+    if current_lang() == "zh":
+        return f"{o.local:%Y-%m-%d} 周{_WEEKDAYS_ZH[o.local.weekday()]} {o.local:%H:%M} {o.tz}"
     return f"{o.local:%a %d %b %Y %H:%M} {o.tz}"
 
 
@@ -114,23 +132,35 @@ async def scheduled_reply(
 ) -> Reply:
     """What the person who created ``sched`` is told: when it runs next, and how to remove it."""
     nxt = await next_runs(team, sched, limit=3)
-    note = f" It replaces schedule {', '.join(map(str, replaced))} (one per workspace)." if replaced else ""
+    note = ""
+    if replaced:
+        note = _(" It replaces schedule {ids} (one per workspace).").format(ids=", ".join(map(str, replaced)))
     if existed:
-        title = "Already scheduled"
+        title = _("Already scheduled")
     runs = tuple(when(o) + (f" → {o.target}" if o.target_type == "dm" else "") for o in nxt)
     return Reply(
-        title=f"{title} (schedule {sched.id})",
-        fields=(Field("When", describe(rule_of(sched))),),
+        title=_("{title} (schedule {id})").format(title=title, id=sched.id),
+        fields=(Field(_("When"), describe(rule_of(sched))),),
         sections=(
-            Section(heading="Next runs", bullets=runs or ("none in the next year",)),
-            Section(text=f"Remove it with `/cos-service unschedule {sched.id}`.{note}"),
+            Section(heading=_("Next runs"), bullets=runs or (_("none in the next year"),)),
+            Section(text=_("Remove it with `/cos-service unschedule {id}`.").format(id=sched.id) + note),
         ),
-        buttons=(Button("Remove", "schedule.remove", str(sched.id), style="danger"),),
+        buttons=(Button(_("Remove"), "schedule.remove", str(sched.id), style="danger"),),
     )
 
 
 class ScheduleCommands(TeamFeature):
     """``schedules``, ``unschedule <id>``, ``timezone [workspace] <zone>``."""
+
+    HELP = (
+        HelpLine(command="cos-service", usage="/cos-service schedules", what=N_("every schedule with its next run")),
+        HelpLine(command="cos-service", usage="/cos-service unschedule <id>", what=N_("remove a schedule"), admin=True),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service timezone <zone>",
+            what=N_("set your time zone (admins: `timezone workspace <zone>`)"),
+        ),
+    )
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "schedules", self.schedules)
@@ -147,44 +177,62 @@ class ScheduleCommands(TeamFeature):
         bullets = []
         for s in scheds:
             nxt = await next_runs(self.team, s)
-            at = when(nxt[0]) if nxt else "nothing due"
-            what = describe(rule_of(s)) if s.kind != "milestone" else f"milestone reminders at 09:00 {s.tz}"
+            at = when(nxt[0]) if nxt else _("nothing due")
+            if s.kind == "milestone":
+                what = _("milestone reminders at 09:00 {tz}").format(tz=s.tz)
+            else:
+                what = describe(rule_of(s))
             who = ""
             if s.kind == "checkin":
-                who = " for " + " ".join(mention(u) for u in participants_of(s))
-            bullets.append(f"{s.id}: {s.kind.replace('_', ' ')} in {s.channel}{who} — {what} — next {at}")
-        sections = [Section(bullets=tuple(bullets) or ("No schedules yet.",))]
+                who = _(" for {people}").format(people=" ".join(mention(u) for u in participants_of(s)))
+            bullets.append(
+                _("{id}: {kind} in {channel}{who} — {what} — next {at}").format(
+                    id=s.id, kind=kind_name(s.kind), channel=s.channel, who=who, what=what, at=at
+                )
+            )
+        sections = [Section(bullets=tuple(bullets) or (_("No schedules yet."),))]
         if dead and is_admin(request, self.admins):
             sections.append(
                 Section(
-                    heading="Undelivered (dead-lettered) messages",
+                    heading=_("Undelivered (dead-lettered) messages"),
                     bullets=tuple(
-                        f"{d.kind} to {d.target} due {d.due_at:%Y-%m-%d %H:%M} UTC after {d.attempts} attempts: "
-                        f"{(d.last_error or '')[:120]}"
+                        ngettext(
+                            "{kind} to {target} due {due} UTC after {n} attempt: {error}",
+                            "{kind} to {target} due {due} UTC after {n} attempts: {error}",
+                            d.attempts,
+                        ).format(
+                            kind=d.kind,
+                            target=d.target,
+                            due=f"{d.due_at:%Y-%m-%d %H:%M}",
+                            n=d.attempts,
+                            error=(d.last_error or "")[:120],
+                        )
                         for d in dead
                     ),
                 )
             )
-        sections.append(Section(text="Remove one with `/cos-service unschedule <id>`."))
-        return Reply(title="Schedules", sections=tuple(sections))
+        sections.append(Section(text=_("Remove one with `/cos-service unschedule <id>`.")))
+        return Reply(title=_("Schedules"), sections=tuple(sections))
 
     @server_only
     async def unschedule(self, request: Request, text: str) -> Reply:
         sid = text.strip().lstrip("#")
         if not sid.isdigit() or len(sid) > 9:
             raise UserError(
-                "Give the schedule's id, e.g. `/cos-service unschedule 3`; `/cos-service schedules` lists them."
+                _("Give the schedule's id, e.g. `/cos-service unschedule 3`; `/cos-service schedules` lists them.")
             )
         return await self._remove(request, int(sid))
 
-    @admin_only("remove schedules")
+    @admin_only(N_("remove schedules"))
     async def _remove(self, request: Request, sid: int) -> Reply:
         async with self.team.db.session() as session:
             sched = await store.get_schedule(
                 session, platform=request.platform, workspace=request.workspace, schedule_id=sid
             )
             if sched is None:
-                raise UserError(f"There is no schedule {sid} here; `/cos-service schedules` lists them.")
+                raise UserError(
+                    _("There is no schedule {id} here; `/cos-service schedules` lists them.").format(id=sid)
+                )
             await store.deactivate_schedules(session, ids=[sched.id])
             kind = sched.kind
             await audit.record(
@@ -196,8 +244,8 @@ class ScheduleCommands(TeamFeature):
                 at=self.team.now(),
             )
         return Reply(
-            title=f"Schedule {sid} removed",
-            sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),),
+            title=_("Schedule {id} removed").format(id=sid),
+            sections=(Section(text=_("No more {kind} messages from it.").format(kind=kind_name(kind))),),
         )
 
     async def action_unschedule(self, action: Action) -> Reply | None:
@@ -210,18 +258,22 @@ class ScheduleCommands(TeamFeature):
             async with self.team.db.session() as session:
                 ctx = await load_context(session, request.platform, request.workspace, self.team.settings.default_tz)
             return Reply(
-                title=f"Your time zone: {ctx.tz_of(request.user)}",
+                title=_("Your time zone: {tz}").format(tz=ctx.tz_of(request.user)),
                 sections=(
                     Section(
-                        text="Set yours with `/cos-service timezone Europe/Berlin`; an admin sets the workspace's with "
-                        "`/cos-service timezone workspace Europe/Berlin`."
+                        text=_(
+                            "Set yours with `/cos-service timezone Europe/Berlin`; an admin sets the workspace's with "
+                            "`/cos-service timezone workspace Europe/Berlin`."
+                        )
                     ),
                 ),
             )
         if words[0].lower() == "workspace" and len(words) == 2:
             return await self._workspace_zone(request, zone(words[1]).key)
         if len(words) != 1:
-            raise UserError("Use `/cos-service timezone Europe/Berlin` (yours) or `timezone workspace Europe/Berlin`.")
+            raise UserError(
+                _("Use `/cos-service timezone Europe/Berlin` (yours) or `timezone workspace Europe/Berlin`.")
+            )
         tz = zone(words[0]).key
         async with self.team.db.session() as session:
             await store.set_member_tz(
@@ -233,11 +285,11 @@ class ScheduleCommands(TeamFeature):
                 now=self.team.now(),
             )
         return Reply(
-            title=f"Your time zone: {tz}",
-            sections=(Section(text="Check-ins reach you at their local time in this zone."),),
+            title=_("Your time zone: {tz}").format(tz=tz),
+            sections=(Section(text=_("Check-ins reach you at their local time in this zone.")),),
         )
 
-    @admin_only("set the workspace time zone")
+    @admin_only(N_("set the workspace time zone"))
     async def _workspace_zone(self, request: Request, tz: str) -> Reply:
         async with self.team.db.session() as session:
             before = await store.workspace_tz(session, platform=request.platform, workspace=request.workspace)
@@ -247,4 +299,4 @@ class ScheduleCommands(TeamFeature):
             await store.set_workspace_tz(
                 session, platform=request.platform, workspace=request.workspace, tz=tz, now=self.team.now()
             )
-        return Reply(title=f"Workspace time zone: {tz}")
+        return Reply(title=_("Workspace time zone: {tz}").format(tz=tz))

@@ -17,9 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.models import OUTBOX_PENDING, OUTBOX_SENT, Outbox
 from bot.scheduler.occurrences import Occurrence
 from bot.storage.sql import insert_ignore
@@ -128,6 +129,13 @@ async def pending_snoozes(session: AsyncSession, *, after: datetime, until: date
 
 class SnoozeCommands(TeamFeature):
     """The skip and snooze buttons, and their text forms."""
+
+    HELP = (
+        HelpLine(command="cos-service", usage="/cos-service skip", what=N_("skip today's check-in")),
+        HelpLine(
+            command="cos-service", usage="/cos-service snooze 1h|1d|1w", what=N_("snooze a check-in or a reminder")
+        ),
+    )
 
     def register(self, router: Router) -> None:
         router.add_action("checkin.skip", self.action_skip)

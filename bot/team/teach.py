@@ -22,9 +22,10 @@ from bot.answering.answer import overlays
 from bot.kernel.auth import admin_only, server_only
 from bot.kernel.canned import expired
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.storage import interaction_state
 from bot.team import audit
 from bot.team.base import TeamFeature
@@ -89,6 +90,24 @@ def _days(text: str, what: str) -> int:
 
 class TeachCommands(TeamFeature):
     """Gaps, teaching and stats for admins."""
+
+    HELP = (
+        HelpLine(
+            command="cos-service", usage="/cos-service gaps [days]", what=N_("unanswered and 👎 questions"), admin=True
+        ),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service teach <phrase> -> <topic>, teach list, teach remove <phrase>",
+            what=N_("teach a phrase"),
+            admin=True,
+        ),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service stats [days]",
+            what=N_("questions asked, share answered, votes"),
+            admin=True,
+        ),
+    )
 
     def register(self, router: Router) -> None:
         self.overlays = overlays(self.team)

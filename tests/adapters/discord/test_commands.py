@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -108,7 +109,7 @@ async def test_sync_registers_exactly_the_printed_payload(
     [put] = fake.requests("PUT")
     expected = f"/applications/{APP_ID}/guilds/{guild}/commands" if guild else f"/applications/{APP_ID}/commands"
     assert put.path == expected
-    assert put.body == json.loads(commands_json())
+    assert put.body == json.loads(await asyncio.to_thread(commands_json))
     assert [c["name"] for c in stored] == ["cos-service", "cos-risk"]
     assert not fake.sockets  # registration never opens the gateway
 
