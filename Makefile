@@ -29,7 +29,7 @@ lint: $(STAMP)
 # The bot's own words: extract them from the code, merge them into each language's catalog, compile the .mo files.
 # admin_only("...") texts are messages too ("Only admins can …"). A new language: pybabel init -l <lang>.
 messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output -k N_ -k admin_only -k in_lang:2 -o bot/locale/cos-bot.pot bot adapters
+	$(BIN)/pybabel extract --no-location --sort-output -k N_ -k admin_only -k in_lang:2 --project cos-bot -o bot/locale/cos-bot.pot bot adapters
 	$(BIN)/pybabel update --no-fuzzy-matching -i bot/locale/cos-bot.pot -d bot/locale -D cos-bot
 	$(BIN)/pybabel compile -d bot/locale -D cos-bot
 
