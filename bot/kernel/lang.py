@@ -19,7 +19,7 @@ from datetime import date
 
 from bot.kernel.i18n import LANGS, translator
 
-__all__ = ["current_lang", "use_lang", "_", "ngettext", "N_", "in_lang", "month_year"]
+__all__ = ["current_lang", "use_lang", "_", "ngettext", "N_", "in_lang", "month_year", "day_name"]
 
 _LANG: ContextVar[str] = ContextVar("cos_bot_lang", default="en")
 
@@ -64,3 +64,11 @@ def month_year(day: date) -> str:
     if _LANG.get() == "zh":
         return f"{day.year}年{day.month}月"
     return f"{day:%B %Y}"
+
+
+def day_name(day: date, *, year: bool = True) -> str:
+    """``Thu 24 Dec 2026`` in English, ``2026-12-24（周四）`` in Chinese; ``year=False`` leaves the year out."""
+    if _LANG.get() == "zh":
+        weekday = "一二三四五六日"[day.weekday()]
+        return f"{day:%Y-%m-%d}（周{weekday}）" if year else f"{day:%m-%d}（周{weekday}）"
+    return f"{day:%a %d %b %Y}" if year else f"{day:%a %d %b}"

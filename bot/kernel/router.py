@@ -111,7 +111,7 @@ def parse_line(line: str) -> tuple[str, str] | None:
     stripped = line.strip()
     if not stripped:
         return None
-    head, _, rest = stripped.partition(" ")
+    head, _sep, rest = stripped.partition(" ")
     command = _COMMAND_ALIASES.get(head.lstrip("/").lower())
     if command is None:
         return None
@@ -181,7 +181,7 @@ class Router:
 
     def command_words(self) -> frozenset[str]:
         """The first words of every added sub-command (``digest``, ``stage`` ...), for every command."""
-        return frozenset(words.split()[0] for _, words in self._subcommands if words)
+        return frozenset(words.split()[0] for _command, words in self._subcommands if words)
 
     def set_knowledge_hook(self, hook: KnowledgeHook) -> None:
         """Answer knowledge questions through ``hook`` instead of ``knowledge.reply`` directly."""

@@ -22,7 +22,7 @@ from bot.answering.answer import overlays
 from bot.kernel.auth import admin_only, server_only
 from bot.kernel.canned import expired
 from bot.kernel.errors import UserError
-from bot.kernel.lang import N_
+from bot.kernel.lang import N_, _, ngettext
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.router import Action, HelpLine, Router
@@ -71,7 +71,7 @@ RESERVED_WORDS = frozenset(
     }
 )
 _ARROW = re.compile(r"\s*(?:->|→|=>)\s*")
-_USAGE = "`/cos-service teach <phrase> -> <topic>`, e.g. `/cos-service teach zorblax pipeline -> legal`"
+_USAGE = N_("`/cos-service teach <phrase> -> <topic>`, e.g. `/cos-service teach zorblax pipeline -> legal`")
 _PICK_TTL = timedelta(days=1)
 # Gaps that get Teach and Dismiss buttons (two each; Discord shows at most 25 buttons).
 _GAP_BUTTONS = 5
@@ -83,7 +83,9 @@ def _days(text: str, what: str) -> int:
         return DEFAULT_DAYS
     if not word.isdigit() or not 1 <= int(word) <= MAX_DAYS:
         raise UserError(
-            f"Give the number of days as a whole number from 1 to {MAX_DAYS}, e.g. `/cos-service {what} 30`."
+            _("Give the number of days as a whole number from 1 to {most}, e.g. `/cos-service {what} 30`.").format(
+                most=MAX_DAYS, what=what
+            )
         )
     return int(word)
 
@@ -129,7 +131,7 @@ class TeachCommands(TeamFeature):
     async def gaps(self, request: Request, text: str) -> Reply:
         return await self._gaps(request, _days(text, "gaps"))
 
-    @admin_only("see what people asked that the bot could not answer")
+    @admin_only(N_("see what people asked that the bot could not answer"))
     async def _gaps(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
         async with self.team.db.session() as session:
@@ -138,15 +140,15 @@ class TeachCommands(TeamFeature):
             )
         if not found:
             return Reply(
-                title=f"No gaps in the last {days} days",
-                sections=(Section(text="Every question was answered and no answer got a 👎."),),
+                title=ngettext("No gaps in the last {n} day", "No gaps in the last {n} days", days).format(n=days),
+                sections=(Section(text=_("Every question was answered and no answer got a 👎.")),),
             )
         sections = []
         buttons: list[Button] = []
         for n, gap in enumerate(found, 1):
             what = []
             if gap.unanswered:
-                what.append(f"{gap.unanswered} unanswered")
+                what.append(_("{n} unanswered").format(n=gap.unanswered))
             if gap.down:
                 what.append(
                     f"{gap.down} 👎"
@@ -154,23 +156,26 @@ class TeachCommands(TeamFeature):
                 )
             sections.append(
                 Section(
-                    heading=f"{n}. “{gap.text[:120]}” — asked {gap.asked}×",
-                    text=f"{', '.join(what)} · /{gap.command} · nearest: {self._title(gap.nearest)}",
+                    heading=_("{n}. “{text}” — asked {asked}×").format(n=n, text=gap.text[:120], asked=gap.asked),
+                    text=_("{what} · /{command} · nearest: {nearest}").format(
+                        what=", ".join(what), command=gap.command, nearest=self._title(gap.nearest)
+                    ),
                 )
             )
             if n <= _GAP_BUTTONS:
                 if gap.nearest:
                     buttons.append(
                         Button(
-                            f"{n}. Teach → {self._title(gap.nearest)}"[:70],
+                            _("{n}. Teach → {topic}").format(n=n, topic=self._title(gap.nearest))[:70],
                             "teach-gap",
                             str(gap.question_id),
                             style="primary",
                         )
                     )
-                buttons.append(Button(f"{n}. Dismiss", "gap-dismiss", str(gap.question_id)))
-        sections.append(Section(text=f"Teach a phrase yourself: {_USAGE}."))
-        return Reply(title=f"Gaps: the last {days} days", sections=tuple(sections), buttons=tuple(buttons))
+                buttons.append(Button(_("{n}. Dismiss").format(n=n), "gap-dismiss", str(gap.question_id)))
+        sections.append(Section(text=_("Teach a phrase yourself: {usage}.").format(usage=_(_USAGE))))
+        title = ngettext("Gaps: the last {n} day", "Gaps: the last {n} days", days).format(n=days)
+        return Reply(title=title, sections=tuple(sections), buttons=tuple(buttons))
 
     async def _gap_question(self, action: Action) -> kl.KnowledgeQuestion | None:
         value = action.value.strip()
@@ -181,17 +186,21 @@ class TeachCommands(TeamFeature):
                 session, question_id=int(value), platform=action.platform, workspace=action.workspace
             )
 
-    @admin_only("teach the bot a phrase")
+    @admin_only(N_("teach the bot a phrase"))
     async def teach_gap(self, action: Action) -> Reply | None:
         question = await self._gap_question(action)
         if question is None:
             return expired()
         entry = self.team.kb.get(question.top_entry) if question.top_entry else None
         if entry is None:
-            raise UserError(f"There is no nearest topic for “{question.text[:80]}”. Teach it yourself: {_USAGE}.")
+            raise UserError(
+                _("There is no nearest topic for “{text}”. Teach it yourself: {usage}.").format(
+                    text=question.text[:80], usage=_(_USAGE)
+                )
+            )
         return await self._store_phrase(action, self._check_phrase(question.text), entry)
 
-    @admin_only("dismiss a gap")
+    @admin_only(N_("dismiss a gap"))
     async def dismiss(self, action: Action) -> Reply | None:
         question = await self._gap_question(action)
         if question is None:
@@ -206,33 +215,45 @@ class TeachCommands(TeamFeature):
                 now=self.team.now(),
             )
         return Reply(
-            title="Dismissed",
-            sections=(Section(text=f"“{question.text[:120]}” leaves the gaps list (until someone asks it again)."),),
+            title=_("Dismissed"),
+            sections=(
+                Section(
+                    text=_("“{text}” leaves the gaps list (until someone asks it again).").format(
+                        text=question.text[:120]
+                    )
+                ),
+            ),
         )
 
     # -- teach ----------------------------------------------------------------------------
     def _check_phrase(self, raw: str) -> str:
         """The phrase as stored (normalised), or ``UserError`` saying what is wrong with it."""
         if "@" in raw or "<" in raw:
-            raise UserError("A taught phrase cannot contain a mention: write the words people type.")
+            raise UserError(_("A taught phrase cannot contain a mention: write the words people type."))
         phrase = normalise_question(raw, limit=MAX_PHRASE * 2)
         if not phrase:
-            raise UserError(f"Say which words people type, then the topic: {_USAGE}.")
+            raise UserError(_("Say which words people type, then the topic: {usage}.").format(usage=_(_USAGE)))
         if len(phrase) > MAX_PHRASE or len(phrase.split()) > MAX_PHRASE_WORDS:
             raise UserError(
-                f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
-                "characters. Teach the key words people use."
+                _(
+                    "That phrase is too long: at most {words} words and {chars} characters. "
+                    "Teach the key words people use."
+                ).format(words=MAX_PHRASE_WORDS, chars=MAX_PHRASE)
             )
         first = phrase.split()[0]
         if first in self.team.router.command_words() or first in RESERVED_WORDS:
             raise UserError(
-                f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
-                "that command, so the phrase would never reach the answers. Choose other words."
+                _(
+                    "“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
+                    "that command, so the phrase would never reach the answers. Choose other words."
+                ).format(phrase=phrase, first=first)
             )
         if not phrase_tokens(phrase):
             raise UserError(
-                f"“{phrase}” is only common words (the, how, what…): it would match almost any "
-                "question. Teach the words that say what the question is about."
+                _(
+                    "“{phrase}” is only common words (the, how, what…): it would match almost any "
+                    "question. Teach the words that say what the question is about."
+                ).format(phrase=phrase)
             )
         return phrase
 
@@ -256,16 +277,18 @@ class TeachCommands(TeamFeature):
         parts = _ARROW.split(text, maxsplit=1)
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
             raise UserError(
-                f"Write the phrase, an arrow and the topic: {_USAGE}. "
-                "`teach list` shows what is taught, `teach remove <phrase>` removes one."
+                _(
+                    "Write the phrase, an arrow and the topic: {usage}. "
+                    "`teach list` shows what is taught, `teach remove <phrase>` removes one."
+                ).format(usage=_(_USAGE))
             )
         if _ARROW.search(parts[1]):
-            raise UserError(f"Use one arrow: {_USAGE}.")
+            raise UserError(_("Use one arrow: {usage}.").format(usage=_(_USAGE)))
         phrase = self._check_phrase(parts[0])
         return await self._teach(request, phrase, parts[1].strip()[:200])
 
     @server_only
-    @admin_only("teach the bot a phrase")
+    @admin_only(N_("teach the bot a phrase"))
     async def _teach(self, request: Request, phrase: str, topic: str) -> Reply:
         entry, candidates = self._resolve(topic)
         if entry is not None:
@@ -273,8 +296,10 @@ class TeachCommands(TeamFeature):
         shown = normalise_question(topic, limit=80) or "that"
         if not candidates:
             raise UserError(
-                f"I can't find a topic for “{shown}”. Name it by its title or id, e.g. "
-                "`legal`, `SOC 2`, `area.comprehensive-legal-services`."
+                _(
+                    "I can't find a topic for “{shown}”. Name it by its title or id, e.g. "
+                    "`legal`, `SOC 2`, `area.comprehensive-legal-services`."
+                ).format(shown=shown)
             )
         key = interaction_state.new_key()
         async with self.team.db.session() as session:
@@ -288,18 +313,19 @@ class TeachCommands(TeamFeature):
                 ttl=_PICK_TTL,
             )
         return Reply(
-            title=f"Which topic should “{phrase}” answer with?",
+            title=_("Which topic should “{phrase}” answer with?").format(phrase=phrase),
             sections=(
                 Section(
-                    text=f"“{shown}” could mean several topics. Pick one:", bullets=tuple(c.title for c in candidates)
+                    text=_("“{shown}” could mean several topics. Pick one:").format(shown=shown),
+                    bullets=tuple(c.title for c in candidates),
                 ),
             ),
             buttons=tuple(Button(c.title[:70], "teach-pick", f"{key}:{i}") for i, c in enumerate(candidates)),
         )
 
-    @admin_only("teach the bot a phrase")
+    @admin_only(N_("teach the bot a phrase"))
     async def teach_pick(self, action: Action) -> Reply | None:
-        key, _, index = action.value.rpartition(":")
+        key, _sep, index = action.value.rpartition(":")
         if not key or not index.isdigit():
             return expired()
         async with self.team.db.session() as session:
@@ -323,8 +349,10 @@ class TeachCommands(TeamFeature):
         exact = [h for h in self.team.searcher.search(phrase, limit=2) if h.exact]
         if exact and exact[0].entry.id != entry.id:
             raise UserError(
-                f"“{phrase}” already names {exact[0].entry.title} word for word; teach a different "
-                "phrase, or ask for that topic as it is."
+                _(
+                    "“{phrase}” already names {title} word for word; teach a different "
+                    "phrase, or ask for that topic as it is."
+                ).format(phrase=phrase, title=exact[0].entry.title)
             )
         now = self.team.now()
         async with self.team.db.session() as session:
@@ -344,14 +372,18 @@ class TeachCommands(TeamFeature):
                 session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
             )
         self.overlays.forget(asker.platform, asker.workspace)
-        was = f" (it answered with {self._title(before)} before)" if before and before != entry.id else ""
+        was = ""
+        if before and before != entry.id:
+            was = _(" (it answered with {title} before)").format(title=self._title(before))
         return Reply(
-            title=f"Taught: “{phrase}” → {entry.title}",
+            title=_("Taught: “{phrase}” → {title}").format(phrase=phrase, title=entry.title),
             sections=(
                 Section(
-                    text=f"In this workspace, questions with “{phrase}” now answer with "
-                    f"{entry.title}{was}. `/cos-service teach list` shows every taught "
-                    "phrase; `teach remove <phrase>` undoes this."
+                    text=_(
+                        "In this workspace, questions with “{phrase}” now answer with "
+                        "{title}{was}. `/cos-service teach list` shows every taught "
+                        "phrase; `teach remove <phrase>` undoes this."
+                    ).format(phrase=phrase, title=entry.title, was=was)
                 ),
             ),
             buttons=(Button(entry.title[:70], "open", entry.id),),
@@ -362,23 +394,26 @@ class TeachCommands(TeamFeature):
         async with self.team.db.session() as session:
             rows = await kl.taught_phrases(session, platform=request.platform, workspace=request.workspace)
         if not rows:
-            return Reply(title="No taught phrases", sections=(Section(text=f"Admins teach one with {_USAGE}."),))
+            return Reply(
+                title=_("No taught phrases"),
+                sections=(Section(text=_("Admins teach one with {usage}.").format(usage=_(_USAGE))),),
+            )
         return Reply(
-            title=f"Taught phrases ({len(rows)})",
+            title=_("Taught phrases ({n})").format(n=len(rows)),
             sections=(
                 Section(bullets=tuple(f"“{r.phrase}” → {self._title(r.entry_id)}" for r in rows)),
-                Section(text="Remove one with `/cos-service teach remove <phrase>`."),
+                Section(text=_("Remove one with `/cos-service teach remove <phrase>`.")),
             ),
         )
 
     async def teach_remove(self, request: Request, text: str) -> Reply:
         phrase = normalise_question(text, limit=MAX_PHRASE * 2)
         if not phrase:
-            raise UserError("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`.")
+            raise UserError(_("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`."))
         return await self._remove(request, phrase)
 
     @server_only
-    @admin_only("remove a taught phrase")
+    @admin_only(N_("remove a taught phrase"))
     async def _remove(self, request: Request, phrase: str) -> Reply:
         async with self.team.db.session() as session:
             removed = await kl.remove_phrase(
@@ -387,11 +422,13 @@ class TeachCommands(TeamFeature):
             if removed:
                 await audit.record(session, request, action="knowledge.unteach", target=phrase, at=self.team.now())
         if not removed:
-            raise UserError(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
+            raise UserError(
+                _("No taught phrase is “{phrase}”. `/cos-service teach list` shows them.").format(phrase=phrase[:80])
+            )
         self.overlays.forget(request.platform, request.workspace)
         return Reply(
-            title=f"Removed: “{phrase}”",
-            sections=(Section(text="Questions with it are answered from the overview alone again."),),
+            title=_("Removed: “{phrase}”").format(phrase=phrase),
+            sections=(Section(text=_("Questions with it are answered from the overview alone again.")),),
         )
 
     # -- stats ----------------------------------------------------------------------------
@@ -399,24 +436,33 @@ class TeachCommands(TeamFeature):
     async def stats(self, request: Request, text: str) -> Reply:
         return await self._stats(request, _days(text, "stats"))
 
-    @admin_only("see the question statistics")
+    @admin_only(N_("see the question statistics"))
     async def _stats(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
         async with self.team.db.session() as session:
             s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
         sections = [
             Section(
-                text=f"{s.asked} question(s) asked, {s.share_answered:.0%} answered "
-                f"({s.answered}); 👍 {s.up} · 👎 {s.down}."
+                text=ngettext(
+                    "{n} question asked, {share} answered ({answered}); 👍 {up} · 👎 {down}.",
+                    "{n} questions asked, {share} answered ({answered}); 👍 {up} · 👎 {down}.",
+                    s.asked,
+                ).format(n=s.asked, share=f"{s.share_answered:.0%}", answered=s.answered, up=s.up, down=s.down)
             )
         ]
         if s.top_topics:
             sections.append(
-                Section(heading="Top topics", bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics))
+                Section(heading=_("Top topics"), bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics))
             )
         if s.top_gaps:
             sections.append(
-                Section(heading="Top gaps", bullets=tuple(f"“{g.text[:80]}” — asked {g.asked}×" for g in s.top_gaps))
+                Section(
+                    heading=_("Top gaps"),
+                    bullets=tuple(
+                        _("“{text}” — asked {asked}×").format(text=g.text[:80], asked=g.asked) for g in s.top_gaps
+                    ),
+                )
             )
-            sections.append(Section(text="`/cos-service gaps` lists them with Teach and Dismiss buttons."))
-        return Reply(title=f"Questions: the last {days} days", sections=tuple(sections))
+            sections.append(Section(text=_("`/cos-service gaps` lists them with Teach and Dismiss buttons.")))
+        title = ngettext("Questions: the last {n} day", "Questions: the last {n} days", days).format(n=days)
+        return Reply(title=title, sections=tuple(sections))
