@@ -60,7 +60,7 @@ from adapters.slack.translate import (
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App
 from bot.kernel.canned import expired, polite, went_wrong
-from bot.kernel.lang import in_lang
+from bot.kernel.lang import _, in_lang, use_lang
 from bot.kernel.reply import Button, Reply
 from bot.kernel.request import Request
 from bot.kernel.router import Action, parse_line
@@ -94,26 +94,37 @@ PRUNE_INTERVAL = 3600.0  # seconds between clean-ups
 # Rendered messages kept for identical replies (the same answer asked again renders once).
 _MESSAGE_CACHE = 256
 
-_NOT_IN_CHANNEL = polite(
-    "I can't post in this channel",
-    "I'm not a member of this channel, so I can't share "
-    "the answer here. Invite me with `/invite @cos-bot` and press Share again, or copy the "
-    "answer.",
-    error="not_in_channel",
-)
-_NO_CHANNEL = polite(
-    "I can't post here",
-    "I can only share answers in channels I'm a member of. In a private "
-    "conversation between people I can't post; copy the answer instead, or invite me to a "
-    "channel.",
-    error="channel_not_found",
-)
-_SHARE_FAILED = polite(
-    "Sharing did not work just now",
-    "Slack did not accept the message. Please press Share again in a minute.",
-    error="share failed",
-)
-_EXPIRED = expired()
+
+def _not_in_channel() -> Reply:
+    return polite(
+        _("I can't post in this channel"),
+        _(
+            "I'm not a member of this channel, so I can't share the answer here. Invite me with "
+            "`/invite @cos-bot` and press Share again, or copy the answer."
+        ),
+        error="not_in_channel",
+    )
+
+
+def _no_channel() -> Reply:
+    return polite(
+        _("I can't post here"),
+        _(
+            "I can only share answers in channels I'm a member of. In a private conversation between people I "
+            "can't post; copy the answer instead, or invite me to a channel."
+        ),
+        error="channel_not_found",
+    )
+
+
+def _share_failed() -> Reply:
+    return polite(
+        _("Sharing did not work just now"),
+        _("Slack did not accept the message. Please press Share again in a minute."),
+        error="share failed",
+    )
+
+
 _SLOW = "Looking that up…"
 
 
@@ -401,7 +412,10 @@ class SlackAdapter:
             reply = await self.rebuild(state, workspace=action.workspace) if state else None
             page = state.get("p") if state else None
             if reply is None or state is None or not isinstance(page, int):
-                await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
+                await self.respond(
+                    response_url,
+                    {**self.message(await self._canned(action, expired), state=None), "replace_original": False},
+                )
                 return
             base = {k: v for k, v in state.items() if k != "p"}
             payload = self.message(reply, state=base, page=page)
@@ -424,7 +438,10 @@ class SlackAdapter:
         state = decode_value(action.value)
         reply = await self.rebuild(state, workspace=action.workspace) if state else None
         if reply is None or state is None:
-            await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
+            await self.respond(
+                response_url,
+                {**self.message(await self._canned(action, expired), state=None), "replace_original": False},
+            )
             return
         public = reply.public()
         blocks = render_pages(public, state={k: v for k, v in state.items() if k != "p"})[0]
@@ -442,19 +459,29 @@ class SlackAdapter:
             )
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "")
-            explain = {
-                "not_in_channel": _NOT_IN_CHANNEL,
-                "channel_not_found": _NO_CHANNEL,
-                "is_archived": _NO_CHANNEL,
-            }.get(code, _SHARE_FAILED)
+            explain = await self._canned(
+                action,
+                {"not_in_channel": _not_in_channel, "channel_not_found": _no_channel, "is_archived": _no_channel}.get(
+                    code, _share_failed
+                ),
+            )
             log.info("share in %s refused: %s", action.channel, code or exc.response.status_code)
             await self.respond(response_url, {**self.message(explain, state=None), "replace_original": False})
             return
         except (SlackClientError, OSError, TimeoutError) as exc:
             log.warning("share failed: %s", type(exc).__name__)
-            await self.respond(response_url, {**self.message(_SHARE_FAILED, state=None), "replace_original": False})
+            await self.respond(
+                response_url,
+                {**self.message(await self._canned(action, _share_failed), state=None), "replace_original": False},
+            )
             return
         await self.respond(response_url, {"delete_original": True})
+
+    async def _canned(self, action: Action, make: Callable[[], Reply]) -> Reply:
+        """A canned reply (expired, share refused) in the language the router would answer the presser in."""
+        lang = await self.app.router.lang_for(action.platform, action.workspace, locale=action.locale)
+        with use_lang(lang):
+            return dataclasses.replace(make(), lang=lang)
 
     async def _answer_in_dm(self, client: AsyncWebClient, action: Action) -> None:
         """Buttons on the Home tab have no response_url: answer in the app's DM."""
