@@ -138,3 +138,17 @@ def test_the_catalogs_are_shipped_with_the_package() -> None:
     pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
     data = pyproject["tool"]["setuptools"]["package-data"]["bot"]
     assert "locale/*/LC_MESSAGES/*.mo" in data
+
+
+async def test_a_failed_read_of_the_workspace_language_costs_nothing_but_the_preference(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(platform: str, workspace: str) -> str | None:
+        raise OSError("database went away")
+
+    app.router.set_language_source(broken)
+    reply = await Harness(app).say("/cos-service 帮助")
+    assert reply.lang == "zh" and not reply.error  # the question's script still speaks
+    english = await Harness(app).say("/cos-service schedules")
+    assert english.title == "Schedules" and not english.error
+    assert "could not read the language of workspace console:T1" in caplog.text
