@@ -152,3 +152,13 @@ async def test_a_failed_read_of_the_workspace_language_costs_nothing_but_the_pre
     english = await Harness(app).say("/cos-service schedules")
     assert english.title == "Schedules" and not english.error
     assert "could not read the language of workspace console:T1" in caplog.text
+
+
+def test_cos_default_lang_is_read_and_checked() -> None:
+    from bot.kernel.errors import ConfigError
+    from bot.kernel.settings import load_settings
+
+    assert load_settings(env={}, dotenv=None).default_lang == "en"
+    assert load_settings(env={"COS_DEFAULT_LANG": " ZH "}, dotenv=None).default_lang == "zh"
+    with pytest.raises(ConfigError, match="COS_DEFAULT_LANG='klingon' must be en or zh"):
+        load_settings(env={"COS_DEFAULT_LANG": "klingon"}, dotenv=None)
