@@ -8,6 +8,10 @@ POST to ``response_url``. Rounds alternate (bare, ours, bare, ours) so drift
 on a busy machine hits both. Prints JSON; never asserts.
 
     .venv/bin/python bench/slack_latency.py [--requests 1500] [--concurrency 16] [--rounds 2]
+        [--database sqlite|postgresql]
+
+``--database postgresql`` runs ours on a scratch database next to ``COS_BENCH_POSTGRES_URL`` (default: the local
+``test`` database), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ import aiohttp
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))  # scratch_db sits beside this script
+from scratch_db import drop_database, fresh_database  # noqa: E402
+
 SECRET = "bench0signing0secret0000000000ab"
 TOKEN = "xoxb-0000000000-0000000000-benchbenchbench"
 QUERIES = [
@@ -239,7 +246,10 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
+    pg_base = os.environ.get("COS_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    pg_url = await fresh_database(pg_base) if args.database == "postgresql" else None
 
     fake = FakeSlack()
     fake_port = await fake.start()
@@ -251,7 +261,7 @@ async def main() -> None:
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api,
-        "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        "DATABASE_URL": pg_url or f"sqlite:///{tmp}/bench.db",
         "COS_SCHEDULER": "0",
         "LOG_LEVEL": "WARNING",
     }
@@ -293,6 +303,7 @@ async def main() -> None:
             "requests_per_round": args.requests,
             "rounds": args.rounds,
             "cpus": os.cpu_count(),
+            "database": args.database,
             "measured_until": "answer visible to the asker (ack body, or response_url POST when deferred)",
             "ours": o,
             "bare_bolt_ack_only": b,
@@ -314,6 +325,8 @@ async def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
         await fake.runner.cleanup()
+        if pg_url is not None:
+            await drop_database(pg_base, pg_url)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.answering.commands import KnowledgeCommands
+from bot.answering.answer import Answering
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.router import Router
 from bot.kernel.settings import Settings
 from bot.kernel.transport import Transport
 from bot.ops.readiness import Readiness
-from bot.storage.db import Database, migrate
+from bot.storage.db import Database, db_limits, migrate
 from bot.team import install as install_team
 from bot.team.base import Team
 from knowledge import KnowledgeBase, Searcher
@@ -54,6 +54,11 @@ class App:
     readiness: Readiness = field(default_factory=Readiness)
     # Everything opened for this App, closed in reverse order by ``close``.
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    @property
+    def answering(self) -> Answering:
+        """The knowledge answers, their question log and votes (``bot.answering.answer``)."""
+        return self.router.answering
 
     @property
     def scheduler(self) -> Scheduler:
@@ -105,18 +110,17 @@ async def build_app(
     long-running bot loads them at start, so a broken one fails there and no request waits for it.
     """
     kb, searcher = knowledge or build_knowledge(settings)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, limits=db_limits(settings))
     if migrate_db:
         await migrate(db)
-    app = App(
-        settings=settings,
-        kb=kb,
-        searcher=searcher,
-        router=Router(KnowledgeCommands(kb, searcher)),
-        db=db,
-        clock=clock or SystemClock(),
-    )
+    clock = clock or SystemClock()
+    answering = Answering(kb, searcher, db, clock)
+    app = App(settings=settings, kb=kb, searcher=searcher, router=Router(answering), db=db, clock=clock)
+    app.on_close(answering.close)  # the questions still queued are written before the database closes
+    app.router.db_budget = settings.db_request_timeout
     install_team(Team(app), defer=defer_team)
+    if not defer_team:
+        await answering.overlays.warm()  # a long-running bot answers with taught phrases from its first question
     return app
 
 

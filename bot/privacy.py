@@ -22,7 +22,7 @@ from sqlalchemy import MetaData as _MetaData
 from sqlalchemy import Table, and_, delete, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.answering.log import (
+from bot.answering.models import (
     GapDismissal,
     KnowledgeFeedback,
     KnowledgeQuestion,
@@ -570,6 +570,7 @@ async def purge_uninstalled(db: Database, *, now: datetime, retention_days: int)
 
 async def app_removed(app: App, *, platform: str, workspace: str) -> dict[str, int]:
     """A platform says the app was removed from ``workspace`` (Slack ``app_uninstalled``, Discord guild removal)."""
+    await app.answering.journal.flush_quietly()  # a deletion at once (retention 0) takes the queued questions too
     return await mark_uninstalled(
         app.db,
         platform=platform,

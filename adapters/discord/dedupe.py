@@ -8,18 +8,12 @@ unique constraint decides, so this holds on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.app import App
-from bot.storage.models import ProcessedEvent
 from bot.storage.processed_event import EventLog
 
 __all__ = ["PLATFORM", "RETENTION", "first_time", "housekeeping", "interaction_key", "message_key", "prune"]
-
-log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 RETENTION = timedelta(days=1)  # interaction tokens live 15 minutes; a day is plenty
@@ -34,20 +28,8 @@ def message_key(message_id: int | str) -> str:
 
 
 async def first_time(app: App, key: str) -> bool:
-    """Record ``key``; False when another session or replica already took it.
-
-    When the database cannot be reached the event is handled (answering twice beats not answering).
-    """
-    try:
-        async with app.db.session() as session:
-            session.add(ProcessedEvent(platform=PLATFORM, event_id=key[:200], received_at=app.clock.now()))
-        return True
-    except IntegrityError:
-        log.debug("discord: %s already handled elsewhere", key)
-        return False
-    except Exception as exc:  # noqa: BLE001 - de-duplication must not drop an answer
-        log.warning("discord: could not record %s (%s); handling it anyway", key, type(exc).__name__)
-        return True
+    """Record ``key``; False when another session or replica already took it (``EventLog``'s policy)."""
+    return await EventLog(app.db, app.clock, platform=PLATFORM).first_time(key)
 
 
 async def prune(app: App, *, older_than: timedelta = RETENTION) -> int:

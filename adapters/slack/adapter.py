@@ -50,7 +50,6 @@ from adapters.slack.render import (
 from adapters.slack.translate import (
     PLATFORM_NAME,
     block_action_to_action,
-    command_name,
     command_to_request,
     dm_edit,
     dm_to_request,
@@ -60,10 +59,12 @@ from adapters.slack.translate import (
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App
 from bot.kernel.canned import expired, polite, went_wrong
+from bot.kernel.commands import COMMANDS
+from bot.kernel.errors import UserError
 from bot.kernel.lang import _, in_lang, use_lang
 from bot.kernel.reply import Button, Reply
 from bot.kernel.request import Request
-from bot.kernel.router import Action, parse_line
+from bot.kernel.router import Action, Parsed, parse_line
 from bot.kernel.safety import InputProblem, clean_input
 from bot.storage.processed_event import EventLog
 from bot.team.edits import record_edit
@@ -86,7 +87,7 @@ BOT_SCOPES = (
 )
 # Button actions whose reply can be rebuilt from the button's value without side effects.
 REBUILDABLE_ACTIONS = ("open", "providers", "related")
-_KNOWLEDGE_COMMANDS = ("cos-service", "cos-risk")
+
 # Slack retries an event for about an hour and Socket Mode redelivers on reconnect;
 # a day of event ids is plenty to recognise a duplicate.
 EVENT_RETENTION = timedelta(hours=24)
@@ -302,7 +303,7 @@ class SlackAdapter:
         )
         command, text = state.get("c"), state.get("t")
         if isinstance(command, str) and isinstance(text, str):
-            if command not in _KNOWLEDGE_COMMANDS:
+            if command not in COMMANDS:
                 return None
             try:
                 return knowledge.reply(command, clean_input(text)).safe()
@@ -344,15 +345,19 @@ class SlackAdapter:
         team = body.get("team_id")
         workspace = workspace_key(team_id=team, enterprise_id=body.get("enterprise_id"))
         user = str(body.get("user_id") or "")
-        if self.app.router.is_subcommand(command_name(str(body.get("command") or "")), str(body.get("text") or "")):
-            role, tz = await self.identity(client, workspace, user)
-        else:
-            # Knowledge answers depend on neither role nor time zone: no users.info on this path. The person's
-            # locale counts once a team command, a button or a DM has cached it; until then the question's script.
-            role, tz = self.people.known(workspace, user) or (self.people.role(workspace, user, "member"), None)
+        # Knowledge answers depend on neither role nor time zone: no users.info on their path. The person's
+        # locale counts once a team command, a button or a DM has cached it; until then the question's script.
+        role, tz = self.people.known(workspace, user) or (self.people.role(workspace, user, "member"), None)
         request = command_to_request(body, role=role, tz=tz)
+        try:
+            parsed: Parsed | None = self.app.router.parse(request)
+        except (InputProblem, UserError):
+            parsed = None  # the router answers it with the problem
+        if parsed is not None and parsed.is_team:
+            role, tz = await self.identity(client, workspace, user)
+            request = dataclasses.replace(request, role=role, tz=tz)
         request = dataclasses.replace(request, locale=self.people.locale(workspace, user))
-        reply = await self.app.router.handle(request)
+        reply = await self.app.router.handle(request, parsed)
         return self.message(reply, state=await self.state_for(workspace, reply, _command_state(request, reply)))
 
     async def _answer_later(self, work: asyncio.Future[dict[str, Any]], response_url: str | None) -> None:
@@ -591,6 +596,6 @@ class SlackAdapter:
 
 def _command_state(request: Request, reply: Reply) -> dict[str, Any] | None:
     """How to rebuild a command's reply for Share and paging: only knowledge answers qualify."""
-    if request.command not in _KNOWLEDGE_COMMANDS or reply.error or not reply.results:
+    if request.command not in COMMANDS or reply.error or not reply.results:
         return None
     return {"c": request.command, "t": request.text[:500]}

@@ -1,15 +1,12 @@
 """The App Home tab: the portfolio overview, the team's stage and milestones, upcoming reminders.
 
-The team parts come from *home sections*: async functions ``(app, workspace,
-user) -> Reply | None``. :func:`team_status` is the built-in one (it reads
-the scheduler when there is one); other parts of the bot can add theirs with
-:func:`add_home_section`.
+The team part is :func:`team_status` (it reads the scheduler's view of the workspace when there is
+one); a failure there leaves the rest of the tab standing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from adapters.slack.render import MAX_HOME_BLOCKS, plain, render_pages
@@ -17,18 +14,9 @@ from bot.app import App
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 
-__all__ = ["HomeSection", "add_home_section", "home_view", "team_status"]
+__all__ = ["home_view", "team_status"]
 
 log = logging.getLogger("adapters.slack")
-
-HomeSection = Callable[[App, str, str], Awaitable[Reply | None]]
-_SECTIONS: list[HomeSection] = []
-
-
-def add_home_section(section: HomeSection) -> HomeSection:
-    """Show ``section``'s reply on every Home tab, after the built-in ones."""
-    _SECTIONS.append(section)
-    return section
 
 
 async def team_status(app: App, workspace: str, user: str) -> Reply | None:
@@ -81,14 +69,13 @@ async def scheduler_status(app: App, workspace: str, user: str) -> Reply | None:
 async def home_view(app: App, *, workspace: str, user: str) -> dict[str, Any]:
     """A ``views.publish`` view of type ``home``, within the Home tab's 100 blocks."""
     parts: list[Reply] = []
-    for section in (team_status, *_SECTIONS):
-        try:
-            reply = await section(app, workspace, user)
-        except Exception:
-            log.exception("home section %s failed", getattr(section, "__name__", section))
-            continue
-        if reply is not None:
-            parts.append(reply.safe())
+    try:
+        status = await team_status(app, workspace, user)
+    except Exception:
+        log.exception("the Home tab's team status failed")
+        status = None
+    if status is not None:
+        parts.append(status.safe())
     parts.append(app.router.knowledge.service_overview().safe())
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": plain("cos-bot", 150)}},

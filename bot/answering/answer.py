@@ -1,38 +1,46 @@
-"""Every knowledge answer is logged and carries 👍/👎; a workspace's taught phrases apply to its answers.
+"""Answering a knowledge question: the workspace's knowledge, the honest decision, 👍/👎, the question log.
 
-The router answers knowledge questions through :meth:`FeedbackCommands.answer`: it picks the
-workspace's knowledge (the shared one, or the shared one with the phrases its admins taught,
-``knowledge.taught``), answers, logs the question (``bot.answering.log``) and adds the 👍/👎
-buttons with the logged answer's id. A failure to log never costs the answer: it goes out
-without buttons.
+The router hands every knowledge question to :meth:`Answering.answer`. It picks the workspace's knowledge
+(the shared one, or the shared one with the phrases its admins taught, ``knowledge.taught``), answers,
+queues the question for the log (``bot.answering.journal``, written behind the answer) and adds the 👍/👎
+buttons carrying the question's id. Nothing on this path waits for the database.
 
-Replicas see a teach at once: each keeps a per-workspace overlay with the version it was built
-from, and reads the workspace's version (one primary-key read) at most every
-``VERSION_CHECK_SECONDS``; the replica that taught drops its overlay immediately.
+A workspace's taught phrases are an overlay kept in memory with the version it was built from. When the
+overlay is older than ``VERSION_CHECK_SECONDS`` an answer starts a refresh in the background and answers
+from what it has; a teach on this replica reloads its overlay before the teach replies. While the database
+is away the last known overlay keeps answering.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
-from bot.answering import log as kl
+from bot.answering import store as kl
 from bot.answering import votes
 from bot.answering.commands import KnowledgeCommands
+from bot.answering.journal import QuestionJournal
 from bot.kernel.canned import expired
+from bot.kernel.errors import UserError
+from bot.kernel.lang import current_lang
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
-from bot.team.base import TeamFeature
 from knowledge.taught import TaughtPhrase, TaughtSearcher, normalise_question
 
 if TYPE_CHECKING:
-    from bot.team.base import Team
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["FeedbackCommands", "Overlays", "overlays", "VERSION_CHECK_SECONDS"]
+    from bot.answering.models import KnowledgeQuestion
+    from bot.kernel.clock import Clock
+    from bot.kernel.router import Action
+    from bot.storage.db import Database
+    from knowledge import KnowledgeBase, Searcher
+
+__all__ = ["Answering", "Overlays", "VERSION_CHECK_SECONDS"]
 
 log = logging.getLogger(__name__)
 
@@ -50,123 +58,177 @@ class _Overlay:
 
 
 class Overlays:
-    """Each workspace's knowledge answers: shared, or with its taught phrases laid over."""
+    """Each workspace's knowledge answers: shared, or with its taught phrases laid over; read from memory."""
 
-    def __init__(self, team: Team) -> None:
-        self.team = team
+    def __init__(self, shared: KnowledgeCommands, db: Database, clock: Clock) -> None:
+        self.shared = shared
+        self.db = db
+        self.clock = clock
         self._cache: OrderedDict[tuple[str, str], _Overlay] = OrderedDict()
+        self._refreshing: dict[tuple[str, str], asyncio.Task[None]] = {}
 
-    @property
-    def shared(self) -> KnowledgeCommands:
-        return self.team.router.knowledge
-
-    def forget(self, platform: str, workspace: str) -> None:
-        """Drop a workspace's overlay (after a teach here): the next question reads the database."""
-        self._cache.pop((platform, workspace), None)
-
-    async def commands_for(self, platform: str, workspace: str) -> KnowledgeCommands:
+    def commands_for(self, platform: str, workspace: str) -> KnowledgeCommands:
+        """The workspace's answers as known now; a stale or unknown one is refreshed in the background."""
         key = (platform, workspace)
-        now = self.team.now().timestamp()
         cached = self._cache.get(key)
-        if cached is not None and now - cached.checked_at < VERSION_CHECK_SECONDS:
+        if cached is not None:
             self._cache.move_to_end(key)
+            if self._now() - cached.checked_at >= VERSION_CHECK_SECONDS:
+                self._refresh_later(key)
             return cached.commands
+        self._refresh_later(key)
+        return self.shared
+
+    async def load(self, platform: str, workspace: str) -> KnowledgeCommands:
+        """Read the workspace's version (and its phrases when they changed) now; after a teach, and for a
+        one-shot ``cos-bot ask``. A database failure keeps what is known."""
+        await self._refresh((platform, workspace))
+        cached = self._cache.get((platform, workspace))
+        return cached.commands if cached is not None else self.shared
+
+    async def warm(self, *, limit: int = _MAX_OVERLAYS) -> None:
+        """Load the overlays of the workspaces that taught phrases (a long-running bot, at start), so the first
+        answers after a restart have them. A database failure leaves them to the first questions."""
         try:
-            async with self.team.db.session() as session:
+            async with self.db.session() as session:
+                taught = await kl.taught_workspaces(session, limit=limit)
+        except Exception as exc:  # noqa: BLE001 - answering goes on; each workspace loads on its first question
+            log.warning("taught phrases not preloaded: %s", type(exc).__name__)
+            return
+        for key in taught:
+            await self._refresh(key)
+
+    async def settled(self) -> None:
+        """Wait for the refreshes in flight (tests, and the shutdown drain)."""
+        while self._refreshing:
+            await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    def _refresh_later(self, key: tuple[str, str]) -> None:
+        if key in self._refreshing:
+            return
+        try:
+            task = asyncio.get_running_loop().create_task(self._refresh(key), name="taught-phrases")
+        except RuntimeError:
+            return
+        self._refreshing[key] = task
+        task.add_done_callback(lambda _: self._refreshing.pop(key, None))
+
+    async def _refresh(self, key: tuple[str, str]) -> None:
+        platform, workspace = key
+        cached = self._cache.get(key)
+        now = self._now()
+        try:
+            async with self.db.session() as session:
                 version = await kl.knowledge_version(session, platform=platform, workspace=workspace)
                 if cached is not None and cached.version == version:
                     cached.checked_at = now
-                    return cached.commands
+                    return
                 rows = await kl.taught_phrases(session, platform=platform, workspace=workspace) if version else []
-        except Exception as exc:  # noqa: BLE001 - the shared knowledge still answers
+        except Exception as exc:  # noqa: BLE001 - the last known overlay keeps answering
             log.warning("taught phrases of %s:%s not read: %s", platform, workspace, type(exc).__name__)
-            return cached.commands if cached is not None else self.shared
+            if cached is not None:
+                cached.checked_at = now  # try again after another interval, not on every question
+            return
         commands = self.shared
         if rows:
-            searcher = TaughtSearcher(self.team.searcher, [TaughtPhrase(r.phrase, r.entry_id) for r in rows])
-            commands = KnowledgeCommands(self.team.kb, searcher)
+            searcher = TaughtSearcher(self.shared.searcher, [TaughtPhrase(r.phrase, r.entry_id) for r in rows])
+            commands = KnowledgeCommands(self.shared.kb, searcher)
         self._cache[key] = _Overlay(version=version, checked_at=now, commands=commands)
         self._cache.move_to_end(key)
         while len(self._cache) > _MAX_OVERLAYS:
             self._cache.popitem(last=False)
-        return commands
-
-
-_OVERLAYS: WeakKeyDictionary[Team, Overlays] = WeakKeyDictionary()
-
-
-def overlays(team: Team) -> Overlays:
-    """The one ``Overlays`` of ``team`` (shared by the features that answer and teach)."""
-    found = _OVERLAYS.get(team)
-    if found is None:
-        found = _OVERLAYS[team] = Overlays(team)
-    return found
 
 
 def _thanks(title: str, text: str) -> Reply:
     return Reply(title=title, sections=(Section(text=text),))
 
 
-class FeedbackCommands(TeamFeature):
-    """Answers knowledge questions (logged, with 👍/👎) and records the votes and the 👎 form."""
+class Answering:
+    """The product's main path: knowledge questions answered, logged behind the answer, voted on."""
 
-    def register(self, router: Router) -> None:
-        self.overlays = overlays(self.team)
-        router.set_knowledge_hook(self.answer)
-        router.set_knowledge_source(self.overlays.commands_for)
-        router.add_action(votes.UP, self.up)
-        router.add_action(votes.DOWN, self.down)
-        router.add_action(votes.REASON, self.reason)
+    def __init__(self, kb: KnowledgeBase, searcher: Searcher, db: Database, clock: Clock) -> None:
+        self.shared = KnowledgeCommands(kb, searcher)
+        self.db = db
+        self.clock = clock
+        self.overlays = Overlays(self.shared, db, clock)
+        self.journal = QuestionJournal(db)
+
+    def actions(self) -> dict[str, Callable[[Action], Awaitable[Reply | None]]]:
+        """The buttons this core answers: 👍, 👎 and the 👎 form."""
+        return {votes.UP: self.up, votes.DOWN: self.down, votes.REASON: self.reason}
+
+    async def commands_for(self, platform: str, workspace: str) -> KnowledgeCommands:
+        """The knowledge answers of one workspace (to rebuild an answer for Share or paging)."""
+        return self.overlays.commands_for(platform, workspace)
 
     # -- answering ----------------------------------------------------------------------
     async def answer(self, request: Request, command: str, text: str) -> Reply:
-        """The workspace's answer to a knowledge question, logged, with 👍/👎 when it answers it."""
-        commands = await self.overlays.commands_for(request.platform, request.workspace)
-        reply = commands.reply(command, text)
+        """The workspace's answer to a knowledge question, queued for the log, with 👍/👎 when it answers."""
+        commands = self.overlays.commands_for(request.platform, request.workspace)
+        # The language the router chose: the workspace's setting, the asker's platform locale (``cos-bot ask
+        # --lang``, Discord's, Slack's), the question's script, ``COS_DEFAULT_LANG``.
+        reply = commands.reply(command, text, lang=current_lang())
         question = normalise_question(text)
         if not question or reply.error or reply == commands.help(command):
             return reply  # help, or a reply that is not an answer
-        try:
+
+        def scored() -> tuple[str | None, float | None]:
             outcome = commands.decide(command, text)
-            top = reply.results[0] if reply.results else (outcome.top.entry.id if outcome.top else None)
-            if top is None and outcome.top is not None:
-                top = outcome.top.entry.id
-            score = outcome.evidence if outcome.top is not None else None
-            async with self.team.db.session() as session:
-                answer = await kl.record_question(
-                    session,
-                    platform=request.platform,
-                    workspace=request.workspace,
-                    user=request.user,
-                    command=command,
-                    text=question,
-                    matched=reply.matched,
-                    top_entry=top,
-                    score=score,
-                    shown=reply.results,
-                    now=self.team.now(),
-                )
-        except Exception as exc:  # noqa: BLE001 - the answer matters more than its log entry
-            log.warning("knowledge question not logged: %s", type(exc).__name__)
-            return reply
+            if outcome.top is None:
+                return None, None
+            return outcome.top.entry.id, outcome.evidence
+
+        answer = self.journal.record(
+            platform=request.platform,
+            workspace=request.workspace,
+            user=request.user,
+            command=command,
+            text=question,
+            matched=reply.matched,
+            top_entry=reply.results[0] if reply.results else None,
+            shown=reply.results,
+            now=self.clock.now(),
+            scored=scored,
+        )
         if not reply.matched:
             return reply  # an honest "I can't answer" is already a gap; there is no answer to vote on
         return replace(reply, buttons=(*reply.buttons, *votes.buttons(answer)))
 
+    async def close(self) -> None:
+        """Write the queued questions (the shutdown drain)."""
+        await self.overlays.settled()
+        await self.journal.close()
+
     # -- votes --------------------------------------------------------------------------
+    async def _written(self, question_id: int | None) -> int | None:
+        """``question_id`` once its row is in the database: a vote can outrun the write of its question."""
+        if question_id is not None and self.journal.pending(question_id):
+            try:
+                await self.journal.flush()
+            except Exception as exc:
+                log.warning("vote waits for its question, which cannot be written: %s", type(exc).__name__)
+                raise UserError("Your vote can't be recorded right now. Press it again in a minute.") from exc
+        return question_id
+
+    async def _question(
+        self, session: AsyncSession, question_id: int | None, action: Action
+    ) -> KnowledgeQuestion | None:
+        if question_id is None:
+            return None
+        return await kl.get_question(
+            session, question_id=question_id, platform=action.platform, workspace=action.workspace
+        )
+
     async def _vote(self, action: Action, vote: str) -> Reply | None:
-        answer = votes.answer_id(action.value)
-        async with self.team.db.session() as session:
-            question = (
-                None
-                if answer is None
-                else await kl.get_question(
-                    session, question_id=answer, platform=action.platform, workspace=action.workspace
-                )
-            )
+        question_id = await self._written(votes.answer_id(action.value))
+        async with self.db.session() as session:
+            question = await self._question(session, question_id, action)
             if question is None:
                 return expired()
-            outcome = await kl.vote(session, question=question, user=action.user, vote=vote, now=self.team.now())
+            outcome = await kl.vote(session, question=question, user=action.user, vote=vote, now=self.clock.now())
         thumb = "👍" if vote == "up" else "👎"
         said = {
             "new": f"Thanks for the {thumb}",
@@ -194,14 +256,13 @@ class FeedbackCommands(TeamFeature):
     async def reason(self, action: Action) -> Reply | None:
         """The 👎 form's submission: a reason and an optional comment."""
         answer, reason, comment = votes.read_reason_value(action.value)
-        async with self.team.db.session() as session:
-            question = await kl.get_question(
-                session, question_id=answer, platform=action.platform, workspace=action.workspace
-            )
+        await self._written(answer)
+        async with self.db.session() as session:
+            question = await self._question(session, answer, action)
             if question is None:
                 return expired()
             await kl.set_reason(
-                session, question=question, user=action.user, reason=reason, comment=comment, now=self.team.now()
+                session, question=question, user=action.user, reason=reason, comment=comment, now=self.clock.now()
             )
         label = dict(votes.REASONS)[reason].lower()
         return _thanks(

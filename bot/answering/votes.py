@@ -52,7 +52,7 @@ def buttons(answer: int) -> tuple[Button, Button]:
 def answer_id(value: str) -> int | None:
     """The answer id a feedback button carries, or None when it is not one."""
     value = value.strip()
-    return int(value) if value.isdigit() and len(value) <= 12 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 and int(value) < 2**63 else None
 
 
 def reason_value(answer: int, reason: str, comment: str | None) -> str:

@@ -7,9 +7,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
+from bot.cli.common import read_database, usage_error, workspace_of
 from bot.kernel.settings import Settings
-from bot.plugins import PlatformChoices, command_group, split_workspace
+from bot.plugins import PlatformChoices, command_group
+
+if TYPE_CHECKING:
+    from bot.storage.db import Database
 
 __all__ = ["register", "export_answers"]
 
@@ -23,14 +28,12 @@ async def export_answers(
     """
     from sqlalchemy import select
 
-    from bot.storage.db import Database, migrate
     from bot.team.answers import answer_record
     from bot.team.models import CheckinAnswer
     from bot.team.store import answer_rows
 
-    db = Database(settings.database_url)
-    try:
-        await migrate(db)
+    async def read(db: Database) -> list[dict[str, object]]:
+        nonlocal platform
         async with db.session() as session:
             if platform is None:
                 found = sorted(
@@ -48,23 +51,21 @@ async def export_answers(
             return [
                 answer_record(a) for a in await answer_rows(session, platform=platform, workspace=workspace, user=user)
             ]
-    finally:
-        await db.dispose()
+
+    return await read_database(settings, read)
 
 
 def _export_handler(settings: Settings, args: argparse.Namespace) -> int:
     from bot.team.answers import format_records
 
-    try:
-        platform, workspace = split_workspace(args.workspace, args.platform)
-    except ValueError as exc:
-        print(f"cos-bot: {exc}", file=sys.stderr)
+    where = workspace_of(args.workspace, args.platform)
+    if where is None:
         return 2
+    platform, workspace = where
     try:
         records = asyncio.run(export_answers(settings, workspace=workspace, platform=platform, user=args.user))
     except ValueError as exc:
-        print(f"cos-bot: {exc}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
     out = format_records(records, "json" if args.json else "csv")
     print(out)
     print(f"{len(records)} check-in answer(s) exported", file=sys.stderr)

@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.cli.common import usage_error, with_database
 from bot.kernel.settings import Settings
 from bot.plugins import command_group, platform_names
 
@@ -19,27 +18,13 @@ __all__ = ["register"]
 T = TypeVar("T")
 
 
-def _with_db(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    from bot.storage.db import Database, migrate
-
-    async def go() -> T:
-        db = Database(settings.database_url)
-        try:
-            await migrate(db)
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
 def _workspace(text: str) -> tuple[str, str] | None:
     from bot.privacy import parse_workspace
 
     try:
         return parse_workspace(text, platform_names())
     except ValueError as exc:
-        print(f"cos-bot: {exc}", file=sys.stderr)
+        usage_error(exc)
         return None
 
 
@@ -49,7 +34,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     where = _workspace(args.workspace)
     if where is None:
         return 2
-    data = _with_db(settings, lambda db: export_workspace(db, platform=where[0], workspace=where[1]))
+    data = with_database(settings, lambda db: export_workspace(db, platform=where[0], workspace=where[1]))
     print(json.dumps(data, indent=1, ensure_ascii=False))
     print(f"{sum(len(rows) for rows in data['tables'].values())} row(s) exported", file=sys.stderr)
     return 0
@@ -68,7 +53,7 @@ def _delete(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    counts = _with_db(settings, lambda db: delete_workspace(db, platform=where[0], workspace=where[1]))
+    counts = with_database(settings, lambda db: delete_workspace(db, platform=where[0], workspace=where[1]))
     removed = {k: v for k, v in counts.items() if v}
     print(json.dumps({"workspace": args.workspace.strip(), "removed": removed}))
     print(f"{sum(removed.values())} row(s) deleted", file=sys.stderr)
@@ -86,7 +71,7 @@ def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
         async with db.session() as session:
             return list(reversed(await entries(session, platform=where[0], workspace=where[1])))
 
-    found = _with_db(settings, read)
+    found = with_database(settings, read)
     if args.json:
         print(json.dumps([entry_record(e) for e in found], indent=1, ensure_ascii=False))
     else:

@@ -12,9 +12,15 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.cli.common import read_database, workspace_of
 from bot.kernel.settings import Settings
-from bot.plugins import PlatformChoices, split_workspace
+from bot.plugins import PlatformChoices
+
+if TYPE_CHECKING:
+    from bot.answering.models import TaughtPhraseRow
+    from bot.storage.db import Database
 
 __all__ = ["register", "export_taught", "taught_yaml"]
 
@@ -23,21 +29,18 @@ async def export_taught(settings: Settings, *, workspace: str, platform: str | N
     """``{entry id: [taught phrases]}`` of one workspace (every platform's, unless ``platform`` is given)."""
     from sqlalchemy import select
 
-    from bot.answering.log import TaughtPhraseRow
-    from bot.storage.db import Database, migrate
+    from bot.answering.models import TaughtPhraseRow
 
-    db = Database(settings.database_url)
-    try:
-        await migrate(db)
+    async def read(db: Database) -> list[TaughtPhraseRow]:
         async with db.session() as session:
             query = select(TaughtPhraseRow).where(TaughtPhraseRow.workspace == workspace)
             if platform is not None:
                 query = query.where(TaughtPhraseRow.platform == platform)
-            rows = list(
+            return list(
                 (await session.execute(query.order_by(TaughtPhraseRow.entry_id, TaughtPhraseRow.phrase))).scalars()
             )
-    finally:
-        await db.dispose()
+
+    rows = await read_database(settings, read)
     taught: dict[str, list[str]] = {}
     for row in rows:
         phrases = taught.setdefault(row.entry_id, [])
@@ -71,11 +74,10 @@ def taught_yaml(settings: Settings, taught: dict[str, list[str]], *, workspace: 
 
 
 def _handler(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        platform, workspace = split_workspace(args.workspace, args.platform)
-    except ValueError as exc:
-        print(f"cos-bot: {exc}", file=sys.stderr)
+    where = workspace_of(args.workspace, args.platform)
+    if where is None:
         return 2
+    platform, workspace = where
     taught = asyncio.run(export_taught(settings, workspace=workspace, platform=platform))
     text, missing = taught_yaml(settings, taught, workspace=workspace)
     for entry_id in missing:

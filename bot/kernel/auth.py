@@ -91,7 +91,6 @@ def admin_only(
             require_admin(asker, self.admins, what)
             return await handler(self, asker, *args, **kwargs)
 
-        checked.admin_only = what  # type: ignore[attr-defined]
         return checked
 
     return decorate

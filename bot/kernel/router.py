@@ -1,35 +1,45 @@
 """The command router: Request -> Reply, never raising.
 
-Knowledge questions go to ``KnowledgeCommands``; team commands (stage,
-digest, check-ins, the risk register...) are registered by the scheduler as
-sub-commands. Any unexpected error becomes a polite reply with an error id,
-and is logged with its traceback; the chat never sees a traceback.
+A request is parsed once (:meth:`Router.parse`: cleaned text, the command's name from
+``bot.kernel.commands``, the sub-command it names, the metric label). Knowledge questions go to
+``Answering`` (``bot.answering.answer``); team commands (stage, digest, check-ins, the risk register...)
+are sub-commands the team features add (``bot.team``). Any unexpected error becomes a polite reply with an
+error id, and is logged with its traceback; the chat never sees a traceback. A database that is
+unavailable (or slower than ``db_budget`` seconds) is not a bug: the person reads "try again in a minute",
+and the outage is logged once (``bot.storage.outage``); knowledge questions need no database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from bot.answering.commands import KnowledgeCommands
 from bot.kernel.canned import expired, went_wrong
-from bot.kernel.errors import PermissionDenied, UserError
+from bot.kernel.commands import COMMANDS, DM, KNOWLEDGE_WORDS, canonical, parse_line
+from bot.kernel.errors import DatabaseUnavailable, PermissionDenied, UserError
 from bot.kernel.i18n import choose_lang
 from bot.kernel.lang import _, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
 from bot.ops.observe import request_done
+from bot.storage.outage import within_budget
+
+if TYPE_CHECKING:
+    from bot.answering.answer import Answering
+    from bot.answering.commands import KnowledgeCommands
 
 __all__ = [
     "Action",
     "Router",
+    "Parsed",
     "SubcommandHandler",
     "ActionHandler",
-    "KnowledgeHook",
     "LanguageSource",
     "HelpLine",
     "COMMANDS",
@@ -38,26 +48,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("cos-service", "cos-risk")
-_COMMAND_ALIASES = {
-    "cos-service": "cos-service",
-    "service": "cos-service",
-    "services": "cos-service",
-    "cos-risk": "cos-risk",
-    "risk": "cos-risk",
-    "risks": "cos-risk",
-}
-
 SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
-# Answers a knowledge question: ``hook(request, command, cleaned_text)`` (logs it, adds feedback buttons).
-KnowledgeHook = Callable[[Request, str, str], Awaitable[Reply]]
-# The knowledge answers of one (platform, workspace): the shared ones, or with the workspace's taught phrases.
-KnowledgeSource = Callable[[str, str], Awaitable[KnowledgeCommands]]
 # ``source(platform, workspace)``: the language a workspace's admins chose (``en``, ``zh``), or None (``auto``).
 LanguageSource = Callable[[str, str], Awaitable[str | None]]
-# The text after ``/cos-service`` that asks for the help (``帮助`` answers in Chinese whatever the setting).
-HELP_WORDS = frozenset({"", "help", "?", "commands", "帮助", "幫助"})
-_CHINESE_HELP = frozenset({"帮助", "幫助"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,32 +99,52 @@ class Action:
 ActionHandler = Callable[[Action], Awaitable[Reply | None]]
 
 
-def parse_line(line: str) -> tuple[str, str] | None:
-    """Split ``/cos-service legal`` (or ``service legal``) into command and text."""
-    stripped = line.strip()
-    if not stripped:
-        return None
-    head, _sep, rest = stripped.partition(" ")
-    command = _COMMAND_ALIASES.get(head.lstrip("/").lower())
-    if command is None:
-        return None
-    return command, rest.strip()
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A request read once: its command, cleaned text, the sub-command's handler and the text after its words.
+
+    ``command`` is ``cos-service``, ``cos-risk`` or ``message`` (free text in a DM, routed after the DM
+    handlers had their turn); ``label`` names it for metrics and logs, never with the question's text.
+    """
+
+    command: str
+    text: str
+    handler: SubcommandHandler | None = None
+    rest: str = ""
+    label: str = "other"
+
+    @property
+    def is_team(self) -> bool:
+        """True for a team sub-command (they use the asker's role and time zone; knowledge answers need neither)."""
+        return self.handler is not None
+
+
+def _other(command: str) -> str:
+    return DM if command == DM else "other"
 
 
 class Router:
     """Dispatches requests and button actions to handlers."""
 
-    def __init__(self, knowledge: KnowledgeCommands) -> None:
-        self.knowledge = knowledge
+    def __init__(self, answering: Answering) -> None:
+        self.answering = answering
         self._subcommands: dict[tuple[str, str], SubcommandHandler] = {}
-        self._actions: dict[str, ActionHandler] = {}
+        self._actions: dict[str, ActionHandler] = dict(answering.actions())
         self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
-        self._knowledge_hook: KnowledgeHook | None = None
-        self._knowledge_source: KnowledgeSource | None = None
         self._loader: Callable[[], None] | None = None
+        # The most a request waits on the database before it is told to try again (COS_DB_REQUEST_TIMEOUT).
+        self.db_budget = 2.0
+        # The most a request waits for its workspace's language setting (a cache miss reads the database);
+        # past it, the person's locale and the question's script decide.
+        self.lang_budget = 0.5
         self._language: LanguageSource | None = None
         self._default_lang = "en"
         self._help: list[HelpLine] = []
+
+    @property
+    def knowledge(self) -> KnowledgeCommands:
+        """The shared knowledge answers (without any workspace's taught phrases)."""
+        return self.answering.shared
 
     def add_subcommand(self, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler(request, rest_of_text)``.
@@ -181,21 +194,11 @@ class Router:
 
     def command_words(self) -> frozenset[str]:
         """The first words of every added sub-command (``digest``, ``stage`` ...), for every command."""
-        return frozenset(words.split()[0] for _command, words in self._subcommands if words)
-
-    def set_knowledge_hook(self, hook: KnowledgeHook) -> None:
-        """Answer knowledge questions through ``hook`` instead of ``knowledge.reply`` directly."""
-        self._knowledge_hook = hook
-
-    def set_knowledge_source(self, source: KnowledgeSource) -> None:
-        """Where :meth:`knowledge_for` finds a workspace's knowledge answers."""
-        self._knowledge_source = source
+        return frozenset(words.split()[0] for _, words in self._subcommands if words)
 
     async def knowledge_for(self, platform: str, workspace: str) -> KnowledgeCommands:
         """The knowledge answers of one workspace (to rebuild an answer for Share or paging)."""
-        if self._knowledge_source is None:
-            return self.knowledge
-        return await self._knowledge_source(platform, workspace)
+        return await self.answering.commands_for(platform, workspace)
 
     def set_language_source(self, source: LanguageSource, *, default: str = "en") -> None:
         """Where the workspace's chosen language is read (``/cos-service language``), and the last resort."""
@@ -207,8 +210,8 @@ class Router:
         setting = None
         if self._language is not None:
             try:
-                setting = await self._language(platform, workspace)
-            except Exception:  # a failed read of a preference must not cost the answer
+                setting = await asyncio.wait_for(self._language(platform, workspace), timeout=self.lang_budget)
+            except Exception:  # a failed or slow read of a preference must not cost the answer
                 log.warning("could not read the language of workspace %s:%s", platform, workspace, exc_info=True)
         return choose_lang(setting=setting, locale=locale, text=text, default=self._default_lang)
 
@@ -221,6 +224,18 @@ class Router:
         self._load()
         return tuple(line for line in self._help if line.command == command)
 
+    def with_team_help(self, command: str, reply: Reply) -> Reply:
+        """The knowledge side's help with its "Team commands" replaced by the lines the team features declare."""
+        lines = self.help_lines(command)
+        if not lines:
+            return reply
+        with use_lang(reply.lang or "en"):
+            heading = _("Team commands")
+            admins = _(" (admins)")
+            bullets = tuple(f"{line.usage} — {_(line.what)}{admins if line.admin else ''}" for line in lines)
+        kept = tuple(s for s in reply.sections if s.heading != heading)
+        return replace(reply, sections=(*kept, Section(heading=heading, bullets=bullets)))
+
     def add_action(self, name: str, handler: ActionHandler) -> None:
         self._actions[name] = handler
 
@@ -228,22 +243,44 @@ class Router:
         """Handlers for free text in a DM (check-in answers); the first reply wins."""
         self._dm_handlers.append(handler)
 
-    def is_subcommand(self, command: str, text: str) -> bool:
-        """True when ``/<command> <text>`` goes to an added subcommand (team commands use the asker's
-        role and time zone); False for knowledge answers, which need neither."""
-        command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
-        try:
-            return self._subcommand(command, clean_input(text)) is not None
-        except InputProblem:
-            return False  # answered with an input error, whoever asks
+    def parse(self, request: Request) -> Parsed:
+        """Read a request once: clean its text, name its command, find its sub-command.
 
-    async def handle(self, request: Request) -> Reply:
-        """Answer a request. Never raises; a reply is never empty."""
+        Raises ``InputProblem`` for text that cannot be taken (too long, control characters) and
+        ``UserError`` for a command that is not ours.
+        """
+        text = clean_input(request.text)
+        if request.command == DM:
+            return Parsed(command=DM, text=text, label=DM)
+        command = canonical(request.command)
+        if command is None:
+            raise UserError(
+                _("I only know /cos-service and /cos-risk, not “/{command}”.").format(
+                    command=request.command.lstrip("/")[:40]
+                )
+            )
+        found = self._subcommand(command, text)
+        word = text.partition(" ")[0].lower()
+        if found is not None:
+            handler, rest = found
+            return Parsed(command=command, text=text, handler=handler, rest=rest, label=f"{command} {word}")
+        label = f"{command} {word}" if word in KNOWLEDGE_WORDS else command
+        return Parsed(command=command, text=text, label=label)
+
+    async def handle(self, request: Request, parsed: Parsed | None = None) -> Reply:
+        """Answer a request (``parsed``: what :meth:`parse` made of it, when the adapter already asked).
+        Never raises; a reply is never empty."""
         started = time.perf_counter()
+        label = parsed.label if parsed is not None else canonical(request.command) or _other(request.command)
         lang = await self.lang_for(request.platform, request.workspace, locale=request.locale, text=request.text)
         with use_lang(lang):
             try:
-                reply = await self._dispatch(request)
+                if parsed is None:
+                    parsed = self.parse(request)
+                    label = parsed.label
+                reply = await self._dispatch(request, parsed)
+            except DatabaseUnavailable as exc:
+                reply = _unavailable(exc)
             except (UserError, InputProblem) as exc:
                 reply = Reply(
                     title=_("Sorry, I can't do that")
@@ -259,51 +296,26 @@ class Router:
                 )
                 reply = went_wrong(error_id)
         reply = replace(reply, lang=reply.lang or lang).safe()
-        request_done(self, request, reply, started)  # metrics and the request's log line
+        request_done(label, request, reply, started)  # metrics and the request's log line
         return reply
 
-    async def _dispatch(self, request: Request) -> Reply:
-        text = clean_input(request.text)
-        command = request.command
-        if command == "message":
+    async def _dispatch(self, request: Request, parsed: Parsed) -> Reply:
+        if parsed.command == DM:
             self._load()
             for dm_handler in self._dm_handlers:
-                answer = await dm_handler(request)
+                answer = await within_budget(dm_handler(request), seconds=self.db_budget)
                 if answer is not None:
                     return answer
-            parsed = parse_line(text)
-            if parsed is None:
-                command, text = "cos-service", text
-            else:
-                command, text = parsed
-        command = _COMMAND_ALIASES.get(command.lstrip("/").lower(), command)
-        if command not in COMMANDS:
-            raise UserError(_("I only know /cos-service and /cos-risk, not “/{command}”.").format(command=command[:40]))
-        found = self._subcommand(command, text)
-        if found is not None:
-            handler, rest = found
-            return await handler(request, rest)
-        if text.strip().lower() in HELP_WORDS:
-            if text.strip() in _CHINESE_HELP:
-                with use_lang("zh"):
-                    return replace(self.help(command), lang="zh")
-            return self.help(command)
-        if self._knowledge_hook is not None:
-            reply = await self._knowledge_hook(request, command, text)
-        else:
-            reply = self.knowledge.reply(command, text)
-        # "help me", "commands please": the knowledge side knows them as the help, which the team's lines join.
-        return self.help(command) if reply == self.knowledge.help(command) else reply
-
-    def help(self, command: str) -> Reply:
-        """``/<command> help``: what the knowledge answers, then every team command of ``command``."""
-        reply = self.knowledge.help(command)
-        lines = self.help_lines(command)
-        if not lines:
-            return reply
-        admins = _(" (admins)")
-        bullets = tuple(f"{line.usage} — {_(line.what)}{admins if line.admin else ''}" for line in lines)
-        return replace(reply, sections=(*reply.sections, Section(heading=_("Team commands"), bullets=bullets)))
+            command, text = parse_line(parsed.text) or (COMMANDS[0], parsed.text)
+            found = self._subcommand(command, text)
+            handler, rest = found or (None, "")
+            parsed = Parsed(command=command, text=text, handler=handler, rest=rest, label=DM)
+        if parsed.handler is not None:
+            return await within_budget(parsed.handler(request, parsed.rest), seconds=self.db_budget)
+        reply = await self.answering.answer(request, parsed.command, parsed.text)
+        if reply.title == self.knowledge.help(parsed.command, reply.lang or "en").title and not reply.matched:
+            return self.with_team_help(parsed.command, reply)  # the help: the team's lines join the knowledge's
+        return reply
 
     async def handle_action(self, action: Action) -> Reply | None:
         """Answer a pressed button. Unknown or stale values get a polite reply."""
@@ -319,7 +331,7 @@ class Router:
                 self._load()
                 handler = self._actions.get(action.action)
             if handler is not None:
-                return (await handler(action) or expired()).safe()
+                return (await within_budget(handler(action), seconds=self.db_budget) or expired()).safe()
             value = action.value[:200]
             if action.action == "open":
                 return (self.knowledge.open(value) or expired()).safe()
@@ -328,9 +340,16 @@ class Router:
             if action.action == "related":
                 return (self.knowledge.related_of(value) or expired()).safe()
             return expired().safe()
+        except DatabaseUnavailable as exc:
+            return _unavailable(exc).safe()
         except UserError as exc:
             return Reply(title=_("Sorry, I can't do that"), sections=(Section(text=str(exc)),), error=str(exc)).safe()
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception("action %s failed (error id %s)", action.action, error_id)
             return went_wrong(error_id, what=_("do what that button asks"))
+
+
+def _unavailable(exc: DatabaseUnavailable) -> Reply:
+    """The database is down: say so plainly (logged once per outage by ``bot.storage.outage``, no error id)."""
+    return Reply(title="Please try again in a minute", sections=(Section(text=str(exc)),), error=str(exc))

@@ -21,7 +21,7 @@ from pathlib import Path
 __all__ = ["HealthResult", "MIGRATIONS_DIR", "check_health", "database_revisions", "migration_heads"]
 
 # The same place bot.storage.db runs the migrations from.
-MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _ASSIGN = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
 _TIMEOUT = 4.0  # under the HEALTHCHECK timeout (5 s), so the verdict is ours
 

@@ -19,7 +19,8 @@ from prometheus_client import (
 
 # The label vocabularies (re-exported) live in ``bot.ops.metric_labels``, without prometheus_client, so one-shot
 # commands can label their log lines without importing the metrics stack.
-from bot.ops.metric_labels import KNOWLEDGE_WORDS, OUTBOX_STATES, bounded
+from bot.kernel.commands import KNOWLEDGE_WORDS
+from bot.ops.metric_labels import KIND_LABELS, OUTBOX_STATES, PLATFORM_LABELS, bounded
 
 __all__ = [
     "REGISTRY",
@@ -29,6 +30,7 @@ __all__ = [
     "DELIVERY_LAG",
     "RATE_LIMITED",
     "DEAD_LETTERS",
+    "QUESTIONS_DROPPED",
     "DELIVERIES",
     "LEASE_LOSSES",
     "DATABASE_ERRORS",
@@ -87,3 +89,16 @@ LEASE_LOSSES = Counter(
     "cos_lease_losses_total", "Outbox rows this replica claimed but lost to another before sending.", registry=REGISTRY
 )
 DATABASE_ERRORS = Counter("cos_database_errors_total", "Errors raised by the database driver.", registry=REGISTRY)
+QUESTIONS_DROPPED = Counter(
+    "cos_questions_dropped_total",
+    "Knowledge questions answered but never written to the question log (queue full while the database was away, "
+    "or not written at shutdown).",
+    registry=REGISTRY,
+)
+
+# Every known label value starts at 0, so ``increase()`` sees the first rate limit or dead letter
+# (a series born at 1 has no earlier sample to increase from; Prometheus' own advice).
+for _platform in PLATFORM_LABELS:
+    RATE_LIMITED.labels(platform=_platform)
+for _kind in KIND_LABELS:
+    DEAD_LETTERS.labels(kind=_kind)

@@ -20,17 +20,13 @@ import sys
 import time
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from bot.kernel.reply import Reply
 from bot.kernel.request import Request
-from bot.kernel.safety import InputProblem, clean_input
-from bot.ops.metric_labels import KNOWLEDGE_WORDS, kind_label, platform_label
+from bot.ops.metric_labels import kind_label, platform_label
 
-if TYPE_CHECKING:
-    from bot.kernel.router import Router
-
-__all__ = ["request_done", "delivery_done", "command_label", "FIELDS_ATTR", "EVENT_ATTR"]
+__all__ = ["request_done", "delivery_done", "FIELDS_ATTR", "EVENT_ATTR"]
 
 request_log = logging.getLogger("cos.request")
 delivery_log = logging.getLogger("cos.delivery")
@@ -38,16 +34,6 @@ delivery_log = logging.getLogger("cos.delivery")
 # LogRecord attributes read by the JSON formatter (bot.ops.logs).
 FIELDS_ATTR = "cos_fields"
 EVENT_ATTR = "cos_event"
-
-_COMMANDS = {
-    "cos-service": "cos-service",
-    "service": "cos-service",
-    "services": "cos-service",
-    "cos-risk": "cos-risk",
-    "risk": "cos-risk",
-    "risks": "cos-risk",
-    "message": "message",
-}
 
 
 class _DeliveryRow(Protocol):
@@ -74,23 +60,6 @@ def served_metrics() -> Any:
     return sys.modules.get("bot.ops.metrics")
 
 
-def command_label(router: Router, request: Request) -> str:
-    """``cos-service``, ``cos-risk digest``, ``message``...: the command and, for team sub-commands and
-    a few fixed knowledge words, its first word. Never the free question text."""
-    command = _COMMANDS.get(request.command.lstrip("/").lower())
-    if command is None:
-        return "other"
-    if command == "message":
-        return command
-    try:
-        word = clean_input(request.text).partition(" ")[0].lower()
-    except InputProblem:
-        return command
-    if word and (word in KNOWLEDGE_WORDS or router.is_subcommand(command, word)):
-        return f"{command} {word}"
-    return command
-
-
 def _outcome(reply: Reply) -> str:
     if reply.error is None:
         return "ok"
@@ -101,11 +70,12 @@ def _outcome(reply: Reply) -> str:
     return "rejected"
 
 
-def request_done(router: Router, request: Request, reply: Reply, started: float) -> None:
-    """Count and time one answered request, and log one line about it. Never raises."""
+def request_done(label: str, request: Request, reply: Reply, started: float) -> None:
+    """Count and time one answered request (``label``: its command, ``Parsed.label``), and log one line about it.
+    Never raises."""
     try:
         seconds = max(0.0, time.perf_counter() - started)
-        command = command_label(router, request)
+        command = label
         matched = bool(getattr(reply, "matched", True))
         platform = platform_label(request.platform)
         metrics = served_metrics()

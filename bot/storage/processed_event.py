@@ -26,7 +26,10 @@ class EventLog:
         self.db, self.clock, self.platform = db, clock, platform
 
     async def first_time(self, event_id: str) -> bool:
-        """Record ``event_id``; False when it was already handled (a retry or a duplicate)."""
+        """Record ``event_id``; False when it was already handled (a retry, a duplicate, another replica's).
+
+        When the database cannot record it the event is handled: answering twice beats not answering.
+        """
         try:
             async with self.db.session() as session:
                 session.add(
@@ -34,7 +37,11 @@ class EventLog:
                 )
             return True
         except IntegrityError:
+            log.debug("%s: %s already handled", self.platform, event_id)
             return False
+        except Exception as exc:  # noqa: BLE001 - de-duplication must not drop an answer
+            log.warning("%s: could not record %s (%s); handling it anyway", self.platform, event_id, type(exc).__name__)
+            return True
 
     async def forget(self, event_id: str) -> None:
         """Let a retry of ``event_id`` be handled again (its first handling failed)."""

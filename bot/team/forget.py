@@ -57,6 +57,7 @@ class ForgetCommands(TeamFeature):
     async def _forget(self, request: Request) -> Reply:
         from bot.privacy import forget_person
 
+        await self.team.app.answering.journal.flush()  # their questions still queued are forgotten too
         counts = await forget_person(
             self.team.db, platform=request.platform, workspace=request.workspace, user=request.user, now=self.team.now()
         )

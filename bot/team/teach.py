@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.answering import log as kl
-from bot.answering.answer import overlays
+from bot.answering import store as kl
+from bot.answering import votes
+from bot.answering.models import KnowledgeQuestion
 from bot.kernel.auth import admin_only, server_only
 from bot.kernel.canned import expired
 from bot.kernel.errors import UserError
@@ -112,7 +113,7 @@ class TeachCommands(TeamFeature):
     )
 
     def register(self, router: Router) -> None:
-        self.overlays = overlays(self.team)
+        self.answering = self.team.app.answering
         self.add_subcommand(router, "cos-service", "gaps", self.gaps)
         self.add_subcommand(router, "cos-service", "teach", self.teach)
         self.add_subcommand(router, "cos-service", "teach list", self.teach_list)
@@ -134,6 +135,7 @@ class TeachCommands(TeamFeature):
     @admin_only(N_("see what people asked that the bot could not answer"))
     async def _gaps(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
+        await self.answering.journal.flush_quietly()  # what was just asked counts
         async with self.team.db.session() as session:
             found = await kl.gaps(
                 session, platform=request.platform, workspace=request.workspace, since=since, limit=20
@@ -177,13 +179,13 @@ class TeachCommands(TeamFeature):
         title = ngettext("Gaps: the last {n} day", "Gaps: the last {n} days", days).format(n=days)
         return Reply(title=title, sections=tuple(sections), buttons=tuple(buttons))
 
-    async def _gap_question(self, action: Action) -> kl.KnowledgeQuestion | None:
-        value = action.value.strip()
-        if not value.isdigit() or len(value) > 12:
+    async def _gap_question(self, action: Action) -> KnowledgeQuestion | None:
+        question_id = votes.answer_id(action.value)
+        if question_id is None:
             return None
         async with self.team.db.session() as session:
             return await kl.get_question(
-                session, question_id=int(value), platform=action.platform, workspace=action.workspace
+                session, question_id=question_id, platform=action.platform, workspace=action.workspace
             )
 
     @admin_only(N_("teach the bot a phrase"))
@@ -371,7 +373,7 @@ class TeachCommands(TeamFeature):
             await audit.record(
                 session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
             )
-        self.overlays.forget(asker.platform, asker.workspace)
+        await self.answering.overlays.load(asker.platform, asker.workspace)
         was = ""
         if before and before != entry.id:
             was = _(" (it answered with {title} before)").format(title=self._title(before))
@@ -425,7 +427,7 @@ class TeachCommands(TeamFeature):
             raise UserError(
                 _("No taught phrase is “{phrase}”. `/cos-service teach list` shows them.").format(phrase=phrase[:80])
             )
-        self.overlays.forget(request.platform, request.workspace)
+        await self.answering.overlays.load(request.platform, request.workspace)
         return Reply(
             title=_("Removed: “{phrase}”").format(phrase=phrase),
             sections=(Section(text=_("Questions with it are answered from the overview alone again.")),),
@@ -439,6 +441,7 @@ class TeachCommands(TeamFeature):
     @admin_only(N_("see the question statistics"))
     async def _stats(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
+        await self.answering.journal.flush_quietly()  # what was just asked counts
         async with self.team.db.session() as session:
             s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
         sections = [

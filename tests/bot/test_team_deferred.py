@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.answering.answer import FeedbackCommands
 from bot.app import App, build_app
 from bot.kernel.clock import FakeClock
+from bot.kernel.commands import TEAM_WORDS
+from bot.kernel.request import Request
 from bot.kernel.router import Action, Router
 from bot.kernel.settings import Settings
-from bot.team import DEFERRED_WORDS, features, install
+from bot.team import features, install
 from bot.team.base import Team
 from tests.conftest import Harness, shared_knowledge
 
@@ -29,12 +30,11 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
 
 def _registered(app: App) -> dict[str, set[str]]:
     """The first words the deferred features register, installed into a router of their own."""
-    router = Router(app.router.knowledge)
+    router = Router(app.answering)
     previous, app.router = app.router, router  # a feature registers with its App's router
     try:
         for feature in features():
-            if feature is not FeedbackCommands:
-                feature(Team(app)).register(router)
+            feature(Team(app)).register(router)
     finally:
         app.router = previous
     words: dict[str, set[str]] = {}
@@ -44,14 +44,17 @@ def _registered(app: App) -> dict[str, set[str]]:
 
 
 async def test_the_deferred_words_are_the_words_the_features_register(app: App) -> None:
-    assert {command: set(words) for command, words in DEFERRED_WORDS.items()} == _registered(app)
+    assert {command: set(words) for command, words in TEAM_WORDS.items()} == _registered(app)
 
 
 async def test_a_knowledge_question_loads_no_team_feature(app: App, harness: Harness) -> None:
     reply = await harness.say("/cos-service legal")
     assert reply.title == "Comprehensive Legal Services"
     assert app.router._loader is not None  # still deferred
-    assert app.router.is_subcommand("cos-service", "digest off")  # known without loading
+    asked = Request(
+        platform="console", workspace="T1", channel="C1", user="U1", command="cos-service", text="digest off"
+    )
+    assert app.router.parse(asked).is_team  # known without loading
     assert app.router._loader is not None
 
 
@@ -94,7 +97,7 @@ async def test_a_long_running_bot_loads_them_at_start(settings: Settings, clock:
 
 
 async def test_installing_without_deferral_registers_everything_at_once(app: App) -> None:
-    router = Router(app.router.knowledge)
+    router = Router(app.answering)
     previous, app.router = app.router, router
     try:
         installed = install(Team(app), defer=False)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.discord.platform import PLATFORM
-from bot.answering.log import KnowledgeFeedback, KnowledgeQuestion
+from bot.answering.models import KnowledgeFeedback, KnowledgeQuestion
 from bot.app import App, build_app
 from bot.kernel.settings import Settings
 from tests.adapters.discord.fake_discord import FakeDiscord, guild, slash, snowflake
@@ -96,6 +96,7 @@ async def test_thumbs_and_the_reason_modal(app: App, fake: FakeDiscord) -> None:
     down = next(i for i in ids if i.startswith("cos:feedback-down:"))
     answer = up.rsplit(":", 1)[1]
     assert down.endswith(":" + answer)
+    await app.answering.journal.flush()  # written behind the answer
     async with app.db.session() as session:
         question = (await session.execute(select(KnowledgeQuestion))).scalar_one()
     assert (str(question.id), question.platform, question.workspace) == (answer, "discord", G1)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from adapters.slack.render import blocks_text
 from adapters.slack.vote_form import CALLBACK_ID
-from bot.answering.log import KnowledgeFeedback, KnowledgeQuestion
+from bot.answering.models import KnowledgeFeedback, KnowledgeQuestion
 from tests.adapters.slack.conftest import Rig
 from tests.adapters.slack.fake_slack import payload
 
@@ -79,6 +79,7 @@ async def test_thumbs_up_and_down_with_the_reason_form(rig: Rig) -> None:
     buttons = _buttons(body["blocks"])
     up, down = buttons["feedback-up"], buttons["feedback-down"]
     assert up["text"]["text"] == "👍" and down["text"]["text"] == "👎" and up["value"] == down["value"]
+    await rig.app.answering.journal.flush()  # written behind the answer
     async with rig.app.db.session() as session:
         question = (await session.execute(select(KnowledgeQuestion))).scalar_one()
     assert str(question.id) == up["value"] and question.platform == "slack" and question.workspace == "T0001"

@@ -3,8 +3,8 @@
 ``workspace.lang`` is ``en`` or ``zh``; NULL (the default, and ``/cos-service language auto``) lets each
 request choose by the person's platform locale, the question's script and ``COS_DEFAULT_LANG``.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""The knowledge loop's tables and queries: what people asked, their votes, what admins taught.
+"""The knowledge loop's queries: what people asked, their votes, what admins taught.
 
 Every knowledge question is logged (normalised text, command, matched, top entry and score,
 platform, workspace, who asked, when); a 👍/👎 on an answer is one row per person per answer;
@@ -6,8 +6,8 @@ taught phrases are aliases of one workspace, with a per-workspace version counte
 replica reads cheaply to know when its overlay is stale. Every query is scoped to one
 ``(platform, workspace)``: a workspace never sees another's log, votes or phrases.
 
-Alembic owns the schema (``migrations/versions/0012_knowledge_loop.py``). Keyword-only
-functions over an open session, like ``bot.team.store``.
+The tables are in ``bot.answering.models``; questions are written in batches by
+``bot.answering.journal``. Keyword-only functions over an open session, like ``bot.team.store``.
 """
 
 from __future__ import annotations
@@ -18,31 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    delete,
-    func,
-    select,
-)
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, UTCDateTime, WorkspaceRow
+from bot.answering.models import GapDismissal, KnowledgeFeedback, KnowledgeQuestion, KnowledgeVersion, TaughtPhraseRow
 from bot.storage.sql import affected
 
 __all__ = [
-    "KnowledgeQuestion",
-    "KnowledgeFeedback",
-    "TaughtPhraseRow",
-    "GapDismissal",
-    "KnowledgeVersion",
     "Gap",
     "Stats",
     "VOTES",
@@ -57,6 +39,7 @@ __all__ = [
     "add_phrase",
     "remove_phrase",
     "knowledge_version",
+    "taught_workspaces",
     "purge_questions",
     "vote_counts",
     "questions_of",
@@ -65,89 +48,6 @@ __all__ = [
 VOTES = ("up", "down")
 # Rows read to group gaps and count stats: plenty for a team, bounded for a busy one.
 _SCAN_LIMIT = 20_000
-
-
-class KnowledgeQuestion(WorkspaceRow, Base):
-    """One knowledge question and how it was answered."""
-
-    __tablename__ = "knowledge_question"
-
-    user: Mapped[str] = mapped_column(String(120))
-    command: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(String(500))
-    matched: Mapped[bool] = mapped_column(Boolean)
-    top_entry: Mapped[str | None] = mapped_column(String(160))
-    score: Mapped[float | None] = mapped_column(Float)
-    shown: Mapped[str] = mapped_column(Text)  # JSON list of the entry ids the answer showed
-    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-
-
-Index(
-    "ix_knowledge_question_workspace_asked_at",
-    KnowledgeQuestion.platform,
-    KnowledgeQuestion.workspace,
-    KnowledgeQuestion.asked_at,
-)
-
-
-class KnowledgeFeedback(Base):
-    """A person's 👍/👎 on one answer (pressing again changes it), with the 👎 form's reason and comment."""
-
-    __tablename__ = "knowledge_feedback"
-    __table_args__ = (UniqueConstraint("question_id", "user"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    question_id: Mapped[int] = mapped_column(Integer, ForeignKey("knowledge_question.id", ondelete="CASCADE"))
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(120))
-    user: Mapped[str] = mapped_column(String(120))
-    vote: Mapped[str] = mapped_column(String(8))  # up | down
-    reason: Mapped[str | None] = mapped_column(String(32))
-    comment: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-Index(
-    "ix_knowledge_feedback_workspace_updated_at",
-    KnowledgeFeedback.platform,
-    KnowledgeFeedback.workspace,
-    KnowledgeFeedback.updated_at,
-)
-
-
-class TaughtPhraseRow(WorkspaceRow, Base):
-    """A phrase an admin taught: an alias of ``entry_id`` in one workspace."""
-
-    __tablename__ = "taught_phrase"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "phrase"),)
-
-    phrase: Mapped[str] = mapped_column(String(200))
-    entry_id: Mapped[str] = mapped_column(String(160))
-    created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class GapDismissal(WorkspaceRow, Base):
-    """An admin dismissed a gap: questions with this text asked up to ``dismissed_at`` leave the list."""
-
-    __tablename__ = "gap_dismissal"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "text"),)
-
-    text: Mapped[str] = mapped_column(String(500))
-    dismissed_by: Mapped[str] = mapped_column(String(120))
-    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class KnowledgeVersion(Base):
-    """Bumped on every change to a workspace's taught phrases; replicas compare it to their overlay's."""
-
-    __tablename__ = "knowledge_version"
-
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
-    workspace: Mapped[str] = mapped_column(String(120), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # -- the question log --------------------------------------------------------------------
@@ -438,6 +338,16 @@ async def taught_phrases(session: AsyncSession, *, platform: str, workspace: str
             )
         ).scalars()
     )
+
+
+async def taught_workspaces(session: AsyncSession, *, limit: int) -> list[tuple[str, str]]:
+    """The workspaces whose taught phrases changed most recently (the ones worth loading at start)."""
+    rows = await session.execute(
+        select(KnowledgeVersion.platform, KnowledgeVersion.workspace)
+        .order_by(KnowledgeVersion.updated_at.desc())
+        .limit(limit)
+    )
+    return [(platform, workspace) for platform, workspace in rows]
 
 
 async def knowledge_version(session: AsyncSession, *, platform: str, workspace: str) -> int:
