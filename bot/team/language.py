@@ -58,9 +58,14 @@ class WorkspaceLanguages:
         if kept is not None and now - kept[1] < CHECK_SECONDS:
             self._kept.move_to_end(key)
             return kept[0]
-        async with self.db.session() as session:
-            row = await session.get(Workspace, f"{platform}:{workspace}")
-            lang = row.lang if row is not None and row.lang in LANGS else None
+        try:
+            async with self.db.session() as session:
+                row = await session.get(Workspace, f"{platform}:{workspace}")
+                lang = row.lang if row is not None and row.lang in LANGS else None
+        except Exception:
+            if kept is None:
+                raise
+            lang = kept[0]  # the database is away: the last known setting, checked again later
         self.remember(platform, workspace, lang)
         return lang
 

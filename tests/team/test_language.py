@@ -152,3 +152,21 @@ async def test_check_in_answers_count_what_is_left_in_the_right_plural(
         await world.member.say(f"answer {n}")
     r = await world.member.say("the answer")
     assert expected in to_text(r), to_text(r)
+
+
+async def test_the_last_known_language_holds_while_the_database_is_away(world: World, tmp_path: object) -> None:
+    from bot.storage.db import Database
+    from bot.team.language import CHECK_SECONDS, WorkspaceLanguages
+
+    now = [0.0]
+    languages = WorkspaceLanguages(world.app.db, clock=lambda: now[0])
+    await world.admin.say("/cos-service language zh")
+    assert await languages("console", "T1") == "zh"
+    languages.db = Database(f"sqlite+aiosqlite:///{tmp_path}")  # a directory: no database opens there
+    try:
+        now[0] += CHECK_SECONDS + 1
+        assert await languages("console", "T1") == "zh"  # the last known setting
+        with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises; the router falls back
+            await languages("console", "T2")
+    finally:
+        await languages.db.dispose()
