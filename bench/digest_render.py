@@ -38,7 +38,6 @@ from bot.kernel.request import Request
 from bot.kernel.router import parse_line
 from bot.kernel.settings import Settings, _normalise_db_url
 from bot.scheduler import outbox
-from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import Outbox
 from bot.team.models import Absence, RiskItem
 
@@ -130,7 +129,7 @@ async def _alone(app, rows: list[outbox.OutboxRow]) -> float:  # type: ignore[no
     cpu = time.process_time()
     for r in rows:
         async with app.db.session() as session:
-            await render(app, session, r, NOW)
+            await app.deliveries.render(app, session, r, NOW)
     return (time.process_time() - cpu) * 1000 / len(rows)
 
 
@@ -139,9 +138,9 @@ async def _batched(app, rows: list[outbox.OutboxRow]) -> float:  # type: ignore[
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         async with app.db.session() as session:
-            loaded = await prefetch(session, batch)
+            loaded = await app.deliveries.prefetch(session, batch)
             for r in batch:
-                await render(app, session, r, NOW, loaded)
+                await app.deliveries.render(app, session, r, NOW, loaded)
     return (time.process_time() - cpu) * 1000 / len(rows)
 
 

@@ -52,6 +52,7 @@ async def _drain(
     from bot.kernel.transport import SendResult
     from bot.scheduler.pacing import Pacer
     from bot.scheduler.service import Scheduler
+    from bot.team.delivery.reminders import RISK_REVIEW
 
     db = Database(url)
     # The platform's side of the bench: every delivery appended to ``bench_delivery`` through a plain
@@ -71,6 +72,7 @@ async def _drain(
 
     settings = Settings(database_url=url, scheduler_enabled=False, instance_id=name)
     app = App(settings=settings, kb=None, searcher=None, router=None, db=db, clock=SystemClock())  # type: ignore[arg-type]
+    app.deliveries.add_kind(RISK_REVIEW)  # the rows are risk reviews; no other feature is installed
     app.transports["console"] = Recording()
     scheduler = Scheduler(app, pacer=Pacer({}), lease=timedelta(seconds=lease))  # default batch and concurrency
     if ready is not None:

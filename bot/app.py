@@ -21,6 +21,7 @@ from bot.kernel.router import Router
 from bot.kernel.settings import Settings
 from bot.kernel.transport import Transport
 from bot.ops.readiness import Readiness
+from bot.scheduler.registry import Deliveries
 from bot.storage.db import Database, db_limits, migrate
 from bot.team import install as install_team
 from bot.team.base import Team
@@ -47,6 +48,8 @@ class App:
     db: Database
     clock: Clock
     _scheduler: Scheduler | None = field(default=None, init=False, repr=False)
+    # What the installed features deliver (their kinds, plans and tick hooks), for the scheduler.
+    deliveries: Deliveries = field(default_factory=Deliveries)
     transports: dict[str, Transport] = field(default_factory=dict)
     # What a platform keeps for the life of this App (the Discord client), by platform name.
     parts: dict[str, Any] = field(default_factory=dict)
@@ -62,9 +65,14 @@ class App:
 
     @property
     def scheduler(self) -> Scheduler:
-        """The outbox's scheduler, made on first use (``cos-bot ask`` never imports the delivery side)."""
+        """The outbox's scheduler, made on first use (``cos-bot ask`` never imports the delivery side).
+
+        Features still deferred are loaded first: the scheduler delivers what they registered.
+        """
         if self._scheduler is None:
             from bot.scheduler.service import Scheduler
+
+            self.router.load_deferred()
 
             self._scheduler = Scheduler(self)
         return self._scheduler

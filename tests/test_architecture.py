@@ -147,3 +147,46 @@ def test_the_platform_name_check_catches_decisions_not_words(tmp_path):
         'y = p in ("slack", "teams")\nprint("Slack and Discord answers")\n'
     )
     assert [line.split(" ", 1)[0] for line in _platform_logic(sample)] == ["x.py:1", "x.py:2", "x.py:3", "x.py:4"]
+
+
+# The delivery engine keeps its jobs opaque: features register their kinds (``bot.scheduler.registry``)
+# and the scheduler calls through the registry, so it imports no feature, not even for type hints.
+FEATURES = ("bot.team",)
+
+
+def _relative_imports(path: Path, root: Path) -> list[str]:
+    """``from ..team import x`` in ``root/bot/scheduler/a.py`` -> ``bot.team.x`` (and ``bot.team``)."""
+    package = path.relative_to(root).parent.parts
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = ".".join(package[: len(package) - node.level + 1] + ((node.module,) if node.module else ()))
+            names.append(base)
+            names.extend(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _feature_imports_at(package: Path, root: Path = ROOT) -> list[str]:
+    """Every import of a feature module under ``package`` (type-checking-only ones included)."""
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        for name in _imports(path) + _relative_imports(path, root):
+            if any(name == f or name.startswith(f + ".") for f in FEATURES):
+                offenders.append(f"{path.relative_to(root)} imports {name}")
+    return offenders
+
+
+def test_the_scheduler_imports_no_feature():
+    assert _feature_imports_at(ROOT / "bot" / "scheduler") == []
+
+
+def test_the_feature_check_catches_one_even_for_type_hints(tmp_path):
+    package = tmp_path / "bot" / "scheduler"
+    package.mkdir(parents=True)
+    (package / "a.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.team.models import Member\n"
+    )
+    (package / "b.py").write_text("import bot.team\nimport bot.teamwork\nfrom bot.storage import db\n")
+    (package / "c.py").write_text("from ..team import snooze\nfrom . import outbox\n")
+    found = sorted(o.rsplit(" imports ", 1)[1] for o in _feature_imports_at(package, tmp_path))
+    assert found == ["bot.team", "bot.team", "bot.team.models", "bot.team.snooze"]

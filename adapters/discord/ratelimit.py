@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.scheduler import rate_limits
+from bot.scheduler.pacing import rate_limits
 
 __all__ = ["rate_limit_trace", "global_retry_after"]
 

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kernel.settings import Settings
 from bot.ops.logs import redact
-from bot.scheduler import rate_limits
+from bot.scheduler.pacing import rate_limits
 
 __all__ = ["RetryPolicy", "make_client", "retry_handlers", "sdk_logger", "bolt_logger", "secrets_of", "DEFAULT_API_URL"]
 

@@ -175,6 +175,10 @@ class Router:
 
         return load_then_handle
 
+    def load_deferred(self) -> None:
+        """Load what ``defer`` put off, now (the scheduler needs every feature's deliveries)."""
+        self._load()
+
     def _load(self) -> None:
         load, self._loader = self._loader, None
         if load is not None:

@@ -1,9 +1,9 @@
 """Delivery: planning occurrences, the outbox, pacing, and the polling service.
 
-What a team asks for (stage, digests, check-ins, the register) lives in ``bot.team``;
-this package turns its schedules into messages, delivered once. ``bot.app.build_app``
-wires it. Importing the package is cheap (the CLI registers ``schedule`` from here);
-``Scheduler`` loads on first use.
+The engine knows no feature: what a delivery says, what a schedule plans and what runs
+on a tick are registered by the features (``registry.Deliveries``, one per App), and
+this package delivers them once. ``bot.app.build_app`` wires it. Importing the package
+is cheap (the CLI registers ``schedule`` from here); ``Scheduler`` loads on first use.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ class Schedule(WorkspaceRow, Base):
 
     __tablename__ = "schedule"
 
-    kind: Mapped[str] = mapped_column(String(16))  # digest | risk_review | checkin | milestone
+    kind: Mapped[str] = mapped_column(String(16))  # a registered schedule kind: digest | checkin | ...
     channel: Mapped[str] = mapped_column(String(120))
     cadence: Mapped[str] = mapped_column(String(16))  # daily | weekly | monthly | quarterly | yearly | dates
     weekday: Mapped[int | None] = mapped_column(Integer)
@@ -79,7 +79,7 @@ class Outbox(Base):
     platform: Mapped[str] = mapped_column(String(16))
     workspace: Mapped[str] = mapped_column(String(120))
     schedule_id: Mapped[int | None] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # milestone | risk_review | digest | checkin | nudge
+    kind: Mapped[str] = mapped_column(String(16))  # a registered delivery kind: milestone | risk_review | digest | ...
     target_type: Mapped[str] = mapped_column(String(8))  # channel | dm
     target: Mapped[str] = mapped_column(String(120))
     channel: Mapped[str] = mapped_column(String(120))  # where a DM falls back to
@@ -120,7 +120,7 @@ Index("ix_outbox_platform_workspace", Outbox.platform, Outbox.workspace)
 class SendPace(Base):
     """The next free send slot of a workspace (``ws:<workspace>``) or a channel (``ch:<workspace>:<channel>``).
 
-    PostgreSQL only (``bot.scheduler.pacing.SharedPacer``): replicas book their sends here.
+    PostgreSQL only (``bot.scheduler.pacing.shared.SharedPacer``): replicas book their sends here.
     Migration ``0005_send_pace``.
     """
 

@@ -7,39 +7,29 @@ outbox rows) and ``cos-bot schedule preview``, so the two cannot disagree.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.models import Schedule
-from bot.scheduler.recurrence import Rule, local_to_utc, occurrences, zone
+from bot.scheduler.recurrence import Rule, occurrences, zone
 from bot.storage.models import Workspace
-from bot.team.calendar import Availability, load_availability
-from bot.team.models import Member, Milestone, TeamStage
+
+if TYPE_CHECKING:
+    from bot.scheduler.registry import Deliveries
 
 __all__ = [
     "Occurrence",
     "Context",
     "load_context",
     "generate",
-    "NUDGE_AFTER",
-    "MILESTONE_LEAD",
+    "in_channel",
     "rule_of",
     "participants_of",
     "questions_of",
 ]
-
-log = logging.getLogger(__name__)
-
-# A check-in's one nudge goes out this long after the question, to those who have not answered.
-NUDGE_AFTER = timedelta(hours=4)
-# Milestone reminders: a week ahead and on the target date.
-MILESTONE_LEAD = (timedelta(days=7), timedelta(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +38,7 @@ class Occurrence:
 
     at: datetime
     tz: str
-    kind: str  # milestone | risk_review | digest | checkin | nudge
+    kind: str  # a registered delivery kind (``Deliveries.add_kind``)
     platform: str
     workspace: str
     target_type: str  # channel | dm
@@ -88,15 +78,19 @@ class Occurrence:
 
 @dataclass(slots=True)
 class Context:
-    """What a workspace's occurrences depend on besides the schedule itself."""
+    """What a workspace's occurrences depend on besides the schedule itself.
 
+    The zones are the scheduler's; ``parts`` holds what the features' planner contexts load
+    (``Deliveries.add_planner_context``), by a name each feature chooses. ``kinds`` plans each schedule.
+    """
+
+    platform: str
+    workspace: str
     default_tz: str
     workspace_tz: str | None = None
     member_tz: dict[str, str] = field(default_factory=dict)
-    stage: TeamStage | None = None
-    milestones: list[Milestone] = field(default_factory=list)
-    # Holidays and time off: check-ins skip them, milestone reminders for an absent owner go to the channel.
-    availability: Availability = field(default_factory=Availability)
+    parts: dict[str, Any] = field(default_factory=dict)
+    kinds: Deliveries | None = None
 
     def tz_of(self, user: str | None) -> str:
         if user and user in self.member_tz:
@@ -104,41 +98,21 @@ class Context:
         return self.workspace_tz or self.default_tz
 
 
-async def load_context(session: AsyncSession, platform: str, workspace: str, default_tz: str) -> Context:
+async def load_context(
+    session: AsyncSession, platform: str, workspace: str, default_tz: str, deliveries: Deliveries
+) -> Context:
+    """The workspace's zone, then what each registered planner context adds."""
     ws = await session.get(Workspace, f"{platform}:{workspace}")
-    members = (
-        await session.execute(
-            select(Member.user, Member.tz).where(
-                Member.platform == platform, Member.workspace == workspace, Member.tz.is_not(None)
-            )
-        )
-    ).all()
-    stage = (
-        await session.execute(select(TeamStage).where(TeamStage.platform == platform, TeamStage.workspace == workspace))
-    ).scalar_one_or_none()
-    milestones: list[Milestone] = []
-    if stage is not None:
-        milestones = list(
-            (
-                await session.execute(
-                    select(Milestone)
-                    .where(
-                        Milestone.platform == platform,
-                        Milestone.workspace == workspace,
-                        Milestone.phase_id == stage.phase_id,
-                    )
-                    .order_by(Milestone.position)
-                )
-            ).scalars()
-        )
-    return Context(
+    ctx = Context(
+        platform=platform,
+        workspace=workspace,
         default_tz=default_tz,
         workspace_tz=ws.tz if ws is not None else None,
-        member_tz={u: tz for u, tz in members if tz},
-        stage=stage,
-        milestones=milestones,
-        availability=await load_availability(session, platform, workspace),
+        kinds=deliveries,
     )
+    for load in deliveries.planner_contexts:
+        await load(session, ctx)
+    return ctx
 
 
 def rule_of(schedule: Schedule, tz: str | None = None) -> Rule:
@@ -161,91 +135,35 @@ def questions_of(schedule: Schedule) -> list[str]:
     return list(json.loads(schedule.questions or "[]"))
 
 
-def _milestone_times(schedule: Schedule, ctx: Context, m: Milestone) -> Iterable[tuple[datetime, str]]:
-    tz = ctx.tz_of(m.owner) if m.owner else schedule.tz
-    for lead in MILESTONE_LEAD:
-        day: date = m.due_on - lead
-        yield local_to_utc(day, time(schedule.hour, schedule.minute), zone(tz)), tz
-
-
 def generate(schedule: Schedule, ctx: Context, after: datetime, until: datetime) -> list[Occurrence]:
     """Every occurrence of ``schedule`` with ``after < at <= until``, sorted by time.
 
-    A participant or milestone whose times cannot be computed (a zone missing
-    from tzdata, a date at the edge of the calendar) is logged and left out, so
-    it does not cost the others their reminders. The caller still guards the
-    whole call: a schedule's own rule may fail too.
+    The feature that owns the schedule's kind computes them (``ScheduleKind.occurrences``); a kind
+    nobody registered has none (logged once). A participant or milestone whose times cannot be
+    computed is left out by its planner, so it does not cost the others their reminders; the
+    caller still guards the whole call: a schedule's own rule may fail too.
     """
-    base: dict[str, Any] = dict(
-        platform=schedule.platform, workspace=schedule.workspace, channel=schedule.channel, schedule_id=schedule.id
-    )
-    out: list[Occurrence] = []
-    if schedule.kind in ("digest", "risk_review"):
-        for t in occurrences(rule_of(schedule), after, until):
-            out.append(
-                Occurrence(
-                    at=t, tz=schedule.tz, kind=schedule.kind, target_type="channel", target=schedule.channel, **base
-                )
-            )
-    elif schedule.kind == "checkin":
-        for user in participants_of(schedule):
-            tz = ctx.tz_of(user)
-            try:
-                times = list(occurrences(rule_of(schedule, tz), after - NUDGE_AFTER, until))
-            except Exception:
-                log.exception("schedule %s: check-in times for %s in %r could not be computed", schedule.id, user, tz)
-                continue
-            for t in times:
-                if ctx.availability.skips(user, t.astimezone(zone(tz)).date()):
-                    continue  # away or a holiday: neither the question nor its nudge
-                if t > after:
-                    out.append(Occurrence(at=t, tz=tz, kind="checkin", target_type="dm", target=user, **base))
-                nudge = t + NUDGE_AFTER
-                if after < nudge <= until:
-                    out.append(
-                        Occurrence(
-                            at=nudge,
-                            tz=tz,
-                            kind="nudge",
-                            target_type="dm",
-                            target=user,
-                            extra=(("occurrence", t.isoformat()),),
-                            **base,
-                        )
-                    )
-    elif schedule.kind == "milestone":
-        if ctx.stage is not None:
-            for m in ctx.milestones:
-                if m.status == "done":
-                    continue
-                try:
-                    reminders = list(_milestone_times(schedule, ctx, m))
-                except Exception:
-                    log.exception(
-                        "schedule %s: reminder times for milestone %s (due %s) could not be computed",
-                        schedule.id,
-                        m.id,
-                        m.due_on,
-                    )
-                    continue
-                for t, tz in reminders:
-                    if after < t <= until:
-                        target_type, target = ("dm", m.owner) if m.owner else ("channel", schedule.channel)
-                        extra: tuple[tuple[str, Any], ...] = (("milestone_id", m.id),)
-                        if m.owner and ctx.availability.away(m.owner, t.astimezone(zone(tz)).date()):
-                            # The owner is away: the team sees it in the channel instead.
-                            target_type, target = "channel", schedule.channel
-                            extra += (("owner_away", m.owner),)
-                        out.append(
-                            Occurrence(
-                                at=t,
-                                tz=tz,
-                                kind="milestone",
-                                target_type=target_type,
-                                target=target,
-                                extra=extra,
-                                **base,
-                            )
-                        )
+    kind = ctx.kinds.schedule_kind(schedule.kind) if ctx.kinds is not None else None
+    if kind is None:
+        return []
+    out = kind.occurrences(schedule, ctx, after, until)
     out.sort(key=lambda o: (o.at, o.kind, o.target))
     return out
+
+
+def in_channel(schedule: Schedule, ctx: Context, after: datetime, until: datetime) -> list[Occurrence]:
+    """The planner of a schedule that posts in its channel at each time of its rule, in its own zone."""
+    return [
+        Occurrence(
+            at=t,
+            tz=schedule.tz,
+            kind=schedule.kind,
+            platform=schedule.platform,
+            workspace=schedule.workspace,
+            target_type="channel",
+            target=schedule.channel,
+            channel=schedule.channel,
+            schedule_id=schedule.id,
+        )
+        for t in occurrences(rule_of(schedule), after, until)
+    ]

@@ -1,12 +1,12 @@
 """Planning: turning each schedule's due occurrences into outbox rows, and the preview of what comes.
 
 The same generator (``bot.scheduler.occurrences.generate``) feeds both, so the preview shows exactly
-what will be sent. ``Scheduler`` plans with these methods and delivers with its own.
+what will be sent. What a schedule plans is its feature's (``App.deliveries``, a ``ScheduleKind``);
+``Scheduler`` plans with these methods and delivers with its own.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,11 +17,8 @@ from sqlalchemy import select
 from bot.scheduler import outbox
 from bot.scheduler.lateness import record_missed
 from bot.scheduler.models import Schedule
-from bot.scheduler.occurrences import Occurrence, generate, load_context, questions_of
-from bot.scheduler.recurrence import zone
+from bot.scheduler.occurrences import Context, Occurrence, generate, load_context
 from bot.storage.outage import step_failed
-from bot.team.models import CheckinAnswer
-from bot.team.snooze import pending_snoozes
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -72,12 +69,12 @@ class Planning:
         A schedule whose occurrences cannot be computed is logged and left out: one broken
         schedule must not stop (or hide) the others.
         """
-        contexts: dict[tuple[str, str], Any] = {}
+        contexts: dict[tuple[str, str], Context] = {}
         found: list[tuple[Schedule, list[Occurrence]]] = []
         for s in schedules:
             key = (s.platform, s.workspace)
             if key not in contexts:
-                contexts[key] = await load_context(session, s.platform, s.workspace, self.app.settings.default_tz)
+                contexts[key] = await self._context(session, s.platform, s.workspace)
             try:
                 found.append((s, generate(s, contexts[key], since(s), until)))
             except Exception:
@@ -97,16 +94,17 @@ class Planning:
             schedule = (await session.execute(query)).scalar_one_or_none()
             if schedule is None or not schedule.active or schedule.planned_until >= now:
                 return 0
-            ctx = await load_context(session, schedule.platform, schedule.workspace, self.app.settings.default_tz)
+            ctx = await self._context(session, schedule.platform, schedule.workspace)
             # Nothing between the watermark and now was due before (or it was
             # planned then), so the watermark may lag behind idle polls.
             due = generate(schedule, ctx, schedule.planned_until, now)
             chosen: list[Occurrence] = []
             stale: list[Occurrence] = []
             extra: dict[str, dict[str, Any]] = {}
-            if schedule.kind == "digest":
+            kind = self.app.deliveries.schedule_kind(schedule.kind)
+            if kind is not None and kind.catch_up:
                 if due:
-                    # Downtime: any number of missed digests become one catch-up digest.
+                    # Downtime: any number of missed occurrences become one catch-up delivery.
                     last = due[-1]
                     chosen.append(last)
                     late = now - last.at > grace
@@ -119,75 +117,21 @@ class Planning:
                     else:
                         log.info("skipping stale %s for %s (due %s, grace %s)", o.kind, o.target, o.at, grace)
                         stale.append(o)
-            if schedule.kind == "checkin":
-                chosen = await self._one_checkin_a_day(session, schedule, chosen)
-                await self._open_checkins(session, schedule, [o for o in chosen if o.kind == "checkin"])
+            if kind is not None and kind.before_enqueue is not None:
+                chosen = await kind.before_enqueue(session, schedule, chosen)
             inserted = await outbox.enqueue(session, chosen, now=now, payload_extra=extra)
-            await record_missed(session, stale, now=now)
+            await record_missed(session, [o for o in stale if self._expires(o.kind)], now=now)
             schedule.planned_until = now
         if inserted:
             log.info("schedule %s: %d deliveries enqueued", schedule_id, inserted)
         return inserted
 
-    async def _one_checkin_a_day(self, session: Any, schedule: Schedule, chosen: list[Occurrence]) -> list[Occurrence]:
-        """Drop a check-in for someone already asked (or queued) by this schedule on the same local day.
+    async def _context(self, session: Any, platform: str, workspace: str) -> Context:
+        return await load_context(session, platform, workspace, self.app.settings.default_tz, self.app.deliveries)
 
-        A participant who moves west between two check-ins (UTC, then
-        America/Los_Angeles after Friday's 16:00 question) would otherwise get
-        Friday 16:00 Los Angeles time, eight hours later, as a second question.
-        The day is the occurrence's local date in the participant's zone now.
-        """
-        checkins = [o for o in chosen if o.kind == "checkin"]
-        if not checkins:
-            return chosen
-        earliest = min(o.at for o in checkins) - timedelta(days=2)
-        asked = (
-            await session.execute(
-                select(CheckinAnswer.user, CheckinAnswer.occurrence_at).where(
-                    CheckinAnswer.schedule_id == schedule.id,
-                    CheckinAnswer.occurrence_at >= earliest,
-                    CheckinAnswer.user.in_({o.target for o in checkins}),
-                )
-            )
-        ).all()
-        drop: set[str] = set()
-        for o in checkins:
-            day = o.local.date()
-            for user, at in asked:
-                if user == o.target and at != o.at and at.astimezone(zone(o.tz)).date() == day:
-                    log.info(
-                        "schedule %s: %s was already asked on %s (%s); no second check-in at %s",
-                        schedule.id,
-                        user,
-                        day,
-                        o.tz,
-                        o.at,
-                    )
-                    drop.add(o.key)
-                    break
-        return [o for o in chosen if o.key not in drop]
-
-    async def _open_checkins(self, session: Any, schedule: Schedule, occurrences: list[Occurrence]) -> None:
-        if not occurrences:
-            return
-        questions = json.dumps(questions_of(schedule))
-        rows = [
-            dict(
-                platform=o.platform,
-                workspace=o.workspace,
-                schedule_id=schedule.id,
-                occurrence_at=o.at,
-                user=o.target,
-                questions=questions,
-                answers="[]",
-            )
-            for o in occurrences
-        ]
-        await session.execute(
-            outbox.insert_ignore(session, CheckinAnswer)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence_at", "user"])
-        )
+    def _expires(self, kind: str) -> bool:
+        found = self.app.deliveries.kind(kind)
+        return found is not None and found.expires
 
     async def preview(self, *, days: float, now: datetime | None = None) -> list[Occurrence]:
         """Every delivery due in ``(now, now + days]``, across all workspaces, in time order."""
@@ -202,6 +146,7 @@ class Planning:
             # Not yet planned occurrences only: those before the watermark are in the outbox already.
             found = await self._occurrences(session, schedules, since=lambda s: max(now, s.planned_until), until=until)
             out = [o for _, due in found for o in due]
-            out.extend(await pending_snoozes(session, after=now, until=until))
+            for source in self.app.deliveries.preview_sources:
+                out.extend(await source(session, now, until))
         out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
         return out

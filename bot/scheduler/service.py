@@ -13,7 +13,6 @@ call runs), and skips a row it no longer holds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -21,13 +20,12 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
-from bot.answering.store import purge_questions
 from bot.kernel.errors import DeliveryError
 from bot.kernel.reply import Reply, Section, mention
 from bot.kernel.transport import Preparing
@@ -35,21 +33,12 @@ from bot.ops.observe import delivery_done
 from bot.scheduler import outbox
 from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.lateness import MISSED, late_note, too_old
-from bot.scheduler.messages import prefetch, render
-from bot.scheduler.models import (
-    OUTBOX_SENT,
-    OUTBOX_SKIPPED,
-    Outbox,
-)
-from bot.scheduler.pacing import PacerLike, pacer_for, prune
+from bot.scheduler.loop import Loop
+from bot.scheduler.pacing import PacerLike, pacer_for
+from bot.scheduler.pacing.rate_limits import Listener, RateLimitHit, listening
 from bot.scheduler.planning import Planning
-from bot.scheduler.rate_limits import Listener, RateLimitHit, listening
-from bot.storage import interaction_state
-from bot.storage.outage import one_round, step_failed
-from bot.team.ladder import escalate
-from bot.team.models import CheckinAnswer
-from bot.team.reports import sync_reports
-from bot.team.snooze import occurrence_of
+from bot.scheduler.registry import DeliveryKind
+from bot.storage.outage import step_failed
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -71,7 +60,7 @@ class DrainStats:
     errors: list[str] = field(default_factory=list)
 
 
-class Scheduler(Planning):
+class Scheduler(Planning, Loop):
     """One per process. ``tick()`` plans and drains once; ``run()`` ticks every ``poll_seconds``.
 
     ``lease`` is how long a claimed row stays ours without a renewal: short, so a
@@ -206,11 +195,13 @@ class Scheduler(Planning):
         if len(rows) < 2:
             return
         try:
+            deliveries = self.app.deliveries
+            known = [r for r in rows if deliveries.kind(r.kind) is not None]
             async with self.app.db.session() as session:
-                loaded = await prefetch(session, rows)
+                batch = await deliveries.prefetch(session, known)
                 at = self.app.clock.now()  # one instant for the batch: its digests share their workspace's parts
-                for r in rows:
-                    self._rendered[r.id] = await render(self.app, session, r, at, loaded)
+                for r in known:
+                    self._rendered[r.id] = await deliveries.render(self.app, session, r, at, batch)
                     await asyncio.sleep(0)
         except Exception:
             log.debug("rendering a claimed batch stopped; the rest render one by one", exc_info=True)
@@ -297,7 +288,7 @@ class Scheduler(Planning):
         """Send one claimed row and record the outcome with a fenced update.
 
         A 429 the transport's SDK meets (and perhaps waits out) during the send is reported to
-        the pacer at once (``bot.scheduler.rate_limits``): the workspace is held and its pace cut.
+        the pacer at once (``bot.scheduler.pacing.rate_limits``): the workspace is held and its pace cut.
         """
 
         async def met_rate_limit(hit: RateLimitHit) -> None:
@@ -318,7 +309,16 @@ class Scheduler(Planning):
         app = self.app
         db = app.db
         try:
-            if too_old(row.kind, row.due_at, app.clock.now(), timedelta(minutes=app.settings.grace_minutes)):
+            kind = app.deliveries.kind(row.kind)
+            if kind is None:
+                # Queued by a feature this process does not have (logged once per kind): not ours to say.
+                self._rendered.pop(row.id, None)
+                await outbox.mark_skipped(db, row, now=app.clock.now(), reason=f"no feature delivers {row.kind!r} rows")
+                stats.skipped += 1
+                delivery_done(row, outcome="skipped", at=app.clock.now())
+                return
+            grace = timedelta(minutes=app.settings.grace_minutes)
+            if too_old(kind.expires, row.due_at, app.clock.now(), grace):
                 self._rendered.pop(row.id, None)
                 await outbox.mark_skipped(db, row, now=app.clock.now(), reason=MISSED)
                 stats.skipped += 1
@@ -327,7 +327,7 @@ class Scheduler(Planning):
                 reply = self._rendered.pop(row.id)
             else:
                 async with db.session() as session:
-                    reply = await render(app, session, row, app.clock.now())
+                    reply = await app.deliveries.render(app, session, row, app.clock.now())
             if reply is not None:
                 reply = late_note(
                     reply, due_at=row.due_at, tz=row.tz, now=app.clock.now(), minutes=app.settings.late_note_minutes
@@ -337,49 +337,9 @@ class Scheduler(Planning):
                 stats.skipped += 1
                 delivery_done(row, outcome="skipped", at=app.clock.now())
                 return
-            transport = app.transports.get(row.platform)
-            if transport is None:
-                raise DeliveryError(f"no transport for platform {row.platform!r}")
-            # Slack records the key's first attempt (a database write) before the slot, not between it and the post.
-            prepare = partial(transport.prepare, row.key) if isinstance(transport, Preparing) else None
-            await self.pacer.wait(row.platform, row.workspace, row.pace_channel, ahead=prepare)
-            if not await self._hold(row, stats):
+            fallback = await self._send(row, kind, reply, stats)
+            if fallback is None:
                 return
-            fallback = False
-            if row.target_type == "dm":
-                try:
-                    async with self._keep_lease(row):
-                        await transport.send_dm(
-                            workspace=row.workspace, user=row.target, reply=reply.safe(), key=row.key
-                        )
-                except DeliveryError as exc:
-                    if not exc.permanent or app.settings.dm_fallback != "channel":
-                        raise
-                    if row.kind == "nudge":
-                        # The check-in itself already fell back to the channel; one mention is enough.
-                        await outbox.mark_skipped(
-                            db, row, now=app.clock.now(), reason="DM closed; the check-in was posted in the channel"
-                        )
-                        stats.skipped += 1
-                        delivery_done(row, outcome="skipped", at=app.clock.now())
-                        return
-                    log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
-                    await self.pacer.wait(row.platform, row.workspace, row.channel)
-                    if not await self._hold(row, stats):
-                        return
-                    async with self._keep_lease(row):
-                        await transport.send_channel(
-                            workspace=row.workspace,
-                            channel=row.channel,
-                            reply=_fallback_reply(row, reply).safe(),
-                            key=row.key + ":fallback",
-                        )
-                    fallback = True
-            else:
-                async with self._keep_lease(row):
-                    await transport.send_channel(
-                        workspace=row.workspace, channel=row.target, reply=reply.safe(), key=row.key
-                    )
         except DeliveryError as exc:
             if exc.retry_after is not None and not listener.hits:  # not reported by the SDK's hook already
                 stats.rate_limited += 1
@@ -434,122 +394,77 @@ class Scheduler(Planning):
         stats.sent += 1
         stats.fallback += fallback
         delivery_done(row, outcome="fallback" if fallback else "sent", at=sent_at)
-        if row.kind in ("checkin", "nudge"):
-            await self._stamp_checkin(row, sent_at)
+        if kind.on_sent is not None:
+            await kind.on_sent(app, row, sent_at)
 
-    async def _stamp_checkin(self, row: outbox.OutboxRow, when: datetime) -> None:
-        occurrence = occurrence_of(row.kind, row.due_at, row.payload)
-        column = "asked_at" if row.kind == "checkin" else "nudged_at"
-        async with self.app.db.session() as session:
-            await session.execute(
-                update(CheckinAnswer)
-                .where(
-                    CheckinAnswer.schedule_id == row.schedule_id,
-                    CheckinAnswer.occurrence_at == occurrence,
-                    CheckinAnswer.user == row.target,
+    async def _send(self, row: outbox.OutboxRow, kind: DeliveryKind, reply: Reply, stats: DrainStats) -> bool | None:
+        """Send ``reply`` at the pacer's slot, a DM that cannot be delivered posted in the channel instead.
+
+        Returns whether it was posted in the channel instead; None when nothing was sent and the outcome
+        is recorded already (the lease was lost, or ``kind`` skips a closed DM).
+        """
+        app = self.app
+        transport = app.transports.get(row.platform)
+        if transport is None:
+            raise DeliveryError(f"no transport for platform {row.platform!r}")
+        # Slack records the key's first attempt (a database write) before the slot, not between it and the post.
+        prepare = partial(transport.prepare, row.key) if isinstance(transport, Preparing) else None
+        await self.pacer.wait(row.platform, row.workspace, row.pace_channel, ahead=prepare)
+        if not await self._hold(row, stats):
+            return None
+        if row.target_type != "dm":
+            async with self._keep_lease(row):
+                await transport.send_channel(
+                    workspace=row.workspace, channel=row.target, reply=reply.safe(), key=row.key
                 )
-                .values({column: when})
+            return False
+        try:
+            async with self._keep_lease(row):
+                await transport.send_dm(workspace=row.workspace, user=row.target, reply=reply.safe(), key=row.key)
+            return False
+        except DeliveryError as exc:
+            if not exc.permanent or app.settings.dm_fallback != "channel":
+                raise
+            if kind.dm_closed is not None:
+                await outbox.mark_skipped(app.db, row, now=app.clock.now(), reason=kind.dm_closed)
+                stats.skipped += 1
+                delivery_done(row, outcome="skipped", at=app.clock.now())
+                return None
+            log.info("DM to %s undeliverable (%s); posting in %s instead", row.target, exc, row.channel)
+        await self.pacer.wait(row.platform, row.workspace, row.channel)
+        if not await self._hold(row, stats):
+            return None
+        async with self._keep_lease(row):
+            await transport.send_channel(
+                workspace=row.workspace,
+                channel=row.channel,
+                reply=_fallback_reply(row, reply).safe(),
+                key=row.key + ":fallback",
             )
+        return True
 
     # -- loop -----------------------------------------------------------------
     async def tick(self) -> DrainStats:
-        """Plan, then drain. A planning failure is logged and does not stop the deliveries already due; the
-        database being unavailable ends the tick (counted once per outage, ``bot.storage.outage``)."""
-        outage = self.app.db.outage  # the database being down is logged once, not per step and tick
+        """Plan, run the features' tick hooks, drain, then run those that follow the drain.
+
+        A planning or hook failure is logged and does not stop the deliveries already due; the database being
+        unavailable is counted once per outage (``bot.storage.outage``), not per step and tick.
+        """
         try:
             await self.plan()
         except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
-            step_failed(outage, exc, log, "planning failed; draining the outbox anyway")
-        try:
-            await escalate(self.app, self.app.clock.now())
-        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
-            step_failed(outage, exc, log, "risk escalation check failed; draining the outbox anyway")
+            step_failed(self.app.db.outage, exc, log, "planning failed; draining the outbox anyway")
+        await self._hooks(after_drain=False)
         stats = await self.drain()
-        try:
-            await sync_reports(self.app, self.app.clock.now())
-        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
-            step_failed(outage, exc, log, "check-in reports could not be synced; retrying on the next tick")
+        await self._hooks(after_drain=True)
         return stats
 
-    async def housekeeping(self) -> None:
-        """Forget delivered rows after 90 days (the digest only looks back to the last one), expired
-        interaction state (button pages), idle ``send_pace`` rows, logged questions past their retention,
-        and workspaces uninstalled longer than the retention period."""
-        cutoff = self.app.clock.now() - timedelta(days=90)
-        async with self.app.db.session() as session:
-            await session.execute(
-                delete(Outbox).where(Outbox.status.in_((OUTBOX_SENT, OUTBOX_SKIPPED)), Outbox.sent_at < cutoff)
-            )
-            await interaction_state.purge_expired(session=session, now=self.app.clock.now())
-            await purge_questions(
-                session, before=self.app.clock.now() - timedelta(days=self.app.settings.question_retention_days)
-            )
-        await prune(self.app.db, now=self.app.clock.now())
-        from bot.privacy import purge_uninstalled
-
-        purged = await purge_uninstalled(
-            self.app.db, now=self.app.clock.now(), retention_days=self.app.settings.uninstall_retention_days
-        )
-        if purged:
-            log.info("deleted the data of %d uninstalled workspace(s)", len(purged))
-
-    async def run(self) -> None:
-        """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-        lock = asyncio.Lock()
-        in_flight: set[asyncio.Future[None]] = set()
-
-        async def _tick_once() -> None:
-            if lock.locked():
-                return
-            async with lock:
-                await one_round(self.app.db.outage, "scheduler tick", self.tick, log, "scheduler tick failed")
-
-        async def guarded() -> None:
-            # A tick is never cancelled half-way (its database transaction would be cut off
-            # while the engine closes); shutdown waits for it below instead.
-            task = asyncio.ensure_future(_tick_once())
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-            await asyncio.shield(task)
-
-        async def polled() -> None:
-            with contextlib.suppress(asyncio.CancelledError):  # shutdown: the shielded tick is awaited below
-                await guarded()
-
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
-        scheduler.add_job(
-            polled,
-            "interval",
-            seconds=self.app.settings.poll_seconds,
-            id="poll",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-        scheduler.add_job(
-            partial(one_round, self.app.db.outage, "housekeeping run", self.housekeeping, log, "housekeeping failed"),
-            "interval",
-            hours=6,
-            id="housekeeping",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-        scheduler.start()
-        log.info("scheduler started (instance %s, every %.1fs)", self.instance, self.app.settings.poll_seconds)
-        try:
-            await guarded()
-            while True:
-                await self.wake.wait()
-                self.wake.clear()
-                await guarded()
-        finally:
-            scheduler.shutdown(wait=False)
-            if in_flight:
-                await asyncio.wait(set(in_flight), timeout=30)
+    async def _hooks(self, *, after_drain: bool) -> None:
+        for hook in self.app.deliveries.tick_hooks(after_drain=after_drain):
+            try:
+                await hook.run(self.app, self.app.clock.now())
+            except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+                step_failed(self.app.db.outage, exc, log, hook.failure or f"tick hook {hook.name!r} failed")
 
 
 def _fallback_reply(row: outbox.OutboxRow, reply: Reply) -> Reply:

@@ -1,9 +1,11 @@
 """Team features: stage and milestones, digests, check-ins and their answers, the risk register, schedules.
 
 Each feature is one module with one class that registers its sub-commands, buttons and
-DM handlers with the router (``features``). Queries live in ``bot.team.store``;
-deliveries go through the scheduler's outbox (``bot.scheduler``). Importing the package
-is cheap (the CLI registers ``checkin export`` from here); ``install`` loads the features.
+DM handlers with the router (``features``), and the delivery kinds it owns with the
+scheduler's registry (``bot.team.delivery``). Queries live in ``bot.team.store``;
+deliveries go through the scheduler's outbox (``bot.scheduler``), which imports no feature.
+Importing the package is cheap (the CLI registers ``checkin export`` from here); ``install``
+loads the features.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def features() -> tuple[type[TeamFeature], ...]:
 
 
 def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
-    """Register the team features with ``team.router``; returns those registered now.
+    """Register the team features with ``team.router`` (and their deliveries with ``team.deliveries``);
+    returns those registered now.
 
     With ``defer`` they are imported and registered on the first request that needs one of them
     (``Router.defer``, routed by the first words in ``bot.kernel.commands.TEAM_WORDS``): a one-shot
@@ -65,6 +68,7 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
             loaded = feature(team)
             loaded.register(team.router)
             team.router.add_help(loaded.HELP)
+            loaded.register_deliveries(team.deliveries)
             installed.append(loaded)
 
     if defer:

@@ -21,9 +21,11 @@ from bot.kernel.request import Request
 from bot.kernel.router import HelpLine, Router
 from bot.kernel.safety import InputProblem, clean_input
 from bot.scheduler.recurrence import zone
+from bot.scheduler.registry import Deliveries
 from bot.team import audit
 from bot.team.base import TeamFeature, is_mention, parse_mentions
 from bot.team.calendar import country_calendar, load_availability
+from bot.team.delivery.context import load_time_off
 from bot.team.models import Absence, HolidayCalendar, HolidayDay
 
 __all__ = ["AvailabilityCommands", "parse_day", "parse_range", "MAX_ABSENCE_DAYS", "clean_note"]
@@ -101,6 +103,9 @@ class AvailabilityCommands(TeamFeature):
             what=N_("your time off: check-ins skip you"),
         ),
     )
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_planner_context(load_time_off)
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "holidays", self.holidays)

@@ -23,6 +23,7 @@ from bot.scheduler.recurrence import WEEKDAYS, parse_hhmm, parse_weekday, zone
 if TYPE_CHECKING:
     from bot.app import App
     from bot.kernel.settings import Settings
+    from bot.scheduler.registry import Deliveries
     from bot.scheduler.service import Scheduler
     from bot.storage.db import Database
     from bot.team.language import WorkspaceLanguages
@@ -73,6 +74,10 @@ class Team:
     @property
     def router(self) -> Router:
         return self.app.router
+
+    @property
+    def deliveries(self) -> Deliveries:
+        return self.app.deliveries
 
     @property
     def scheduler(self) -> Scheduler:
@@ -156,6 +161,10 @@ class TeamFeature:
     def register(self, router: Router) -> None:
         """Add this feature's sub-commands, buttons and DM handlers to ``router``."""
         raise NotImplementedError
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        """Add the delivery kinds this feature owns (what its outbox rows say, what its schedules plan,
+        what it does on every tick) to the scheduler's registry. Most features deliver nothing."""
 
     def add_subcommand(self, router: Router, command: str, words: str, handler: SubcommandHandler) -> None:
         """Route ``/<command> <words> ...`` to ``handler``, remembering the asker's time zone first."""

@@ -1,15 +1,15 @@
 """Who is available when: a workspace's public holidays (the ``holidays`` package) and people's time off.
 
-The planner (``bot.scheduler.occurrences``) and ``cos-bot schedule preview`` both read an
-``Availability``, so a check-in skipped for a holiday or an absence is neither
-queued nor previewed.
+The planners (``bot.team.delivery``, through the scheduler's planning context) and
+``cos-bot schedule preview`` both read an ``Availability``, so a check-in skipped for a
+holiday or an absence is neither queued nor previewed.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -143,12 +143,6 @@ async def away_between(
             )
         ).scalars()
     )
-
-
-def local_day(at: datetime, tz: str) -> date:
-    from bot.scheduler.recurrence import zone
-
-    return at.astimezone(zone(tz)).date()
 
 
 async def away_section(session: AsyncSession, *, platform: str, workspace: str, today: date) -> Any:

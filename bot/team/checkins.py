@@ -18,9 +18,11 @@ from bot.kernel.reply import Field, Reply, Section, mention
 from bot.kernel.request import Request
 from bot.kernel.router import HelpLine, Router
 from bot.kernel.safety import InputProblem, clean_input
-from bot.scheduler.messages import review_due
+from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when
+from bot.team.delivery.checkin import CHECKIN, CHECKIN_SCHEDULE, NUDGE, SYNC_REPORTS
+from bot.team.ladder import review_due
 from bot.team.models import CheckinAnswer, RiskItem
 from bot.team.risks import REGISTER_KINDS
 from bot.team.schedules import add_schedule, scheduled_reply
@@ -56,6 +58,12 @@ class CheckinCommands(TeamFeature):
         ),
         HelpLine(command="cos-service", usage="/cos-service checkin questions", what=N_("the check-in's questions")),
     )
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_kind(CHECKIN)
+        deliveries.add_kind(NUDGE)
+        deliveries.add_schedule_kind(CHECKIN_SCHEDULE)
+        deliveries.add_tick_hook(SYNC_REPORTS)
 
     def register(self, router: Router) -> None:
         for word in ("checkin", "check-in"):

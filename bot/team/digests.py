@@ -11,8 +11,10 @@ from bot.kernel.lang import N_, _
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.router import HelpLine, Router
+from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_when, trailing_zone
+from bot.team.delivery.digest import DIGEST, DIGEST_SCHEDULE
 from bot.team.schedules import add_schedule, scheduled_reply
 
 __all__ = ["DigestCommands"]
@@ -31,6 +33,10 @@ class DigestCommands(TeamFeature):
             admin=True,
         ),
     )
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_kind(DIGEST)
+        deliveries.add_schedule_kind(DIGEST_SCHEDULE)
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "digest", self.digest)

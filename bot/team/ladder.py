@@ -30,12 +30,23 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.scheduler.outbox import OutboxRow
 
-__all__ = ["DUE_WITHIN", "Rung", "rung", "next_review", "escalate", "escalation_reply", "admin_ids", "escalates"]
+__all__ = [
+    "DUE_WITHIN",
+    "CADENCE_DAYS",
+    "Rung",
+    "rung",
+    "next_review",
+    "review_due",
+    "escalate",
+    "escalation_reply",
+    "admin_ids",
+    "escalates",
+]
 
 log = logging.getLogger(__name__)
 
 DUE_WITHIN = timedelta(days=7)
-_CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
+CADENCE_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +74,16 @@ def next_review(item: RiskItem) -> date:
     """One cadence after the last review; a week after joining the register for a first review."""
     if item.last_review_at is None:
         return (item.raised_at or item.updated_at).date() + DUE_WITHIN
-    return item.last_review_at.date() + timedelta(days=_CADENCE_DAYS.get(item.cadence, 92))
+    return item.last_review_at.date() + timedelta(days=CADENCE_DAYS.get(item.cadence, 92))
+
+
+def review_due(item: RiskItem, now: datetime) -> bool:
+    """True when the item's review reminder should list it: not accepted, and never or not recently reviewed."""
+    if item.accepted_until is not None and item.accepted_until >= now.date():
+        return False  # an accepted risk: reminders pause until then
+    if item.last_review_at is None:
+        return True
+    return item.last_review_at + timedelta(days=CADENCE_DAYS.get(item.cadence, 92)) <= now
 
 
 def rung(item: RiskItem, today: date) -> Rung:

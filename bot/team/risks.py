@@ -13,10 +13,11 @@ from bot.kernel.lang import N_, _, ngettext
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
 from bot.kernel.router import Action, HelpLine, Router
-from bot.scheduler.messages import CADENCE_DAYS, review_due
+from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when, trailing_zone
-from bot.team.ladder import rung
+from bot.team.delivery.reminders import ESCALATE, ESCALATION, RISK_REVIEW, RISK_REVIEW_SCHEDULE
+from bot.team.ladder import CADENCE_DAYS, review_due, rung
 from bot.team.models import RiskItem
 from bot.team.risk_accept import accepted_note, parse_accept
 from bot.team.schedules import add_schedule, scheduled_reply
@@ -77,6 +78,12 @@ class RiskCommands(TeamFeature):
             admin=True,
         ),
     )
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_kind(RISK_REVIEW)
+        deliveries.add_schedule_kind(RISK_REVIEW_SCHEDULE)
+        deliveries.add_kind(ESCALATION)
+        deliveries.add_tick_hook(ESCALATE)
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-risk", "schedule", self.schedule)

@@ -16,8 +16,10 @@ from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import Occurrence, generate, load_context, participants_of, rule_of
 from bot.scheduler.recurrence import describe, zone
+from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import Team, TeamFeature
+from bot.team.delivery.context import load_members
 
 __all__ = ["ScheduleCommands", "add_schedule", "next_runs", "scheduled_reply", "when", "kind_name"]
 
@@ -109,7 +111,7 @@ async def add_schedule(
 async def next_runs(team: Team, sched: Schedule, limit: int = 1) -> list[Occurrence]:
     """The schedule's next ``limit`` deliveries (nudges left out), looking up to a year ahead."""
     async with team.db.session() as session:
-        ctx = await load_context(session, sched.platform, sched.workspace, team.settings.default_tz)
+        ctx = await load_context(session, sched.platform, sched.workspace, team.settings.default_tz, team.deliveries)
     now = team.now()
     start = max(now, sched.planned_until)
     occs: list[Occurrence] = []
@@ -161,6 +163,9 @@ class ScheduleCommands(TeamFeature):
             what=N_("set your time zone (admins: `timezone workspace <zone>`)"),
         ),
     )
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_planner_context(load_members)  # people's own zones, set with ``timezone``
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "schedules", self.schedules)
@@ -256,7 +261,9 @@ class ScheduleCommands(TeamFeature):
         words = text.split()
         if not words:
             async with self.team.db.session() as session:
-                ctx = await load_context(session, request.platform, request.workspace, self.team.settings.default_tz)
+                ctx = await load_context(
+                    session, request.platform, request.workspace, self.team.settings.default_tz, self.team.deliveries
+                )
             return Reply(
                 title=_("Your time zone: {tz}").format(tz=ctx.tz_of(request.user)),
                 sections=(

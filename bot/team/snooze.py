@@ -23,6 +23,7 @@ from bot.kernel.request import Request
 from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.models import OUTBOX_PENDING, OUTBOX_SENT, Outbox
 from bot.scheduler.occurrences import Occurrence
+from bot.scheduler.registry import Deliveries
 from bot.storage.sql import insert_ignore
 from bot.team.base import TeamFeature
 from bot.team.models import CheckinAnswer
@@ -99,7 +100,7 @@ async def snooze(session: AsyncSession, *, row: Outbox, span: str, now: datetime
     return False, existing
 
 
-async def pending_snoozes(session: AsyncSession, *, after: datetime, until: datetime) -> list[Occurrence]:
+async def pending_snoozes(session: AsyncSession, after: datetime, until: datetime) -> list[Occurrence]:
     """Snoozed deliveries still to go out in ``(after, until]``, as the preview lists them."""
     rows = (
         await session.execute(
@@ -136,6 +137,9 @@ class SnoozeCommands(TeamFeature):
             command="cos-service", usage="/cos-service snooze 1h|1d|1w", what=N_("snooze a check-in or a reminder")
         ),
     )
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_preview_source(pending_snoozes)
 
     def register(self, router: Router) -> None:
         router.add_action("checkin.skip", self.action_skip)

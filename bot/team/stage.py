@@ -12,8 +12,11 @@ from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
 from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.recurrence import zone
+from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import SANE_YEARS, TeamFeature, add_months, parse_mentions
+from bot.team.delivery.context import load_stage
+from bot.team.delivery.reminders import MILESTONE, MILESTONE_SCHEDULE
 from bot.team.models import Milestone, TeamStage
 
 __all__ = ["StageCommands", "STAGES"]
@@ -49,6 +52,11 @@ class StageCommands(TeamFeature):
             admin=True,
         ),
     )
+
+    def register_deliveries(self, deliveries: Deliveries) -> None:
+        deliveries.add_kind(MILESTONE)
+        deliveries.add_schedule_kind(MILESTONE_SCHEDULE)
+        deliveries.add_planner_context(load_stage)
 
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "stage", self.stage)

@@ -104,3 +104,10 @@ async def test_installing_without_deferral_registers_everything_at_once(app: App
     finally:
         app.router = previous
     assert len(installed) == len(features()) and router._loader is None
+
+
+async def test_the_scheduler_of_a_deferred_app_loads_the_features_whose_kinds_it_delivers(app: App) -> None:
+    assert app.deliveries.kinds == ()  # a one-shot question registers no delivery
+    scheduler = app.scheduler
+    assert app.router._loader is None
+    assert {"digest", "checkin", "milestone"} <= set(scheduler.app.deliveries.kinds)

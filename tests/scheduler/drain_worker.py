@@ -22,6 +22,7 @@ from bot.kernel.transport import SendResult
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.service import Scheduler
 from bot.storage.db import Database
+from bot.team.delivery.reminders import RISK_REVIEW
 
 
 class RecordingTransport:
@@ -54,6 +55,7 @@ async def run(url: str, worker: str, lease: float, delay: float) -> None:
     settings = Settings(database_url=url, scheduler_enabled=False, instance_id=worker)
     # The drain path needs no knowledge or router: risk-review rows render from the database alone.
     app = App(settings=settings, kb=None, searcher=None, router=None, db=db, clock=SystemClock())  # type: ignore[arg-type]
+    app.deliveries.add_kind(RISK_REVIEW)  # the rows are risk reviews; no other feature is installed
     app.transports["console"] = RecordingTransport(db, worker, delay)
     scheduler = Scheduler(app, pacer=Pacer({}), batch=10, concurrency=4, lease=timedelta(seconds=lease))
     try:

@@ -23,6 +23,7 @@ from bot.kernel.transport import SendResult
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.service import Scheduler
 from bot.storage.db import Database
+from bot.team.delivery.reminders import RISK_REVIEW
 
 
 class KillingTransport:
@@ -49,6 +50,7 @@ async def run(url: str, worker: str, lease: float, poison: str) -> None:
     db = Database(url)
     settings = Settings(database_url=url, scheduler_enabled=False, instance_id=worker, max_claims=3)
     app = App(settings=settings, kb=None, searcher=None, router=None, db=db, clock=SystemClock())  # type: ignore[arg-type]
+    app.deliveries.add_kind(RISK_REVIEW)  # the rows are risk reviews; no other feature is installed
     app.transports["console"] = KillingTransport(db, worker, poison)
     scheduler = Scheduler(app, pacer=Pacer({}), batch=8, concurrency=8, lease=timedelta(seconds=lease))
     try:

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import event, insert
 
 from bot.scheduler import outbox
-from bot.scheduler.messages import prefetch, render
 from bot.scheduler.models import Outbox
+from bot.scheduler.registry import Deliveries
 from bot.storage.db import Database, migrate
+from bot.team.delivery.reminders import RISK_REVIEW
 from bot.team.models import Absence, RiskItem
 from tests.conftest import Harness
 from tests.world import World
@@ -113,6 +114,9 @@ async def test_a_batch_renders_its_risk_reviews_with_one_query(db_url: str) -> N
             )
         rows = await outbox.claim(db, token="t", now=NOW, limit=10, lease=timedelta(seconds=30))
         assert len(rows) == 5
+        deliveries = Deliveries()
+        deliveries.add_kind(RISK_REVIEW)
+        render = deliveries.render
         async with db.session() as session:
             one_by_one = [await render(None, session, r, NOW) for r in rows]  # type: ignore[arg-type]
 
@@ -124,7 +128,7 @@ async def test_a_batch_renders_its_risk_reviews_with_one_query(db_url: str) -> N
                 selects.append(statement)
 
         async with db.session() as session:
-            loaded = await prefetch(session, rows)
+            loaded = await deliveries.prefetch(session, rows)
             batched = [await render(None, session, r, NOW, loaded) for r in rows]  # type: ignore[arg-type]
         assert len(selects) == 1
         assert batched == one_by_one
@@ -194,6 +198,7 @@ async def test_a_batch_of_digests_reads_each_workspace_once(any_world: World, mo
         )
     rows = await outbox.claim(app.db, token="t", now=now, limit=10, lease=timedelta(seconds=30))
     assert len(rows) == 6
+    prefetch, render = app.deliveries.prefetch, app.deliveries.render
 
     searches: list[str] = []
     search = app.searcher.search

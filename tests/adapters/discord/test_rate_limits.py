@@ -8,7 +8,7 @@ from aiohttp import web
 from adapters.discord.client import make_client
 from adapters.discord.ratelimit import global_retry_after, rate_limit_trace
 from bot.kernel.settings import Settings
-from bot.scheduler.rate_limits import RateLimitHit, listening
+from bot.scheduler.pacing.rate_limits import RateLimitHit, listening
 from tests.local_server import close_local, serve_local
 
 

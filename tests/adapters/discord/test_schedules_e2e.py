@@ -178,10 +178,8 @@ async def test_resend_after_a_crash_carries_the_same_nonce_and_discord_drops_it(
 
 
 async def _render(app: App, row: Any) -> Any:
-    from bot.scheduler.messages import render
-
     async with app.db.session() as session:
-        return await render(app, session, row, app.clock.now())
+        return await app.deliveries.render(app, session, row, app.clock.now())
 
 
 async def test_checkin_dm_to_a_closed_dm_falls_back_to_a_channel_mention_once(rig: Rig) -> None:

@@ -23,7 +23,7 @@ from bot.kernel.reply import Reply
 from bot.kernel.settings import Settings
 from bot.scheduler.models import Schedule
 from bot.scheduler.pacing import Pacer
-from bot.scheduler.rate_limits import RateLimitHit, listening
+from bot.scheduler.pacing.rate_limits import RateLimitHit, listening
 from tests.adapters.slack.conftest import BOT_TOKEN
 from tests.adapters.slack.fake_slack import FakeSlack
 

@@ -1,297 +1,32 @@
-"""Outbound pacing: spread a fan-out under the platforms' per-channel and per-workspace limits.
+"""The shared pacer: slots and learned rates kept in the ``send_pace`` table, for replicas on PostgreSQL.
 
-Each send reserves the next free slot of its channel and of its workspace
-(reservation, not a bucket that refills: a burst of 2,000 sends becomes an
-even stream at the allowed rate instead of a wall of 429s). A ``Retry-After``
-from the platform pushes the workspace's next slot back. The workspace rate is
-learned (``Adaptive``): Slack publishes none, so a fixed guess is either too
-slow for a big workspace or too fast for a small one.
-
-``Pacer`` keeps the slots in memory: right for SQLite, where one process
-sends. On PostgreSQL several replicas drain one outbox, so ``SharedPacer``
-keeps them in the ``send_pace`` table (one row per workspace and per channel)
-and books each send with one atomic statement; a ``Retry-After`` seen by one
-replica holds the workspace for all of them. ``pacer_for`` picks by dialect.
+Each send is booked with one atomic statement (one row per workspace and per channel); a
+``Retry-After`` seen by one replica holds the workspace for all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import text
 
+from bot.scheduler.pacing.rates import (
+    ADAPTIVE,
+    AHEAD,
+    BOOKED_AT,
+    Adaptive,
+    Ahead,
+    Limits,
+    PlatformLimits,
+    booked_at,
+    first_ceiling,
+)
 from bot.storage.db import Database
 
-__all__ = [
-    "Limits",
-    "Adaptive",
-    "AHEAD",
-    "Ahead",
-    "Pacer",
-    "SharedPacer",
-    "PacerLike",
-    "pacer_for",
-    "limits_for",
-    "PlatformLimits",
-    "next_rate",
-    "cut_rate",
-    "first_ceiling",
-    "prune",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Seconds between two messages to one channel; messages per second to one workspace.
-
-    With ``adaptive`` the workspace rate is where sending starts, and the pacer learns the real
-    one (``Adaptive``) between ``min_rate`` and ``max_rate``; without, it is a fixed rate (still
-    held back by any ``Retry-After``).
-    """
-
-    channel_interval: float = 0.0
-    workspace_rate: float | None = None
-    adaptive: bool = False
-    max_rate: float | None = None
-    min_rate: float = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class Adaptive:
-    """How a workspace's rate is learned: additive increase per send, multiplicative decrease on a 429.
-
-    Until the first 429 the rate rises by ``step`` per send (so it reaches a big workspace's
-    limit within a couple of seconds). A 429 sets the ceiling to the rate the refused send was
-    booked at (the first time, to the sends booked in the second before it, ``first_ceiling()``:
-    the fast climb overshoots by up to a second of sends before the platform's window fills)
-    and cuts the rate to ``cut`` times that; one cut per ``Retry-After`` hold, since the sends
-    already under way report the same overload. Every send booked before a 429 is booked again
-    behind the hold at the cut rate. Below ``cruise`` of the ceiling the rate climbs back by
-    ``step`` per send; above, it probes upwards by ``probe`` of the ceiling per second of sending
-    (0.3 %: from the cut to the ceiling in about 25 s), so a 429, and the hold it costs,
-    stays rare. The values were tuned in fake time against a stand-in with a one-second window
-    (``tests/scheduler/test_pacing_adaptive.py``).
-    """
-
-    step: float = 1.0
-    probe: float = 0.003
-    cut: float = 0.93
-    cruise: float = 0.9
-    first_ceiling: float = 0.8
-
-
-ADAPTIVE = Adaptive()
-
-# Seconds before its slot that a send does what must happen before it goes but need not happen at
-# the slot: the transport's preparation (``ahead``) and, shared, the check for a new Retry-After
-# hold. Its round trips then do not make the send late: a late send bunches up with the next
-# ones, and a platform that counts posts per second refuses the bunch.
-AHEAD = 0.1
-
-Ahead = Callable[[], Awaitable[None]]
-
-
-class PlatformLimits(Mapping[str, Limits]):
-    """Each platform's limits, as its plugin declares them (``Platform.limits``), asked for on first use.
-
-    The core knows no platform's numbers: a platform is loaded only when something is paced for
-    it, so a process that never sends (``cos-bot ask``) loads no platform at all.
-    """
-
-    def __init__(
-        self, settings: object | None = None, *, lookup: Callable[[str, object | None], Limits | None] | None = None
-    ) -> None:
-        self._settings = settings
-        self._lookup = lookup or _plugin_limits
-        self._known: dict[str, Limits | None] = {}
-
-    def __getitem__(self, platform: str) -> Limits:
-        if platform not in self._known:
-            self._known[platform] = self._lookup(platform, self._settings)
-        found = self._known[platform]
-        if found is None:
-            raise KeyError(platform)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([name for name, found in self._known.items() if found is not None])
-
-    def __len__(self) -> int:
-        return sum(found is not None for found in self._known.values())
-
-
-def _plugin_limits(platform: str, settings: object | None) -> Limits | None:
-    from bot.plugins import platform_limits
-
-    return platform_limits(platform, settings)
-
-
-def limits_for(settings: object | None = None) -> PlatformLimits:
-    """The installed platforms' limits under these settings (``COS_SLACK_WORKSPACE_RATE`` pins Slack's)."""
-    return PlatformLimits(settings)
-
-
-def next_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive = ADAPTIVE, sent: int = 1) -> float:
-    """The rate after ``sent`` more sends were booked."""
-    if not limits.adaptive or sent <= 0:
-        return rate
-    if ceiling is None or rate < tune.cruise * ceiling:
-        rate += tune.step * sent
-    else:
-        rate += tune.probe * ceiling * sent / max(rate, 1e-6)
-    return min(rate, limits.max_rate) if limits.max_rate else rate
-
-
-def first_ceiling(rate: float, tune: Adaptive = ADAPTIVE) -> float:
-    """The sends of the second before a send booked at ``rate`` during the first climb.
-
-    The climb adds ``step`` per send, so the sends before it were booked at ``rate - step``,
-    ``rate - 2 * step`` ...; as many fit in one second as the platform's window let through.
-    Without a step (or with too few sends to fill a second) it is ``first_ceiling`` of the rate.
-    """
-    if tune.step <= 0:
-        return rate * tune.first_ceiling
-    elapsed, count, r = 0.0, 0, rate - tune.step
-    while r > 0 and count < 10_000:
-        elapsed += 1.0 / r
-        if elapsed >= 1.0:
-            return max(float(count), rate * 0.5)
-        count += 1
-        r -= tune.step
-    return rate * tune.first_ceiling
-
-
-def cut_rate(rate: float, ceiling: float | None, limits: Limits, tune: Adaptive = ADAPTIVE) -> tuple[float, float]:
-    """(new rate, new ceiling) after a 429 met by a send booked at ``rate``."""
-    new_ceiling = first_ceiling(rate, tune) if ceiling is None else rate
-    return max(limits.min_rate, new_ceiling * tune.cut), max(limits.min_rate, new_ceiling)
-
-
-# The rate this task's last send was booked at: a 429 it meets is pinned on that rate, not on the
-# rate booked last (sends are booked ahead, up to ``concurrency`` of them, at rising rates).
-_BOOKED_AT: contextvars.ContextVar[tuple[str, str, float] | None] = contextvars.ContextVar(
-    "cos_booked_rate", default=None
-)
-
-
-def _booked_at(platform: str, workspace: str) -> float | None:
-    booked = _BOOKED_AT.get()
-    return booked[2] if booked is not None and booked[:2] == (platform, workspace) else None
-
-
-class Pacer:
-    """Reserve send slots; ``wait`` sleeps until this send's slot."""
-
-    def __init__(
-        self,
-        limits: Mapping[str, Limits] | None = None,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        tune: Adaptive = ADAPTIVE,
-    ) -> None:
-        self.limits = limits if limits is not None else PlatformLimits()
-        self.tune = tune
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._channel_next: dict[tuple[str, str, str], float] = {}
-        self._workspace_next: dict[tuple[str, str], float] = {}
-        self._rate: dict[tuple[str, str], float] = {}
-        self._ceiling: dict[tuple[str, str], float] = {}
-        self._hold_until: dict[tuple[str, str], float] = {}  # when the last Retry-After hold ends
-        self._holds: dict[tuple[str, str], int] = {}  # Retry-Afters met, per workspace
-
-    def rate(self, platform: str, workspace: str) -> float | None:
-        """The rate this workspace is sent at now (messages/s); None when it has no workspace limit."""
-        limits = self.limits.get(platform)
-        if limits is None or not limits.workspace_rate:
-            return None
-        return self._rate.get((platform, workspace), limits.workspace_rate)
-
-    def reserve(self, platform: str, workspace: str, channel: str, *, grow: bool = True) -> float:
-        """The monotonic time at which this send may go; books the slot and, with ``grow``, raises the rate
-        for the next one (a send booked again behind a ``Retry-After`` does not)."""
-        limits = self.limits.get(platform)
-        now = self._monotonic()
-        if limits is None:
-            return now
-        ck, wk = (platform, workspace, channel), (platform, workspace)
-        slot = max(now, self._channel_next.get(ck, 0.0), self._workspace_next.get(wk, 0.0))
-        if limits.channel_interval:
-            self._channel_next[ck] = slot + limits.channel_interval
-        if limits.workspace_rate:
-            rate = self._rate.get(wk, limits.workspace_rate)
-            self._workspace_next[wk] = slot + 1.0 / rate
-            _BOOKED_AT.set((platform, workspace, rate))
-            if grow:
-                self._rate[wk] = next_rate(rate, self._ceiling.get(wk), limits, self.tune)
-        return slot
-
-    async def wait(self, platform: str, workspace: str, channel: str, *, ahead: Ahead | None = None) -> float:
-        """Sleep until a slot is free; returns the seconds waited. ``ahead`` runs once, ``AHEAD`` before the slot.
-
-        A ``Retry-After`` that arrives while this send sleeps books it again, behind the hold and at the
-        cut rate (every send booked before a 429 is, so the slots booked ahead at the old rate go).
-        """
-        wk = (platform, workspace)
-        waited = 0.0
-        booked = 0
-        while True:
-            epoch = self._holds.get(wk, 0)
-            slot = self.reserve(platform, workspace, channel, grow=not booked)
-            booked += 1
-            if ahead is not None:
-                early = slot - AHEAD - self._monotonic()
-                if early > 0:
-                    await self._sleep(early)
-                    waited += early
-                await ahead()
-                ahead = None
-            delay = slot - self._monotonic()
-            if delay > 0:
-                await self._sleep(delay)
-                waited += delay
-            if self._holds.get(wk, 0) == epoch:
-                return waited
-
-    def penalise(self, platform: str, workspace: str, retry_after: float, *, rate: float | None = None) -> None:
-        """The platform said ``Retry-After``: nobody in this workspace sends before it has passed; the rate is
-        cut, from ``rate`` (default: the rate this task's send was booked at)."""
-        wk = (platform, workspace)
-        now = self._monotonic()
-        until = now + retry_after
-        previous = self._hold_until.get(wk)
-        self._hold_until[wk] = max(previous or 0.0, until)
-        self._holds[wk] = self._holds.get(wk, 0) + 1
-        # Every send waiting for a slot books again (``wait``): the workspace is free from the hold's end.
-        self._workspace_next[wk] = self._hold_until[wk]
-        limits = self.limits.get(platform)
-        if limits is None or not limits.adaptive or not limits.workspace_rate:
-            return
-        if previous is not None and previous > now:
-            return  # one cut per hold: the sends already under way met the same overload
-        at = rate or _booked_at(platform, workspace) or self._rate.get(wk, limits.workspace_rate)
-        self._rate[wk], self._ceiling[wk] = cut_rate(at, self._ceiling.get(wk), limits, self.tune)
-
-
-class PacerLike(Protocol):
-    """What the scheduler needs from a pacer: wait for a slot; hold a workspace after a ``Retry-After``."""
-
-    async def wait(self, platform: str, workspace: str, channel: str, *, ahead: Ahead | None = None) -> float: ...
-
-    def penalise(self, platform: str, workspace: str, retry_after: float) -> Awaitable[None] | None: ...
-
-
-def pacer_for(db: Database, settings: object | None = None) -> PacerLike:
-    """The in-memory pacer on SQLite (one process writes); the shared one on PostgreSQL (replicas)."""
-    limits = limits_for(settings)
-    return Pacer(limits) if db.is_sqlite else SharedPacer(db, limits)
+__all__ = ["SharedPacer", "prune", "workspace_scope", "channel_scope"]
 
 
 # One statement books the workspace's and the channel's next slot together. The rows are locked in
@@ -501,7 +236,7 @@ class SharedPacer:
             rate["sent"] = 1 if rate["adaptive"] and grow else 0
             delay, booked, held = (await conn.execute(_RESERVE, {**params, **rate})).one()
         if booked is not None:
-            _BOOKED_AT.set((platform, workspace, float(booked)))
+            BOOKED_AT.set((platform, workspace, float(booked)))
         return max(0.0, float(delay)), held
 
     async def wait(self, platform: str, workspace: str, channel: str, *, ahead: Ahead | None = None) -> float:
@@ -544,7 +279,7 @@ class SharedPacer:
             return
         async with self.db.engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            at = rate or _booked_at(platform, workspace)
+            at = rate or booked_at(platform, workspace)
             first = first_ceiling(at, self.tune) / at if at else self.tune.first_ceiling
             await conn.execute(
                 _PENALISE,
