@@ -38,8 +38,9 @@ clean:
 
 # The bot's own words: extract them from the code (Babel) into bot/locale/cos-bot.pot, merge new ones into each
 # language's .po (translate them there), and compile the .mo files next to them. Both .po and .mo are committed.
+# admin_only("...") texts are messages too ("Only admins can …"), and in_lang(lang, "...") the adapters' labels.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 --no-location --width 120 \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 -k admin_only -k in_lang:2 --no-location --width 120 \
 		--project cos-bot -o bot/locale/cos-bot.pot .
 	$(BIN)/pybabel update -i bot/locale/cos-bot.pot -d bot/locale -D cos-bot --no-fuzzy-matching --width 120
 	$(BIN)/pybabel compile -d bot/locale -D cos-bot --statistics

@@ -3,6 +3,12 @@
 The command plumbing (``CommandTree``) only forwards to a handler; the
 answer is the core's. Autocomplete suggests knowledge titles and aliases,
 at most 25, each checked against Discord's limits before it is sent.
+
+Names and descriptions carry ``name_localizations`` / ``description_localizations`` for Chinese clients
+(``zh-CN`` from the bot's gettext catalog, ``zh-TW`` from ``ZH_TW``), through discord.py's ``Translator``.
+Where a command may be used is declared with ``contexts`` (servers and DMs with the bot) and
+``integration_types`` (installed to a server), the successors of the deprecated ``dm_permission``, which
+the payload no longer carries.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.kernel.lang import N_, in_lang
 from knowledge import KnowledgeBase
 from knowledge.model import RISK_KINDS, SERVICE_KINDS
 
@@ -25,16 +32,35 @@ __all__ = [
     "check_payload",
     "suggestions",
     "to_choices",
+    "CatalogTranslator",
+    "NAME_LOCALIZATIONS",
+    "ZH_TW",
 ]
 
 COMMANDS: dict[str, str] = {
-    "cos-service": "Business services and providers for a commercial open source company",
-    "cos-risk": "Business risks, governance and international compliance topics",
+    "cos-service": N_("Business services and providers for a commercial open source company"),
+    "cos-risk": N_("Business risks, governance and international compliance topics"),
 }
 QUERY_DESCRIPTIONS = {
-    "cos-service": "A service area, need, provider, phase or case, e.g. legal",
-    "cos-risk": "A risk or compliance topic, e.g. gdpr",
+    "cos-service": N_("A service area, need, provider, phase or case, e.g. legal"),
+    "cos-risk": N_("A risk or compliance topic, e.g. gdpr"),
 }
+# Command and option names as Chinese clients show them (lowercase letters, digits, ``-``, ``_``; 1-32).
+NAME_LOCALIZATIONS: dict[str, dict[str, str]] = {
+    "cos-service": {"zh-CN": "cos-服务", "zh-TW": "cos-服務"},
+    "cos-risk": {"zh-CN": "cos-风险", "zh-TW": "cos-風險"},
+    "query": {"zh-CN": "问题", "zh-TW": "問題"},
+}
+# Traditional Chinese for the descriptions (the bot's replies are in Simplified Chinese).
+ZH_TW: dict[str, str] = {
+    COMMANDS["cos-service"]: "商業開源公司的商業服務與服務商",
+    COMMANDS["cos-risk"]: "商業風險、公司治理與國際合規主題",
+    QUERY_DESCRIPTIONS["cos-service"]: "服務領域、需求、服務商、階段或案例，例如 法律",
+    QUERY_DESCRIPTIONS["cos-risk"]: "風險或合規主題，例如 gdpr",
+}
+# Where the commands work: in servers (0) and in DMs with the bot (1); installed to a server (0).
+CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
+INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
 QUERY_MAX = 500  # the core reads at most this many characters
 MAX_CHOICES = 25
 CHOICE_MAX = 100
@@ -103,10 +129,37 @@ def suggestions(kb: KnowledgeBase, command: str, current: str) -> list[tuple[str
     return [(n, v) for n, v in ranked][: MAX_CHOICES * 2]
 
 
+class CatalogTranslator(app_commands.Translator):
+    """Chinese names and descriptions for Discord's ``*_localizations`` (other locales see the English)."""
+
+    async def translate(
+        self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
+    ) -> str | None:
+        message = string.message
+        if message in NAME_LOCALIZATIONS:
+            return NAME_LOCALIZATIONS[message].get(locale.value)
+        if locale is discord.Locale.taiwan_chinese:
+            return ZH_TW.get(message)
+        if locale is discord.Locale.chinese:
+            translated = in_lang("zh", message)
+            return translated if translated != message else None
+        return None
+
+
+class _Command(app_commands.Command[Any, Any, None]):
+    """A slash command whose payload says where it works with ``contexts`` only (no ``dm_permission``)."""
+
+    def to_dict(self, tree: app_commands.CommandTree[Any]) -> dict[str, Any]:
+        payload = super().to_dict(tree)
+        payload.pop("dm_permission", None)
+        return payload
+
+
 def _make_command(
     name: str, description: str, handler: CommandHandler, complete: Completer
 ) -> app_commands.Command[Any, Any, None]:
-    @app_commands.describe(query=QUERY_DESCRIPTIONS[name])
+    @app_commands.describe(query=app_commands.locale_str(QUERY_DESCRIPTIONS[name]))
+    @app_commands.rename(query=app_commands.locale_str("query"))
     async def callback(
         interaction: discord.Interaction, query: app_commands.Range[str, 1, QUERY_MAX] | None = None
     ) -> None:
@@ -115,24 +168,32 @@ def _make_command(
     async def autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return to_choices(complete(name, current))
 
-    command: app_commands.Command[Any, Any, None] = app_commands.Command(
-        name=name, description=description, callback=callback
+    command: app_commands.Command[Any, Any, None] = _Command(
+        name=app_commands.locale_str(name),
+        description=app_commands.locale_str(description),
+        callback=callback,
+        allowed_contexts=CONTEXTS,
+        allowed_installs=INSTALLS,
     )
     command.autocomplete("query")(autocomplete)
     return command
 
 
 def build_tree(client: discord.Client, handler: CommandHandler, complete: Completer) -> app_commands.CommandTree[Any]:
-    """A CommandTree holding our two commands, both forwarding to ``handler(interaction, command, text)``."""
+    """A CommandTree holding our two commands, both forwarding to ``handler(interaction, command, text)``.
+
+    ``tree.sync`` localizes them once the translator is set: ``await tree.set_translator(CatalogTranslator())``.
+    """
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
     for name, description in COMMANDS.items():
         tree.add_command(_make_command(name, description, handler, complete))
     return tree
 
 
-def command_payload(tree: app_commands.CommandTree[Any]) -> list[dict[str, Any]]:
-    """Exactly what registration sends (``PUT /applications/{id}/commands``)."""
-    return [command.to_dict(tree) for command in tree.get_commands()]
+async def command_payload(tree: app_commands.CommandTree[Any]) -> list[dict[str, Any]]:
+    """Exactly what registration sends (``PUT /applications/{id}/commands``), localizations included."""
+    translator = CatalogTranslator()
+    return [await command.get_translated_payload(tree, translator) for command in tree.get_commands()]
 
 
 def check_payload(payload: list[dict[str, Any]]) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -30,12 +30,14 @@ from adapters.discord.translate import (
     component_action,
     dm_edit,
     dm_request,
+    locale_of,
     workspace_of,
 )
 from adapters.discord.transport import DiscordTransport
 from bot.answering import votes
 from bot.app import App
 from bot.kernel.canned import expired, list_expired, went_wrong
+from bot.kernel.lang import _, use_lang
 from bot.kernel.reply import Reply
 from bot.kernel.router import Action
 from bot.privacy import app_added, app_removed
@@ -71,9 +73,6 @@ def to_view(page: Page) -> discord.ui.View | None:
             )
     view.stop()
     return view
-
-
-_EXPIRED = expired()
 
 
 class DiscordBot:
@@ -141,12 +140,12 @@ class DiscordBot:
             except discord.HTTPException as exc:
                 self._failed("defer", exc)
 
-        task, _ = await answer_within(self.defer_after, work, defer)
+        task, _slow = await answer_within(self.defer_after, work, defer)
         try:
-            reply = await task or _EXPIRED
+            reply = await task or await self._canned(interaction, expired)
         except Exception:
             log.exception("Discord: answering failed")
-            reply = went_wrong()
+            reply = await self._canned(interaction, went_wrong)
         await self._send(interaction, reply, ephemeral=ephemeral)
 
     async def _send(self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
@@ -182,6 +181,14 @@ class DiscordBot:
         reply = await self.replies.load(workspace_of(interaction.guild_id), key)
         return to_pages(reply, page_token=key) if reply is not None else None
 
+    async def _canned(self, interaction: discord.Interaction, make: Callable[[], Reply]) -> Reply:
+        """A canned reply (expired, went wrong) in the language the router would answer this person in."""
+        lang = await self.app.router.lang_for(
+            PLATFORM_NAME, workspace_of(interaction.guild_id), locale=locale_of(interaction)
+        )
+        with use_lang(lang):
+            return replace(make(), lang=lang)
+
     def _failed(self, what: str, exc: discord.HTTPException) -> None:
         self.errors.append(f"{what}: {exc.status} {getattr(exc, 'code', 0)}")
         log.warning("Discord: %s failed (%s, code %s)", what, exc.status, getattr(exc, "code", 0))
@@ -191,7 +198,7 @@ class DiscordBot:
         data: dict[str, Any] = dict(interaction.data or {})
         parsed = parse_custom_id(str(data.get("custom_id", "")))
         if parsed is None:
-            await self._send(interaction, _EXPIRED, ephemeral=True)
+            await self._send(interaction, await self._canned(interaction, expired), ephemeral=True)
             return
         action, value = parsed
         if action == "share":
@@ -223,7 +230,7 @@ class DiscordBot:
         """A submitted form: the 👎 reason and comment."""
         act = component_action(interaction, admins=self.settings.admins)
         if act is None or act.action != votes.REASON:
-            await self._send(interaction, _EXPIRED, ephemeral=True)
+            await self._send(interaction, await self._canned(interaction, expired), ephemeral=True)
             return
         act = vote_form.with_form_values(act, dict(interaction.data or {}))
         await self._answer(interaction, self._handle_action(act), ephemeral=True)
@@ -236,12 +243,17 @@ class DiscordBot:
         message = interaction.message
         embeds = list(message.embeds) if message is not None else []
         if not embeds:
-            await self._send(interaction, _EXPIRED, ephemeral=True)
+            await self._send(interaction, await self._canned(interaction, expired), ephemeral=True)
             return
-        who = interaction.user.mention if interaction.user else "Someone"
+        lang = await self.app.router.lang_for(
+            PLATFORM_NAME, workspace_of(interaction.guild_id), locale=locale_of(interaction)
+        )
+        with use_lang(lang):
+            who = interaction.user.mention if interaction.user else _("Someone")
+            content = _("{who} shared an answer:").format(who=who)
         try:
             await interaction.response.send_message(
-                content=f"{who} shared an answer:",
+                content=content,
                 embeds=embeds[:10],
                 ephemeral=False,
                 allowed_mentions=discord.AllowedMentions.none(),
@@ -250,10 +262,10 @@ class DiscordBot:
             self._failed("share", exc)
 
     async def _page(self, interaction: discord.Interaction, value: str) -> None:
-        token, _, number = value.rpartition(":")
+        token, _sep, number = value.rpartition(":")
         pages = await self._load_pages(interaction, token) if token and number.isdigit() else None
         if pages is None:
-            await self._send(interaction, list_expired(), ephemeral=True)
+            await self._send(interaction, await self._canned(interaction, list_expired), ephemeral=True)
             return
         n = min(int(number), len(pages) - 1)
         view = to_view(pages[n])

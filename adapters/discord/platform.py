@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.client import make_client, use_api_base
-from adapters.discord.commands import build_tree, check_payload, command_payload
+from adapters.discord.commands import CatalogTranslator, build_tree, check_payload, command_payload
 from adapters.discord.dedupe import housekeeping
 from adapters.discord.handler import DiscordBot
 from adapters.discord.translate import PLATFORM_NAME
@@ -109,11 +109,11 @@ async def _noop_command(interaction: discord.Interaction, command: str, text: st
 def _tree_payload() -> list[dict[str, Any]]:
     client = make_client(Settings())
     tree = build_tree(client, _noop_command, lambda command, current: [])
-    return command_payload(tree)
+    return asyncio.run(command_payload(tree))
 
 
 def commands_json() -> str:
-    """The exact JSON that ``discord sync`` registers."""
+    """The exact JSON that ``discord sync`` registers (runs its own event loop: call it outside one)."""
     return json.dumps(_tree_payload(), indent=2, ensure_ascii=False, sort_keys=True)
 
 
@@ -123,7 +123,7 @@ async def sync_commands(settings: Settings, *, guild: str | None) -> list[dict[s
         raise ConfigError("DISCORD_TOKEN is not set; it is needed to register commands.")
     client = make_client(settings)
     tree = build_tree(client, _noop_command, lambda command, current: [])
-    problems = check_payload(command_payload(tree))
+    problems = check_payload(await command_payload(tree))
     if problems:
         raise ConfigError("command definitions break Discord's limits: " + "; ".join(problems))
     try:
@@ -138,6 +138,7 @@ async def sync_commands(settings: Settings, *, guild: str | None) -> list[dict[s
             target = discord.Object(id=int(guild)) if guild else None
             if target is not None:
                 tree.copy_global_to(guild=target)
+            await tree.set_translator(CatalogTranslator())
             synced = await tree.sync(guild=target)
             return [dict(c.to_dict()) for c in synced]
     finally:

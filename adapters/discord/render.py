@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.common import clip
+from bot.kernel.lang import in_lang
 from bot.kernel.reply import Button, Reply, pack_lines, to_text
 from bot.kernel.safety import neutralise_mentions
 
@@ -224,7 +225,7 @@ def to_pages(reply: Reply, *, ephemeral: bool | None = None, page_token: str | N
     for n, group in enumerate(groups):
         rows = _rows(buttons)
         if total > 1:
-            marker = f"Page {n + 1} of {total}"
+            marker = in_lang(reply.lang or "en", "Page {number} of {total}").format(number=n + 1, total=total)
             last = group[-1]
             footer = last.get("footer", {}).get("text")
             last["footer"] = {"text": clip(f"{footer} · {marker}" if footer else marker, LIMITS["footer"])}
@@ -236,14 +237,14 @@ def to_pages(reply: Reply, *, ephemeral: bool | None = None, page_token: str | N
                             {
                                 "type": 2,
                                 "style": 2,
-                                "label": "◀ Prev",
+                                "label": in_lang(reply.lang or "en", "◀ Prev"),
                                 "custom_id": f"cos:page:{page_token}:{n - 1}",
                                 "disabled": n == 0,
                             },
                             {
                                 "type": 2,
                                 "style": 2,
-                                "label": "Next ▶",
+                                "label": in_lang(reply.lang or "en", "Next ▶"),
                                 "custom_id": f"cos:page:{page_token}:{n + 1}",
                                 "disabled": n == total - 1,
                             },

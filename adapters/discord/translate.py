@@ -16,7 +16,16 @@ from bot.kernel.auth import listed
 from bot.kernel.request import Request
 from bot.kernel.router import Action
 
-__all__ = ["PLATFORM_NAME", "workspace_of", "role_of", "command_request", "component_action", "dm_request", "dm_edit"]
+__all__ = [
+    "PLATFORM_NAME",
+    "workspace_of",
+    "role_of",
+    "locale_of",
+    "command_request",
+    "component_action",
+    "dm_request",
+    "dm_edit",
+]
 
 PLATFORM_NAME = "discord"
 DM_WORKSPACE = "dm"
@@ -52,6 +61,13 @@ def _user_name(user: discord.abc.User | None) -> str | None:
     return getattr(user, "display_name", None) or user.name
 
 
+def locale_of(interaction: discord.Interaction) -> str | None:
+    """The person's Discord client language (``zh-CN``, ``en-US``), as the interaction reports it."""
+    locale = getattr(interaction, "locale", None)
+    value = getattr(locale, "value", locale)
+    return str(value) if value else None
+
+
 def command_request(interaction: discord.Interaction, *, command: str, text: str, admins: Collection[str]) -> Request:
     """A slash command (``/cos-service query:legal``) as a Request."""
     user = interaction.user
@@ -68,6 +84,7 @@ def command_request(interaction: discord.Interaction, *, command: str, text: str
         is_dm=not in_guild,
         in_workspace=in_guild,
         request_id=str(interaction.id),
+        locale=locale_of(interaction),
     )
 
 
@@ -88,6 +105,7 @@ def component_action(interaction: discord.Interaction, *, admins: Collection[str
         value=value,
         role=role_of(user, admins=admins, permissions=interaction.permissions if interaction.guild_id else None),
         in_workspace=interaction.guild_id is not None,
+        locale=locale_of(interaction),
     )
 
 

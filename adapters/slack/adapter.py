@@ -61,6 +61,7 @@ from bot.app import App
 from bot.kernel.canned import expired, polite, went_wrong
 from bot.kernel.commands import COMMANDS
 from bot.kernel.errors import UserError
+from bot.kernel.lang import _, in_lang, use_lang
 from bot.kernel.reply import Button, Reply
 from bot.kernel.request import Request
 from bot.kernel.router import Action, Parsed, parse_line
@@ -94,26 +95,37 @@ PRUNE_INTERVAL = 3600.0  # seconds between clean-ups
 # Rendered messages kept for identical replies (the same answer asked again renders once).
 _MESSAGE_CACHE = 256
 
-_NOT_IN_CHANNEL = polite(
-    "I can't post in this channel",
-    "I'm not a member of this channel, so I can't share "
-    "the answer here. Invite me with `/invite @cos-bot` and press Share again, or copy the "
-    "answer.",
-    error="not_in_channel",
-)
-_NO_CHANNEL = polite(
-    "I can't post here",
-    "I can only share answers in channels I'm a member of. In a private "
-    "conversation between people I can't post; copy the answer instead, or invite me to a "
-    "channel.",
-    error="channel_not_found",
-)
-_SHARE_FAILED = polite(
-    "Sharing did not work just now",
-    "Slack did not accept the message. Please press Share again in a minute.",
-    error="share failed",
-)
-_EXPIRED = expired()
+
+def _not_in_channel() -> Reply:
+    return polite(
+        _("I can't post in this channel"),
+        _(
+            "I'm not a member of this channel, so I can't share the answer here. Invite me with "
+            "`/invite @cos-bot` and press Share again, or copy the answer."
+        ),
+        error="not_in_channel",
+    )
+
+
+def _no_channel() -> Reply:
+    return polite(
+        _("I can't post here"),
+        _(
+            "I can only share answers in channels I'm a member of. In a private conversation between people I "
+            "can't post; copy the answer instead, or invite me to a channel."
+        ),
+        error="channel_not_found",
+    )
+
+
+def _share_failed() -> Reply:
+    return polite(
+        _("Sharing did not work just now"),
+        _("Slack did not accept the message. Please press Share again in a minute."),
+        error="share failed",
+    )
+
+
 _SLOW = "Looking that up…"
 
 
@@ -265,7 +277,8 @@ class SlackAdapter:
 
     def _render(self, reply: Reply, *, state: dict[str, Any] | None, page: int) -> dict[str, Any]:
         if state and reply.ephemeral and not reply.error and not any(b.action == "share" for b in reply.buttons):
-            reply = dataclasses.replace(reply, buttons=(Button("Share in channel", "share", ""), *reply.buttons))
+            share = Button(in_lang(reply.lang or "en", "Share in channel"), "share", "")
+            reply = dataclasses.replace(reply, buttons=(share, *reply.buttons))
         return {
             "response_type": "ephemeral" if reply.ephemeral else "in_channel",
             "text": fallback_text(reply),
@@ -332,7 +345,8 @@ class SlackAdapter:
         team = body.get("team_id")
         workspace = workspace_key(team_id=team, enterprise_id=body.get("enterprise_id"))
         user = str(body.get("user_id") or "")
-        # Knowledge answers depend on neither role nor time zone: no users.info on their path.
+        # Knowledge answers depend on neither role nor time zone: no users.info on their path. The person's
+        # locale counts once a team command, a button or a DM has cached it; until then the question's script.
         role, tz = self.people.known(workspace, user) or (self.people.role(workspace, user, "member"), None)
         request = command_to_request(body, role=role, tz=tz)
         try:
@@ -342,6 +356,7 @@ class SlackAdapter:
         if parsed is not None and parsed.is_team:
             role, tz = await self.identity(client, workspace, user)
             request = dataclasses.replace(request, role=role, tz=tz)
+        request = dataclasses.replace(request, locale=self.people.locale(workspace, user))
         reply = await self.app.router.handle(request, parsed)
         return self.message(reply, state=await self.state_for(workspace, reply, _command_state(request, reply)))
 
@@ -388,7 +403,7 @@ class SlackAdapter:
         user = str((body.get("user") or {}).get("id") or "")
         action = block_action_to_action(body, element)
         role, tz = await self.identity(client, action.workspace, user)
-        action = dataclasses.replace(action, role=role, tz=tz)
+        action = dataclasses.replace(action, role=role, tz=tz, locale=self.people.locale(action.workspace, user))
         container = body.get("container") or {}
         response_url = body.get("response_url")
         if container.get("type") == "view" or not response_url:
@@ -402,7 +417,10 @@ class SlackAdapter:
             reply = await self.rebuild(state, workspace=action.workspace) if state else None
             page = state.get("p") if state else None
             if reply is None or state is None or not isinstance(page, int):
-                await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
+                await self.respond(
+                    response_url,
+                    {**self.message(await self._canned(action, expired), state=None), "replace_original": False},
+                )
                 return
             base = {k: v for k, v in state.items() if k != "p"}
             payload = self.message(reply, state=base, page=page)
@@ -425,7 +443,10 @@ class SlackAdapter:
         state = decode_value(action.value)
         reply = await self.rebuild(state, workspace=action.workspace) if state else None
         if reply is None or state is None:
-            await self.respond(response_url, {**self.message(_EXPIRED, state=None), "replace_original": False})
+            await self.respond(
+                response_url,
+                {**self.message(await self._canned(action, expired), state=None), "replace_original": False},
+            )
             return
         public = reply.public()
         blocks = render_pages(public, state={k: v for k, v in state.items() if k != "p"})[0]
@@ -443,19 +464,29 @@ class SlackAdapter:
             )
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "")
-            explain = {
-                "not_in_channel": _NOT_IN_CHANNEL,
-                "channel_not_found": _NO_CHANNEL,
-                "is_archived": _NO_CHANNEL,
-            }.get(code, _SHARE_FAILED)
+            explain = await self._canned(
+                action,
+                {"not_in_channel": _not_in_channel, "channel_not_found": _no_channel, "is_archived": _no_channel}.get(
+                    code, _share_failed
+                ),
+            )
             log.info("share in %s refused: %s", action.channel, code or exc.response.status_code)
             await self.respond(response_url, {**self.message(explain, state=None), "replace_original": False})
             return
         except (SlackClientError, OSError, TimeoutError) as exc:
             log.warning("share failed: %s", type(exc).__name__)
-            await self.respond(response_url, {**self.message(_SHARE_FAILED, state=None), "replace_original": False})
+            await self.respond(
+                response_url,
+                {**self.message(await self._canned(action, _share_failed), state=None), "replace_original": False},
+            )
             return
         await self.respond(response_url, {"delete_original": True})
+
+    async def _canned(self, action: Action, make: Callable[[], Reply]) -> Reply:
+        """A canned reply (expired, share refused) in the language the router would answer the presser in."""
+        lang = await self.app.router.lang_for(action.platform, action.workspace, locale=action.locale)
+        with use_lang(lang):
+            return dataclasses.replace(make(), lang=lang)
 
     async def _answer_in_dm(self, client: AsyncWebClient, action: Action) -> None:
         """Buttons on the Home tab have no response_url: answer in the app's DM."""
@@ -530,7 +561,8 @@ class SlackAdapter:
         }
         request = dm_to_request(envelope)
         role, tz = await self.identity(client, request.workspace, request.user)
-        request = dataclasses.replace(request, role=role, tz=tz)
+        locale = self.people.locale(request.workspace, request.user)
+        request = dataclasses.replace(request, role=role, tz=tz, locale=locale)
         reply = await self.app.router.handle(request)
         parsed = parse_line(request.text)
         state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from adapters.common import clip
+from bot.kernel.lang import in_lang
 from bot.kernel.reply import Button, Reply, Section, pack_lines, to_text
 from bot.kernel.safety import neutralise_mentions
 
@@ -248,16 +249,16 @@ def render_pages(
         if buttons:
             blocks.append({"type": "actions", "elements": buttons})
         if total > 1:
-            nav = _nav(state, number, total)
+            nav = _nav(state, number, total, lang=reply.lang or "en")
             if nav:
                 blocks.append({"type": "actions", "elements": nav})
         context = []
         if reply.footer:
             context.append({"type": "mrkdwn", "text": _cut_mrkdwn(mrkdwn(reply.footer), MAX_CONTEXT_TEXT)})
         if total > 1:
-            hint = f"Page {number + 1} of {total}"
+            hint = in_lang(reply.lang or "en", "Page {number} of {total}").format(number=number + 1, total=total)
             if not state:
-                hint += " (ask a narrower question to see the rest here)"
+                hint += in_lang(reply.lang or "en", " (ask a narrower question to see the rest here)")
             context.append({"type": "mrkdwn", "text": hint})
         if context:
             blocks.append({"type": "context", "elements": context})
@@ -267,11 +268,11 @@ def render_pages(
     return rendered
 
 
-def _nav(state: dict[str, Any] | None, number: int, total: int) -> list[dict[str, Any]]:
+def _nav(state: dict[str, Any] | None, number: int, total: int, *, lang: str = "en") -> list[dict[str, Any]]:
     if not state:
         return []
     elements = []
-    for label, target in (("‹ Previous", number - 1), ("Next ›", number + 1)):
+    for label, target in ((in_lang(lang, "‹ Previous"), number - 1), (in_lang(lang, "Next ›"), number + 1)):
         if 0 <= target < total:
             value = encode_value({**state, "p": target})
             if value is not None:

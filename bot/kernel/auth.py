@@ -17,10 +17,11 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Concatenate, Protocol, TypeVar
 
 from bot.kernel.errors import PermissionDenied, UserError
+from bot.kernel.lang import N_, _
 
 __all__ = ["ADMIN_WHO", "Asker", "is_admin", "listed", "require_admin", "admin_only", "server_only", "HasAdmins"]
 
-ADMIN_WHO = (
+ADMIN_WHO = N_(
     "Slack workspace admins and owners, Discord members with Manage Server, and the user ids listed in COS_ADMINS"
 )
 
@@ -61,12 +62,14 @@ def is_admin(asker: Asker, admins: Collection[str]) -> bool:
 
 
 def require_admin(asker: Asker, admins: Collection[str], what: str) -> None:
-    """Raise ``PermissionDenied`` saying who can ``what`` unless the asker is an admin."""
+    """Raise ``PermissionDenied`` saying who can ``what`` unless the asker is an admin (``what`` is translated:
+    Babel extracts the texts given to ``admin_only``)."""
     if not is_admin(asker, admins):
         raise PermissionDenied(
-            f"Only admins can {what}: {ADMIN_WHO}. You ({asker.user}) are not one of them; "
-            "ask an admin, or ask your operator to add your user id to COS_ADMINS. Anyone may read the "
-            "schedules, milestones and register."
+            _(
+                "Only admins can {what}: {who}. You ({user}) are not one of them; ask an admin, or ask your operator "
+                "to add your user id to COS_ADMINS. Anyone may read the schedules, milestones and register."
+            ).format(what=_(what), who=_(ADMIN_WHO), user=asker.user)
         )
 
 
@@ -110,8 +113,10 @@ def server_only(
     async def checked(self: S, request: W, /, *args: object, **kwargs: object) -> R:
         if not request.in_workspace:
             raise UserError(
-                "Team commands work in a server channel, not in a direct message: "
-                "schedules, the stage and the register belong to a server."
+                _(
+                    "Team commands work in a server channel, not in a direct message: schedules, the stage and the "
+                    "register belong to a server."
+                )
             )
         return await handler(self, request, *args, **kwargs)
 

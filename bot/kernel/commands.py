@@ -36,6 +36,7 @@ TEAM_WORDS: dict[str, tuple[str, ...]] = {
         "gaps",
         "holiday",
         "holidays",
+        "language",
         "milestone",
         "milestones",
         "pause",
@@ -48,6 +49,7 @@ TEAM_WORDS: dict[str, tuple[str, ...]] = {
         "teach",
         "timezone",
         "unschedule",
+        "语言",
     ),
     RISK: ("accept", "owner", "register", "review", "schedule"),
 }

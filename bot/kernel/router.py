@@ -11,16 +11,19 @@ and the outage is logged once (``bot.storage.outage``); knowledge questions need
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.kernel.canned import expired, went_wrong
 from bot.kernel.commands import COMMANDS, DM, KNOWLEDGE_WORDS, canonical, parse_line
 from bot.kernel.errors import DatabaseUnavailable, PermissionDenied, UserError
+from bot.kernel.i18n import choose_lang
+from bot.kernel.lang import _, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
@@ -31,11 +34,34 @@ if TYPE_CHECKING:
     from bot.answering.answer import Answering
     from bot.answering.commands import KnowledgeCommands
 
-__all__ = ["Action", "Router", "Parsed", "SubcommandHandler", "ActionHandler", "COMMANDS", "parse_line"]
+__all__ = [
+    "Action",
+    "Router",
+    "Parsed",
+    "SubcommandHandler",
+    "ActionHandler",
+    "LanguageSource",
+    "HelpLine",
+    "COMMANDS",
+    "parse_line",
+]
 
 log = logging.getLogger(__name__)
 
 SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
+# ``source(platform, workspace)``: the language a workspace's admins chose (``en``, ``zh``), or None (``auto``).
+LanguageSource = Callable[[str, str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HelpLine:
+    """One line of ``/<command> help``: how to type a command (``usage``) and what it does (``what``, marked with
+    ``N_`` and translated when the help is shown). ``admin`` marks commands only admins may use."""
+
+    command: str
+    usage: str
+    what: str
+    admin: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +77,8 @@ class Action:
     role: str = "member"
     tz: str | None = None
     in_workspace: bool = True
+    # The presser's language as the platform reports it (Discord's interaction ``locale``).
+    locale: str | None = None
 
     def as_request(self, command: str, text: str = "") -> Request:
         """The same person in the same place, asking ``/<command> <text>`` (a button that runs a command)."""
@@ -64,6 +92,7 @@ class Action:
             role=self.role,
             tz=self.tz,
             in_workspace=self.in_workspace,
+            locale=self.locale,
         )
 
 
@@ -105,6 +134,12 @@ class Router:
         self._loader: Callable[[], None] | None = None
         # The most a request waits on the database before it is told to try again (COS_DB_REQUEST_TIMEOUT).
         self.db_budget = 2.0
+        # The most a request waits for its workspace's language setting (a cache miss reads the database);
+        # past it, the person's locale and the question's script decide.
+        self.lang_budget = 0.5
+        self._language: LanguageSource | None = None
+        self._default_lang = "en"
+        self._help: list[HelpLine] = []
 
     @property
     def knowledge(self) -> KnowledgeCommands:
@@ -169,6 +204,42 @@ class Router:
         """The knowledge answers of one workspace (to rebuild an answer for Share or paging)."""
         return await self.answering.commands_for(platform, workspace)
 
+    def set_language_source(self, source: LanguageSource, *, default: str = "en") -> None:
+        """Where the workspace's chosen language is read (``/cos-service language``), and the last resort."""
+        self._language = source
+        self._default_lang = default
+
+    async def lang_for(self, platform: str, workspace: str, *, locale: str | None = None, text: str = "") -> str:
+        """The language of a reply: the workspace's setting, the person's locale, the text's script, the default."""
+        setting = None
+        if self._language is not None:
+            try:
+                setting = await asyncio.wait_for(self._language(platform, workspace), timeout=self.lang_budget)
+            except Exception:  # a failed or slow read of a preference must not cost the answer
+                log.warning("could not read the language of workspace %s:%s", platform, workspace, exc_info=True)
+        return choose_lang(setting=setting, locale=locale, text=text, default=self._default_lang)
+
+    def add_help(self, lines: Iterable[HelpLine]) -> None:
+        """Lines the features add to ``/<command> help`` (in the order added)."""
+        self._help.extend(lines)
+
+    def help_lines(self, command: str) -> tuple[HelpLine, ...]:
+        """The added help lines of ``command`` (loading deferred features, which add theirs as they register)."""
+        self._load()
+        return tuple(line for line in self._help if line.command == command)
+
+    def with_team_help(self, command: str, reply: Reply) -> Reply:
+        """The knowledge side's help with its "Team commands" replaced by the lines the team features declare."""
+        lines = self.help_lines(command)
+        if not lines:
+            return reply
+        with use_lang(reply.lang or "en"):
+            heading = _("Team commands")
+            admins = _(" (admins)")
+            bullets = tuple(f"{line.usage} — {_(line.what)}{admins if line.admin else ''}" for line in lines)
+        kept = tuple(s for s in reply.sections if s.heading != heading)
+        return replace(reply, sections=(*kept, Section(heading=heading, bullets=bullets)))
+
     def add_action(self, name: str, handler: ActionHandler) -> None:
         self._actions[name] = handler
 
@@ -187,7 +258,11 @@ class Router:
             return Parsed(command=DM, text=text, label=DM)
         command = canonical(request.command)
         if command is None:
-            raise UserError(f"I only know /cos-service and /cos-risk, not “/{request.command.lstrip('/')[:40]}”.")
+            raise UserError(
+                _("I only know /cos-service and /cos-risk, not “/{command}”.").format(
+                    command=request.command.lstrip("/")[:40]
+                )
+            )
         found = self._subcommand(command, text)
         word = text.partition(" ")[0].lower()
         if found is not None:
@@ -201,26 +276,30 @@ class Router:
         Never raises; a reply is never empty."""
         started = time.perf_counter()
         label = parsed.label if parsed is not None else canonical(request.command) or _other(request.command)
-        try:
-            if parsed is None:
-                parsed = self.parse(request)
-                label = parsed.label
-            reply = await self._dispatch(request, parsed)
-        except DatabaseUnavailable as exc:
-            reply = _unavailable(exc)
-        except (UserError, InputProblem) as exc:
-            reply = Reply(
-                title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
-                sections=(Section(text=str(exc)),),
-                error=str(exc),
-            )
-        except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception(
-                "request failed (error id %s, platform %s, command %s)", error_id, request.platform, request.command
-            )
-            reply = went_wrong(error_id)
-        reply = reply.safe()
+        lang = await self.lang_for(request.platform, request.workspace, locale=request.locale, text=request.text)
+        with use_lang(lang):
+            try:
+                if parsed is None:
+                    parsed = self.parse(request)
+                    label = parsed.label
+                reply = await self._dispatch(request, parsed)
+            except DatabaseUnavailable as exc:
+                reply = _unavailable(exc)
+            except (UserError, InputProblem) as exc:
+                reply = Reply(
+                    title=_("Sorry, I can't do that")
+                    if isinstance(exc, PermissionDenied)
+                    else _("I couldn't read that"),
+                    sections=(Section(text=str(exc)),),
+                    error=str(exc),
+                )
+            except Exception:
+                error_id = uuid.uuid4().hex[:8]
+                log.exception(
+                    "request failed (error id %s, platform %s, command %s)", error_id, request.platform, request.command
+                )
+                reply = went_wrong(error_id)
+        reply = replace(reply, lang=reply.lang or lang).safe()
         request_done(label, request, reply, started)  # metrics and the request's log line
         return reply
 
@@ -237,10 +316,19 @@ class Router:
             parsed = Parsed(command=command, text=text, handler=handler, rest=rest, label=DM)
         if parsed.handler is not None:
             return await within_budget(parsed.handler(request, parsed.rest), seconds=self.db_budget)
-        return await self.answering.answer(request, parsed.command, parsed.text)
+        reply = await self.answering.answer(request, parsed.command, parsed.text)
+        if reply.title == self.knowledge.help(parsed.command, reply.lang or "en").title and not reply.matched:
+            return self.with_team_help(parsed.command, reply)  # the help: the team's lines join the knowledge's
+        return reply
 
     async def handle_action(self, action: Action) -> Reply | None:
         """Answer a pressed button. Unknown or stale values get a polite reply."""
+        lang = await self.lang_for(action.platform, action.workspace, locale=action.locale)
+        with use_lang(lang):
+            reply = await self._handle_action(action)
+        return replace(reply, lang=reply.lang or lang) if reply is not None else None
+
+    async def _handle_action(self, action: Action) -> Reply | None:
         try:
             handler = self._actions.get(action.action)
             if handler is None and self._loader is not None:
@@ -259,11 +347,11 @@ class Router:
         except DatabaseUnavailable as exc:
             return _unavailable(exc).safe()
         except UserError as exc:
-            return Reply(title="Sorry, I can't do that", sections=(Section(text=str(exc)),), error=str(exc)).safe()
+            return Reply(title=_("Sorry, I can't do that"), sections=(Section(text=str(exc)),), error=str(exc)).safe()
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception("action %s failed (error id %s)", action.action, error_id)
-            return went_wrong(error_id, what="do what that button asks")
+            return went_wrong(error_id, what=_("do what that button asks"))
 
 
 def _unavailable(exc: DatabaseUnavailable) -> Reply:

@@ -61,6 +61,8 @@ class Settings:
     knowledge_dirs: tuple[Path, ...] = ()
     admins: frozenset[str] = frozenset()
     default_tz: str = "UTC"
+    # The language of replies when neither the workspace, the person's locale nor the question's script decides.
+    default_lang: str = "en"
     log_level: str = "INFO"
     log_json: bool = False
     port: int = 3000
@@ -160,6 +162,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     tz = canonical_zone(raw_tz)
     if tz is None:
         raise ConfigError(f"COS_DEFAULT_TZ={raw_tz!r} is not an IANA time zone (for example Europe/Berlin).")
+    default_lang = (get("COS_DEFAULT_LANG", "en") or "en").lower()
+    if default_lang not in ("en", "zh"):
+        raise ConfigError(f"COS_DEFAULT_LANG={default_lang[:20]!r} must be en or zh.")
     port_raw = get("PORT", "3000") or "3000"
     if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
         raise ConfigError(f"PORT={port_raw!r} must be a port number from 1 to 65535.")
@@ -208,6 +213,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         knowledge_dirs=dirs,
         admins=admins,
         default_tz=tz,
+        default_lang=default_lang,
         log_level=level,
         log_json=_flag(merged.get("LOG_JSON"), False),
         port=int(port_raw),

@@ -63,6 +63,8 @@ class Workspace(Base):
     platform: Mapped[str] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(String(200))
     tz: Mapped[str | None] = mapped_column(String(64))
+    # The language of the bot's replies here (``en``, ``zh``); None: chosen per person and question (``auto``).
+    lang: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set when the app was removed from the workspace; its data goes after the retention period.

@@ -29,6 +29,7 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.dashboard import DashboardCommands
     from bot.team.digests import DigestCommands
     from bot.team.forget import ForgetCommands
+    from bot.team.language import LanguageCommands
     from bot.team.risks import RiskCommands
     from bot.team.schedules import ScheduleCommands
     from bot.team.snooze import SnoozeCommands
@@ -49,6 +50,7 @@ def features() -> tuple[type[TeamFeature], ...]:
         ForgetCommands,
         TeachCommands,
         DashboardCommands,
+        LanguageCommands,
     )
 
 
@@ -60,12 +62,14 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
     (``Router.defer``, routed by the first words in ``bot.kernel.commands.TEAM_WORDS``): a one-shot
     question never loads the team's tables or the schedules' code.
     """
+    team.router.set_language_source(team.languages, default=team.settings.default_lang)
     installed: list[TeamFeature] = []
 
     def load() -> None:
         for feature in features():
             loaded = feature(team)
             loaded.register(team.router)
+            team.router.add_help(loaded.HELP)
             loaded.register_deliveries(team.deliveries)
             installed.append(loaded)
 

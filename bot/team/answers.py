@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.kernel.auth import require_admin, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, ngettext
 from bot.kernel.reply import Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Router
+from bot.kernel.router import HelpLine, Router
 from bot.scheduler.recurrence import zone
 from bot.team import audit, store
 from bot.team.base import TeamFeature, is_mention, parse_mentions
@@ -42,6 +43,14 @@ CSV_COLUMNS = (
 class AnswerCommands(TeamFeature):
     """``checkin answers|export|forget [@user|all] [since YYYY-MM-DD] [json|csv]``."""
 
+    HELP = (
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service checkin answers|export [json|csv]|forget",
+            what=N_("your check-in answers: list, export, delete"),
+        ),
+    )
+
     def register(self, router: Router) -> None:
         for word in ("checkin", "check-in"):
             self.add_subcommand(router, "cos-service", f"{word} answers", self.answers)
@@ -50,9 +59,9 @@ class AnswerCommands(TeamFeature):
 
     @server_only
     async def answers(self, request: Request, text: str) -> Reply:
-        usage = "Use `/cos-service checkin answers [@user|all] [since YYYY-MM-DD]`."
-        user, since, _ = _scope(request, text.split(), usage=usage)
-        self._require_scope(request, user, "read other people's check-in answers")
+        usage = _("Use `/cos-service checkin answers [@user|all] [since YYYY-MM-DD]`.")
+        user, since, _fmt = _scope(request, text.split(), usage=usage)
+        self._require_scope(request, user, N_("read other people's check-in answers"))
         async with self.team.db.session() as session:
             rows = await self._rows(request, user, since)
             tz = await self.team.zone_for(session, request)
@@ -66,25 +75,29 @@ class AnswerCommands(TeamFeature):
                 + " / ".join(pairs)[:400]
             )
         if len(rows) > len(shown):
-            bullets.append(f"... and {len(rows) - len(shown)} older; `/cos-service checkin export` has them all.")
+            bullets.append(
+                _("... and {n} older; `/cos-service checkin export` has them all.").format(n=len(rows) - len(shown))
+            )
         return Reply(
-            title=f"Check-in answers ({_whose(request, user)}): {len(rows)}"
-            + (f" since {since:%Y-%m-%d}" if since else ""),
+            title=_("Check-in answers ({whose}): {n}").format(whose=_whose(request, user), n=len(rows))
+            + (_(" since {date}").format(date=f"{since:%Y-%m-%d}") if since else ""),
             sections=(
-                Section(bullets=tuple(bullets) or ("No check-in answers recorded.",)),
+                Section(bullets=tuple(bullets) or (_("No check-in answers recorded."),)),
                 Section(
-                    text="Export with `/cos-service checkin export json|csv`; delete yours with "
-                    "`/cos-service checkin forget`."
+                    text=_(
+                        "Export with `/cos-service checkin export json|csv`; delete yours with "
+                        "`/cos-service checkin forget`."
+                    )
                 ),
             ),
         )
 
     @server_only
     async def export(self, request: Request, text: str) -> Reply:
-        usage = "Use `/cos-service checkin export [json|csv] [@user|all] [since YYYY-MM-DD]`."
+        usage = _("Use `/cos-service checkin export [json|csv] [@user|all] [since YYYY-MM-DD]`.")
         user, since, fmt = _scope(request, text.split(), usage=usage, allow_format=True)
         fmt = fmt or "json"
-        self._require_scope(request, user, "export other people's check-in answers")
+        self._require_scope(request, user, N_("export other people's check-in answers"))
         records = [answer_record(a) for a in await self._rows(request, user, since)]
         # Keep the newest records that fit one message; the operator CLI exports everything.
         kept = list(records)
@@ -93,24 +106,33 @@ class AnswerCommands(TeamFeature):
             kept = kept[max(1, len(kept) // 10) :] if len(data) > 2 * _EXPORT_CHARS else kept[1:]
             data = format_records(kept, fmt)
         note = (
-            f"All {len(records)} answer(s)."
+            ngettext("All {n} answer.", "All {n} answers.", len(records)).format(n=len(records))
             if len(kept) == len(records)
-            else f"The newest {len(kept)} of {len(records)} answer(s) fit in one message; older ones: add "
-            "`since YYYY-MM-DD`, or ask your operator for `cos-bot checkin export`."
+            else ngettext(
+                "The newest {kept} of {n} answer fit in one message; older ones: add "
+                "`since YYYY-MM-DD`, or ask your operator for `cos-bot checkin export`.",
+                "The newest {kept} of {n} answers fit in one message; older ones: add "
+                "`since YYYY-MM-DD`, or ask your operator for `cos-bot checkin export`.",
+                len(records),
+            ).format(kept=len(kept), n=len(records))
         )
         return Reply(
-            title=f"Check-in export ({_whose(request, user)}, {fmt}): {len(kept)} answer(s)",
+            title=ngettext(
+                "Check-in export ({whose}, {format}): {n} answer",
+                "Check-in export ({whose}, {format}): {n} answers",
+                len(kept),
+            ).format(whose=_whose(request, user), format=fmt, n=len(kept)),
             sections=(Section(text=note), Section(text="```\n" + data.replace("```", "`\u200b`\u200b`") + "\n```")),
         )
 
     @server_only
     async def forget(self, request: Request, text: str) -> Reply:
-        usage = (
+        usage = _(
             "Use `/cos-service checkin forget` (your answers), or, for admins, "
             "`/cos-service checkin forget @user` or `checkin forget all`."
         )
-        user, _, _ = _scope(request, text.split(), usage=usage, allow_since=False)
-        self._require_scope(request, user, "delete other people's check-in answers")
+        user, _since, _fmt = _scope(request, text.split(), usage=usage, allow_since=False)
+        self._require_scope(request, user, N_("delete other people's check-in answers"))
         async with self.team.db.session() as session:
             deleted = await store.forget_answers(
                 session, platform=request.platform, workspace=request.workspace, user=user
@@ -124,17 +146,21 @@ class AnswerCommands(TeamFeature):
                     after={"deleted": deleted},
                     at=self.team.now(),
                 )
-        whose = "your" if user == request.user else ("every" if user is None else mention(user) + "'s")
+        whose = _("your") if user == request.user else (_("every") if user is None else _whose(request, user))
         return Reply(
-            title=f"Deleted {deleted} check-in answer(s)" + ("" if user is None else f" ({whose})"),
+            title=ngettext("Deleted {n} check-in answer", "Deleted {n} check-in answers", deleted).format(n=deleted)
+            + ("" if user is None else f" ({whose})"),
             sections=(
                 Section(
-                    text=(
-                        f"{deleted} recorded answer(s) of {whose} check-ins in this workspace are "
-                        "gone; they no longer show up in digests or exports."
-                    )
+                    text=ngettext(
+                        "{n} recorded answer of {whose} check-ins in this workspace is "
+                        "gone; it no longer shows up in digests or exports.",
+                        "{n} recorded answers of {whose} check-ins in this workspace are "
+                        "gone; they no longer show up in digests or exports.",
+                        deleted,
+                    ).format(n=deleted, whose=whose)
                     if deleted
-                    else "There was nothing to delete."
+                    else _("There was nothing to delete.")
                 ),
             ),
         )
@@ -172,7 +198,7 @@ def _scope(
             except ValueError:
                 since = None
             if since is None:
-                raise UserError(f"Write the start as `since YYYY-MM-DD`. {usage}")
+                raise UserError(_("Write the start as `since YYYY-MM-DD`. {usage}").format(usage=usage))
             i += 2
             continue
         if low in ("json", "csv") and allow_format and fmt is None:
@@ -182,13 +208,15 @@ def _scope(
         elif not named and is_mention(w):
             user, named = parse_mentions([w])[0], True
         else:
-            raise UserError(f"I did not understand “{w[:40]}”. {usage}")
+            raise UserError(_("I did not understand “{word}”. {usage}").format(word=w[:40], usage=usage))
         i += 1
     return user, since, fmt
 
 
 def _whose(request: Request, user: str | None) -> str:
-    return "yours" if user == request.user else ("everyone's" if user is None else mention(user) + "'s")
+    if user == request.user:
+        return _("yours")
+    return _("everyone's") if user is None else _("{person}'s").format(person=mention(user))
 
 
 def _iso(t: datetime | None) -> str | None:

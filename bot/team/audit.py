@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.auth import Asker, admin_only, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, ngettext
 from bot.kernel.reply import Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Router
+from bot.kernel.router import HelpLine, Router
 from bot.team.base import TeamFeature
 from bot.team.models import AuditEntry
 
@@ -133,6 +134,12 @@ def describe(e: AuditEntry, *, with_mentions: bool = True) -> str:
 class AuditCommands(TeamFeature):
     """``/cos-service audit [n]``: the workspace's latest changes, for admins."""
 
+    HELP = (
+        HelpLine(
+            command="cos-service", usage="/cos-service audit [n]", what=N_("the latest changes admins made"), admin=True
+        ),
+    )
+
     def register(self, router: Router) -> None:
         self.add_subcommand(router, "cos-service", "audit", self.audit)
 
@@ -141,28 +148,36 @@ class AuditCommands(TeamFeature):
         words = text.split()
         if len(words) > 1 or (words and (not words[0].isdigit() or len(words[0]) > 4)):
             raise UserError(
-                f"Use `/cos-service audit` (the latest {DEFAULT_SHOWN} changes) or "
-                f"`/cos-service audit <how many, up to {MAX_SHOWN}>`."
+                _(
+                    "Use `/cos-service audit` (the latest {shown} changes) or "
+                    "`/cos-service audit <how many, up to {most}>`."
+                ).format(shown=DEFAULT_SHOWN, most=MAX_SHOWN)
             )
         n = int(words[0]) if words else DEFAULT_SHOWN
         if not 1 <= n <= MAX_SHOWN:
             raise UserError(
-                f"Ask for 1 to {MAX_SHOWN} entries, e.g. `/cos-service audit 20`; "
-                "your operator exports them all with `cos-bot audit export`."
+                _(
+                    "Ask for 1 to {most} entries, e.g. `/cos-service audit 20`; "
+                    "your operator exports them all with `cos-bot audit export`."
+                ).format(most=MAX_SHOWN)
             )
         return await self._show(request, n)
 
-    @admin_only("read the audit log")
+    @admin_only(N_("read the audit log"))
     async def _show(self, request: Request, n: int) -> Reply:
         async with self.team.db.session() as session:
             found = await entries(session, platform=request.platform, workspace=request.workspace, limit=n)
         return Reply(
-            title=f"Audit log: the latest {len(found)} change(s)",
+            title=ngettext("Audit log: the latest {n} change", "Audit log: the latest {n} changes", len(found)).format(
+                n=len(found)
+            ),
             sections=(
-                Section(bullets=tuple(describe(e) for e in found) or ("No changes recorded yet.",)),
+                Section(bullets=tuple(describe(e) for e in found) or (_("No changes recorded yet."),)),
                 Section(
-                    text="Your operator exports the whole log with "
-                    "`cos-bot audit export --workspace <platform>:<workspace>`."
+                    text=_(
+                        "Your operator exports the whole log with "
+                        "`cos-bot audit export --workspace <platform>:<workspace>`."
+                    )
                 ),
             ),
         )

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.errors import UserError
+from bot.kernel.lang import _
 from bot.kernel.reply import Reply
 from bot.kernel.request import Request
-from bot.kernel.router import Router, SubcommandHandler
+from bot.kernel.router import HelpLine, Router, SubcommandHandler
 from bot.scheduler.recurrence import WEEKDAYS, parse_hhmm, parse_weekday, zone
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from bot.scheduler.registry import Deliveries
     from bot.scheduler.service import Scheduler
     from bot.storage.db import Database
+    from bot.team.language import WorkspaceLanguages
     from knowledge import KnowledgeBase, Searcher
 
 __all__ = [
@@ -51,6 +53,7 @@ class Team:
         self.app = app
         # Zones already written for (platform, workspace, user) by this process.
         self.known_tz: dict[tuple[str, str, str], str] = {}
+        self._languages: WorkspaceLanguages | None = None
 
     @property
     def settings(self) -> Settings:
@@ -82,6 +85,15 @@ class Team:
 
     def now(self) -> datetime:
         return self.app.clock.now()
+
+    @property
+    def languages(self) -> WorkspaceLanguages:
+        """Each workspace's chosen language (``/cos-service language``), as the router reads it."""
+        if self._languages is None:
+            from bot.team.language import WorkspaceLanguages
+
+            self._languages = WorkspaceLanguages(self.db)
+        return self._languages
 
     async def touch_member(self, request: Request) -> None:
         """Remember the asker's time zone (written only when it changed since this process last saw it)."""
@@ -131,7 +143,13 @@ class Team:
 
 
 class TeamFeature:
-    """Base of the team features: the shared ``Team`` and the admin list for ``@admin_only``."""
+    """Base of the team features: the shared ``Team`` and the admin list for ``@admin_only``.
+
+    ``HELP`` holds the feature's lines of ``/cos-service help`` and ``/cos-risk help``; ``install`` adds them
+    to the router's help as the feature registers its commands.
+    """
+
+    HELP: tuple[HelpLine, ...] = ()
 
     def __init__(self, team: Team) -> None:
         self.team = team
@@ -169,12 +187,16 @@ def parse_mentions(words: list[str]) -> list[str]:
     for w in words:
         m = MENTION.match(w.strip(","))
         if m is None:
-            raise UserError(f"“{w[:40]}” is not a person. Mention participants like @U1001 (Slack) or @name.")
+            raise UserError(
+                _("“{word}” is not a person. Mention participants like @U1001 (Slack) or @name.").format(word=w[:40])
+            )
         uid = m.group(1) or m.group(2)
         if uid.lower() in ("everyone", "here", "channel"):
             raise UserError(
-                "Name a person, not @everyone/@here/@channel: check-ins and owners are individual "
-                "people. Mention each one, e.g. @U1001."
+                _(
+                    "Name a person, not @everyone/@here/@channel: check-ins and owners are individual "
+                    "people. Mention each one, e.g. @U1001."
+                )
             )
         if uid not in users:
             users.append(uid)
@@ -184,7 +206,7 @@ def parse_mentions(words: list[str]) -> list[str]:
 def parse_when(words: list[str], *, allow: tuple[str, ...], example: str) -> tuple[dict[str, Any], list[str]]:
     """``daily 14:05``, ``weekly monday 09:00``, ``monthly 15 09:00`` -> rule fields and the rest."""
     if not words:
-        raise UserError(f"Say how often and when, e.g. {example}.")
+        raise UserError(_("Say how often and when, e.g. {example}.").format(example=example))
     cadence = words[0].lower()
     rest = words[1:]
     fields: dict[str, Any] = {"cadence": cadence, "weekday": None, "day": None, "skip_weekends": False}
@@ -194,16 +216,21 @@ def parse_when(words: list[str], *, allow: tuple[str, ...], example: str) -> tup
         fields.update(cadence="weekly", weekday=wd)
     elif cadence not in allow:
         raise UserError(
-            f"“{cadence[:20]}” is not a day or cadence I know here. Use {', '.join(allow)} "
-            f"(or a weekday); e.g. {example}."
+            _("“{word}” is not a day or cadence I know here. Use {allowed} (or a weekday); e.g. {example}.").format(
+                word=cadence[:20], allowed=", ".join(allow), example=example
+            )
         )
     elif cadence == "weekly":
         if not rest or (wd := parse_weekday(rest[0])) is None:
-            raise UserError(f"Weekly needs a weekday ({', '.join(WEEKDAYS)}), e.g. {example}.")
+            raise UserError(
+                _("Weekly needs a weekday ({weekdays}), e.g. {example}.").format(
+                    weekdays=", ".join(WEEKDAYS), example=example
+                )
+            )
         fields["weekday"], rest = wd, rest[1:]
     elif cadence == "monthly" and rest and rest[0].isdigit():
         if not 1 <= int(rest[0]) <= 31:
-            raise UserError("The day of the month is 1 to 31 (the last day is used in shorter months).")
+            raise UserError(_("The day of the month is 1 to 31 (the last day is used in shorter months)."))
         fields["day"], rest = int(rest[0]), rest[1:]
     if rest and ":" in rest[0]:
         fields["hour"], fields["minute"] = parse_hhmm(rest[0])
@@ -218,8 +245,9 @@ def trailing_zone(rest: list[str]) -> str | None:
     """What may follow a schedule's time: nothing, or one IANA zone (checked; a bad one is explained)."""
     if len(rest) > 1:
         raise UserError(
-            f"I did not understand “{' '.join(rest)[:60]}”. After the time only a time zone "
-            "such as Europe/Berlin may follow."
+            _(
+                "I did not understand “{words}”. After the time only a time zone such as Europe/Berlin may follow."
+            ).format(words=" ".join(rest)[:60])
         )
     if rest:
         zone(rest[0])

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.errors import UserError
+from bot.kernel.lang import _
 from bot.team.models import Absence, HolidayCalendar, HolidayDay
 
 __all__ = ["Availability", "load_availability", "country_calendar", "away_between"]
@@ -33,14 +34,16 @@ def country_calendar(country: str, subdiv: str | None) -> Any:
         supported = holidays_lib.list_supported_countries()
         if country not in supported:
             raise UserError(
-                f"“{country[:8]}” is not a country code I have holidays for. Use an ISO code "
-                "such as US, DE, GB or FR, optionally with a region: US-CA, DE-BY."
+                _(
+                    "“{country}” is not a country code I have holidays for. Use an ISO code "
+                    "such as US, DE, GB or FR, optionally with a region: US-CA, DE-BY."
+                ).format(country=country[:8])
             ) from exc
-        regions = ", ".join(supported[country][:12])
+        regions = ", ".join(supported[country][:12]) + ("…" if len(supported[country]) > 12 else "")
         raise UserError(
-            f"{country} has no region “{(subdiv or '')[:10]}”. Regions: {regions}"
-            + ("…" if len(supported[country]) > 12 else "")
-            + "."
+            _("{country} has no region “{region}”. Regions: {regions}.").format(
+                country=country, region=(subdiv or "")[:10], regions=regions
+            )
         ) from exc
 
 
@@ -72,7 +75,7 @@ class Availability:
         return str(name) if name else None
 
     def away(self, user: str, day: date) -> bool:
-        return any(start <= day <= end for start, end, _ in self.absences.get(user, ()))
+        return any(start <= day <= end for start, end, _note in self.absences.get(user, ()))
 
     def skips(self, user: str, day: date) -> bool:
         """True when ``user`` is not asked on their local ``day``: away, or a workspace holiday."""

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.auth import admin_only, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, ngettext
 from bot.kernel.reply import Field, Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Router
+from bot.kernel.router import HelpLine, Router
 from bot.kernel.safety import InputProblem, clean_input
 from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
@@ -48,6 +49,16 @@ def _answer_lines(raw: str, cleaned: str) -> list[str]:
 class CheckinCommands(TeamFeature):
     """Scheduling check-ins, their questions, and recording the answers people send by DM."""
 
+    HELP = (
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service checkin <weekday> HH:MM @user ...",
+            what=N_("a DM check-in at each person's local time"),
+            admin=True,
+        ),
+        HelpLine(command="cos-service", usage="/cos-service checkin questions", what=N_("the check-in's questions")),
+    )
+
     def register_deliveries(self, deliveries: Deliveries) -> None:
         deliveries.add_kind(CHECKIN)
         deliveries.add_kind(NUDGE)
@@ -64,18 +75,18 @@ class CheckinCommands(TeamFeature):
     async def checkin(self, request: Request, text: str) -> Reply:
         words = text.split()
         if not words:
-            raise UserError(f"Say when and who, e.g. {_EXAMPLE}.")
+            raise UserError(_("Say when and who, e.g. {example}.").format(example=_EXAMPLE))
         fields, rest = parse_when(words, allow=("daily", "weekly"), example=_EXAMPLE)
         if "hour" not in fields:
-            raise UserError(f"Give the time as HH:MM, e.g. {_EXAMPLE}.")
+            raise UserError(_("Give the time as HH:MM, e.g. {example}.").format(example=_EXAMPLE))
         if not rest:
-            raise UserError(f"Mention who to ask, e.g. {_EXAMPLE}.")
+            raise UserError(_("Mention who to ask, e.g. {example}.").format(example=_EXAMPLE))
         return await self._schedule(request, fields, parse_mentions(rest))
 
-    @admin_only("schedule check-ins")
+    @admin_only(N_("schedule check-ins"))
     async def _schedule(self, request: Request, fields: dict[str, Any], users: list[str]) -> Reply:
         questions = await self._default_questions(request)
-        sched, _, existed = await add_schedule(
+        sched, _replaced, existed = await add_schedule(
             self.team,
             request,
             kind="checkin",
@@ -85,37 +96,40 @@ class CheckinCommands(TeamFeature):
             questions=questions,
             audit_action="checkin.schedule",
         )
-        reply = await scheduled_reply(self.team, sched, "Check-in scheduled", existed=existed)
+        reply = await scheduled_reply(self.team, sched, _("Check-in scheduled"), existed=existed)
         return replace(
             reply,
-            fields=reply.fields + (Field("Participants", " ".join(mention(u) for u in users)),),
+            fields=reply.fields + (Field(_("Participants"), " ".join(mention(u) for u in users)),),
             sections=(
-                Section(heading="Questions", bullets=tuple(questions)),
+                Section(heading=_("Questions"), bullets=tuple(questions)),
                 *reply.sections,
                 Section(
-                    text=f"Each person is asked at that time in their own time zone. Edit the questions "
-                    f"with `/cos-service checkin questions {sched.id} first? | second?`."
+                    text=_(
+                        "Each person is asked at that time in their own time zone. Edit the questions "
+                        "with `/cos-service checkin questions {id} first? | second?`."
+                    ).format(id=sched.id)
                 ),
             ),
         )
 
     async def _default_questions(self, request: Request) -> list[str]:
-        """Questions drawn from the stage's next open milestone and the risks due for review."""
-        qs = ["What did you move forward since the last check-in?"]
+        """Questions drawn from the stage's next open milestone and the risks due for review (in the language of
+        the request: they are kept with the schedule and asked as written)."""
+        qs = [_("What did you move forward since the last check-in?")]
         where = {"platform": request.platform, "workspace": request.workspace}
         async with self.team.db.session() as session:
             stage = await store.get_stage(session, **where)
             if stage is not None:
                 open_ms = [m for m in await store.milestones_of(session, stage=stage) if m.status == "open"]
                 if open_ms:
-                    qs[0] = f"What moved forward on “{open_ms[0].title}” (or another milestone)?"
+                    qs[0] = _("What moved forward on “{title}” (or another milestone)?").format(title=open_ms[0].title)
             items = await store.risk_items(session, **where)
-        qs.append("Is anything blocking you? (Say “blocker: …” and it goes into the risk register.)")
+        qs.append(_("Is anything blocking you? (Say “blocker: …” and it goes into the risk register.)"))
         due = [i for i in items if review_due(i, self.team.now())]
         qs.append(
-            f"Anything new on our risks, e.g. {due[0].title}?"
+            _("Anything new on our risks, e.g. {title}?").format(title=due[0].title)
             if due
-            else "Do you see a new risk the team should review?"
+            else _("Do you see a new risk the team should review?")
         )
         return qs
 
@@ -123,20 +137,22 @@ class CheckinCommands(TeamFeature):
     async def questions(self, request: Request, text: str) -> Reply:
         words = text.split()
         if not words or not words[0].isdigit() or len(words[0]) > 9 or len(words) < 2:
-            raise UserError("Use `/cos-service checkin questions <schedule id> first question? | second question?`.")
+            raise UserError(_("Use `/cos-service checkin questions <schedule id> first question? | second question?`."))
         questions = [q.strip() for q in " ".join(words[1:]).split("|") if q.strip()]
         if not 1 <= len(questions) <= 6 or any(len(q) > 200 for q in questions):
-            raise UserError("Give 1 to 6 questions of up to 200 characters, separated by |.")
+            raise UserError(_("Give 1 to 6 questions of up to 200 characters, separated by |."))
         return await self._set_questions(request, int(words[0]), questions)
 
-    @admin_only("edit check-in questions")
+    @admin_only(N_("edit check-in questions"))
     async def _set_questions(self, request: Request, sid: int, questions: list[str]) -> Reply:
         async with self.team.db.session() as session:
             sched = await store.get_schedule(
                 session, platform=request.platform, workspace=request.workspace, schedule_id=sid, kind="checkin"
             )
             if sched is None:
-                raise UserError(f"There is no check-in {sid} here; `/cos-service schedules` lists them.")
+                raise UserError(
+                    _("There is no check-in {id} here; `/cos-service schedules` lists them.").format(id=sid)
+                )
             await audit.record(
                 session,
                 request,
@@ -147,7 +163,9 @@ class CheckinCommands(TeamFeature):
                 at=self.team.now(),
             )
             sched.questions = json.dumps(questions)
-        return Reply(title=f"Check-in {sid} questions updated", sections=(Section(bullets=tuple(questions)),))
+        return Reply(
+            title=_("Check-in {id} questions updated").format(id=sid), sections=(Section(bullets=tuple(questions)),)
+        )
 
     # -- answers by DM ----------------------------------------------------------------------
     async def dm(self, request: Request) -> Reply | None:
@@ -199,18 +217,22 @@ class CheckinCommands(TeamFeature):
         left = max(0, len(questions) - len(answers))
         sections = [
             Section(
-                text="Thanks, recorded. "
+                text=_("Thanks, recorded. ")
                 + (
-                    f"{left} question(s) left: {questions[len(answers)]}"
+                    ngettext("{n} question left: {next}", "{n} questions left: {next}", left).format(
+                        n=left, next=questions[len(answers)]
+                    )
                     if left
-                    else "That's all — it will be in the next digest."
+                    else _("That's all — it will be in the next digest.")
                 )
             ),
-            Section(text="To ask me something instead, start with /cos-service or /cos-risk."),
+            Section(text=_("To ask me something instead, start with /cos-service or /cos-risk.")),
         ]
         if raised:
-            sections.append(Section(text=f"I added “{raised}” to the risk register so the team reviews it."))
-        return Reply(title="Check-in answer recorded", sections=tuple(sections))
+            sections.append(
+                Section(text=_("I added “{title}” to the risk register so the team reviews it.").format(title=raised))
+            )
+        return Reply(title=_("Check-in answer recorded"), sections=tuple(sections))
 
     async def _raise_blocker(self, session: AsyncSession, request: Request, answer: CheckinAnswer, text: str) -> str:
         related = next(

@@ -7,9 +7,10 @@ from typing import Any
 
 from bot.kernel.auth import admin_only, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
-from bot.kernel.router import Router
+from bot.kernel.router import HelpLine, Router
 from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_when, trailing_zone
@@ -23,6 +24,15 @@ _EXAMPLE = "`/cos-service digest weekly monday 09:00 Europe/Berlin`"
 
 class DigestCommands(TeamFeature):
     """A channel's digests."""
+
+    HELP = (
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service digest <daily|weekly <weekday>|monthly <day>> HH:MM [zone] | now | off",
+            what=N_("a channel digest of what is due"),
+            admin=True,
+        ),
+    )
 
     def register_deliveries(self, deliveries: Deliveries) -> None:
         deliveries.add_kind(DIGEST)
@@ -38,22 +48,24 @@ class DigestCommands(TeamFeature):
         words = text.split()
         if not words:
             raise UserError(
-                f"Say when, e.g. {_EXAMPLE}, `/cos-service digest daily 14:05 UTC`, `digest now` or `digest off`."
+                _(
+                    "Say when, e.g. {example}, `/cos-service digest daily 14:05 UTC`, `digest now` or `digest off`."
+                ).format(example=_EXAMPLE)
             )
         fields, rest = parse_when(words, allow=("daily", "weekly", "monthly"), example=_EXAMPLE)
         if "hour" not in fields:
-            raise UserError("Give the time as HH:MM, e.g. `/cos-service digest daily 14:05 UTC`.")
+            raise UserError(_("Give the time as HH:MM, e.g. `/cos-service digest daily 14:05 UTC`."))
         return await self._schedule(request, fields, trailing_zone(rest))
 
-    @admin_only("schedule digests")
+    @admin_only(N_("schedule digests"))
     async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:
-        sched, _, existed = await add_schedule(
+        sched, _replaced, existed = await add_schedule(
             self.team, request, kind="digest", fields=fields, tz_word=tz_word, audit_action="digest.schedule"
         )
-        return await scheduled_reply(self.team, sched, "Digest scheduled", existed=existed)
+        return await scheduled_reply(self.team, sched, _("Digest scheduled"), existed=existed)
 
     @server_only
-    @admin_only("post a digest")
+    @admin_only(N_("post a digest"))
     async def digest_now(self, request: Request, text: str) -> Reply:
         now = self.team.now()
         async with self.team.db.session() as session:
@@ -70,12 +82,12 @@ class DigestCommands(TeamFeature):
             await audit.record(session, request, action="digest.now", target=f"channel {request.channel}", at=now)
         self.team.scheduler.wake.set()
         return Reply(
-            title="Posting a digest in this channel now",
-            sections=(Section(text="It goes out through the delivery queue within a few seconds."),),
+            title=_("Posting a digest in this channel now"),
+            sections=(Section(text=_("It goes out through the delivery queue within a few seconds.")),),
         )
 
     @server_only
-    @admin_only("turn digests off")
+    @admin_only(N_("turn digests off"))
     async def digest_off(self, request: Request, text: str) -> Reply:
         async with self.team.db.session() as session:
             ids = await store.active_schedule_ids(
@@ -94,6 +106,7 @@ class DigestCommands(TeamFeature):
                 )
         if not ids:
             return Reply(
-                title="There was no digest in this channel", sections=(Section(text=f"Start one with {_EXAMPLE}."),)
+                title=_("There was no digest in this channel"),
+                sections=(Section(text=_("Start one with {example}.").format(example=_EXAMPLE)),),
             )
-        return Reply(title="Digest off", sections=(Section(text="No more digests in this channel."),))
+        return Reply(title=_("Digest off"), sections=(Section(text=_("No more digests in this channel.")),))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel.lang import _, ngettext
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.scheduler.models import OUTBOX_PENDING, Outbox, Schedule
 from bot.scheduler.recurrence import zone
@@ -59,12 +60,14 @@ class Rung:
     @property
     def label(self) -> str:
         if self.state == "accepted":
-            return "ACCEPTED"
+            return _("ACCEPTED")
         if self.state == "overdue":
-            return f"OVERDUE {self.days} day{'s' if self.days != 1 else ''}"
+            return ngettext("OVERDUE {n} day", "OVERDUE {n} days", self.days).format(n=self.days)
         if self.state == "due":
-            return "DUE today" if self.days == 0 else f"DUE in {self.days} day{'s' if self.days != 1 else ''}"
-        return f"OK, next review in {self.days} days"
+            if self.days == 0:
+                return _("DUE today")
+            return ngettext("DUE in {n} day", "DUE in {n} days", self.days).format(n=self.days)
+        return ngettext("OK, next review in {n} day", "OK, next review in {n} days", self.days).format(n=self.days)
 
 
 def next_review(item: RiskItem) -> date:
@@ -107,7 +110,7 @@ def admin_ids(admins: frozenset[str] | set[str], platform: str, workspace: str) 
     """The ``COS_ADMINS`` ids that apply to this workspace, bare."""
     out: list[str] = []
     for a in sorted(admins):
-        scope, _, user = a.rpartition(":")
+        scope, _sep, user = a.rpartition(":")
         if scope in ("", platform, workspace) and user and user not in out:
             out.append(user)
     return out

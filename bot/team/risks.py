@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.auth import admin_only, require_admin, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, ngettext
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when, trailing_zone
@@ -46,16 +47,37 @@ _RATING_LIKE = frozenset(
         "negligible",
     }
 )
+_RATING_NAMES = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
 _HEADINGS = {
-    "business_risk": "Business risks",
-    "governance": "Governance",
-    "compliance": "International compliance",
-    "blocker": "Raised from check-ins",
+    "business_risk": N_("Business risks"),
+    "governance": N_("Governance"),
+    "compliance": N_("International compliance"),
+    "blocker": N_("Raised from check-ins"),
 }
 
 
 class RiskCommands(TeamFeature):
     """The register's items, reviews, owners and review reminders."""
+
+    HELP = (
+        HelpLine(command="cos-risk", usage="/cos-risk register", what=N_("the risk register and what is overdue")),
+        HelpLine(
+            command="cos-risk", usage="/cos-risk review <topic> [low|medium|high] [note]", what=N_("record a review")
+        ),
+        HelpLine(
+            command="cos-risk",
+            usage="/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]",
+            what=N_("review reminders here"),
+            admin=True,
+        ),
+        HelpLine(command="cos-risk", usage="/cos-risk owner <topic> @user", what=N_("who reviews a topic"), admin=True),
+        HelpLine(
+            command="cos-risk",
+            usage="/cos-risk accept <topic> until YYYY-MM-DD because <reason>",
+            what=N_("accept a risk for a while"),
+            admin=True,
+        ),
+    )
 
     def register_deliveries(self, deliveries: Deliveries) -> None:
         deliveries.add_kind(RISK_REVIEW)
@@ -102,8 +124,10 @@ class RiskCommands(TeamFeature):
         words = text.split()
         if not words or words[0].lower() not in ("monthly", "quarterly", "yearly"):
             raise UserError(
-                "Use `/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]`, e.g. "
-                "`/cos-risk schedule quarterly` or `/cos-risk schedule monthly 10:00 Europe/Berlin`."
+                _(
+                    "Use `/cos-risk schedule <monthly|quarterly|yearly> [HH:MM] [zone]`, e.g. "
+                    "`/cos-risk schedule quarterly` or `/cos-risk schedule monthly 10:00 Europe/Berlin`."
+                )
             )
         fields, rest = parse_when(
             words,
@@ -112,7 +136,7 @@ class RiskCommands(TeamFeature):
         )
         return await self._schedule(request, fields, trailing_zone(rest))
 
-    @admin_only("schedule risk reviews")
+    @admin_only(N_("schedule risk reviews"))
     async def _schedule(self, request: Request, fields: dict[str, Any], tz_word: str | None) -> Reply:
         async with self.team.db.session() as session:
             for item in await self._items(session, request):
@@ -126,7 +150,7 @@ class RiskCommands(TeamFeature):
             replace_in_workspace=True,
             audit_action="risk.schedule",
         )
-        return await scheduled_reply(self.team, sched, "Risk reviews scheduled", replaced=replaced, existed=existed)
+        return await scheduled_reply(self.team, sched, _("Risk reviews scheduled"), replaced=replaced, existed=existed)
 
     @server_only
     async def register_list(self, request: Request, text: str) -> Reply:
@@ -136,19 +160,37 @@ class RiskCommands(TeamFeature):
         groups: dict[str, list[str]] = {}
         today = now.date()
         for i in items:
-            last = f"reviewed {i.last_review_at:%Y-%m-%d}" if i.last_review_at else "never reviewed"
+            last = (
+                _("reviewed {date}").format(date=f"{i.last_review_at:%Y-%m-%d}")
+                if i.last_review_at
+                else _("never reviewed")
+            )
             groups.setdefault(i.kind, []).append(
-                f"{i.title} — {i.rating or 'unrated'}, {last}, owner {mention(i.owner) if i.owner else 'not set'}, "
-                f"{i.cadence} — {rung(i, today).label}"
+                _("{title} — {rating}, {last}, owner {owner}, {cadence} — {state}").format(
+                    title=i.title,
+                    rating=i.rating or _("unrated"),
+                    last=last,
+                    owner=mention(i.owner) if i.owner else _("not set"),
+                    cadence=i.cadence,
+                    state=rung(i, today).label,
+                )
                 + accepted_note(i, today)
                 + (f" — {i.note[:80]}" if i.note else "")
             )
         due = [i for i in items if review_due(i, now)]
         return Reply(
-            title=f"Risk register: {len(items)} items, {len(due)} due for review",
-            sections=tuple(Section(heading=_HEADINGS.get(k, k), bullets=tuple(v)) for k, v in groups.items())
-            + (Section(text="Record a review with `/cos-risk review <topic> <low|medium|high> [note]`."),),
-            buttons=tuple(Button(f"Review {i.title}"[:70], "risk.review", i.topic_id) for i in due)[:5],
+            title=ngettext(
+                "Risk register: {n} item, {due} due for review",
+                "Risk register: {n} items, {due} due for review",
+                len(items),
+            ).format(n=len(items), due=len(due)),
+            sections=tuple(
+                Section(heading=_(_HEADINGS[k]) if k in _HEADINGS else k, bullets=tuple(v)) for k, v in groups.items()
+            )
+            + (Section(text=_("Record a review with `/cos-risk review <topic> <low|medium|high> [note]`.")),),
+            buttons=tuple(
+                Button(_("Review {title}").format(title=i.title)[:70], "risk.review", i.topic_id) for i in due
+            )[:5],
         )
 
     def _find(self, items: list[RiskItem], topic: str) -> RiskItem:
@@ -164,9 +206,9 @@ class RiskCommands(TeamFeature):
             if hit.entry.id in by_id:
                 return by_id[hit.entry.id]
         raise UserError(
-            f"I could not match “{topic[:60]}” to a register item. Try one of: "
-            + ", ".join(i.title for i in items[:12])
-            + "."
+            _("I could not match “{topic}” to a register item. Try one of: {titles}.").format(
+                topic=topic[:60], titles=", ".join(i.title for i in items[:12])
+            )
         )
 
     @server_only
@@ -175,23 +217,25 @@ class RiskCommands(TeamFeature):
         idx = next((n for n, w in enumerate(words) if w.lower() in RATINGS), None)
         if idx is None and (odd := next((w for w in words if w.lower().strip(",.!") in _RATING_LIKE), None)):
             raise UserError(
-                f"“{odd[:20]}” is not a rating I keep: use low, medium or high, e.g. "
-                "`/cos-risk review gdpr high DPA signed with all vendors`."
+                _(
+                    "“{word}” is not a rating I keep: use low, medium or high, e.g. "
+                    "`/cos-risk review gdpr high DPA signed with all vendors`."
+                ).format(word=odd[:20])
             )
         topic = " ".join(words if idx is None else words[:idx]).strip()
         rating = words[idx].lower() if idx is not None else None
         note = " ".join(words[idx + 1 :]).strip() if idx is not None else ""
         if not topic:
             if rating:
-                raise UserError("Say which topic you reviewed, e.g. `/cos-risk review gdpr medium new DPA signed`.")
+                raise UserError(_("Say which topic you reviewed, e.g. `/cos-risk review gdpr medium new DPA signed`."))
             return await self._due_list(request)
         async with self.team.db.session() as session:
             item = self._find(await self._items(session, request), topic)
-        require_admin(request, self.admins, "record risk reviews")
+        require_admin(request, self.admins, N_("record risk reviews"))
         if rating is None:
             return _rate_prompt(item)
         if len(note) > 300:
-            raise UserError("Keep the note under 300 characters.")
+            raise UserError(_("Keep the note under {limit} characters.").format(limit=300))
         return await self._record(request, item.topic_id, rating, note)
 
     async def _due_list(self, request: Request) -> Reply:
@@ -199,10 +243,12 @@ class RiskCommands(TeamFeature):
         async with self.team.db.session() as session:
             due = [i for i in await self._items(session, request) if review_due(i, now)]
         return Reply(
-            title=f"Which risk did you review? {len(due)} are due",
+            title=ngettext(
+                "Which risk did you review? {n} is due", "Which risk did you review? {n} are due", len(due)
+            ).format(n=len(due)),
             sections=(
-                Section(bullets=tuple(i.title for i in due) or ("Nothing is due.",)),
-                Section(text="Type `/cos-risk review <topic> <low|medium|high> [note]`."),
+                Section(bullets=tuple(i.title for i in due) or (_("Nothing is due."),)),
+                Section(text=_("Type `/cos-risk review <topic> <low|medium|high> [note]`.")),
             ),
             buttons=tuple(Button(i.title[:70], "risk.review", i.topic_id) for i in due[:5]),
         )
@@ -228,8 +274,8 @@ class RiskCommands(TeamFeature):
             item.updated_at = now
             title, nxt = item.title, now + timedelta(days=CADENCE_DAYS.get(item.cadence, 92))
         return Reply(
-            title=f"Review recorded: {title} — {rating}",
-            fields=(Field("Reviewed by", mention(request.user)), Field("Next review due", f"{nxt:%Y-%m-%d}")),
+            title=_("Review recorded: {title} — {rating}").format(title=title, rating=rating),
+            fields=(Field(_("Reviewed by"), mention(request.user)), Field(_("Next review due"), f"{nxt:%Y-%m-%d}")),
             sections=(Section(text=note),) if note else (),
         )
 
@@ -238,7 +284,7 @@ class RiskCommands(TeamFeature):
         topic, until, reason = parse_accept(text, today=self.team.now().date())
         return await self._accept(request, topic, until, reason)
 
-    @admin_only("accept risks")
+    @admin_only(N_("accept risks"))
     async def _accept(self, request: Request, topic: str, until: Any, reason: str) -> Reply:
         async with self.team.db.session() as session:
             item = self._find(await self._items(session, request), topic)
@@ -260,19 +306,19 @@ class RiskCommands(TeamFeature):
                 at=self.team.now(),
             )
         return Reply(
-            title=f"Risk accepted until {until}: {title}",
-            fields=(Field("Accepted by", mention(request.user)), Field("Because", reason)),
-            sections=(Section(text="Review reminders and escalation pause until then."),),
+            title=_("Risk accepted until {until}: {title}").format(until=until, title=title),
+            fields=(Field(_("Accepted by"), mention(request.user)), Field(_("Because"), reason)),
+            sections=(Section(text=_("Review reminders and escalation pause until then.")),),
         )
 
     @server_only
     async def owner(self, request: Request, text: str) -> Reply:
         words = text.split()
         if len(words) < 2:
-            raise UserError("Use `/cos-risk owner <topic> @user`, e.g. `/cos-risk owner gdpr @U1001`.")
+            raise UserError(_("Use `/cos-risk owner <topic> @user`, e.g. `/cos-risk owner gdpr @U1001`."))
         return await self._set_owner(request, " ".join(words[:-1]), parse_mentions(words[-1:])[0])
 
-    @admin_only("change the risk register")
+    @admin_only(N_("change the risk register"))
     async def _set_owner(self, request: Request, topic: str, owner: str) -> Reply:
         async with self.team.db.session() as session:
             item = self._find(await self._items(session, request), topic)
@@ -287,7 +333,7 @@ class RiskCommands(TeamFeature):
             )
             item.owner, item.updated_at = owner, self.team.now()
             title = item.title
-        return Reply(title=f"{title}: owner {mention(owner)}")
+        return Reply(title=_("{title}: owner {owner}").format(title=title, owner=mention(owner)))
 
     async def action_review(self, action: Action) -> Reply | None:
         async with self.team.db.session() as session:
@@ -296,11 +342,11 @@ class RiskCommands(TeamFeature):
             )
         if item is None:
             return None
-        require_admin(action, self.admins, "record risk reviews")
+        require_admin(action, self.admins, N_("record risk reviews"))
         return _rate_prompt(item)
 
     async def action_rate(self, action: Action) -> Reply | None:
-        topic, _, rating = action.value.rpartition("|")
+        topic, _sep, rating = action.value.rpartition("|")
         if rating not in RATINGS or not topic:
             return None
         async with self.team.db.session() as session:
@@ -312,19 +358,20 @@ class RiskCommands(TeamFeature):
 
 def _rate_prompt(item: RiskItem) -> Reply:
     return Reply(
-        title=f"Review: {item.title}",
+        title=_("Review: {title}").format(title=item.title),
         fields=(
-            Field("Current rating", item.rating or "unrated"),
-            Field("Last review", f"{item.last_review_at:%Y-%m-%d}" if item.last_review_at else "never"),
+            Field(_("Current rating"), item.rating or _("unrated")),
+            Field(_("Last review"), f"{item.last_review_at:%Y-%m-%d}" if item.last_review_at else _("never")),
         ),
         sections=(
             Section(
-                text="How do you rate it now? Or type "
-                f"`/cos-risk review {item.title.lower()} <low|medium|high> [note]`."
+                text=_("How do you rate it now? Or type `/cos-risk review {topic} <low|medium|high> [note]`.").format(
+                    topic=item.title.lower()
+                )
             ),
         ),
         buttons=tuple(
-            Button(r.title(), "risk.rate", f"{item.topic_id}|{r}", style="danger" if r == "high" else None)
+            Button(_(_RATING_NAMES[r]), "risk.rate", f"{item.topic_id}|{r}", style="danger" if r == "high" else None)
             for r in RATINGS
         ),
     )

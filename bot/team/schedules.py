@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.auth import Asker, admin_only, is_admin, require_admin, server_only
 from bot.kernel.errors import NotFound, UserError
+from bot.kernel.lang import N_, _, current_lang, ngettext
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import Occurrence, generate, load_context, participants_of, rule_of
 from bot.scheduler.recurrence import describe, zone
@@ -34,7 +35,22 @@ __all__ = [
     "resume_schedule",
     "parse_schedule_id",
     "workspace_schedules",
+    "kind_name",
 ]
+
+# What each kind of schedule is called in a reply.
+_KINDS = {
+    "digest": N_("digest"),
+    "checkin": N_("checkin"),
+    "risk_review": N_("risk review"),
+    "milestone": N_("milestone"),
+}
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def kind_name(kind: str) -> str:
+    """``risk_review`` → "risk review", in the reply's language."""
+    return _(_KINDS[kind]) if kind in _KINDS else kind.replace("_", " ")
 
 
 async def add_schedule(
@@ -122,6 +138,9 @@ async def next_runs(team: Team, sched: Schedule, limit: int = 1) -> list[Occurre
 
 
 def when(o: Occurrence) -> str:
+    """``Mon 09 Mar 2026 09:00 Europe/Berlin`` (``2026-03-09 周一 09:00 Europe/Berlin`` in Chinese)."""
+    if current_lang() == "zh":
+        return f"{o.local:%Y-%m-%d} 周{_WEEKDAYS_ZH[o.local.weekday()]} {o.local:%H:%M} {o.tz}"
     return f"{o.local:%a %d %b %Y %H:%M} {o.tz}"
 
 
@@ -130,18 +149,20 @@ async def scheduled_reply(
 ) -> Reply:
     """What the person who created ``sched`` is told: when it runs next, and how to remove it."""
     nxt = await next_runs(team, sched, limit=3)
-    note = f" It replaces schedule {', '.join(map(str, replaced))} (one per workspace)." if replaced else ""
+    note = ""
+    if replaced:
+        note = _(" It replaces schedule {ids} (one per workspace).").format(ids=", ".join(map(str, replaced)))
     if existed:
-        title = "Already scheduled"
+        title = _("Already scheduled")
     runs = tuple(when(o) + (f" → {o.target}" if o.target_type == "dm" else "") for o in nxt)
     return Reply(
-        title=f"{title} (schedule {sched.id})",
-        fields=(Field("When", describe(rule_of(sched))),),
+        title=_("{title} (schedule {id})").format(title=title, id=sched.id),
+        fields=(Field(_("When"), describe(rule_of(sched))),),
         sections=(
-            Section(heading="Next runs", bullets=runs or ("none in the next year",)),
-            Section(text=f"Remove it with `/cos-service unschedule {sched.id}`.{note}"),
+            Section(heading=_("Next runs"), bullets=runs or (_("none in the next year"),)),
+            Section(text=_("Remove it with `/cos-service unschedule {id}`.").format(id=sched.id) + note),
         ),
-        buttons=(Button("Remove", "schedule.remove", str(sched.id), style="danger"),),
+        buttons=(Button(_("Remove"), "schedule.remove", str(sched.id), style="danger"),),
     )
 
 
@@ -149,7 +170,11 @@ def parse_schedule_id(text: str, verb: str) -> int:
     """``3`` or ``#3`` -> 3; anything else is explained."""
     sid = text.strip().lstrip("#")
     if not sid.isdigit() or len(sid) > 9:
-        raise UserError(f"Give the schedule's id, e.g. `/cos-service {verb} 3`; `/cos-service schedules` lists them.")
+        raise UserError(
+            _("Give the schedule's id, e.g. `/cos-service {verb} 3`; `/cos-service schedules` lists them.").format(
+                verb=verb
+            )
+        )
     return int(sid)
 
 
@@ -162,7 +187,7 @@ async def _workspace_schedule(session: AsyncSession, asker: Asker, sid: int) -> 
         or sched.workspace != asker.workspace
         or not (sched.active or sched.paused_at is not None)
     ):
-        raise NotFound(f"There is no schedule {sid} here; `/cos-service schedules` lists them.")
+        raise NotFound(_("There is no schedule {id} here; `/cos-service schedules` lists them.").format(id=sid))
     return sched
 
 
@@ -182,7 +207,7 @@ async def workspace_schedules(session: AsyncSession, *, platform: str, workspace
 
 async def remove_schedule(team: Team, asker: Asker, sid: int) -> Reply:
     """Delete a schedule of the asker's workspace (admins), with its audit entry: chat and dashboard alike."""
-    require_admin(asker, team.settings.admins, "remove schedules")
+    require_admin(asker, team.settings.admins, _("remove schedules"))
     async with team.db.session() as session:
         sched = await _workspace_schedule(session, asker, sid)
         await store.deactivate_schedules(session, ids=[sched.id])
@@ -197,19 +222,21 @@ async def remove_schedule(team: Team, asker: Asker, sid: int) -> Reply:
             at=team.now(),
         )
     return Reply(
-        title=f"Schedule {sid} removed",
-        sections=(Section(text=f"No more {kind.replace('_', ' ')} messages from it."),),
+        title=_("Schedule {id} removed").format(id=sid),
+        sections=(Section(text=_("No more {kind} messages from it.").format(kind=kind_name(kind))),),
     )
 
 
 async def pause_schedule(team: Team, asker: Asker, sid: int) -> Reply:
     """Stop a schedule until it is resumed (admins): nothing queued goes out, nothing missed is sent later."""
-    require_admin(asker, team.settings.admins, "pause schedules")
+    require_admin(asker, team.settings.admins, _("pause schedules"))
     now = team.now()
     async with team.db.session() as session:
         sched = await _workspace_schedule(session, asker, sid)
         if sched.paused_at is not None:
-            raise UserError(f"Schedule {sid} is paused already; `/cos-service resume {sid}` restarts it.")
+            raise UserError(
+                _("Schedule {id} is paused already; `/cos-service resume {id}` restarts it.").format(id=sid)
+            )
         await store.deactivate_schedules(session, ids=[sched.id])
         sched.paused_at = now
         await audit.record(
@@ -221,19 +248,19 @@ async def pause_schedule(team: Team, asker: Asker, sid: int) -> Reply:
             at=now,
         )
     return Reply(
-        title=f"Schedule {sid} paused",
-        sections=(Section(text=f"Nothing goes out from it until `/cos-service resume {sid}`."),),
+        title=_("Schedule {id} paused").format(id=sid),
+        sections=(Section(text=_("Nothing goes out from it until `/cos-service resume {id}`.").format(id=sid)),),
     )
 
 
 async def resume_schedule(team: Team, asker: Asker, sid: int) -> Reply:
     """Restart a paused schedule from now (admins); what fell due while paused is not sent."""
-    require_admin(asker, team.settings.admins, "resume schedules")
+    require_admin(asker, team.settings.admins, _("resume schedules"))
     now = team.now()
     async with team.db.session() as session:
         sched = await _workspace_schedule(session, asker, sid)
         if sched.paused_at is None:
-            raise UserError(f"Schedule {sid} is not paused.")
+            raise UserError(_("Schedule {id} is not paused.").format(id=sid))
         sched.active, sched.paused_at, sched.planned_until = True, None, now
         await audit.record(
             session,
@@ -243,11 +270,23 @@ async def resume_schedule(team: Team, asker: Asker, sid: int) -> Reply:
             after={"kind": sched.kind, "when": describe(rule_of(sched))},
             at=now,
         )
-    return Reply(title=f"Schedule {sid} resumed", sections=(Section(text="It runs again from now on."),))
+    return Reply(
+        title=_("Schedule {id} resumed").format(id=sid), sections=(Section(text=_("It runs again from now on.")),)
+    )
 
 
 class ScheduleCommands(TeamFeature):
     """``schedules``, ``unschedule <id>``, ``pause <id>``, ``resume <id>``, ``timezone [workspace] <zone>``."""
+
+    HELP = (
+        HelpLine(command="cos-service", usage="/cos-service schedules", what=N_("every schedule with its next run")),
+        HelpLine(command="cos-service", usage="/cos-service unschedule <id>", what=N_("remove a schedule"), admin=True),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service timezone <zone>",
+            what=N_("set your time zone (admins: `timezone workspace <zone>`)"),
+        ),
+    )
 
     def register_deliveries(self, deliveries: Deliveries) -> None:
         deliveries.add_planner_context(load_members)  # people's own zones, set with ``timezone``
@@ -272,26 +311,42 @@ class ScheduleCommands(TeamFeature):
                 bullets.append(f"{s.id}: {s.kind.replace('_', ' ')} in {s.channel} — paused (`resume {s.id}`)")
                 continue
             nxt = await next_runs(self.team, s)
-            at = when(nxt[0]) if nxt else "nothing due"
-            what = describe(rule_of(s)) if s.kind != "milestone" else f"milestone reminders at 09:00 {s.tz}"
+            at = when(nxt[0]) if nxt else _("nothing due")
+            if s.kind == "milestone":
+                what = _("milestone reminders at 09:00 {tz}").format(tz=s.tz)
+            else:
+                what = describe(rule_of(s))
             who = ""
             if s.kind == "checkin":
-                who = " for " + " ".join(mention(u) for u in participants_of(s))
-            bullets.append(f"{s.id}: {s.kind.replace('_', ' ')} in {s.channel}{who} — {what} — next {at}")
-        sections = [Section(bullets=tuple(bullets) or ("No schedules yet.",))]
+                who = _(" for {people}").format(people=" ".join(mention(u) for u in participants_of(s)))
+            bullets.append(
+                _("{id}: {kind} in {channel}{who} — {what} — next {at}").format(
+                    id=s.id, kind=kind_name(s.kind), channel=s.channel, who=who, what=what, at=at
+                )
+            )
+        sections = [Section(bullets=tuple(bullets) or (_("No schedules yet."),))]
         if dead and is_admin(request, self.admins):
             sections.append(
                 Section(
-                    heading="Undelivered (dead-lettered) messages",
+                    heading=_("Undelivered (dead-lettered) messages"),
                     bullets=tuple(
-                        f"{d.kind} to {d.target} due {d.due_at:%Y-%m-%d %H:%M} UTC after {d.attempts} attempts: "
-                        f"{(d.last_error or '')[:120]}"
+                        ngettext(
+                            "{kind} to {target} due {due} UTC after {n} attempt: {error}",
+                            "{kind} to {target} due {due} UTC after {n} attempts: {error}",
+                            d.attempts,
+                        ).format(
+                            kind=d.kind,
+                            target=d.target,
+                            due=f"{d.due_at:%Y-%m-%d %H:%M}",
+                            n=d.attempts,
+                            error=(d.last_error or "")[:120],
+                        )
                         for d in dead
                     ),
                 )
             )
-        sections.append(Section(text="Remove one with `/cos-service unschedule <id>`."))
-        return Reply(title="Schedules", sections=tuple(sections))
+        sections.append(Section(text=_("Remove one with `/cos-service unschedule <id>`.")))
+        return Reply(title=_("Schedules"), sections=tuple(sections))
 
     @server_only
     async def unschedule(self, request: Request, text: str) -> Reply:
@@ -320,18 +375,22 @@ class ScheduleCommands(TeamFeature):
                     session, request.platform, request.workspace, self.team.settings.default_tz, self.team.deliveries
                 )
             return Reply(
-                title=f"Your time zone: {ctx.tz_of(request.user)}",
+                title=_("Your time zone: {tz}").format(tz=ctx.tz_of(request.user)),
                 sections=(
                     Section(
-                        text="Set yours with `/cos-service timezone Europe/Berlin`; an admin sets the workspace's with "
-                        "`/cos-service timezone workspace Europe/Berlin`."
+                        text=_(
+                            "Set yours with `/cos-service timezone Europe/Berlin`; an admin sets the workspace's with "
+                            "`/cos-service timezone workspace Europe/Berlin`."
+                        )
                     ),
                 ),
             )
         if words[0].lower() == "workspace" and len(words) == 2:
             return await self._workspace_zone(request, zone(words[1]).key)
         if len(words) != 1:
-            raise UserError("Use `/cos-service timezone Europe/Berlin` (yours) or `timezone workspace Europe/Berlin`.")
+            raise UserError(
+                _("Use `/cos-service timezone Europe/Berlin` (yours) or `timezone workspace Europe/Berlin`.")
+            )
         tz = zone(words[0]).key
         async with self.team.db.session() as session:
             await store.set_member_tz(
@@ -343,11 +402,11 @@ class ScheduleCommands(TeamFeature):
                 now=self.team.now(),
             )
         return Reply(
-            title=f"Your time zone: {tz}",
-            sections=(Section(text="Check-ins reach you at their local time in this zone."),),
+            title=_("Your time zone: {tz}").format(tz=tz),
+            sections=(Section(text=_("Check-ins reach you at their local time in this zone.")),),
         )
 
-    @admin_only("set the workspace time zone")
+    @admin_only(N_("set the workspace time zone"))
     async def _workspace_zone(self, request: Request, tz: str) -> Reply:
         async with self.team.db.session() as session:
             before = await store.workspace_tz(session, platform=request.platform, workspace=request.workspace)
@@ -357,4 +416,4 @@ class ScheduleCommands(TeamFeature):
             await store.set_workspace_tz(
                 session, platform=request.platform, workspace=request.workspace, tz=tz, now=self.team.now()
             )
-        return Reply(title=f"Workspace time zone: {tz}")
+        return Reply(title=_("Workspace time zone: {tz}").format(tz=tz))

@@ -17,30 +17,34 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, day_name
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.models import OUTBOX_PENDING, OUTBOX_SENT, Outbox
 from bot.scheduler.occurrences import Occurrence
 from bot.scheduler.registry import Deliveries
 from bot.storage.sql import insert_ignore
 from bot.team.base import TeamFeature
 from bot.team.models import CheckinAnswer
+from bot.team.schedules import kind_name
 
 __all__ = ["SnoozeCommands", "SPANS", "snooze_buttons", "pending_snoozes", "occurrence_of", "snooze"]
 
 SPANS = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "1w": timedelta(weeks=1)}
-_SPAN_WORDS = {"1h": "1 hour", "1d": "1 day", "1w": "1 week"}
+_SPAN_WORDS = {"1h": N_("1 hour"), "1d": N_("1 day"), "1w": N_("1 week")}
+# The snooze buttons' labels.
+_SPAN_LABELS = {"1h": N_("Snooze 1 h"), "1d": N_("Snooze 1 day"), "1w": N_("Snooze 1 week")}
 # Which deliveries can be snoozed, and for how long.
 SNOOZABLE = {"checkin": ("1h",), "nudge": ("1h",), "milestone": ("1d", "1w"), "risk_review": ("1d", "1w")}
 _SPAN = re.compile(r"^(\d)\s*(h|hr|hrs|hour|hours|d|day|days|w|wk|week|weeks)$")
-_USAGE = "Use `snooze 1h` for a check-in, `snooze 1d` or `snooze 1w` for a reminder."
+_USAGE = N_("Use `snooze 1h` for a check-in, `snooze 1d` or `snooze 1w` for a reminder.")
 
 
 def parse_span(text: str) -> str:
     m = _SPAN.match(text.strip().lower().replace(" ", ""))
     if m is None or m.group(1) != "1":
-        raise UserError(f"I can snooze for 1 hour, 1 day or 1 week. {_USAGE}")
+        raise UserError(_("I can snooze for 1 hour, 1 day or 1 week. {usage}").format(usage=_(_USAGE)))
     return "1" + m.group(2)[0]
 
 
@@ -48,11 +52,8 @@ def snooze_buttons(row_id: int, kind: str) -> tuple[Button, ...]:
     """The buttons a delivery of ``kind`` carries (row ``row_id``)."""
     out = []
     if kind in ("checkin", "nudge"):
-        out.append(Button("Skip today", "checkin.skip", str(row_id)))
-    out += [
-        Button(f"Snooze {_SPAN_WORDS[s].replace('our', '')}", "delivery.snooze", f"{row_id}|{s}")
-        for s in SNOOZABLE.get(kind, ())
-    ]
+        out.append(Button(_("Skip today"), "checkin.skip", str(row_id)))
+    out += [Button(_(_SPAN_LABELS[s]), "delivery.snooze", f"{row_id}|{s}") for s in SNOOZABLE.get(kind, ())]
     return tuple(out)
 
 
@@ -130,6 +131,13 @@ async def pending_snoozes(session: AsyncSession, after: datetime, until: datetim
 class SnoozeCommands(TeamFeature):
     """The skip and snooze buttons, and their text forms."""
 
+    HELP = (
+        HelpLine(command="cos-service", usage="/cos-service skip", what=N_("skip today's check-in")),
+        HelpLine(
+            command="cos-service", usage="/cos-service snooze 1h|1d|1w", what=N_("snooze a check-in or a reminder")
+        ),
+    )
+
     def register_deliveries(self, deliveries: Deliveries) -> None:
         deliveries.add_preview_source(pending_snoozes)
 
@@ -182,18 +190,20 @@ class SnoozeCommands(TeamFeature):
             )
         ).scalar_one_or_none()
         if answer is None:
-            raise UserError("That check-in is gone (it was removed); nothing to skip.")
+            raise UserError(_("That check-in is gone (it was removed); nothing to skip."))
         if answer.answered_at is not None:
             raise UserError(
-                "You already answered this check-in; it stays in the digest. "
-                "`/cos-service checkin forget` deletes your answers."
+                _(
+                    "You already answered this check-in; it stays in the digest. "
+                    "`/cos-service checkin forget` deletes your answers."
+                )
             )
         if answer.skipped_at is None:
             await session.execute(
                 update(CheckinAnswer).where(CheckinAnswer.id == answer.id).values(skipped_at=self.team.now())
             )
         return Reply(
-            title="Skipped today's check-in", sections=(Section(text="No nudge will follow. See you next time."),)
+            title=_("Skipped today's check-in"), sections=(Section(text=_("No nudge will follow. See you next time.")),)
         )
 
     async def action_skip(self, action: Action) -> Reply | None:
@@ -205,18 +215,20 @@ class SnoozeCommands(TeamFeature):
 
     async def skip_text(self, request: Request, text: str) -> Reply:
         if text.strip():
-            raise UserError("Just `skip`: it skips your latest check-in.")
+            raise UserError(_("Just `skip`: it skips your latest check-in."))
         async with self.team.db.session() as session:
             row = await self._latest(session, request, ("checkin", "nudge"))
             if row is None:
-                raise UserError("You have no check-in from the last week to skip.")
+                raise UserError(_("You have no check-in from the last week to skip."))
             return await self._skip(session, row)
 
     # -- snooze ----------------------------------------------------------------------------
     async def _snooze(self, session: AsyncSession, row: Outbox, span: str) -> Reply:
         if span not in SNOOZABLE[row.kind]:
-            allowed = " or ".join(_SPAN_WORDS[s] for s in SNOOZABLE[row.kind])
-            raise UserError(f"This {row.kind.replace('_', ' ')} can be snoozed for {allowed}.")
+            allowed = _(" or ").join(_(_SPAN_WORDS[s]) for s in SNOOZABLE[row.kind])
+            raise UserError(
+                _("This {kind} can be snoozed for {allowed}.").format(kind=kind_name(row.kind), allowed=allowed)
+            )
         if row.kind in ("checkin", "nudge"):
             occurrence = occurrence_of(row.kind, row.due_at, json.loads(row.payload or "{}"))
             answer = (
@@ -229,17 +241,21 @@ class SnoozeCommands(TeamFeature):
                 )
             ).scalar_one_or_none()
             if answer is not None and (answer.answered_at is not None or answer.skipped_at is not None):
-                raise UserError("This check-in is already answered or skipped; nothing to snooze.")
+                raise UserError(_("This check-in is already answered or skipped; nothing to snooze."))
         fresh, due = await snooze(session, row=row, span=span, now=self.team.now())
-        when = f"{due:%a %d %b %H:%M} UTC"
+        when = f"{day_name(due.date(), year=False)} {due:%H:%M} UTC"
         if not fresh:
-            return Reply(title=f"Already snoozed until {when}", sections=(Section(text="It comes back once."),))
+            return Reply(
+                title=_("Already snoozed until {when}").format(when=when),
+                sections=(Section(text=_("It comes back once.")),),
+            )
         return Reply(
-            title=f"Snoozed until {when}", sections=(Section(text=f"I will send it again in {_SPAN_WORDS[span]}."),)
+            title=_("Snoozed until {when}").format(when=when),
+            sections=(Section(text=_("I will send it again in {span}.").format(span=_(_SPAN_WORDS[span]))),),
         )
 
     async def action_snooze(self, action: Action) -> Reply | None:
-        row_id, _, span = action.value.partition("|")
+        row_id, _sep, span = action.value.partition("|")
         if span not in SPANS:
             return None
         async with self.team.db.session() as session:
@@ -254,7 +270,7 @@ class SnoozeCommands(TeamFeature):
         async with self.team.db.session() as session:
             row = await self._latest(session, request, kinds)
             if row is None:
-                raise UserError("You have nothing from the last week to snooze for that long. " + _USAGE)
+                raise UserError(_("You have nothing from the last week to snooze for that long. ") + _(_USAGE))
             return await self._snooze(session, row, span)
 
     async def dm(self, request: Request) -> Reply | None:
@@ -269,4 +285,4 @@ class SnoozeCommands(TeamFeature):
                 return await self.skip_text(request, " ".join(words[1:]))
             return await self.snooze_text(request, " ".join(words[1:]))
         except UserError as exc:
-            return Reply(title="I couldn't do that", sections=(Section(text=str(exc)),), error=str(exc))
+            return Reply(title=_("I couldn't do that"), sections=(Section(text=str(exc)),), error=str(exc))

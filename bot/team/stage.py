@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 from bot.kernel.auth import admin_only, is_admin, require_admin, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, month_year
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.recurrence import zone
 from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
@@ -27,8 +28,8 @@ STAGES = {
     "leadership": ("phase.commercialization-leadership", 36),
 }
 _SINCE = re.compile(r"^(\d{4})-(\d{2})$")
-_STAGE_USAGE = "for example `/cos-service stage early since 2026-03`"
-_MILESTONE_USAGE = (
+_STAGE_USAGE = N_("for example `/cos-service stage early since 2026-03`")
+_MILESTONE_USAGE = N_(
     "Use `/cos-service milestone done <number>`, `milestone reopen <number>`, "
     "`milestone owner <number> @user` or `milestone date <number> YYYY-MM-DD`."
 )
@@ -36,6 +37,21 @@ _MILESTONE_USAGE = (
 
 class StageCommands(TeamFeature):
     """``stage [<phase> [since YYYY-MM]]``, ``milestones``, ``milestone done|reopen|owner|date <n> ...``."""
+
+    HELP = (
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service stage [early|growth|maturity|leadership] [since YYYY-MM]",
+            what=N_("the team's phase of the development path (admins set it)"),
+        ),
+        HelpLine(command="cos-service", usage="/cos-service milestones", what=N_("milestone status, owners and dates")),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service milestone done|reopen|owner|date <n> ...",
+            what=N_("change a milestone"),
+            admin=True,
+        ),
+    )
 
     def register_deliveries(self, deliveries: Deliveries) -> None:
         deliveries.add_kind(MILESTONE)
@@ -61,7 +77,9 @@ class StageCommands(TeamFeature):
                 # A title of the overview ("stage characteristics"), not a stage to set.
                 return self.team.router.knowledge.reply("cos-service", f"stage {text}")
             raise UserError(
-                f"“{name[:30]}” is not a stage. Use one of: early, growth, maturity, leadership — {_STAGE_USAGE}."
+                _("“{name}” is not a stage. Use one of: early, growth, maturity, leadership — {usage}.").format(
+                    name=name[:30], usage=_(_STAGE_USAGE)
+                )
             )
         since = self._parse_since(words[1:]) if len(words) > 1 else None
         return await self._set_stage(request, name, since)
@@ -71,15 +89,21 @@ class StageCommands(TeamFeature):
             stage = await store.get_stage(session, platform=request.platform, workspace=request.workspace)
         if stage is None:
             return Reply(
-                title="No stage set yet",
+                title=_("No stage set yet"),
                 sections=(
                     Section(
-                        text="An admin sets it with `/cos-service stage <early|growth|maturity|leadership> "
-                        f"[since YYYY-MM]`, {_STAGE_USAGE}."
+                        text=_(
+                            "An admin sets it with `/cos-service stage <early|growth|maturity|leadership> "
+                            "[since YYYY-MM]`, {usage}."
+                        ).format(usage=_(_STAGE_USAGE))
                     ),
                 ),
             )
-        return Reply(title=f"Stage: {self.team.phase_title(stage.phase_id)} since {stage.since:%B %Y}")
+        return Reply(
+            title=_("Stage: {phase} since {month}").format(
+                phase=self.team.phase_title(stage.phase_id), month=month_year(stage.since)
+            )
+        )
 
     def _parse_since(self, words: list[str]) -> date:
         if (
@@ -88,27 +112,34 @@ class StageCommands(TeamFeature):
             or not (m := _SINCE.match(words[1]))
             or not 1 <= int(m.group(2)) <= 12
         ):
-            raise UserError(f"Write the start as `since YYYY-MM`, {_STAGE_USAGE}.")
+            raise UserError(_("Write the start as `since YYYY-MM`, {usage}.").format(usage=_(_STAGE_USAGE)))
         year = int(m.group(1))
         if not SANE_YEARS[0] <= year <= SANE_YEARS[1]:
             raise UserError(
-                f"{year} is out of range; give a start between {SANE_YEARS[0]} and "
-                f"{SANE_YEARS[1]}, for example `since 2026-03`."
+                _(
+                    "{year} is out of range; give a start between {first} and {last}, for example `since 2026-03`."
+                ).format(year=year, first=SANE_YEARS[0], last=SANE_YEARS[1])
             )
         since = date(year, int(m.group(2)), 1)
         if since > (self.team.now() + timedelta(days=366)).date():
             raise UserError(
-                f"{since:%B %Y} is more than a year ahead; the stage is where the team is now. "
-                "Give the month it started, e.g. `since 2026-03`."
+                _(
+                    "{month} is more than a year ahead; the stage is where the team is now. "
+                    "Give the month it started, e.g. `since 2026-03`."
+                ).format(month=month_year(since))
             )
         return since
 
-    @admin_only("set the company stage")
+    @admin_only(N_("set the company stage"))
     async def _set_stage(self, request: Request, name: str, since: date | None) -> Reply:
         phase_id, months = STAGES[name]
         phase = self.team.kb.get(phase_id)
         if phase is None:
-            raise UserError(f"The knowledge store has no phase {phase_id}; ask your admin to check the content files.")
+            raise UserError(
+                _("The knowledge store has no phase {phase}; ask your admin to check the content files.").format(
+                    phase=phase_id
+                )
+            )
         now = self.team.now()
         where = {"platform": request.platform, "workspace": request.workspace}
         async with self.team.db.session() as session:
@@ -163,7 +194,9 @@ class StageCommands(TeamFeature):
             )
             await session.flush()
             ms = await store.milestones_of(session, stage=stage)
-        return self._milestone_reply(stage, ms, title=f"Stage set: {phase.title} since {since:%B %Y}")
+        return self._milestone_reply(
+            stage, ms, title=_("Stage set: {phase} since {month}").format(phase=phase.title, month=month_year(since))
+        )
 
     # -- milestones -----------------------------------------------------------------------
     def _milestone_reply(self, stage: TeamStage, ms: list[Milestone], *, title: str) -> Reply:
@@ -171,31 +204,43 @@ class StageCommands(TeamFeature):
         bullets = []
         for m in ms:
             box = "[x]" if m.status == "done" else ("[!]" if m.due_on < today else "[ ]")
-            state = "done" if m.status == "done" else ("OVERDUE" if m.due_on < today else "open")
+            state = _("done") if m.status == "done" else (_("OVERDUE") if m.due_on < today else _("open"))
             bullets.append(
-                f"{m.position}. {box} {m.title} — target {m.due_on}, "
-                f"owner {mention(m.owner) if m.owner else 'not set'}, {state}"
+                _("{position}. {box} {title} — target {due}, owner {owner}, {state}").format(
+                    position=m.position,
+                    box=box,
+                    title=m.title,
+                    due=m.due_on,
+                    owner=mention(m.owner) if m.owner else _("not set"),
+                    state=state,
+                )
             )
         done = sum(m.status == "done" for m in ms)
         return Reply(
             title=title,
             fields=(
-                Field("Done", f"{done} of {len(ms)}"),
-                Field("Reminders", f"09:00 {stage.tz}, a week ahead and on the date"),
+                Field(_("Done"), _("{done} of {total}").format(done=done, total=len(ms))),
+                Field(_("Reminders"), _("09:00 {tz}, a week ahead and on the date").format(tz=stage.tz)),
             ),
             sections=(
-                Section(heading="Milestones", bullets=tuple(bullets)),
+                Section(heading=_("Milestones"), bullets=tuple(bullets)),
                 Section(
-                    text="Change one with `/cos-service milestone done|owner|date <number> ...`, "
-                    "e.g. `/cos-service milestone owner 2 @U1001` or `milestone date 2 2026-12-01`."
+                    text=_(
+                        "Change one with `/cos-service milestone done|owner|date <number> ...`, "
+                        "e.g. `/cos-service milestone owner 2 @U1001` or `milestone date 2 2026-12-01`."
+                    )
                 ),
             ),
             buttons=tuple(
-                Button(f"Done: {m.position}. {m.title}"[:70], "milestone.done", str(m.id))
+                Button(
+                    _("Done: {position}. {title}").format(position=m.position, title=m.title)[:70],
+                    "milestone.done",
+                    str(m.id),
+                )
                 for m in ms
                 if m.status == "open"
             )[:5],
-            footer=f"Development path › {self.team.phase_title(stage.phase_id)}",
+            footer=_("Development path › {phase}").format(phase=self.team.phase_title(stage.phase_id)),
         )
 
     @server_only
@@ -205,7 +250,8 @@ class StageCommands(TeamFeature):
                 stage = await store.get_stage(session, platform=request.platform, workspace=request.workspace)
                 ms = await store.milestones_of(session, stage=stage) if stage is not None else []
             if stage is not None:
-                return self._milestone_reply(stage, ms, title=f"Milestones: {self.team.phase_title(stage.phase_id)}")
+                title = _("Milestones: {phase}").format(phase=self.team.phase_title(stage.phase_id))
+                return self._milestone_reply(stage, ms, title=title)
         return self.team.router.knowledge.milestones(text)
 
     @server_only
@@ -217,12 +263,12 @@ class StageCommands(TeamFeature):
             or not words[1].isdigit()
             or len(words[1]) > 4
         ):
-            raise UserError(_MILESTONE_USAGE)
+            raise UserError(_(_MILESTONE_USAGE))
         verb, pos, value = words[0].lower(), int(words[1]), words[2:]
         change: dict[str, object]
         if verb == "owner":
             if len(value) != 1:
-                raise UserError("Name one owner, e.g. `/cos-service milestone owner 2 @U1001`.")
+                raise UserError(_("Name one owner, e.g. `/cos-service milestone owner 2 @U1001`."))
             change = {"owner": parse_mentions(value)[0]}
         elif verb == "date":
             change = {"due_on": self._parse_due(value)}
@@ -236,10 +282,12 @@ class StageCommands(TeamFeature):
         except ValueError:
             due = None
         if due is None:
-            raise UserError("Write the target date as YYYY-MM-DD, e.g. `/cos-service milestone date 2 2026-12-01`.")
+            raise UserError(_("Write the target date as YYYY-MM-DD, e.g. `/cos-service milestone date 2 2026-12-01`."))
         if not SANE_YEARS[0] <= due.year <= SANE_YEARS[1]:
             raise UserError(
-                f"{due.isoformat()} is out of range; give a target date between {SANE_YEARS[0]} and {SANE_YEARS[1]}."
+                _("{date} is out of range; give a target date between {first} and {last}.").format(
+                    date=due.isoformat(), first=SANE_YEARS[0], last=SANE_YEARS[1]
+                )
             )
         return due
 
@@ -248,18 +296,24 @@ class StageCommands(TeamFeature):
             stage = await store.get_stage(session, platform=request.platform, workspace=request.workspace)
             if stage is None:
                 raise UserError(
-                    "No stage is set, so no milestones are tracked. An admin starts with "
-                    "`/cos-service stage early since 2026-03`."
+                    _(
+                        "No stage is set, so no milestones are tracked. An admin starts with "
+                        "`/cos-service stage early since 2026-03`."
+                    )
                 )
             ms = await store.milestones_of(session, stage=stage)
             m = next((x for x in ms if x.position == pos), None)
             if m is None:
-                raise UserError(f"There is no milestone {pos}; this stage has {len(ms)} (1 to {len(ms)}).")
+                raise UserError(
+                    _("There is no milestone {position}; this stage has {count} (1 to {count}).").format(
+                        position=pos, count=len(ms)
+                    )
+                )
             if "status" not in change:
-                require_admin(request, self.admins, "change milestone owners and dates")
+                require_admin(request, self.admins, N_("change milestone owners and dates"))
             elif not (is_admin(request, self.admins) or request.user == m.owner):
                 # Its owner may mark their own milestone done; anyone else needs an admin.
-                require_admin(request, self.admins, "change a milestone (its owner may mark it done)")
+                require_admin(request, self.admins, N_("change a milestone (its owner may mark it done)"))
             now = self.team.now()
             await audit.record(
                 session,
@@ -277,7 +331,9 @@ class StageCommands(TeamFeature):
             m.updated_at = now
             await session.flush()
             ms = await store.milestones_of(session, stage=stage)
-        return self._milestone_reply(stage, ms, title=f"Milestone {pos} updated: {m.title}")
+        return self._milestone_reply(
+            stage, ms, title=_("Milestone {position} updated: {title}").format(position=pos, title=m.title)
+        )
 
     async def action_milestone_done(self, action: Action) -> Reply | None:
         if not action.value.isdigit() or len(action.value) > 9:

@@ -133,6 +133,18 @@ async def set_workspace_tz(session: AsyncSession, *, platform: str, workspace: s
         ws.tz, ws.updated_at = tz, now
 
 
+async def set_workspace_lang(
+    session: AsyncSession, *, platform: str, workspace: str, lang: str | None, now: datetime
+) -> None:
+    """Set the workspace's language (None: ``auto``)."""
+    ws = await session.get(Workspace, f"{platform}:{workspace}")
+    if ws is None:
+        ws = Workspace(id=f"{platform}:{workspace}", platform=platform, lang=lang, created_at=now, updated_at=now)
+        session.add(ws)
+    else:
+        ws.lang, ws.updated_at = lang, now
+
+
 async def set_member_tz(
     session: AsyncSession, *, platform: str, workspace: str, user: str, tz: str, now: datetime
 ) -> None:

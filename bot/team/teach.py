@@ -23,9 +23,10 @@ from bot.answering.models import KnowledgeQuestion
 from bot.kernel.auth import Asker, admin_only, require_admin, server_only
 from bot.kernel.canned import expired
 from bot.kernel.errors import NotFound, UserError
+from bot.kernel.lang import N_, _, ngettext
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Router
+from bot.kernel.router import Action, HelpLine, Router
 from bot.storage import interaction_state
 from bot.team import audit
 from bot.team.base import Team, TeamFeature
@@ -81,7 +82,7 @@ RESERVED_WORDS = frozenset(
     }
 )
 _ARROW = re.compile(r"\s*(?:->|→|=>)\s*")
-_USAGE = "`/cos-service teach <phrase> -> <topic>`, e.g. `/cos-service teach zorblax pipeline -> legal`"
+_USAGE = N_("`/cos-service teach <phrase> -> <topic>`, e.g. `/cos-service teach zorblax pipeline -> legal`")
 _PICK_TTL = timedelta(days=1)
 # Gaps that get Teach and Dismiss buttons (two each; Discord shows at most 25 buttons).
 _GAP_BUTTONS = 5
@@ -93,7 +94,9 @@ def _days(text: str, what: str) -> int:
         return DEFAULT_DAYS
     if not word.isdigit() or not 1 <= int(word) <= MAX_DAYS:
         raise UserError(
-            f"Give the number of days as a whole number from 1 to {MAX_DAYS}, e.g. `/cos-service {what} 30`."
+            _("Give the number of days as a whole number from 1 to {most}, e.g. `/cos-service {what} 30`.").format(
+                most=MAX_DAYS, what=what
+            )
         )
     return int(word)
 
@@ -106,25 +109,30 @@ def _title(team: Team, entry_id: str | None) -> str:
 def check_phrase(team: Team, raw: str) -> str:
     """The phrase as stored (normalised), or ``UserError`` saying what is wrong with it."""
     if "@" in raw or "<" in raw:
-        raise UserError("A taught phrase cannot contain a mention: write the words people type.")
+        raise UserError(_("A taught phrase cannot contain a mention: write the words people type."))
     phrase = normalise_question(raw, limit=MAX_PHRASE * 2)
     if not phrase:
-        raise UserError(f"Say which words people type, then the topic: {_USAGE}.")
+        raise UserError(_("Say which words people type, then the topic: {usage}.").format(usage=_(_USAGE)))
     if len(phrase) > MAX_PHRASE or len(phrase.split()) > MAX_PHRASE_WORDS:
         raise UserError(
-            f"That phrase is too long: at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE} "
-            "characters. Teach the key words people use."
+            _(
+                "That phrase is too long: at most {words} words and {chars} characters. Teach the key words people use."
+            ).format(words=MAX_PHRASE_WORDS, chars=MAX_PHRASE)
         )
     first = phrase.split()[0]
     if first in team.router.command_words() or first in RESERVED_WORDS:
         raise UserError(
-            f"“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
-            "that command, so the phrase would never reach the answers. Choose other words."
+            _(
+                "“{phrase}” starts with “{first}”, a command word: `/cos-service {first} …` runs "
+                "that command, so the phrase would never reach the answers. Choose other words."
+            ).format(phrase=phrase, first=first)
         )
     if not phrase_tokens(phrase):
         raise UserError(
-            f"“{phrase}” is only common words (the, how, what…): it would match almost any "
-            "question. Teach the words that say what the question is about."
+            _(
+                "“{phrase}” is only common words (the, how, what…): it would match almost any "
+                "question. Teach the words that say what the question is about."
+            ).format(phrase=phrase)
         )
     return phrase
 
@@ -148,13 +156,15 @@ def resolve_topic(team: Team, topic: str) -> tuple[Entry | None, list[Entry]]:
 
 async def teach_phrase(team: Team, asker: Asker, raw: str, entry: Entry) -> Reply:
     """Teach ``raw`` -> ``entry`` in the asker's workspace (admins; checked, audited): chat and dashboard alike."""
-    require_admin(asker, team.settings.admins, "teach the bot a phrase")
+    require_admin(asker, team.settings.admins, _("teach the bot a phrase"))
     phrase = check_phrase(team, raw)
     exact = [h for h in team.searcher.search(phrase, limit=2) if h.exact]
     if exact and exact[0].entry.id != entry.id:
         raise UserError(
-            f"“{phrase}” already names {exact[0].entry.title} word for word; teach a different "
-            "phrase, or ask for that topic as it is."
+            _(
+                "“{phrase}” already names {title} word for word; teach a different "
+                "phrase, or ask for that topic as it is."
+            ).format(phrase=phrase, title=exact[0].entry.title)
         )
     now = team.now()
     async with team.db.session() as session:
@@ -174,14 +184,18 @@ async def teach_phrase(team: Team, asker: Asker, raw: str, entry: Entry) -> Repl
             session, asker, action="knowledge.teach", target=phrase, before=before, after=entry.id, at=now
         )
     await team.app.answering.overlays.load(asker.platform, asker.workspace)
-    was = f" (it answered with {_title(team, before)} before)" if before and before != entry.id else ""
+    was = ""
+    if before and before != entry.id:
+        was = _(" (it answered with {title} before)").format(title=_title(team, before))
     return Reply(
-        title=f"Taught: “{phrase}” → {entry.title}",
+        title=_("Taught: “{phrase}” → {title}").format(phrase=phrase, title=entry.title),
         sections=(
             Section(
-                text=f"In this workspace, questions with “{phrase}” now answer with "
-                f"{entry.title}{was}. `/cos-service teach list` shows every taught "
-                "phrase; `teach remove <phrase>` undoes this."
+                text=_(
+                    "In this workspace, questions with “{phrase}” now answer with "
+                    "{title}{was}. `/cos-service teach list` shows every taught "
+                    "phrase; `teach remove <phrase>` undoes this."
+                ).format(phrase=phrase, title=entry.title, was=was)
             ),
         ),
         buttons=(Button(entry.title[:70], "open", entry.id),),
@@ -202,7 +216,7 @@ async def gap_question(team: Team, asker: Asker, question_id: int) -> KnowledgeQ
 
 async def dismiss_gap(team: Team, asker: Asker, question_id: int) -> Reply:
     """Take a gap off the list until someone asks it again (admins; audited)."""
-    require_admin(asker, team.settings.admins, "dismiss a gap")
+    require_admin(asker, team.settings.admins, _("dismiss a gap"))
     question = await gap_question(team, asker, question_id)
     now = team.now()
     async with team.db.session() as session:
@@ -211,17 +225,21 @@ async def dismiss_gap(team: Team, asker: Asker, question_id: int) -> Reply:
         )
         await audit.record(session, asker, action="knowledge.dismiss", target=question.text, at=now)
     return Reply(
-        title="Dismissed",
-        sections=(Section(text=f"“{question.text[:120]}” leaves the gaps list (until someone asks it again)."),),
+        title=_("Dismissed"),
+        sections=(
+            Section(
+                text=_("“{text}” leaves the gaps list (until someone asks it again).").format(text=question.text[:120])
+            ),
+        ),
     )
 
 
 async def remove_phrase(team: Team, asker: Asker, raw: str) -> Reply:
     """Remove a taught phrase of the asker's workspace (admins; audited)."""
-    require_admin(asker, team.settings.admins, "remove a taught phrase")
+    require_admin(asker, team.settings.admins, _("remove a taught phrase"))
     phrase = normalise_question(raw, limit=MAX_PHRASE * 2)
     if not phrase:
-        raise UserError("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`.")
+        raise UserError(_("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`."))
     async with team.db.session() as session:
         removed = await kl.remove_phrase(
             session, platform=asker.platform, workspace=asker.workspace, phrase=phrase, now=team.now()
@@ -229,16 +247,36 @@ async def remove_phrase(team: Team, asker: Asker, raw: str) -> Reply:
         if removed:
             await audit.record(session, asker, action="knowledge.unteach", target=phrase, at=team.now())
     if not removed:
-        raise NotFound(f"No taught phrase is “{phrase[:80]}”. `/cos-service teach list` shows them.")
+        raise NotFound(
+            _("No taught phrase is “{phrase}”. `/cos-service teach list` shows them.").format(phrase=phrase[:80])
+        )
     await team.app.answering.overlays.load(asker.platform, asker.workspace)
     return Reply(
-        title=f"Removed: “{phrase}”",
-        sections=(Section(text="Questions with it are answered from the overview alone again."),),
+        title=_("Removed: “{phrase}”").format(phrase=phrase),
+        sections=(Section(text=_("Questions with it are answered from the overview alone again.")),),
     )
 
 
 class TeachCommands(TeamFeature):
     """Gaps, teaching and stats for admins."""
+
+    HELP = (
+        HelpLine(
+            command="cos-service", usage="/cos-service gaps [days]", what=N_("unanswered and 👎 questions"), admin=True
+        ),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service teach <phrase> -> <topic>, teach list, teach remove <phrase>",
+            what=N_("teach a phrase"),
+            admin=True,
+        ),
+        HelpLine(
+            command="cos-service",
+            usage="/cos-service stats [days]",
+            what=N_("questions asked, share answered, votes"),
+            admin=True,
+        ),
+    )
 
     def register(self, router: Router) -> None:
         self.answering = self.team.app.answering
@@ -259,7 +297,7 @@ class TeachCommands(TeamFeature):
     async def gaps(self, request: Request, text: str) -> Reply:
         return await self._gaps(request, _days(text, "gaps"))
 
-    @admin_only("see what people asked that the bot could not answer")
+    @admin_only(N_("see what people asked that the bot could not answer"))
     async def _gaps(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
         await self.answering.journal.flush_quietly()  # what was just asked counts
@@ -269,15 +307,15 @@ class TeachCommands(TeamFeature):
             )
         if not found:
             return Reply(
-                title=f"No gaps in the last {days} days",
-                sections=(Section(text="Every question was answered and no answer got a 👎."),),
+                title=ngettext("No gaps in the last {n} day", "No gaps in the last {n} days", days).format(n=days),
+                sections=(Section(text=_("Every question was answered and no answer got a 👎.")),),
             )
         sections = []
         buttons: list[Button] = []
         for n, gap in enumerate(found, 1):
             what = []
             if gap.unanswered:
-                what.append(f"{gap.unanswered} unanswered")
+                what.append(_("{n} unanswered").format(n=gap.unanswered))
             if gap.down:
                 what.append(
                     f"{gap.down} 👎"
@@ -285,28 +323,31 @@ class TeachCommands(TeamFeature):
                 )
             sections.append(
                 Section(
-                    heading=f"{n}. “{gap.text[:120]}” — asked {gap.asked}×",
-                    text=f"{', '.join(what)} · /{gap.command} · nearest: {self._title(gap.nearest)}",
+                    heading=_("{n}. “{text}” — asked {asked}×").format(n=n, text=gap.text[:120], asked=gap.asked),
+                    text=_("{what} · /{command} · nearest: {nearest}").format(
+                        what=", ".join(what), command=gap.command, nearest=self._title(gap.nearest)
+                    ),
                 )
             )
             if n <= _GAP_BUTTONS:
                 if gap.nearest:
                     buttons.append(
                         Button(
-                            f"{n}. Teach → {self._title(gap.nearest)}"[:70],
+                            _("{n}. Teach → {topic}").format(n=n, topic=self._title(gap.nearest))[:70],
                             "teach-gap",
                             str(gap.question_id),
                             style="primary",
                         )
                     )
-                buttons.append(Button(f"{n}. Dismiss", "gap-dismiss", str(gap.question_id)))
-        sections.append(Section(text=f"Teach a phrase yourself: {_USAGE}."))
-        return Reply(title=f"Gaps: the last {days} days", sections=tuple(sections), buttons=tuple(buttons))
+                buttons.append(Button(_("{n}. Dismiss").format(n=n), "gap-dismiss", str(gap.question_id)))
+        sections.append(Section(text=_("Teach a phrase yourself: {usage}.").format(usage=_(_USAGE))))
+        title = ngettext("Gaps: the last {n} day", "Gaps: the last {n} days", days).format(n=days)
+        return Reply(title=title, sections=tuple(sections), buttons=tuple(buttons))
 
     def _question_id(self, action: Action) -> int | None:
         return votes.answer_id(action.value)
 
-    @admin_only("teach the bot a phrase")
+    @admin_only(N_("teach the bot a phrase"))
     async def teach_gap(self, action: Action) -> Reply | None:
         qid = self._question_id(action)
         try:
@@ -317,7 +358,11 @@ class TeachCommands(TeamFeature):
             return expired()
         entry = self.team.kb.get(question.top_entry) if question.top_entry else None
         if entry is None:
-            raise UserError(f"There is no nearest topic for “{question.text[:80]}”. Teach it yourself: {_USAGE}.")
+            raise UserError(
+                _("There is no nearest topic for “{text}”. Teach it yourself: {usage}.").format(
+                    text=question.text[:80], usage=_(_USAGE)
+                )
+            )
         return await self._store_phrase(action, check_phrase(self.team, question.text), entry)
 
     async def dismiss(self, action: Action) -> Reply | None:
@@ -338,16 +383,18 @@ class TeachCommands(TeamFeature):
         parts = _ARROW.split(text, maxsplit=1)
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
             raise UserError(
-                f"Write the phrase, an arrow and the topic: {_USAGE}. "
-                "`teach list` shows what is taught, `teach remove <phrase>` removes one."
+                _(
+                    "Write the phrase, an arrow and the topic: {usage}. "
+                    "`teach list` shows what is taught, `teach remove <phrase>` removes one."
+                ).format(usage=_(_USAGE))
             )
         if _ARROW.search(parts[1]):
-            raise UserError(f"Use one arrow: {_USAGE}.")
+            raise UserError(_("Use one arrow: {usage}.").format(usage=_(_USAGE)))
         phrase = self._check_phrase(parts[0])
         return await self._teach(request, phrase, parts[1].strip()[:200])
 
     @server_only
-    @admin_only("teach the bot a phrase")
+    @admin_only(N_("teach the bot a phrase"))
     async def _teach(self, request: Request, phrase: str, topic: str) -> Reply:
         entry, candidates = self._resolve(topic)
         if entry is not None:
@@ -355,8 +402,10 @@ class TeachCommands(TeamFeature):
         shown = normalise_question(topic, limit=80) or "that"
         if not candidates:
             raise UserError(
-                f"I can't find a topic for “{shown}”. Name it by its title or id, e.g. "
-                "`legal`, `SOC 2`, `area.comprehensive-legal-services`."
+                _(
+                    "I can't find a topic for “{shown}”. Name it by its title or id, e.g. "
+                    "`legal`, `SOC 2`, `area.comprehensive-legal-services`."
+                ).format(shown=shown)
             )
         key = interaction_state.new_key()
         async with self.team.db.session() as session:
@@ -370,18 +419,19 @@ class TeachCommands(TeamFeature):
                 ttl=_PICK_TTL,
             )
         return Reply(
-            title=f"Which topic should “{phrase}” answer with?",
+            title=_("Which topic should “{phrase}” answer with?").format(phrase=phrase),
             sections=(
                 Section(
-                    text=f"“{shown}” could mean several topics. Pick one:", bullets=tuple(c.title for c in candidates)
+                    text=_("“{shown}” could mean several topics. Pick one:").format(shown=shown),
+                    bullets=tuple(c.title for c in candidates),
                 ),
             ),
             buttons=tuple(Button(c.title[:70], "teach-pick", f"{key}:{i}") for i, c in enumerate(candidates)),
         )
 
-    @admin_only("teach the bot a phrase")
+    @admin_only(N_("teach the bot a phrase"))
     async def teach_pick(self, action: Action) -> Reply | None:
-        key, _, index = action.value.rpartition(":")
+        key, _sep, index = action.value.rpartition(":")
         if not key or not index.isdigit():
             return expired()
         async with self.team.db.session() as session:
@@ -408,18 +458,21 @@ class TeachCommands(TeamFeature):
         async with self.team.db.session() as session:
             rows = await kl.taught_phrases(session, platform=request.platform, workspace=request.workspace)
         if not rows:
-            return Reply(title="No taught phrases", sections=(Section(text=f"Admins teach one with {_USAGE}."),))
+            return Reply(
+                title=_("No taught phrases"),
+                sections=(Section(text=_("Admins teach one with {usage}.").format(usage=_(_USAGE))),),
+            )
         return Reply(
-            title=f"Taught phrases ({len(rows)})",
+            title=_("Taught phrases ({n})").format(n=len(rows)),
             sections=(
                 Section(bullets=tuple(f"“{r.phrase}” → {self._title(r.entry_id)}" for r in rows)),
-                Section(text="Remove one with `/cos-service teach remove <phrase>`."),
+                Section(text=_("Remove one with `/cos-service teach remove <phrase>`.")),
             ),
         )
 
     async def teach_remove(self, request: Request, text: str) -> Reply:
         if not normalise_question(text, limit=MAX_PHRASE * 2):
-            raise UserError("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`.")
+            raise UserError(_("Say which phrase to remove: `/cos-service teach remove zorblax pipeline`."))
         return await self._remove(request, text)
 
     @server_only
@@ -431,7 +484,7 @@ class TeachCommands(TeamFeature):
     async def stats(self, request: Request, text: str) -> Reply:
         return await self._stats(request, _days(text, "stats"))
 
-    @admin_only("see the question statistics")
+    @admin_only(N_("see the question statistics"))
     async def _stats(self, request: Request, days: int) -> Reply:
         since = self.team.now() - timedelta(days=days)
         await self.answering.journal.flush_quietly()  # what was just asked counts
@@ -439,17 +492,26 @@ class TeachCommands(TeamFeature):
             s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
         sections = [
             Section(
-                text=f"{s.asked} question(s) asked, {s.share_answered:.0%} answered "
-                f"({s.answered}); 👍 {s.up} · 👎 {s.down}."
+                text=ngettext(
+                    "{n} question asked, {share} answered ({answered}); 👍 {up} · 👎 {down}.",
+                    "{n} questions asked, {share} answered ({answered}); 👍 {up} · 👎 {down}.",
+                    s.asked,
+                ).format(n=s.asked, share=f"{s.share_answered:.0%}", answered=s.answered, up=s.up, down=s.down)
             )
         ]
         if s.top_topics:
             sections.append(
-                Section(heading="Top topics", bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics))
+                Section(heading=_("Top topics"), bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics))
             )
         if s.top_gaps:
             sections.append(
-                Section(heading="Top gaps", bullets=tuple(f"“{g.text[:80]}” — asked {g.asked}×" for g in s.top_gaps))
+                Section(
+                    heading=_("Top gaps"),
+                    bullets=tuple(
+                        _("“{text}” — asked {asked}×").format(text=g.text[:80], asked=g.asked) for g in s.top_gaps
+                    ),
+                )
             )
-            sections.append(Section(text="`/cos-service gaps` lists them with Teach and Dismiss buttons."))
-        return Reply(title=f"Questions: the last {days} days", sections=tuple(sections))
+            sections.append(Section(text=_("`/cos-service gaps` lists them with Teach and Dismiss buttons.")))
+        title = ngettext("Questions: the last {n} day", "Questions: the last {n} days", days).format(n=days)
+        return Reply(title=title, sections=tuple(sections))

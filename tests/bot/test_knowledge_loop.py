@@ -163,7 +163,7 @@ async def test_a_workspace_never_sees_another_workspaces_log_votes_or_phrases(ap
     assert await stored_votes(app) == []
     assert "“zorblax pipeline” — asked" not in await admin2.text("/cos-service gaps")
     assert "“zorblax pipeline” — asked 1×" in await admin1.text("/cos-service gaps")
-    assert "0 question(s) asked" in await admin2.text("/cos-service stats")
+    assert "0 questions asked" in await admin2.text("/cos-service stats")
     await admin1.say("/cos-service teach zorblax pipeline -> legal")
     assert "No taught phrases" in await admin2.text("/cos-service teach list")
     assert not (await member2.say("/cos-service zorblax pipeline")).matched
@@ -236,7 +236,7 @@ async def test_stats(app: App) -> None:
     await app.router.handle_action(press(app, votes.UP, up))
     await app.router.handle_action(press(app, votes.DOWN, down))
     shown = await admin.text("/cos-service stats")
-    assert "4 question(s) asked, 75% answered (3); 👍 1 · 👎 1." in shown
+    assert "4 questions asked, 75% answered (3); 👍 1 · 👎 1." in shown
     assert "Comprehensive Legal Services — 2×" in shown
     assert "“zorblax pipeline” — asked 1×" in shown and "“training” — asked 1×" in shown
 

@@ -223,7 +223,7 @@ async def test_checkin_in_each_participants_zone_answers_nudge_digest_blocker(wo
     assert [(s.target, s.at) for s in w.transport.sent if s.what == "checkin"] == [("U1002", _utc(2026, 3, 6, 16))]
     # U1002 answers (twice, one with a blocker); the DM is recorded and acknowledged
     r = await w.member.say("Closed two pilot deals", user="U1002")
-    assert r.title == "Check-in answer recorded" and "2 question(s) left" in to_text(r)
+    assert r.title == "Check-in answer recorded" and "2 questions left" in to_text(r)
     r = await w.member.say("blocker: our largest prospect is stuck in legal review of the DPA", user="U1002")
     assert "risk register" in to_text(r)
     async with w.app.db.session() as s:

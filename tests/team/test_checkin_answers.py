@@ -115,7 +115,7 @@ async def test_a_member_lists_exports_and_forgets_their_own_answers(any_world: W
     assert "yours): 2" not in r.title and ": 1 since 2026-03-03" in r.title and "Closed a pilot" in to_text(r)
 
     r = await w.member.say("/cos-service checkin export json")
-    assert r.error is None and "2 answer(s)" in r.title and "All 2 answer(s)." in to_text(r)
+    assert r.error is None and "2 answers" in r.title and "All 2 answers." in to_text(r)
     block = r.sections[1].text
     assert block.startswith("```\n") and block.endswith("\n```")
     data = json.loads(block[4:-4])
@@ -140,7 +140,7 @@ async def test_a_member_lists_exports_and_forgets_their_own_answers(any_world: W
     ]
 
     r = await w.member.say("/cos-service checkin forget")
-    assert r.error is None and r.title == "Deleted 2 check-in answer(s) (your)"
+    assert r.error is None and r.title == "Deleted 2 check-in answers (your)"
     assert await _answers(w, user="U1001", workspace="T1", platform="console") == []
     # Others' answers and the same user in another workspace or platform are untouched.
     assert len(await _answers(w, user="U1002")) == 1
@@ -150,7 +150,7 @@ async def test_a_member_lists_exports_and_forgets_their_own_answers(any_world: W
         '["OTHER-PLATFORM secret"]',
     ]
     r = await w.member.say("/cos-service checkin forget")
-    assert r.title == "Deleted 0 check-in answer(s) (your)" and "nothing to delete" in to_text(r)
+    assert r.title == "Deleted 0 check-in answers (your)" and "nothing to delete" in to_text(r)
     r = await w.member.say("/cos-service checkin answers")
     assert ": 0" in r.title and "No check-in answers recorded." in to_text(r)
 
@@ -169,10 +169,10 @@ async def test_admins_read_export_and_delete_anyones_in_their_workspace_only(any
     rows = list(csv.DictReader(io.StringIO(r.sections[1].text[4:-4])))
     assert {x["user"] for x in rows} == {"U1001", "U1002"} and {x["workspace"] for x in rows} == {"T1"}
     r = await a.say("/cos-service checkin forget @U1002")
-    assert to_text(r).startswith("Deleted 1 check-in answer(s) (@U1002's)")
+    assert to_text(r).startswith("Deleted 1 check-in answer (@U1002's)")
     assert await _answers(w, user="U1002") == []
     r = await a.say("/cos-service checkin forget all")
-    assert r.title == "Deleted 2 check-in answer(s)"
+    assert r.title == "Deleted 2 check-in answers"
     remaining = await _answers(w)
     assert [(p, ws, u) for p, ws, u, _ in remaining] == [
         ("console", "T1", "U1003"),
@@ -235,7 +235,7 @@ async def test_export_stays_within_one_message_and_says_how_many(world: World) -
     assert len(block) < 3000
     data = json.loads(block[4:-4].replace("\u200b", ""))
     assert 0 < len(data) < 28 and data[-1]["answers"][0]["answer"].endswith("day 28")  # the newest are kept
-    assert f"newest {len(data)} of 28" in to_text(r) and f"{len(data)} answer(s)" in r.title
+    assert f"newest {len(data)} of 28" in to_text(r) and f"{len(data)} answers" in r.title
     assert block.count("```") == 2  # user text cannot close the code block
     assert "@here" not in to_text(r)  # nor ping anyone
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -43,6 +44,18 @@ def test_commands_json_payload_shape_and_limits() -> None:
             "required": False,
             "max_length": 500,
         }
+        # Chinese clients see Chinese names and descriptions; where the commands work is said with contexts.
+        assert cmd["name_localizations"]["zh-CN"] in ("cos-服务", "cos-风险")
+        assert cmd["name_localizations"]["zh-TW"] in ("cos-服務", "cos-風險")
+        assert cmd["description_localizations"]["zh-CN"] in (
+            "商业开源公司的商业服务与服务商",
+            "商业风险、公司治理与国际合规主题",
+        )
+        assert set(cmd["description_localizations"]) == {"zh-CN", "zh-TW"}
+        assert query["name_localizations"] == {"zh-CN": "问题", "zh-TW": "问题".replace("问", "問").replace("题", "題")}
+        assert query["description_localizations"]["zh-CN"].startswith(("服务领域", "风险或合规主题"))
+        assert cmd["contexts"] == [0, 1] and cmd["integration_types"] == [0]
+        assert "dm_permission" not in cmd  # deprecated: contexts replace it
 
 
 def test_check_payload_catches_broken_definitions() -> None:
@@ -108,7 +121,9 @@ async def test_sync_registers_exactly_the_printed_payload(
     [put] = fake.requests("PUT")
     expected = f"/applications/{APP_ID}/guilds/{guild}/commands" if guild else f"/applications/{APP_ID}/commands"
     assert put.path == expected
-    assert put.body == json.loads(commands_json())
+    assert put.body == json.loads(await asyncio.to_thread(commands_json))
+    assert [c["name_localizations"]["zh-CN"] for c in put.body] == ["cos-服务", "cos-风险"]
+    assert all(c["contexts"] == [0, 1] and "dm_permission" not in c for c in put.body)
     assert [c["name"] for c in stored] == ["cos-service", "cos-risk"]
     assert not fake.sockets  # registration never opens the gateway
 

@@ -93,3 +93,21 @@ async def test_bad_token_is_a_config_error(dsettings: Settings, fake: FakeDiscor
             await asyncio.wait_for(PLATFORM.run(app), 10)
     finally:
         await app.close()
+
+
+async def test_a_zh_cn_interaction_through_the_gateway_is_answered_in_chinese(
+    dsettings: Settings, fake: FakeDiscord, clock
+) -> None:  # type: ignore[no-untyped-def]
+    app = await build_app(dsettings, clock=clock, knowledge=shared_knowledge())
+    task = await _running(app, fake)
+    try:
+        guild = fake.guilds[0]
+        where = {"guild_id": guild["id"], "channel_id": guild["channels"][0]["id"]}
+        await fake.dispatch("INTERACTION_CREATE", {**slash("cos-service", "schedules", **where), "locale": "zh-CN"})
+        await fake.dispatch("INTERACTION_CREATE", slash("cos-service", "schedules", **where))  # en-US
+        await fake.wait_for(lambda: len(fake.callbacks()) == 2)
+        titles = sorted(c.body["data"]["embeds"][0]["title"] for c in fake.callbacks())
+        assert titles == ["Schedules", "计划"]
+    finally:
+        await _stop(task)
+        await app.close()

@@ -146,6 +146,17 @@ async def test_signed_command_is_answered_in_the_response_once(endpoint: Endpoin
     assert status == 409 and endpoint.fake.requests("POST") == []
 
 
+async def test_a_chinese_discord_client_is_answered_in_chinese(endpoint: Endpoint) -> None:
+    status, body = await endpoint.signed({**_slash("stage"), "locale": "zh-CN"})
+    assert status == 200 and body["data"]["embeds"][0]["title"] == "尚未设置阶段"
+    assert "管理员可用" in json.dumps(body["data"]["embeds"], ensure_ascii=False)
+    status, body = await endpoint.signed({**_slash("stage someday"), "locale": "zh-TW"})
+    assert body["data"]["embeds"][0]["title"] == "我没能读懂这条指令"  # the router's own words, Chinese too
+    # The same command from an English client: the words of before, unchanged.
+    status, body = await endpoint.signed(_slash("stage"))
+    assert status == 200 and body["data"]["embeds"][0]["title"] == "No stage set yet"
+
+
 async def test_slow_answer_defers_then_follows_through_the_webhook(endpoint: Endpoint) -> None:
     bot_for(endpoint.app).defer_after = 0.05
     payload = _slash("slowtest")
