@@ -35,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common import ReplyStore, answer_within
-from adapters.slack import home, home_stats, lifecycle, vote_form
+from adapters.slack import events, lifecycle, vote_form
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
 from adapters.slack.identity import Identities
 from adapters.slack.render import (
@@ -51,9 +51,6 @@ from adapters.slack.translate import (
     PLATFORM_NAME,
     block_action_to_action,
     command_to_request,
-    dm_edit,
-    dm_to_request,
-    is_user_dm,
     workspace_key,
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
@@ -64,10 +61,9 @@ from bot.kernel.errors import UserError
 from bot.kernel.lang import _, in_lang, use_lang
 from bot.kernel.reply import Button, Reply
 from bot.kernel.request import Request
-from bot.kernel.router import Action, Parsed, parse_line
+from bot.kernel.router import Action, Parsed
 from bot.kernel.safety import InputProblem, clean_input
 from bot.storage.processed_event import EventLog
-from bot.team.edits import record_edit
 
 __all__ = ["SlackAdapter", "BOT_SCOPES", "REBUILDABLE_ACTIONS", "EVENT_RETENTION", "PRUNE_INTERVAL"]
 
@@ -198,8 +194,7 @@ class SlackAdapter:
         bolt.command(re.compile(r"^/.+"))(self._on_command)
         bolt.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
         vote_form.register(self)
-        bolt.event("app_home_opened")(self._on_home_opened)
-        bolt.event("message")(self._on_message)
+        events.register(self)
         lifecycle.register(self)
         bolt.error(self._on_error)
 
@@ -502,96 +497,6 @@ class SlackAdapter:
         await client.chat_postMessage(
             channel=channel, text=payload["text"], blocks=payload["blocks"], unfurl_links=False, unfurl_media=False
         )
-
-    # -- events ----------------------------------------------------------------
-    async def _on_home_opened(
-        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
-    ) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        event_id = str(body.get("event_id") or "")
-        if event_id and not await self.events.first_time(event_id):
-            return
-        workspace = workspace_key(
-            team_id=body.get("team_id") or context.team_id,
-            enterprise_id=body.get("enterprise_id") or context.enterprise_id,
-        )
-        user = str(event.get("user") or "")
-        self.spawn(self._publish_home(client, workspace, user, event_id), "home tab")
-
-    async def _publish_home(self, client: AsyncWebClient, workspace: str, user: str, event_id: str) -> None:
-        try:
-            view = await home.home_view(self.app, workspace=workspace, user=user)
-            view = await home_stats.with_stats(self, client, view, workspace=workspace, user=user)
-            await client.views_publish(user_id=user, view=view)
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            log.warning("home tab for %s not published: %s", user, type(exc).__name__)
-            if event_id:
-                await self.events.forget(event_id)
-
-    async def _on_message(
-        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
-    ) -> None:
-        edited = dm_edit(body)
-        if edited is not None:
-            event_id = str(body.get("event_id") or "")
-            if not event_id or await self.events.first_time(event_id):
-                user, ts, text = edited
-                team = body.get("team_id") or context.team_id
-                self.spawn(self._edit(user, ts, text), f"edit in {team}")
-            return
-        if not is_user_dm(event):
-            return
-        event_id = str(body.get("event_id") or "")
-        if event_id and not await self.events.first_time(event_id):
-            log.info("event %s already handled (retry %s)", event_id, "yes")
-            return
-        self.spawn(self._answer_dm(body, client, context, event_id), "direct message")
-
-    async def _edit(self, user: str, ts: str, text: str) -> None:
-        """A check-in answer's DM was edited: the stored answer follows (its report reply on the next tick)."""
-        await record_edit(self.app, platform=PLATFORM_NAME, user=user, message_id=ts, text=text)
-
-    async def _answer_dm(self, body: dict[str, Any], client: AsyncWebClient, context: Any, event_id: str) -> None:
-        event = body.get("event") or {}
-        envelope = {
-            **body,
-            "team_id": body.get("team_id") or context.team_id,
-            "enterprise_id": body.get("enterprise_id") or context.enterprise_id,
-        }
-        request = dm_to_request(envelope)
-        role, tz = await self.identity(client, request.workspace, request.user)
-        locale = self.people.locale(request.workspace, request.user)
-        request = dataclasses.replace(request, role=role, tz=tz, locale=locale)
-        reply = await self.app.router.handle(request)
-        parsed = parse_line(request.text)
-        state = {"c": parsed[0], "t": parsed[1][:500]} if parsed and reply.results else None
-        payload = self.message(reply.public(), state=await self.state_for(request.workspace, reply.public(), state))
-        try:
-            await client.chat_postMessage(
-                channel=str(event.get("channel")),
-                text=payload["text"],
-                blocks=payload["blocks"],
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            if not event_id:
-                log.warning("DM answer not delivered: %s", type(exc).__name__)
-            elif reply.results and not reply.error:
-                # A knowledge answer changed nothing: let Slack's retry ask again.
-                log.warning(
-                    "DM answer not delivered: %s; Slack's retry of %s will be answered", type(exc).__name__, event_id
-                )
-                await self.events.forget(event_id)
-            else:
-                # A command or a check-in answer may have changed data: running it again on Slack's
-                # retry would record it twice, so the retry stays a duplicate and the reply is lost.
-                log.warning(
-                    "DM answer not delivered: %s; %s is not handled again (it may have changed data)",
-                    type(exc).__name__,
-                    event_id,
-                )
 
 
 def _command_state(request: Request, reply: Reply) -> dict[str, Any] | None:
