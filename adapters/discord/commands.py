@@ -20,6 +20,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.kernel.commands import RISK, SERVICE
 from bot.kernel.lang import N_, in_lang
 from knowledge import KnowledgeBase
 from knowledge.model import RISK_KINDS, SERVICE_KINDS
@@ -37,26 +38,27 @@ __all__ = [
     "ZH_TW",
 ]
 
+# The commands are the core's (``bot.kernel.commands``); Discord shows each with a description.
 COMMANDS: dict[str, str] = {
-    "cos-service": N_("Business services and providers for a commercial open source company"),
-    "cos-risk": N_("Business risks, governance and international compliance topics"),
+    SERVICE: N_("Business services and providers for a commercial open source company"),
+    RISK: N_("Business risks, governance and international compliance topics"),
 }
 QUERY_DESCRIPTIONS = {
-    "cos-service": N_("A service area, need, provider, phase or case, e.g. legal"),
-    "cos-risk": N_("A risk or compliance topic, e.g. gdpr"),
+    SERVICE: N_("A service area, need, provider, phase or case, e.g. legal"),
+    RISK: N_("A risk or compliance topic, e.g. gdpr"),
 }
 # Command and option names as Chinese clients show them (lowercase letters, digits, ``-``, ``_``; 1-32).
 NAME_LOCALIZATIONS: dict[str, dict[str, str]] = {
-    "cos-service": {"zh-CN": "cos-服务", "zh-TW": "cos-服務"},
-    "cos-risk": {"zh-CN": "cos-风险", "zh-TW": "cos-風險"},
+    SERVICE: {"zh-CN": "cos-服务", "zh-TW": "cos-服務"},
+    RISK: {"zh-CN": "cos-风险", "zh-TW": "cos-風險"},
     "query": {"zh-CN": "问题", "zh-TW": "問題"},
 }
 # Traditional Chinese for the descriptions (the bot's replies are in Simplified Chinese).
 ZH_TW: dict[str, str] = {
-    COMMANDS["cos-service"]: "商業開源公司的商業服務與服務商",
-    COMMANDS["cos-risk"]: "商業風險、公司治理與國際合規主題",
-    QUERY_DESCRIPTIONS["cos-service"]: "服務領域、需求、服務商、階段或案例，例如 法律",
-    QUERY_DESCRIPTIONS["cos-risk"]: "風險或合規主題，例如 gdpr",
+    COMMANDS[SERVICE]: "商業開源公司的商業服務與服務商",
+    COMMANDS[RISK]: "商業風險、公司治理與國際合規主題",
+    QUERY_DESCRIPTIONS[SERVICE]: "服務領域、需求、服務商、階段或案例，例如 法律",
+    QUERY_DESCRIPTIONS[RISK]: "風險或合規主題，例如 gdpr",
 }
 # Where the commands work: in servers (0) and in DMs with the bot (1); installed to a server (0).
 CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)

@@ -10,7 +10,7 @@ them, never the free text of a question.
 
 from __future__ import annotations
 
-__all__ = ["COMMANDS", "DM", "ALIASES", "TEAM_WORDS", "KNOWLEDGE_WORDS", "canonical", "parse_line"]
+__all__ = ["SERVICE", "RISK", "COMMANDS", "DM", "ALIASES", "TEAM_WORDS", "KNOWLEDGE_WORDS", "canonical", "parse_line"]
 
 SERVICE, RISK = "cos-service", "cos-risk"
 COMMANDS = (SERVICE, RISK)
