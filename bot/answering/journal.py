@@ -17,6 +17,7 @@ and ids still sort by time (two replicas collide only by drawing the same 22 bit
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import secrets
@@ -44,11 +45,30 @@ FLUSH_SECONDS = 0.25
 MAX_PENDING = 10_000
 _EPOCH_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
 _RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+_LOW_BITS = (1 << 22) - 1
+
+
+# The low 22 bits count up from a random start: never the same twice in this process (4 million ids a
+# millisecond would be needed), and as unlikely to meet another replica's as 22 random bits are.
+_sequence = itertools.count(secrets.randbits(22))
 
 
 def new_question_id() -> int:
     """A fresh question id: time-ordered, unique across replicas without asking the database."""
-    return ((time.time_ns() // 1_000_000 - _EPOCH_MS) << 22) | secrets.randbits(22)
+    return ((time.time_ns() // 1_000_000 - _EPOCH_MS) << 22) | (next(_sequence) & _LOW_BITS)
+
+
+def _insert_once(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of question rows, in the database's own dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(KnowledgeQuestion).on_conflict_do_nothing(index_elements=["id"])
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(KnowledgeQuestion).on_conflict_do_nothing(index_elements=["id"])
+    return insert(KnowledgeQuestion)
 
 
 @dataclass(slots=True)
@@ -143,7 +163,8 @@ class QuestionJournal:
             batch = list(self._queue)
             rows = [row.finished() for row in batch]
             async with self.db.session() as session:
-                await session.execute(insert(KnowledgeQuestion), rows)
+                # Two replicas drawing one id in one millisecond: the later row is dropped, not the batch.
+                await session.execute(_insert_once(self.db.engine.dialect.name), rows)
             for _ in batch:
                 done = self._queue.popleft()
                 self._ids.discard(done.values["id"])

@@ -138,3 +138,15 @@ def test_question_ids_are_64_bit_and_ordered_by_time() -> None:
     assert min(many) >> 22 >= first >> 22  # milliseconds in the high bits
     assert votes.answer_id(str(max(many))) == max(many)
     assert votes.answer_id(str(2**63)) is None and votes.answer_id("١٢٣") is None
+
+
+async def test_an_id_drawn_twice_costs_one_row_not_the_batch(app: App) -> None:
+    asked = [thumbs_id(await Harness(app, user=f"U{i}").say("/cos-service legal")) for i in range(3)]
+    await app.answering.journal.flush()
+    again = await Harness(app, user="U9").say("/cos-service training")
+    queued = app.answering.journal._queue[-1]
+    queued.values["id"] = asked[0]  # another replica drew the same id in the same millisecond
+    later = thumbs_id(await Harness(app, user="U8").say("/cos-service talent"))
+    assert await app.answering.journal.flush() == 2
+    assert sorted(q.id for q in await logged(app)) == sorted([*asked, later])
+    assert again.matched
