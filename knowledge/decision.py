@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.adjacent import adjacent_phrases, is_adjacent_term
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
-from knowledge.words import is_opaque
+from knowledge.words import is_opaque, stem_word
 
 __all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
 
@@ -109,6 +110,17 @@ def _known_share(words: list[QuestionWord]) -> float:
     return sum(_weight(w) * _credit(w) for w in words if w.known) / total
 
 
+def _off_to_the_side(word: QuestionWord, stems: frozenset[str]) -> bool:
+    """A term of a neighbouring topic (payroll, VAT penalty, AGPL) that the best entry's own words do not use.
+
+    A synonym does not count here: "agpl" leads to "license", but an entry about licence fees does not explain
+    the AGPL.
+    """
+    if not is_adjacent_term(word.typed):
+        return False
+    return not (word.stem in stems or stem_word(word.typed) in stems)
+
+
 def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: int = 4) -> SearchOutcome:
     """Search ``text`` and decide whether the best entry answers it."""
     hits = tuple(searcher.search(text, limit=max(limit, 3), command=command))
@@ -122,8 +134,13 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     known = _known_share(words)
     evidence = coverage * known
     margin = 1.0 - hits[1].score / best.score if len(hits) > 1 and best.score > 0 else 1.0
+    stems = searcher.entry_stems(best.entry)
     if best.exact:
         matched, reason = True, "exact"
+    elif any(_off_to_the_side(w, stems) for w in words) or any(
+        not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
+    ):
+        matched, reason = False, "adjacent topic"
     elif evidence >= MATCH:
         matched, reason = True, "explained"
     elif evidence >= BORDERLINE and margin >= CLEAR_MARGIN:
