@@ -19,6 +19,10 @@ discounted again by how much of it lies outside the overview. The question is
 answered when the best entry is its title or an alias word for word, when
 ``evidence >= MATCH``, or when ``evidence >= BORDERLINE`` and the best entry is
 a clear winner (the runner-up scores at most ``1 - CLEAR_MARGIN`` of it).
+Before the shares count, a question naming a neighbouring topic the overview
+does not answer ("payroll", "VAT penalty", "tax return", ``knowledge.adjacent``)
+is declined unless the best entry's own words use that term, or the question is
+its title or an alias.
 Otherwise the bot says it cannot answer from the overview and offers the
 nearest entries (``coverage >= SUGGEST``) as "did you mean".
 """
@@ -50,7 +54,7 @@ class SearchOutcome:
     """What search found for a question and whether it answers it."""
 
     matched: bool
-    # "exact" (title or alias), "explained", "clear winner", "weak" or "nothing found".
+    # "exact" (title or alias), "explained", "clear winner", "adjacent topic", "weak" or "nothing found".
     reason: str
     hits: tuple[Hit, ...]
     coverage: float
