@@ -32,13 +32,16 @@ _WORDS = """
     kubernetes k8s docker dockerfile helm terraform
     prometheus grafana alert disk cpu crash crashed crashing bug stacktrace debug debugging
     ssl tls certificate dns password login vpn laptop monitor printer wifi outlook phishing 2fa mfa
-    github stars upvotes
+    github stars upvotes nginx redis regex segfault compiler ssh cron javascript typescript npm linter
+    quickbooks xero excel spreadsheet cohort arpu
     """
 
 # Word pairs that name such a topic though each word alone is the overview's ("tax", "data", "value").
 _PHRASES = """
     personal tax, tax return, expense report, performance review, data subject, lifetime value, step by step,
-    rule of 40, sick leave, parental leave, notice period, gross margin, unit economics
+    rule of 40, sick leave, parental leave, notice period, gross margin, unit economics, offer letter, job description,
+    tax deduction, tax credit, balance sheet, income statement, pull request, merge conflict, unit test, memory leak,
+    load balancer, license header, copyright notice, contributor license agreement
     """
 
 
