@@ -51,6 +51,9 @@ ADJACENT_PHRASES: tuple[tuple[str, ...], ...] = tuple(
 )
 
 
+_PHRASE_STEMS: tuple[tuple[str, ...], ...] = tuple(tuple(stem_word(w) for w in p) for p in ADJACENT_PHRASES)
+
+
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
@@ -64,9 +67,12 @@ def is_adjacent_term(word: str) -> bool:
 def adjacent_phrases(text: str) -> list[tuple[str, ...]]:
     """The neighbouring-topic phrases ("tax return", "step by step") found in ``text``, word for word."""
     words = [stem_word(w) for w in words_of(text)]
+    present = set(words)
     found = []
-    for phrase in ADJACENT_PHRASES:
-        size = len(phrase)
-        if any(tuple(words[i : i + size]) == tuple(map(stem_word, phrase)) for i in range(len(words) - size + 1)):
+    for phrase, stems in zip(ADJACENT_PHRASES, _PHRASE_STEMS, strict=True):
+        if stems[0] not in present:
+            continue
+        size = len(stems)
+        if any(tuple(words[i : i + size]) == stems for i in range(len(words) - size + 1)):
             found.append(phrase)
     return found
