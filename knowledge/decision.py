@@ -19,6 +19,10 @@ discounted again by how much of it lies outside the overview. The question is
 answered when the best entry is its title or an alias word for word, when
 ``evidence >= MATCH``, or when ``evidence >= BORDERLINE`` and the best entry is
 a clear winner (the runner-up scores at most ``1 - CLEAR_MARGIN`` of it).
+Before the shares count, a question naming a neighbouring topic the overview
+does not answer ("payroll", "VAT penalty", "tax return", ``knowledge.adjacent``)
+is declined unless the best entry's own words use that term, or the question is
+its title or an alias.
 Otherwise the bot says it cannot answer from the overview and offers the
 nearest entries (``coverage >= SUGGEST``) as "did you mean".
 """
@@ -27,10 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.adjacent import adjacent_phrases, is_adjacent_term
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
-from knowledge.words import is_opaque
+from knowledge.words import is_opaque, stem_word
 
 __all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
 
@@ -49,7 +54,7 @@ class SearchOutcome:
     """What search found for a question and whether it answers it."""
 
     matched: bool
-    # "exact" (title or alias), "explained", "clear winner", "weak" or "nothing found".
+    # "exact" (title or alias), "explained", "clear winner", "adjacent topic", "weak" or "nothing found".
     reason: str
     hits: tuple[Hit, ...]
     coverage: float
@@ -109,6 +114,17 @@ def _known_share(words: list[QuestionWord]) -> float:
     return sum(_weight(w) * _credit(w) for w in words if w.known) / total
 
 
+def _off_to_the_side(word: QuestionWord, stems: frozenset[str]) -> bool:
+    """A term of a neighbouring topic (payroll, VAT penalty, AGPL) that the best entry's own words do not use.
+
+    A synonym does not count here: "agpl" leads to "license", but an entry about licence fees does not explain
+    the AGPL.
+    """
+    if not is_adjacent_term(word.typed):
+        return False
+    return not (word.stem in stems or stem_word(word.typed) in stems)
+
+
 def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: int = 4) -> SearchOutcome:
     """Search ``text`` and decide whether the best entry answers it."""
     hits = tuple(searcher.search(text, limit=max(limit, 3), command=command))
@@ -122,8 +138,13 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     known = _known_share(words)
     evidence = coverage * known
     margin = 1.0 - hits[1].score / best.score if len(hits) > 1 and best.score > 0 else 1.0
+    stems = searcher.entry_stems(best.entry)
     if best.exact:
         matched, reason = True, "exact"
+    elif any(_off_to_the_side(w, stems) for w in words) or any(
+        not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
+    ):
+        matched, reason = False, "adjacent topic"
     elif evidence >= MATCH:
         matched, reason = True, "explained"
     elif evidence >= BORDERLINE and margin >= CLEAR_MARGIN:

@@ -42,6 +42,7 @@ CHATTER = frozenset(
     dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt wouldnt shouldnt couldnt lets its
     right now today tomorrow yesterday lately recently soon week weeks month months year years day days
     again already still yet ever never always sometimes often
+    wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly
     """.split()
 )
 
