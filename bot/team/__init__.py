@@ -34,6 +34,7 @@ def features() -> tuple[type[TeamFeature], ...]:
     from bot.team.schedules import ScheduleCommands
     from bot.team.snooze import SnoozeCommands
     from bot.team.stage import StageCommands
+    from bot.team.stats import StatsCommands
     from bot.team.teach import TeachCommands
 
     # SnoozeCommands reads "skip"/"snooze 1h" in a DM before the check-in takes it as an answer.
@@ -49,6 +50,7 @@ def features() -> tuple[type[TeamFeature], ...]:
         AuditCommands,
         ForgetCommands,
         TeachCommands,
+        StatsCommands,
         DashboardCommands,
         LanguageCommands,
     )

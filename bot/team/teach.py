@@ -258,7 +258,7 @@ async def remove_phrase(team: Team, asker: Asker, raw: str) -> Reply:
 
 
 class TeachCommands(TeamFeature):
-    """Gaps, teaching and stats for admins."""
+    """Gaps and teaching for admins."""
 
     HELP = (
         HelpLine(
@@ -270,12 +270,6 @@ class TeachCommands(TeamFeature):
             what=N_("teach a phrase"),
             admin=True,
         ),
-        HelpLine(
-            command="cos-service",
-            usage="/cos-service stats [days]",
-            what=N_("questions asked, share answered, votes"),
-            admin=True,
-        ),
     )
 
     def register(self, router: Router) -> None:
@@ -284,7 +278,6 @@ class TeachCommands(TeamFeature):
         self.add_subcommand(router, "cos-service", "teach", self.teach)
         self.add_subcommand(router, "cos-service", "teach list", self.teach_list)
         self.add_subcommand(router, "cos-service", "teach remove", self.teach_remove)
-        self.add_subcommand(router, "cos-service", "stats", self.stats)
         router.add_action("teach-gap", self.teach_gap)
         router.add_action("gap-dismiss", self.dismiss)
         router.add_action("teach-pick", self.teach_pick)
@@ -478,40 +471,3 @@ class TeachCommands(TeamFeature):
     @server_only
     async def _remove(self, request: Request, text: str) -> Reply:
         return await remove_phrase(self.team, request, text)
-
-    # -- stats ----------------------------------------------------------------------------
-    @server_only
-    async def stats(self, request: Request, text: str) -> Reply:
-        return await self._stats(request, _days(text, "stats"))
-
-    @admin_only(N_("see the question statistics"))
-    async def _stats(self, request: Request, days: int) -> Reply:
-        since = self.team.now() - timedelta(days=days)
-        await self.answering.journal.flush_quietly()  # what was just asked counts
-        async with self.team.db.session() as session:
-            s = await kl.stats(session, platform=request.platform, workspace=request.workspace, since=since)
-        sections = [
-            Section(
-                text=ngettext(
-                    "{n} question asked, {share} answered ({answered}); 👍 {up} · 👎 {down}.",
-                    "{n} questions asked, {share} answered ({answered}); 👍 {up} · 👎 {down}.",
-                    s.asked,
-                ).format(n=s.asked, share=f"{s.share_answered:.0%}", answered=s.answered, up=s.up, down=s.down)
-            )
-        ]
-        if s.top_topics:
-            sections.append(
-                Section(heading=_("Top topics"), bullets=tuple(f"{self._title(t)} — {n}×" for t, n in s.top_topics))
-            )
-        if s.top_gaps:
-            sections.append(
-                Section(
-                    heading=_("Top gaps"),
-                    bullets=tuple(
-                        _("“{text}” — asked {asked}×").format(text=g.text[:80], asked=g.asked) for g in s.top_gaps
-                    ),
-                )
-            )
-            sections.append(Section(text=_("`/cos-service gaps` lists them with Teach and Dismiss buttons.")))
-        title = ngettext("Questions: the last {n} day", "Questions: the last {n} days", days).format(n=days)
-        return Reply(title=title, sections=tuple(sections))
