@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -36,15 +36,14 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common import ReplyStore, answer_within
 from adapters.slack import events, lifecycle, vote_form
+from adapters.slack import share as sharing
 from adapters.slack.client import RetryPolicy, bolt_logger, make_client, retry_handlers, sdk_logger
 from adapters.slack.identity import Identities
 from adapters.slack.render import (
     ACTION_PREFIX,
     decode_value,
     fallback_text,
-    mrkdwn,
     page_count,
-    render_pages,
     to_blocks,
 )
 from adapters.slack.translate import (
@@ -55,10 +54,10 @@ from adapters.slack.translate import (
 )
 from adapters.slack.transport import SlackTransport, workspace_clients
 from bot.app import App
-from bot.kernel.canned import expired, polite, went_wrong
+from bot.kernel.canned import expired, went_wrong
 from bot.kernel.commands import COMMANDS
 from bot.kernel.errors import UserError
-from bot.kernel.lang import _, in_lang, use_lang
+from bot.kernel.lang import in_lang, use_lang
 from bot.kernel.reply import Button, Reply
 from bot.kernel.request import Request
 from bot.kernel.router import Action, Parsed
@@ -90,36 +89,6 @@ EVENT_RETENTION = timedelta(hours=24)
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups
 # Rendered messages kept for identical replies (the same answer asked again renders once).
 _MESSAGE_CACHE = 256
-
-
-def _not_in_channel() -> Reply:
-    return polite(
-        _("I can't post in this channel"),
-        _(
-            "I'm not a member of this channel, so I can't share the answer here. Invite me with "
-            "`/invite @cos-bot` and press Share again, or copy the answer."
-        ),
-        error="not_in_channel",
-    )
-
-
-def _no_channel() -> Reply:
-    return polite(
-        _("I can't post here"),
-        _(
-            "I can only share answers in channels I'm a member of. In a private conversation between people I "
-            "can't post; copy the answer instead, or invite me to a channel."
-        ),
-        error="channel_not_found",
-    )
-
-
-def _share_failed() -> Reply:
-    return polite(
-        _("Sharing did not work just now"),
-        _("Slack did not accept the message. Please press Share again in a minute."),
-        error="share failed",
-    )
 
 
 _SLOW = "Looking that up…"
@@ -405,7 +374,7 @@ class SlackAdapter:
             await self._answer_in_dm(client, action)
             return
         if action.action == "share":
-            await self._share(body, action, client, response_url)
+            await sharing.share(self, body, action, client, response_url)
             return
         if action.action == "page":
             state = decode_value(action.value)
@@ -433,49 +402,6 @@ class SlackAdapter:
         )
         payload = self.message(reply, state=await self.state_for(action.workspace, reply, state))
         await self.respond(response_url, {**payload, "response_type": "ephemeral", "replace_original": False})
-
-    async def _share(self, body: dict[str, Any], action: Action, client: AsyncWebClient, response_url: str) -> None:
-        state = decode_value(action.value)
-        reply = await self.rebuild(state, workspace=action.workspace) if state else None
-        if reply is None or state is None:
-            await self.respond(
-                response_url,
-                {**self.message(await self._canned(action, expired), state=None), "replace_original": False},
-            )
-            return
-        public = reply.public()
-        blocks = render_pages(public, state={k: v for k, v in state.items() if k != "p"})[0]
-        asked = state.get("c")
-        query = f"/{asked} {state.get('t', '')}".strip() if isinstance(asked, str) else None
-        credit = f"<@{action.user}> shared" + (f" the answer to `{mrkdwn(query)[:200]}`" if query else " this")
-        blocks = [*blocks[:49], {"type": "context", "elements": [{"type": "mrkdwn", "text": credit}]}]
-        try:
-            await client.chat_postMessage(
-                channel=action.channel,
-                text=fallback_text(public),
-                blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except SlackApiError as exc:
-            code = str(exc.response.get("error") or "")
-            explain = await self._canned(
-                action,
-                {"not_in_channel": _not_in_channel, "channel_not_found": _no_channel, "is_archived": _no_channel}.get(
-                    code, _share_failed
-                ),
-            )
-            log.info("share in %s refused: %s", action.channel, code or exc.response.status_code)
-            await self.respond(response_url, {**self.message(explain, state=None), "replace_original": False})
-            return
-        except (SlackClientError, OSError, TimeoutError) as exc:
-            log.warning("share failed: %s", type(exc).__name__)
-            await self.respond(
-                response_url,
-                {**self.message(await self._canned(action, _share_failed), state=None), "replace_original": False},
-            )
-            return
-        await self.respond(response_url, {"delete_original": True})
 
     async def _canned(self, action: Action, make: Callable[[], Reply]) -> Reply:
         """A canned reply (expired, share refused) in the language the router would answer the presser in."""
