@@ -10,6 +10,7 @@ again at most every ``CHECK_SECONDS`` (a primary-key read); the replica that cha
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -49,15 +50,33 @@ class WorkspaceLanguages:
         self.db = db
         self.clock = clock
         self._kept: OrderedDict[tuple[str, str], tuple[str | None, float]] = OrderedDict()
+        self._reading: dict[tuple[str, str], asyncio.Task[str | None]] = {}
 
     async def __call__(self, platform: str, workspace: str) -> str | None:
-        """The workspace's language, or None when it has not chosen one."""
+        """The workspace's language, or None when it has not chosen one.
+
+        Only a workspace this replica has never seen waits for the database; a known one answers from memory
+        and, when its setting is older than ``CHECK_SECONDS``, is read again behind the answer.
+        """
         key = (platform, workspace)
-        now = self.clock()
         kept = self._kept.get(key)
-        if kept is not None and now - kept[1] < CHECK_SECONDS:
-            self._kept.move_to_end(key)
-            return kept[0]
+        if kept is None:
+            return await self._read(key)
+        self._kept.move_to_end(key)
+        if self.clock() - kept[1] >= CHECK_SECONDS and key not in self._reading:
+            task = asyncio.get_running_loop().create_task(self._read(key), name="workspace-language")
+            self._reading[key] = task
+            task.add_done_callback(lambda _: self._reading.pop(key, None))
+        return kept[0]
+
+    async def settled(self) -> None:
+        """Wait for the reads in flight (tests)."""
+        while self._reading:
+            await asyncio.gather(*self._reading.values(), return_exceptions=True)
+
+    async def _read(self, key: tuple[str, str]) -> str | None:
+        platform, workspace = key
+        kept = self._kept.get(key)
         try:
             async with self.db.session() as session:
                 row = await session.get(Workspace, f"{platform}:{workspace}")

@@ -170,3 +170,19 @@ async def test_the_last_known_language_holds_while_the_database_is_away(world: W
             await languages("console", "T2")
     finally:
         await languages.db.dispose()
+
+
+async def test_a_known_workspace_answers_from_memory_and_reads_its_setting_behind_the_answer(world: World) -> None:
+    from bot.team.language import CHECK_SECONDS, WorkspaceLanguages
+
+    now = [0.0]
+    languages = WorkspaceLanguages(world.app.db, clock=lambda: now[0])
+    assert await languages("console", "T1") is None  # never seen: read now
+    async with world.app.db.session() as session:
+        at = world.app.clock.now()
+        session.add(Workspace(id="console:T1", platform="console", lang="zh", created_at=at, updated_at=at))
+    assert await languages("console", "T1") is None  # within the check interval: memory
+    now[0] += CHECK_SECONDS
+    assert await languages("console", "T1") is None  # stale: answered from memory, read behind it
+    await languages.settled()
+    assert await languages("console", "T1") == "zh"
