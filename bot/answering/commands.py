@@ -96,6 +96,8 @@ class KnowledgeCommands:
         self.searcher = searcher
         # Answers depend only on (command, text, language) and the read-only knowledge: keep recent ones.
         self._answers: OrderedDict[tuple[str, str, str], Reply] = OrderedDict()
+        # The decisions behind recent answers: the question log reads a question's score from here.
+        self._decisions: OrderedDict[tuple[str, str], SearchOutcome] = OrderedDict()
 
     # -- help and overviews -------------------------------------------------
     def help(self, command: str, lang: str = "en") -> Reply:
@@ -302,7 +304,16 @@ class KnowledgeCommands:
 
     def decide(self, command: str, text: str) -> SearchOutcome:
         """Search a question and decide whether the best entry answers it (see knowledge.decision)."""
-        return decide(self.searcher, _searchable(text), limit=4, command=_kind_of(command))
+        key = (command, text)
+        outcome = self._decisions.get(key)
+        if outcome is not None:
+            self._decisions.move_to_end(key)
+            return outcome
+        outcome = decide(self.searcher, _searchable(text), limit=4, command=_kind_of(command))
+        self._decisions[key] = outcome
+        if len(self._decisions) > _ANSWER_CACHE:
+            self._decisions.popitem(last=False)
+        return outcome
 
     def not_found(self, text: str, command: str, outcome: SearchOutcome | None = None, *, lang: str = "en") -> Reply:
         """The honest "I can't answer that": what the command answers and the nearest topics."""

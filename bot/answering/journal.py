@@ -161,13 +161,18 @@ class QuestionJournal:
             if not self._queue:
                 return 0
             batch = list(self._queue)
-            rows = [row.finished() for row in batch]
+            rows = []
+            for n, row in enumerate(batch, 1):
+                rows.append(row.finished())
+                if n % 16 == 0:
+                    await asyncio.sleep(0)  # scoring a batch never holds the answers back
             async with self.db.session() as session:
                 # Two replicas drawing one id in one millisecond: the later row is dropped, not the batch.
                 await session.execute(_insert_once(self.db.engine.dialect.name), rows)
-            for _ in batch:
-                done = self._queue.popleft()
-                self._ids.discard(done.values["id"])
+            written = {id(row) for row in batch}  # rows may have come, or the oldest gone, meanwhile
+            self._queue = deque(row for row in self._queue if id(row) not in written)
+            for row in batch:
+                self._ids.discard(row.values["id"])
             return len(batch)
 
     async def flush_quietly(self) -> None:
