@@ -9,9 +9,9 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from bot.cli.common import read_database, usage_error, workspace_of
+from bot.cli.common import add_workspace_arguments, read_database, usage_error, workspace_of
 from bot.kernel.settings import Settings
-from bot.plugins import PlatformChoices, command_group
+from bot.plugins import command_group
 
 if TYPE_CHECKING:
     from bot.storage.db import Database
@@ -75,18 +75,7 @@ def _export_handler(settings: Settings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     checkin_sub = command_group(sub, "checkin", help="check-in answers (export)")
     export = checkin_sub.add_parser("export", help="a workspace's check-in answers (CSV, or JSON with --json)")
-    export.add_argument(
-        "--workspace",
-        required=True,
-        help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform",
-    )
-    export.add_argument(
-        "--platform",
-        choices=PlatformChoices(),
-        metavar="PLATFORM",
-        default=None,
-        help="needed only when the workspace id exists on more than one platform",
-    )
+    add_workspace_arguments(export, platform_help="needed only when the workspace id exists on more than one platform")
     export.add_argument("--user", default=None, help="one person's answers only")
     export.add_argument("--json", action="store_true", help="a JSON array instead of CSV")
     export.set_defaults(handler=_export_handler)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from bot.kernel.settings import Settings
 if TYPE_CHECKING:
     from bot.storage.db import Database
 
-__all__ = ["read_database", "with_database", "usage_error", "workspace_of"]
+__all__ = ["read_database", "with_database", "usage_error", "workspace_of", "add_workspace_arguments"]
 
 T = TypeVar("T")
 
@@ -51,3 +52,16 @@ def workspace_of(text: str, platform: str | None) -> tuple[str | None, str] | No
     except ValueError as exc:
         usage_error(exc)
         return None
+
+
+def add_workspace_arguments(parser: argparse.ArgumentParser, *, platform_help: str) -> None:
+    """``--workspace W`` (required) and ``--platform P`` (one of the installed platforms), as ``workspace_of`` reads
+    them."""
+    from bot.plugins import PlatformChoices
+
+    parser.add_argument(
+        "--workspace",
+        required=True,
+        help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform",
+    )
+    parser.add_argument("--platform", choices=PlatformChoices(), metavar="PLATFORM", default=None, help=platform_help)

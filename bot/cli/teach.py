@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import read_database, workspace_of
+from bot.cli.common import add_workspace_arguments, read_database, workspace_of
 from bot.kernel.settings import Settings
-from bot.plugins import PlatformChoices
 
 if TYPE_CHECKING:
     from bot.answering.models import TaughtPhraseRow
@@ -98,17 +97,6 @@ def _handler(settings: Settings, args: argparse.Namespace) -> int:
 def register(knowledge_actions: argparse._SubParsersAction) -> None:
     """Add ``export-team`` under ``cos-bot knowledge``."""
     export = knowledge_actions.add_parser("export-team", help="a workspace's taught phrases as a knowledge YAML file")
-    export.add_argument(
-        "--workspace",
-        required=True,
-        help="Slack team id, Discord guild id or 'local'; 'slack:T123' also names the platform",
-    )
-    export.add_argument(
-        "--platform",
-        choices=PlatformChoices(),
-        metavar="PLATFORM",
-        default=None,
-        help="only this platform's phrases (%(choices)s)",
-    )
+    add_workspace_arguments(export, platform_help="only this platform's phrases (%(choices)s)")
     export.add_argument("--out", default=None, help="write to this file (default: standard output)")
     export.set_defaults(handler=_handler)
