@@ -435,7 +435,11 @@ async def main() -> None:
             rows.append(await _sample(load, index, proc.pid, database, fake))
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
         summary = _summary(rows, load, args, log)
-        summary["digests_posted"] = sum(1 for k in fake.post_keys if "digest" in k)
+        summary["digests_posted"] = sum(n for k, n in fake.post_keys.items() if "digest" in k)
+        summary["digests_expected"] = {
+            "fan-out": args.channels * (args.minutes // args.fanout_every),
+            "digest now": sum(m.kinds.get("team", 0) for m in load.minutes.values()) // len(TEAM_COMMANDS),
+        }
         summary["server_log"] = str(log)
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     finally:
