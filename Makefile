@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test fuzz lint typecheck bench clean messages
 
 # setuptools' "Editable installation" notice is information about a correct install, not a problem.
 $(STAMP): pyproject.toml
@@ -20,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# The property tests (Hypothesis) with many more examples than CI runs.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider $$(find tests -name 'test_*properties.py') $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -31,3 +35,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The bot's own words: extract them from the code (Babel) into bot/locale/cos-bot.pot, merge new ones into each
+# language's .po (translate them there), and compile the .mo files next to them. Both .po and .mo are committed.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 --no-location --width 120 \
+		--project cos-bot -o bot/locale/cos-bot.pot .
+	$(BIN)/pybabel update -i bot/locale/cos-bot.pot -d bot/locale -D cos-bot --no-fuzzy-matching --width 120
+	$(BIN)/pybabel compile -d bot/locale -D cos-bot --statistics

@@ -11,7 +11,10 @@ default: the shared off-topic dev set) ``abstained`` is the share of questions
 not answered with a card. The anchor is plain BM25 abstaining below its best
 single score threshold, the one that maximises the mean of its in-scope hit@1
 and off-topic abstention over all the given files.
-Run by hand: ``python bench/search_quality.py [FILE ...] [--off-topic FILE ...]``.
+Languages: the default files hold English and Chinese questions; ``full_answer_ms`` gives the median and p99
+time of a full answer per language of the question, and each file's ``lang_zh`` is the share of replies worded
+in Chinese. ``--lang en|zh`` asks as a person whose platform locale is that language (``auto``: by script).
+Run by hand: ``python bench/search_quality.py [FILE ...] [--off-topic FILE ...] [--lang auto|en|zh]``.
 """
 
 from __future__ import annotations
@@ -36,9 +39,13 @@ from bot.answering.render import result_text  # noqa: E402
 from bot.kernel.request import Request  # noqa: E402
 from bot.kernel.router import Router, parse_line  # noqa: E402
 from knowledge import KnowledgeBase, Searcher, load_knowledge  # noqa: E402
+from knowledge.text import has_han  # noqa: E402
 
-DEFAULT = ROOT / "tests" / "knowledge" / "dev_queries.json"
-DEFAULT_OFF_TOPIC = ROOT / "tests" / "knowledge" / "dev_outofscope_queries.json"
+HERE = ROOT / "tests" / "knowledge"
+DEFAULT = [HERE / "dev_queries.json", HERE / "dev_zh_inscope.json"]
+DEFAULT_OFF_TOPIC = [HERE / "dev_outofscope_queries.json", HERE / "dev_zh_offtopic.json"]
+# Full-answer times by the question's language, over every file.
+TIMES: dict[str, list[float]] = {"en": [], "zh": []}
 
 
 def _tok(text: str) -> list[str]:
@@ -65,7 +72,9 @@ async def _router(kb: KnowledgeBase, searcher: Searcher) -> Router:
     return Router(Answering(kb, searcher, db, SystemClock()))
 
 
-async def evaluate(path: Path, anchor: list[tuple[float, bool]] | None = None) -> dict[str, object]:
+async def evaluate(
+    path: Path, anchor: list[tuple[float, bool]] | None = None, locale: str | None = None
+) -> dict[str, object]:
     """In-scope questions; ``anchor`` collects (BM25 top score, BM25 top-1 right) per question."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
@@ -74,17 +83,21 @@ async def evaluate(path: Path, anchor: list[tuple[float, bool]] | None = None) -
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
 
-    ours1 = ours3 = base1 = base3 = matched1 = matched = 0
+    ours1 = ours3 = base1 = base3 = matched1 = matched = zh = 0
     ours_ms: list[float] = []
     search_ms: list[float] = []
     base_ms: list[float] = []
     misses: list[dict[str, object]] = []
     for q in queries:
         command, text = parse_line(q["q"]) or ("cos-service", q["q"])
-        request = Request(platform="bench", workspace="bench", channel="c", user="u", command=command, text=text)
+        request = Request(
+            platform="bench", workspace="bench", channel="c", user="u", command=command, text=text, locale=locale
+        )
         t0 = time.perf_counter()
         reply = await router.handle(request)
         ours_ms.append((time.perf_counter() - t0) * 1000)
+        TIMES["zh" if has_han(text) else "en"].append(ours_ms[-1])
+        zh += reply.lang == "zh"
         t0 = time.perf_counter()
         searcher.search(text, command="risk" if command == "cos-risk" else "service")
         search_ms.append((time.perf_counter() - t0) * 1000)
@@ -119,6 +132,7 @@ async def evaluate(path: Path, anchor: list[tuple[float, bool]] | None = None) -
             "hit_at_1_matched": round(matched1 / n, 4),
             "matched": round(matched / n, 4),
             "hit_at_3": round(ours3 / n, 4),
+            "lang_zh": round(zh / n, 4),
             "median_ms": round(statistics.median(ours_ms), 3),
             "p99_ms": round(_pct(ours_ms, 0.99), 3),
             "search_only_median_ms": round(statistics.median(search_ms), 3),
@@ -134,7 +148,7 @@ async def evaluate(path: Path, anchor: list[tuple[float, bool]] | None = None) -
     }
 
 
-async def evaluate_off_topic(path: Path, anchor: list[float]) -> dict[str, object]:
+async def evaluate_off_topic(path: Path, anchor: list[float], locale: str | None = None) -> dict[str, object]:
     """Off-topic questions: how many the bot declines; ``anchor`` collects BM25's top scores."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
@@ -144,7 +158,9 @@ async def evaluate_off_topic(path: Path, anchor: list[float]) -> dict[str, objec
     answered: list[dict[str, object]] = []
     for q in queries:
         command, text = parse_line(q["q"]) or ("cos-service", q["q"])
-        request = Request(platform="bench", workspace="bench", channel="c", user="u", command=command, text=text)
+        request = Request(
+            platform="bench", workspace="bench", channel="c", user="u", command=command, text=text, locale=locale
+        )
         reply = await router.handle(request)
         if reply.matched:
             answered.append({"q": q["q"], "got": reply.title})
@@ -171,27 +187,29 @@ def best_threshold(in_scope: list[tuple[float, bool]], off_topic: list[float]) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT])
+    parser.add_argument("files", nargs="*", type=Path, default=DEFAULT)
     parser.add_argument(
         "--off-topic",
         nargs="*",
         type=Path,
-        default=[DEFAULT_OFF_TOPIC],
+        default=DEFAULT_OFF_TOPIC,
         help="files of questions the overview does not cover",
     )
     parser.add_argument("--no-misses", action="store_true", help="leave the lists of misses out")
+    parser.add_argument("--lang", choices=("auto", "en", "zh"), default="auto", help="the askers' platform language")
     args = parser.parse_args()
+    locale = None if args.lang == "auto" else args.lang
     in_anchor: list[tuple[float, bool]] = []
     off_anchor: list[float] = []
     results = []
     for path in args.files:
-        result = asyncio.run(evaluate(path, in_anchor))
+        result = asyncio.run(evaluate(path, in_anchor, locale))
         if args.no_misses:
             result.pop("misses")
         results.append(result)
     off_results = []
     for path in args.off_topic:
-        off = asyncio.run(evaluate_off_topic(path, off_anchor))
+        off = asyncio.run(evaluate_off_topic(path, off_anchor, locale))
         if args.no_misses:
             off.pop("answered")
         off_results.append(off)
@@ -210,9 +228,16 @@ def main() -> int:
         part_off = off_anchor[j : j + n]
         off["bm25"] = {"abstained": round(sum(s < anchor["threshold"] for s in part_off) / n, 4)}
         j += n
+    speed = {
+        lang: {"questions": len(ms), "median_ms": round(statistics.median(ms), 3), "p99_ms": round(_pct(ms, 0.99), 3)}
+        for lang, ms in TIMES.items()
+        if ms
+    }
     print(
         json.dumps(
-            {"in_scope": results, "off_topic": off_results, "bm25_best_threshold": anchor}, indent=2, ensure_ascii=False
+            {"in_scope": results, "off_topic": off_results, "bm25_best_threshold": anchor, "full_answer_ms": speed},
+            indent=2,
+            ensure_ascii=False,
         )
     )
     return 0

@@ -21,7 +21,7 @@ from bot.kernel.router import Router
 from bot.kernel.settings import Settings
 from bot.kernel.transport import Transport
 from bot.ops.readiness import Readiness
-from bot.storage.db import Database, migrate
+from bot.storage.db import Database, db_limits, migrate
 from bot.team import install as install_team
 from bot.team.base import Team
 from knowledge import KnowledgeBase, Searcher
@@ -110,13 +110,14 @@ async def build_app(
     long-running bot loads them at start, so a broken one fails there and no request waits for it.
     """
     kb, searcher = knowledge or build_knowledge(settings)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, limits=db_limits(settings))
     if migrate_db:
         await migrate(db)
     clock = clock or SystemClock()
     answering = Answering(kb, searcher, db, clock)
     app = App(settings=settings, kb=kb, searcher=searcher, router=Router(answering), db=db, clock=clock)
     app.on_close(answering.close)  # the questions still queued are written before the database closes
+    app.router.db_budget = settings.db_request_timeout
     install_team(Team(app), defer=defer_team)
     if not defer_team:
         await answering.overlays.warm()  # a long-running bot answers with taught phrases from its first question

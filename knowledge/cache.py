@@ -38,7 +38,7 @@ __all__ = ["LoadedKnowledge", "cache_file", "content_key", "load_cached"]
 
 log = logging.getLogger(__name__)
 
-_FORMAT = b"cos-bot knowledge cache 1\n"
+_FORMAT = b"cos-bot knowledge cache 2\n"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # Older cache files beyond this many (other directory sets, test runs) are removed on write.
 _KEEP_FILES = 8

@@ -27,17 +27,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.english import is_english_word
+from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
+from knowledge.words import is_opaque
 
 __all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
 
 # At least this much of the question answered by the entry: an answer.
-MATCH = 0.45
+MATCH = 0.6
 # Between BORDERLINE and MATCH: an answer only when the best entry clearly beats the runner-up.
-BORDERLINE = 0.35
-CLEAR_MARGIN = 0.10
+BORDERLINE = 0.3
+CLEAR_MARGIN = 0.2
 # When abstaining, entries that explain at least this share of the question are offered.
 SUGGEST = 0.25
 _MAX_SUGGESTIONS = 3
@@ -79,20 +80,33 @@ def _credit(word: QuestionWord) -> float:
     return 0.0 if english else 1.0
 
 
+# How far an everyday English word ("keep", "months", "sign") weighs less than a term ("soc2", "antitrust").
+EVERYDAY_DISCOUNT = 0.5
+
+
+def _weight(word: QuestionWord) -> float:
+    """How much a word carries the question: rare in the overview (IDF) and a term rather than everyday language."""
+    if is_opaque(word.typed):  # a Chinese word the lexicon does not know: judged by jieba's word counts
+        from knowledge.chinese import everyday_share as everyday_chinese
+
+        return word.weight * (1.0 - EVERYDAY_DISCOUNT * everyday_chinese(word.typed))
+    return word.weight * (1.0 - EVERYDAY_DISCOUNT * everyday_share(word.typed))
+
+
 def explained_share(words: list[QuestionWord], stems: frozenset[str]) -> float:
     """The weighted share of ``words`` that an entry with these ``stems`` explains."""
-    total = sum(w.weight for w in words)
+    total = sum(_weight(w) for w in words)
     if total <= 0:
         return 0.0
-    got = sum(w.weight * _credit(w) for w in words if w.stem in stems or w.synonyms & stems)
+    got = sum(_weight(w) * _credit(w) for w in words if w.stem in stems or w.synonyms & stems)
     return got / total
 
 
 def _known_share(words: list[QuestionWord]) -> float:
-    total = sum(w.weight for w in words)
+    total = sum(_weight(w) for w in words)
     if total <= 0:
         return 0.0
-    return sum(w.weight * _credit(w) for w in words if w.known) / total
+    return sum(_weight(w) * _credit(w) for w in words if w.known) / total
 
 
 def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: int = 4) -> SearchOutcome:

@@ -7,7 +7,7 @@ words, so they help recall without drowning an exact match.
 
 from __future__ import annotations
 
-__all__ = ["CARRIED_BY_SYNONYMS", "COMMON_WORDS", "GROUP_HINTS", "STOPWORDS", "SYNONYMS"]
+__all__ = ["CARRIED_BY_SYNONYMS", "CHATTER", "COMMON_WORDS", "GROUP_HINTS", "STOPWORDS", "SYNONYMS"]
 
 STOPWORDS = frozenset(
     """
@@ -28,6 +28,22 @@ STOPWORDS = frozenset(
     already ever yet able go going goes gonna wanna etc okay ok anyway anyhow somehow currently
     """.split()
 ) - {"it", "us"}  # kept as words only where they carry meaning below
+
+# Words of chat that say how the asker feels or fill the sentence, never what is asked ("kinda worried tbh"):
+# search keeps them, the answer-or-abstain decision does not weigh them.
+CHATTER = frozenset(
+    """
+    lol lmao rofl haha hah tbh imo imho btw fyi afaik iirc hmm hm hmmm ugh meh welp oops yeah yep yup nah nope ok okay
+    kinda sorta gotta gonna wanna dunno tho though anyways honestly seriously frankly truthfully obviously clearly
+    folks guys yall y'all everybody everyone anybody stuff bit pretty super quite rather fairly somewhat
+    worried worry worrying nervous scared afraid anxious curious wondering wonder confused concerned unsure
+    feel feels feeling felt think thinking thought guess hoping hope wish trying try tried figure figuring
+    theyll theyre theyve youre youve youll weve well ill ive im id hes shes thats whats hows wheres whos whens
+    dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt wouldnt shouldnt couldnt lets its
+    right now today tomorrow yesterday lately recently soon week weeks month months year years day days
+    again already still yet ever never always sometimes often
+    """.split()
+)
 
 # Everyday words that typo repair must leave alone even though the knowledge
 # never uses them (otherwise "stop" becomes "top" and "sure" becomes "sre").

@@ -5,6 +5,11 @@ override fields of shipped ones from its own directory (``COS_KNOWLEDGE_DIR``):
 a file there holds ``entries:``; an entry whose id exists overrides the fields
 it names, a new id must be a complete entry. A bad file is reported with file,
 entry and field named, and the rest of the knowledge still loads.
+
+An entry's Chinese words sit beside the English under ``zh:`` (``title``, ``text``,
+``items`` one per English item, ``aliases``); a team file may override any one of
+them. ``translation_gaps`` lists the entries whose Chinese is missing, does not line
+up with the English, or was left behind by a team file that changed the English.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.model import KINDS, Entry
+from knowledge.model import KINDS, Entry, Localized
 from knowledge.text import fix_mojibake, has_mojibake
 
 __all__ = [
@@ -26,6 +31,8 @@ __all__ = [
     "LoadProblem",
     "load_knowledge",
     "check_directory",
+    "translation_gaps",
+    "LANGUAGES",
 ]
 
 log = logging.getLogger(__name__)
@@ -37,7 +44,14 @@ SOURCE_DOCUMENT = Path(__file__).resolve().parent / "source" / "service-overview
 _REQUIRED = ("id", "kind", "title", "text", "source")
 _STRING_FIELDS = ("title", "text", "source", "parent", "years", "role", "owner", "note", "url")
 _LIST_FIELDS = ("related", "aliases", "items")
-_OVERRIDABLE = frozenset(_STRING_FIELDS + _LIST_FIELDS + ("importance", "kind"))
+# Other languages an entry may carry, each as a mapping (``zh: {title, text, items, aliases}``).
+LANGUAGES = ("zh",)
+_LOCALIZED_STRINGS = ("title", "text")
+_LOCALIZED_LISTS = ("items", "aliases")
+_LOCALIZED_FIELDS = _LOCALIZED_STRINGS + _LOCALIZED_LISTS
+# The English fields a translation repeats: changing one makes its translation out of date.
+_TRANSLATED = ("title", "text", "items")
+_OVERRIDABLE = frozenset(_STRING_FIELDS + _LIST_FIELDS + LANGUAGES + ("importance", "kind"))
 _ALL_FIELDS = frozenset(_OVERRIDABLE | {"id"})
 _MAX_TEXT = 4000
 # libyaml's parser where PyYAML was built with it: the same safe subset, several times faster.
@@ -68,6 +82,10 @@ class KnowledgeBase:
 
     entries: dict[str, Entry]
     problems: list[LoadProblem] = field(default_factory=list)
+    # The file each entry was first defined in (the shipped file for seed entries).
+    files: dict[str, str] = field(default_factory=dict)
+    # Translated fields left behind by a team file that changed the English (``{"provider.bcg": {"zh.text"}}``).
+    stale: dict[str, set[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -98,6 +116,83 @@ def _problem(problems: list[LoadProblem], file: str, entry: str | None, fld: str
     problems.append(LoadProblem(file, entry, fld, msg))
 
 
+def _clean_text(
+    value: str, *, file: str, entry_id: str, fld: str, problems: list[LoadProblem], required: bool
+) -> str | None:
+    """A stripped, repaired text field, or None (and a problem) when it is empty, too long or mis-decoded."""
+    value = fix_mojibake(value.strip())
+    if required and not value:
+        _problem(problems, file, entry_id, fld, "must not be empty")
+        return None
+    if len(value) > _MAX_TEXT:
+        _problem(problems, file, entry_id, fld, f"longer than {_MAX_TEXT} characters")
+        return None
+    if has_mojibake(value):
+        _problem(problems, file, entry_id, fld, "holds mis-decoded characters; save the file as UTF-8")
+        return None
+    return value
+
+
+def _check_localized(
+    lang: str, raw: Any, *, file: str, entry_id: str, problems: list[LoadProblem]
+) -> dict[str, Any] | None:
+    """Validate one language's mapping (``zh: {title, text, items, aliases}``); the fields present, cleaned."""
+    if not isinstance(raw, dict):
+        _problem(
+            problems, file, entry_id, lang, "must be a mapping of " + ", ".join(_LOCALIZED_FIELDS) + " (indented below)"
+        )
+        return None
+    clean: dict[str, Any] = {}
+    ok = True
+    for key, value in raw.items():
+        fld = f"{lang}.{key}"
+        if key in _LOCALIZED_STRINGS:
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                _problem(problems, file, entry_id, fld, f"must be text, got {type(value).__name__}")
+                ok = False
+                continue
+            text = _clean_text(value, file=file, entry_id=entry_id, fld=fld, problems=problems, required=key == "title")
+            if text is None:
+                ok = False
+                continue
+            clean[key] = text
+        elif key in _LOCALIZED_LISTS:
+            if value is None:
+                value = []
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                _problem(problems, file, entry_id, fld, "must be a list of non-empty texts")
+                ok = False
+                continue
+            items = []
+            for v in value:
+                text = _clean_text(v, file=file, entry_id=entry_id, fld=fld, problems=problems, required=True)
+                if text is None:
+                    ok = False
+                    break
+                items.append(text)
+            else:
+                clean[key] = tuple(items)
+        else:
+            _problem(
+                problems, file, entry_id, fld, "unknown field (allowed: " + ", ".join(sorted(_LOCALIZED_FIELDS)) + ")"
+            )
+            ok = False
+    return clean if ok else None
+
+
+def _merge_translations(
+    current: tuple[tuple[str, Localized], ...], updates: Mapping[str, Mapping[str, Any]]
+) -> tuple[tuple[str, Localized], ...]:
+    """``current`` with each language's fields in ``updates`` replacing those it names (a team file may set one)."""
+    merged = dict(current)
+    for lang, fields in updates.items():
+        base = merged.get(lang)
+        merged[lang] = replace(base, **fields) if base is not None else Localized(**{"title": "", **fields})
+    return tuple((lang, merged[lang]) for lang in LANGUAGES if lang in merged)
+
+
 def _check_fields(
     raw: Mapping[str, Any], *, file: str, entry_id: str, problems: list[LoadProblem]
 ) -> dict[str, Any] | None:
@@ -119,20 +214,24 @@ def _check_fields(
                 _problem(problems, file, entry_id, key, f"must be text, got {type(value).__name__}")
                 ok = False
                 continue
-            value = fix_mojibake(value.strip())
-            if key in ("id", "title", "kind", "source") and not value:
-                _problem(problems, file, entry_id, key, "must not be empty")
+            text = _clean_text(
+                value,
+                file=file,
+                entry_id=entry_id,
+                fld=key,
+                problems=problems,
+                required=key in ("id", "title", "kind", "source"),
+            )
+            if text is None:
                 ok = False
                 continue
-            if len(value) > _MAX_TEXT:
-                _problem(problems, file, entry_id, key, f"longer than {_MAX_TEXT} characters")
+            clean[key] = text
+        elif key in LANGUAGES:
+            localized = _check_localized(key, value, file=file, entry_id=entry_id, problems=problems)
+            if localized is None:
                 ok = False
                 continue
-            if has_mojibake(value):
-                _problem(problems, file, entry_id, key, "holds mis-decoded characters; save the file as UTF-8")
-                ok = False
-                continue
-            clean[key] = value
+            clean[key] = localized
         elif key in _LIST_FIELDS:
             if value is None:
                 value = []
@@ -179,12 +278,34 @@ def _content_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+def _note_stale(
+    stale: dict[str, set[str]],
+    entry_id: str,
+    existing: Entry,
+    clean: Mapping[str, Any],
+    languages: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Mark the translations an override leaves behind: English changed, the same file's ``zh:`` silent."""
+    marks = stale.setdefault(entry_id, set())
+    for lang in LANGUAGES:
+        given = languages.get(lang, {})
+        for fld in _TRANSLATED:
+            if fld in given:
+                marks.discard(f"{lang}.{fld}")
+            elif fld in clean and clean[fld] != getattr(existing, fld):
+                marks.add(f"{lang}.{fld}")
+    if not marks:
+        del stale[entry_id]
+
+
 def _apply_file(
     path: Path,
     entries: dict[str, Entry],
     problems: list[LoadProblem],
     *,
     origin: str,
+    files: dict[str, str],
+    stale: dict[str, set[str]],
 ) -> None:
     for index, raw in enumerate(_read_file(path, problems)):
         label = f"#{index + 1}"
@@ -200,9 +321,12 @@ def _apply_file(
         if clean is None:
             continue
         clean.pop("id", None)
+        languages = {lang: clean.pop(lang) for lang in LANGUAGES if lang in clean}
         existing = entries.get(entry_id)
         if existing is not None:
-            entries[entry_id] = replace(existing, origin=origin, **clean)
+            _note_stale(stale, entry_id, existing, clean, languages)
+            translations = _merge_translations(existing.translations, languages)
+            entries[entry_id] = replace(existing, origin=origin, translations=translations, **clean)
             continue
         missing = [f for f in _REQUIRED if f != "id" and f not in clean]
         if missing:
@@ -215,7 +339,8 @@ def _apply_file(
                 "override it)",
             )
             continue
-        entries[entry_id] = Entry(id=entry_id, origin=origin, **clean)
+        entries[entry_id] = Entry(id=entry_id, origin=origin, translations=_merge_translations((), languages), **clean)
+        files[entry_id] = str(path)
 
 
 def _check_links(entries: dict[str, Entry], problems: list[LoadProblem]) -> None:
@@ -233,21 +358,78 @@ def load_knowledge(extra_dirs: Iterable[Path] = (), *, content_dir: Path = CONTE
     """Load the shipped content, then each team directory on top of it."""
     entries: dict[str, Entry] = {}
     problems: list[LoadProblem] = []
+    files: dict[str, str] = {}
+    stale: dict[str, set[str]] = {}
     for path in _content_files(content_dir):
-        _apply_file(path, entries, problems, origin="seed")
+        _apply_file(path, entries, problems, origin="seed", files=files, stale=stale)
     for directory in extra_dirs:
         if not directory.is_dir():
             _problem(problems, str(directory), None, None, "is not a directory")
             continue
         for path in _content_files(directory):
-            _apply_file(path, entries, problems, origin=str(path))
+            _apply_file(path, entries, problems, origin=str(path), files=files, stale=stale)
     _check_links(entries, problems)
     for problem in problems:
         log.warning("knowledge: %s", problem)
-    return KnowledgeBase(entries=entries, problems=problems)
+    return KnowledgeBase(entries=entries, problems=problems, files=files, stale=stale)
+
+
+def translation_gaps(kb: KnowledgeBase, lang: str = "zh") -> list[LoadProblem]:
+    """Every entry whose ``lang`` words are missing or do not line up with the English.
+
+    A translation needs a title, a text when the English has one, and exactly one item per English item.
+    """
+    gaps: list[LoadProblem] = []
+    for entry in kb.entries.values():
+        # The team file that last changed the entry, else the shipped file that holds it.
+        where = entry.origin if entry.origin != "seed" else kb.files.get(entry.id, entry.origin)
+        words = entry.localized(lang)
+        if words is None:
+            _problem(
+                gaps,
+                where,
+                entry.id,
+                lang,
+                f"has no translation; add '{lang}:' with " + ", ".join(_LOCALIZED_FIELDS),
+            )
+            continue
+        reported: set[str] = set()
+        if not words.title:
+            _problem(gaps, where, entry.id, f"{lang}.title", "is missing")
+            reported.add("title")
+        if entry.text and not words.text:
+            _problem(gaps, where, entry.id, f"{lang}.text", "is missing (the English entry has a text)")
+            reported.add("text")
+        items_line_up = len(words.items) == len(entry.items)
+        if not items_line_up:
+            reported.add("items")
+        for fld in sorted(kb.stale.get(entry.id, ())):
+            lang_of, _, name = fld.partition(".")
+            if lang_of == lang and name not in reported:
+                _problem(
+                    gaps,
+                    where,
+                    entry.id,
+                    fld,
+                    f"is out of date: a team file changed the English {name} but not this; "
+                    f"give the new {name} under '{lang}:' beside it",
+                )
+        if not items_line_up:
+            _problem(
+                gaps,
+                where,
+                entry.id,
+                f"{lang}.items",
+                f"has {len(words.items)} item(s) but the English has {len(entry.items)}; give one per English item, "
+                "in the same order",
+            )
+    return gaps
 
 
 def check_directory(directory: Path | None) -> list[LoadProblem]:
-    """Every problem in the shipped content plus ``directory`` (for ``cos-bot knowledge check``)."""
+    """Every problem in the shipped content plus ``directory`` (for ``cos-bot knowledge check``).
+
+    An entry whose Chinese is missing or does not line up with its English is one of them.
+    """
     kb = load_knowledge([directory] if directory is not None else [])
-    return kb.problems
+    return kb.problems + [gap for lang in LANGUAGES for gap in translation_gaps(kb, lang)]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
+    CHATTER,
     COMMON_WORDS,
     GROUP_HINTS,
     STOPWORDS,
@@ -31,11 +32,15 @@ from knowledge.lexicon import (
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
-from knowledge.text import fold
+from knowledge.text import has_han
 from knowledge.words import (
-    MAX_YEAR,
+    contains_phrase,
     damerau,
+    entry_years,
+    is_opaque,
+    is_stopword,
     normalise_query,
+    raw_words,
     stem_word,
     tokenize,
     words_of,
@@ -128,17 +133,6 @@ _SINGLE_PHRASE = 0.75
 _ALIAS_EXACT = 25.0
 
 
-def _entry_years(entry: Entry) -> frozenset[int]:
-    if not entry.years:
-        return frozenset()
-    values = year_values(entry.years)
-    if "+" in entry.years or "more" in entry.years:
-        nums = [int(n) for n in re.findall(r"\d+", entry.years)]
-        if nums:
-            values = set(range(min(nums[0], MAX_YEAR), MAX_YEAR + 1))
-    return frozenset(values)
-
-
 class Searcher:
     """In-memory index over a knowledge base; cheap to query, rebuilt on reload."""
 
@@ -151,8 +145,19 @@ class Searcher:
         self._repairs: dict[str, str | None] = {}
         self._title_vocab: list[str] | None = None
         self._entry_stems: dict[str, frozenset[str]] = {}
+        # Chinese titles and aliases of the entries, read as the entry's English title.
+        self._zh_terms: dict[str, tuple[str, ...]] = {}
+        self._zh_read: dict[str, str] = {}
+        titles: dict[str, set[str]] = {}
         for entry in kb.entries.values():
             self._docs.append(self._index(entry))
+            zh = entry.localized("zh")
+            if zh is not None:
+                for name in (zh.title, *zh.aliases):
+                    if has_han(name):
+                        titles.setdefault(name.strip(), set()).add(entry.title)
+        # A Chinese name shared by several entries names none of them.
+        self._zh_terms.update({name: (next(iter(t)),) for name, t in titles.items() if len(t) == 1})
         for doc in self._docs:
             self._df.update(doc.tf.keys())
         self._n = len(self._docs)
@@ -216,11 +221,24 @@ class Searcher:
             phrases=phrases,
             title_exact=title_exact - {""},
             exact=exact,
-            years=_entry_years(entry),
-            raw_title=_raw(entry.title),
+            years=entry_years(entry.years),
+            raw_title=raw_words(entry.title),
         )
 
     # -- querying -----------------------------------------------------------
+    def readable(self, text: str) -> str:
+        """``text`` as the index reads it: a Chinese question's words in the knowledge's English words."""
+        if not has_han(text):
+            return text
+        read = self._zh_read.get(text)
+        if read is None:
+            from knowledge.chinese import to_index_words  # jieba only for a question in Chinese
+
+            read = to_index_words(text, extra=self._zh_terms)
+            if len(self._zh_read) < 4096:
+                self._zh_read[text] = read
+        return read
+
     def _repair(self, word: str) -> str | None:
         """The closest indexed word to an unknown one, or None."""
         if word in self._repairs:
@@ -231,7 +249,7 @@ class Searcher:
         return fixed
 
     def _closest(self, word: str) -> str | None:
-        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS:
+        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word):
             return None
         limit = 1 if len(word) < 8 else 2
         # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
@@ -324,12 +342,13 @@ class Searcher:
 
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
+        text = self.readable(text)
         q = self._query(text)
         tokens, weights = q.tokens, q.weights
         if not weights and not q.years:
             return []
         joined = " ".join(tokens)
-        raw = _raw(text)
+        raw = raw_words(text)
         idf = self._idf
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
@@ -357,7 +376,7 @@ class Searcher:
             else:
                 bonus = 0.0
                 for phrase in doc.phrases:
-                    if _contains(tokens, phrase):
+                    if contains_phrase(tokens, phrase):
                         size = len(phrase)
                         factor = _SINGLE_PHRASE if size == 1 else 1.0 + 0.5 * (size - 1)
                         bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)
@@ -381,6 +400,7 @@ class Searcher:
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean"."""
+        text = self.readable(text)
         words = [w for w in words_of(text) if w not in STOPWORDS and len(w) >= 4]
         found: list[str] = []
         for w in words:
@@ -410,11 +430,12 @@ class Searcher:
     # -- evidence for the answer-or-abstain decision (knowledge.decision) -------
     def question_words(self, text: str) -> list[QuestionWord]:
         """The question's distinct content words, typos repaired, with weight and synonyms."""
+        text = self.readable(text)
         words: list[str] = []
         typed: list[str] = []
         for w in words_of(text):
             t = w
-            if not _is_stopword(w) and stem_word(w) not in self._known_stems and w not in SYNONYMS:
+            if not is_stopword(w) and stem_word(w) not in self._known_stems and w not in SYNONYMS:
                 w = self._repair(w) or w
             words.append(w)
             typed.append(t)
@@ -431,7 +452,7 @@ class Searcher:
         seen: set[str] = set()
         for i, w in enumerate(words):
             stem = stem_word(w)
-            if _is_stopword(w) or stem in seen:
+            if is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
                 continue
             seen.add(stem)
             synonyms = frozenset(syns.get(i, ()))
@@ -469,22 +490,3 @@ class Searcher:
             stems = frozenset(t for part in parts for t in tokenize(part))
             self._entry_stems[entry.id] = stems
         return stems
-
-
-# "what's" reaches the index as "whats": a stop word either way.
-_STOPWORDS_UNQUOTED = frozenset(w.replace("'", "") for w in STOPWORDS)
-
-
-def _is_stopword(word: str) -> bool:
-    return word in STOPWORDS or word in _STOPWORDS_UNQUOTED
-
-
-def _raw(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
-
-
-def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    if n > len(tokens):
-        return False
-    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))

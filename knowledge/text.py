@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fix_mojibake", "has_mojibake", "fold"]
+__all__ = ["fix_mojibake", "has_mojibake", "fold", "has_han"]
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Sequences that only appear when UTF-8 bytes were decoded as Mac Roman.
 _MOJIBAKE_MARKERS = ("√ó", "‚≠ê", "\uf8ff", "‚öñ", "Ô∏è", "üè", "üë", "üì", "üõ", "üå", "üé", "üí")
 
@@ -40,3 +41,8 @@ def fold(text: str) -> str:
     """Lower-case, strip accents and normalise the multiplication sign (24×7 -> 24x7)."""
     text = unicodedata.normalize("NFKD", text.replace("×", "x"))
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def has_han(text: str) -> bool:
+    """True when ``text`` holds a Chinese (Han) character."""
+    return _HAN.search(text) is not None

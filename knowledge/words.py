@@ -10,7 +10,20 @@ import snowballstemmer
 from knowledge.lexicon import ABBREVIATIONS, STOPWORDS
 from knowledge.text import fold
 
-__all__ = ["tokenize", "normalise_query", "year_values", "stem_word", "words_of", "damerau", "MAX_YEAR"]
+__all__ = [
+    "tokenize",
+    "normalise_query",
+    "year_values",
+    "stem_word",
+    "words_of",
+    "damerau",
+    "MAX_YEAR",
+    "entry_years",
+    "is_stopword",
+    "is_opaque",
+    "raw_words",
+    "contains_phrase",
+]
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -201,3 +214,40 @@ def damerau(a: str, b: str, limit: int) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
+
+
+def entry_years(years: str | None) -> frozenset[int]:
+    """The years of a company's life an entry's ``years`` ("Years 1-2", "Years 5+") covers."""
+    if not years:
+        return frozenset()
+    values = year_values(years)
+    if "+" in years or "more" in years:
+        nums = [int(n) for n in re.findall(r"\d+", years)]
+        if nums:
+            values = set(range(min(nums[0], MAX_YEAR), MAX_YEAR + 1))
+    return frozenset(values)
+
+
+# "what's" reaches the index as "whats": a stop word either way.
+_STOPWORDS_UNQUOTED = frozenset(w.replace("'", "") for w in STOPWORDS)
+
+
+def is_stopword(word: str) -> bool:
+    return word in STOPWORDS or word in _STOPWORDS_UNQUOTED
+
+
+def is_opaque(word: str) -> bool:
+    """A token standing for a Chinese word the lexicon does not know ("zhq" + code points): never repaired."""
+    return word.startswith("zhq") and word[3:].isalnum() and any(c.isdigit() for c in word)
+
+
+def raw_words(text: str) -> str:
+    """The text's letters and digits as typed (folded, unstemmed)."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
+
+
+def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    if n > len(tokens):
+        return False
+    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))

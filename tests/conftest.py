@@ -16,6 +16,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import App, build_app
 from bot.kernel.clock import FakeClock
@@ -24,6 +26,16 @@ from bot.kernel.request import Request
 from bot.kernel.router import parse_line
 from bot.kernel.settings import Settings
 from knowledge import KnowledgeBase, Searcher, load_knowledge
+
+# Property tests: a few hundred examples per target in CI ("ci", the default); `make fuzz` runs "fuzz".
+# One app per test, shared by its examples: the function-scoped fixture is meant.
+hypothesis_settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_URL = os.environ.get("COS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("COS_REQUIRE_POSTGRES", "") == "1"

@@ -54,6 +54,55 @@ def test_the_neutral_http_modules_use_aiohttp_and_no_platform():
         assert not any(n.split(".")[0] in FORBIDDEN[:4] for n in names)
 
 
+def _resolved_imports(path: Path, root: Path) -> list[str]:
+    """Every module ``path`` imports, relative imports (``from ..slack import x``) made absolute."""
+    names = _imports(path)
+    package = path.relative_to(root).with_suffix("").parts[:-1]
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package[: len(package) - node.level + 1]
+            if node.module:
+                names.append(".".join([*base, node.module]))
+            else:
+                names.extend(".".join([*base, alias.name]) for alias in node.names)
+    return names
+
+
+def _adapter_crossings(root: Path) -> list[str]:
+    """Imports from one adapter package into another (``adapters.common`` is for all of them)."""
+    found = []
+    for package in sorted(p for p in (root / "adapters").iterdir() if (p / "__init__.py").exists()):
+        for path in sorted(package.rglob("*.py")):
+            for name in _resolved_imports(path, root):
+                parts = name.split(".")
+                if parts[0] == "adapters" and len(parts) > 1 and parts[1] not in (package.name, "common"):
+                    found.append(f"{path.relative_to(root).as_posix()} imports {name}")
+    return found
+
+
+def test_adapters_never_import_each_other():
+    """A platform reaches another only through the core (``Platform.http_routes``, transports), so a
+    deployment can leave any adapter out."""
+    assert _adapter_crossings(ROOT) == []
+
+
+def test_the_adapter_check_catches_a_crossing(tmp_path):
+    for name in ("common", "alpha", "beta"):
+        (tmp_path / "adapters" / name).mkdir(parents=True)
+        (tmp_path / "adapters" / name / "__init__.py").write_text("")
+    (tmp_path / "adapters" / "alpha" / "ok.py").write_text("from adapters.alpha import x\nimport adapters.common\n")
+    (tmp_path / "adapters" / "alpha" / "bad.py").write_text(
+        "from adapters.beta.server import serve\nfrom ..beta import client\n"
+        "def f():\n    import importlib\n    importlib.import_module('adapters.beta.y')\n"
+    )
+    assert _adapter_crossings(tmp_path) == [
+        "adapters/alpha/bad.py imports adapters.beta.server",
+        "adapters/alpha/bad.py imports adapters.beta.y",
+        "adapters/alpha/bad.py imports adapters.beta",
+    ]
+
+
 PLATFORM_NAMES = frozenset({"slack", "discord", "console"})
 # The command line names its own sub-commands (``cos-bot console``), which share a platform's name.
 _CLI = ROOT / "bot" / "cli" / "__init__.py"

@@ -181,3 +181,12 @@ def test_workspace_arguments_name_their_platform_or_leave_it_open(capsys) -> Non
     for command in (["checkin", "export", "--workspace", "slack:"], ["knowledge", "export-team", "--workspace", " "]):
         assert main(command) == 2
         assert capsys.readouterr().err.startswith("cos-bot: --workspace is empty")
+
+
+def test_console_clear_clears_the_screen(tmp_path):
+    from adapters.console.platform import CLEAR_SCREEN
+
+    proc = run(["console"], tmp_path, stdin="clear\n/cos-service 帮助\nquit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert CLEAR_SCREEN in proc.stdout and "Clear Value Proposition" not in proc.stdout
+    assert "示例" in proc.stdout  # help in Chinese

@@ -63,7 +63,7 @@ def test_health_imports_no_sdk_no_knowledge_no_orm(migrated):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == f"ok: database answers, schema at {', '.join(sorted(migration_heads()))}"
     assert not modules & PLATFORM_SDKS
-    assert not modules & {"knowledge", "yaml", "snowballstemmer", "sqlalchemy", "alembic", "apscheduler"}
+    assert not modules & {"knowledge", "yaml", "snowballstemmer", "sqlalchemy", "alembic", "apscheduler", "jieba"}
 
 
 def test_ask_imports_no_platform_sdk_nor_alembic_when_the_schema_is_current(migrated):
@@ -79,6 +79,8 @@ def test_ask_imports_no_platform_sdk_nor_alembic_when_the_schema_is_current(migr
     assert not full & {"bot.scheduler.service", "bot.scheduler.pacing", "apscheduler"}
     # Nor the team's features and tables: they load with the first request that needs one.
     assert not full & {"bot.team.models", "bot.scheduler.models", "bot.team.stage", "bot.team.store"}
+    # An English question needs no Chinese segmenter nor its lexicon.
+    assert not full & {"jieba", "knowledge.chinese", "knowledge.lexicon_zh"}
 
 
 def test_building_the_cli_reads_no_entry_point_until_a_platform_option_is_checked(monkeypatch):

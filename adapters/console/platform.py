@@ -16,12 +16,14 @@ from bot.kernel.router import parse_line
 from bot.kernel.transport import SendResult
 from bot.plugins import Platform
 
-__all__ = ["PLATFORM", "ConsoleTransport", "console_loop"]
+__all__ = ["PLATFORM", "ConsoleTransport", "console_loop", "CLEAR_SCREEN"]
 
 BANNER = (
     "cos-bot console. Type a command such as `/cos-service legal` or `/cos-risk gdpr`,\n"
-    "`help` for examples, `quit` to leave."
+    "`help` for examples, `clear` to clear the screen, `quit` to leave."
 )
+# ANSI: cursor home, erase the screen and the scrollback (what `clear` does in a terminal).
+CLEAR_SCREEN = "\x1b[H\x1b[2J\x1b[3J"
 
 
 class ConsoleTransport:
@@ -56,8 +58,10 @@ async def answer_line(app: App, line: str, *, user: str = "console-user", worksp
         return None
     if not stripped:
         return ""
-    if stripped.lower() in ("help", "?"):
-        stripped = "/cos-service help"
+    if stripped.lower() in ("clear", "cls"):
+        return CLEAR_SCREEN  # a terminal command, not a question ("Clear Value Proposition")
+    if stripped.lower() in ("help", "?", "帮助", "幫助"):
+        stripped = "/cos-service " + ("help" if stripped.isascii() else stripped)
     parsed = parse_line(stripped)
     if parsed is None:
         # In the console, plain text is a DM to the bot (check-in answers, questions).
@@ -126,7 +130,9 @@ async def console_loop(app: App, *, read: Callable[[str], str] | None = None, ou
         answer = await answer_line(app, line)
         if answer is None:
             break
-        if answer:
+        if answer == CLEAR_SCREEN:
+            print(answer, end="", file=out, flush=True)
+        elif answer:
             print(answer + "\n", file=out, flush=True)
 
 

@@ -20,7 +20,6 @@ import asyncio
 import contextvars
 import json
 import logging
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +33,11 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from adapters.discord.client import api_base, rewrite_url
-from adapters.discord.dedupe import first_time, housekeeping, interaction_key
+from adapters.discord.dedupe import first_time, interaction_key
 from adapters.discord.handler import DiscordBot
+from adapters.discord.tolerant import read_interaction
 from bot.app import App
 from bot.kernel.errors import ConfigError
-from bot.ops.web import make_http_app
 
 __all__ = [
     "INTERACTIONS_PATH",
@@ -46,8 +45,6 @@ __all__ = [
     "HttpInteractions",
     "routes",
     "verify",
-    "serve_interactions",
-    "discord_serve_parts",
 ]
 
 log = logging.getLogger("adapters.discord")
@@ -195,10 +192,11 @@ class HttpInteractions:
         return True
 
     async def _answer(self, payload: dict[str, Any], kind: int) -> web.Response:
-        try:
-            interaction: discord.Interaction = discord.Interaction(data=payload, state=self.bot.client._connection)  # type: ignore[arg-type]
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning("discord: an interaction could not be read (%s)", type(exc).__name__)
+        own_id = self.bot.client.application_id
+        interaction = read_interaction(
+            payload, self.bot.client._connection, application_id=str(own_id) if own_id else None
+        )
+        if interaction is None:
             return web.json_response({"error": "malformed interaction"}, status=400)
         capture = _CapturingAdapter(
             str(payload["id"]),
@@ -236,8 +234,10 @@ class HttpInteractions:
                     await tree._call(interaction)  # what discord.py runs for a gateway interaction
                 except AppCommandError as exc:
                     await tree._dispatch_error(interaction, exc)
+            elif kind == MODAL_SUBMIT:
+                await self.bot.on_modal(interaction)  # the 👎 form (as on the gateway)
             else:
-                await self.bot.on_component(interaction)  # buttons; modal submits get the polite reply
+                await self.bot.on_component(interaction)
         except Exception:
             log.exception("discord: an HTTP interaction failed")
 
@@ -261,42 +261,3 @@ def routes(app: App, *, bot: DiscordBot | None = None) -> list[web.RouteDef]:
     handler = HttpInteractions(app, bot, key)
     app.on_close(handler.close)
     return [web.post(INTERACTIONS_PATH, handler.handle)]
-
-
-async def serve_interactions(app: App, extra: list[web.RouteDef], *, host: str = "0.0.0.0", port: int = 3000) -> None:
-    """Serve ``extra`` (the Discord routes) beside the probes (/healthz, /readyz, /metrics) until cancelled:
-    ``cos-bot serve`` without Slack."""
-    web_app = make_http_app(app)
-    web_app.add_routes(extra)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    sockets = getattr(site._server, "sockets", None) or ()
-    bound = sockets[0].getsockname()[1] if sockets else port
-    log.info("discord: listening on http://%s:%s%s", host, bound, INTERACTIONS_PATH)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
-
-
-def discord_serve_parts(app: App) -> tuple[list[web.RouteDef], list[Awaitable[None]]]:
-    """What ``cos-bot serve`` adds for Discord: the endpoint's routes, and the platform itself
-    (REST log-in for follow-ups and deliveries, and this replica's share of the gateway shards)."""
-    from adapters.discord.platform import PLATFORM
-
-    if not app.settings.discord_public_key:
-        return [], []
-    if not app.settings.discord_token:
-        raise ConfigError(
-            "DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not; the bot token is needed "
-            "to send follow-ups and scheduled messages."
-        )
-    found = routes(app)
-    if PLATFORM.make_transport is not None and "discord" not in app.transports:
-        app.transports["discord"] = PLATFORM.make_transport(app)
-    tasks: list[Awaitable[None]] = [PLATFORM.run(app)]
-    if app.db.is_sqlite and app.settings.discord_shard_count == 1:
-        tasks.append(housekeeping(app))  # elsewhere the replicated gateway prunes the ids
-    return found, tasks

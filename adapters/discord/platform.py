@@ -13,6 +13,7 @@ import discord
 
 from adapters.discord.client import make_client, use_api_base
 from adapters.discord.commands import build_tree, check_payload, command_payload
+from adapters.discord.dedupe import housekeeping
 from adapters.discord.handler import DiscordBot
 from adapters.discord.translate import PLATFORM_NAME
 from adapters.discord.transport import DiscordTransport
@@ -39,17 +40,43 @@ def bot_for(app: App) -> DiscordBot:
     return bot
 
 
+def _is_configured(settings: Settings) -> bool:
+    return settings.discord_enabled or bool(settings.discord_public_key)
+
+
+def _http_routes(app: App) -> list[Any]:
+    """``POST /discord/interactions`` when DISCORD_PUBLIC_KEY is set (the Interactions Endpoint URL)."""
+    if not app.settings.discord_public_key:
+        return []
+    from adapters.discord.interactions_http import routes
+
+    return routes(app)
+
+
 async def run(app: App) -> None:
     """Log in and answer until cancelled; closes the client on the way out."""
     token = app.settings.discord_token
     if not token:
+        if app.settings.discord_public_key:
+            raise ConfigError(
+                "DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not; the bot token is needed "
+                "to send follow-ups and scheduled messages."
+            )
         raise ConfigError("DISCORD_TOKEN is not set.")
     bot = bot_for(app)
     readiness_for(app).add_check("discord", lambda: bot.client.is_ready() and _gateway_open(bot.client))
     use_api_base(app.settings)  # interaction callbacks of this task tree go to DISCORD_API_BASE
     try:
         if app.db.is_sqlite and app.settings.discord_shard_count == 1:
-            await bot.client.start(token)  # one process, one session: as simple as it gets
+            # One process, one session: as simple as it gets. Interaction ids the HTTP endpoint saw are
+            # pruned here (with replicas, the replicated gateway prunes them).
+            pruning = asyncio.ensure_future(housekeeping(app)) if app.settings.discord_public_key else None
+            try:
+                await bot.client.start(token)
+            finally:
+                if pruning is not None:
+                    pruning.cancel()
+                    await asyncio.gather(pruning, return_exceptions=True)
         else:
             from adapters.discord.gateway_lease import run_replicated
 
@@ -187,9 +214,10 @@ _LIMITS = Limits(channel_interval=1.0, workspace_rate=40.0, adaptive=True, max_r
 
 PLATFORM = Platform(
     name=PLATFORM_NAME,
-    is_configured=lambda settings: settings.discord_enabled,
+    is_configured=_is_configured,
     run=run,
     make_transport=_transport,
     register_cli=register_cli,
     limits=lambda settings: _LIMITS,
+    http_routes=_http_routes,
 )

@@ -117,8 +117,9 @@ def dm_request(message: discord.Message, *, me: discord.abc.User | None, admins:
 
 def dm_edit(data: dict[str, Any], *, guild_id: int | None, me_id: int | None) -> tuple[str, str, str] | None:
     """A ``MESSAGE_UPDATE`` of a person's own DM -> (user, message id, new text); None for anything else."""
-    author = data.get("author") or {}
-    content = str(data.get("content") or "")
+    raw_author, raw_content = data.get("author"), data.get("content")
+    author: dict[str, Any] = raw_author if isinstance(raw_author, dict) else {}
+    content = raw_content if isinstance(raw_content, str) else ""
     if guild_id is not None or not author.get("id") or author.get("bot") or not content.strip():
         return None
     if me_id is not None and str(author["id"]) == str(me_id):

@@ -40,6 +40,9 @@ _PERMANENT_CODES = {
     10004,  # unknown guild
 }
 NONCE_MAX = 25
+# Seconds one HTTP call to Discord may take. discord.py sets none (aiohttp's default is 5 minutes), so a
+# hung call would hold a delivery that long; cut short, the retry's nonce keeps it from posting twice.
+REQUEST_TIMEOUT = 10.0
 # The name of the thread started on a check-in report.
 THREAD_NAME = "Check-in answers"
 
@@ -56,9 +59,15 @@ class DiscordTransport:
     platform = "discord"
 
     def __init__(
-        self, client: discord.Client, *, ready: Callable[[], Awaitable[None]] | None = None, ready_timeout: float = 15.0
+        self,
+        client: discord.Client,
+        *,
+        ready: Callable[[], Awaitable[None]] | None = None,
+        ready_timeout: float = 15.0,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.client = client
+        self.request_timeout = request_timeout
         self._ready = ready
         self._ready_timeout = ready_timeout
         self._dm_channels: dict[str, str] = {}
@@ -75,7 +84,9 @@ class DiscordTransport:
 
     async def _call(self, route: Route, **kwargs: Any) -> Any:
         try:
-            return await self.client.http.request(route, **kwargs)
+            # Per HTTP call: discord.py's own 5xx retries and rate-limit waits stay as they are.
+            timeout = aiohttp.ClientTimeout(total=self.request_timeout)
+            return await self.client.http.request(route, timeout=timeout, **kwargs)
         except discord.RateLimited as exc:
             raise DeliveryError(
                 f"Discord rate limit ({exc.retry_after:.0f}s)", retry_after=exc.retry_after, code="429"
@@ -86,8 +97,10 @@ class DiscordTransport:
             retry_after = None
             if exc.status == 429:
                 permanent = False
+            # An outage page (Cloudflare's HTML) says nothing a log reader needs: its status does.
+            text = "" if exc.text.lstrip().startswith("<") else exc.text[:200]
             raise DeliveryError(
-                f"Discord refused the message ({exc.status}, code {code}): {exc.text[:200]}",
+                f"Discord refused the message ({exc.status}, code {code}): {text}".rstrip(": "),
                 permanent=permanent,
                 retry_after=retry_after,
                 code=str(code or exc.status),

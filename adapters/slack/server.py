@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -38,12 +37,10 @@ async def create_adapter(app: App, **options: Any) -> SlackAdapter:
     return SlackAdapter(app, session=session, **options)
 
 
-def make_web_app(
-    adapter: SlackAdapter, *, events: bool = True, extra_routes: Sequence[web.RouteDef] = ()
-) -> web.Application:
+def make_web_app(adapter: SlackAdapter, *, events: bool = True) -> web.Application:
     """The aiohttp application for HTTP mode (``events=False``: probes and metrics only, for Socket Mode).
 
-    ``extra_routes`` are mounted beside Slack's (``POST /discord/interactions`` in ``cos-bot serve``)."""
+    Other platforms' own routes (``Platform.http_routes``) are mounted beside Slack's by ``add_routes``."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[_ADAPTER] = adapter
     add_routes(web_app, adapter.app, host="slack")  # /healthz, /readyz, /metrics, other platforms' routes
@@ -54,7 +51,7 @@ def make_web_app(
         if flow is not None:
             routes.append(web.get(flow.install_path, _install))
             routes.append(web.get(flow.redirect_uri_path, _oauth_redirect))
-    web_app.add_routes([*routes, *extra_routes])
+    web_app.add_routes(routes)
     return web_app
 
 
@@ -100,9 +97,7 @@ async def _serve(web_app: web.Application, host: str, port: int) -> None:
         await runner.cleanup()
 
 
-async def serve_http(
-    adapter: SlackAdapter, *, host: str = "0.0.0.0", port: int = 3000, extra_routes: Sequence[web.RouteDef] = ()
-) -> None:
+async def serve_http(adapter: SlackAdapter, *, host: str = "0.0.0.0", port: int = 3000) -> None:
     """Serve Slack over HTTP until cancelled."""
     if not adapter.settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode).")
@@ -111,7 +106,7 @@ async def serve_http(
             "Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
             "(installable in many workspaces)."
         )
-    await _serve(make_web_app(adapter, extra_routes=extra_routes), host, port)
+    await _serve(make_web_app(adapter), host, port)
 
 
 async def serve_socket_mode(adapter: SlackAdapter, *, health_port: int | None = None) -> None:
@@ -136,9 +131,7 @@ async def serve_socket_mode(adapter: SlackAdapter, *, health_port: int | None = 
         await handler.close_async()
 
 
-async def run_slack(
-    app: App, *, port: int | None = None, policy: RetryPolicy | None = None, extra_routes: Sequence[web.RouteDef] = ()
-) -> None:
+async def run_slack(app: App, *, port: int | None = None, policy: RetryPolicy | None = None) -> None:
     """``cos-bot run``/``serve``: Socket Mode when ``SLACK_APP_TOKEN`` is set, HTTP otherwise."""
     adapter = await create_adapter(app, policy=policy)
     if "slack" not in app.transports:
@@ -149,7 +142,7 @@ async def run_slack(
         if app.settings.slack_app_token:
             await serve_socket_mode(adapter, health_port=port)
         else:
-            await serve_http(adapter, port=app.settings.port if port is None else port, extra_routes=extra_routes)
+            await serve_http(adapter, port=app.settings.port if port is None else port)
     finally:
         housekeeping.cancel()
         await asyncio.gather(housekeeping, return_exceptions=True)

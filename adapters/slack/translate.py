@@ -21,6 +21,19 @@ __all__ = [
 PLATFORM_NAME = "slack"
 
 
+# Tolerant readers: a field of an unexpected type (a payload shaped by others) reads as absent.
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _id(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def workspace_key(*, team_id: str | None, enterprise_id: str | None = None) -> str:
     """The core's workspace id: the team id, prefixed ``E…:`` inside an Enterprise Grid.
 
@@ -49,33 +62,29 @@ def command_name(command: str) -> str:
 
 
 def _team(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    team = body.get("team_id")
-    if team is None and isinstance(body.get("team"), dict):
-        team = body["team"].get("id")
-    enterprise = body.get("enterprise_id")
-    if enterprise is None and isinstance(body.get("enterprise"), dict):
-        enterprise = body["enterprise"].get("id")
-    if team is None and isinstance(body.get("user"), dict):
-        team = body["user"].get("team_id")
+    team = _id(body.get("team_id")) or _id(_obj(body.get("team")).get("id"))
+    enterprise = _id(body.get("enterprise_id")) or _id(_obj(body.get("enterprise")).get("id"))
+    if team is None:
+        team = _id(_obj(body.get("user")).get("team_id"))
     return team, enterprise
 
 
 def command_to_request(body: dict[str, Any], *, role: str = "member", tz: str | None = None) -> Request:
     """A slash command (form fields) -> Request."""
     team, enterprise = _team(body)
-    channel = str(body.get("channel_id") or "")
+    channel = _text(body.get("channel_id"))
     return Request(
         platform=PLATFORM_NAME,
         workspace=workspace_key(team_id=team, enterprise_id=enterprise),
         channel=channel,
-        user=str(body.get("user_id") or ""),
-        command=command_name(str(body.get("command") or "")),
-        text=str(body.get("text") or ""),
+        user=_text(body.get("user_id")),
+        command=command_name(_text(body.get("command"))),
+        text=_text(body.get("text")),
         role=role,
         tz=tz,
-        user_name=body.get("user_name") or None,
+        user_name=_id(body.get("user_name")),
         is_dm=channel.startswith("D") or body.get("channel_name") == "directmessage",
-        request_id=body.get("trigger_id") or None,
+        request_id=_id(body.get("trigger_id")),
     )
 
 
@@ -86,49 +95,51 @@ def is_user_dm(event: dict[str, Any]) -> bool:
         and event.get("channel_type") == "im"
         and not event.get("subtype")
         and not event.get("bot_id")
-        and bool(event.get("user"))
-        and bool((event.get("text") or "").strip())
+        and bool(_id(event.get("user")))
+        and bool(_text(event.get("text")).strip())
     )
 
 
 def dm_to_request(body: dict[str, Any], *, role: str = "member", tz: str | None = None) -> Request:
     """A ``message.im`` event envelope -> Request (``command="message"``, ``is_dm=True``)."""
-    event = body.get("event") or {}
-    team = body.get("team_id") or event.get("team")
-    enterprise = body.get("enterprise_id")
+    event = _obj(body.get("event"))
+    team = _id(body.get("team_id")) or _id(event.get("team"))
+    enterprise = _id(body.get("enterprise_id"))
     if not enterprise:
-        for auth in body.get("authorizations") or ():
-            enterprise = auth.get("enterprise_id") or enterprise
+        authorizations = body.get("authorizations")
+        for auth in authorizations if isinstance(authorizations, list) else ():
+            enterprise = _id(_obj(auth).get("enterprise_id")) or enterprise
     return Request(
         platform=PLATFORM_NAME,
         workspace=workspace_key(team_id=team, enterprise_id=enterprise),
-        channel=str(event.get("channel") or ""),
-        user=str(event.get("user") or ""),
+        channel=_text(event.get("channel")),
+        user=_text(event.get("user")),
         command="message",
-        text=str(event.get("text") or ""),
+        text=_text(event.get("text")),
         role=role,
         tz=tz,
         is_dm=True,
-        request_id=body.get("event_id") or event.get("client_msg_id"),
-        message_id=str(event.get("ts") or "") or None,
+        request_id=_id(body.get("event_id")) or _id(event.get("client_msg_id")),
+        message_id=_id(event.get("ts")),
     )
 
 
 def dm_edit(body: dict[str, Any]) -> tuple[str, str, str] | None:
     """A person's edit of their own DM (``message_changed``) -> (user, message ts, new text); None otherwise."""
-    event = body.get("event") or {}
-    message = event.get("message") or {}
+    event = _obj(body.get("event"))
+    message = _obj(event.get("message"))
+    user, ts, text = _id(message.get("user")), _id(message.get("ts")), _text(message.get("text"))
     if (
         event.get("type") != "message"
         or event.get("subtype") != "message_changed"
         or event.get("channel_type") != "im"
         or message.get("bot_id")
-        or not message.get("user")
-        or not message.get("ts")
-        or not (message.get("text") or "").strip()
+        or user is None
+        or ts is None
+        or not text.strip()
     ):
         return None
-    return str(message["user"]), str(message["ts"]), str(message.get("text") or "")
+    return user, ts, text
 
 
 def block_action_to_action(
@@ -140,17 +151,17 @@ def block_action_to_action(
     else gives the name ``unknown``, which the router answers politely.
     """
     team, enterprise = _team(body)
-    action_id = str(action.get("action_id") or "")
+    action_id = _text(action.get("action_id"))
     parts = action_id.split(":")
     name = parts[1] if len(parts) >= 2 and parts[0] == "cos" and parts[1] else "unknown"
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+    channel = _text(_obj(body.get("channel")).get("id")) or _text(_obj(body.get("container")).get("channel_id"))
     return Action(
         platform=PLATFORM_NAME,
         workspace=workspace_key(team_id=team, enterprise_id=enterprise),
-        channel=str(channel),
-        user=str((body.get("user") or {}).get("id") or ""),
+        channel=channel,
+        user=_text(_obj(body.get("user")).get("id")),
         action=name[:40],
-        value=str(action.get("value") or "")[:2000],
+        value=_text(action.get("value"))[:2000],
         role=role,
         tz=tz,
     )

@@ -26,6 +26,7 @@ from bot.answering.commands import KnowledgeCommands
 from bot.answering.journal import QuestionJournal
 from bot.kernel.canned import expired
 from bot.kernel.errors import UserError
+from bot.kernel.i18n import choose_lang
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
 from knowledge.taught import TaughtPhrase, TaughtSearcher, normalise_question
@@ -167,7 +168,8 @@ class Answering:
     async def answer(self, request: Request, command: str, text: str) -> Reply:
         """The workspace's answer to a knowledge question, queued for the log, with 👍/👎 when it answers."""
         commands = self.overlays.commands_for(request.platform, request.workspace)
-        reply = commands.reply(command, text)
+        # The asker's platform locale (``cos-bot ask --lang``, Discord's, Slack's), else the question's script.
+        reply = commands.reply(command, text, lang=choose_lang(locale=request.locale, text=text))
         question = normalise_question(text)
         if not question or reply.error or reply == commands.help(command):
             return reply  # help, or a reply that is not an answer

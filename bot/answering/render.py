@@ -2,38 +2,81 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.kernel.i18n import translator
 from bot.kernel.reply import Button, Field, Reply, Section
 from knowledge import Entry, KnowledgeBase
 
-__all__ = ["DOCUMENT", "entry_reply", "source_footer", "stars", "entry_summary", "result_text"]
+__all__ = [
+    "DOCUMENT",
+    "N_",
+    "entry_reply",
+    "source_footer",
+    "stars",
+    "entry_items",
+    "entry_summary",
+    "result_text",
+    "title_in",
+    "words",
+]
 
 DOCUMENT = "Commercial Open Source Stage Service Overview"
+
+
+def N_(message: str) -> str:  # marks text for Babel; translated where it is shown
+    return message
+
+
+def words(lang: str) -> Callable[[str], str]:
+    """The card's own words in ``lang`` (gettext of the bot's catalog; English says them as written)."""
+    return translator(lang).gettext
+
+
+def title_in(entry: Entry, lang: str) -> str:
+    """The entry's title in ``lang``, or in English when it has none there."""
+    local = entry.localized(lang) if lang != "en" else None
+    return local.title if local is not None and local.title else entry.title
+
+
+def _text_in(entry: Entry, lang: str) -> str:
+    local = entry.localized(lang) if lang != "en" else None
+    return local.text if local is not None and local.text else entry.text
+
+
+def entry_items(entry: Entry, lang: str) -> tuple[str, ...]:
+    local = entry.localized(lang) if lang != "en" else None
+    if local is not None and len(local.items) == len(entry.items):
+        return local.items
+    return entry.items
+
+
 _KIND_LABEL = {
-    "service_area": "Service area",
-    "service": "Service",
-    "provider": "Recommended provider",
-    "specialised_group": "Specialised services",
-    "specialised_service": "Specialised service",
-    "acquisition_strategy": "Service acquisition strategy",
-    "acquisition_item": "Service acquisition",
-    "business_model_group": "Business model design",
-    "revenue_model": "Revenue model",
-    "customer_segment": "Customer segment",
-    "expansion_strategy": "Market expansion",
-    "risk_group": "Risk and compliance",
-    "business_risk": "Business risk",
-    "governance": "Corporate governance",
-    "compliance": "International compliance",
-    "case_group": "Success cases",
-    "case": "Success case",
-    "phase": "Development phase",
-    "success_factor_group": "Key success factors",
-    "success_factor": "Key success factor",
-    "stage_characteristic": "Stage characteristic",
-    "core_need": "Core need",
-    "summary": "Summary",
-    "summary_point": "Summary",
-    "section": "Overview",
+    "service_area": N_("Service area"),
+    "service": N_("Service"),
+    "provider": N_("Recommended provider"),
+    "specialised_group": N_("Specialised services"),
+    "specialised_service": N_("Specialised service"),
+    "acquisition_strategy": N_("Service acquisition strategy"),
+    "acquisition_item": N_("Service acquisition"),
+    "business_model_group": N_("Business model design"),
+    "revenue_model": N_("Revenue model"),
+    "customer_segment": N_("Customer segment"),
+    "expansion_strategy": N_("Market expansion"),
+    "risk_group": N_("Risk and compliance"),
+    "business_risk": N_("Business risk"),
+    "governance": N_("Corporate governance"),
+    "compliance": N_("International compliance"),
+    "case_group": N_("Success cases"),
+    "case": N_("Success case"),
+    "phase": N_("Development phase"),
+    "success_factor_group": N_("Key success factors"),
+    "success_factor": N_("Key success factor"),
+    "stage_characteristic": N_("Stage characteristic"),
+    "core_need": N_("Core need"),
+    "summary": N_("Summary"),
+    "summary_point": N_("Summary"),
+    "section": N_("Overview"),
 }
 
 
@@ -43,29 +86,36 @@ def stars(n: int | None) -> str:
     return "★" * n + "☆" * (5 - n) + f" ({n}/5)"
 
 
-def source_footer(entries: list[Entry] | Entry) -> str:
+def source_footer(entries: list[Entry] | Entry, lang: str = "en") -> str:
     """``Source: <document> › <section>`` for seed entries; the team file for added ones."""
+    _ = words(lang)
     items = entries if isinstance(entries, list) else [entries]
     parts: list[str] = []
     for e in items:
-        label = f"{DOCUMENT} › {e.source}" if e.origin == "seed" else f"your team's knowledge ({e.source})"
+        label = (
+            f"{DOCUMENT} › {e.source}"
+            if e.origin == "seed"
+            else _("your team's knowledge ({source})").format(source=e.source)
+        )
         if label not in parts:
             parts.append(label)
-    return "Source: " + "; ".join(parts[:3])
+    return _("Source: {where}").format(where="; ".join(parts[:3]))
 
 
-def entry_summary(entry: Entry) -> str:
+def entry_summary(entry: Entry, lang: str = "en") -> str:
     """``Title — text`` on one line."""
-    text = entry.text.rstrip(":")
-    return f"{entry.title} — {text}" if text and text != entry.title else entry.title
+    title = title_in(entry, lang)
+    text = _text_in(entry, lang).rstrip(":：")
+    return f"{title} — {text}" if text and text != title else title
 
 
-def _title(entry: Entry) -> str:
+def _title(entry: Entry, lang: str = "en") -> str:
+    title = title_in(entry, lang)
     if entry.kind == "phase" and entry.years:
-        return f"{entry.title} ({entry.years})"
+        return f"{title} ({entry.years})"
     if entry.kind == "provider" and entry.role:
-        return f"{entry.title} ({entry.role})"
-    return entry.title
+        return f"{title} ({entry.role})"
+    return title
 
 
 def result_text(kb: KnowledgeBase, entry: Entry) -> str:
@@ -110,91 +160,108 @@ def _providers_for(kb: KnowledgeBase, entry: Entry) -> list[Entry]:
     return found
 
 
-def providers_reply(kb: KnowledgeBase, entry: Entry) -> Reply:
+def providers_reply(kb: KnowledgeBase, entry: Entry, *, lang: str = "en") -> Reply:
     """Who to call about ``entry``."""
+    _ = words(lang)
+    title = title_in(entry, lang)
     providers = _providers_for(kb, entry)
     if not providers:
         return Reply(
-            title=f"Providers for {entry.title}",
+            title=_("Providers for {topic}").format(topic=title),
             sections=(
                 Section(
-                    text="The overview names no providers for this topic. "
-                    "Try `/cos-service providers legal` or `/cos-service providers training`."
+                    text=_(
+                        "The overview names no providers for this topic. "
+                        "Try `/cos-service providers legal` or `/cos-service providers training`."
+                    )
                 ),
             ),
-            footer=source_footer(entry),
+            footer=source_footer(entry, lang),
             results=(entry.id,),
+            lang=lang,
         )
     bullets = []
     for p in providers:
         area = kb.parent_of(p)
-        line = f"{p.title}" + (f" — {p.role}" if p.role else "")
+        line = title_in(p, lang) + (f" — {p.role}" if p.role else "")
         if area is not None and area.id != entry.id:
-            line += f" (for {area.title})"
+            line += " " + _("(for {area})").format(area=title_in(area, lang))
         if p.note:
-            line += f". Note: {p.note}"
+            line += ". " + _("Note: {note}").format(note=p.note)
         bullets.append(line)
     return Reply(
-        title=f"Recommended providers: {entry.title}",
+        title=_("Recommended providers: {topic}").format(topic=title),
         sections=(Section(bullets=tuple(bullets)),),
-        footer=source_footer([entry, *providers[:1]]),
-        buttons=(Button("Share in channel", "share", ""), Button("About " + entry.title[:60], "open", entry.id)),
+        footer=source_footer([entry, *providers[:1]], lang),
+        buttons=(
+            Button(_("Share in channel"), "share", ""),
+            Button(_("About {topic}").format(topic=title[:60]), "open", entry.id),
+        ),
         results=(entry.id, *(p.id for p in providers)),
+        lang=lang,
     )
 
 
-def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | None = None) -> Reply:
-    """A full answer about one entry, with related entries and who can help."""
+def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | None = None, lang: str = "en") -> Reply:
+    """A full answer about one entry, with related entries and who can help, worded in ``lang``."""
+    _ = words(lang)
     sections: list[Section] = []
-    fields: list[Field] = [Field("Type", _KIND_LABEL.get(entry.kind, entry.kind.replace("_", " ").title()))]
+    kind = _KIND_LABEL.get(entry.kind)
+    fields: list[Field] = [Field(_("Type"), _(kind) if kind else entry.kind.replace("_", " ").title())]
     results = [entry.id]
-    text = entry.text.rstrip(":")
-    if text and text != entry.title:
+    text = _text_in(entry, lang).rstrip(":：")
+    if text and text != title_in(entry, lang):
         sections.append(Section(text=text))
     if entry.importance:
-        fields.append(Field("Importance", stars(entry.importance)))
+        fields.append(Field(_("Importance"), stars(entry.importance)))
     parent = kb.parent_of(entry)
     if parent is not None and parent.kind not in ("section", "summary"):
-        label = "Area" if entry.kind in ("service", "provider") else "Part of"
-        fields.append(Field(label, parent.title + (f" {stars(parent.importance)}" if parent.importance else "")))
+        label = _("Area") if entry.kind in ("service", "provider") else _("Part of")
+        importance = f" {stars(parent.importance)}" if parent.importance else ""
+        fields.append(Field(label, title_in(parent, lang) + importance))
     if entry.years:
-        fields.append(Field("Years", entry.years.removeprefix("Years ")))
+        fields.append(Field(_("Years"), entry.years.removeprefix("Years ")))
     if entry.owner:
-        fields.append(Field("Owner", entry.owner))
+        fields.append(Field(_("Owner"), entry.owner))
     if entry.items:
-        heading = {"phase": "Milestones", "core_need": "Needs"}.get(entry.kind, "Includes")
-        sections.append(Section(heading=heading, bullets=entry.items))
+        heading = {"phase": N_("Milestones"), "core_need": N_("Needs")}.get(entry.kind, N_("Includes"))
+        sections.append(Section(heading=_(heading), bullets=entry_items(entry, lang)))
 
     children = [c for c in kb.children(entry.id) if c.kind != "provider"]
     if children:
-        heading = {"service_area": "Services"}.get(entry.kind, "Includes")
-        sections.append(Section(heading=heading, bullets=tuple(entry_summary(c) for c in children)))
+        heading = _("Services") if entry.kind == "service_area" else _("Includes")
+        sections.append(Section(heading=heading, bullets=tuple(entry_summary(c, lang) for c in children)))
         results.extend(c.id for c in children)
 
     related = [r for r in kb.related_to(entry) if r.kind != "provider"]
     is_risk = entry.kind in ("business_risk", "governance", "compliance")
     if is_risk and related:
         # For a risk, what to do about it comes before who can help.
-        sections.append(Section(heading="What helps", bullets=tuple(entry_summary(r) for r in related[:6])))
+        sections.append(Section(heading=_("What helps"), bullets=tuple(entry_summary(r, lang) for r in related[:6])))
         results.extend(r.id for r in related[:6])
 
     if entry.kind == "provider" and parent is not None:
         services = kb.children(parent.id, "service")
-        sections.append(Section(heading=f"Helps with ({parent.title})", bullets=tuple(s.title for s in services)))
+        sections.append(
+            Section(
+                heading=_("Helps with ({area})").format(area=title_in(parent, lang)),
+                bullets=tuple(title_in(s, lang) for s in services),
+            )
+        )
         results.append(parent.id)
     else:
         providers = _providers_for(kb, entry)
         if providers:
             sections.append(
                 Section(
-                    heading="Recommended providers",
-                    bullets=tuple(p.title + (f" — {p.role}" if p.role else "") for p in providers[:8]),
+                    heading=_("Recommended providers"),
+                    bullets=tuple(title_in(p, lang) + (f" — {p.role}" if p.role else "") for p in providers[:8]),
                 )
             )
             results.extend(p.id for p in providers[:8])
 
     if related and not is_risk:
-        sections.append(Section(heading="Related", bullets=tuple(r.title for r in related[:5])))
+        sections.append(Section(heading=_("Related"), bullets=tuple(title_in(r, lang) for r in related[:5])))
         results.extend(r.id for r in related[:5])
 
     if entry.kind == "phase":
@@ -202,32 +269,35 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | 
         idx = next((i for i, p in enumerate(phases) if p.id == entry.id), -1)
         if 0 <= idx < len(phases) - 1:
             nxt = phases[idx + 1]
-            fields.append(Field("Next phase", f"{nxt.title} ({nxt.years})" if nxt.years else nxt.title))
+            fields.append(Field(_("Next phase"), _title(nxt, lang)))
 
     if entry.note:
-        sections.append(Section(heading="Team note", text=entry.note))
+        sections.append(Section(heading=_("Team note"), text=entry.note))
 
     if alternatives:
-        sections.append(Section(heading="Also relevant", bullets=tuple(entry_summary(a) for a in alternatives)))
+        sections.append(
+            Section(heading=_("Also relevant"), bullets=tuple(entry_summary(a, lang) for a in alternatives))
+        )
         results.extend(a.id for a in alternatives)
 
-    buttons = [Button("Share in channel", "share", "", style="primary")]
+    buttons = [Button(_("Share in channel"), "share", "", style="primary")]
     if entry.kind != "provider" and _providers_for(kb, entry):
-        buttons.append(Button("Providers", "providers", entry.id))
+        buttons.append(Button(_("Providers"), "providers", entry.id))
     if kb.related_to(entry):
-        buttons.append(Button("Related topics", "related", entry.id))
+        buttons.append(Button(_("Related topics"), "related", entry.id))
     for alt in (alternatives or [])[:2]:
-        buttons.append(Button(alt.title[:70], "open", alt.id))
+        buttons.append(Button(title_in(alt, lang)[:70], "open", alt.id))
 
     seen: list[str] = []
     for r in results:
         if r not in seen:
             seen.append(r)
     return Reply(
-        title=_title(entry),
+        title=_title(entry, lang),
         sections=tuple(sections),
         fields=tuple(fields),
         buttons=tuple(buttons),
-        footer=source_footer(entry),
+        footer=source_footer(entry, lang),
         results=tuple(seen),
+        lang=lang,
     )

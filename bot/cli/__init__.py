@@ -22,8 +22,8 @@ __all__ = ["main"]
 log = logging.getLogger("cos-bot")
 
 # Commands defined here: parsing them needs no plugin's sub-commands, so none is loaded (no SDK,
-# and for `health` not even the scheduler). Anything else (`serve`, `schedule`, --help) loads them all.
-_OWN_COMMANDS = frozenset({"run", "console", "ask", "health", "db", "knowledge"})
+# and for `health` not even the scheduler). Anything else (`schedule`, `discord`, --help) loads them all.
+_OWN_COMMANDS = frozenset({"run", "serve", "console", "ask", "health", "db", "knowledge"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +57,14 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     sub.required = True
     sub.add_parser("run", help="start every configured platform (the console when none is)")
     sub.add_parser("console", help="an interactive prompt that talks to the bot")
+    serve = sub.add_parser(
+        "serve",
+        help="serve over HTTP: every configured platform's routes (Slack: POST /slack/events, Discord: "
+        "POST /discord/interactions) beside GET /healthz, /readyz, /metrics",
+    )
+    serve.add_argument(
+        "--port", type=int, default=None, help="port to listen on (default: PORT, else 3000; 0 picks a free one)"
+    )
 
     ask = sub.add_parser("ask", help="answer one command (or one per line from stdin with '-') and exit")
     ask.add_argument("text", help='the command, e.g. "/cos-service legal", or - to read lines from stdin')
@@ -66,6 +74,12 @@ def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument("--channel", default="console")
     ask.add_argument("--role", choices=("admin", "member"), default="admin")
     ask.add_argument("--tz", default=None, help="the asker's IANA time zone")
+    ask.add_argument(
+        "--lang",
+        choices=("auto", "en", "zh"),
+        default="auto",
+        help="the reply's language; auto: by the question's script (default)",
+    )
 
     sub.add_parser("health", help="exit 0 when the database answers at the current schema (for HEALTHCHECK)")
 
@@ -161,6 +175,8 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 text=text,
                 role=args.role,
                 tz=args.tz,
+                # --lang en|zh speaks as a person whose platform locale is that language; auto leaves it open.
+                locale=None if args.lang == "auto" else args.lang,
             )
             reply = await app.router.handle(request)
             if args.json:
@@ -170,6 +186,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                     "text": to_text(reply, plain_mentions=True),
                     "results": _result_objects(app, reply),
                     "matched": reply.matched,
+                    "lang": reply.lang or "en",
                 }
                 if reply.error:
                     obj["error"] = reply.error
@@ -183,7 +200,30 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(settings: Settings, *, console_only: bool = False) -> int:
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    """``cos-bot serve``: ``run`` with HTTP always on (``--port``, else PORT): a platform that serves HTTP
+    itself (Slack's HTTP mode) mounts the others' routes, otherwise the neutral server mounts them all."""
+    from dataclasses import replace
+
+    from bot.ops import runtime
+    from bot.plugins import load_platforms
+
+    if args.port is not None and not 0 <= args.port <= 65535:
+        print(f"cos-bot: --port {args.port} must be from 0 to 65535 (0 picks a free one)", file=sys.stderr)
+        return 2
+    if not any(not p.fallback and p.is_configured(settings) for p in load_platforms().values()):
+        print(
+            "cos-bot: Slack is not configured; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+            "(or SLACK_APP_TOKEN for Socket Mode), or DISCORD_PUBLIC_KEY for Discord's Interactions "
+            "Endpoint URL. See docs/install-slack.md and docs/install-discord.md.",
+            file=sys.stderr,
+        )
+        return 2
+    port = settings.port if args.port is None else args.port
+    return runtime.run(_run(replace(settings, port=port, http_port=port), platforms_only=True))
+
+
+async def _run(settings: Settings, *, console_only: bool = False, platforms_only: bool = False) -> int:
     from bot.app import build_app, run_tasks
     from bot.ops.serving import serving, stopping
     from bot.plugins import load_platforms
@@ -193,7 +233,7 @@ async def _run(settings: Settings, *, console_only: bool = False) -> int:
     app = await build_app(settings)
     try:
         chosen = [] if console_only else [p for p in platforms.values() if not p.fallback and p.is_configured(settings)]
-        if not chosen:
+        if not chosen and not platforms_only:
             chosen = [p for p in platforms.values() if p.fallback]
         if not chosen:
             print("cos-bot: no platform is installed", file=sys.stderr)
@@ -273,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.ops import runtime
 
             return runtime.run(_run(settings))
+        if args.cmd == "serve":
+            return _serve(settings, args)
         if args.cmd == "console":
             return asyncio.run(_run(settings, console_only=True))
         if args.cmd == "db":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CosBotError", "UserError", "PermissionDenied", "ConfigError", "DeliveryError"]
+__all__ = ["CosBotError", "UserError", "PermissionDenied", "ConfigError", "DeliveryError", "DatabaseUnavailable"]
 
 
 class CosBotError(Exception):
@@ -35,3 +35,16 @@ class DeliveryError(CosBotError):
         self.permanent = permanent
         self.retry_after = retry_after
         self.code = code
+
+
+class DatabaseUnavailable(CosBotError):
+    """The database refused, reset, timed out, is locked or read-only: nothing the person did wrong.
+
+    ``str(err)`` is the reply a person reads; ``cause`` names the driver's error class (for the log).
+    """
+
+    MESSAGE = "The database is unavailable right now; try again in a minute."
+
+    def __init__(self, cause: str = "") -> None:
+        super().__init__(self.MESSAGE)
+        self.cause = cause

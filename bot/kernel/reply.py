@@ -86,6 +86,8 @@ class Reply:
     # False when the bot could not answer from its knowledge (an honest "I don't know";
     # ``results`` then lists the nearest topics). Help, overviews and team commands are True.
     matched: bool = True
+    # The language the reply is worded in (``en``, ``zh``); set by the router, read by adapters for their own labels.
+    lang: str | None = None
 
     def public(self) -> Reply:
         """The same reply, to be posted for everyone."""
@@ -161,6 +163,7 @@ def to_state(reply: Reply) -> dict[str, Any]:
         "error": reply.error,
         "notify": list(reply.notify),
         "matched": reply.matched,
+        "lang": reply.lang,
     }
 
 
@@ -184,6 +187,7 @@ def from_state(data: Any) -> Reply | None:
             error=None if data["error"] is None else str(data["error"]),
             notify=tuple(str(u) for u in data["notify"]),
             matched=bool(data.get("matched", True)),
+            lang=None if data.get("lang") is None else str(data["lang"]),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -4,7 +4,9 @@ A request is parsed once (:meth:`Router.parse`: cleaned text, the command's name
 ``bot.kernel.commands``, the sub-command it names, the metric label). Knowledge questions go to
 ``Answering`` (``bot.answering.answer``); team commands (stage, digest, check-ins, the risk register...)
 are sub-commands the team features add (``bot.team``). Any unexpected error becomes a polite reply with an
-error id, and is logged with its traceback; the chat never sees a traceback.
+error id, and is logged with its traceback; the chat never sees a traceback. A database that is
+unavailable (or slower than ``db_budget`` seconds) is not a bug: the person reads "try again in a minute",
+and the outage is logged once (``bot.storage.outage``); knowledge questions need no database.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from typing import TYPE_CHECKING
 
 from bot.kernel.canned import expired, went_wrong
 from bot.kernel.commands import COMMANDS, DM, KNOWLEDGE_WORDS, canonical, parse_line
-from bot.kernel.errors import PermissionDenied, UserError
+from bot.kernel.errors import DatabaseUnavailable, PermissionDenied, UserError
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
 from bot.ops.observe import request_done
+from bot.storage.outage import within_budget
 
 if TYPE_CHECKING:
     from bot.answering.answer import Answering
@@ -100,6 +103,8 @@ class Router:
         self._actions: dict[str, ActionHandler] = dict(answering.actions())
         self._dm_handlers: list[Callable[[Request], Awaitable[Reply | None]]] = []
         self._loader: Callable[[], None] | None = None
+        # The most a request waits on the database before it is told to try again (COS_DB_REQUEST_TIMEOUT).
+        self.db_budget = 2.0
 
     @property
     def knowledge(self) -> KnowledgeCommands:
@@ -197,6 +202,8 @@ class Router:
                 parsed = self.parse(request)
                 label = parsed.label
             reply = await self._dispatch(request, parsed)
+        except DatabaseUnavailable as exc:
+            reply = _unavailable(exc)
         except (UserError, InputProblem) as exc:
             reply = Reply(
                 title="Sorry, I can't do that" if isinstance(exc, PermissionDenied) else "I couldn't read that",
@@ -217,7 +224,7 @@ class Router:
         if parsed.command == DM:
             self._load()
             for dm_handler in self._dm_handlers:
-                answer = await dm_handler(request)
+                answer = await within_budget(dm_handler(request), seconds=self.db_budget)
                 if answer is not None:
                     return answer
             command, text = parse_line(parsed.text) or (COMMANDS[0], parsed.text)
@@ -225,7 +232,7 @@ class Router:
             handler, rest = found or (None, "")
             parsed = Parsed(command=command, text=text, handler=handler, rest=rest, label=DM)
         if parsed.handler is not None:
-            return await parsed.handler(request, parsed.rest)
+            return await within_budget(parsed.handler(request, parsed.rest), seconds=self.db_budget)
         return await self.answering.answer(request, parsed.command, parsed.text)
 
     async def handle_action(self, action: Action) -> Reply | None:
@@ -236,7 +243,7 @@ class Router:
                 self._load()
                 handler = self._actions.get(action.action)
             if handler is not None:
-                return (await handler(action) or expired()).safe()
+                return (await within_budget(handler(action), seconds=self.db_budget) or expired()).safe()
             value = action.value[:200]
             if action.action == "open":
                 return (self.knowledge.open(value) or expired()).safe()
@@ -245,9 +252,16 @@ class Router:
             if action.action == "related":
                 return (self.knowledge.related_of(value) or expired()).safe()
             return expired().safe()
+        except DatabaseUnavailable as exc:
+            return _unavailable(exc).safe()
         except UserError as exc:
             return Reply(title="Sorry, I can't do that", sections=(Section(text=str(exc)),), error=str(exc)).safe()
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception("action %s failed (error id %s)", action.action, error_id)
             return went_wrong(error_id, what="do what that button asks")
+
+
+def _unavailable(exc: DatabaseUnavailable) -> Reply:
+    """The database is down: say so plainly (logged once per outage by ``bot.storage.outage``, no error id)."""
+    return Reply(title="Please try again in a minute", sections=(Section(text=str(exc)),), error=str(exc))

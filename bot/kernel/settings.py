@@ -100,6 +100,12 @@ class Settings:
     late_note_minutes: int = 10
     max_claims: int = 5  # COS_MAX_CLAIMS: lost leases before a row is dead-lettered as poison
     slack_workspace_rate: float | None = None  # COS_SLACK_WORKSPACE_RATE: pin it (messages/s); else learned
+    # Database time limits in seconds (COS_DB_*_TIMEOUT): connect, one statement (SQLite: a locked file),
+    # a free pool connection, and all the database waits of one chat request.
+    db_connect_timeout: float = 5.0
+    db_command_timeout: float = 10.0
+    db_pool_timeout: float = 10.0
+    db_request_timeout: float = 2.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -231,6 +237,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         late_note_minutes=_whole(get("COS_LATE_NOTE_MINUTES"), "COS_LATE_NOTE_MINUTES", 10),
         max_claims=int(max_claims),
         slack_workspace_rate=slack_rate,
+        db_connect_timeout=_limit(get("COS_DB_CONNECT_TIMEOUT"), "COS_DB_CONNECT_TIMEOUT", 5.0),
+        db_command_timeout=_limit(get("COS_DB_COMMAND_TIMEOUT"), "COS_DB_COMMAND_TIMEOUT", 10.0),
+        db_pool_timeout=_limit(get("COS_DB_POOL_TIMEOUT"), "COS_DB_POOL_TIMEOUT", 10.0),
+        db_request_timeout=_limit(get("COS_DB_REQUEST_TIMEOUT"), "COS_DB_REQUEST_TIMEOUT", 2.0),
     )
 
 
@@ -265,3 +275,13 @@ def _whole(value: str, name: str, default: int) -> int:
     if not value.isdigit():
         raise ConfigError(f"{name}={value!r} must be a whole number (0 or more).")
     return int(value)
+
+
+def _limit(value: str, name: str, default: float) -> float:
+    """A time limit in seconds, above 0 and at most an hour; ``ConfigError`` naming the setting otherwise."""
+    if not value:
+        return default
+    seconds = _seconds(name, value)
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name}={value!r} must be a number of seconds above 0 and at most 3600 (for example 5).")
+    return seconds

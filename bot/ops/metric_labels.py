@@ -6,13 +6,23 @@ by processes that serve ``/metrics`` (``bot.ops.web``).
 
 from __future__ import annotations
 
-__all__ = ["OUTBOX_STATES", "bounded", "platform_label", "kind_label"]
+__all__ = [
+    "OUTBOX_STATES",
+    "PLATFORM_LABELS",
+    "KIND_LABELS",
+    "bounded",
+    "platform_label",
+    "kind_label",
+]
 
 OUTBOX_STATES = ("pending", "claimed", "sent", "skipped", "dead")
 
 # Fixed vocabularies for labels that come from stored or external data.
 _PLATFORMS = frozenset({"slack", "discord", "console"})
 _KINDS = frozenset({"digest", "checkin", "nudge", "milestone", "risk_review", "reminder", "review"})
+# Every value those labels can take (``other`` included), for series that start at 0 (``bot.ops.metrics``).
+PLATFORM_LABELS = (*sorted(_PLATFORMS), "other")
+KIND_LABELS = (*sorted(_KINDS), "other")
 
 
 def bounded(value: str, allowed: frozenset[str]) -> str:

@@ -20,7 +20,7 @@ from prometheus_client import (
 # The label vocabularies (re-exported) live in ``bot.ops.metric_labels``, without prometheus_client, so one-shot
 # commands can label their log lines without importing the metrics stack.
 from bot.kernel.commands import KNOWLEDGE_WORDS
-from bot.ops.metric_labels import OUTBOX_STATES, bounded
+from bot.ops.metric_labels import KIND_LABELS, OUTBOX_STATES, PLATFORM_LABELS, bounded
 
 __all__ = [
     "REGISTRY",
@@ -95,3 +95,10 @@ QUESTIONS_DROPPED = Counter(
     "or not written at shutdown).",
     registry=REGISTRY,
 )
+
+# Every known label value starts at 0, so ``increase()`` sees the first rate limit or dead letter
+# (a series born at 1 has no earlier sample to increase from; Prometheus' own advice).
+for _platform in PLATFORM_LABELS:
+    RATE_LIMITED.labels(platform=_platform)
+for _kind in KIND_LABELS:
+    DEAD_LETTERS.labels(kind=_kind)

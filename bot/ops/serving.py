@@ -55,15 +55,15 @@ async def serving(
 
     from bot.ops.web import make_http_app
 
-    runner = web.AppRunner(
-        make_http_app(app, outbox_every=outbox_every), access_log=None, handle_signals=False, shutdown_timeout=5.0
-    )
+    web_app = make_http_app(app, outbox_every=outbox_every)  # with every platform's own routes
+    paths = ", ".join(dict.fromkeys(route.resource.canonical for route in web_app.router.routes() if route.resource))
+    runner = web.AppRunner(web_app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     sockets = getattr(site._server, "sockets", None) or ()  # the real port when asked for port 0
     bound = int(sockets[0].getsockname()[1]) if sockets else port
-    log.info("http: listening on http://%s:%s (/healthz, /readyz, /metrics)", host, bound)
+    log.info("http: listening on http://%s:%s (%s)", host, bound, paths)
     try:
         yield bound
     finally:

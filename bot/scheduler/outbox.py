@@ -26,6 +26,8 @@ Semantics (at least once, repeats kept to sends in flight):
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -338,9 +340,16 @@ async def mark_skipped(db: Database, row: OutboxRow, *, now: datetime, reason: s
     return await _fenced(db, row, status=OUTBOX_SKIPPED, sent_at=now, lease_until=None, last_error=reason, claims=0)
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min ... capped at one hour."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+def backoff(attempts: int, *, spread: Callable[[], float] = random.random) -> timedelta:
+    """About 3 s, 12 s, 48 s, 3 min, 13 min ... capped at one hour, each ±25 % at random.
+
+    Most platform errors (a 503, a reset, a stall) pass within seconds, so the first retry comes
+    soon; the steep growth still spreads the six tries over about 17 minutes, so a longer outage
+    does not dead-letter a digest. The jitter keeps the rows that failed together (a fan-out that
+    met one 503 burst) from retrying in the same instant. ``spread`` gives a number in [0, 1).
+    """
+    base = min(3600.0, 3.0 * 4 ** max(0, attempts - 1))
+    return timedelta(seconds=base * (0.75 + 0.5 * spread()))
 
 
 async def mark_failed(

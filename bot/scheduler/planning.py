@@ -19,6 +19,7 @@ from bot.scheduler.lateness import record_missed
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import Occurrence, generate, load_context, questions_of
 from bot.scheduler.recurrence import zone
+from bot.storage.outage import step_failed
 from bot.team.models import CheckinAnswer
 from bot.team.snooze import pending_snoozes
 
@@ -59,8 +60,8 @@ class Planning:
         for sid in due_ids:
             try:
                 total += await self._plan_one(sid, now)
-            except Exception:
-                log.exception("planning schedule %s failed", sid)
+            except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+                step_failed(self.app.db.outage, exc, log, "planning schedule %s failed", sid)
         return total
 
     async def _occurrences(

@@ -13,6 +13,7 @@ call runs), and skips a row it no longer holds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -44,6 +45,7 @@ from bot.scheduler.pacing import PacerLike, pacer_for, prune
 from bot.scheduler.planning import Planning
 from bot.scheduler.rate_limits import Listener, RateLimitHit, listening
 from bot.storage import interaction_state
+from bot.storage.outage import one_round, step_failed
 from bot.team.ladder import escalate
 from bot.team.models import CheckinAnswer
 from bot.team.reports import sync_reports
@@ -451,20 +453,22 @@ class Scheduler(Planning):
 
     # -- loop -----------------------------------------------------------------
     async def tick(self) -> DrainStats:
-        """Plan, then drain. A planning failure is logged and does not stop the deliveries already due."""
+        """Plan, then drain. A planning failure is logged and does not stop the deliveries already due; the
+        database being unavailable ends the tick (counted once per outage, ``bot.storage.outage``)."""
+        outage = self.app.db.outage  # the database being down is logged once, not per step and tick
         try:
             await self.plan()
-        except Exception:
-            log.exception("planning failed; draining the outbox anyway")
+        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+            step_failed(outage, exc, log, "planning failed; draining the outbox anyway")
         try:
             await escalate(self.app, self.app.clock.now())
-        except Exception:
-            log.exception("risk escalation check failed; draining the outbox anyway")
+        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+            step_failed(outage, exc, log, "risk escalation check failed; draining the outbox anyway")
         stats = await self.drain()
         try:
             await sync_reports(self.app, self.app.clock.now())
-        except Exception:
-            log.exception("check-in reports could not be synced; retrying on the next tick")
+        except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
+            step_failed(outage, exc, log, "check-in reports could not be synced; retrying on the next tick")
         return stats
 
     async def housekeeping(self) -> None:
@@ -500,10 +504,7 @@ class Scheduler(Planning):
             if lock.locked():
                 return
             async with lock:
-                try:
-                    await self.tick()
-                except Exception:
-                    log.exception("scheduler tick failed")
+                await one_round(self.app.db.outage, "scheduler tick", self.tick, log, "scheduler tick failed")
 
         async def guarded() -> None:
             # A tick is never cancelled half-way (its database transaction would be cut off
@@ -513,10 +514,14 @@ class Scheduler(Planning):
             task.add_done_callback(in_flight.discard)
             await asyncio.shield(task)
 
+        async def polled() -> None:
+            with contextlib.suppress(asyncio.CancelledError):  # shutdown: the shielded tick is awaited below
+                await guarded()
+
         scheduler = AsyncIOScheduler(timezone=UTC)
         # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
         scheduler.add_job(
-            guarded,
+            polled,
             "interval",
             seconds=self.app.settings.poll_seconds,
             id="poll",
@@ -525,7 +530,7 @@ class Scheduler(Planning):
             misfire_grace_time=None,
         )
         scheduler.add_job(
-            self.housekeeping,
+            partial(one_round, self.app.db.outage, "housekeeping run", self.housekeeping, log, "housekeeping failed"),
             "interval",
             hours=6,
             id="housekeeping",

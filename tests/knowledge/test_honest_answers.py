@@ -103,16 +103,18 @@ async def test_short_typo_and_shorthand_questions_are_answered(harness, line, ex
     assert reply.matched and reply.results[:1] == (expected,), (line, reply.title, reply.results[:3])
 
 
-async def test_overview_help_and_lists_are_matched(harness):
+async def test_overview_and_lists_are_matched_but_help_is_not(harness):
     for line in (
         "/cos-service overview",
         "/cos-risk overview",
-        "/cos-service help",
         "/cos-service milestones",
         "/cos-service cases",
         "/cos-service providers training",
     ):
         assert (await harness.say(line)).matched, line
+    # The help says what the bot does; it answers nothing from the overview.
+    for line in ("/cos-service help", "/cos-risk help", "/cos-service"):
+        assert not (await harness.say(line)).matched, line
 
 
 # -- the honest reply --------------------------------------------------------------
@@ -207,5 +209,37 @@ def test_ask_json_says_matched(tmp_path):
     lines = "/cos-service legal\n/cos-service help\n/cos-service how do I cook pasta\nhello\n"
     proc = run(["ask", "-", "--json"], tmp_path, stdin=lines)
     objs = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [o["matched"] for o in objs] == [True, True, False, False]
+    assert [o["matched"] for o in objs] == [True, False, False, False]
     assert objs[0]["results"][0]["id"] == "area.comprehensive-legal-services"
+
+
+# -- the third round's sets: conversational, near-domain traps, Chinese (floors under the measured figures) --
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        ("dev_chat_inscope.json", 0.9),
+        ("heldout_chat_inscope.json", 0.65),
+        ("dev_zh_inscope.json", 0.95),
+        ("dev_zh2_inscope.json", 0.75),
+        ("heldout_zh_inscope.json", 0.75),
+    ],
+)
+async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
+    rate, misses = await _in_scope(harness, kb, name)
+    assert rate >= floor, (rate, misses)
+
+
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        ("dev_traps.json", 0.45),
+        ("heldout_traps.json", 0.55),
+        ("heldout_chat_offtopic.json", 0.9),
+        ("dev_zh_offtopic.json", 0.95),
+        ("dev_zh2_offtopic.json", 0.9),
+        ("heldout_zh_offtopic.json", 0.9),
+    ],
+)
+async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
+    rate, answered = await _abstains(harness, name)
+    assert rate >= floor, (rate, answered)

@@ -121,21 +121,35 @@ async def test_single_stale_digest_is_a_late_catch_up(world: World) -> None:
 async def test_transient_failures_retry_with_backoff_then_succeed(world: World) -> None:
     await world.admin.say("/cos-service digest daily 14:05 UTC")
     world.transport.fail["C1"] = [DeliveryError("503 from platform"), DeliveryError("timeout")]
-    world.clock.set(_utc(2026, 3, 2, 14, 5))
+    due = _utc(2026, 3, 2, 14, 5)
+    world.clock.set(due)
     await world.tick()
     (row,) = await _rows(world)
-    assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at == _utc(2026, 3, 2, 14, 5, 30)
-    world.clock.set(_utc(2026, 3, 2, 14, 5, 20))
+    assert row.status == "pending" and row.attempts == 1
+    first_wait = row.next_attempt_at - due
+    assert timedelta(seconds=2) <= first_wait <= timedelta(seconds=4)  # a few seconds, jittered
+    world.clock.set(due + timedelta(seconds=2))
     await world.tick()
     assert len(world.transport.attempts) == 1  # backoff not over yet
-    world.clock.set(_utc(2026, 3, 2, 14, 5, 31))
+    retried = due + timedelta(seconds=5)
+    world.clock.set(retried)
     await world.tick()
     (row,) = await _rows(world)
-    assert row.attempts == 2 and row.next_attempt_at == _utc(2026, 3, 2, 14, 6, 31)  # 60 s the second time
-    world.clock.set(_utc(2026, 3, 2, 14, 7))
+    assert row.attempts == 2
+    assert timedelta(seconds=9) <= row.next_attempt_at - retried <= timedelta(seconds=15)  # longer the second time
+    world.clock.set(retried + timedelta(seconds=16))
     await world.tick()
     (row,) = await _rows(world)
     assert row.status == "sent" and len(world.transport.sent) == 1
+
+
+def test_backoff_starts_within_seconds_grows_and_spreads() -> None:
+    low = [outbox.backoff(n, spread=lambda: 0.0).total_seconds() for n in range(1, 8)]
+    high = [outbox.backoff(n, spread=lambda: 0.999999).total_seconds() for n in range(1, 8)]
+    assert low[0] == 2.25 and round(high[0], 2) == 3.75
+    assert all(b > a for a, b in zip(low, low[1:], strict=False)) and max(high) <= 3600 * 1.25
+    assert 600 <= sum(low[:5]) and sum(high[:5]) <= 1800  # six tries span minutes, not seconds nor hours
+    assert len({outbox.backoff(1) for _ in range(50)}) > 10  # rows that failed together retry apart
 
 
 async def test_retry_after_is_honoured(world: World) -> None:

@@ -67,6 +67,27 @@ class Scripted:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    after_default: bool = False  # do what Discord does (post the message) first, then answer this instead
+    stall: float = 0.0  # seconds to say nothing first (a hung Discord; the client's timeout ends the call)
+
+
+# What Cloudflare answers in front of Discord when Discord's origin is down: HTML, not JSON.
+CLOUDFLARE_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+    "</center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def cloudflare_502(*, after_default: bool = False) -> Scripted:
+    """A 502 with Cloudflare's HTML body (``text/html``), as discord.com answers in an outage."""
+    return Scripted(502, CLOUDFLARE_502, {"Content-Type": "text/html"}, after_default=after_default)
+
+
+def hang(seconds: float, *, after_default: bool = True) -> Scripted:
+    """No answer for ``seconds`` (after posting, by default), then a 500."""
+    return Scripted(
+        500, {"message": "500: Internal Server Error", "code": 0}, after_default=after_default, stall=seconds
+    )
 
 
 class FakeDiscord:
@@ -223,6 +244,12 @@ class FakeDiscord:
         queue = self.scripts.get((request.method, path))
         if queue:
             s = queue.pop(0)
+            if s.after_default:
+                await self._route(request.method, path, body)
+            if s.stall:
+                await asyncio.sleep(s.stall)
+            if isinstance(s.body, str):
+                return web.Response(text=s.body, status=s.status, headers=s.headers)
             return _json(s.body, status=s.status, headers=s.headers)
         return await self._route(request.method, path, body)
 

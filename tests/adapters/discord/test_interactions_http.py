@@ -11,11 +11,13 @@ import copy
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
+from bot.answering.log import KnowledgeFeedback
 from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
@@ -205,3 +207,109 @@ async def test_routes_need_the_public_key(settings: Settings, clock: Any) -> Non
             routes(app)
     finally:
         await app.close()
+
+
+# -- payloads written by others -------------------------------------------------------------
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+def written_by_others(name: str) -> dict[str, Any]:
+    """A payload from Discord's documentation or another library's, with a fresh interaction id."""
+    payload: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    payload["id"] = snowflake()
+    return payload
+
+
+async def test_a_ping_without_version_gets_a_pong(endpoint: Endpoint) -> None:
+    payload = written_by_others("docs_ping_no_version")
+    assert "version" not in payload
+    assert await endpoint.signed(payload) == (200, {"type": 1})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "docs_command_no_attachment_limit",  # no version, application_id, attachment_size_limit, member flags
+        "js_command_member_without_flags",
+        "dm_command_user_no_member",
+        "command_no_app_permissions",
+        "command_locales",
+    ],
+)
+async def test_commands_shaped_by_others_are_answered(endpoint: Endpoint, name: str) -> None:
+    status, body = await endpoint.signed(written_by_others(name))
+    assert status == 200, body
+    assert body["type"] == 4 and body["data"]["embeds"][0]["title"] == "Comprehensive Legal Services"
+    assert body["data"]["allowed_mentions"] == {"parse": []}
+    assert await endpoint.rows() == 1  # handled once, as any interaction
+
+
+async def test_a_documented_button_press_is_answered(endpoint: Endpoint) -> None:
+    payload = written_by_others("docs_component_press")
+    assert "flags" not in payload["member"] and "version" not in payload
+    status, body = await endpoint.signed(payload)
+    assert status == 200 and body["type"] == 4
+    assert "Skadden" in json.dumps(body["data"]["embeds"])
+
+
+async def _votes(app: App) -> list[KnowledgeFeedback]:
+    async with app.db.session() as session:
+        return list((await session.execute(select(KnowledgeFeedback).order_by(KnowledgeFeedback.id))).scalars())
+
+
+async def test_our_feedback_form_submitted_over_http_stores_the_reason(endpoint: Endpoint) -> None:
+    status, body = await endpoint.signed(_slash("who can run our SOC 2 audit"))
+    assert status == 200
+    ids = [c["custom_id"] for row in body["data"]["components"] for c in row["components"]]
+    down = next(i for i in ids if i.startswith("cos:feedback-down:"))
+    answer = down.rsplit(":", 1)[1]
+    press = written_by_others("docs_component_press")
+    press["data"]["custom_id"] = down
+    status, body = await endpoint.signed(press)
+    assert status == 200 and body["type"] == 9  # the form is the response
+    assert body["data"]["custom_id"] == f"cos:feedback-reason:{answer}"
+    for _ in range(500):  # the 👎 itself is recorded just after the form went out
+        if [v.vote for v in await _votes(endpoint.app)] == ["down"]:
+            break
+        await asyncio.sleep(0.01)
+
+    submit = written_by_others("docs_modal_submit")
+    submit["data"]["custom_id"] = body["data"]["custom_id"]
+    status, body = await endpoint.signed(submit)
+    assert status == 200 and body["type"] == 4
+    assert body["data"]["embeds"][0]["title"] == "Thanks, noted"  # not "That form has expired"
+    votes = await _votes(endpoint.app)
+    assert [(v.vote, v.reason, v.comment) for v in votes] == [("down", "out_of_date", "The list is from 2023")]
+    assert endpoint.fake.callbacks() == []
+
+
+async def test_a_form_we_never_made_is_refused_politely(endpoint: Endpoint) -> None:
+    submit = written_by_others("docs_modal_submit")  # answer id 0: never given
+    status, body = await endpoint.signed(submit)
+    assert status == 200 and "expired" in body["data"]["embeds"][0]["title"]
+    assert await _votes(endpoint.app) == []
+
+
+async def test_a_two_megabyte_body_is_refused_and_runs_nothing(endpoint: Endpoint) -> None:
+    payload = _slash("legal")
+    payload["data"]["options"][0]["value"] = "x" * (2 * 1024 * 1024)
+    body = json.dumps(payload).encode()
+    async with endpoint.http.post(endpoint.url, data=body, headers=signed_headers(KEY, body)) as response:
+        assert response.status == 413
+    assert await endpoint.rows() == 0 and endpoint.fake.requests("POST") == []
+
+
+async def test_discord_declares_its_route_through_the_platform(settings: Settings, clock: Any) -> None:
+    """The neutral server (and Slack's, when it serves) mounts the endpoint from ``Platform.http_routes``."""
+    assert PLATFORM.http_routes is not None
+    key = bytes(KEY.verify_key).hex()
+    for public_key, paths in ((key, [INTERACTIONS_PATH]), (None, [])):
+        app = await build_app(
+            replace(settings, discord_token="t.a.b", discord_public_key=public_key),
+            clock=clock,
+            knowledge=shared_knowledge(),
+        )
+        try:
+            assert [route.path for route in PLATFORM.http_routes(app)] == paths  # type: ignore[attr-defined]
+        finally:
+            await app.close()

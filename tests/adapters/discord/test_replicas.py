@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "test-token.abc.def"
 _HOLDS = re.compile(r"holds gateway shard\(s\) 0 of 1")
 _STANDBY = re.compile(r"holds no gateway shard of 1")
-_LISTENING = re.compile(r"discord: listening on http://[^:]+:(\d+)/discord/interactions")
+_LISTENING = re.compile(r"listening on http://[^:]+:(\d+) \(.*/discord/interactions")
 
 
 class Proc:

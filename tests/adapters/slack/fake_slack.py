@@ -62,6 +62,7 @@ class Scripted:
     headers: dict[str, str]
     after_default: bool = False  # do what Slack does (post the message), then answer this instead
     drop: bool = False  # ... or close the connection without an answer
+    stall: float = 0.0  # seconds to say nothing first (a hung Slack; the client's timeout ends the call)
 
 
 class FakeSlack:
@@ -148,6 +149,15 @@ class FakeSlack:
             Scripted(status or 0, {"ok": False, "error": "fatal_error"}, {}, after_default=True, drop=status is None)
         )
 
+    def stall(self, method: str, seconds: float, *, after_posting: bool = True) -> None:
+        """The next call of ``method`` gets no answer for ``seconds`` (Slack hangs), having taken effect
+        first (``after_posting``: the message is in the channel) or not; then the connection closes."""
+        self.scripts.setdefault(method, []).append(
+            Scripted(
+                0, {"ok": False, "error": "fatal_error"}, {}, after_default=after_posting, drop=True, stall=seconds
+            )
+        )
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -192,6 +202,8 @@ class FakeSlack:
             answer = queue.pop(0)
             if answer.after_default:
                 self._default(method, params, token)
+            if answer.stall:
+                await asyncio.sleep(answer.stall)
             if answer.drop:
                 if request.transport is not None:
                     request.transport.abort()

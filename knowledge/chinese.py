@@ -1,0 +1,140 @@
+"""Chinese questions: cut into words with jieba, then read in the words the knowledge uses.
+
+Why jieba: it is the maintained, widely used segmenter for Chinese in Python (MIT, pure Python, no model
+download: its dictionary ships in the wheel), it takes our own terms as whole words (``add_word``), and it
+segments unseen words with its HMM. Its prefix dictionary costs about half a second to build, so it is built only
+when a question holds Chinese characters: an English ``cos-bot ask`` and ``cos-bot health`` never import it.
+
+A Chinese question becomes an English one for the index: each word found in the Chinese lexicon (or among the
+entries' own Chinese titles and aliases) is replaced by its English words; function words and chatter are dropped;
+any other Chinese word becomes an opaque token that no entry uses, so it counts against the answer exactly as an
+unknown English word does ("天气" is as foreign to the overview as "weather").
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from knowledge.lexicon_zh import PROVIDER_NAMES, STOPWORDS, TERMS
+
+__all__ = ["UNKNOWN_PREFIX", "has_chinese", "segment", "to_index_words", "is_unknown_token", "everyday_share"]
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+# Opaque tokens for Chinese words the overview does not use: "zhq" + the characters' code points in hex.
+UNKNOWN_PREFIX = "zhq"
+_UNKNOWN = re.compile(r"^zhq[0-9a-f]+$")
+_lock = threading.Lock()
+_tokenizer: Any = None
+_added: set[str] = set()
+
+
+def has_chinese(text: str) -> bool:
+    """True when ``text`` holds at least one Chinese character."""
+    return _HAN.search(text) is not None
+
+
+def is_unknown_token(word: str) -> bool:
+    """True for the opaque token of a Chinese word the lexicon does not know."""
+    return word.startswith(UNKNOWN_PREFIX) and _UNKNOWN.match(word) is not None
+
+
+def _unknown(word: str) -> str:
+    return UNKNOWN_PREFIX + "".join(f"{ord(c):04x}" for c in word)
+
+
+# log10 of a word's count in jieba's dictionary (68 million words counted): at or above _EVERYDAY an everyday word
+# ("一直", "晚上"), at or below _SPECIALIST a term ("增值税", "红烧肉"). The same relative frequencies as the
+# English word list's bounds in ``knowledge.english`` (its corpus is 24 times larger).
+_EVERYDAY = 4.6
+_SPECIALIST = 2.6
+
+
+def everyday_share(token: str) -> float:
+    """How much the Chinese word behind an opaque token is everyday language: 0.0 (a term) to 1.0 (very common)."""
+    if not is_unknown_token(token):
+        return 0.0
+    hexes = token[len(UNKNOWN_PREFIX) :]
+    word = "".join(chr(int(hexes[i : i + 4], 16)) for i in range(0, len(hexes), 4))
+    count = _jieba().FREQ.get(word, 0)
+    level = math.log10(count + 1)
+    return min(1.0, max(0.0, (level - _SPECIALIST) / (_EVERYDAY - _SPECIALIST)))
+
+
+def _jieba() -> Any:
+    """jieba's tokenizer with our terms added, built on first use (thread-safe)."""
+    global _tokenizer
+    with _lock:
+        if _tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            _tokenizer = tokenizer
+            _add_words(_tokenizer, (*TERMS, *PROVIDER_NAMES))
+        return _tokenizer
+
+
+def _add_words(tokenizer: Any, words: Any) -> None:
+    for word in words:
+        if word not in _added and has_chinese(word) and " " not in word:
+            # A frequency that keeps the word whole whatever jieba's dictionary says of its parts.
+            tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0), 20000))
+            _added.add(word)
+
+
+def segment(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
+    """jieba's words of ``text`` (spaces dropped); ``extra`` terms are kept whole too."""
+    tokenizer = _jieba()
+    if extra:
+        with _lock:
+            _add_words(tokenizer, extra)
+    return [w for w in tokenizer.cut(text, HMM=True) if w.strip()]
+
+
+def _split_known(word: str, terms: Mapping[str, tuple[str, ...]]) -> list[str] | None:
+    """A word jieba kept whole, read as known terms and stop words from left to right, or None."""
+    parts: list[str] = []
+    i = 0
+    while i < len(word):
+        for j in range(len(word), i, -1):
+            piece = word[i:j]
+            if piece in terms or (piece in STOPWORDS and j - i > 1):
+                parts.append(piece)
+                i = j
+                break
+        else:
+            return None
+    return parts
+
+
+def to_index_words(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = None) -> str:
+    """``text`` with its Chinese read as the English words the index uses (Latin words kept as typed)."""
+    # The lexicon's general reading wins over an entry's alias ("商业化" is commercialization, not one entry).
+    terms: Mapping[str, tuple[str, ...]] = {**(extra or {}), **TERMS, **PROVIDER_NAMES}
+    out: list[str] = []
+    for word in segment(text, extra=extra):
+        if not has_chinese(word):
+            if _LATIN_OR_DIGIT.search(word):
+                out.append(word)
+            continue
+        if word in STOPWORDS:
+            continue
+        english = terms.get(word)
+        if english is not None:
+            out.extend(english)
+            continue
+        parts = _split_known(word, terms)
+        if parts is None:
+            if len(word) > 1:  # a lone unknown character is grammar more often than a topic ("出", "完", "高")
+                out.append(_unknown(word))
+            continue
+        for part in parts:
+            out.extend(terms.get(part, ()))
+    return " ".join(out)

@@ -1,0 +1,134 @@
+"""Chinese questions: segmented (jieba, loaded only for Chinese), answered in Chinese, honest when off-topic."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.answering.commands import KnowledgeCommands
+from bot.kernel.reply import to_text
+from knowledge import KnowledgeBase, Searcher
+from knowledge.chinese import has_chinese, is_unknown_token, to_index_words
+from knowledge.model import Localized
+from tests.test_cli import run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_english_search_never_imports_jieba_and_chinese_does() -> None:
+    code = (
+        "import sys\n"
+        "from knowledge import Searcher, load_knowledge\n"
+        "from knowledge.decision import decide\n"
+        "s = Searcher(load_knowledge())\n"
+        "decide(s, 'who can run our SOC 2 audit')\n"
+        "print('jieba' in sys.modules, 'knowledge.chinese' in sys.modules)\n"
+        "decide(s, 'SOC2 认证找谁')\n"
+        "print('jieba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"], out.stdout + out.stderr
+
+
+def test_chinese_words_are_read_as_the_index_words() -> None:
+    read = to_index_words("员工股权激励和期权计划怎么设计")
+    assert "equity incentive" in read and "stock option" in read
+    # Function words are dropped; a word the lexicon does not know becomes an opaque token, never a guess.
+    weather = to_index_words("明天上海天气怎么样").split()
+    assert weather and all(is_unknown_token(w) for w in weather)
+    assert to_index_words("TiDB 背后的公司是哪家").startswith("TiDB")
+    assert has_chinese("SOC2 认证") and not has_chinese("SOC2 audit")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/cos-service 员工股权激励和期权计划怎么设计", "service.equity-incentive-design"),
+        ("/cos-service TiDB 背后的公司是哪家", "cases.pingcap-tidb"),
+        ("/cos-service SOC2 认证找谁", "service.security-certification-services"),
+        ("/cos-risk 转让定价的税务合规", "risk.tax-compliance"),
+        ("/cos-risk GDPR 数据保护", "risk.data-protection-compliance"),
+        ("/cos-service 怎么招聘首席技术官", "service.executive-search-services"),
+    ],
+)
+async def test_chinese_and_mixed_questions_are_answered_in_chinese(harness, line: str, expected: str) -> None:
+    reply = await harness.say(line)
+    assert reply.matched and reply.results[0] == expected, (line, reply.title, reply.results[:3])
+    assert reply.lang == "zh"
+    text = to_text(reply)
+    assert "类型" in text and "来源" in (reply.footer or "")  # the card's own words are Chinese
+    assert "Commercial Open Source Stage Service Overview ›" in (reply.footer or "")  # still names the source
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["/cos-service 明天上海天气怎么样", "/cos-service 企业所得税税率是多少", "/cos-risk 房租又涨了"],
+)
+async def test_chinese_off_topic_gets_the_honest_reply_not_the_help(harness, line: str) -> None:
+    reply = await harness.say(line)
+    text = to_text(reply)
+    assert not reply.matched and reply.lang == "zh"
+    assert "我无法" in text and "示例" not in text  # "I can't answer", in Chinese; not the help's examples
+    assert line.split(" ", 1)[1] in text  # the question is quoted back
+
+
+async def test_help_in_chinese(harness) -> None:
+    reply = await harness.say("/cos-service 帮助")
+    assert not reply.matched and reply.lang == "zh"
+    assert "开源商业化公司" in reply.title and "示例" in to_text(reply)
+    english = await harness.say("/cos-service help")
+    assert english.lang == "en" and "Examples" in to_text(english)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["/cos-service hi", "/cos-service thanks, that was helpful!", "/cos-service who built you?", "/cos-service 你好"],
+)
+async def test_small_talk_is_friendly_short_and_not_an_answer(harness, line: str) -> None:
+    reply = await harness.say(line)
+    assert not reply.matched and reply.results == () and reply.buttons == () and reply.fields == ()
+    assert "cos-service" in to_text(reply)  # says what the bot does and how to ask
+
+
+async def test_a_question_after_a_greeting_is_still_answered(harness) -> None:
+    reply = await harness.say("/cos-risk hi, what about gdpr")
+    assert reply.matched and reply.results[0] == "risk.data-protection-compliance"
+
+
+def test_entries_chinese_titles_and_aliases_are_searched_and_shown(kb: KnowledgeBase) -> None:
+    entry = kb.get("risk.data-protection-compliance")
+    assert entry is not None
+    zh = Localized(title="数据保护合规", text="GDPR、CCPA 等数据保护法规", aliases=("个保法",))
+    entries = dict(kb.entries)
+    entries[entry.id] = dataclasses.replace(entry, translations=(("zh", zh),))
+    local = KnowledgeBase(entries=entries)
+    commands = KnowledgeCommands(local, Searcher(local))
+    reply = commands.reply("cos-risk", "个保法")  # an alias only the entry's Chinese knows
+    assert reply.matched and reply.results[0] == entry.id
+    assert reply.title == "数据保护合规" and "GDPR、CCPA" in to_text(reply)
+    english = commands.reply("cos-risk", "gdpr", lang="en")
+    assert english.title == "Data Protection Compliance" and english.results[0] == entry.id  # ids stay the same
+
+
+def test_ask_lang_and_json_lang(tmp_path) -> None:
+    lines = "/cos-service SOC2 认证找谁\n/cos-service 明天上海天气怎么样\n/cos-service legal\n/cos-service 谢谢\n"
+    proc = run(["ask", "-", "--json"], tmp_path, stdin=lines)
+    assert proc.returncode == 0, proc.stderr
+    objs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["lang"] for o in objs] == ["zh", "zh", "en", "zh"]
+    assert [o["matched"] for o in objs] == [True, False, True, False]
+    assert objs[0]["results"][0]["id"] == "service.security-certification-services"
+    proc = run(["ask", "--json", "--lang", "en", "/cos-service SOC2 认证找谁"], tmp_path)
+    obj = json.loads(proc.stdout)
+    assert obj["lang"] == "en" and obj["results"][0]["id"] == "service.security-certification-services"
+    assert "Type: Service" in obj["text"]
+    proc = run(["ask", "--json", "--lang", "zh", "/cos-service legal"], tmp_path)
+    obj = json.loads(proc.stdout)
+    assert obj["lang"] == "zh" and "类型" in obj["text"]
+    proc = run(["ask", "--lang", "fr", "/cos-service legal"], tmp_path)
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr
