@@ -13,7 +13,7 @@ from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
 from bot.kernel.router import Action, Router
 from bot.scheduler.models import Schedule
-from bot.scheduler.occurrences import Occurrence, generate, load_context, participants_of, rule_of
+from bot.scheduler.occurrences import Context, Occurrence, generate, load_context, participants_of, rule_of
 from bot.scheduler.recurrence import describe, zone
 from bot.team import audit, store
 from bot.team.base import Team, TeamFeature
@@ -91,10 +91,14 @@ async def add_schedule(
     return sched, replaced, False
 
 
-async def next_runs(team: Team, sched: Schedule, limit: int = 1) -> list[Occurrence]:
-    """The schedule's next ``limit`` deliveries (nudges left out), looking up to a year ahead."""
-    async with team.db.session() as session:
-        ctx = await load_context(session, sched.platform, sched.workspace, team.settings.default_tz)
+async def next_runs(team: Team, sched: Schedule, limit: int = 1, *, ctx: Context | None = None) -> list[Occurrence]:
+    """The schedule's next ``limit`` deliveries (nudges left out), looking up to a year ahead.
+
+    ``ctx`` is the workspace's context when the caller has it (a list reads it once, not per schedule).
+    """
+    if ctx is None:
+        async with team.db.session() as session:
+            ctx = await load_context(session, sched.platform, sched.workspace, team.settings.default_tz)
     now = team.now()
     start = max(now, sched.planned_until)
     occs: list[Occurrence] = []
@@ -144,9 +148,10 @@ class ScheduleCommands(TeamFeature):
         async with self.team.db.session() as session:
             scheds = await store.active_schedules(session, **where)
             dead = await store.dead_letters(session, platform=request.platform, workspace=request.workspace)
+            ctx = await load_context(session, request.platform, request.workspace, self.team.settings.default_tz)
         bullets = []
         for s in scheds:
-            nxt = await next_runs(self.team, s)
+            nxt = await next_runs(self.team, s, ctx=ctx)
             at = when(nxt[0]) if nxt else "nothing due"
             what = describe(rule_of(s)) if s.kind != "milestone" else f"milestone reminders at 09:00 {s.tz}"
             who = ""
