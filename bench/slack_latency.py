@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,14 +30,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))  # scratch_db sits beside this script
+sys.path.insert(0, str(ROOT / "bench"))  # _slack and scratch_db sit beside this script
+from _slack import SECRET, TOKEN, FakeSlack, free_port, signed, wait_healthy  # noqa: E402
 from scratch_db import drop_database, fresh_database  # noqa: E402
 
-SECRET = "bench0signing0secret0000000000ab"
-TOKEN = "xoxb-0000000000-0000000000-benchbenchbench"
 QUERIES = [
     ("/cos-service", "legal"),
     ("/cos-service", "who can run our SOC 2 audit"),
@@ -67,83 +62,6 @@ async def only_ack(ack):
 
 app.start(port=int(sys.argv[1]), host="127.0.0.1")
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class FakeSlack:
-    """Just enough Web API for both apps, plus ``response_url`` arrival times."""
-
-    def __init__(self) -> None:
-        self.arrivals: dict[str, float] = {}
-        self.waiters: dict[str, asyncio.Future[float]] = {}
-
-    async def start(self) -> int:
-        app = web.Application()
-        app.add_routes(
-            [
-                web.post("/api/{method}", self.api),
-                web.get("/api/{method}", self.api),
-                web.post("/response/{name}", self.response),
-            ]
-        )
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.runner = runner
-        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if method == "auth.test":
-            return web.json_response({"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT"})
-        if method == "users.info":
-            form = {**request.query, **(await request.post())}
-            return web.json_response(
-                {"ok": True, "user": {"id": form.get("user"), "is_admin": False, "tz": "Europe/Berlin"}}
-            )
-        return web.json_response({"ok": True})
-
-    async def response(self, request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        await request.read()
-        now = time.perf_counter()
-        self.arrivals[name] = now
-        waiter = self.waiters.get(name)
-        if waiter and not waiter.done():
-            waiter.set_result(now)
-        return web.Response(text="ok")
-
-
-def _signed(body: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    sig = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={sig}",
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
-
-
-async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}")
-            try:
-                async with http.post(url, data=b"", headers={"Content-Type": "application/json"}) as r:
-                    if r.status in (200, 401, 404):
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("server did not start")
 
 
 async def _load(
@@ -179,7 +97,7 @@ async def _load(
             fake.waiters[name] = waiter
             start = time.perf_counter()
             try:
-                async with http.post(url, data=body.encode(), headers=_signed(body)) as response:
+                async with http.post(url, data=body.encode(), headers=signed(body)) as response:
                     payload = await response.text()
                     acked = time.perf_counter()
                     if response.status != 200:
@@ -254,7 +172,7 @@ async def main() -> None:
     fake = FakeSlack()
     fake_port = await fake.start()
     api = f"http://127.0.0.1:{fake_port}/api/"
-    ours_port, bare_port = _free_port(), _free_port()
+    ours_port, bare_port = free_port(), free_port()
     tmp = tempfile.mkdtemp(prefix="cos-bench-")
     env = {
         **os.environ,
@@ -285,8 +203,8 @@ async def main() -> None:
     try:
         ours_url = f"http://127.0.0.1:{ours_port}/slack/events"
         bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
-        await _wait_healthy(ours_url, ours)
-        await _wait_healthy(bare_url, bare)
+        await wait_healthy(ours_url, ours)
+        await wait_healthy(bare_url, bare)
         for url, label in ((bare_url, "bare"), (ours_url, "ours")):
             await _load(url, fake, fake_port, label=label, requests=args.warmup, concurrency=args.concurrency)
         results: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}

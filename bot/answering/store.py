@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answering.models import GapDismissal, KnowledgeFeedback, KnowledgeQuestion, KnowledgeVersion, TaughtPhraseRow
-from bot.storage.sql import affected
+from bot.storage.sql import affected, insert_ignore
 
 __all__ = [
     "Gap",
@@ -130,27 +130,9 @@ async def vote(session: AsyncSession, *, question: KnowledgeQuestion, user: str,
     """Record ``user``'s vote on an answer: "new", "changed" or "same"."""
     if vote not in VOTES:
         raise ValueError(vote)
-    row = (
-        await session.execute(
-            select(KnowledgeFeedback).where(
-                KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user
-            )
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        session.add(
-            KnowledgeFeedback(
-                question_id=question.id,
-                platform=question.platform,
-                workspace=question.workspace,
-                user=user[:120],
-                vote=vote,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        await session.flush()
+    if await _insert_vote(session, question=question, user=user, vote=vote, now=now):
         return "new"
+    row = await _vote_row(session, question=question, user=user)
     if row.vote == vote:
         return "same"
     row.vote, row.updated_at = vote, now
@@ -163,26 +145,38 @@ async def set_reason(
     session: AsyncSession, *, question: KnowledgeQuestion, user: str, reason: str, comment: str | None, now: datetime
 ) -> None:
     """The 👎 form: a reason and an optional comment (the vote becomes 👎 if it was not)."""
-    row = (
-        await session.execute(
-            select(KnowledgeFeedback).where(
-                KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user
-            )
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        row = KnowledgeFeedback(
-            question_id=question.id,
-            platform=question.platform,
-            workspace=question.workspace,
-            user=user[:120],
-            vote="down",
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
+    await _insert_vote(session, question=question, user=user, vote="down", now=now)
+    row = await _vote_row(session, question=question, user=user)
     row.vote, row.reason, row.comment, row.updated_at = "down", reason, comment, now
     await session.flush()
+
+
+async def _insert_vote(
+    session: AsyncSession, *, question: KnowledgeQuestion, user: str, vote: str, now: datetime
+) -> bool:
+    """Insert ``user``'s vote unless one is there; True when inserted.
+
+    ``INSERT … ON CONFLICT DO NOTHING``, not select-then-insert: a 👎 and its form (or a double click)
+    arrive together, and the second insert would break the one-vote-per-person constraint.
+    """
+    values = {
+        "question_id": question.id,
+        "platform": question.platform,
+        "workspace": question.workspace,
+        "user": user[:120],
+        "vote": vote,
+        "created_at": now,
+        "updated_at": now,
+    }
+    stmt = insert_ignore(session, KnowledgeFeedback).values(values)
+    return affected(await session.execute(stmt.on_conflict_do_nothing(index_elements=["question_id", "user"]))) > 0
+
+
+async def _vote_row(session: AsyncSession, *, question: KnowledgeQuestion, user: str) -> KnowledgeFeedback:
+    query = select(KnowledgeFeedback).where(
+        KnowledgeFeedback.question_id == question.id, KnowledgeFeedback.user == user[:120]
+    )
+    return (await session.execute(query.execution_options(populate_existing=True))).scalar_one()
 
 
 async def vote_counts(

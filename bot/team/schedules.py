@@ -17,7 +17,7 @@ from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
 from bot.kernel.router import Action, HelpLine, Router
 from bot.scheduler.models import Schedule
-from bot.scheduler.occurrences import Occurrence, generate, load_context, participants_of, rule_of
+from bot.scheduler.occurrences import Context, Occurrence, generate, load_context, participants_of, rule_of
 from bot.scheduler.recurrence import describe, zone
 from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
@@ -123,10 +123,16 @@ async def add_schedule(
     return sched, replaced, False
 
 
-async def next_runs(team: Team, sched: Schedule, limit: int = 1) -> list[Occurrence]:
-    """The schedule's next ``limit`` deliveries (nudges left out), looking up to a year ahead."""
-    async with team.db.session() as session:
-        ctx = await load_context(session, sched.platform, sched.workspace, team.settings.default_tz, team.deliveries)
+async def next_runs(team: Team, sched: Schedule, limit: int = 1, *, ctx: Context | None = None) -> list[Occurrence]:
+    """The schedule's next ``limit`` deliveries (nudges left out), looking up to a year ahead.
+
+    ``ctx`` is the workspace's context when the caller has it (a list reads it once, not per schedule).
+    """
+    if ctx is None:
+        async with team.db.session() as session:
+            ctx = await load_context(
+                session, sched.platform, sched.workspace, team.settings.default_tz, team.deliveries
+            )
     now = team.now()
     start = max(now, sched.planned_until)
     occs: list[Occurrence] = []
@@ -305,12 +311,15 @@ class ScheduleCommands(TeamFeature):
         async with self.team.db.session() as session:
             scheds = await workspace_schedules(session, **where)
             dead = await store.dead_letters(session, platform=request.platform, workspace=request.workspace)
+            ctx = await load_context(
+                session, request.platform, request.workspace, self.team.settings.default_tz, self.team.deliveries
+            )
         bullets = []
         for s in scheds:
             if s.paused_at is not None:
                 bullets.append(f"{s.id}: {s.kind.replace('_', ' ')} in {s.channel} — paused (`resume {s.id}`)")
                 continue
-            nxt = await next_runs(self.team, s)
+            nxt = await next_runs(self.team, s, ctx=ctx)
             at = when(nxt[0]) if nxt else _("nothing due")
             if s.kind == "milestone":
                 what = _("milestone reminders at 09:00 {tz}").format(tz=s.tz)

@@ -3,6 +3,7 @@ retention, and a workspace never seeing another's log, votes or phrases. SQLite 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -122,6 +123,24 @@ async def test_one_vote_per_person_per_answer_and_pressing_again_changes_it(app:
     await router.handle_action(press(app, votes.UP, answer))
     mine = [v for v in await stored_votes(app) if v.user == "U1"]
     assert [(v.vote, v.reason, v.comment) for v in mine] == [("up", None, None)]
+
+
+async def test_a_thumbs_down_and_its_form_arriving_together_both_land(app: App) -> None:
+    """Slack opens the 👎 form before the press is recorded, so the form can race the press; so can a double click."""
+    member, _ = people(app)
+    answer = answer_id(await member.say("/cos-service legal"))
+    await app.answering.journal.flush()
+    form = votes.reason_value(int(answer), "out_of_date", "soak")
+    replies = await asyncio.gather(
+        app.router.handle_action(press(app, votes.DOWN, answer)),
+        app.router.handle_action(press(app, votes.REASON, form)),
+        app.router.handle_action(press(app, votes.UP, answer, user="U2")),
+        app.router.handle_action(press(app, votes.UP, answer, user="U2")),
+    )
+    assert all(r is not None and not r.error for r in replies), [r and r.title for r in replies]
+    assert sorted((v.user, v.vote) for v in await stored_votes(app)) == [("U1", "down"), ("U2", "up")]
+    [mine] = [v for v in await stored_votes(app) if v.user == "U1"]
+    assert (mine.reason, mine.comment) == ("out_of_date", "soak")
 
 
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999999", "1; drop table", "12 "])

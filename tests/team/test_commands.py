@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.kernel.reply import Reply
 from bot.kernel.reply import to_text as _to_text
@@ -53,6 +54,30 @@ async def test_forms_as_written(world: World) -> None:
     for sched in await _schedules(world):
         assert f"{sched.id}: " in listing
     assert "next Mon 09 Mar 2026 09:00 Europe/Berlin" in listing
+
+
+async def test_the_schedule_list_reads_the_workspace_once_however_long_it_is(world: World) -> None:
+    """One context read per list, not one per schedule: a long list stays inside the request's database budget."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = world.app.db.engine.sync_engine
+    for n in range(2):
+        await world.admin.say("/cos-service digest daily 14:05 UTC", channel=f"C{n + 2}")
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await world.member.text("/cos-service schedules")
+        few = len(statements)
+        for n in range(2, 12):
+            await world.admin.say("/cos-service digest daily 14:05 UTC", channel=f"C{n + 2}")
+        statements.clear()
+        listing = await world.member.text("/cos-service schedules")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert all(f"{s.id}: digest in C" in listing for s in await _schedules(world) if s.kind == "digest")
+    assert len(statements) == few, statements
 
 
 @pytest.mark.parametrize(
