@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.kernel.reply import to_text
 from tests.conftest import Harness
@@ -90,3 +90,20 @@ async def test_workspaces_of_two_languages_in_one_batch_each_get_their_own(any_w
     assert "Nothing due, nothing overdue, no new check-in answers." in english.text
     assert (english.reply.footer or "").startswith("Covers what happened since 2026-02-23 10:00 UTC. Service tip")
     assert chinese.at == english.at  # sent by the same tick
+
+
+async def test_a_chinese_workspace_gets_its_escalations_in_chinese(world: World) -> None:
+    w = world
+    await w.admin.say("/cos-service language zh")
+    for line in ("/cos-risk schedule quarterly 09:00 UTC", "/cos-risk owner gdpr @U1001"):
+        assert (await w.admin.say(line)).error is None, line
+    while w.clock.now() < _utc(2026, 3, 17):
+        w.clock.set(w.clock.now() + timedelta(hours=12))
+        await w.tick()
+    gdpr = {s.kind: s for s in w.transport.sent if s.what == "escalation" and "Data Protection" in s.text}
+    assert set(gdpr) == {"channel", "dm"}
+    dm, post = gdpr["dm"], gdpr["channel"]
+    assert dm.reply.title.startswith("风险评估已逾期：") and "你是这个登记项的负责人" in dm.text
+    assert "立即评估" in [b.label for b in dm.reply.buttons] and "Overdue risk review" not in dm.text
+    assert post.reply.title.startswith("升级提醒：") and "天" in post.reply.title
+    assert "管理员：请评估它" in post.text and "`/cos-risk accept " in post.text and "Escalation" not in post.text
