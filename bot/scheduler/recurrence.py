@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.kernel.clock import canonical_zone
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _
 
 __all__ = [
     "Rule",
@@ -35,6 +36,16 @@ CADENCES = ("daily", "weekly", "monthly", "quarterly", "yearly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ALIASES = {w[:3]: i for i, w in enumerate(WEEKDAYS)} | {w: i for i, w in enumerate(WEEKDAYS)}
 _WEEKDAY_ALIASES.update({"tues": 1, "thur": 3, "thurs": 3})
+# The weekdays as a schedule's description names them (``describe``), in the language being spoken.
+_WEEKDAY_NAMES = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -46,8 +57,10 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UserError(
-            f"“{name[:40]}” is not a time zone I know. Use an IANA name such as Europe/Berlin, "
-            "America/New_York, Australia/Sydney or UTC."
+            _(
+                "“{name}” is not a time zone I know. Use an IANA name such as Europe/Berlin, "
+                "America/New_York, Australia/Sydney or UTC."
+            ).format(name=name[:40])
         ) from exc
 
 
@@ -57,7 +70,9 @@ def parse_hhmm(text: str) -> tuple[int, int]:
     if sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and 0 <= int(hh) <= 23 and 0 <= int(mm) <= 59:
         return int(hh), int(mm)
     raise UserError(
-        f"“{text[:20]}” is not a time of day. Write it as HH:MM in 24-hour form, for example 09:00 or 16:30."
+        _("“{text}” is not a time of day. Write it as HH:MM in 24-hour form, for example 09:00 or 16:30.").format(
+            text=text[:20]
+        )
     )
 
 
@@ -137,15 +152,19 @@ def describe(rule: Rule) -> str:
     """``weekly on Monday at 09:00 Europe/Berlin``."""
     hhmm = f"{rule.hour:02d}:{rule.minute:02d}"
     if rule.cadence == "weekly":
-        what = f"weekly on {WEEKDAYS[rule.weekday or 0].title()}"
+        what = _("weekly on {weekday}").format(weekday=_(_WEEKDAY_NAMES[rule.weekday or 0]))
     elif rule.cadence == "monthly":
-        what = f"monthly on day {rule.day or 1}"
+        what = _("monthly on day {day}").format(day=rule.day or 1)
     elif rule.cadence == "quarterly":
-        what = "quarterly (1 Jan/Apr/Jul/Oct)" if not rule.day or rule.day == 1 else f"quarterly on day {rule.day}"
+        what = (
+            _("quarterly (1 Jan/Apr/Jul/Oct)")
+            if not rule.day or rule.day == 1
+            else _("quarterly on day {day}").format(day=rule.day)
+        )
     elif rule.cadence == "yearly":
-        what = "yearly (1 January)"
+        what = _("yearly (1 January)")
     else:
-        what = "daily" + (" on weekdays" if rule.skip_weekends else "")
+        what = _("daily on weekdays") if rule.skip_weekends else _("daily")
     if rule.skip_weekends and rule.cadence != "daily":
-        what += " (weekends moved to Monday)"
-    return f"{what} at {hhmm} {rule.tz}"
+        what += _(" (weekends moved to Monday)")
+    return _("{what} at {time} {tz}").format(what=what, time=hhmm, tz=rule.tz)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from bot.kernel.lang import use_lang
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -216,11 +218,15 @@ class Deliveries:
     async def render(
         self, app: App, session: AsyncSession, row: OutboxRow, now: datetime, batch: Batch | None = None
     ) -> Reply | None:
-        """The message for ``row``; None when there is nothing to say any more, or nobody renders its kind."""
+        """The message for ``row`` in its workspace's language; None when there is nothing to say any more,
+        or nobody renders its kind."""
         kind = self.kind(row.kind)
         if kind is None:
             return None
-        return await kind.render(app, session, row, now, batch if batch is not None else Batch((row,)))
+        router = getattr(app, "router", None)  # a renderer tried on its own (no app) speaks English
+        lang = await router.lang_for(row.platform, row.workspace) if router is not None else "en"
+        with use_lang(lang):
+            return await kind.render(app, session, row, now, batch if batch is not None else Batch((row,)))
 
 
 def _put(table: dict[str, T], name: str, value: T, what: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.errors import UserError
-from bot.kernel.lang import _
+from bot.kernel.lang import _, day_name
 from bot.team.models import Absence, HolidayCalendar, HolidayDay
 
 __all__ = ["Availability", "load_availability", "country_calendar", "away_between"]
@@ -151,11 +151,17 @@ async def away_section(session: AsyncSession, *, platform: str, workspace: str, 
 
     last = today + timedelta(days=6)
     bullets = [
-        f"{mention(a.user)}: {a.start_on:%a %d %b} to {a.end_on:%a %d %b}" + (f" — {a.note}" if a.note else "")
+        _("{who}: {first} to {last}").format(
+            who=mention(a.user), first=day_name(a.start_on, year=False), last=day_name(a.end_on, year=False)
+        )
+        + (f" — {a.note}" if a.note else "")
         for a in await away_between(session, platform=platform, workspace=workspace, first=today, last=last)
     ]
     avail = await load_availability(session, platform, workspace, since=today)
-    bullets += [f"Holiday {d:%a %d %b}: {name}" for d, name in avail.holidays_between(today, last)]
+    bullets += [
+        _("Holiday {day}: {name}").format(day=day_name(d, year=False), name=name)
+        for d, name in avail.holidays_between(today, last)
+    ]
     if not bullets:
         return None
-    return Section(heading="Away this week", bullets=tuple(bullets))
+    return Section(heading=_("Away this week"), bullets=tuple(bullets))

@@ -209,31 +209,42 @@ async def escalation_reply(app: App, session: AsyncSession, row: OutboxRow, now:
     r = rung(item, now.astimezone(zone(row.tz)).date())
     if r.state != "overdue" or r.next_on.isoformat() != row.payload.get("overdue_since"):
         return None
-    review = Button("Review now", "risk.review", item.topic_id, style="primary")
+    review = Button(_("Review now"), "risk.review", item.topic_id, style="primary")
     if row.target_type == "dm":
         return Reply(
-            title=f"Overdue risk review: {item.title}",
-            fields=(Field("Review was due", r.next_on.isoformat()), Field("Overdue", f"{r.days} days")),
+            title=_("Overdue risk review: {title}").format(title=item.title),
+            fields=(
+                Field(_("Review was due"), r.next_on.isoformat()),
+                Field(_("Overdue"), ngettext("{count} day", "{count} days", r.days).format(count=r.days)),
+            ),
             sections=(
                 Section(
-                    text="You own this register item. Record a review with "
-                    f"`/cos-risk review {item.title.lower()} <low|medium|high> [note]`, "
-                    "or ask an admin to accept the risk for now."
+                    text=_(
+                        "You own this register item. Record a review with "
+                        "`/cos-risk review {topic} <low|medium|high> [note]`, "
+                        "or ask an admin to accept the risk for now."
+                    ).format(topic=item.title.lower())
                 ),
             ),
             buttons=(review,),
             ephemeral=False,
         )
     admins = admin_ids(app.settings.admins, row.platform, row.workspace)
-    who = " ".join(mention(a) for a in admins) if admins else "Admins"
-    owner = mention(item.owner) if item.owner else "nobody (set one with `/cos-risk owner <topic> @user`)"
+    who = " ".join(mention(a) for a in admins) if admins else _("Admins")
+    owner = mention(item.owner) if item.owner else _("nobody (set one with `/cos-risk owner <topic> @user`)")
     return Reply(
-        title=f"Escalation: {item.title} is {r.days} days overdue for review",
-        fields=(Field("Owner", owner), Field("Review was due", r.next_on.isoformat())),
+        title=ngettext(
+            "Escalation: {title} is {count} day overdue for review",
+            "Escalation: {title} is {count} days overdue for review",
+            r.days,
+        ).format(title=item.title, count=r.days),
+        fields=(Field(_("Owner"), owner), Field(_("Review was due"), r.next_on.isoformat())),
         sections=(
             Section(
-                text=f"{who}: please review it, or accept it for now with "
-                f"`/cos-risk accept {item.title.lower()} until YYYY-MM-DD because …`."
+                text=_(
+                    "{who}: please review it, or accept it for now with "
+                    "`/cos-risk accept {topic} until YYYY-MM-DD because …`."
+                ).format(who=who, topic=item.title.lower())
             ),
         ),
         buttons=(review,),

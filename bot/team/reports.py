@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.errors import DeliveryError
+from bot.kernel.lang import _, current_lang, day_name, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.scheduler.models import Schedule
 from bot.scheduler.recurrence import zone
@@ -53,9 +54,14 @@ def _counts(rows: list[CheckinAnswer]) -> tuple[int, int, int]:
 
 def report_reply(day: date, rows: list[CheckinAnswer]) -> Reply:
     answered, asked, skipped = _counts(rows)
-    title = f"{day:%A} check-in: {answered} of {asked} answered" + (f", {skipped} skipped" if skipped else "")
+    weekday = f"周{'一二三四五六日'[day.weekday()]}" if current_lang() == "zh" else f"{day:%A}"
+    title = _("{weekday} check-in: {answered} of {asked} answered").format(
+        weekday=weekday, answered=answered, asked=asked
+    ) + (_(", {count} skipped").format(count=skipped) if skipped else "")
     return Reply(
-        title=title, sections=(Section(text=f"{day:%a %d %b %Y}. Answers are in the thread."),), ephemeral=False
+        title=title,
+        sections=(Section(text=_("{day}. Answers are in the thread.").format(day=day_name(day))),),
+        ephemeral=False,
     )
 
 
@@ -63,9 +69,13 @@ def answer_reply(row: CheckinAnswer) -> Reply:
     questions, answers = json.loads(row.questions or "[]"), json.loads(row.answers or "[]")
     bullets = []
     for n, a in enumerate(answers):
-        q = questions[n] if n < len(questions) else "More"
+        q = questions[n] if n < len(questions) else _("More")
         bullets.append(f"{q} — {a}")
-    return Reply(title=f"Answers from @{row.user}", sections=(Section(bullets=tuple(bullets)),), ephemeral=False)
+    return Reply(
+        title=_("Answers from @{user}").format(user=row.user),
+        sections=(Section(bullets=tuple(bullets)),),
+        ephemeral=False,
+    )
 
 
 async def sync_reports(app: App, now: datetime) -> int:
@@ -104,7 +114,9 @@ async def sync_reports(app: App, now: datetime) -> int:
         if sid not in schedules:
             continue
         try:
-            calls += await _sync_day(app, schedules[sid], day, now)
+            schedule = schedules[sid]
+            with use_lang(await app.router.lang_for(schedule.platform, schedule.workspace)):
+                calls += await _sync_day(app, schedule, day, now)
         except DeliveryError as exc:
             log.warning("check-in report %s/%s: %s; retrying on the next tick", sid, day, exc)
         except Exception:
@@ -257,4 +269,9 @@ async def report_lines(
             )
         ).scalars()
     )
-    return tuple(f"{r.posted or 'Check-in report'}: the answers are in its thread in <#{r.channel}>" for r in reports)
+    return tuple(
+        _("{report}: the answers are in its thread in {channel}").format(
+            report=r.posted or _("Check-in report"), channel=f"<#{r.channel}>"
+        )
+        for r in reports
+    )

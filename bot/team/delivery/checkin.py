@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel.lang import _, day_name
 from bot.kernel.reply import Reply, Section, mention
 from bot.scheduler.models import OUTBOX_SKIPPED, Outbox, Schedule
 from bot.scheduler.occurrences import Context, Occurrence, participants_of, questions_of, rule_of
@@ -163,16 +164,16 @@ async def render_checkin(app: App, session: AsyncSession, row: OutboxRow, now: d
     if answer.skipped_at is not None:
         return None
     questions = json.loads(answer.questions)
-    title = "Check-in" if row.kind == "checkin" else "A gentle nudge: your check-in is still open"
+    title = _("Check-in") if row.kind == "checkin" else _("A gentle nudge: your check-in is still open")
     return Reply(
         title=title,
         sections=(
             Section(
-                text="Reply here in this DM, one message per answer (or all in one).",
+                text=_("Reply here in this DM, one message per answer (or all in one)."),
                 bullets=tuple(f"{i}. {q}" for i, q in enumerate(questions, 1)),
             ),
         ),
-        footer="Your answers go into the team digest. Mention a blocker and it is added to the risk register.",
+        footer=_("Your answers go into the team digest. Mention a blocker and it is added to the risk register."),
         buttons=snooze_buttons(row.id, row.kind),
         ephemeral=False,
     )
@@ -213,9 +214,13 @@ async def missed_section(session: AsyncSession, *, platform: str, workspace: str
     if not rows:
         return None
     return Section(
-        heading="Missed check-ins (the bot was down or late past the grace window)",
-        bullets=tuple(f"{mention(t)}: {at.astimezone(zone(tz)):%a %d %b %H:%M}" for t, at, tz in rows[:20]),
+        heading=_("Missed check-ins (the bot was down or late past the grace window)"),
+        bullets=tuple(_missed_line(t, at.astimezone(zone(tz))) for t, at, tz in rows[:20]),
     )
+
+
+def _missed_line(user: str, at: datetime) -> str:
+    return f"{mention(user)}: {day_name(at.date(), year=False)} {at:%H:%M}"
 
 
 CHECKIN = DeliveryKind("checkin", render_checkin, on_sent=stamp_checkin, expires=True)

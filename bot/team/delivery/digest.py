@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel.lang import _, current_lang, ngettext
 from bot.kernel.reply import Reply, Section, mention
 from bot.scheduler.models import OUTBOX_DEAD, OUTBOX_SENT, Outbox
 from bot.scheduler.occurrences import in_channel
@@ -75,19 +76,22 @@ async def _workspace_parts(
         bullets = []
         for m in open_ms:
             if m.due_on < today:
-                bullets.append(f"OVERDUE since {m.due_on}: {m.title}" + _owner(platform, m.owner))
+                bullets.append(
+                    _("OVERDUE since {day}: {title}").format(day=m.due_on, title=m.title) + _owner(platform, m.owner)
+                )
             elif m.due_on <= today + timedelta(days=30):
-                bullets.append(f"Due {m.due_on}: {m.title}" + _owner(platform, m.owner))
+                bullets.append(_("Due {day}: {title}").format(day=m.due_on, title=m.title) + _owner(platform, m.owner))
         if bullets:
-            milestones = Section(heading="Milestones due and overdue", bullets=tuple(bullets))
+            milestones = Section(heading=_("Milestones due and overdue"), bullets=tuple(bullets))
         if open_ms:
             tip_query = open_ms[0].title
     due = [i for i in await register_of(session, batch, (platform, workspace)) if review_due(i, now)]
     risks = None
     if due:
         risks = Section(
-            heading=f"Risk reviews due ({len(due)})",
-            bullets=tuple(i.title for i in due[:8]) + ((f"... and {len(due) - 8} more",) if len(due) > 8 else ()),
+            heading=_("Risk reviews due ({count})").format(count=len(due)),
+            bullets=tuple(i.title for i in due[:8])
+            + ((_("... and {count} more").format(count=len(due) - 8),) if len(due) > 8 else ()),
         )
     dead = (
         await session.execute(
@@ -96,15 +100,20 @@ async def _workspace_parts(
             .where(Outbox.platform == platform, Outbox.workspace == workspace, Outbox.status == OUTBOX_DEAD)
         )
     ).scalar_one()
-    tip_key = (tip_query, date.fromtimestamp(now.timestamp()))
-    tips = batch.part(_TIPS, dict[tuple[str, date], Section | None])
+    # The tip is worded: workspaces of one batch that speak different languages each get their own.
+    tip_key = (tip_query, date.fromtimestamp(now.timestamp()), current_lang())
+    tips = batch.part(_TIPS, dict[tuple[str, date, str], Section | None])
     if tip_key not in tips:
         tips[tip_key] = _tip(app, tip_query, now)
     return _WorkspaceParts(
         milestones=milestones,
         risks=risks,
         dead=Section(
-            text=f"{dead} scheduled message(s) could not be delivered; admins see them with `/cos-service schedules`."
+            text=ngettext(
+                "{count} scheduled message could not be delivered; admins see it with `/cos-service schedules`.",
+                "{count} scheduled messages could not be delivered; admins see them with `/cos-service schedules`.",
+                dead,
+            ).format(count=dead)
         )
         if dead
         else None,
@@ -172,19 +181,19 @@ async def digest_reply(
         answered = [a for a in answered if not a.report_message_id]
         sections.append(
             Section(
-                heading="Check-in reports",
+                heading=_("Check-in reports"),
                 bullets=await report_lines(session, platform=platform, workspace=workspace, answers=reported),
             )
         )
     if answered:
         sections.append(
             Section(
-                heading="Check-in answers",
+                heading=_("Check-in answers"),
                 bullets=tuple(f"{mention(a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered),
             )
         )
     if silent:
-        sections.append(Section(heading="Not answered yet", bullets=tuple(mention(u) for u in silent)))
+        sections.append(Section(heading=_("Not answered yet"), bullets=tuple(mention(u) for u in silent)))
     fallbacks = list(
         (
             await session.execute(
@@ -200,7 +209,7 @@ async def digest_reply(
     if fallbacks:
         sections.append(
             Section(
-                heading="DMs that could not be delivered (posted in the channel instead)",
+                heading=_("DMs that could not be delivered (posted in the channel instead)"),
                 bullets=tuple(f"{mention(t)} ({k})" for t, k in fallbacks),
             )
         )
@@ -212,23 +221,29 @@ async def digest_reply(
     if parts.away is not None:
         sections.append(parts.away)
     if not sections:
-        sections.append(Section(text="Nothing due, nothing overdue, no new check-in answers."))
+        sections.append(Section(text=_("Nothing due, nothing overdue, no new check-in answers.")))
     if parts.tip is not None:
         sections.append(parts.tip)
-    title = "Team digest"
+    title = _("Team digest")
     if catch_up:
-        title = "Catch-up digest" + (f" (replaces {missed + 1} missed digests)" if missed else " (sent late)")
+        title = (
+            _("Catch-up digest (replaces {count} missed digests)").format(count=missed + 1)
+            if missed
+            else _("Catch-up digest (sent late)")
+        )
     return Reply(
         title=title,
         sections=tuple(sections),
         ephemeral=False,
-        footer=f"Covers what happened since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Service tip from "
-        "the Commercial Open Source Stage Service Overview.",
+        footer=_(
+            "Covers what happened since {since} UTC. "
+            "Service tip from the Commercial Open Source Stage Service Overview."
+        ).format(since=f"{since.astimezone(UTC):%Y-%m-%d %H:%M}"),
     )
 
 
 def _owner(platform: str, owner: str | None) -> str:
-    return f" (owner {mention(owner)})" if owner else " (no owner)"
+    return _(" (owner {who})").format(who=mention(owner)) if owner else _(" (no owner)")
 
 
 _TIP_KINDS = frozenset({"service", "specialised_service", "service_area"})
@@ -250,8 +265,8 @@ def _tip(app: App, query: str, now: datetime) -> Section | None:
     area = entry if entry.kind == "service_area" else app.kb.parent_of(entry)
     providers = [p.title for p in app.kb.children(area.id, "provider")][:3] if area is not None else []
     if providers:
-        text += f" Providers to consider: {', '.join(providers)}."
-    return Section(heading=f"Service tip: {entry.title}", text=text)
+        text += _(" Providers to consider: {providers}.").format(providers=", ".join(providers))
+    return Section(heading=_("Service tip: {title}").format(title=entry.title), text=text)
 
 
 async def render_digest(app: App, session: AsyncSession, row: OutboxRow, now: datetime, batch: Batch) -> Reply | None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel.lang import _, current_lang, day_name
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import Context, Occurrence, in_channel
@@ -92,16 +93,23 @@ async def render_risk_review(
     items = await register_of(session, batch, (row.platform, row.workspace))
     due = [i for i in items if review_due(i, now)]
     bullets = tuple(
-        f"{i.title}" + (f" (last {i.last_review_at:%d %b %Y}, {i.rating})" if i.last_review_at else " (never reviewed)")
+        f"{i.title}"
+        + (
+            _(" (last {day}, {rating})").format(day=_short_date(i.last_review_at), rating=i.rating)
+            if i.last_review_at
+            else _(" (never reviewed)")
+        )
         for i in due
     )
     return Reply(
-        title=f"Risk review due: {len(due)} of {len(items)} register items",
+        title=_("Risk review due: {due} of {total} register items").format(due=len(due), total=len(items)),
         sections=(
-            Section(heading="To review", bullets=bullets or ("Nothing is overdue.",)),
-            Section(text="Record a review with `/cos-risk review <topic> <low|medium|high> [note]` or the buttons."),
+            Section(heading=_("To review"), bullets=bullets or (_("Nothing is overdue."),)),
+            Section(text=_("Record a review with `/cos-risk review <topic> <low|medium|high> [note]` or the buttons.")),
         ),
-        buttons=tuple(Button(f"Review {i.title}"[:70], "risk.review", i.topic_id) for i in due[:5])
+        buttons=tuple(
+            Button(_("Review {title}").format(title=i.title)[:70], "risk.review", i.topic_id) for i in due[:5]
+        )
         + snooze_buttons(row.id, row.kind),
         ephemeral=False,
     )
@@ -119,21 +127,27 @@ async def render_milestone(
     m = await session.get(Milestone, int(row.payload.get("milestone_id", 0)))
     if m is None or m.status == "done":
         return None
-    when = "today" if m.due_on <= row.due_at.astimezone(zone(row.tz)).date() else f"on {m.due_on:%a %d %b %Y}"
+    title = (
+        _("Milestone due today: {title}").format(title=m.title)
+        if m.due_on <= row.due_at.astimezone(zone(row.tz)).date()
+        else _("Milestone due on {day}: {title}").format(day=day_name(m.due_on), title=m.title)
+    )
     return Reply(
-        title=f"Milestone due {when}: {m.title}",
+        title=title,
         fields=(
-            Field("Owner", mention(m.owner) if m.owner else "nobody yet"),
-            Field("Target date", m.due_on.isoformat()),
+            Field(_("Owner"), mention(m.owner) if m.owner else _("nobody yet")),
+            Field(_("Target date"), m.due_on.isoformat()),
         ),
         sections=(
             *_owner_away(row),
             Section(
-                text=f"Mark it done, or move the date, with the buttons or `/cos-service milestone done {m.position}`."
+                text=_(
+                    "Mark it done, or move the date, with the buttons or `/cos-service milestone done {position}`."
+                ).format(position=m.position)
             ),
         ),
         buttons=(
-            Button("Mark done", "milestone.done", str(m.id), style="primary"),
+            Button(_("Mark done"), "milestone.done", str(m.id), style="primary"),
             *snooze_buttons(row.id, row.kind),
         ),
         ephemeral=False,
@@ -143,8 +157,15 @@ async def render_milestone(
 def _owner_away(row: OutboxRow) -> tuple[Section, ...]:
     away = row.payload.get("owner_away")
     return (
-        (Section(text=f"The owner, {mention(str(away))}, is away, so this reminder is posted here."),) if away else ()
+        (Section(text=_("The owner, {who}, is away, so this reminder is posted here.").format(who=mention(str(away)))),)
+        if away
+        else ()
     )
+
+
+def _short_date(when: datetime) -> str:
+    """``05 Mar 2026`` in English, ``2026-03-05`` in Chinese."""
+    return f"{when:%Y-%m-%d}" if current_lang() == "zh" else f"{when:%d %b %Y}"
 
 
 def _milestone_times(schedule: Schedule, ctx: Context, m: Milestone) -> Iterable[tuple[datetime, str]]:
