@@ -215,8 +215,13 @@ class Router:
         if self._language is not None:
             try:
                 setting = await asyncio.wait_for(self._language(platform, workspace), timeout=self.lang_budget)
-            except Exception:  # a failed or slow read of a preference must not cost the answer
-                log.warning("could not read the language of workspace %s:%s", platform, workspace, exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - a failed or slow read of a preference must not cost the answer
+                log.info(
+                    "language of workspace %s:%s not read (%s): chosen by locale and script",
+                    platform,
+                    workspace,
+                    type(exc).__name__,
+                )
         return choose_lang(setting=setting, locale=locale, text=text, default=self._default_lang)
 
     def add_help(self, lines: Iterable[HelpLine]) -> None:

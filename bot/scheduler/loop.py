@@ -7,7 +7,6 @@ periodic jobs; every occurrence lives in our tables. ``Scheduler`` runs with the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, timedelta
 from functools import partial
@@ -84,8 +83,12 @@ class Loop:
             await asyncio.shield(task)
 
         async def polled() -> None:
-            with contextlib.suppress(asyncio.CancelledError):  # shutdown: the shielded tick is awaited below
-                await guarded()
+            # Start a tick and return: a tick that runs long (the database away) is not an APScheduler job
+            # still running, so the poll never logs "skipped: maximum number of running instances" each time.
+            if not lock.locked():
+                task = asyncio.ensure_future(_tick_once())
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.

@@ -147,11 +147,13 @@ async def test_a_failed_read_of_the_workspace_language_costs_nothing_but_the_pre
         raise OSError("database went away")
 
     app.router.set_language_source(broken)
+    caplog.set_level("INFO", logger="bot.kernel.router")
     reply = await Harness(app).say("/cos-service 帮助")
     assert reply.lang == "zh" and not reply.error  # the question's script still speaks
     english = await Harness(app).say("/cos-service schedules")
     assert english.title == "Schedules" and not english.error
-    assert "could not read the language of workspace console:T1" in caplog.text
+    assert "language of workspace console:T1 not read (OSError)" in caplog.text
+    assert all(r.exc_info is None for r in caplog.records)  # one line, no traceback
 
 
 def test_cos_default_lang_is_read_and_checked() -> None:
