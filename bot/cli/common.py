@@ -21,9 +21,9 @@ T = TypeVar("T")
 
 async def read_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """``work(db)`` on the configured database, migrated first and disposed after."""
-    from bot.storage.db import Database, migrate
+    from bot.storage.db import Database, db_limits, migrate
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, limits=db_limits(settings))
     try:
         await migrate(db)
         return await work(db)

@@ -4,10 +4,9 @@ operator, printed alone on stdout (the same link ``/cos-service dashboard`` give
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
 from dataclasses import dataclass
 
+from bot.cli.common import usage_error, with_database
 from bot.kernel.settings import Settings
 from bot.plugins import command_group, platform_names
 
@@ -18,17 +17,15 @@ def _link(settings: Settings, args: argparse.Namespace) -> int:
     from bot.dashboard.auth import make_link
     from bot.kernel.clock import Clock, SystemClock
     from bot.privacy import parse_workspace
-    from bot.storage.db import Database, migrate
+    from bot.storage.db import Database
 
     try:
         platform, workspace = parse_workspace(args.workspace, platform_names())
     except ValueError as exc:
-        print(f"cos-bot: {exc}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
     user = args.user.strip()
     if not user or len(user) > 120 or any(c.isspace() or c in "<>@" for c in user):
-        print("cos-bot: --user is the person's platform user id, e.g. U1001", file=sys.stderr)
-        return 2
+        return usage_error("--user is the person's platform user id, e.g. U1001")
 
     @dataclass(frozen=True)
     class Parts:
@@ -36,17 +33,11 @@ def _link(settings: Settings, args: argparse.Namespace) -> int:
         db: Database
         clock: Clock
 
-    async def go() -> str:
-        db = Database(settings.database_url)
-        try:
-            await migrate(db)
-            return await make_link(
-                Parts(settings, db, SystemClock()), platform=platform, workspace=workspace, user=user, role=args.role
-            )
-        finally:
-            await db.dispose()
+    async def link(db: Database) -> str:
+        parts = Parts(settings, db, SystemClock())
+        return await make_link(parts, platform=platform, workspace=workspace, user=user, role=args.role)
 
-    print(asyncio.run(go()))
+    print(with_database(settings, link))
     return 0
 
 
