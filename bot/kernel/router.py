@@ -23,7 +23,7 @@ from bot.kernel.canned import expired, went_wrong
 from bot.kernel.commands import COMMANDS, DM, KNOWLEDGE_WORDS, canonical, parse_line
 from bot.kernel.errors import DatabaseUnavailable, PermissionDenied, UserError
 from bot.kernel.i18n import choose_lang
-from bot.kernel.lang import _, use_lang
+from bot.kernel.lang import _, current_lang, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input
@@ -341,13 +341,13 @@ class Router:
                 handler = self._actions.get(action.action)
             if handler is not None:
                 return (await within_budget(handler(action), seconds=self.db_budget) or expired()).safe()
-            value = action.value[:200]
+            value, lang = action.value[:200], current_lang()
             if action.action == "open":
-                return (self.knowledge.open(value) or expired()).safe()
+                return (self.knowledge.open(value, lang) or expired()).safe()
             if action.action == "providers":
-                return (self.knowledge.providers_of(value) or expired()).safe()
+                return (self.knowledge.providers_of(value, lang) or expired()).safe()
             if action.action == "related":
-                return (self.knowledge.related_of(value) or expired()).safe()
+                return (self.knowledge.related_of(value, lang) or expired()).safe()
             return expired().safe()
         except DatabaseUnavailable as exc:
             return _unavailable(exc).safe()

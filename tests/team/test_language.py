@@ -129,6 +129,19 @@ async def test_buttons_answer_in_the_workspace_language(world: World) -> None:
         Action(platform="console", workspace="T1", channel="C1", user="U1001", action="milestone.done", value="x")
     )
     assert r is not None and r.title == "这个按钮已过期" and r.lang == "zh"
+    for action in ("open", "providers", "related"):  # the knowledge buttons too
+        card = await world.app.router.handle_action(
+            Action(
+                platform="console",
+                workspace="T1",
+                channel="C1",
+                user="U1001",
+                action=action,
+                value="area.comprehensive-legal-services",
+            )
+        )
+        assert card is not None and card.lang == "zh" and not card.error, action
+        assert any("\u4e00" <= c <= "\u9fff" for c in card.title), (action, card.title)
 
 
 @pytest.mark.parametrize(
