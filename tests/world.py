@@ -166,3 +166,28 @@ async def outbox_rows(app: App, **where: Any) -> list[Outbox]:
         for name, value in where.items():
             query = query.where(getattr(Outbox, name) == value)
         return list((await session.execute(query)).scalars())
+
+
+def due_risk_reviews(n: int, at: datetime, *, workspace: str = "W") -> list[Outbox]:
+    """``n`` pending risk-review rows to channels ``C0``…, due at ``at`` (the outbox tests' claimable rows)."""
+    return [
+        Outbox(
+            key=f"risk_review:console:{workspace}:0:{i}",
+            platform="console",
+            workspace=workspace,
+            schedule_id=None,
+            kind="risk_review",
+            target_type="channel",
+            target=f"C{i}",
+            channel=f"C{i}",
+            due_at=at,
+            tz="UTC",
+            payload="{}",
+            status="pending",
+            attempts=0,
+            next_attempt_at=at,
+            fallback=False,
+            created_at=at,
+        )
+        for i in range(n)
+    ]

@@ -13,35 +13,14 @@ from bot.scheduler import outbox
 from bot.scheduler.batching import MarkBatcher
 from bot.scheduler.models import Outbox
 from bot.storage.db import Database, migrate
+from tests.world import due_risk_reviews
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def _claimed(db: Database, n: int) -> list[outbox.OutboxRow]:
     async with db.session() as session:
-        session.add_all(
-            [
-                Outbox(
-                    key=f"risk_review:console:W:0:{i}",
-                    platform="console",
-                    workspace="W",
-                    schedule_id=None,
-                    kind="risk_review",
-                    target_type="channel",
-                    target=f"C{i}",
-                    channel=f"C{i}",
-                    due_at=NOW,
-                    tz="UTC",
-                    payload="{}",
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=NOW,
-                    fallback=False,
-                    created_at=NOW,
-                )
-                for i in range(n)
-            ]
-        )
+        session.add_all(due_risk_reviews(n, NOW))
     return await outbox.claim(db, token="mine", now=NOW, limit=n, lease=timedelta(seconds=30))
 
 

@@ -10,36 +10,14 @@ from bot.scheduler import outbox
 from bot.scheduler.models import Outbox, SendPace
 from bot.scheduler.pacing import prune
 from bot.storage.db import Database, migrate
-from tests.world import World
+from tests.world import World, due_risk_reviews
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def _rows(db: Database, n: int) -> None:
     async with db.session() as session:
-        session.add_all(
-            [
-                Outbox(
-                    key=f"risk_review:console:W:0:{i}",
-                    platform="console",
-                    workspace="W",
-                    schedule_id=None,
-                    kind="risk_review",
-                    target_type="channel",
-                    target=f"C{i}",
-                    channel=f"C{i}",
-                    due_at=NOW,
-                    tz="UTC",
-                    payload="{}",
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=NOW,
-                    fallback=False,
-                    created_at=NOW,
-                )
-                for i in range(n)
-            ]
-        )
+        session.add_all(due_risk_reviews(n, NOW))
 
 
 async def test_a_batch_of_marks_is_fenced_row_by_row(db_url: str) -> None:

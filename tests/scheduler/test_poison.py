@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from bot.scheduler import outbox
 from bot.scheduler.models import Outbox
 from bot.storage.db import Database, migrate
+from tests.world import due_risk_reviews
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 20
@@ -33,29 +34,7 @@ async def _prepare(url: str) -> Database:
     async with db.engine.begin() as conn:
         await conn.execute(text("CREATE TABLE delivery_log (key varchar(300) not null, worker varchar(60) not null)"))
     async with db.session() as session:
-        session.add_all(
-            [
-                Outbox(
-                    key=f"risk_review:console:W:0:{i}",
-                    platform="console",
-                    workspace="W",
-                    schedule_id=None,
-                    kind="risk_review",
-                    target_type="channel",
-                    target=f"C{i}",
-                    channel=f"C{i}",
-                    due_at=now,
-                    tz="UTC",
-                    payload="{}",
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    fallback=False,
-                    created_at=now,
-                )
-                for i in range(ROWS)
-            ]
-        )
+        session.add_all(due_risk_reviews(ROWS, now))
     return db
 
 
