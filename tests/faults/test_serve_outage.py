@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +24,8 @@ from bot.kernel.errors import DatabaseUnavailable
 from bot.ops.metric_labels import KIND_LABELS, PLATFORM_LABELS
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.adapters.slack.fake_slack import FakeSlack, form_body, payload, sign
-from tests.adapters.slack.test_serve_process import ROOT, Served
+from tests.adapters.slack.test_serve_process import Served
+from tests.adapters.slack.test_serve_process import serve as serve_process
 from tests.faults.proxy import FaultProxy
 from tests.faults.test_database_down import break_db, through, until
 
@@ -37,44 +36,19 @@ GUARD = 10.0  # a hang guard: Slack itself gives up on an ack after 3 s
 
 @asynccontextmanager
 async def serve(slack: FakeSlack, tmp_path: Path, database_url: str) -> AsyncIterator[Served]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "DISCORD_", "COS_", "DATABASE_", "PORT", "LOG_"))
-    }
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        DATABASE_URL=database_url,
-        COS_SCHEDULER="1",
+    """``cos-bot serve`` with its scheduler polling every 0.5 s and short database limits."""
+    async with serve_process(
+        slack,
+        tmp_path,
+        scheduler=True,
+        database_url=database_url,
         COS_POLL_SECONDS="0.5",
         COS_ADMINS="U2147483697",  # the asker of payloads/slash_command.json
         COS_DB_CONNECT_TIMEOUT="1",
         COS_DB_COMMAND_TIMEOUT="2",
         COS_DB_POOL_TIMEOUT="2",
-        LOG_LEVEL="INFO",
-        PYTHONPATH=str(ROOT),
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        "--port",
-        "0",
-        cwd=str(tmp_path),
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    served = Served(proc)
-    try:
+    ) as served:
         yield served
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
 
 
 async def command(http: aiohttp.ClientSession, base: str, slack: FakeSlack, text: str, name: str) -> str:

@@ -53,7 +53,10 @@ class Served:
 
 
 @asynccontextmanager
-async def serve(fake: FakeSlack, tmp_path: Path, *, scheduler: bool, **extra_env: str) -> AsyncIterator[Served]:
+async def serve(
+    fake: FakeSlack, tmp_path: Path, *, scheduler: bool, database_url: str | None = None, **extra_env: str
+) -> AsyncIterator[Served]:
+    """``cos-bot serve`` as its own process against ``fake``, on a SQLite file unless ``database_url`` is given."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -63,7 +66,7 @@ async def serve(fake: FakeSlack, tmp_path: Path, *, scheduler: bool, **extra_env
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.api_url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'serve.db'}",
         COS_SCHEDULER="1" if scheduler else "0",
         LOG_LEVEL="INFO",
         PYTHONPATH=str(ROOT),
