@@ -17,6 +17,7 @@ __all__ = [
     "entry_items",
     "entry_summary",
     "result_text",
+    "text_in",
     "title_in",
     "words",
 ]
@@ -39,7 +40,8 @@ def title_in(entry: Entry, lang: str) -> str:
     return local.title if local is not None and local.title else entry.title
 
 
-def _text_in(entry: Entry, lang: str) -> str:
+def text_in(entry: Entry, lang: str) -> str:
+    """The entry's text in ``lang``, or in English when it has none there."""
     local = entry.localized(lang) if lang != "en" else None
     return local.text if local is not None and local.text else entry.text
 
@@ -105,7 +107,7 @@ def source_footer(entries: list[Entry] | Entry, lang: str = "en") -> str:
 def entry_summary(entry: Entry, lang: str = "en") -> str:
     """``Title — text`` on one line."""
     title = title_in(entry, lang)
-    text = _text_in(entry, lang).rstrip(":：")
+    text = text_in(entry, lang).rstrip(":：")
     return f"{title} — {text}" if text and text != title else title
 
 
@@ -209,7 +211,7 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, *, alternatives: list[Entry] | 
     kind = _KIND_LABEL.get(entry.kind)
     fields: list[Field] = [Field(_("Type"), _(kind) if kind else entry.kind.replace("_", " ").title())]
     results = [entry.id]
-    text = _text_in(entry, lang).rstrip(":：")
+    text = text_in(entry, lang).rstrip(":：")
     if text and text != title_in(entry, lang):
         sections.append(Section(text=text))
     if entry.importance:

@@ -84,6 +84,10 @@ async def test_workspaces_of_two_languages_in_one_batch_each_get_their_own(any_w
     assert set(digests) == {"C1", "C9"}
     chinese, english = digests["C1"], digests["C9"]
     assert chinese.reply.title == "团队摘要" and "服务建议：" in chinese.text and "Service tip" not in chinese.text
+    # The tip itself is the entry's Chinese title and text, not the English ones under a Chinese heading.
+    (tip,) = [s for s in chinese.reply.sections if (s.heading or "").startswith("服务建议：")]
+    assert _CJK.search((tip.heading or "").removeprefix("服务建议：")), tip.heading
+    assert len(_CJK.findall(tip.text or "")) > len(tip.text or "") / 3, tip.text
     # The English team's digest, rendered in the same batch, has no Chinese in it (the tip included).
     assert english.reply.title == "Team digest" and "Service tip: " in english.text
     assert not _CJK.search(english.text), english.text

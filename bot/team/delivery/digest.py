@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.answering.render import text_in, title_in
 from bot.kernel.lang import _, current_lang, ngettext
 from bot.kernel.reply import Reply, Section, mention
 from bot.scheduler.models import OUTBOX_DEAD, OUTBOX_SENT, Outbox
@@ -261,12 +262,15 @@ def _tip(app: App, query: str, now: datetime) -> Section | None:
         if not pool:
             return None
         entry = pool[date.fromtimestamp(now.timestamp()).toordinal() % len(pool)]
-    text = entry.text if len(entry.text) <= 240 else entry.text[:237] + "..."
+    # The tip speaks the workspace's language (the entry's own translation); provider names stay as they are.
+    lang = current_lang()
+    text = text_in(entry, lang)
+    text = text if len(text) <= 240 else text[:239] + "…"
     area = entry if entry.kind == "service_area" else app.kb.parent_of(entry)
-    providers = [p.title for p in app.kb.children(area.id, "provider")][:3] if area is not None else []
+    providers = [title_in(p, lang) for p in app.kb.children(area.id, "provider")][:3] if area is not None else []
     if providers:
         text += _(" Providers to consider: {providers}.").format(providers=", ".join(providers))
-    return Section(heading=_("Service tip: {title}").format(title=entry.title), text=text)
+    return Section(heading=_("Service tip: {title}").format(title=title_in(entry, lang)), text=text)
 
 
 async def render_digest(app: App, session: AsyncSession, row: OutboxRow, now: datetime, batch: Batch) -> Reply | None:
