@@ -19,6 +19,7 @@ from bot.answering import store as kl
 from bot.dashboard.auth import Viewer
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import generate, load_context, participants_of, rule_of
+from bot.scheduler.preview import upcoming
 from bot.scheduler.recurrence import describe
 from bot.team import store
 from bot.team.audit import FORGOTTEN, entry_record
@@ -115,22 +116,28 @@ async def overview(team: Team, viewer: Viewer) -> Overview:
             )
         order = {"overdue": 0, "due": 1, "accepted": 2, "ok": 3}
         page.risks.sort(key=lambda r: (order.get(r["state"], 9), r["title"]))
-        scheds = await store.active_schedules(session, platform=viewer.platform, workspace=viewer.workspace)
-    until = now + timedelta(days=PREVIEW_DAYS)
+        found = await upcoming(
+            session,
+            team.deliveries,
+            default_tz=team.settings.default_tz,
+            now=now,
+            until=now + timedelta(days=PREVIEW_DAYS),
+            platform=viewer.platform,
+            workspace=viewer.workspace,
+        )
     zone = ZoneInfo(tz)
-    for s in scheds:
-        for o in generate(s, ctx, max(now, s.planned_until), until):
-            page.deliveries.append(
-                {
-                    "at": o.at,
-                    "local": o.at.astimezone(zone),
-                    "kind": o.kind.replace("_", " "),
-                    "target": o.target,
-                    "dm": o.target_type == "dm",
-                    "schedule": o.schedule_id,
-                }
-            )
-    page.deliveries.sort(key=lambda d: (d["at"], d["kind"], d["target"]))
+    for o in found:
+        page.deliveries.append(
+            {
+                "at": o.at,
+                "local": o.at.astimezone(zone),
+                "kind": o.kind.replace("_", " "),
+                "target": o.target,
+                "dm": o.target_type == "dm",
+                "schedule": o.schedule_id,
+                "snoozed": o.snoozed,
+            }
+        )
     return page
 
 
