@@ -17,9 +17,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answering.models import GapDismissal, KnowledgeFeedback, KnowledgeQuestion, KnowledgeVersion, TaughtPhraseRow
@@ -226,80 +225,76 @@ class Stats:
         return self.answered / self.asked if self.asked else 0.0
 
 
-async def _downvoted(
-    session: AsyncSession, *, platform: str, workspace: str, since: datetime
-) -> dict[int, list[KnowledgeFeedback]]:
-    rows = (
-        await session.execute(
-            select(KnowledgeFeedback)
-            .join(KnowledgeQuestion, KnowledgeQuestion.id == KnowledgeFeedback.question_id)
-            .where(
-                KnowledgeQuestion.platform == platform,
-                KnowledgeQuestion.workspace == workspace,
-                KnowledgeQuestion.asked_at >= since,
-                KnowledgeFeedback.vote == "down",
-            )
-        )
-    ).scalars()
-    found: dict[int, list[KnowledgeFeedback]] = {}
-    for row in rows:
-        found.setdefault(row.question_id, []).append(row)
-    return found
-
-
 async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: datetime, limit: int = 10) -> list[Gap]:
-    """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out)."""
-    down = await _downvoted(session, platform=platform, workspace=workspace, since=since)
-    dismissed = {
-        d.text: d.dismissed_at
-        for d in (
-            await session.execute(
-                select(GapDismissal).where(GapDismissal.platform == platform, GapDismissal.workspace == workspace)
-            )
-        ).scalars()
-    }
-    # Only the candidates (unanswered or 👎), as plain rows: a busy workspace answers most questions.
-    kq = KnowledgeQuestion
-    kf = KnowledgeFeedback
-    downvoted = select(kf.question_id).where(kf.platform == platform, kf.workspace == workspace, kf.vote == "down")
+    """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out).
+
+    Grouped and counted by the database; only the ``limit`` groups shown are read further (their newest
+    question, the reasons given with their 👎).
+    """
+    kq, kf, gd = KnowledgeQuestion, KnowledgeFeedback, GapDismissal
+    downs = (
+        select(kf.question_id, func.count().label("n"))
+        .where(kf.platform == platform, kf.workspace == workspace, kf.vote == "down")
+        .group_by(kf.question_id)
+        .subquery()
+    )
+    down_n = func.coalesce(downs.c.n, 0)
     candidates = (
+        select(kq.id, kq.text, kq.matched, down_n.label("down"))
+        .outerjoin(downs, downs.c.question_id == kq.id)
+        .outerjoin(gd, and_(gd.platform == kq.platform, gd.workspace == kq.workspace, gd.text == kq.text))
+        .where(
+            kq.platform == platform,
+            kq.workspace == workspace,
+            kq.asked_at >= since,
+            kq.text != "",
+            or_(kq.matched.is_(False), downs.c.n.is_not(None)),
+            or_(gd.id.is_(None), kq.asked_at > gd.dismissed_at),  # asked again since it was dismissed
+        )
+        .subquery()
+    )
+    c = candidates.c
+    asked, latest, down = func.count(), func.max(c.id), func.sum(c.down)
+    unanswered = func.sum(case((c.matched.is_(False), 1), else_=0))
+    top = (
         await session.execute(
-            select(kq.id, kq.text, kq.command, kq.top_entry, kq.asked_at, kq.matched)
-            .where(
-                kq.platform == platform,
-                kq.workspace == workspace,
-                kq.asked_at >= since,
-                or_(kq.matched.is_(False), kq.id.in_(downvoted)),
-            )
-            .order_by(kq.id.desc())
-            .limit(_SCAN_LIMIT)
+            select(c.text, asked, unanswered, down, latest)
+            .group_by(c.text)
+            .order_by(asked.desc(), down.desc(), latest.desc())
+            .limit(limit)
         )
     ).all()
-    groups: dict[str, list[Any]] = {}
-    for row in candidates:  # newest first
-        if row.matched and row.id not in down:
-            continue
-        if not row.text or (row.text in dismissed and row.asked_at <= dismissed[row.text]):
-            continue
-        groups.setdefault(row.text, []).append(row)
+    if not top:
+        return []
+    ids = [int(row[4]) for row in top]
+    newest = {
+        row.id: row for row in (await session.execute(select(kq.id, kq.command, kq.top_entry).where(kq.id.in_(ids))))
+    }
+    reasons: dict[str, Counter[str]] = {}
+    given = await session.execute(
+        select(c.text, kf.reason, func.count())
+        .join(kf, kf.question_id == c.id)
+        .where(c.down > 0, kf.vote == "down", kf.reason.is_not(None), c.text.in_([row[0] for row in top]))
+        .group_by(c.text, kf.reason)
+    )
+    for text, reason, n in given:
+        reasons.setdefault(text, Counter())[reason] = int(n)
     found = []
-    for text, rows in groups.items():
-        latest = rows[0]
-        reasons = Counter(f.reason for q in rows for f in down.get(q.id, ()) if f.reason)
+    for text, n, unanswered_n, down_total, latest_id in top:
+        first = newest[int(latest_id)]
         found.append(
             Gap(
                 text=text,
-                command=latest.command,
-                asked=len(rows),
-                unanswered=sum(1 for q in rows if not q.matched),
-                down=sum(len(down.get(q.id, ())) for q in rows),
-                nearest=latest.top_entry,
-                question_id=latest.id,
-                reasons=tuple(r for r, _ in reasons.most_common(3)),
+                command=first.command,
+                asked=int(n),
+                unanswered=int(unanswered_n or 0),
+                down=int(down_total or 0),
+                nearest=first.top_entry,
+                question_id=int(latest_id),
+                reasons=tuple(r for r, _ in reasons.get(text, Counter()).most_common(3)),
             )
         )
-    found.sort(key=lambda g: (-g.asked, -g.down, -g.question_id))
-    return found[:limit]
+    return found
 
 
 async def dismiss_gap(

@@ -348,9 +348,19 @@ def _audit_filters(request: web.Request) -> dict[str, Any]:
 async def _audit(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
     team = _team(request)
     f = _audit_filters(request)
+    number = _page_number(request.query.get("page"))
     rows = await data.audit_entries(
-        team, viewer, person=f["person"] or None, kind=f["kind"] or None, start=f["start"], end=f["end"]
+        team,
+        viewer,
+        person=f["person"] or None,
+        kind=f["kind"] or None,
+        start=f["start"],
+        end=f["end"],
+        limit=data.SHOWN_ROWS + 1,
+        offset=(number - 1) * data.SHOWN_ROWS,
     )
+    older = len(rows) > data.SHOWN_ROWS
+    rows = rows[: data.SHOWN_ROWS]
     shown = {
         "person": f["person"],
         "kind": f["kind"],
@@ -358,9 +368,18 @@ async def _audit(request: web.Request, viewer: auth.Viewer) -> web.StreamRespons
         "to": f["end"].isoformat() if f["end"] else "",
     }
     kinds = await data.audit_kinds(team, viewer)
+    pages = {"number": number, "newer": number - 1 if number > 1 else None, "older": number + 1 if older else None}
     return _render(
-        request, "audit.html", await _context(request, viewer, rows=rows, f=shown, kinds=kinds, forgotten=FORGOTTEN)
+        request,
+        "audit.html",
+        await _context(request, viewer, rows=rows, f=shown, kinds=kinds, forgotten=FORGOTTEN, pages=pages),
     )
+
+
+def _page_number(value: str | None) -> int:
+    """``?page=N`` (1 to 10,000); anything else is the first page."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and 1 <= int(text) <= 10_000 else 1
 
 
 async def _audit_csv(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
