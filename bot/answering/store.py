@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answering.models import GapDismissal, KnowledgeFeedback, KnowledgeQuestion, KnowledgeVersion, TaughtPhraseRow
@@ -228,73 +228,62 @@ class Stats:
 async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: datetime, limit: int = 10) -> list[Gap]:
     """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out).
 
-    Grouped and counted by the database; only the ``limit`` groups shown are read further (their newest
-    question, the reasons given with their 👎).
+    The database groups and counts (one row per text); besides, only the recent 👎 votes and their questions'
+    texts are read. The votes' ids are passed as a list, not a subquery: PostgreSQL without statistics (a
+    freshly filled table) planned the subquery as a nested loop over every question.
     """
     kq, kf, gd = KnowledgeQuestion, KnowledgeFeedback, GapDismissal
-    downs = (
-        select(kf.question_id, func.count().label("n"))
-        .where(kf.platform == platform, kf.workspace == workspace, kf.vote == "down")
-        .group_by(kf.question_id)
-        .subquery()
+    mine = (kf.platform == platform, kf.workspace == workspace, kf.vote == "down")
+    live = (
+        kq.platform == platform,
+        kq.workspace == workspace,
+        kq.asked_at >= since,
+        kq.text != "",
+        # asked again since it was dismissed
+        ~select(gd.id)
+        .where(gd.platform == platform, gd.workspace == workspace, gd.text == kq.text, kq.asked_at <= gd.dismissed_at)
+        .exists(),
     )
-    down_n = func.coalesce(downs.c.n, 0)
-    candidates = (
-        select(kq.id, kq.text, kq.matched, down_n.label("down"))
-        .outerjoin(downs, downs.c.question_id == kq.id)
-        .outerjoin(gd, and_(gd.platform == kq.platform, gd.workspace == kq.workspace, gd.text == kq.text))
-        .where(
-            kq.platform == platform,
-            kq.workspace == workspace,
-            kq.asked_at >= since,
-            kq.text != "",
-            or_(kq.matched.is_(False), downs.c.n.is_not(None)),
-            or_(gd.id.is_(None), kq.asked_at > gd.dismissed_at),  # asked again since it was dismissed
-        )
-        .subquery()
-    )
-    c = candidates.c
-    asked, latest, down = func.count(), func.max(c.id), func.sum(c.down)
-    unanswered = func.sum(case((c.matched.is_(False), 1), else_=0))
-    top = (
+    # A 👎 is given after its question was asked, so only votes changed since ``since`` can be about one.
+    votes = (await session.execute(select(kf.question_id, kf.reason).where(*mine, kf.updated_at >= since))).all()
+    downvoted = sorted({qid for qid, _ in votes})
+    groups = (
         await session.execute(
-            select(c.text, asked, unanswered, down, latest)
-            .group_by(c.text)
-            .order_by(asked.desc(), down.desc(), latest.desc())
-            .limit(limit)
+            select(kq.text, func.count(), func.sum(case((kq.matched.is_(False), 1), else_=0)), func.max(kq.id))
+            .where(*live, or_(kq.matched.is_(False), kq.id.in_(downvoted)))
+            .group_by(kq.text)
         )
     ).all()
-    if not top:
+    if not groups:
         return []
-    ids = [int(row[4]) for row in top]
+    text_of = dict((await session.execute(select(kq.id, kq.text).where(*live, kq.id.in_(downvoted)))).all())
+    down: Counter[str] = Counter()
+    reasons: dict[str, Counter[str]] = {}
+    for qid, reason in votes:
+        text = text_of.get(qid)
+        if text is None:
+            continue  # asked before ``since``, or dismissed since
+        down[text] += 1
+        if reason:
+            reasons.setdefault(text, Counter())[reason] += 1
+    top = sorted(groups, key=lambda g: (-int(g[1]), -down[g[0]], -int(g[3])))[:limit]
+    ids = [int(g[3]) for g in top]
     newest = {
         row.id: row for row in (await session.execute(select(kq.id, kq.command, kq.top_entry).where(kq.id.in_(ids))))
     }
-    reasons: dict[str, Counter[str]] = {}
-    given = await session.execute(
-        select(c.text, kf.reason, func.count())
-        .join(kf, kf.question_id == c.id)
-        .where(c.down > 0, kf.vote == "down", kf.reason.is_not(None), c.text.in_([row[0] for row in top]))
-        .group_by(c.text, kf.reason)
-    )
-    for text, reason, n in given:
-        reasons.setdefault(text, Counter())[reason] = int(n)
-    found = []
-    for text, n, unanswered_n, down_total, latest_id in top:
-        first = newest[int(latest_id)]
-        found.append(
-            Gap(
-                text=text,
-                command=first.command,
-                asked=int(n),
-                unanswered=int(unanswered_n or 0),
-                down=int(down_total or 0),
-                nearest=first.top_entry,
-                question_id=int(latest_id),
-                reasons=tuple(r for r, _ in reasons.get(text, Counter()).most_common(3)),
-            )
+    return [
+        Gap(
+            text=text,
+            command=newest[int(latest)].command,
+            asked=int(n),
+            unanswered=int(unanswered or 0),
+            down=down[text],
+            nearest=newest[int(latest)].top_entry,
+            question_id=int(latest),
+            reasons=tuple(r for r, _ in reasons.get(text, Counter()).most_common(3)),
         )
-    return found
+        for text, n, unanswered, latest in top
+    ]
 
 
 async def dismiss_gap(
