@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 
 from bot.answering import store as kl
 from bot.dashboard.auth import Viewer
+from bot.kernel.lang import _
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import generate, load_context, participants_of, rule_of
 from bot.scheduler.preview import upcoming
@@ -25,7 +26,7 @@ from bot.team import store
 from bot.team.audit import FORGOTTEN, entry_record
 from bot.team.ladder import rung
 from bot.team.models import Absence, AuditEntry, CheckinAnswer, Member
-from bot.team.schedules import workspace_schedules
+from bot.team.schedules import kind_name, workspace_schedules
 
 if TYPE_CHECKING:
     from bot.team.base import Team
@@ -131,7 +132,7 @@ async def overview(team: Team, viewer: Viewer) -> Overview:
             {
                 "at": o.at,
                 "local": o.at.astimezone(zone),
-                "kind": o.kind.replace("_", " "),
+                "kind": kind_name(o.kind),
                 "target": o.target,
                 "dm": o.target_type == "dm",
                 "schedule": o.schedule_id,
@@ -460,9 +461,11 @@ async def schedules(team: Team, viewer: Viewer) -> list[dict[str, Any]]:
         out.append(
             {
                 "id": s.id,
-                "kind": s.kind.replace("_", " "),
+                "kind": kind_name(s.kind),
                 "channel": s.channel,
-                "when": describe(rule_of(s)) if s.kind != "milestone" else f"milestone reminders at 09:00 {s.tz}",
+                "when": describe(rule_of(s))
+                if s.kind != "milestone"
+                else _("milestone reminders at 09:00 {tz}").format(tz=s.tz),
                 "participants": participants_of(s) if s.kind == "checkin" else [],
                 "paused": s.paused_at is not None,
                 "next_local": nxt.at.astimezone(ZoneInfo(nxt.tz)) if nxt else None,
