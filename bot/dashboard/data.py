@@ -125,6 +125,7 @@ async def overview(team: Team, viewer: Viewer) -> Overview:
             until=now + timedelta(days=PREVIEW_DAYS),
             platform=viewer.platform,
             workspace=viewer.workspace,
+            contexts={(viewer.platform, viewer.workspace): ctx},
         )
     zone = ZoneInfo(tz)
     for o in found:
@@ -181,10 +182,14 @@ async def checkin_rows(
     end: date | None,
     tz: str,
     limit: int | None = None,
-) -> list[CheckinAnswer]:
-    """The answered check-ins the viewer may see, newest first (the CSV export and the page's answers)."""
+) -> list[Any]:
+    """The answered check-ins the viewer may see, newest first (the CSV export): rows with the columns
+    ``bot.team.answers.answer_record`` reads, not whole objects."""
+    c = CheckinAnswer
     query = _checkin_filter(
-        select(CheckinAnswer).where(CheckinAnswer.answered_at.is_not(None)),
+        select(
+            c.platform, c.workspace, c.user, c.occurrence_at, c.answered_at, c.schedule_id, c.questions, c.answers
+        ).where(c.answered_at.is_not(None)),
         viewer,
         person=person,
         start=start,
@@ -194,7 +199,7 @@ async def checkin_rows(
     if limit is not None:
         query = query.limit(limit)
     async with team.db.session() as session:
-        return list((await session.execute(query)).scalars())
+        return list((await session.execute(query)).all())
 
 
 async def checkins(

@@ -35,14 +35,15 @@ async def upcoming(
     until: datetime,
     platform: str | None = None,
     workspace: str | None = None,
+    contexts: dict[tuple[str, str], Context] | None = None,
 ) -> list[Occurrence]:
     """Every delivery due in ``(now, until]``, in time order: of one workspace when ``platform`` and
-    ``workspace`` are given, else of all."""
+    ``workspace`` are given, else of all. ``contexts``: workspaces' planning contexts the caller loaded already."""
     query = select(Schedule).where(Schedule.active.is_(True))
     scoped = platform is not None and workspace is not None
     if scoped:
         query = query.where(Schedule.platform == platform, Schedule.workspace == workspace)
-    contexts: dict[tuple[str, str], Context] = {}
+    contexts = dict(contexts or {})
     out: list[Occurrence] = []
     for s in (await session.execute(query.order_by(Schedule.id))).scalars():
         key = (s.platform, s.workspace)
