@@ -1,5 +1,6 @@
 """The knowledge page's per-day counts are made by the database: each question falls on its local day in the
-viewer's zone (a zone half an hour off UTC here), the same as counting the rows one by one."""
+viewer's zone (a zone half an hour off UTC here), the same as counting the rows one by one; the audit log is
+read a page (100 entries) at a time."""
 
 from __future__ import annotations
 
@@ -52,3 +53,44 @@ async def test_questions_fall_on_their_local_day(any_site: Site):
     assert days["2026-03-01"] == (1, 0) and days["2026-03-02"] == (1, 1) and days["2026-02-01"] == (0, 1)
     assert sum(a + n for a, n in days.values()) == 4
     assert "Last 30 days: 5 asked, 3 answered" in html  # the one on 31 January counts, in no day
+
+
+async def test_the_audit_log_is_paged_newest_first(site: Site):
+    from datetime import timedelta
+
+    from bot.team.models import AuditEntry
+
+    w = site.world
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    async with w.app.db.session() as session:
+        await session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "platform": "console",
+                    "workspace": "T1",
+                    "at": start + timedelta(minutes=n),
+                    "actor": "UADMIN",
+                    "action": "schedule.pause",
+                    "target": f"schedule {n}",
+                    "before": None,
+                    "after": None,
+                }
+                for n in range(250)
+            ],
+        )
+    client = await signed_in(site, w.admin)
+    async with client:
+
+        async def page(n: int) -> tuple[list[str], str]:
+            html = await (await client.get(site.url(f"/dashboard/audit?kind=schedule&page={n}"))).text()
+            return re.findall(r"<td>schedule (\d+)</td>", html), html
+
+        first, html = await page(1)
+        assert first[:2] == ["249", "248"] and len(first) == 100
+        assert "Older changes" in html and "Newer changes" not in html and "page=2" in html
+        second, html = await page(2)
+        assert second[0] == "149" and len(second) == 100 and "Newer changes" in html and "Older changes" in html
+        third, html = await page(3)
+        assert third[-1] == "0" and len(third) == 50 and "Older changes" not in html
+        assert (await page(0))[0] == first  # anything but 1 to 10,000 is the first page
