@@ -17,9 +17,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answering.models import GapDismissal, KnowledgeFeedback, KnowledgeQuestion, KnowledgeVersion, TaughtPhraseRow
@@ -226,80 +225,65 @@ class Stats:
         return self.answered / self.asked if self.asked else 0.0
 
 
-async def _downvoted(
-    session: AsyncSession, *, platform: str, workspace: str, since: datetime
-) -> dict[int, list[KnowledgeFeedback]]:
-    rows = (
-        await session.execute(
-            select(KnowledgeFeedback)
-            .join(KnowledgeQuestion, KnowledgeQuestion.id == KnowledgeFeedback.question_id)
-            .where(
-                KnowledgeQuestion.platform == platform,
-                KnowledgeQuestion.workspace == workspace,
-                KnowledgeQuestion.asked_at >= since,
-                KnowledgeFeedback.vote == "down",
-            )
-        )
-    ).scalars()
-    found: dict[int, list[KnowledgeFeedback]] = {}
-    for row in rows:
-        found.setdefault(row.question_id, []).append(row)
-    return found
-
-
 async def gaps(session: AsyncSession, *, platform: str, workspace: str, since: datetime, limit: int = 10) -> list[Gap]:
-    """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out)."""
-    down = await _downvoted(session, platform=platform, workspace=workspace, since=since)
-    dismissed = {
-        d.text: d.dismissed_at
-        for d in (
-            await session.execute(
-                select(GapDismissal).where(GapDismissal.platform == platform, GapDismissal.workspace == workspace)
-            )
-        ).scalars()
-    }
-    # Only the candidates (unanswered or 👎), as plain rows: a busy workspace answers most questions.
-    kq = KnowledgeQuestion
-    kf = KnowledgeFeedback
-    downvoted = select(kf.question_id).where(kf.platform == platform, kf.workspace == workspace, kf.vote == "down")
-    candidates = (
+    """Unanswered and 👎 questions since ``since``, grouped by text, most asked first (dismissed ones left out).
+
+    The database groups and counts (one row per text); besides, only the recent 👎 votes and their questions'
+    texts are read. The votes' ids are passed as a list, not a subquery: PostgreSQL without statistics (a
+    freshly filled table) planned the subquery as a nested loop over every question.
+    """
+    kq, kf, gd = KnowledgeQuestion, KnowledgeFeedback, GapDismissal
+    mine = (kf.platform == platform, kf.workspace == workspace, kf.vote == "down")
+    live = (
+        kq.platform == platform,
+        kq.workspace == workspace,
+        kq.asked_at >= since,
+        kq.text != "",
+        # asked again since it was dismissed
+        ~select(gd.id)
+        .where(gd.platform == platform, gd.workspace == workspace, gd.text == kq.text, kq.asked_at <= gd.dismissed_at)
+        .exists(),
+    )
+    # A 👎 is given after its question was asked, so only votes changed since ``since`` can be about one.
+    votes = (await session.execute(select(kf.question_id, kf.reason).where(*mine, kf.updated_at >= since))).all()
+    downvoted = sorted({qid for qid, _ in votes})
+    groups = (
         await session.execute(
-            select(kq.id, kq.text, kq.command, kq.top_entry, kq.asked_at, kq.matched)
-            .where(
-                kq.platform == platform,
-                kq.workspace == workspace,
-                kq.asked_at >= since,
-                or_(kq.matched.is_(False), kq.id.in_(downvoted)),
-            )
-            .order_by(kq.id.desc())
-            .limit(_SCAN_LIMIT)
+            select(kq.text, func.count(), func.sum(case((kq.matched.is_(False), 1), else_=0)), func.max(kq.id))
+            .where(*live, or_(kq.matched.is_(False), kq.id.in_(downvoted)))
+            .group_by(kq.text)
         )
     ).all()
-    groups: dict[str, list[Any]] = {}
-    for row in candidates:  # newest first
-        if row.matched and row.id not in down:
-            continue
-        if not row.text or (row.text in dismissed and row.asked_at <= dismissed[row.text]):
-            continue
-        groups.setdefault(row.text, []).append(row)
-    found = []
-    for text, rows in groups.items():
-        latest = rows[0]
-        reasons = Counter(f.reason for q in rows for f in down.get(q.id, ()) if f.reason)
-        found.append(
-            Gap(
-                text=text,
-                command=latest.command,
-                asked=len(rows),
-                unanswered=sum(1 for q in rows if not q.matched),
-                down=sum(len(down.get(q.id, ())) for q in rows),
-                nearest=latest.top_entry,
-                question_id=latest.id,
-                reasons=tuple(r for r, _ in reasons.most_common(3)),
-            )
+    if not groups:
+        return []
+    text_of = dict((await session.execute(select(kq.id, kq.text).where(*live, kq.id.in_(downvoted)))).all())
+    down: Counter[str] = Counter()
+    reasons: dict[str, Counter[str]] = {}
+    for qid, reason in votes:
+        text = text_of.get(qid)
+        if text is None:
+            continue  # asked before ``since``, or dismissed since
+        down[text] += 1
+        if reason:
+            reasons.setdefault(text, Counter())[reason] += 1
+    top = sorted(groups, key=lambda g: (-int(g[1]), -down[g[0]], -int(g[3])))[:limit]
+    ids = [int(g[3]) for g in top]
+    newest = {
+        row.id: row for row in (await session.execute(select(kq.id, kq.command, kq.top_entry).where(kq.id.in_(ids))))
+    }
+    return [
+        Gap(
+            text=text,
+            command=newest[int(latest)].command,
+            asked=int(n),
+            unanswered=int(unanswered or 0),
+            down=down[text],
+            nearest=newest[int(latest)].top_entry,
+            question_id=int(latest),
+            reasons=tuple(r for r, _ in reasons.get(text, Counter()).most_common(3)),
         )
-    found.sort(key=lambda g: (-g.asked, -g.down, -g.question_id))
-    return found[:limit]
+        for text, n, unanswered, latest in top
+    ]
 
 
 async def dismiss_gap(

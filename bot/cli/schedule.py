@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from datetime import datetime
+from typing import Any
 
 from bot.kernel.settings import Settings
 from bot.plugins import command_group
@@ -14,7 +15,7 @@ from bot.plugins import command_group
 __all__ = ["preview_lines", "register"]
 
 
-async def _preview(settings: Settings, days: float, start: datetime | None = None) -> list[dict[str, str]]:
+async def _preview(settings: Settings, days: float, start: datetime | None = None) -> list[dict[str, Any]]:
     from bot.app import build_app
 
     app = await build_app(settings)
@@ -24,11 +25,12 @@ async def _preview(settings: Settings, days: float, start: datetime | None = Non
         await app.close()
 
 
-def preview_lines(items: list[dict[str, str]]) -> list[str]:
+def preview_lines(items: list[dict[str, Any]]) -> list[str]:
     if not items:
         return ["nothing scheduled in that period"]
     return [
         f"{i['local']:<25} {i['tz']:<20} {i['kind']:<11} {i['workspace']:<20} {i['target']}  (UTC {i['at']})"
+        + ("  snoozed" if i.get("snoozed") else "")
         for i in items
     ]
 
@@ -61,5 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     preview.add_argument(
         "--from", dest="start", default=None, help="start of the period (ISO 8601 with offset; default now)"
     )
-    preview.add_argument("--json", action="store_true", help="a JSON array of {at, local, tz, kind, workspace, target}")
+    preview.add_argument(
+        "--json", action="store_true", help="a JSON array of {at, local, tz, kind, workspace, target, snoozed}"
+    )
     preview.set_defaults(handler=_handler)

@@ -18,6 +18,7 @@ import secrets
 import weakref
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
@@ -47,10 +48,13 @@ __all__ = [
     "csrf_token",
     "csrf_ok",
     "public_base",
+    "public_root",
+    "ROOT",
 ]
 
 COOKIE = "cos_dashboard"
-SIGNIN_PATH = "/dashboard/signin"
+ROOT = "/dashboard"
+SIGNIN_PATH = f"{ROOT}/signin"
 ROLES = ("admin", "member")
 
 
@@ -79,6 +83,8 @@ class Viewer:
     role: str
     session_hash: str
     admin: bool = False
+    # The person's language from the platform when the link was made (``en``, ``zh``); None: unknown.
+    lang: str | None = None
 
     def request(self, *, tz: str | None = None) -> Request:
         """The same person as a chat request, for the core functions a page calls."""
@@ -102,8 +108,14 @@ def _sign(key: bytes, value: str) -> str:
 
 
 def public_base(app: App) -> str:
-    """``COS_PUBLIC_URL``, else the local address of ``cos-bot serve``."""
-    return app.settings.public_url or f"http://localhost:{app.settings.port}"
+    """``COS_PUBLIC_URL`` (without a trailing slash), else the local address of ``cos-bot serve``."""
+    return (app.settings.public_url or f"http://localhost:{app.settings.port}").rstrip("/")
+
+
+def public_root(app: App) -> str:
+    """The dashboard's path as people's browsers see it: ``/dashboard`` after ``COS_PUBLIC_URL``'s path
+    (``https://example.com/cos`` → ``/cos/dashboard``). Links, redirects, the cookie and forms use it."""
+    return urlsplit(public_base(app)).path.rstrip("/") + ROOT
 
 
 async def signing_key(app: App) -> bytes:
@@ -125,8 +137,9 @@ async def signing_key(app: App) -> bytes:
     return key
 
 
-async def make_link(app: App, *, platform: str, workspace: str, user: str, role: str) -> str:
-    """A one-time sign-in URL for this person and role, valid ``LINK_TTL``."""
+async def make_link(app: App, *, platform: str, workspace: str, user: str, role: str, lang: str | None = None) -> str:
+    """A one-time sign-in URL for this person and role, valid ``LINK_TTL``; ``lang``: the person's language as
+    their platform reported it (the dashboard's language when the workspace's is ``auto``)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     token = secrets.token_urlsafe(32)
@@ -141,6 +154,7 @@ async def make_link(app: App, *, platform: str, workspace: str, user: str, role:
                 token_hash=_hash(token),
                 created_at=now,
                 expires_at=now + LINK_TTL,
+                lang=lang,
             )
         )
     return link_url(app, token)
@@ -181,6 +195,7 @@ async def redeem(app: App, token: str) -> tuple[str, Viewer] | None:
             token_hash=_hash(session_token),
             created_at=now,
             expires_at=now + SESSION_TTL,
+            lang=link.lang,
         )
         session.add(row)
         viewer = _viewer(app, row)
@@ -191,7 +206,12 @@ async def redeem(app: App, token: str) -> tuple[str, Viewer] | None:
 
 def _viewer(app: App, row: DashboardSession) -> Viewer:
     viewer = Viewer(
-        platform=row.platform, workspace=row.workspace, user=row.user, role=row.role, session_hash=row.token_hash
+        platform=row.platform,
+        workspace=row.workspace,
+        user=row.user,
+        role=row.role,
+        session_hash=row.token_hash,
+        lang=row.lang,
     )
     return replace(viewer, admin=is_admin(viewer, app.settings.admins))
 

@@ -13,18 +13,20 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from bot.answering import store as kl
 from bot.dashboard.auth import Viewer
+from bot.kernel.lang import _
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import generate, load_context, participants_of, rule_of
+from bot.scheduler.preview import upcoming
 from bot.scheduler.recurrence import describe
 from bot.team import store
 from bot.team.audit import FORGOTTEN, entry_record
 from bot.team.ladder import rung
 from bot.team.models import Absence, AuditEntry, CheckinAnswer, Member
-from bot.team.schedules import workspace_schedules
+from bot.team.schedules import kind_name, workspace_schedules
 
 if TYPE_CHECKING:
     from bot.team.base import Team
@@ -45,7 +47,7 @@ __all__ = [
 
 PREVIEW_DAYS = 14
 WEEKS = 12
-SHOWN_ROWS = 500
+SHOWN_ROWS = 100  # audit entries per page
 SHOWN_ANSWERS = 100
 _KNOWLEDGE_DAYS = 30
 
@@ -115,22 +117,29 @@ async def overview(team: Team, viewer: Viewer) -> Overview:
             )
         order = {"overdue": 0, "due": 1, "accepted": 2, "ok": 3}
         page.risks.sort(key=lambda r: (order.get(r["state"], 9), r["title"]))
-        scheds = await store.active_schedules(session, platform=viewer.platform, workspace=viewer.workspace)
-    until = now + timedelta(days=PREVIEW_DAYS)
+        found = await upcoming(
+            session,
+            team.deliveries,
+            default_tz=team.settings.default_tz,
+            now=now,
+            until=now + timedelta(days=PREVIEW_DAYS),
+            platform=viewer.platform,
+            workspace=viewer.workspace,
+            contexts={(viewer.platform, viewer.workspace): ctx},
+        )
     zone = ZoneInfo(tz)
-    for s in scheds:
-        for o in generate(s, ctx, max(now, s.planned_until), until):
-            page.deliveries.append(
-                {
-                    "at": o.at,
-                    "local": o.at.astimezone(zone),
-                    "kind": o.kind.replace("_", " "),
-                    "target": o.target,
-                    "dm": o.target_type == "dm",
-                    "schedule": o.schedule_id,
-                }
-            )
-    page.deliveries.sort(key=lambda d: (d["at"], d["kind"], d["target"]))
+    for o in found:
+        page.deliveries.append(
+            {
+                "at": o.at,
+                "local": o.at.astimezone(zone),
+                "kind": kind_name(o.kind),
+                "target": o.target,
+                "dm": o.target_type == "dm",
+                "schedule": o.schedule_id,
+                "snoozed": o.snoozed,
+            }
+        )
     return page
 
 
@@ -143,14 +152,6 @@ class CheckinPage:
     weeks: list[tuple[str, int, int]] = field(default_factory=list)  # (week of, answered, asked)
     people: list[str] = field(default_factory=list)
     more: bool = False
-
-
-def _state(row: Any, now: datetime) -> str:
-    if row.answered_at is not None:
-        return "answered"
-    if row.skipped_at is not None:
-        return "skipped"
-    return "missed" if row.occurrence_at < now - timedelta(hours=12) else "open"
 
 
 def _checkin_filter(
@@ -181,10 +182,14 @@ async def checkin_rows(
     end: date | None,
     tz: str,
     limit: int | None = None,
-) -> list[CheckinAnswer]:
-    """The answered check-ins the viewer may see, newest first (the CSV export and the page's answers)."""
+) -> list[Any]:
+    """The answered check-ins the viewer may see, newest first (the CSV export): rows with the columns
+    ``bot.team.answers.answer_record`` reads, not whole objects."""
+    c = CheckinAnswer
     query = _checkin_filter(
-        select(CheckinAnswer).where(CheckinAnswer.answered_at.is_not(None)),
+        select(
+            c.platform, c.workspace, c.user, c.occurrence_at, c.answered_at, c.schedule_id, c.questions, c.answers
+        ).where(c.answered_at.is_not(None)),
         viewer,
         person=person,
         start=start,
@@ -194,28 +199,34 @@ async def checkin_rows(
     if limit is not None:
         query = query.limit(limit)
     async with team.db.session() as session:
-        return list((await session.execute(query)).scalars())
+        return list((await session.execute(query)).all())
 
 
 async def checkins(
     team: Team, viewer: Viewer, *, person: str | None = None, start: date | None = None, end: date | None = None
 ) -> CheckinPage:
-    """Each check-in day's counts, the answers (filtered), and participation per week over ``WEEKS`` weeks."""
+    """Each check-in day's counts, the answers (filtered), and participation per week over ``WEEKS`` weeks.
+
+    The counts are summed in SQL per occurrence (one row per schedule and instant, not per person); only the
+    answers shown are read whole.
+    """
     now = team.now()
     tz = await viewer_zone(team, viewer)
     zone = ZoneInfo(tz)
     page = CheckinPage(tz=tz)
     c = CheckinAnswer
-    lean = _checkin_filter(
-        select(c.schedule_id, c.occurrence_at, c.user, c.answered_at, c.skipped_at),
+    answered_n = func.sum(case((c.answered_at.is_not(None), 1), else_=0))
+    skipped_n = func.sum(case((c.answered_at.is_(None) & c.skipped_at.is_not(None), 1), else_=0))
+    grouped = _checkin_filter(
+        select(c.schedule_id, c.occurrence_at, func.count(), answered_n, skipped_n),
         viewer,
         person=person,
         start=start,
         end=end,
         tz=tz,
-    )
+    ).group_by(c.schedule_id, c.occurrence_at)
     async with team.db.session() as session:
-        rows = (await session.execute(lean)).all()
+        groups = (await session.execute(grouped)).all()
         schedules = {
             s.id: s
             for s in (
@@ -223,64 +234,93 @@ async def checkins(
             ).scalars()
         }
         absences = list((await session.execute(select(Absence).where(*_where(Absence, viewer)))).scalars())
+        asked_of_absent: set[tuple[int, date, str]] = set()
+        if absences:
+            # Who was asked on the days of the people who were away (only theirs are needed).
+            mine = _checkin_filter(
+                select(c.schedule_id, c.occurrence_at, c.user).where(c.user.in_({a.user for a in absences})),
+                viewer,
+                person=person,
+                start=start,
+                end=end,
+                tz=tz,
+            )
+            asked_of_absent = {
+                (sid, at.astimezone(zone).date(), user) for sid, at, user in (await session.execute(mine)).all()
+            }
         if viewer.admin:
-            page.people = sorted(
-                set((await session.execute(select(c.user).where(*_where(c, viewer)).distinct())).scalars())
+            page.people = list(
+                (await session.execute(select(c.user).where(*_where(c, viewer)).distinct().order_by(c.user))).scalars()
             )
     days: dict[tuple[int, date], dict[str, Any]] = {}
     answered = 0
-    for row in rows:
-        local = row.occurrence_at.astimezone(zone)
-        key = (row.schedule_id, local.date())
-        day = days.get(key)
+    missed_before = now - timedelta(hours=12)
+    for sid, at, n, yes, skipped in groups:
+        yes, skipped = int(yes or 0), int(skipped or 0)
+        d = at.astimezone(zone).date()
+        day = days.get((sid, d))
         if day is None:
-            day = days[key] = {
-                "day": local.date(),
-                "schedule": row.schedule_id,
-                "answered": 0,
-                "skipped": 0,
-                "missed": 0,
-                "open": 0,
-                "away": 0,
-                "users": set(),
-            }
-        day[_state(row, now)] += 1
-        day["users"].add(row.user)
-        answered += row.answered_at is not None
+            day = days[(sid, d)] = {"day": d, "schedule": sid, "answered": 0, "skipped": 0, "missed": 0, "open": 0}
+        rest = n - yes - skipped
+        day["answered"] += yes
+        day["skipped"] += skipped
+        day["missed" if at < missed_before else "open"] += rest
+        answered += yes
     for (sid, d), day in days.items():
         sched = schedules.get(sid)
-        missing = set(participants_of(sched)) - day["users"] if sched is not None else set()
+        who = set(participants_of(sched)) if sched is not None else set()
         if not viewer.admin:
-            missing &= {viewer.user}
-        day["away"] = sum(1 for a in absences if a.user in missing and a.start_on <= d <= a.end_on)
-        del day["users"]
+            who &= {viewer.user}
+        day["away"] = sum(
+            1
+            for a in absences
+            if a.user in who and a.start_on <= d <= a.end_on and (sid, d, a.user) not in asked_of_absent
+        )
         page.days.append(day)
     page.days.sort(key=lambda d: (d["day"], d["schedule"]), reverse=True)
-    page.weeks = _weeks(rows, now.astimezone(zone).date(), zone)
-    shown = await checkin_rows(team, viewer, person=person, start=start, end=end, tz=tz, limit=SHOWN_ANSWERS)
+    page.weeks = _weeks(groups, now.astimezone(zone).date(), zone)
+    shown = await _answers(team, viewer, person=person, start=start, end=end, tz=tz)
     page.more = answered > len(shown)
-    for answer in shown:
-        page.answers.append(
-            {
-                "user": answer.user,
-                "day": answer.occurrence_at.astimezone(zone).date(),
-                "pairs": list(zip(store.loads(answer.questions), store.loads(answer.answers), strict=False)),
-            }
-        )
+    page.answers = [
+        {
+            "user": user,
+            "day": at.astimezone(zone).date(),
+            "pairs": list(zip(store.loads(questions), store.loads(answers), strict=False)),
+        }
+        for user, at, questions, answers in shown
+    ]
     return page
 
 
-def _weeks(rows: Sequence[Any], today: date, zone: ZoneInfo) -> list[tuple[str, int, int]]:
+async def _answers(
+    team: Team, viewer: Viewer, *, person: str | None, start: date | None, end: date | None, tz: str
+) -> list[Any]:
+    """The newest ``SHOWN_ANSWERS`` answered check-ins: only the columns the page shows."""
+    c = CheckinAnswer
+    query = _checkin_filter(
+        select(c.user, c.occurrence_at, c.questions, c.answers).where(c.answered_at.is_not(None)),
+        viewer,
+        person=person,
+        start=start,
+        end=end,
+        tz=tz,
+    )
+    async with team.db.session() as session:
+        rows = await session.execute(query.order_by(c.occurrence_at.desc(), c.user).limit(SHOWN_ANSWERS))
+        return list(rows.all())
+
+
+def _weeks(groups: Sequence[Any], today: date, zone: ZoneInfo) -> list[tuple[str, int, int]]:
     """(Monday's date, answered, asked) for each of the last ``WEEKS`` weeks, oldest first."""
     monday = today - timedelta(days=today.weekday())
     starts = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
     asked: Counter[date] = Counter()
     answered: Counter[date] = Counter()
-    for row in rows:
-        d = row.occurrence_at.astimezone(zone).date()
+    for _sid, at, n, yes, _skipped in groups:
+        d = at.astimezone(zone).date()
         week = d - timedelta(days=d.weekday())
-        asked[week] += 1
-        answered[week] += row.answered_at is not None
+        asked[week] += n
+        answered[week] += int(yes or 0)
     return [(w.isoformat(), answered[w], asked[w]) for w in starts]
 
 
@@ -307,31 +347,38 @@ async def knowledge(team: Team, viewer: Viewer, *, days: int = _KNOWLEDGE_DAYS) 
     page = KnowledgePage(days=days)
     await team.app.answering.journal.flush_quietly()  # what was just asked counts
     q = kl.KnowledgeQuestion
+    first = now.astimezone(zone).date() - timedelta(days=days - 1)
+    # Each question's local day, as an index into the page's days, computed by the database (exact in any
+    # zone and across DST): the local midnights as UTC bounds. The rows never leave it; the counts do.
+    bounds = [datetime.combine(first + timedelta(days=n), datetime.min.time(), zone) for n in range(days)]
+    day_of = case(*((q.asked_at < b, n - 1) for n, b in enumerate(bounds)), else_=days - 1)
+    scope = (*_where(q, viewer), q.asked_at >= since)
+    # A subquery, so that PostgreSQL groups by the same expression it selects (bound parameters differ).
+    each = select(day_of.label("day"), q.matched.label("matched")).where(*scope).subquery()
     async with team.db.session() as session:
-        asked = (
+        per_day = (
+            await session.execute(select(each.c.day, each.c.matched, func.count()).group_by(each.c.day, each.c.matched))
+        ).all()
+        top = (
             await session.execute(
-                select(q.asked_at, q.matched, q.top_entry).where(*_where(q, viewer), q.asked_at >= since)
+                select(q.top_entry, func.count())
+                .where(*scope, q.matched.is_(True), q.top_entry.is_not(None))
+                .group_by(q.top_entry)
+                .order_by(func.count().desc(), q.top_entry)
+                .limit(5)
             )
         ).all()
         votes = await kl.vote_counts(session, platform=viewer.platform, workspace=viewer.workspace, since=since)
         found = await kl.gaps(session, platform=viewer.platform, workspace=viewer.workspace, since=since, limit=20)
         taught = await kl.taught_phrases(session, platform=viewer.platform, workspace=viewer.workspace)
-    yes: Counter[date] = Counter()
-    no: Counter[date] = Counter()
-    topics: Counter[str] = Counter()
-    for at, matched, top in asked:
-        d = at.astimezone(zone).date()
-        (yes if matched else no)[d] += 1
-        if matched and top:
-            topics[top] += 1
-    first = now.astimezone(zone).date() - timedelta(days=days - 1)
-    page.per_day = [
-        ((first + timedelta(days=n)).isoformat(), yes[first + timedelta(days=n)], no[first + timedelta(days=n)])
-        for n in range(days)
-    ]
-    page.asked, page.answered = len(asked), sum(yes.values())
+    yes: Counter[int] = Counter()
+    no: Counter[int] = Counter()
+    for index, matched, n in per_day:  # index -1: asked within ``days`` x 24 h but before the first local day
+        (yes if matched else no)[int(index)] += int(n)
+    page.per_day = [((first + timedelta(days=n)).isoformat(), yes[n], no[n]) for n in range(days)]
+    page.asked, page.answered = sum(yes.values()) + sum(no.values()), sum(yes.values())
     page.up, page.down = votes["up"], votes["down"]
-    page.top_topics = [(_title(team, t), n) for t, n in topics.most_common(5)]
+    page.top_topics = [(_title(team, t), int(n)) for t, n in top]
     page.gaps = [
         {
             "id": g.question_id,
@@ -364,6 +411,7 @@ async def audit_entries(
     start: date | None = None,
     end: date | None = None,
     limit: int | None = SHOWN_ROWS,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The workspace's audit log, newest first, filtered by actor, kind (``schedule`` or ``schedule.pause``)
     and UTC dates."""
@@ -381,6 +429,8 @@ async def audit_entries(
     query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     async with team.db.session() as session:
         return [entry_record(e) for e in (await session.execute(query)).scalars()]
 
@@ -416,9 +466,11 @@ async def schedules(team: Team, viewer: Viewer) -> list[dict[str, Any]]:
         out.append(
             {
                 "id": s.id,
-                "kind": s.kind.replace("_", " "),
+                "kind": kind_name(s.kind),
                 "channel": s.channel,
-                "when": describe(rule_of(s)) if s.kind != "milestone" else f"milestone reminders at 09:00 {s.tz}",
+                "when": describe(rule_of(s))
+                if s.kind != "milestone"
+                else _("milestone reminders at 09:00 {tz}").format(tz=s.tz),
                 "participants": participants_of(s) if s.kind == "checkin" else [],
                 "paused": s.paused_at is not None,
                 "next_local": nxt.at.astimezone(ZoneInfo(nxt.tz)) if nxt else None,

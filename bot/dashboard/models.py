@@ -37,6 +37,8 @@ class DashboardLink(WorkspaceRow, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The person's language as their platform reported it when they asked (migration 0020); None: unknown.
+    lang: Mapped[str | None] = mapped_column(String(8))
 
 
 class DashboardSession(WorkspaceRow, Base):
@@ -50,6 +52,7 @@ class DashboardSession(WorkspaceRow, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lang: Mapped[str | None] = mapped_column(String(8))  # the link's (migration 0020)
 
 
 Index(

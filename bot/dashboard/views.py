@@ -22,9 +22,10 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.dashboard import SESSION_TTL, auth, data
+from bot.dashboard import SESSION_TTL, auth, data, lang
 from bot.dashboard.charts import Series, bar_chart
 from bot.kernel.errors import DatabaseUnavailable, NotFound, PermissionDenied, UserError
+from bot.kernel.lang import _, use_lang
 from bot.kernel.reply import Reply
 from bot.team.audit import FORGOTTEN
 from bot.team.base import Team
@@ -49,44 +50,66 @@ Handler = Callable[[web.Request, auth.Viewer], Awaitable[web.StreamResponse]]
 
 def mount(web_app: web.Application, app: App) -> None:
     """Add the dashboard's routes, templates and headers to ``web_app``."""
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         web_app,
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
         autoescape=True,
         app_key=_JINJA,
         undefined=jinja2.StrictUndefined,
     )
+    lang.install(env)
     team = app.parts.get("team")
     web_app[_TEAM] = team if isinstance(team, Team) else Team(app)
     web_app.on_response_prepare.append(_headers)
-    web_app.add_routes(
-        [
-            web.get(f"{auth.SIGNIN_PATH}/{{token}}", _signin),
-            web.get(PREFIX, _page(_overview)),
-            web.get(f"{PREFIX}/checkins", _page(_checkins)),
-            web.get(f"{PREFIX}/checkins.csv", _page(_checkins_csv)),
-            web.get(f"{PREFIX}/knowledge", _page(_knowledge, admin=True)),
-            web.post(f"{PREFIX}/knowledge/teach", _page(_teach, admin=True, form=True)),
-            web.post(f"{PREFIX}/knowledge/dismiss", _page(_dismiss, admin=True, form=True)),
-            web.post(f"{PREFIX}/knowledge/remove", _page(_unteach, admin=True, form=True)),
-            web.get(f"{PREFIX}/audit", _page(_audit, admin=True)),
-            web.get(f"{PREFIX}/audit.csv", _page(_audit_csv, admin=True)),
-            web.get(f"{PREFIX}/schedules", _page(_schedules)),
-            web.post(f"{PREFIX}/schedules/{{verb}}", _page(_schedule_change, form=True)),
-            web.post(f"{PREFIX}/signout", _page(_signout, form=True)),
-            web.static(f"{PREFIX}/static", _HERE / "static"),
-        ]
-    )
+    # The routes answer at /dashboard and, when COS_PUBLIC_URL has a path (https://example.com/cos), at
+    # /cos/dashboard too: a reverse proxy may strip that path or pass it on. What the pages link to, redirect
+    # to and scope the cookie to is always the public one (``auth.public_root``).
+    for root in _roots(app):
+        web_app.add_routes(
+            [
+                web.get(f"{root}/signin/{{token}}", _signin),
+                web.get(root, _page(_overview)),
+                web.get(f"{root}/checkins", _page(_checkins)),
+                web.get(f"{root}/checkins.csv", _page(_checkins_csv)),
+                web.get(f"{root}/knowledge", _page(_knowledge, admin=True)),
+                web.post(f"{root}/knowledge/teach", _page(_teach, admin=True, form=True)),
+                web.post(f"{root}/knowledge/dismiss", _page(_dismiss, admin=True, form=True)),
+                web.post(f"{root}/knowledge/remove", _page(_unteach, admin=True, form=True)),
+                web.get(f"{root}/audit", _page(_audit, admin=True)),
+                web.get(f"{root}/audit.csv", _page(_audit_csv, admin=True)),
+                web.get(f"{root}/schedules", _page(_schedules)),
+                web.post(f"{root}/schedules/{{verb}}", _page(_schedule_change, form=True)),
+                web.post(f"{root}/signout", _page(_signout, form=True)),
+                web.static(f"{root}/static", _HERE / "static"),
+            ]
+        )
+
+
+def _roots(app: App) -> tuple[str, ...]:
+    public = auth.public_root(app)
+    return (PREFIX,) if public == PREFIX else (PREFIX, public)
+
+
+def _here(request: web.Request) -> str:
+    """The request's path below the dashboard's root: ``""`` for the overview, ``/checkins``, ..."""
+    path = request.path
+    for root in sorted(_roots(_team(request).app), key=len, reverse=True):
+        if path == root or path.startswith(root + "/"):
+            return path[len(root) :]
+    return path
 
 
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:
-    if not request.path.startswith(PREFIX):
+    if _TEAM not in request.app:
+        return
+    here = _here(request)
+    if here == request.path:  # not under the dashboard
         return
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
-    if not request.path.startswith(f"{PREFIX}/static"):
+    if not here.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
 
 
@@ -103,7 +126,8 @@ async def _context(request: web.Request, viewer: auth.Viewer | None, **extra: An
     return {
         "viewer": viewer,
         "csrf": auth.csrf_token(key, viewer) if viewer is not None else "",
-        "path": request.path,
+        "root": auth.public_root(_team(request).app),
+        "here": _here(request),
         "notice": None,
         "error": None,
         **extra,
@@ -117,72 +141,91 @@ async def _problem(
 
 
 def _page(handler: Handler, *, admin: bool = False, form: bool = False) -> Callable[[web.Request], Awaitable[Any]]:
-    """A page: a session is needed (401), admins only when ``admin`` (403), a CSRF token on forms (403)."""
+    """A page: a session is needed (401), admins only when ``admin`` (403), a CSRF token on forms (403).
+
+    Everything it says is in the page's language (``lang.page_lang``)."""
 
     async def page(request: web.Request) -> web.StreamResponse:
+        team = _team(request)
         try:
-            return await checked(request)
+            viewer = await auth.viewer_of(team.app, request.cookies.get(auth.COOKIE))
+            with use_lang(await lang.page_lang(team, viewer)):
+                return await checked(request, viewer)
         except DatabaseUnavailable as exc:
-            return await _problem(request, 503, "Try again in a minute", str(exc), None)
+            with use_lang(await lang.page_lang(team, None)):
+                return await _problem(request, 503, _("Try again in a minute"), str(exc), None)
 
-    async def checked(request: web.Request) -> web.StreamResponse:
+    async def checked(request: web.Request, viewer: auth.Viewer | None) -> web.StreamResponse:
         app = _team(request).app
-        viewer = await auth.viewer_of(app, request.cookies.get(auth.COOKIE))
         if viewer is None:
             return await _problem(
                 request,
                 401,
-                "Sign in from chat",
-                "Type /cos-service dashboard in your Slack workspace or Discord server: the bot answers "
-                "you alone with a sign-in link, valid for 10 minutes.",
+                _("Sign in from chat"),
+                _(
+                    "Type /cos-service dashboard in your Slack workspace or Discord server: the bot answers "
+                    "you alone with a sign-in link, valid for 10 minutes."
+                ),
                 None,
             )
         if admin and not viewer.admin:
             return await _problem(
                 request,
                 403,
-                "Admins only",
-                "This page is for admins. The overview, your check-ins and the schedules are yours to read.",
+                _("Admins only"),
+                _("This page is for admins. The overview, your check-ins and the schedules are yours to read."),
                 viewer,
             )
         if form:
             posted = await request.post()
             if not auth.csrf_ok(await auth.signing_key(app), viewer, posted.get("csrf")):
                 return await _problem(
-                    request, 403, "The form has expired", "Nothing was changed. Reload the page and try again.", viewer
+                    request,
+                    403,
+                    _("The form has expired"),
+                    _("Nothing was changed. Reload the page and try again."),
+                    viewer,
                 )
         try:
             return await handler(request, viewer)
         except NotFound as exc:
-            return await _problem(request, 404, "Not found", str(exc), viewer)
+            return await _problem(request, 404, _("Not found"), str(exc), viewer)
         except PermissionDenied as exc:
-            return await _problem(request, 403, "Not allowed", str(exc), viewer)
+            return await _problem(request, 403, _("Not allowed"), str(exc), viewer)
 
     return page
 
 
 # -- sign-in and sign-out ------------------------------------------------------------------------
 async def _signin(request: web.Request) -> web.StreamResponse:
+    with use_lang(await lang.page_lang(_team(request), None)):
+        return await _signed_in(request)
+
+
+async def _signed_in(request: web.Request) -> web.StreamResponse:
     agent = request.headers.get("User-Agent", "").lower()
     if any(bot in agent for bot in _UNFURLERS):
-        return await _problem(request, 200, "cos-bot dashboard", "Open this link in your browser to sign in.", None)
+        return await _problem(
+            request, 200, _("cos-bot dashboard"), _("Open this link in your browser to sign in."), None
+        )
     app = _team(request).app
     redeemed = await auth.redeem(app, request.match_info["token"])
     if redeemed is None:
         return await _problem(
             request,
             401,
-            "This sign-in link cannot be used",
-            "A link works once and for 10 minutes. Type /cos-service dashboard in chat for a new one.",
+            _("This sign-in link cannot be used"),
+            _("A link works once and for 10 minutes. Type /cos-service dashboard in chat for a new one."),
             None,
         )
-    cookie, _ = redeemed
-    response = web.Response(status=303, headers={"Location": PREFIX})
+    cookie = redeemed[0]
+    root = auth.public_root(app)
+    response = web.Response(status=303, headers={"Location": root})
     response.set_cookie(
         auth.COOKIE,
         cookie,
         max_age=int(SESSION_TTL.total_seconds()),
-        path=PREFIX,
+        path=root,
         httponly=True,
         samesite="Lax",
         secure=auth.public_base(app).startswith("https://"),
@@ -192,8 +235,10 @@ async def _signin(request: web.Request) -> web.StreamResponse:
 
 async def _signout(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
     await auth.sign_out(_team(request).app, viewer)
-    response = await _problem(request, 200, "Signed out", "Type /cos-service dashboard in chat to sign in again.", None)
-    response.del_cookie(auth.COOKIE, path=PREFIX)
+    response = await _problem(
+        request, 200, _("Signed out"), _("Type /cos-service dashboard in chat to sign in again."), None
+    )
+    response.del_cookie(auth.COOKIE, path=auth.public_root(_team(request).app))
     return response
 
 
@@ -222,12 +267,12 @@ async def _checkins(request: web.Request, viewer: auth.Viewer) -> web.StreamResp
     page = await data.checkins(_team(request), viewer, person=person or None, start=start, end=end)
     weeks = page.weeks
     chart = bar_chart(
-        title=f"Check-in participation, last {data.WEEKS} weeks",
-        description="Answered and not answered check-ins per week (the table beside it has the numbers).",
-        labels=[w for w, _, _ in weeks],
+        title=_("Check-in participation, last {n} weeks").format(n=data.WEEKS),
+        description=_("Answered and not answered check-ins per week (the table beside it has the numbers)."),
+        labels=[w for w, _a, _n in weeks],
         series=[
-            Series("answered", [a for _, a, _ in weeks], "#1a7f37"),
-            Series("not answered", [n - a for _, a, n in weeks], "#9a6700"),
+            Series(_("answered"), [a for _w, a, _n in weeks], "#1a7f37"),
+            Series(_("not answered"), [n - a for _w, a, n in weeks], "#9a6700"),
         ],
     )
     filters = {"person": person, "from": start.isoformat() if start else "", "to": end.isoformat() if end else ""}
@@ -262,12 +307,14 @@ async def _knowledge(
     team = _team(request)
     page = await data.knowledge(team, viewer)
     chart = bar_chart(
-        title=f"Questions per day, last {page.days} days",
-        description="Questions the bot answered and could not answer, per day (the table beside it has the numbers).",
-        labels=[d for d, _, _ in page.per_day],
+        title=_("Questions per day, last {n} days").format(n=page.days),
+        description=_(
+            "Questions the bot answered and could not answer, per day (the table beside it has the numbers)."
+        ),
+        labels=[d for d, _a, _n in page.per_day],
         series=[
-            Series("answered", [a for _, a, _ in page.per_day], "#1a7f37"),
-            Series("not answered", [n for _, _, n in page.per_day], "#cf222e"),
+            Series(_("answered"), [a for _d, a, _n in page.per_day], "#1a7f37"),
+            Series(_("not answered"), [n for _d, _a, n in page.per_day], "#cf222e"),
         ],
     )
     topics = sorted({e.title for e in team.kb.entries.values()})
@@ -291,7 +338,7 @@ async def _form_id(request: web.Request, name: str = "id") -> int:
     value = _text((await request.post()).get(name), 20)
     # Ids are database ids or, for logged questions, 63-bit ids made in-process (bot.answering.votes).
     if not (value.isascii() and value.isdigit() and len(value) <= 19 and int(value) < 2**63):
-        raise NotFound("Nothing here has that id.")
+        raise NotFound(_("Nothing here has that id."))
     return int(value)
 
 
@@ -304,8 +351,13 @@ async def _teach(request: web.Request, viewer: auth.Viewer) -> web.StreamRespons
     question = await gap_question(team, viewer, qid)
     entry, candidates = resolve_topic(team, topic) if topic else (None, [])
     if entry is None:
-        hint = f" Did you mean: {', '.join(c.title for c in candidates)}?" if candidates else ""
-        return await _knowledge(request, viewer, error=f"Pick a topic from the list for “{question.text[:80]}”.{hint}")
+        hint = (
+            " " + _("Did you mean: {topics}?").format(topics=", ".join(c.title for c in candidates))
+            if candidates
+            else ""
+        )
+        error = _("Pick a topic from the list for “{question}”.").format(question=question.text[:80])
+        return await _knowledge(request, viewer, error=error + hint)
     try:
         reply = await teach_phrase(team, viewer, question.text, entry)
     except PermissionDenied:
@@ -348,9 +400,19 @@ def _audit_filters(request: web.Request) -> dict[str, Any]:
 async def _audit(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
     team = _team(request)
     f = _audit_filters(request)
+    number = _page_number(request.query.get("page"))
     rows = await data.audit_entries(
-        team, viewer, person=f["person"] or None, kind=f["kind"] or None, start=f["start"], end=f["end"]
+        team,
+        viewer,
+        person=f["person"] or None,
+        kind=f["kind"] or None,
+        start=f["start"],
+        end=f["end"],
+        limit=data.SHOWN_ROWS + 1,
+        offset=(number - 1) * data.SHOWN_ROWS,
     )
+    older = len(rows) > data.SHOWN_ROWS
+    rows = rows[: data.SHOWN_ROWS]
     shown = {
         "person": f["person"],
         "kind": f["kind"],
@@ -358,9 +420,18 @@ async def _audit(request: web.Request, viewer: auth.Viewer) -> web.StreamRespons
         "to": f["end"].isoformat() if f["end"] else "",
     }
     kinds = await data.audit_kinds(team, viewer)
+    pages = {"number": number, "newer": number - 1 if number > 1 else None, "older": number + 1 if older else None}
     return _render(
-        request, "audit.html", await _context(request, viewer, rows=rows, f=shown, kinds=kinds, forgotten=FORGOTTEN)
+        request,
+        "audit.html",
+        await _context(request, viewer, rows=rows, f=shown, kinds=kinds, forgotten=FORGOTTEN, pages=pages),
     )
+
+
+def _page_number(value: str | None) -> int:
+    """``?page=N`` (1 to 10,000); anything else is the first page."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and 1 <= int(text) <= 10_000 else 1
 
 
 async def _audit_csv(request: web.Request, viewer: auth.Viewer) -> web.StreamResponse:
@@ -409,7 +480,7 @@ async def _schedule_change(request: web.Request, viewer: auth.Viewer) -> web.Str
         request.match_info["verb"]
     )
     if change is None:
-        raise NotFound("There is no such change.")
+        raise NotFound(_("There is no such change."))
     sid = await _form_id(request)
     try:
         reply = await change(_team(request), viewer, sid)

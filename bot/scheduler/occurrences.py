@@ -65,7 +65,12 @@ class Occurrence:
     def payload(self) -> dict[str, Any]:
         return dict(self.extra)
 
-    def as_preview(self) -> dict[str, str]:
+    @property
+    def snoozed(self) -> bool:
+        """A delivery snoozed to this time (queued by a snooze, not by its schedule)."""
+        return "snoozed_from" in dict(self.extra)
+
+    def as_preview(self) -> dict[str, Any]:
         return {
             "at": self.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "local": self.local.isoformat(),
@@ -73,6 +78,7 @@ class Occurrence:
             "kind": self.kind,
             "workspace": f"{self.platform}:{self.workspace}",
             "target": ("@" if self.target_type == "dm" else "#") + self.target,
+            "snoozed": self.snoozed,
         }
 
 

@@ -18,6 +18,7 @@ from bot.scheduler import outbox
 from bot.scheduler.lateness import record_missed
 from bot.scheduler.models import Schedule
 from bot.scheduler.occurrences import Context, Occurrence, generate, load_context
+from bot.scheduler.preview import upcoming
 from bot.storage.outage import step_failed
 
 if TYPE_CHECKING:
@@ -136,17 +137,11 @@ class Planning:
     async def preview(self, *, days: float, now: datetime | None = None) -> list[Occurrence]:
         """Every delivery due in ``(now, now + days]``, across all workspaces, in time order."""
         now = now or self.app.clock.now()
-        until = now + timedelta(days=days)
         async with self.app.db.session() as session:
-            schedules = list(
-                (
-                    await session.execute(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id))
-                ).scalars()
+            return await upcoming(
+                session,
+                self.app.deliveries,
+                default_tz=self.app.settings.default_tz,
+                now=now,
+                until=now + timedelta(days=days),
             )
-            # Not yet planned occurrences only: those before the watermark are in the outbox already.
-            found = await self._occurrences(session, schedules, since=lambda s: max(now, s.planned_until), until=until)
-            out = [o for _, due in found for o in due]
-            for source in self.app.deliveries.preview_sources:
-                out.extend(await source(session, now, until))
-        out.sort(key=lambda o: (o.at, o.workspace, o.kind, o.target))
-        return out

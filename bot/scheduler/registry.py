@@ -77,6 +77,8 @@ Opener = Callable[["AsyncSession", "Schedule", list["Occurrence"]], Awaitable[li
 ContextLoader = Callable[["AsyncSession", "Context"], Awaitable[None]]
 # Deliveries queued outside planning that ``cos-bot schedule preview`` lists, in ``(after, until]``.
 PreviewSource = Callable[["AsyncSession", datetime, datetime], Awaitable[list["Occurrence"]]]
+# Keeps the previewed occurrences that will be sent (drops, say, the nudge of a check-in that was skipped).
+PreviewFilter = Callable[["AsyncSession", list["Occurrence"]], Awaitable[list["Occurrence"]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ class Deliveries:
         self._contexts: list[ContextLoader] = []
         self._hooks: list[TickHook] = []
         self._previews: list[PreviewSource] = []
+        self._preview_filters: list[PreviewFilter] = []
         self._unknown: set[str] = set()
 
     # -- registering ------------------------------------------------------------------------
@@ -165,6 +168,11 @@ class Deliveries:
         """List deliveries queued outside planning (a snoozed reminder) in the preview."""
         if source not in self._previews:
             self._previews.append(source)
+
+    def add_preview_filter(self, keep: PreviewFilter) -> None:
+        """Leave out of the preview what will not be sent after all (a skipped check-in's nudge)."""
+        if keep not in self._preview_filters:
+            self._preview_filters.append(keep)
 
     # -- reading ----------------------------------------------------------------------------
     def kind(self, name: str) -> DeliveryKind | None:
@@ -198,6 +206,10 @@ class Deliveries:
     @property
     def preview_sources(self) -> tuple[PreviewSource, ...]:
         return tuple(self._previews)
+
+    @property
+    def preview_filters(self) -> tuple[PreviewFilter, ...]:
+        return tuple(self._preview_filters)
 
     def tick_hooks(self, *, after_drain: bool) -> tuple[TickHook, ...]:
         return tuple(h for h in self._hooks if h.after_drain == after_drain)

@@ -21,7 +21,7 @@ from bot.kernel.safety import InputProblem, clean_input
 from bot.scheduler.registry import Deliveries
 from bot.team import audit, store
 from bot.team.base import TeamFeature, parse_mentions, parse_when
-from bot.team.delivery.checkin import CHECKIN, CHECKIN_SCHEDULE, NUDGE, SYNC_REPORTS
+from bot.team.delivery.checkin import CHECKIN, CHECKIN_SCHEDULE, NUDGE, SYNC_REPORTS, settled_checkins
 from bot.team.ladder import review_due
 from bot.team.models import CheckinAnswer, RiskItem
 from bot.team.risks import REGISTER_KINDS
@@ -64,6 +64,7 @@ class CheckinCommands(TeamFeature):
         deliveries.add_kind(NUDGE)
         deliveries.add_schedule_kind(CHECKIN_SCHEDULE)
         deliveries.add_tick_hook(SYNC_REPORTS)
+        deliveries.add_preview_filter(settled_checkins)
 
     def register(self, router: Router) -> None:
         for word in ("checkin", "check-in"):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from bot.kernel.auth import is_admin, server_only
 from bot.kernel.errors import UserError
+from bot.kernel.i18n import lang_of_locale
+from bot.kernel.lang import _, ngettext
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.router import Router
@@ -28,21 +30,28 @@ class DashboardCommands(TeamFeature):
     async def dashboard(self, request: Request, text: str) -> Reply:
         if text.strip():
             raise UserError(
-                "Use `/cos-service dashboard` for a sign-in link, or `/cos-service dashboard signout` to sign out."
+                _("Use `/cos-service dashboard` for a sign-in link, or `/cos-service dashboard signout` to sign out.")
             )
         from bot.dashboard.auth import make_link
 
         role = "admin" if is_admin(request, self.admins) else "member"
         url = await make_link(
-            self.team.app, platform=request.platform, workspace=request.workspace, user=request.user, role=role
+            self.team.app,
+            platform=request.platform,
+            workspace=request.workspace,
+            user=request.user,
+            role=role,
+            lang=lang_of_locale(request.locale),
         )
         return Reply(
-            title="Your dashboard sign-in link",
+            title=_("Your dashboard sign-in link"),
             sections=(
                 Section(text=url),
                 Section(
-                    text=f"It works once, for 10 minutes, and signs you in as yourself ({role}): do not share it. "
-                    "`/cos-service dashboard signout` ends your dashboard sessions."
+                    text=_(
+                        "It works once, for 10 minutes, and signs you in as yourself ({role}): do not share it. "
+                        "`/cos-service dashboard signout` ends your dashboard sessions."
+                    ).format(role=_("admin") if role == "admin" else _("member"))
                 ),
             ),
             ephemeral=True,
@@ -54,8 +63,18 @@ class DashboardCommands(TeamFeature):
 
         ended = await sign_out_person(self.team.app, request)
         if not ended:
-            return Reply(title="You are not signed in to the dashboard", sections=(Section(text="Nothing to end."),))
+            return Reply(
+                title=_("You are not signed in to the dashboard"), sections=(Section(text=_("Nothing to end.")),)
+            )
         return Reply(
-            title="Signed out of the dashboard",
-            sections=(Section(text=f"{ended} session(s) ended; unused sign-in links no longer work."),),
+            title=_("Signed out of the dashboard"),
+            sections=(
+                Section(
+                    text=ngettext(
+                        "{n} session ended; unused sign-in links no longer work.",
+                        "{n} sessions ended; unused sign-in links no longer work.",
+                        ended,
+                    ).format(n=ended)
+                ),
+            ),
         )

@@ -104,6 +104,13 @@ class CheckinAnswer(WorkspaceRow, Base):
 
 
 Index("ix_checkin_answer_platform_workspace_user", CheckinAnswer.platform, CheckinAnswer.workspace, CheckinAnswer.user)
+# The dashboard's check-ins by date range, newest first (migration 0019).
+Index(
+    "ix_checkin_answer_platform_workspace_occurrence_at",
+    CheckinAnswer.platform,
+    CheckinAnswer.workspace,
+    CheckinAnswer.occurrence_at,
+)
 
 
 class Member(WorkspaceRow, Base):
@@ -134,6 +141,8 @@ class AuditEntry(WorkspaceRow, Base):
 
 
 Index("ix_audit_entry_platform_workspace_at", AuditEntry.platform, AuditEntry.workspace, AuditEntry.at)
+# The kinds of a workspace's actions, read from the index alone (migration 0019).
+Index("ix_audit_entry_platform_workspace_action", AuditEntry.platform, AuditEntry.workspace, AuditEntry.action)
 
 
 class HolidayCalendar(WorkspaceRow, Base):

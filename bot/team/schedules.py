@@ -44,6 +44,7 @@ _KINDS = {
     "checkin": N_("checkin"),
     "risk_review": N_("risk review"),
     "milestone": N_("milestone"),
+    "nudge": N_("nudge"),
 }
 _WEEKDAYS_ZH = "一二三四五六日"
 

@@ -123,9 +123,18 @@ async def pending_snoozes(session: AsyncSession, after: datetime, until: datetim
             target=r.target,
             channel=r.channel,
             schedule_id=r.schedule_id or 0,
+            extra=_snoozed_extra(r),
         )
         for r in rows
     ]
+
+
+def _snoozed_extra(row: Outbox) -> tuple[tuple[str, Any], ...]:
+    payload = json.loads(row.payload or "{}")
+    extra: list[tuple[str, Any]] = [("snoozed_from", payload.get("snoozed_from"))]
+    if "occurrence" in payload:
+        extra.append(("occurrence", payload["occurrence"]))
+    return tuple(extra)
 
 
 class SnoozeCommands(TeamFeature):

@@ -105,7 +105,7 @@ async def test_signing_out_on_the_page_and_from_chat(any_site: Site):
     admins = await signed_in(any_site, w.admin)
     async with first, second, admins:
         reply = await w.member.say("/cos-service dashboard signout")
-        assert reply.title == "Signed out of the dashboard" and "2 session(s)" in to_text(reply)
+        assert reply.title == "Signed out of the dashboard" and "2 sessions ended" in to_text(reply)
         for client in (first, second):
             assert (await client.get(any_site.url("/dashboard"))).status == 401
         assert (await admins.get(any_site.url("/dashboard"))).status == 200  # someone else's session stays

@@ -233,3 +233,27 @@ async def test_the_dashboard_in_a_real_browser(site: Site, driver: Any):
     await run(lambda: driver.find_element(By.CSS_SELECTOR, ".signout button").click())
     assert "Signed out" in await shown(driver, "h1", "Signed out")
     await visit(driver, site, "/dashboard")  # the 401 page is accessible too
+
+
+async def test_the_dashboard_in_chinese_in_a_real_browser(site: Site, driver: Any):
+    """A workspace switched to Chinese: every page in Chinese, ``<html lang="zh-CN">``, and axe-core finds no
+    serious or critical violation on any of them."""
+    w = site.world
+    await _team_data(site)
+    await w.admin.say("/cos-service language zh")
+    await run(driver.delete_all_cookies)
+    await run(driver.get, site.url(link_path(to_text(await w.admin.say("/cos-service dashboard")))))
+    for path, words in (
+        ("/dashboard", "阶段与里程碑"),
+        ("/dashboard/checkins", "参与情况"),
+        ("/dashboard/knowledge", "知识缺口"),
+        ("/dashboard/audit", "审计日志"),
+        ("/dashboard/schedules", "所有计划及其下次运行时间"),
+    ):
+        main = await visit(driver, site, path)
+        assert words in main, path
+        assert await run(driver.execute_script, "return document.documentElement.lang") == "zh-CN"
+    body = await run(driver.find_element, By.TAG_NAME, "body")
+    await run(body.send_keys, Keys.TAB)
+    active = await run(lambda: driver.switch_to.active_element)
+    assert (await run(lambda: active.text)) == "跳到正文"

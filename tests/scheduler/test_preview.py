@@ -97,7 +97,7 @@ def test_cli_preview_json_shows_berlin_digest_at_nine_local_both_sides_of_march_
         ("2027-03-29T07:00:00Z", "2027-03-29T09:00:00+02:00"),
         ("2027-04-05T07:00:00Z", "2027-04-05T09:00:00+02:00"),
     ]
-    assert set(items[0]) == {"at", "local", "tz", "kind", "workspace", "target"}
+    assert set(items[0]) == {"at", "local", "tz", "kind", "workspace", "target", "snoozed"}
     assert items[0]["kind"] == "digest" and items[0]["tz"] == "Europe/Berlin"
     assert items[0]["workspace"] == "console:local" and items[0]["target"] == "#console"
     assert main(["schedule", "preview", "--days", "7", "--from", "2027-03-15T00:00:00Z"]) == 0

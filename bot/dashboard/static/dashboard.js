@@ -2,6 +2,7 @@
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form instanceof HTMLFormElement && form.classList.contains("confirm")) {
-    if (!window.confirm("Delete this schedule? This cannot be undone.")) event.preventDefault();
+    // The question comes in the page's language from the form itself.
+    if (!window.confirm(form.dataset.confirm || "Delete this schedule? This cannot be undone.")) event.preventDefault();
   }
 });

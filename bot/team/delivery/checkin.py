@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.scheduler.outbox import OutboxRow
 
-__all__ = ["NUDGE_AFTER", "CHECKIN", "NUDGE", "CHECKIN_SCHEDULE", "SYNC_REPORTS", "plan_checkins", "missed_section"]
+__all__ = [
+    "NUDGE_AFTER",
+    "CHECKIN",
+    "NUDGE",
+    "CHECKIN_SCHEDULE",
+    "SYNC_REPORTS",
+    "plan_checkins",
+    "missed_section",
+    "settled_checkins",
+]
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +230,33 @@ async def missed_section(session: AsyncSession, *, platform: str, workspace: str
 
 def _missed_line(user: str, at: datetime) -> str:
     return f"{mention(user)}: {day_name(at.date(), year=False)} {at:%H:%M}"
+
+
+async def settled_checkins(session: AsyncSession, found: list[Occurrence]) -> list[Occurrence]:
+    """The preview without what ``render_checkin`` would drop: a nudge or a snoozed check-in of a check-in
+    that was answered, and anything of one that was skipped."""
+    about = [
+        (o, datetime.fromisoformat(dict(o.extra)["occurrence"]))
+        for o in found
+        if o.kind in ("checkin", "nudge") and "occurrence" in dict(o.extra)
+    ]
+    if not about:
+        return found
+    c = CheckinAnswer
+    rows = await session.execute(
+        select(c.schedule_id, c.occurrence_at, c.user, c.answered_at.is_not(None), c.skipped_at.is_not(None)).where(
+            c.schedule_id.in_({o.schedule_id for o, _ in about}),
+            c.occurrence_at.in_({t for _, t in about}),
+            c.answered_at.is_not(None) | c.skipped_at.is_not(None),
+        )
+    )
+    settled = {(sid, at, user): (answered, skipped) for sid, at, user, answered, skipped in rows}
+    drop: set[int] = set()
+    for o, t in about:
+        answered, skipped = settled.get((o.schedule_id, t, o.target), (False, False))
+        if skipped or (answered and (o.kind == "nudge" or o.snoozed)):
+            drop.add(id(o))
+    return [o for o in found if id(o) not in drop]
 
 
 CHECKIN = DeliveryKind("checkin", render_checkin, on_sent=stamp_checkin, expires=True)
