@@ -142,13 +142,15 @@ class Scheduler(Planning, Loop, Claiming):
                 task.add_done_callback(landed)
 
         claims = 0
-        exhausted = False
+        exhausted = rendered_ahead = False
         solo = False  # a suspect row is being sent, alone
         try:
             while True:
                 if released:
+                    # What fell due meanwhile is claimed now; nothing more ahead in this drain, so a tick that
+                    # rendered ahead ends once its rows are out and the next one plans and runs its hooks.
                     released.clear()
-                    exhausted = False
+                    exhausted, rendered_ahead = False, True
                 solo = solo and bool(in_flight)
                 free = self.concurrency - len(in_flight)
                 may_claim = not exhausted and claims < max_batches and not solo
@@ -164,7 +166,7 @@ class Scheduler(Planning, Loop, Claiming):
                 if may_claim and free >= max(1, self.concurrency // 2):
                     rows, _ = await self._claim(stats, limit=min(self.batch, free), now=now, suspects=False)
                     claims += 1
-                    if not rows and self.ahead > timedelta(0):
+                    if not rows and not rendered_ahead and self.ahead > timedelta(0):
                         # Nothing due: claim and render what falls due before the next poll; it waits for its instant.
                         rows, _ = await self._claim(stats, limit=min(self.batch, free), now=now, ahead=self.ahead)
                         if rows:
