@@ -65,7 +65,7 @@ class Scheduler(Planning, Loop, Claiming):
 
     ``ahead``: a drain also claims and renders the rows that fall due within this horizon (a poll and a
     half by default: a late poll still reaches the next one) and posts each at its due instant
-    (``bot.scheduler.ahead``); zero claims only what is due. Planning looks ``plan_ahead`` further
+    (``bot.scheduler.claiming``); zero claims only what is due. Planning looks ``plan_ahead`` further
     (default twice ``ahead``, at least 30 s), so those rows are queued before the poll that renders them.
 
     ``lease`` is how long a claimed row stays ours without a renewal: short, so a
