@@ -66,6 +66,9 @@ async def test_a_row_due_at_t_is_rendered_by_the_poll_before_and_posted_at_t(any
     # The claim's lease covers the wait until the due instant and a whole lease after it.
     assert all(r.lease_until is not None and r.lease_until >= DUE + world.scheduler.lease for r in rows)
     assert sorted(at for _, at in rendered) == [DUE - timedelta(seconds=3)] * 2  # rendered by that poll
+    # Planned and claimed ahead, they are still to come: the preview lists them.
+    coming = await world.scheduler.preview(days=1)
+    assert [(o.at, o.target) for o in coming if o.at == DUE] == [(DUE, "C1"), (DUE, "C2")]
     clock.set(DUE - timedelta(milliseconds=1))
     for _ in range(20):
         await asyncio.sleep(0)
