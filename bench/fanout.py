@@ -7,7 +7,10 @@ limit (``--workspace-rate``) that the bot is not told, answering 429 + a whole-s
 a few seconds before the due minute. Every digest is planned and delivered by the replicas'
 own schedulers, with their own (learning) pacer, unless ``--pin`` pins the rate as
 ``COS_SLACK_WORKSPACE_RATE`` would. Prints JSON: delivered, lost, duplicated, the achieved rate
-(first to last accepted post) and its ratio to the limit, and the 429 share of all posts tried.
+(first to last accepted post) and its ratio to the limit, the 429 share of all posts tried, and
+the figures from the due instant, which "first to last" hides: ``first_post_after_due_s`` (the first
+accepted post minus the due instant) and ``due_to_last_ratio`` (posts delivered / seconds from the
+due instant to the last accepted post / the limit).
 
     python bench/fanout.py --json --channels 300 --workspace-rate 20
     python bench/fanout.py --json --channels 300 --workspace-rate 20 --replicas 3 --kill-one \\
@@ -117,6 +120,20 @@ class SlackLikeAPI:
             "rate_limited_429": self.rejected,
             "share_429": round(self.rejected / tried, 4) if tried else 0.0,
             "seconds_first_to_last_post": round(span, 2),
+        }
+
+    def from_due(self, due: float) -> dict[str, object]:
+        """The figures measured from the due instant (monotonic ``due``), which "first to last" leaves out:
+        how late the first post left, and the rate achieved from the due instant to the last post, as a
+        fraction of the limit (the posts delivered over the seconds from due to the last post)."""
+        if not self.accepted_at:
+            return {"first_post_after_due_s": None, "seconds_due_to_last_post": None, "due_to_last_ratio": 0.0}
+        to_last = self.accepted_at[-1] - due
+        delivered = len([k for k in self.keys if k])
+        return {
+            "first_post_after_due_s": round(self.accepted_at[0] - due, 2),
+            "seconds_due_to_last_post": round(to_last, 2),
+            "due_to_last_ratio": round(delivered / to_last / self.rate, 3) if to_last > 0 else None,
         }
 
     def timeline(self) -> list[tuple[float, int, int]]:
@@ -256,7 +273,6 @@ async def run_serve(
         result = api.result(channels)
         if os.environ.get("FANOUT_TIMELINE"):
             result["timeline"] = api.timeline()
-        first = api.accepted_at[0] if api.accepted_at else None
         result.update(
             {
                 "replicas": replicas,
@@ -264,7 +280,7 @@ async def run_serve(
                 "db": "postgresql" if base else "sqlite",
                 "pinned_rate": pin,
                 "path": "cos-bot serve",
-                "first_post_after_due_s": round(first - due_mono, 2) if first else None,
+                **api.from_due(due_mono),
             }
         )
         return result

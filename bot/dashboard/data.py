@@ -455,11 +455,7 @@ async def schedules(team: Team, viewer: Viewer) -> list[dict[str, Any]]:
         nxt = None
         if s.paused_at is None:
             for days in (40, 400):
-                occs = [
-                    o
-                    for o in generate(s, ctx, max(now, s.planned_until), now + timedelta(days=days))
-                    if o.kind != "nudge"
-                ]
+                occs = [o for o in generate(s, ctx, now, now + timedelta(days=days)) if o.kind != "nudge"]
                 if occs:
                     nxt = occs[0]
                     break

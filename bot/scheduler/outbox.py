@@ -128,10 +128,21 @@ async def enqueue(
     return affected(result)
 
 
-def _claimable(now: datetime, suspects: bool | None = None) -> Any:
-    """Due pending rows (``suspects=False``), rows whose holder's lease ran out (``True``), or both (None)."""
+def _claimable(now: datetime, suspects: bool | None = None, until: datetime | None = None) -> Any:
+    """Due pending rows (``suspects=False``), rows whose holder's lease ran out (``True``), or both (None).
+
+    With ``until`` (and ``suspects=False``): pending rows due in ``(now, until]`` for the first time instead
+    (never tried: ``next_attempt_at`` is still ``due_at``), the rows a worker renders ahead of their due instant.
+    """
     # The status is written into the SQL, not bound: PostgreSQL matches a partial index's predicate
     # (``ix_outbox_due``) only against constants it sees, also in a cached generic plan.
+    if until is not None:
+        return and_(
+            Outbox.status == literal_column(f"'{OUTBOX_PENDING}'"),
+            Outbox.next_attempt_at > now,
+            Outbox.next_attempt_at <= until,
+            Outbox.next_attempt_at == Outbox.due_at,
+        )
     pending = and_(Outbox.status == literal_column(f"'{OUTBOX_PENDING}'"), Outbox.next_attempt_at <= now)
     expired = and_(Outbox.status == OUTBOX_CLAIMED, Outbox.lease_until < now)
     if suspects is None:
@@ -159,8 +170,12 @@ async def claim(
     max_claims: int | None = None,
     dead: list[OutboxRow] | None = None,
     suspects: bool | None = None,
+    until: datetime | None = None,
 ) -> list[OutboxRow]:
     """Take up to ``limit`` due rows for this worker, oldest first, with a lease until ``now + lease``.
+
+    With ``until``, rows due in ``(now, until]`` instead, never tried before (``_claimable``), held until
+    ``until + lease``: their holder sleeps until each is due, and the lease still covers the send after that.
 
     One statement (``WITH c AS MATERIALIZED (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) UPDATE ... RETURNING``).
     Claiming a pending row counts a try (``attempts + 1``); re-claiming one whose holder died or
@@ -172,7 +187,9 @@ async def claim(
     """
     # Each order is an index's order (``ix_outbox_due``, ``ix_outbox_lease``), so a claim reads the rows it takes.
     order = (Outbox.lease_until, Outbox.id) if suspects else (Outbox.next_attempt_at, Outbox.id)
-    candidates = select(Outbox.id).where(_claimable(now, suspects)).order_by(*order).limit(limit)
+    if until is not None:
+        suspects = False
+    candidates = select(Outbox.id).where(_claimable(now, suspects, until)).order_by(*order).limit(limit)
     if not db.is_sqlite:
         candidates = candidates.with_for_update(skip_locked=True)
     # A materialised CTE: as a plain ``IN (subquery)`` PostgreSQL may run the LIMIT more than once.
@@ -184,15 +201,16 @@ async def claim(
     taken = (
         (Outbox.id == chosen.c.id,)
         if not db.is_sqlite
-        else (Outbox.id.in_(select(chosen.c.id)), _claimable(now, suspects))
+        else (Outbox.id.in_(select(chosen.c.id)), _claimable(now, suspects, until))
     )
+    lease_until = (until if until is not None and until > now else now) + lease
     stmt = (
         update(Outbox)
         .where(*taken)
         .values(
             status=case((poison, OUTBOX_DEAD), else_=OUTBOX_CLAIMED),
             claimed_by=case((poison, None), else_=token),
-            lease_until=case((poison, None), else_=now + lease),
+            lease_until=case((poison, None), else_=lease_until),
             last_error=case((poison, POISON_REASON), else_=Outbox.last_error),
             claims=case((poison, Outbox.claims), else_=Outbox.claims + 1),
             attempts=case((Outbox.status == OUTBOX_PENDING, Outbox.attempts + 1), else_=Outbox.attempts),

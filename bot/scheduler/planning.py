@@ -33,31 +33,33 @@ class Planning:
     """The planning half of the ``Scheduler``: due occurrences become outbox rows, once."""
 
     app: App
+    plan_ahead: timedelta = timedelta(0)
 
     async def plan(self, now: datetime | None = None) -> int:
-        """Turn every occurrence due by ``now`` into outbox rows. Returns rows enqueued.
+        """Turn every occurrence due by ``now + plan_ahead`` into outbox rows. Returns rows enqueued.
 
-        A read-only pass finds the schedules with something due (one context
-        load per workspace); only those are locked and written, so an idle
-        poll does not write at all.
+        Planning looks ahead so that a poll finds the rows it renders ahead (``bot.scheduler.claiming``)
+        queued already. A read-only pass finds the schedules with something due (one context
+        load per workspace); only those are locked and written, so an idle poll does not write at all.
         """
         now = now or self.app.clock.now()
+        until = now + self.plan_ahead
         async with self.app.db.session() as session:
             schedules = list(
                 (
                     await session.execute(
                         select(Schedule)
-                        .where(Schedule.active.is_(True), Schedule.planned_until < now)
+                        .where(Schedule.active.is_(True), Schedule.planned_until < until)
                         .order_by(Schedule.id)
                     )
                 ).scalars()
             )
-            found = await self._occurrences(session, schedules, since=lambda s: s.planned_until, until=now)
+            found = await self._occurrences(session, schedules, since=lambda s: s.planned_until, until=until)
         due_ids = [s.id for s, due in found if due]
         total = 0
         for sid in due_ids:
             try:
-                total += await self._plan_one(sid, now)
+                total += await self._plan_one(sid, now, until)
             except Exception as exc:  # noqa: BLE001 - step_failed() logs a bug's traceback
                 step_failed(self.app.db.outage, exc, log, "planning schedule %s failed", sid)
         return total
@@ -84,7 +86,7 @@ class Planning:
                 )
         return found
 
-    async def _plan_one(self, schedule_id: int, now: datetime) -> int:
+    async def _plan_one(self, schedule_id: int, now: datetime, until: datetime) -> int:
         db = self.app.db
         grace = timedelta(minutes=self.app.settings.grace_minutes)
         async with db.session() as session:
@@ -93,12 +95,14 @@ class Planning:
                 # Another replica planning this schedule right now: leave it to them.
                 query = query.with_for_update(skip_locked=True)
             schedule = (await session.execute(query)).scalar_one_or_none()
-            if schedule is None or not schedule.active or schedule.planned_until >= now:
+            if schedule is None or not schedule.active or schedule.planned_until >= until:
                 return 0
             ctx = await self._context(session, schedule.platform, schedule.workspace)
             # Nothing between the watermark and now was due before (or it was
             # planned then), so the watermark may lag behind idle polls.
-            due = generate(schedule, ctx, schedule.planned_until, now)
+            found = generate(schedule, ctx, schedule.planned_until, until)
+            due = [o for o in found if o.at <= now]
+            coming = [o for o in found if o.at > now]  # planned ahead: sent at their time, not caught up
             chosen: list[Occurrence] = []
             stale: list[Occurrence] = []
             extra: dict[str, dict[str, Any]] = {}
@@ -118,11 +122,12 @@ class Planning:
                     else:
                         log.info("skipping stale %s for %s (due %s, grace %s)", o.kind, o.target, o.at, grace)
                         stale.append(o)
+            chosen.extend(coming)
             if kind is not None and kind.before_enqueue is not None:
                 chosen = await kind.before_enqueue(session, schedule, chosen)
             inserted = await outbox.enqueue(session, chosen, now=now, payload_extra=extra)
             await record_missed(session, [o for o in stale if self._expires(o.kind)], now=now)
-            schedule.planned_until = now
+            schedule.planned_until = until
         if inserted:
             log.info("schedule %s: %d deliveries enqueued", schedule_id, inserted)
         return inserted

@@ -1,6 +1,6 @@
 """The preview of what comes: one function for ``cos-bot schedule preview`` and the dashboard's overview.
 
-Not yet planned occurrences of the active schedules (the same generator planning uses, so the preview
+Occurrences of the active schedules from now (the same generator planning uses, so the preview
 shows what will be queued), plus what the features queued outside planning (a snoozed delivery, at its
 new time: ``Deliveries.add_preview_source``), less what a feature knows will not be sent (the nudge of a
 check-in that was skipped or answered: ``Deliveries.add_preview_filter``).
@@ -50,8 +50,9 @@ async def upcoming(
         if key not in contexts:
             contexts[key] = await load_context(session, s.platform, s.workspace, default_tz, deliveries)
         try:
-            # Not yet planned occurrences only: those before the watermark are in the outbox already.
-            out.extend(generate(s, contexts[key], max(now, s.planned_until), until))
+            # From now, not from the planning watermark: what is planned ahead of its due instant is queued,
+            # not sent yet, and comes from the same rules.
+            out.extend(generate(s, contexts[key], now, until))
         except Exception:
             log.exception(
                 "schedule %s (%s:%s): occurrences could not be computed; skipped", s.id, s.platform, s.workspace

@@ -89,6 +89,8 @@ class DeliveryKind:
     of all the kinds that name it. ``on_sent`` runs once the row was sent. ``dm_closed``, when set,
     skips a DM that cannot be delivered (with that reason) instead of posting it in the channel.
     ``expires``: past the grace window the row is not sent any more; it is recorded as missed.
+    ``render_ahead``: a row claimed before its due instant is rendered then, with its batch; False renders it
+    at its due instant (a message that what people do meanwhile may cancel: a skipped or answered check-in).
     """
 
     name: str
@@ -97,6 +99,7 @@ class DeliveryKind:
     on_sent: SentHook | None = None
     dm_closed: str | None = None
     expires: bool = False
+    render_ahead: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ import asyncio
 import logging
 import os
 import socket
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from bot.kernel.transport import Preparing
 from bot.ops.observe import delivery_done
 from bot.scheduler import outbox
 from bot.scheduler.batching import MarkBatcher
+from bot.scheduler.claiming import Claiming, Held
 from bot.scheduler.lateness import MISSED, late_note, too_old
 from bot.scheduler.loop import Loop
 from bot.scheduler.pacing import PacerLike, pacer_for
@@ -60,8 +60,13 @@ class DrainStats:
     errors: list[str] = field(default_factory=list)
 
 
-class Scheduler(Planning, Loop):
+class Scheduler(Planning, Loop, Claiming):
     """One per process. ``tick()`` plans and drains once; ``run()`` ticks every ``poll_seconds``.
+
+    ``ahead``: a drain also claims and renders the rows that fall due within this horizon (a poll and a
+    half by default: a late poll still reaches the next one) and posts each at its due instant
+    (``bot.scheduler.claiming``); zero claims only what is due. Planning looks ``plan_ahead`` further
+    (default twice ``ahead``, at least 30 s), so those rows are queued before the poll that renders them.
 
     ``lease`` is how long a claimed row stays ours without a renewal: short, so a
     crashed replica's rows are retried soon (and a repeat stays inside Discord's
@@ -83,6 +88,8 @@ class Scheduler(Planning, Loop):
         concurrency: int = 64,
         lease: timedelta = timedelta(seconds=60),
         heartbeat: float | None = None,
+        ahead: timedelta | None = None,
+        plan_ahead: timedelta | None = None,
     ) -> None:
         self.app = app
         self.pacer = pacer or pacer_for(app.db, app.settings)
@@ -91,6 +98,8 @@ class Scheduler(Planning, Loop):
         self.concurrency = concurrency
         self.lease = lease
         self.heartbeat = heartbeat if heartbeat is not None else max(0.05, lease.total_seconds() / 3)
+        self.ahead = ahead if ahead is not None else timedelta(seconds=1.5 * app.settings.poll_seconds)
+        self.plan_ahead = plan_ahead if plan_ahead is not None else max(2 * self.ahead, timedelta(seconds=30))
         self.instance = app.settings.instance_id or f"{socket.gethostname()}:{os.getpid()}"
         self.wake = asyncio.Event()
         # Row id -> until when this process knows its lease holds (set at claim and at each renewal).
@@ -117,17 +126,31 @@ class Scheduler(Planning, Loop):
                 # The database going away mid-send is counted once per outage; the row waits out its lease.
                 report(self.app.db.outage, "send", exc, log, "a delivery task failed")
 
-        def start(rows: list[outbox.OutboxRow]) -> None:
+        released: list[object] = []  # a group rendered ahead came due: what is due now may be claimed again
+
+        def came_due(_: object) -> None:
+            released.append(None)
+            finished.set()
+
+        def start(rows: list[outbox.OutboxRow], *, ahead: bool = False) -> None:
+            releases = self._releases(rows) if ahead else {}
+            for release in set(releases.values()):
+                release.add_done_callback(came_due)
             for r in rows:
-                task = self._start(r, stats)
+                task = self._start(r, stats, releases.get(r.id))
                 in_flight.add(task)
                 task.add_done_callback(landed)
 
         claims = 0
-        exhausted = False
+        exhausted = rendered_ahead = False
         solo = False  # a suspect row is being sent, alone
         try:
             while True:
+                if released:
+                    # What fell due meanwhile is claimed now; nothing more ahead in this drain, so a tick that
+                    # rendered ahead ends once its rows are out and the next one plans and runs its hooks.
+                    released.clear()
+                    exhausted, rendered_ahead = False, True
                 solo = solo and bool(in_flight)
                 free = self.concurrency - len(in_flight)
                 may_claim = not exhausted and claims < max_batches and not solo
@@ -143,6 +166,12 @@ class Scheduler(Planning, Loop):
                 if may_claim and free >= max(1, self.concurrency // 2):
                     rows, _ = await self._claim(stats, limit=min(self.batch, free), now=now, suspects=False)
                     claims += 1
+                    if not rows and not rendered_ahead and self.ahead > timedelta(0):
+                        # Nothing due: claim and render what falls due before the next poll; it waits for its instant.
+                        rows, _ = await self._claim(stats, limit=min(self.batch, free), now=now, ahead=self.ahead)
+                        if rows:
+                            start(rows, ahead=True)
+                            continue
                     exhausted = not rows
                     start(rows)
                     continue
@@ -156,56 +185,6 @@ class Scheduler(Planning, Loop):
             if in_flight:  # cancelled: let the sends under way finish and record their outcome
                 await asyncio.gather(*list(in_flight), return_exceptions=True)
         return stats
-
-    async def _claim(
-        self, stats: DrainStats, *, limit: int, now: datetime | None, suspects: bool
-    ) -> tuple[list[outbox.OutboxRow], int]:
-        """Claim rows (``outbox.claim``); returns them and how many suspects were dead-lettered as poison."""
-        token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
-        at = now or self.app.clock.now()
-        poison: list[outbox.OutboxRow] = []
-        rows = await outbox.claim(
-            self.app.db,
-            token=token,
-            now=at,
-            limit=limit,
-            lease=self.lease,
-            max_claims=self.app.settings.max_claims,
-            dead=poison,
-            suspects=suspects,
-        )
-        for p in poison:
-            stats.dead += 1
-            log.warning(
-                "delivery %s dead-lettered: its lease was lost %d times (%s)",
-                p.key,
-                self.app.settings.max_claims,
-                outbox.POISON_REASON,
-            )
-        for r in rows:
-            self._held_until[r.id] = at + self.lease
-        await self._render_all(rows)
-        return rows, len(poison)
-
-    async def _render_all(self, rows: list[outbox.OutboxRow]) -> None:
-        """Render a claimed batch in one session (a session per row cost more than the send itself).
-
-        Rendering stops at the first row that fails (its transaction is broken); that row and the
-        rest are rendered by their own deliveries, which record any failure as before.
-        """
-        if len(rows) < 2:
-            return
-        try:
-            deliveries = self.app.deliveries
-            known = [r for r in rows if deliveries.kind(r.kind) is not None]
-            async with self.app.db.session() as session:
-                batch = await deliveries.prefetch(session, known)
-                at = self.app.clock.now()  # one instant for the batch: its digests share their workspace's parts
-                for r in known:
-                    self._rendered[r.id] = await deliveries.render(self.app, session, r, at, batch)
-                    await asyncio.sleep(0)
-        except Exception:
-            log.debug("rendering a claimed batch stopped; the rest render one by one", exc_info=True)
 
     async def drain_until_empty(self, *, idle: float = 0.05) -> None:
         """Drain until no row is pending or claimed (by anyone) — for batch jobs and benchmarks.
@@ -222,8 +201,11 @@ class Scheduler(Planning, Loop):
                 return
             await asyncio.sleep(idle)
 
-    def _start(self, row: outbox.OutboxRow, stats: DrainStats) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(self.deliver(row, stats))
+    def _start(
+        self, row: outbox.OutboxRow, stats: DrainStats, release: asyncio.Task[Held] | None = None
+    ) -> asyncio.Task[None]:
+        sending = self.deliver(row, stats) if release is None else self.deliver_at(row, stats, release)
+        task = asyncio.ensure_future(sending)
 
         def forget(_: asyncio.Task[None]) -> None:
             self._held_until.pop(row.id, None)

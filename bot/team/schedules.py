@@ -134,11 +134,10 @@ async def next_runs(team: Team, sched: Schedule, limit: int = 1, *, ctx: Context
             ctx = await load_context(
                 session, sched.platform, sched.workspace, team.settings.default_tz, team.deliveries
             )
-    now = team.now()
-    start = max(now, sched.planned_until)
+    now = team.now()  # from now: what was planned ahead of now is still to come
     occs: list[Occurrence] = []
     for days in (40, 400):
-        occs = [o for o in generate(sched, ctx, start, now + timedelta(days=days)) if o.kind != "nudge"]
+        occs = [o for o in generate(sched, ctx, now, now + timedelta(days=days)) if o.kind != "nudge"]
         if len(occs) >= limit:
             break
     return occs[:limit]

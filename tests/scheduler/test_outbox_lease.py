@@ -270,7 +270,8 @@ async def test_a_zone_missing_from_tzdata_costs_only_that_participant(world: Wor
 async def test_a_schedule_that_cannot_be_computed_does_not_stop_other_workspaces(
     world: World, monkeypatch: Any
 ) -> None:
-    import bot.scheduler.planning as service  # where occurrences are computed
+    import bot.scheduler.planning as service  # where occurrences are planned
+    import bot.scheduler.preview as preview  # and where they are previewed
 
     await world.admin.say("/cos-service digest daily 09:00 UTC")
     await Harness(world.app, role="admin", workspace="T2", channel="C9", user="UX").say(
@@ -286,6 +287,7 @@ async def test_a_schedule_that_cannot_be_computed_does_not_stop_other_workspaces
         return real(schedule, *args)
 
     monkeypatch.setattr(service, "generate", generate)
+    monkeypatch.setattr(preview, "generate", generate)
     await world.run_until(_utc(2026, 3, 2, 10), step_minutes=30)
     assert [(s.workspace, s.what) for s in world.transport.sent] == [("T1", "digest")]
     assert [o.workspace for o in await world.scheduler.preview(days=1)] == ["T1"]

@@ -259,10 +259,15 @@ async def settled_checkins(session: AsyncSession, found: list[Occurrence]) -> li
     return [o for o in found if id(o) not in drop]
 
 
-CHECKIN = DeliveryKind("checkin", render_checkin, on_sent=stamp_checkin, expires=True)
+# Rendered at the due instant, not ahead of it: a skip or an answer just before then still cancels a nudge.
+CHECKIN = DeliveryKind("checkin", render_checkin, on_sent=stamp_checkin, expires=True, render_ahead=False)
 # The check-in itself already fell back to the channel; one mention is enough.
 NUDGE = DeliveryKind(
-    "nudge", render_checkin, on_sent=stamp_checkin, dm_closed="DM closed; the check-in was posted in the channel"
+    "nudge",
+    render_checkin,
+    on_sent=stamp_checkin,
+    dm_closed="DM closed; the check-in was posted in the channel",
+    render_ahead=False,
 )
 CHECKIN_SCHEDULE = ScheduleKind("checkin", plan_checkins, before_enqueue=_before_enqueue)
 SYNC_REPORTS = TickHook(
