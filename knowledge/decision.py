@@ -32,10 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.adjacent import adjacent_phrases, is_adjacent_term
+from knowledge.asking import asks_for_figure, personal_task
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
-from knowledge.words import is_opaque, stem_word
+from knowledge.words import is_opaque, stem_word, tokenize
 
 __all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
 
@@ -139,8 +140,13 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     evidence = coverage * known
     margin = 1.0 - hits[1].score / best.score if len(hits) > 1 and best.score > 0 else 1.0
     stems = searcher.entry_stems(best.entry)
+    task = personal_task(text)
     if best.exact:
         matched, reason = True, "exact"
+    elif task is not None and stem_word(task) not in tokenize(best.entry.title):
+        matched, reason = False, "personal task"
+    elif asks_for_figure(text):
+        matched, reason = False, "figure"
     elif any(_off_to_the_side(w, stems) for w in words) or any(
         not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
     ):
