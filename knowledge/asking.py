@@ -29,7 +29,8 @@ HELP_VERBS = frozenset(
 )
 _OPENING = re.compile(
     r"^(?:(?:hey|hi|hello|so|ok|okay|um|hmm|quick question|question|honestly|basically)\W+)*"
-    r"(?P<ask>how (?:do|can|could|should|would|shall) i|can i|could i|may i|should i|do i have to|"
+    r"(?P<ask>how (?:do|can|could|should|would|shall) i|can i|could i|may i|should i|do i have to|how to|"
+    r"what(?:'s| is) the (?:best|right|easiest|fastest) way to|"
     r"what (?:do|should|can|would) i do)\b(?P<rest>.*)$"
 )
 # Words between the opening and the verb ("how do I even set up", "how can I best price").
@@ -60,6 +61,7 @@ _FIGURE = re.compile(
     r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
     r"|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
     r"|\bdifference between\b"
+    r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b"
 )
 
 

@@ -38,13 +38,18 @@ from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
 from knowledge.words import is_opaque, stem_word, tokenize
 
-__all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
+__all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "NAMED_EVIDENCE", "NAMED_MARGIN", "NAMED_WEIGHT", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
 
 # At least this much of the question answered by the entry: an answer.
 MATCH = 0.6
 # Between BORDERLINE and MATCH: an answer only when the best entry clearly beats the runner-up.
 BORDERLINE = 0.3
 CLEAR_MARGIN = 0.2
+# A question that names the best entry (a title or alias phrase in it weighing NAMED_WEIGHT in IDF) with
+# a clear lead over the runner-up is answered on less evidence: the other words are the asker's context.
+NAMED_EVIDENCE = 0.15
+NAMED_MARGIN = 0.3
+NAMED_WEIGHT = 2.5
 # When abstaining, entries that explain at least this share of the question are offered.
 SUGGEST = 0.25
 _MAX_SUGGESTIONS = 3
@@ -155,6 +160,12 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         matched, reason = True, "explained"
     elif evidence >= BORDERLINE and margin >= CLEAR_MARGIN:
         matched, reason = True, "clear winner"
+    elif (
+        evidence >= NAMED_EVIDENCE
+        and margin >= NAMED_MARGIN
+        and searcher.named_weight(text, best.entry) >= NAMED_WEIGHT
+    ):
+        matched, reason = True, "named"
     else:
         matched, reason = False, "weak"
     suggestions: tuple[Entry, ...] = ()

@@ -112,6 +112,8 @@ class _Doc:
     years: frozenset[int]
     # The title as typed (folded, unstemmed): breaks ties between titles that stem alike.
     raw_title: str = ""
+    # The title's stems, found in a question in any order.
+    title_words: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -131,6 +133,8 @@ _YEAR_SCORE = 7.0
 _TITLE_EXACT = 30.0
 _SINGLE_PHRASE = 0.75
 _ALIAS_EXACT = 25.0
+# A title's words all in the question, not side by side: a phrase bonus at this factor.
+_TITLE_WORDS = 2.0
 
 
 class Searcher:
@@ -145,6 +149,7 @@ class Searcher:
         self._repairs: dict[str, str | None] = {}
         self._title_vocab: list[str] | None = None
         self._entry_stems: dict[str, frozenset[str]] = {}
+        self._docs_by_id: dict[str, _Doc] | None = None
         # Chinese titles and aliases of the entries, read as the entry's English title.
         self._zh_terms: dict[str, tuple[str, ...]] = {}
         self._zh_read: dict[str, str] = {}
@@ -223,6 +228,7 @@ class Searcher:
             exact=exact,
             years=entry_years(entry.years),
             raw_title=raw_words(entry.title),
+            title_words=frozenset(tokenize(entry.title)),
         )
 
     # -- querying -----------------------------------------------------------
@@ -348,6 +354,7 @@ class Searcher:
         if not weights and not q.years:
             return []
         joined = " ".join(tokens)
+        present = frozenset(tokens)
         raw = raw_words(text)
         idf = self._idf
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
@@ -380,6 +387,9 @@ class Searcher:
                         size = len(phrase)
                         factor = _SINGLE_PHRASE if size == 1 else 1.0 + 0.5 * (size - 1)
                         bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)
+                # Every word of a title of two or more words, in any order ("the right time to go to market").
+                if len(doc.title_words) >= 2 and doc.title_words <= present:
+                    bonus = max(bonus, sum(idf.get(t, 0.0) for t in doc.title_words) * _TITLE_WORDS)
                 score += bonus
             if total_idf > 0:
                 covered = _YEAR_SCORE / 2 * year_part
@@ -473,6 +483,23 @@ class Searcher:
                 )
             )
         return found
+
+    def named_weight(self, text: str, entry: Entry) -> float:
+        """How much of ``entry`` the question names word for word: the IDF sum of its longest-weighing title or
+        alias phrase found in the question (0.0 when none is)."""
+        tokens = self._query(self.readable(text)).tokens
+        doc = self._by_id().get(entry.id)
+        if doc is None or not tokens:
+            return 0.0
+        return max(
+            (sum(self._idf.get(t, 0.0) for t in phrase) for phrase in doc.phrases if contains_phrase(tokens, phrase)),
+            default=0.0,
+        )
+
+    def _by_id(self) -> dict[str, _Doc]:
+        if self._docs_by_id is None:
+            self._docs_by_id = {d.entry.id: d for d in self._docs}
+        return self._docs_by_id
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
         """The stems an entry itself uses: title, aliases, role, text, items, owner and note."""
