@@ -60,7 +60,7 @@ _FIGURE = re.compile(
     _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?)\b"
     r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
     r"|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
-    r"|\bdifference between\b"
+    r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
     r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b"
 )
 

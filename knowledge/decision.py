@@ -38,7 +38,18 @@ from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
 from knowledge.words import is_opaque, stem_word, tokenize
 
-__all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "NAMED_EVIDENCE", "NAMED_MARGIN", "NAMED_WEIGHT", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
+__all__ = [
+    "BORDERLINE",
+    "CLEAR_MARGIN",
+    "MATCH",
+    "NAMED_EVIDENCE",
+    "NAMED_MARGIN",
+    "NAMED_WEIGHT",
+    "SUGGEST",
+    "SearchOutcome",
+    "decide",
+    "explained_share",
+]
 
 # At least this much of the question answered by the entry: an answer.
 MATCH = 0.6
@@ -148,10 +159,6 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     task = personal_task(text)
     if best.exact:
         matched, reason = True, "exact"
-    elif task is not None and stem_word(task) not in tokenize(best.entry.title):
-        matched, reason = False, "personal task"
-    elif asks_for_figure(text):
-        matched, reason = False, "figure"
     elif any(_off_to_the_side(w, stems) for w in words) or any(
         not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
     ):
@@ -168,6 +175,12 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         matched, reason = True, "named"
     else:
         matched, reason = False, "weak"
+    if matched and not best.exact:
+        # Enough evidence, but the question asks for what the overview never gives: instructions, a figure.
+        if task is not None and stem_word(task) not in tokenize(best.entry.title):
+            matched, reason = False, "personal task"
+        elif asks_for_figure(text):
+            matched, reason = False, "figure"
     suggestions: tuple[Entry, ...] = ()
     if not matched:
         suggestions = tuple(

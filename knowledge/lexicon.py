@@ -592,6 +592,10 @@ _MORE: dict[str, tuple[str, ...]] = {
     "dominant": ("antitrust",),
     "cartel": ("antitrust",),
     "collusion": ("antitrust",),
+    "anticompetitive": ("antitrust",),
+    "anti competitive": ("antitrust",),
+    "bundling": ("antitrust",),
+    "reseller": ("channel partners", "channel"),
     # geography
     "latam": ("latin america", "geographic", "international", "regional"),
     "latin": ("geographic", "international", "regional"),

@@ -15,20 +15,19 @@ downloaded.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from knowledge.adjacent import is_adjacent_term
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
     CHATTER,
     COMMON_WORDS,
     GROUP_HINTS,
     STOPWORDS,
-    SYNONYMS,
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
@@ -42,6 +41,7 @@ from knowledge.words import (
     normalise_query,
     raw_words,
     stem_word,
+    synonyms_of,
     tokenize,
     words_of,
     year_values,
@@ -147,9 +147,7 @@ class Searcher:
         self._vocab_words: dict[int, set[str]] = defaultdict(set)
         self._known_stems: set[str] = set()
         self._repairs: dict[str, str | None] = {}
-        self._title_vocab: list[str] | None = None
         self._entry_stems: dict[str, frozenset[str]] = {}
-        self._docs_by_id: dict[str, _Doc] | None = None
         # Chinese titles and aliases of the entries, read as the entry's English title.
         self._zh_terms: dict[str, tuple[str, ...]] = {}
         self._zh_read: dict[str, str] = {}
@@ -165,6 +163,7 @@ class Searcher:
         self._zh_terms.update({name: (next(iter(t)),) for name, t in titles.items() if len(t) == 1})
         for doc in self._docs:
             self._df.update(doc.tf.keys())
+        self._doc_of = {doc.entry.id: doc for doc in self._docs}
         self._n = len(self._docs)
         self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
         self._idf = {t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
@@ -255,7 +254,8 @@ class Searcher:
         return fixed
 
     def _closest(self, word: str) -> str | None:
-        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word):
+        # A neighbouring topic's term is what was meant, not a typo: "lgpl" is not "lgpd".
+        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word) or is_adjacent_term(word):
             return None
         limit = 1 if len(word) < 8 else 2
         # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
@@ -287,7 +287,7 @@ class Searcher:
                 owner.append(None)
                 continue
             stem = stem_word(w)
-            if stem not in self._known_stems and w not in SYNONYMS:
+            if stem not in self._known_stems and not synonyms_of(w):
                 fixed = self._repair(w)
                 if fixed is not None:
                     w, stem = fixed, stem_word(fixed)
@@ -302,7 +302,7 @@ class Searcher:
                 if i + size > n:
                     break
                 gram = " ".join(fixed_words[i : i + size])
-                expansion = SYNONYMS.get(gram)
+                expansion = synonyms_of(gram)
                 if not expansion:
                     continue
                 if size == 1 and owner[i] is None:
@@ -409,30 +409,14 @@ class Searcher:
         return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
-        """Titles that look like what was typed, for "did you mean"."""
-        text = self.readable(text)
-        words = [w for w in words_of(text) if w not in STOPWORDS and len(w) >= 4]
-        found: list[str] = []
-        for w in words:
-            fixed = self._repair(w)
-            if fixed and fixed != w:
-                found.append(fixed)
-                continue
-            # Looser than the repair search uses: a suggestion is only offered, never assumed.
-            close = difflib.get_close_matches(w, self._title_words(), n=1, cutoff=0.75)
-            if close:
-                found.append(close[0])
-        if not found:
-            return []
-        return [h.entry.title for h in self.search(" ".join(found), limit=limit)]
+        """Titles that look like what was typed, for "did you mean" (``knowledge.spelling``)."""
+        from knowledge.spelling import did_you_mean
 
-    def _title_words(self) -> list[str]:
-        if self._title_vocab is None:
-            vocab: set[str] = set()
-            for doc in self._docs:
-                vocab.update(w for w in words_of(doc.entry.title) if len(w) >= 4 and w not in STOPWORDS)
-            self._title_vocab = sorted(vocab)
-        return self._title_vocab
+        return did_you_mean(self, text, limit=limit)
+
+    def repair(self, word: str) -> str | None:
+        """The closest indexed word to a word the index does not know (a typo), or None."""
+        return self._repair(word)
 
     def titles(self) -> Iterable[str]:
         return (d.entry.title for d in self._docs)
@@ -445,14 +429,14 @@ class Searcher:
         typed: list[str] = []
         for w in words_of(text):
             t = w
-            if not is_stopword(w) and stem_word(w) not in self._known_stems and w not in SYNONYMS:
+            if not is_stopword(w) and stem_word(w) not in self._known_stems and not synonyms_of(w):
                 w = self._repair(w) or w
             words.append(w)
             typed.append(t)
         syns: dict[int, set[str]] = defaultdict(set)
         for i in range(len(words)):
             for size in (1, 2, 3):
-                expansion = SYNONYMS.get(" ".join(words[i : i + size])) if i + size <= len(words) else None
+                expansion = synonyms_of(" ".join(words[i : i + size])) if i + size <= len(words) else None
                 if expansion:
                     stems = {t for phrase in expansion for t in tokenize(phrase)}
                     for j in range(i, i + size):
@@ -488,18 +472,9 @@ class Searcher:
         """How much of ``entry`` the question names word for word: the IDF sum of its longest-weighing title or
         alias phrase found in the question (0.0 when none is)."""
         tokens = self._query(self.readable(text)).tokens
-        doc = self._by_id().get(entry.id)
-        if doc is None or not tokens:
-            return 0.0
-        return max(
-            (sum(self._idf.get(t, 0.0) for t in phrase) for phrase in doc.phrases if contains_phrase(tokens, phrase)),
-            default=0.0,
-        )
-
-    def _by_id(self) -> dict[str, _Doc]:
-        if self._docs_by_id is None:
-            self._docs_by_id = {d.entry.id: d for d in self._docs}
-        return self._docs_by_id
+        phrases = self._doc_of[entry.id].phrases if entry.id in self._doc_of else []
+        found = [sum(self._idf.get(t, 0.0) for t in p) for p in phrases if contains_phrase(tokens, p)]
+        return max(found, default=0.0)
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
         """The stems an entry itself uses: title, aliases, role, text, items, owner and note."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from knowledge.lexicon import ABBREVIATIONS, STOPWORDS
+from knowledge.lexicon import ABBREVIATIONS, STOPWORDS, SYNONYMS
 from knowledge.text import fold
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "is_opaque",
     "raw_words",
     "contains_phrase",
+    "synonyms_of",
 ]
 
 
@@ -251,3 +252,16 @@ def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     if n > len(tokens):
         return False
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+def synonyms_of(gram: str) -> tuple[str, ...]:
+    """The lexicon's synonyms of a word or phrase; a plural's last word falls back on its singular
+    ("auditors" -> "auditor", "agencies" -> "agency")."""
+    found = SYNONYMS.get(gram)
+    if found is not None:
+        return found
+    if gram.endswith("ies") and len(gram) > 4:
+        return SYNONYMS.get(gram[:-3] + "y", ())
+    if gram.endswith("s") and not gram.endswith("ss") and len(gram) > 3:
+        return SYNONYMS.get(gram[:-1], ())
+    return ()
