@@ -8,8 +8,8 @@ decision declines such a question unless it names an entry word for word, or its
 does give: finding, hiring or choosing someone ("how do I find an IP lawyer").
 
 A question that asks for a figure or a norm ("what's the VAT rate in Germany", "what's a good burn multiple",
-"how much dilution should we expect") or for the difference between two terms asks for facts the overview does
-not hold either: it names services, not rates, benchmarks or definitions.
+"how many slides should a deck have"), for the difference between two terms or for a template asks for facts
+the overview does not hold either: it names services, not rates, benchmarks, definitions or documents.
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -57,14 +57,17 @@ def personal_task(text: str) -> str | None:
 
 _WHATS = r"^(?:.*\W)?(?:what's|whats|what is|what are)\s+"
 _FIGURE = re.compile(
-    _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?)\b"
+    _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}"
+    r"(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?|fines?|limitations?|deadlines?|salary|salaries)\b"
     r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
-    r"|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
+    r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
+    r"|\btemplates?\b"
     r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
     r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b"
 )
 
 
 def asks_for_figure(text: str) -> bool:
-    """True for a question after a rate, a benchmark, a norm or a definition ("what's a good burn multiple")."""
+    """True for a question after a rate, a benchmark, a norm, a definition or a template ("what's a good burn
+    multiple", "template for an employee handbook")."""
     return _FIGURE.search(re.sub(r"\s+", " ", text.lower().replace("’", "'"))) is not None
