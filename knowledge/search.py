@@ -36,6 +36,7 @@ from knowledge.words import (
     contains_phrase,
     damerau,
     entry_years,
+    example_stems,
     is_opaque,
     is_stopword,
     normalise_query,
@@ -133,6 +134,8 @@ _YEAR_SCORE = 7.0
 _TITLE_EXACT = 30.0
 _SINGLE_PHRASE = 0.75
 _ALIAS_EXACT = 25.0
+# Words named as an example ("integrators like Accenture") weigh this much, and their phrases get no bonus.
+_EXAMPLE = 0.5
 # A title's words all in the question, not side by side: a phrase bonus at this factor.
 _TITLE_WORDS = 2.0
 
@@ -357,6 +360,10 @@ class Searcher:
         present = frozenset(tokens)
         raw = raw_words(text)
         idf = self._idf
+        examples = example_stems(text)
+        if examples:
+            weights = {t: w * _EXAMPLE if t in examples else w for t, w in weights.items()}
+            q.groups = [(t, syns, w * _EXAMPLE if t in examples else w) for t, syns, w in q.groups]
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
         exact: set[int] = set()
@@ -383,7 +390,7 @@ class Searcher:
             else:
                 bonus = 0.0
                 for phrase in doc.phrases:
-                    if contains_phrase(tokens, phrase):
+                    if contains_phrase(tokens, phrase) and not examples.issuperset(phrase):
                         size = len(phrase)
                         factor = _SINGLE_PHRASE if size == 1 else 1.0 + 0.5 * (size - 1)
                         bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)

@@ -24,6 +24,7 @@ __all__ = [
     "raw_words",
     "contains_phrase",
     "synonyms_of",
+    "example_stems",
 ]
 
 
@@ -265,3 +266,19 @@ def synonyms_of(gram: str) -> tuple[str, ...]:
     if gram.endswith("s") and not gram.endswith("ss") and len(gram) > 3:
         return SYNONYMS.get(gram[:-1], ())
     return ()
+
+
+# "like Accenture", "such as Kafka, Pulsar": what follows names examples of the topic, not the topic.
+# "we'd like to sell" and "would like" are wishes, not examples.
+_EXAMPLES = re.compile(
+    r"(?<!would )(?<!'d )(?<!d )\b(?:like|such as|e\.g\.?|for example|including)\s+(?!to\b)([^,.;!?]+)"
+)
+
+
+def example_stems(text: str) -> frozenset[str]:
+    """Stems of the words a question names as examples ("database-as-a-service like Atlas" -> {"atlas"})."""
+    found: set[str] = set()
+    for m in _EXAMPLES.finditer(normalise_query(text)):
+        words = m.group(1).split(" and ")[0].split()[:3]
+        found.update(tokenize(" ".join(words)))
+    return frozenset(found)

@@ -7,7 +7,7 @@ import pytest
 
 from knowledge.asking import asks_for_figure, personal_task
 from knowledge.decision import BORDERLINE, MATCH, decide
-from knowledge.words import synonyms_of
+from knowledge.words import example_stems, synonyms_of
 
 
 @pytest.mark.parametrize(
@@ -106,3 +106,10 @@ def test_antitrust_words_of_chat_find_antitrust(searcher):
 def test_a_neighbouring_topics_term_is_not_repaired_as_a_typo(searcher):
     assert searcher.repair("lgpl") is None
     assert searcher.repair("gdrp") == "gdpr"
+
+
+def test_a_name_given_as_an_example_is_not_the_topic(searcher):
+    assert example_stems("database-as-a-service like Atlas") == {"atlas"}
+    assert example_stems("we'd like to sell support subscriptions") == frozenset()
+    hits = searcher.search("database-as-a-service like Atlas", command="service")
+    assert hits[0].entry.id == "model.cloud-service-model", [h.entry.id for h in hits[:3]]
