@@ -43,6 +43,7 @@ CHATTER = frozenset(
     right now today tomorrow yesterday lately recently soon week weeks month months year years day days
     again already still yet ever never always sometimes often
     wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly
+    anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand
     """.split()
 )
 
