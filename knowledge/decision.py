@@ -17,8 +17,16 @@ weighing as much as the rarest one):
 ``evidence = coverage * known``: how much of the question the entry answers,
 discounted again by how much of it lies outside the overview. The question is
 answered when the best entry is its title or an alias word for word, when
-``evidence >= MATCH``, or when ``evidence >= BORDERLINE`` and the best entry is
-a clear winner (the runner-up scores at most ``1 - CLEAR_MARGIN`` of it).
+``evidence >= MATCH``, when ``evidence >= BORDERLINE`` and the best entry is
+a clear winner (the runner-up scores at most ``1 - CLEAR_MARGIN`` of it), or
+when the question names the best entry (one of its title or alias phrases,
+weighing ``NAMED_WEIGHT`` in IDF, is in it), ``evidence >= NAMED_EVIDENCE`` and
+the runner-up is ``NAMED_MARGIN`` behind: the other words are the asker's
+context ("big customers keep sending questionnaires about gdpr").
+Even then, a question that asks how to do a task of one's own ("how do I write
+a Helm chart") or for a figure, a norm, a definition or a template ("what's the
+VAT rate in Germany"; ``knowledge.asking``) is declined: the overview names
+services and providers, not instructions or numbers.
 Before the shares count, a question naming a neighbouring topic the overview
 does not answer ("payroll", "VAT penalty", "tax return", ``knowledge.adjacent``)
 is declined unless the best entry's own words use that term, or the question is
@@ -71,7 +79,8 @@ class SearchOutcome:
     """What search found for a question and whether it answers it."""
 
     matched: bool
-    # "exact" (title or alias), "explained", "clear winner", "adjacent topic", "weak" or "nothing found".
+    # "exact" (title or alias), "explained", "clear winner", "named", "adjacent topic", "personal task", "figure",
+    # "weak" or "nothing found".
     reason: str
     hits: tuple[Hit, ...]
     coverage: float

@@ -476,8 +476,7 @@ class Searcher:
         return found
 
     def named_weight(self, text: str, entry: Entry) -> float:
-        """How much of ``entry`` the question names word for word: the IDF sum of its longest-weighing title or
-        alias phrase found in the question (0.0 when none is)."""
+        """The IDF sum of the heaviest title or alias phrase of ``entry`` found in the question (0.0: none is)."""
         tokens = self._query(self.readable(text)).tokens
         phrases = self._doc_of[entry.id].phrases if entry.id in self._doc_of else []
         found = [sum(self._idf.get(t, 0.0) for t in p) for p in phrases if contains_phrase(tokens, p)]
