@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from knowledge.adjacent import is_adjacent_term
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
-    CHATTER,
     COMMON_WORDS,
     GROUP_HINTS,
     STOPWORDS,
@@ -38,7 +37,6 @@ from knowledge.words import (
     entry_years,
     example_stems,
     is_opaque,
-    is_stopword,
     normalise_query,
     raw_words,
     stem_word,
@@ -115,6 +113,7 @@ class _Doc:
     raw_title: str = ""
     # The title's stems, found in a question in any order.
     title_words: frozenset[str] = frozenset()
+    title_phrase: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -133,6 +132,8 @@ _SYNONYM_COVER = 0.6
 _YEAR_SCORE = 7.0
 _TITLE_EXACT = 30.0
 _SINGLE_PHRASE = 0.75
+# A one-word title ("MongoDB", "Accenture") named outside an example outweighs one-word aliases.
+_SINGLE_TITLE = 1.5
 _ALIAS_EXACT = 25.0
 # Words named as an example ("integrators like Accenture") weigh this much, and their phrases get no bonus.
 _EXAMPLE = 0.5
@@ -231,6 +232,7 @@ class Searcher:
             years=entry_years(entry.years),
             raw_title=raw_words(entry.title),
             title_words=frozenset(tokenize(entry.title)),
+            title_phrase=tuple(tokenize(entry.title)),
         )
 
     # -- querying -----------------------------------------------------------
@@ -392,7 +394,11 @@ class Searcher:
                 for phrase in doc.phrases:
                     if contains_phrase(tokens, phrase) and not examples.issuperset(phrase):
                         size = len(phrase)
-                        factor = _SINGLE_PHRASE if size == 1 else 1.0 + 0.5 * (size - 1)
+                        factor = (
+                            (_SINGLE_TITLE if phrase == doc.title_phrase else _SINGLE_PHRASE)
+                            if size == 1
+                            else 1.0 + 0.5 * (size - 1)
+                        )
                         bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)
                 # Every word of a title of two or more words, in any order ("the right time to go to market").
                 if len(doc.title_words) >= 2 and doc.title_words <= present:
@@ -431,49 +437,9 @@ class Searcher:
     # -- evidence for the answer-or-abstain decision (knowledge.decision) -------
     def question_words(self, text: str) -> list[QuestionWord]:
         """The question's distinct content words, typos repaired, with weight and synonyms."""
-        text = self.readable(text)
-        words: list[str] = []
-        typed: list[str] = []
-        for w in words_of(text):
-            t = w
-            if not is_stopword(w) and stem_word(w) not in self._known_stems and not synonyms_of(w):
-                w = self._repair(w) or w
-            words.append(w)
-            typed.append(t)
-        syns: dict[int, set[str]] = defaultdict(set)
-        for i in range(len(words)):
-            for size in (1, 2, 3):
-                expansion = synonyms_of(" ".join(words[i : i + size])) if i + size <= len(words) else None
-                if expansion:
-                    stems = {t for phrase in expansion for t in tokenize(phrase)}
-                    for j in range(i, i + size):
-                        syns[j].update(stems)
-        top_idf = max(self._idf.values(), default=1.0)
-        found: list[QuestionWord] = []
-        seen: set[str] = set()
-        for i, w in enumerate(words):
-            stem = stem_word(w)
-            if is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
-                continue
-            seen.add(stem)
-            synonyms = frozenset(syns.get(i, ()))
-            if stem in self._idf:
-                weight = self._idf[stem]
-            else:
-                indexed = [self._idf[t] for t in synonyms if t in self._idf]
-                weight = sum(indexed) / len(indexed) if indexed else top_idf
-            found.append(
-                QuestionWord(
-                    typed=typed[i],
-                    word=w,
-                    stem=stem,
-                    weight=weight,
-                    synonyms=synonyms,
-                    repaired=w != typed[i],
-                    known=stem in self._idf or bool(synonyms),
-                )
-            )
-        return found
+        from knowledge.evidence import question_words
+
+        return question_words(self, text)
 
     def named_weight(self, text: str, entry: Entry) -> float:
         """The IDF sum of the heaviest title or alias phrase of ``entry`` found in the question (0.0: none is)."""

@@ -113,3 +113,8 @@ def test_a_name_given_as_an_example_is_not_the_topic(searcher):
     assert example_stems("we'd like to sell support subscriptions") == frozenset()
     hits = searcher.search("database-as-a-service like Atlas", command="service")
     assert hits[0].entry.id == "model.cloud-service-model", [h.entry.id for h in hits[:3]]
+
+
+def test_a_one_word_title_named_outside_an_example_is_the_topic(searcher):
+    hits = searcher.search("how did the mongodb folks actually make money", command="service")
+    assert hits[0].entry.id == "cases.mongodb", [h.entry.id for h in hits[:3]]
