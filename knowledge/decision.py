@@ -18,7 +18,9 @@ weighing as much as the rarest one):
 discounted again by how much of it lies outside the overview. The question is
 answered when the best entry is its title or an alias word for word, when
 ``evidence >= MATCH``, when ``evidence >= BORDERLINE`` and the best entry is
-a clear winner (the runner-up scores at most ``1 - CLEAR_MARGIN`` of it), or
+a clear winner (the best entry outside its own family, parent, children and
+siblings, scores at most ``1 - CLEAR_MARGIN`` of it: two sibling topics close
+together still point at one area), or
 when the question names the best entry (one of its title or alias phrases,
 weighing ``NAMED_WEIGHT`` in IDF, is in it), ``evidence >= NAMED_EVIDENCE`` and
 the runner-up is ``NAMED_MARGIN`` behind: the other words are the asker's
@@ -151,6 +153,11 @@ def _off_to_the_side(word: QuestionWord, stems: frozenset[str]) -> bool:
     return not (word.stem in stems or stem_word(word.typed) in stems)
 
 
+def _kin(a: Entry, b: Entry) -> bool:
+    """Entries of one family: one is the other's parent, or they share a parent."""
+    return a.parent == b.id or b.parent == a.id or (a.parent is not None and a.parent == b.parent)
+
+
 def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: int = 4) -> SearchOutcome:
     """Search ``text`` and decide whether the best entry answers it."""
     hits = tuple(searcher.search(text, limit=max(limit, 3), command=command))
@@ -164,6 +171,8 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     known = _known_share(words)
     evidence = coverage * known
     margin = 1.0 - hits[1].score / best.score if len(hits) > 1 and best.score > 0 else 1.0
+    rival = next((h for h in hits[1:] if not _kin(best.entry, h.entry)), None)
+    family_margin = 1.0 - rival.score / best.score if rival is not None and best.score > 0 else 1.0
     stems = searcher.entry_stems(best.entry)
     task = personal_task(text)
     if best.exact:
@@ -174,7 +183,7 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         matched, reason = False, "adjacent topic"
     elif evidence >= MATCH:
         matched, reason = True, "explained"
-    elif evidence >= BORDERLINE and margin >= CLEAR_MARGIN:
+    elif evidence >= BORDERLINE and family_margin >= CLEAR_MARGIN:
         matched, reason = True, "clear winner"
     elif (
         evidence >= NAMED_EVIDENCE

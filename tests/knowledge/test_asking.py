@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.asking import asks_for_figure, personal_task
-from knowledge.decision import BORDERLINE, MATCH, decide
+from knowledge.decision import BORDERLINE, CLEAR_MARGIN, MATCH, decide
 from knowledge.words import example_stems, synonyms_of
 
 
@@ -118,3 +118,12 @@ def test_a_name_given_as_an_example_is_not_the_topic(searcher):
 def test_a_one_word_title_named_outside_an_example_is_the_topic(searcher):
     hits = searcher.search("how did the mongodb folks actually make money", command="service")
     assert hits[0].entry.id == "cases.mongodb", [h.entry.id for h in hits[:3]]
+
+
+def test_a_sibling_close_behind_does_not_make_the_best_entry_unclear(searcher):
+    outcome = decide(
+        searcher, "the auditors are coming next quarter and we have zero internal controls lol", command="risk"
+    )
+    assert outcome.top is not None and outcome.runner_up is not None
+    assert outcome.top.entry.parent == outcome.runner_up.entry.parent and outcome.margin < CLEAR_MARGIN
+    assert outcome.matched and outcome.reason == "clear winner", outcome
