@@ -449,7 +449,8 @@ class Searcher:
         return max(found, default=0.0)
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
-        """The stems an entry itself uses: title, aliases, role, text, items, owner and note."""
+        """The stems an entry itself uses: title, aliases, role, text, items, owner, note and its parent's title
+        (a phase of "Development Path and Milestones" explains "milestones")."""
         stems = self._entry_stems.get(entry.id)
         if stems is None:
             parts = (
@@ -460,6 +461,7 @@ class Searcher:
                 *entry.items,
                 entry.owner or "",
                 entry.note or "",
+                self._kb.get(entry.parent).title if entry.parent and self._kb.get(entry.parent) else "",
             )
             stems = frozenset(t for part in parts for t in tokenize(part))
             self._entry_stems[entry.id] = stems

@@ -80,10 +80,8 @@ def test_help_seeking_and_the_entrys_own_verb_are_answered(searcher, question, e
 
 
 def test_a_question_naming_its_topic_among_context_words_is_answered(searcher):
-    outcome = decide(
-        searcher, "big customers in europe keep sending us questionnaires about gdpr before signing", command="risk"
-    )
-    assert outcome.top is not None and outcome.top.entry.id == "risk.data-protection-compliance"
+    outcome = decide(searcher, "new regulations keep popping up and we can't keep track of them", command="risk")
+    assert outcome.top is not None and outcome.top.entry.id == "risk.compliance-risk"
     assert outcome.matched and outcome.reason == "named" and outcome.evidence < BORDERLINE, outcome
 
 
@@ -127,3 +125,9 @@ def test_a_sibling_close_behind_does_not_make_the_best_entry_unclear(searcher):
     assert outcome.top is not None and outcome.runner_up is not None
     assert outcome.top.entry.parent == outcome.runner_up.entry.parent and outcome.margin < CLEAR_MARGIN
     assert outcome.matched and outcome.reason == "clear winner", outcome
+
+
+def test_a_parents_title_explains_its_childs_topic(searcher):
+    outcome = decide(searcher, "year 1 milestones", command="service")
+    assert outcome.top is not None and outcome.top.entry.id == "phase.early-commercialization"
+    assert outcome.matched and outcome.coverage == 1.0, outcome
