@@ -453,6 +453,7 @@ class Searcher:
         (a phase of "Development Path and Milestones" explains "milestones")."""
         stems = self._entry_stems.get(entry.id)
         if stems is None:
+            parent = self._kb.get(entry.parent) if entry.parent else None
             parts = (
                 entry.title,
                 *entry.aliases,
@@ -461,7 +462,7 @@ class Searcher:
                 *entry.items,
                 entry.owner or "",
                 entry.note or "",
-                self._kb.get(entry.parent).title if entry.parent and self._kb.get(entry.parent) else "",
+                parent.title if parent is not None else "",
             )
             stems = frozenset(t for part in parts for t in tokenize(part))
             self._entry_stems[entry.id] = stems
