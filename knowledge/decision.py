@@ -17,8 +17,18 @@ weighing as much as the rarest one):
 ``evidence = coverage * known``: how much of the question the entry answers,
 discounted again by how much of it lies outside the overview. The question is
 answered when the best entry is its title or an alias word for word, when
-``evidence >= MATCH``, or when ``evidence >= BORDERLINE`` and the best entry is
-a clear winner (the runner-up scores at most ``1 - CLEAR_MARGIN`` of it).
+``evidence >= MATCH``, when ``evidence >= BORDERLINE`` and the best entry is
+a clear winner (the best entry outside its own family, parent, children and
+siblings, scores at most ``1 - CLEAR_MARGIN`` of it: two sibling topics close
+together still point at one area), or
+when the question names the best entry (one of its title or alias phrases,
+weighing ``NAMED_WEIGHT`` in IDF, is in it), ``evidence >= NAMED_EVIDENCE`` and
+the runner-up is ``NAMED_MARGIN`` behind: the other words are the asker's
+context ("big customers keep sending questionnaires about gdpr").
+Even then, a question that asks how to do a task of one's own ("how do I write
+a Helm chart") or for a figure, a norm, a definition or a template ("what's the
+VAT rate in Germany"; ``knowledge.asking``) is declined: the overview names
+services and providers, not instructions or numbers.
 Before the shares count, a question naming a neighbouring topic the overview
 does not answer ("payroll", "VAT penalty", "tax return", ``knowledge.adjacent``)
 is declined unless the best entry's own words use that term, or the question is
@@ -32,18 +42,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.adjacent import adjacent_phrases, is_adjacent_term
+from knowledge.asking import asks_for_figure, personal_task
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
-from knowledge.words import is_opaque, stem_word
+from knowledge.words import is_opaque, stem_word, tokenize
 
-__all__ = ["BORDERLINE", "CLEAR_MARGIN", "MATCH", "SUGGEST", "SearchOutcome", "decide", "explained_share"]
+__all__ = [
+    "BORDERLINE",
+    "CLEAR_MARGIN",
+    "MATCH",
+    "NAMED_EVIDENCE",
+    "NAMED_MARGIN",
+    "NAMED_WEIGHT",
+    "SUGGEST",
+    "SearchOutcome",
+    "decide",
+    "explained_share",
+]
 
 # At least this much of the question answered by the entry: an answer.
 MATCH = 0.6
 # Between BORDERLINE and MATCH: an answer only when the best entry clearly beats the runner-up.
 BORDERLINE = 0.3
 CLEAR_MARGIN = 0.2
+# A question that names the best entry (a title or alias phrase in it weighing NAMED_WEIGHT in IDF) with
+# a clear lead over the runner-up is answered on less evidence: the other words are the asker's context.
+NAMED_EVIDENCE = 0.15
+NAMED_MARGIN = 0.3
+NAMED_WEIGHT = 2.5
 # When abstaining, entries that explain at least this share of the question are offered.
 SUGGEST = 0.25
 _MAX_SUGGESTIONS = 3
@@ -54,7 +81,8 @@ class SearchOutcome:
     """What search found for a question and whether it answers it."""
 
     matched: bool
-    # "exact" (title or alias), "explained", "clear winner", "adjacent topic", "weak" or "nothing found".
+    # "exact" (title or alias), "explained", "clear winner", "named", "adjacent topic", "personal task", "figure",
+    # "weak" or "nothing found".
     reason: str
     hits: tuple[Hit, ...]
     coverage: float
@@ -125,6 +153,11 @@ def _off_to_the_side(word: QuestionWord, stems: frozenset[str]) -> bool:
     return not (word.stem in stems or stem_word(word.typed) in stems)
 
 
+def _kin(a: Entry, b: Entry) -> bool:
+    """Entries of one family: one is the other's parent, or they share a parent."""
+    return a.parent == b.id or b.parent == a.id or (a.parent is not None and a.parent == b.parent)
+
+
 def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: int = 4) -> SearchOutcome:
     """Search ``text`` and decide whether the best entry answers it."""
     hits = tuple(searcher.search(text, limit=max(limit, 3), command=command))
@@ -138,7 +171,10 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     known = _known_share(words)
     evidence = coverage * known
     margin = 1.0 - hits[1].score / best.score if len(hits) > 1 and best.score > 0 else 1.0
+    rival = next((h for h in hits[1:] if not _kin(best.entry, h.entry)), None)
+    family_margin = 1.0 - rival.score / best.score if rival is not None and best.score > 0 else 1.0
     stems = searcher.entry_stems(best.entry)
+    task = personal_task(text)
     if best.exact:
         matched, reason = True, "exact"
     elif any(_off_to_the_side(w, stems) for w in words) or any(
@@ -147,10 +183,22 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         matched, reason = False, "adjacent topic"
     elif evidence >= MATCH:
         matched, reason = True, "explained"
-    elif evidence >= BORDERLINE and margin >= CLEAR_MARGIN:
+    elif evidence >= BORDERLINE and family_margin >= CLEAR_MARGIN:
         matched, reason = True, "clear winner"
+    elif (
+        evidence >= NAMED_EVIDENCE
+        and margin >= NAMED_MARGIN
+        and searcher.named_weight(text, best.entry) >= NAMED_WEIGHT
+    ):
+        matched, reason = True, "named"
     else:
         matched, reason = False, "weak"
+    if matched and not best.exact:
+        # Enough evidence, but the question asks for what the overview never gives: instructions, a figure.
+        if task is not None and stem_word(task) not in tokenize(best.entry.title):
+            matched, reason = False, "personal task"
+        elif asks_for_figure(text):
+            matched, reason = False, "figure"
     suggestions: tuple[Entry, ...] = ()
     if not matched:
         suggestions = tuple(

@@ -43,6 +43,7 @@ CHATTER = frozenset(
     right now today tomorrow yesterday lately recently soon week weeks month months year years day days
     again already still yet ever never always sometimes often
     wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly
+    anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand
     """.split()
 )
 
@@ -592,6 +593,10 @@ _MORE: dict[str, tuple[str, ...]] = {
     "dominant": ("antitrust",),
     "cartel": ("antitrust",),
     "collusion": ("antitrust",),
+    "anticompetitive": ("antitrust",),
+    "anti competitive": ("antitrust",),
+    "bundling": ("antitrust",),
+    "reseller": ("channel partners", "channel"),
     # geography
     "latam": ("latin america", "geographic", "international", "regional"),
     "latin": ("geographic", "international", "regional"),

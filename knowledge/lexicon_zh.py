@@ -99,6 +99,9 @@ TERMS: dict[str, tuple[str, ...]] = {
     "服务费": ("service fees",),
     "专业服务": ("professional services",),
     "托管": ("managed",),
+    "推出": ("launch", "offer"),
+    "官方": ("official",),
+    "进军": ("expand", "expansion"),
     "托管云服务": ("managed cloud services", "cloud service model"),
     "云服务": ("cloud service",),
     "价值主张": ("value proposition",),
@@ -478,6 +481,7 @@ STOPWORDS = frozenset(
     办法 建议 推荐 介绍 了解 知道 告诉 说 讲 看 看看 来 去 用 使用 用起来 起来 出来 背后 一直没有 怎么做 该怎么
     担心 担忧 害怕 着急 头疼 发愁 纠结 感觉 好像 似乎 可能 也许 大概 估计 听说 据说 最近 这段时间 今年 明年 去年
     合适 合理 顺利 不顺利 越来越 越 更加 特别 尤其 比如 例如 之类 等等 这种 那种 怎么搞 咋整 抱怨 老说 说要 不知道
+    喜欢 没人 这算 算不算
     从哪 开始 哪开始 不够 太少 太多 很多 很少 多少钱 有多 多重要 重要 必要 应不应该 要不要 该不该 会不会 能否 是否
     """.split()
 )

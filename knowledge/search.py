@@ -15,20 +15,18 @@ downloaded.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from knowledge.adjacent import is_adjacent_term
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
-    CHATTER,
     COMMON_WORDS,
     GROUP_HINTS,
     STOPWORDS,
-    SYNONYMS,
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
@@ -37,11 +35,12 @@ from knowledge.words import (
     contains_phrase,
     damerau,
     entry_years,
+    example_stems,
     is_opaque,
-    is_stopword,
     normalise_query,
     raw_words,
     stem_word,
+    synonyms_of,
     tokenize,
     words_of,
     year_values,
@@ -112,6 +111,9 @@ class _Doc:
     years: frozenset[int]
     # The title as typed (folded, unstemmed): breaks ties between titles that stem alike.
     raw_title: str = ""
+    # The title's stems, found in a question in any order.
+    title_words: frozenset[str] = frozenset()
+    title_phrase: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -130,7 +132,13 @@ _SYNONYM_COVER = 0.6
 _YEAR_SCORE = 7.0
 _TITLE_EXACT = 30.0
 _SINGLE_PHRASE = 0.75
+# A one-word title ("MongoDB", "Accenture") named outside an example outweighs one-word aliases.
+_SINGLE_TITLE = 1.5
 _ALIAS_EXACT = 25.0
+# Words named as an example ("integrators like Accenture") weigh this much, and their phrases get no bonus.
+_EXAMPLE = 0.5
+# A title's words all in the question, not side by side: a phrase bonus at this factor.
+_TITLE_WORDS = 2.0
 
 
 class Searcher:
@@ -143,7 +151,6 @@ class Searcher:
         self._vocab_words: dict[int, set[str]] = defaultdict(set)
         self._known_stems: set[str] = set()
         self._repairs: dict[str, str | None] = {}
-        self._title_vocab: list[str] | None = None
         self._entry_stems: dict[str, frozenset[str]] = {}
         # Chinese titles and aliases of the entries, read as the entry's English title.
         self._zh_terms: dict[str, tuple[str, ...]] = {}
@@ -160,6 +167,7 @@ class Searcher:
         self._zh_terms.update({name: (next(iter(t)),) for name, t in titles.items() if len(t) == 1})
         for doc in self._docs:
             self._df.update(doc.tf.keys())
+        self._doc_of = {doc.entry.id: doc for doc in self._docs}
         self._n = len(self._docs)
         self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
         self._idf = {t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
@@ -223,6 +231,8 @@ class Searcher:
             exact=exact,
             years=entry_years(entry.years),
             raw_title=raw_words(entry.title),
+            title_words=frozenset(tokenize(entry.title)),
+            title_phrase=tuple(tokenize(entry.title)),
         )
 
     # -- querying -----------------------------------------------------------
@@ -249,7 +259,8 @@ class Searcher:
         return fixed
 
     def _closest(self, word: str) -> str | None:
-        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word):
+        # A neighbouring topic's term is what was meant, not a typo: "lgpl" is not "lgpd".
+        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word) or is_adjacent_term(word):
             return None
         limit = 1 if len(word) < 8 else 2
         # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
@@ -281,7 +292,7 @@ class Searcher:
                 owner.append(None)
                 continue
             stem = stem_word(w)
-            if stem not in self._known_stems and w not in SYNONYMS:
+            if stem not in self._known_stems and not synonyms_of(w):
                 fixed = self._repair(w)
                 if fixed is not None:
                     w, stem = fixed, stem_word(fixed)
@@ -296,7 +307,7 @@ class Searcher:
                 if i + size > n:
                     break
                 gram = " ".join(fixed_words[i : i + size])
-                expansion = SYNONYMS.get(gram)
+                expansion = synonyms_of(gram)
                 if not expansion:
                     continue
                 if size == 1 and owner[i] is None:
@@ -348,8 +359,13 @@ class Searcher:
         if not weights and not q.years:
             return []
         joined = " ".join(tokens)
+        present = frozenset(tokens)
         raw = raw_words(text)
         idf = self._idf
+        examples = example_stems(text)
+        if examples:
+            weights = {t: w * _EXAMPLE if t in examples else w for t, w in weights.items()}
+            q.groups = [(t, syns, w * _EXAMPLE if t in examples else w) for t, syns, w in q.groups]
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
         exact: set[int] = set()
@@ -376,10 +392,17 @@ class Searcher:
             else:
                 bonus = 0.0
                 for phrase in doc.phrases:
-                    if contains_phrase(tokens, phrase):
+                    if contains_phrase(tokens, phrase) and not examples.issuperset(phrase):
                         size = len(phrase)
-                        factor = _SINGLE_PHRASE if size == 1 else 1.0 + 0.5 * (size - 1)
+                        factor = (
+                            (_SINGLE_TITLE if phrase == doc.title_phrase else _SINGLE_PHRASE)
+                            if size == 1
+                            else 1.0 + 0.5 * (size - 1)
+                        )
                         bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)
+                # Every word of a title of two or more words, in any order ("the right time to go to market").
+                if len(doc.title_words) >= 2 and doc.title_words <= present:
+                    bonus = max(bonus, sum(idf.get(t, 0.0) for t in doc.title_words) * _TITLE_WORDS)
                 score += bonus
             if total_idf > 0:
                 covered = _YEAR_SCORE / 2 * year_part
@@ -399,30 +422,14 @@ class Searcher:
         return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
-        """Titles that look like what was typed, for "did you mean"."""
-        text = self.readable(text)
-        words = [w for w in words_of(text) if w not in STOPWORDS and len(w) >= 4]
-        found: list[str] = []
-        for w in words:
-            fixed = self._repair(w)
-            if fixed and fixed != w:
-                found.append(fixed)
-                continue
-            # Looser than the repair search uses: a suggestion is only offered, never assumed.
-            close = difflib.get_close_matches(w, self._title_words(), n=1, cutoff=0.75)
-            if close:
-                found.append(close[0])
-        if not found:
-            return []
-        return [h.entry.title for h in self.search(" ".join(found), limit=limit)]
+        """Titles that look like what was typed, for "did you mean" (``knowledge.spelling``)."""
+        from knowledge.spelling import did_you_mean
 
-    def _title_words(self) -> list[str]:
-        if self._title_vocab is None:
-            vocab: set[str] = set()
-            for doc in self._docs:
-                vocab.update(w for w in words_of(doc.entry.title) if len(w) >= 4 and w not in STOPWORDS)
-            self._title_vocab = sorted(vocab)
-        return self._title_vocab
+        return did_you_mean(self, text, limit=limit)
+
+    def repair(self, word: str) -> str | None:
+        """The closest indexed word to a word the index does not know (a typo), or None."""
+        return self._repair(word)
 
     def titles(self) -> Iterable[str]:
         return (d.entry.title for d in self._docs)
@@ -430,54 +437,23 @@ class Searcher:
     # -- evidence for the answer-or-abstain decision (knowledge.decision) -------
     def question_words(self, text: str) -> list[QuestionWord]:
         """The question's distinct content words, typos repaired, with weight and synonyms."""
-        text = self.readable(text)
-        words: list[str] = []
-        typed: list[str] = []
-        for w in words_of(text):
-            t = w
-            if not is_stopword(w) and stem_word(w) not in self._known_stems and w not in SYNONYMS:
-                w = self._repair(w) or w
-            words.append(w)
-            typed.append(t)
-        syns: dict[int, set[str]] = defaultdict(set)
-        for i in range(len(words)):
-            for size in (1, 2, 3):
-                expansion = SYNONYMS.get(" ".join(words[i : i + size])) if i + size <= len(words) else None
-                if expansion:
-                    stems = {t for phrase in expansion for t in tokenize(phrase)}
-                    for j in range(i, i + size):
-                        syns[j].update(stems)
-        top_idf = max(self._idf.values(), default=1.0)
-        found: list[QuestionWord] = []
-        seen: set[str] = set()
-        for i, w in enumerate(words):
-            stem = stem_word(w)
-            if is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
-                continue
-            seen.add(stem)
-            synonyms = frozenset(syns.get(i, ()))
-            if stem in self._idf:
-                weight = self._idf[stem]
-            else:
-                indexed = [self._idf[t] for t in synonyms if t in self._idf]
-                weight = sum(indexed) / len(indexed) if indexed else top_idf
-            found.append(
-                QuestionWord(
-                    typed=typed[i],
-                    word=w,
-                    stem=stem,
-                    weight=weight,
-                    synonyms=synonyms,
-                    repaired=w != typed[i],
-                    known=stem in self._idf or bool(synonyms),
-                )
-            )
-        return found
+        from knowledge.evidence import question_words
+
+        return question_words(self, text)
+
+    def named_weight(self, text: str, entry: Entry) -> float:
+        """The IDF sum of the heaviest title or alias phrase of ``entry`` found in the question (0.0: none is)."""
+        tokens = self._query(self.readable(text)).tokens
+        phrases = self._doc_of[entry.id].phrases if entry.id in self._doc_of else []
+        found = [sum(self._idf.get(t, 0.0) for t in p) for p in phrases if contains_phrase(tokens, p)]
+        return max(found, default=0.0)
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
-        """The stems an entry itself uses: title, aliases, role, text, items, owner and note."""
+        """The stems an entry itself uses: title, aliases, role, text, items, owner, note and its parent's title
+        (a phase of "Development Path and Milestones" explains "milestones")."""
         stems = self._entry_stems.get(entry.id)
         if stems is None:
+            parent = self._kb.get(entry.parent) if entry.parent else None
             parts = (
                 entry.title,
                 *entry.aliases,
@@ -486,6 +462,7 @@ class Searcher:
                 *entry.items,
                 entry.owner or "",
                 entry.note or "",
+                parent.title if parent is not None else "",
             )
             stems = frozenset(t for part in parts for t in tokenize(part))
             self._entry_stems[entry.id] = stems

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from knowledge.lexicon import ABBREVIATIONS, STOPWORDS
+from knowledge.lexicon import ABBREVIATIONS, STOPWORDS, SYNONYMS
 from knowledge.text import fold
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "is_opaque",
     "raw_words",
     "contains_phrase",
+    "synonyms_of",
+    "example_stems",
 ]
 
 
@@ -251,3 +253,32 @@ def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     if n > len(tokens):
         return False
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+def synonyms_of(gram: str) -> tuple[str, ...]:
+    """The lexicon's synonyms of a word or phrase; a plural's last word falls back on its singular
+    ("auditors" -> "auditor", "agencies" -> "agency")."""
+    found = SYNONYMS.get(gram)
+    if found is not None:
+        return found
+    if gram.endswith("ies") and len(gram) > 4:
+        return SYNONYMS.get(gram[:-3] + "y", ())
+    if gram.endswith("s") and not gram.endswith("ss") and len(gram) > 3:
+        return SYNONYMS.get(gram[:-1], ())
+    return ()
+
+
+# "like Accenture", "such as Kafka, Pulsar": what follows names examples of the topic, not the topic.
+# "we'd like to sell" and "would like" are wishes, not examples.
+_EXAMPLES = re.compile(
+    r"(?<!would )(?<!'d )(?<!d )\b(?:like|such as|e\.g\.?|for example|including)\s+(?!to\b)([^,.;!?]+)"
+)
+
+
+def example_stems(text: str) -> frozenset[str]:
+    """Stems of the words a question names as examples ("database-as-a-service like Atlas" -> {"atlas"})."""
+    found: set[str] = set()
+    for m in _EXAMPLES.finditer(normalise_query(text)):
+        words = m.group(1).split(" and ")[0].split()[:3]
+        found.update(tokenize(" ".join(words)))
+    return frozenset(found)

@@ -132,3 +132,16 @@ def test_ask_lang_and_json_lang(tmp_path) -> None:
     assert obj["lang"] == "zh" and "类型" in obj["text"]
     proc = run(["ask", "--lang", "fr", "/cos-service legal"], tmp_path)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # 推出 (launch) and 官方 (official) are the overview's words; 喜欢 and 没人 are chatter around the topic.
+        ("/cos-service 想为管理员推出官方认证体系", "service.certification-system-building"),
+        ("/cos-service 开发者很喜欢但没人付费", "model.developer-customers"),
+    ],
+)
+async def test_chinese_context_words_do_not_hide_the_topic(harness, line: str, expected: str) -> None:
+    reply = await harness.say(line)
+    assert reply.matched and reply.results[:1] == (expected,), (line, reply.matched, reply.results[:3])

@@ -6,7 +6,9 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
 * ``heldout_queries.json``: in-scope paraphrases written without seeing the aliases;
 * ``inscope_tune.json`` / ``offtopic_tune.json``: written for this work, used while choosing the rule;
 * ``inscope_heldout.json`` / ``offtopic_heldout.json``: written at the same time, split off at random
-  and not looked at until the rule was fixed.
+  and not looked at until the rule was fixed;
+* ``dev3_chat_inscope.json`` / ``dev3_traps.json``: written for the how-to and figure rules (first-person
+  questions that seek help, new near-domain traps) before they were measured, then tuned on.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ async def test_dev_off_topic_set_abstains(harness):
 @pytest.mark.parametrize(
     ("name", "floor"),
     [
-        ("heldout_queries.json", 0.93),
+        ("heldout_queries.json", 0.95),
         ("inscope_tune.json", 0.95),
-        ("inscope_heldout.json", 0.85),
+        ("inscope_heldout.json", 0.88),
     ],
 )
 async def test_in_scope_paraphrases_answered(harness, kb, name, floor):
@@ -72,8 +74,8 @@ async def test_in_scope_paraphrases_answered(harness, kb, name, floor):
 @pytest.mark.parametrize(
     ("name", "floor"),
     [
-        ("offtopic_tune.json", 0.88),
-        ("offtopic_heldout.json", 0.88),
+        ("offtopic_tune.json", 0.93),
+        ("offtopic_heldout.json", 0.95),
     ],
 )
 async def test_off_topic_questions_abstain(harness, name, floor):
@@ -218,10 +220,11 @@ def test_ask_json_says_matched(tmp_path):
     ("name", "floor"),
     [
         ("dev_chat_inscope.json", 0.9),
-        ("heldout_chat_inscope.json", 0.65),
+        ("heldout_chat_inscope.json", 0.8),
         ("dev_zh_inscope.json", 0.95),
-        ("dev_zh2_inscope.json", 0.75),
-        ("heldout_zh_inscope.json", 0.75),
+        ("dev_zh2_inscope.json", 0.85),
+        ("heldout_zh_inscope.json", 0.95),
+        ("dev3_chat_inscope.json", 0.8),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -232,8 +235,10 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
 @pytest.mark.parametrize(
     ("name", "floor"),
     [
-        ("dev_traps.json", 0.45),
-        ("heldout_traps.json", 0.55),
+        ("dev_traps.json", 0.9),
+        ("heldout_traps.json", 0.9),
+        ("dev2_traps.json", 0.9),
+        ("dev3_traps.json", 0.95),
         ("heldout_chat_offtopic.json", 0.9),
         ("dev_zh_offtopic.json", 0.95),
         ("dev_zh2_offtopic.json", 0.9),

@@ -1,0 +1,73 @@
+"""How a question asks: a person's own task ("how do I write a Helm chart") rather than a company's need.
+
+The overview tells a commercial open-source company which services it needs and who provides them. A question in
+the first person singular that asks how to do something ("how do I file a 1099", "can I use a GPL library in
+my app", "what do I do if a customer won't pay") asks for instructions or advice on one person's task, which the
+overview does not give, even when its words are the overview's ("Kubernetes operator", "postmortem"). The
+decision declines such a question unless it names an entry word for word, or its verb asks for help the overview
+does give: finding, hiring or choosing someone ("how do I find an IP lawyer").
+
+A question that asks for a figure or a norm ("what's the VAT rate in Germany", "what's a good burn multiple",
+"how many slides should a deck have"), for the difference between two terms or for a template asks for facts
+the overview does not hold either: it names services, not rates, benchmarks, definitions or documents.
+
+Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
+plural ("how do we price it") is never one.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["HELP_VERBS", "asks_for_figure", "personal_task"]
+
+# Verbs of a question that asks for the help the overview names (services, providers, partners).
+HELP_VERBS = frozenset(
+    """
+    find hire recruit choose select pick contact reach engage partner work talk get hook
+    """.split()
+)
+_OPENING = re.compile(
+    r"^(?:(?:hey|hi|hello|so|ok|okay|um|hmm|quick question|question|honestly|basically)\W+)*"
+    r"(?P<ask>how (?:do|can|could|should|would|shall) i|can i|could i|may i|should i|do i have to|how to|"
+    r"what(?:'s| is) the (?:best|right|easiest|fastest) way to|"
+    r"what (?:do|should|can|would) i do)\b(?P<rest>.*)$"
+)
+# Words between the opening and the verb ("how do I even set up", "how can I best price").
+_ADVERBS = frozenset("even actually best properly quickly easily just really ever legally also still".split())
+
+
+def personal_task(text: str) -> str | None:
+    """The verb of a person's own task that ``text`` asks how to do ("write"), "do" for "what do I do", else None.
+
+    None also when the verb asks for help the overview gives ("find", "hire", "choose").
+    """
+    lowered = re.sub(r"\s+", " ", text.lower().replace("’", "'")).strip()
+    m = _OPENING.match(lowered)
+    if m is None:
+        return None
+    if m.group("ask").endswith(" do"):
+        return "do"
+    words = [w for w in re.findall(r"[a-z0-9]+", m.group("rest")) if w not in _ADVERBS]
+    if not words:
+        return None
+    verb = words[0]
+    return None if verb in HELP_VERBS else verb
+
+
+_WHATS = r"^(?:.*\W)?(?:what's|whats|what is|what are)\s+"
+_FIGURE = re.compile(
+    _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}"
+    r"(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?|fines?|limitations?|deadlines?|salary|salaries)\b"
+    r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
+    r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
+    r"|\btemplates?\b"
+    r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
+    r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b"
+)
+
+
+def asks_for_figure(text: str) -> bool:
+    """True for a question after a rate, a benchmark, a norm, a definition or a template ("what's a good burn
+    multiple", "template for an employee handbook")."""
+    return _FIGURE.search(re.sub(r"\s+", " ", text.lower().replace("’", "'"))) is not None

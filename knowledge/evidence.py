@@ -1,0 +1,59 @@
+"""The words of a question as the answer-or-abstain decision weighs them (``knowledge.decision``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from knowledge.lexicon import CHATTER
+from knowledge.search import QuestionWord, Searcher
+from knowledge.words import is_stopword, stem_word, synonyms_of, tokenize, words_of
+
+__all__ = ["question_words"]
+
+
+def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
+    """The question's distinct content words, typos repaired, with weight (IDF over the searcher's entries; a
+    word no entry uses weighs like the rarest) and the stems the synonym lexicon adds for each."""
+    text = searcher.readable(text)
+    words: list[str] = []
+    typed: list[str] = []
+    for w in words_of(text):
+        t = w
+        if not is_stopword(w) and stem_word(w) not in searcher._known_stems and not synonyms_of(w):
+            w = searcher._repair(w) or w
+        words.append(w)
+        typed.append(t)
+    syns: dict[int, set[str]] = defaultdict(set)
+    for i in range(len(words)):
+        for size in (1, 2, 3):
+            expansion = synonyms_of(" ".join(words[i : i + size])) if i + size <= len(words) else None
+            if expansion:
+                stems = {t for phrase in expansion for t in tokenize(phrase)}
+                for j in range(i, i + size):
+                    syns[j].update(stems)
+    top_idf = max(searcher._idf.values(), default=1.0)
+    found: list[QuestionWord] = []
+    seen: set[str] = set()
+    for i, w in enumerate(words):
+        stem = stem_word(w)
+        if is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
+            continue
+        seen.add(stem)
+        synonyms = frozenset(syns.get(i, ()))
+        if stem in searcher._idf:
+            weight = searcher._idf[stem]
+        else:
+            indexed = [searcher._idf[t] for t in synonyms if t in searcher._idf]
+            weight = sum(indexed) / len(indexed) if indexed else top_idf
+        found.append(
+            QuestionWord(
+                typed=typed[i],
+                word=w,
+                stem=stem,
+                weight=weight,
+                synonyms=synonyms,
+                repaired=w != typed[i],
+                known=stem in searcher._idf or bool(synonyms),
+            )
+        )
+    return found

@@ -1,0 +1,133 @@
+"""How a question asks: a person's own how-to task or a figure is declined even when its words are the overview's;
+a question that names its topic among the asker's context words is answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.asking import asks_for_figure, personal_task
+from knowledge.decision import BORDERLINE, CLEAR_MARGIN, MATCH, decide
+from knowledge.words import example_stems, synonyms_of
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        ("how do I write a Helm chart for our product", "write"),
+        ("hey, how can I even set up a Kubernetes operator", "set"),
+        ("can I use a GPL library in a proprietary mobile app", "use"),
+        ("what do I do if a customer refuses to pay their invoice", "do"),
+        ("how to handle an employee who is always late", "handle"),
+        ("what's the best way to shard a Postgres table", "shard"),
+        # Asking for the help the overview names is not a task of one's own.
+        ("how do I find a good IP lawyer", None),
+        ("how can I hire a VP of engineering", None),
+        # A company's question, and "should I be" in the middle of a sentence, are not one either.
+        ("how do we price our enterprise edition", None),
+        ("runway is 11 months, how worried should i be", None),
+    ],
+)
+def test_a_persons_own_task_is_told_by_the_opening(question, verb):
+    assert personal_task(question) == verb
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("what's the VAT rate for software sold in Germany", True),
+        ("what's a good burn multiple for a series A company", True),
+        ("how many slides should a seed pitch deck have", True),
+        ("how much dilution should we expect in a series B", True),
+        ("what's the difference between ARR and MRR", True),
+        ("template for an employee handbook", True),
+        ("when is the quarterly estimated tax payment due", True),
+        ("burn rate too high", False),
+        ("whats the story behind the pulsar company", False),
+        ("our churn rate is high, what is the best fix", False),
+    ],
+)
+def test_a_question_after_a_figure_a_norm_or_a_template(question, figure):
+    assert asks_for_figure(question) is figure
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("how do I write a good postmortem after an outage", "personal task"),
+        ("how do I profile memory leaks in a Go service", "personal task"),
+        ("what's a good on-call rotation for five engineers", "figure"),
+    ],
+)
+def test_the_form_declines_what_the_evidence_would_answer(searcher, question, reason):
+    outcome = decide(searcher, question, command="service")
+    assert outcome.evidence >= MATCH and not outcome.matched and outcome.reason == reason, outcome
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # The verb is the best entry's title word: the question is the entry's own topic.
+        ("how do I build a sales team from scratch, it's just me selling", "service.sales-team-building"),
+        ("how do I find a good IP lawyer for our patents", None),
+    ],
+)
+def test_help_seeking_and_the_entrys_own_verb_are_answered(searcher, question, entry):
+    outcome = decide(searcher, question, command="service")
+    assert outcome.matched, outcome
+    assert outcome.top is not None
+    if entry is not None:
+        assert outcome.top.entry.id == entry, outcome.top.entry.id
+
+
+def test_a_question_naming_its_topic_among_context_words_is_answered(searcher):
+    outcome = decide(searcher, "new regulations keep popping up and we can't keep track of them", command="risk")
+    assert outcome.top is not None and outcome.top.entry.id == "risk.compliance-risk"
+    assert outcome.matched and outcome.reason == "named" and outcome.evidence < BORDERLINE, outcome
+
+
+def test_a_titles_words_in_any_order_rank_its_entry(searcher):
+    hits = searcher.search("when is the right time to go to market with an enterprise edition", command="service")
+    assert hits[0].entry.id == "factor.market-timing", [h.entry.id for h in hits[:3]]
+
+
+def test_a_plural_takes_its_singulars_synonyms():
+    assert synonyms_of("auditors") == synonyms_of("auditor") != ()
+    assert synonyms_of("monopolies") == synonyms_of("monopoly") != ()
+    assert synonyms_of("business") == synonyms_of("business")  # "ss" is no plural
+
+
+def test_antitrust_words_of_chat_find_antitrust(searcher):
+    outcome = decide(searcher, "a bigger competitor says our bundling deal might be anticompetitive", command="risk")
+    assert outcome.top is not None and outcome.top.entry.id == "risk.antitrust-compliance" and outcome.matched
+
+
+def test_a_neighbouring_topics_term_is_not_repaired_as_a_typo(searcher):
+    assert searcher.repair("lgpl") is None
+    assert searcher.repair("gdrp") == "gdpr"
+
+
+def test_a_name_given_as_an_example_is_not_the_topic(searcher):
+    assert example_stems("database-as-a-service like Atlas") == {"atlas"}
+    assert example_stems("we'd like to sell support subscriptions") == frozenset()
+    hits = searcher.search("database-as-a-service like Atlas", command="service")
+    assert hits[0].entry.id == "model.cloud-service-model", [h.entry.id for h in hits[:3]]
+
+
+def test_a_one_word_title_named_outside_an_example_is_the_topic(searcher):
+    hits = searcher.search("how did the mongodb folks actually make money", command="service")
+    assert hits[0].entry.id == "cases.mongodb", [h.entry.id for h in hits[:3]]
+
+
+def test_a_sibling_close_behind_does_not_make_the_best_entry_unclear(searcher):
+    outcome = decide(
+        searcher, "the auditors are coming next quarter and we have zero internal controls lol", command="risk"
+    )
+    assert outcome.top is not None and outcome.runner_up is not None
+    assert outcome.top.entry.parent == outcome.runner_up.entry.parent and outcome.margin < CLEAR_MARGIN
+    assert outcome.matched and outcome.reason == "clear winner", outcome
+
+
+def test_a_parents_title_explains_its_childs_topic(searcher):
+    outcome = decide(searcher, "year 1 milestones", command="service")
+    assert outcome.top is not None and outcome.top.entry.id == "phase.early-commercialization"
+    assert outcome.matched and outcome.coverage == 1.0, outcome
