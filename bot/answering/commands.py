@@ -16,7 +16,7 @@ from bot.answering.render import (
     title_in,
     words,
 )
-from bot.kernel.i18n import LANGS, choose_lang
+from bot.kernel.lang import LANGS, choose_lang
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.safety import neutralise_mentions, plain_mentions
 from knowledge import Entry, KnowledgeBase, Searcher

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.kernel.i18n import translator
+from bot.kernel.lang import translator
 from bot.kernel.reply import Button, Field, Reply, Section
 from knowledge import Entry, KnowledgeBase
 

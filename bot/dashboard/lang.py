@@ -22,7 +22,7 @@ from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal
 
 from bot.kernel import lang as words
-from bot.kernel.i18n import LANGS
+from bot.kernel.lang import LANGS
 
 if TYPE_CHECKING:
     from bot.dashboard.auth import Viewer

@@ -36,5 +36,5 @@ class Request:
     # a check-in answer keeps it, so an edit of that message can update the answer.
     message_id: str | None = None
     # The person's language as the platform reports it (Discord's interaction ``locale`` such as ``zh-CN``,
-    # Slack's ``users.info`` locale); ``bot.kernel.i18n.choose_lang`` reads it.
+    # Slack's ``users.info`` locale); ``bot.kernel.lang.choose_lang`` reads it.
     locale: str | None = None

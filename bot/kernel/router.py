@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 from bot.kernel.canned import expired, went_wrong
 from bot.kernel.commands import COMMANDS, DM, KNOWLEDGE_WORDS, canonical, parse_line
 from bot.kernel.errors import DatabaseUnavailable, PermissionDenied, UserError
-from bot.kernel.i18n import choose_lang
-from bot.kernel.lang import _, current_lang, use_lang
+from bot.kernel.lang import _, choose_lang, current_lang, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.safety import InputProblem, clean_input

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from bot.kernel.auth import is_admin, server_only
 from bot.kernel.errors import UserError
-from bot.kernel.i18n import lang_of_locale
-from bot.kernel.lang import _, ngettext
+from bot.kernel.lang import _, lang_of_locale, ngettext
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.router import Router

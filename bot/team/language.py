@@ -2,7 +2,7 @@
 
 An admin's choice (audited) holds for every reply in the workspace: team replies, errors, buttons, and
 the deliveries the scheduler words for it. ``auto`` (the default) lets each request choose by the
-person's platform locale, the question's script and ``COS_DEFAULT_LANG`` (``bot.kernel.i18n.choose_lang``).
+person's platform locale, the question's script and ``COS_DEFAULT_LANG`` (``bot.kernel.lang.choose_lang``).
 
 Every request needs the setting, so each replica keeps it per workspace and reads the workspace's row
 again at most every ``CHECK_SECONDS`` (a primary-key read); the replica that changed it knows at once.
@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.kernel.auth import admin_only, server_only
 from bot.kernel.errors import UserError
-from bot.kernel.i18n import LANGS
-from bot.kernel.lang import N_, _, use_lang
+from bot.kernel.lang import LANGS, N_, _, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 from bot.kernel.router import HelpLine, Router

@@ -12,8 +12,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from bot.app import App
-from bot.kernel.i18n import LOCALE_DIR
-from bot.kernel.lang import _, current_lang, month_year, ngettext, use_lang
+from bot.kernel.lang import LOCALE_DIR, _, current_lang, month_year, ngettext, use_lang
 from bot.kernel.reply import to_text
 from tests.conftest import Harness
 

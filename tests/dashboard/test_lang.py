@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.kernel.clock import FakeClock
-from bot.kernel.i18n import translator
+from bot.kernel.lang import translator
 from bot.ops.web import make_http_app
 from tests.dashboard.conftest import Site, link_path, signed_in
 from tests.world import make_world
