@@ -131,6 +131,10 @@ async def build_app(
     install_team(team, defer=defer_team)
     if not defer_team:
         await answering.overlays.warm()  # a long-running bot answers with taught phrases from its first question
+        # ... and its first Chinese question waits for no segmenter dictionary (built beside the start).
+        from knowledge.chinese import warm_in_background
+
+        warm_in_background()
     return app
 
 

@@ -22,7 +22,15 @@ from typing import Any
 
 from knowledge.lexicon_zh import PROVIDER_NAMES, STOPWORDS, TERMS
 
-__all__ = ["UNKNOWN_PREFIX", "has_chinese", "segment", "to_index_words", "is_unknown_token", "everyday_share"]
+__all__ = [
+    "UNKNOWN_PREFIX",
+    "has_chinese",
+    "segment",
+    "to_index_words",
+    "is_unknown_token",
+    "everyday_share",
+    "warm_in_background",
+]
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
@@ -79,6 +87,14 @@ def _jieba() -> Any:
             _tokenizer = tokenizer
             _add_words(_tokenizer, (*TERMS, *PROVIDER_NAMES))
         return _tokenizer
+
+
+def warm_in_background() -> threading.Thread:
+    """Build the tokenizer on a thread of its own, for a long-running bot: its first Chinese question then
+    waits for no dictionary (half a second of CPU, once per process). One-shot commands never call this."""
+    thread = threading.Thread(target=_jieba, name="jieba-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def _add_words(tokenizer: Any, words: Any) -> None:

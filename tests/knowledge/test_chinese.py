@@ -35,6 +35,26 @@ def test_english_search_never_imports_jieba_and_chinese_does() -> None:
     assert out.stdout.split() == ["False", "False", "True"], out.stdout + out.stderr
 
 
+def test_a_long_running_bot_builds_the_segmenter_at_start_and_a_one_shot_command_does_not(tmp_path: Path) -> None:
+    code = (
+        "import asyncio, sys, threading\n"
+        "from bot.app import build_app\n"
+        "from bot.kernel.settings import Settings\n"
+        f"settings = Settings(database_url='sqlite+aiosqlite:///{tmp_path / 'cos.db'}', scheduler_enabled=False)\n"
+        "async def main(defer):\n"
+        "    app = await build_app(settings, defer_team=defer)\n"
+        "    await app.close()\n"
+        "asyncio.run(main(True))\n"
+        "print('jieba' in sys.modules)\n"
+        "asyncio.run(main(False))\n"
+        "[t.join(30) for t in threading.enumerate() if t.name == 'jieba-warm']\n"
+        "import knowledge.chinese as zh\n"
+        "print(zh._tokenizer is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"], out.stdout + out.stderr
+
+
 def test_chinese_words_are_read_as_the_index_words() -> None:
     read = to_index_words("员工股权激励和期权计划怎么设计")
     assert "equity incentive" in read and "stock option" in read
