@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -74,7 +75,7 @@ class Database:
         if self.is_sqlite:
             _prepare_sqlite_path(url)
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, pool_timeout=limits.pool, connect_args={"timeout": limits.command}
+                url, echo=echo, pool_timeout=limits.pool, async_creator=self._connect_sqlite
             )
             busy_ms = int(limits.command * 1000)
 
@@ -96,6 +97,14 @@ class Database:
                 connect_args={"timeout": limits.connect, "command_timeout": limits.command},
             )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def _connect_sqlite(self) -> Any:
+        """A new SQLite connection (``bot.storage.sqlite_driver``: stopped once), the driver waiting for a
+        locked file at most the command time limit."""
+        from bot.storage.sqlite_driver import connect
+
+        cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+        return await connect(*cargs, **{**cparams, "timeout": self.limits.command})
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
