@@ -294,14 +294,32 @@ def _proc(pid: int) -> tuple[float, int]:
     return round(rss_kb / 1024, 1), len(os.listdir(f"/proc/{pid}/fd"))
 
 
-async def _connections(database: str) -> int:
+async def _connections(database: str, seen: set[int]) -> dict[str, Any]:
+    """The scratch database's connections: how many, by state, and how many were not there a minute ago.
+
+    A pool warming up adds idle connections that then stay; a leak adds ones held in a transaction
+    (``idle in transaction``) or keeps opening new backends (``new``) while the count climbs.
+    """
     import asyncpg  # type: ignore[import-untyped]
 
     conn = await asyncpg.connect(PG_BASE.replace("+asyncpg", ""))  # the base database: not counted itself
     try:
-        return int(await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", database))
+        rows = await conn.fetch(
+            "SELECT pid, coalesce(state, '') AS state FROM pg_stat_activity WHERE datname = $1", database
+        )
     finally:
         await conn.close()
+    pids = {int(r["pid"]) for r in rows}
+    new = len(pids - seen)
+    seen.clear()
+    seen.update(pids)
+    by_state: dict[str, int] = {}
+    for r in rows:
+        by_state[r["state"]] = by_state.get(r["state"], 0) + 1
+    return {"count": len(rows), "by_state": dict(sorted(by_state.items())), "new": new}
+
+
+_SEEN: set[int] = set()  # the backends of the last sample
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -314,6 +332,7 @@ def _pct(values: list[float], q: float) -> float | None:
 async def _sample(load: Load, index: int, pid: int, database: str, fake: FakeSlack) -> dict[str, Any]:
     minute = load.minutes.get(index, Minute())
     rss, fds = _proc(pid)
+    db = await _connections(database, _SEEN)
     return {
         "minute": index + 1,
         "ops": minute.ops,
@@ -324,7 +343,9 @@ async def _sample(load: Load, index: int, pid: int, database: str, fake: FakeSla
         "answer_p99_ms": _pct(minute.answers, 0.99),
         "rss_mb": rss,
         "open_fds": fds,
-        "db_connections": await _connections(database),
+        "db_connections": db["count"],
+        "db_by_state": db["by_state"],
+        "db_new_backends": db["new"],
         "slack_posts": fake.calls["chat.postMessage"],
     }
 
