@@ -91,8 +91,10 @@ class ShardBot(DiscordBot):
     def __init__(self, app: App, *, shard: tuple[int, int], client: discord.Client | None = None) -> None:
         super().__init__(app, client=client or make_client(app.settings, shard=shard))
         self.shard = shard
+
+    async def _tree_check(self, interaction: discord.Interaction) -> bool:
         # Commands and autocomplete pass the tree's global check only the first time they are seen.
-        self.tree.interaction_check = self._first_time  # type: ignore[method-assign]
+        return await self._first_time(interaction) and await super()._tree_check(interaction)
 
     async def _first_time(self, interaction: discord.Interaction) -> bool:
         return await first_time(self.app, interaction_key(interaction.id))
