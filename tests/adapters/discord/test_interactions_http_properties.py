@@ -187,8 +187,8 @@ def _errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.Lo
     found.extend(r for r in caplog.records[start:] if r.levelno >= logging.ERROR or r.exc_info)
 
 
-async def _post(endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> tuple[int, str, Any]:
-    async with endpoint.http.post(endpoint.url, data=body, headers=headers) as response:
+async def _post(target: Endpoint, body: bytes, headers: dict[str, str]) -> tuple[int, str, Any]:
+    async with target.http.post(target.url, data=body, headers=headers) as response:
         text = await response.text()
         assert response.content_type == "application/json", (response.status, response.content_type, text[:300])
         return response.status, text, json.loads(text)
