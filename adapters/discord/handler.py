@@ -217,24 +217,20 @@ class DiscordBot:
         return True
 
     async def _tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        """A command discord.py could not run. One it does not know (a name, kind or options we never
-        registered, or no longer do) is answered politely and logged without a traceback; anything else is
-        a bug: logged with its traceback, answered "something went wrong"."""
-        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
-            log.warning("Discord: a command we cannot run (%s: %s)", type(error).__name__, str(error)[:200])
-            make: Callable[[], Reply] = command_unknown
-        else:
+        """A command discord.py could not run. One it does not know (a name or kind we never registered, or no
+        longer do) is answered politely and logged without a traceback. Anything else is a bug, logged with its
+        traceback as discord.py would; nothing more is sent (the answer itself may be what failed, half-way)."""
+        if not isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
             log.error("Discord: a command failed", exc_info=error)
-            make = went_wrong
-        try:
-            if interaction.type is discord.InteractionType.autocomplete:
-                if not interaction.response.is_done():
-                    await interaction.response.autocomplete([])
-                return
-        except discord.HTTPException as exc:
-            self._failed("autocomplete", exc)
             return
-        await self._send(interaction, await self._canned(interaction, make), ephemeral=True)
+        log.warning("Discord: a command we cannot run (%s: %s)", type(error).__name__, str(error)[:200])
+        if interaction.type is discord.InteractionType.autocomplete:
+            try:
+                await interaction.response.autocomplete([])
+            except discord.HTTPException as exc:
+                self._failed("autocomplete", exc)
+            return
+        await self._send(interaction, await self._canned(interaction, command_unknown), ephemeral=True)
 
     # -- buttons --------------------------------------------------------------
     async def on_component(self, interaction: discord.Interaction) -> None:
