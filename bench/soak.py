@@ -528,7 +528,7 @@ async def main() -> None:
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
         quiet = {
             "pool": await _quiet(f"http://127.0.0.1:{port}"),
-            "db_connections": await _connections(database, set()),
+            "db_connections": (await _connections(database, set()))["count"],
         }
         summary = _summary(rows, load, args, log, quiet=quiet)
         summary["digests_posted"] = sum(n for k, n in fake.post_keys.items() if "digest" in k)
