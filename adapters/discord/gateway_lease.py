@@ -249,6 +249,7 @@ class GatewayShards:
     make_bot: Any = None  # (app, (shard, count)) -> DiscordBot; ShardBot by default
     held: dict[int, _Held] = field(default_factory=dict)
     changes: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)  # (loop time, shards held)
+    saw_outage: bool = False  # a lease check found the database unavailable since the last that went through
 
     async def run(self) -> None:
         """Claim, serve and rebalance until cancelled; then close the sessions and release the shards."""
@@ -266,7 +267,8 @@ class GatewayShards:
                     await self._lost(exc)
                     opened = False
                 else:
-                    if self.lease.uses_database:
+                    if self.saw_outage:  # only a loop that found the database away may say it is back
+                        self.saw_outage = False
                         self.app.db.outage.recovered()
                 await asyncio.sleep(self.check_seconds)
         finally:
@@ -286,6 +288,7 @@ class GatewayShards:
             log.error("discord: the shard lease check failed; closing gateway sessions and rejoining", exc_info=exc)
         elif self.lease.uses_database:
             self.app.db.outage.failed("discord lease check", cause)
+            self.saw_outage = True
         had = tuple(sorted(self.held))
         await self._stop_all()
         await self.lease.close()

@@ -237,3 +237,39 @@ async def _holds(shards: GatewayShards, discord: FakeDiscord) -> bool:
 
 def _ready(shards: GatewayShards) -> Any:
     return all(h.bot.client.is_ready() for h in shards.held.values())
+
+
+@pytest.mark.postgres
+async def test_a_lease_check_that_goes_through_does_not_end_an_outage_it_did_not_see(
+    pg_url: str, clock: FakeClock, discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lease keeps its own connection open: while new connections are refused for the pool (too many
+    connections), its checks still go through, and must not say "database back" every round."""
+    world = await make_world(
+        pg_url,
+        clock,
+        discord_token=TOKEN,
+        discord_application_id=APP_ID,
+        discord_api_base=discord.api_base,
+        discord_gateway_url=discord.gateway_url,
+    )
+    app = world.app
+    use_api_base(app.settings)
+    shards = GatewayShards(
+        app, lease=PostgresLease(app.db.url, name="quiet"), shard_count=1, token=TOKEN, check_seconds=0.1
+    )
+    loop = asyncio.ensure_future(shards.run())
+    try:
+        await until(lambda: _holds(shards, discord), 20)
+        caplog.set_level(logging.INFO)
+        app.db.outage.failed("request", "TooManyConnectionsError")  # what a request found meanwhile
+        rounds = len(shards.changes)
+
+        await asyncio.sleep(1.0)  # about ten lease checks, each going through
+        assert app.db.outage.is_down and len(shards.changes) == rounds  # still down; the lease undisturbed
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await app.close()
+    down, back = outage_lines(caplog)
+    assert len(down) == 1 and back == [], (down, back)
