@@ -29,6 +29,7 @@ __all__ = [
     "COMMANDS",
     "QUERY_MAX",
     "build_tree",
+    "completes",
     "command_payload",
     "check_payload",
     "suggestions",
@@ -179,6 +180,14 @@ def _make_command(
     )
     command.autocomplete("query")(autocomplete)
     return command
+
+
+def completes(data: dict[str, Any]) -> bool:
+    """Whether an autocomplete's ``data`` is one our commands answer: exactly one focused option, the query,
+    a string (discord.py logs a traceback for any other, and there is nothing to suggest for it)."""
+    options = data.get("options") or []
+    focused = [o for o in options if isinstance(o, dict) and o.get("focused")] if isinstance(options, list) else []
+    return len(focused) == 1 and focused[0].get("name") == "query" and isinstance(focused[0].get("value"), str)
 
 
 def build_tree(client: discord.Client, handler: CommandHandler, complete: Completer) -> app_commands.CommandTree[Any]:

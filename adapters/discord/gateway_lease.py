@@ -16,6 +16,11 @@ short, so a vanished host is noticed within about 20 s), and a standby takes the
 next check. A holder that cannot reach its connection closes its gateway sessions first, so a
 hand-over never leaves two sessions open for long; DMs and clicks are de-duplicated anyway
 (``adapters.discord.dedupe``). On SQLite one process serves every shard.
+
+The lease connection has the database's time limits (``COS_DB_CONNECT_TIMEOUT``,
+``COS_DB_COMMAND_TIMEOUT``), so a partition is noticed within them too. While the database is away
+the loop goes on trying to rejoin every round; it says so through the database's ``Outage`` (one
+line when it goes, one when it is back, the failed lease checks counted), not once per round.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from adapters.discord.dedupe import first_time, housekeeping, interaction_key, m
 from adapters.discord.handler import DiscordBot
 from bot.app import App
 from bot.kernel.errors import ConfigError
+from bot.storage.db import Limits
+from bot.storage.outage import unavailable_cause
 
 __all__ = [
     "GatewayShards",
@@ -84,8 +91,10 @@ class ShardBot(DiscordBot):
     def __init__(self, app: App, *, shard: tuple[int, int], client: discord.Client | None = None) -> None:
         super().__init__(app, client=client or make_client(app.settings, shard=shard))
         self.shard = shard
+
+    async def _tree_check(self, interaction: discord.Interaction) -> bool:
         # Commands and autocomplete pass the tree's global check only the first time they are seen.
-        self.tree.interaction_check = self._first_time  # type: ignore[method-assign]
+        return await self._first_time(interaction) and await super()._tree_check(interaction)
 
     async def _first_time(self, interaction: discord.Interaction) -> bool:
         return await first_time(self.app, interaction_key(interaction.id))
@@ -103,6 +112,9 @@ class ShardBot(DiscordBot):
 
 class Lease(Protocol):
     """Who may open which shard's gateway session."""
+
+    # Whether the lease lives in the database, so that a lease check going through proves it is back.
+    uses_database: bool
 
     async def open(self) -> None:
         """Join: from now on this replica counts as live."""
@@ -123,6 +135,8 @@ class Lease(Protocol):
 class LocalLease:
     """SQLite (one process): every shard is ours."""
 
+    uses_database = False
+
     async def open(self) -> None:
         return None
 
@@ -142,16 +156,23 @@ class LocalLease:
 class PostgresLease:
     """Session-level advisory locks on one dedicated connection (see the module docstring)."""
 
-    def __init__(self, url: str, *, name: str = "") -> None:
+    uses_database = True
+
+    def __init__(self, url: str, *, name: str = "", limits: Limits | None = None) -> None:
         self.url = url
         self.name = name
+        self.limits = limits or Limits()
         self.member = 0
         self._engine: AsyncEngine | None = None
         self._conn: AsyncConnection | None = None
 
     async def open(self) -> None:
         await self.close()
-        self._engine = create_async_engine(self.url, poolclass=NullPool)
+        self._engine = create_async_engine(
+            self.url,
+            poolclass=NullPool,
+            connect_args={"timeout": self.limits.connect, "command_timeout": self.limits.command},
+        )
         conn = await self._engine.connect()
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         self._conn = conn
@@ -228,6 +249,7 @@ class GatewayShards:
     make_bot: Any = None  # (app, (shard, count)) -> DiscordBot; ShardBot by default
     held: dict[int, _Held] = field(default_factory=dict)
     changes: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)  # (loop time, shards held)
+    saw_outage: bool = False  # a lease check found the database unavailable since the last that went through
 
     async def run(self) -> None:
         """Claim, serve and rebalance until cancelled; then close the sessions and release the shards."""
@@ -241,20 +263,41 @@ class GatewayShards:
                     await self.check()
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # noqa: BLE001 - the database went away: stand down, then rejoin
-                    log.warning(
-                        "discord: lost the shard lease (%s); closing gateway sessions and rejoining", type(exc).__name__
-                    )
-                    had = bool(self.held)
-                    await self._stop_all()
-                    await self.lease.close()
+                except Exception as exc:  # noqa: BLE001 - _lost() logs a bug's traceback
+                    await self._lost(exc)
                     opened = False
-                    if had:
-                        self._report()
+                else:
+                    if self.saw_outage:  # only a loop that found the database away may say it is back
+                        self.saw_outage = False
+                        self.app.db.outage.recovered()
                 await asyncio.sleep(self.check_seconds)
         finally:
             await self._stop_all()
             await self.lease.close()
+            self._report()
+
+    async def _lost(self, exc: BaseException) -> None:
+        """A round failed: stand down (close the gateway sessions, leave the lease), to rejoin next round.
+
+        The database being unavailable is the outage's to log (its one warning each way; the lease
+        checks that failed meanwhile are counted in the second); that this replica stood down is said
+        once, at info, when it held shards. Anything else is a bug, logged with its traceback.
+        """
+        cause = unavailable_cause(exc)
+        if cause is None:
+            log.error("discord: the shard lease check failed; closing gateway sessions and rejoining", exc_info=exc)
+        elif self.lease.uses_database:
+            self.app.db.outage.failed("discord lease check", cause)
+            self.saw_outage = True
+        had = tuple(sorted(self.held))
+        await self._stop_all()
+        await self.lease.close()
+        if had:
+            log.info(
+                "discord: lost the shard lease (%s); closed the gateway session(s) of shard(s) %s, rejoining",
+                cause or type(exc).__name__,
+                ", ".join(map(str, had)),
+            )
             self._report()
 
     async def check(self) -> None:
@@ -352,7 +395,9 @@ async def run_replicated(app: App, bot: DiscordBot, token: str) -> None:
     await bot.client.login(token)
     bot.ready.set()
     count = await resolve_shard_count(bot.client, settings.discord_shard_count)
-    lease: Lease = LocalLease() if app.db.is_sqlite else PostgresLease(app.db.url, name=settings.instance_id)
+    lease: Lease = (
+        LocalLease() if app.db.is_sqlite else PostgresLease(app.db.url, name=settings.instance_id, limits=app.db.limits)
+    )
     shards = GatewayShards(
         app, lease=lease, shard_count=count, token=token, check_seconds=settings.discord_lease_seconds
     )

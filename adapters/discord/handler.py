@@ -18,11 +18,12 @@ from dataclasses import replace
 from typing import Any
 
 import discord
+from discord import app_commands
 
 from adapters.common import ReplyStore, answer_within
 from adapters.discord import vote_form
 from adapters.discord.client import make_client
-from adapters.discord.commands import build_tree, suggestions
+from adapters.discord.commands import build_tree, completes, suggestions
 from adapters.discord.render import Page, parse_custom_id, to_pages
 from adapters.discord.translate import (
     PLATFORM_NAME,
@@ -36,18 +37,27 @@ from adapters.discord.translate import (
 from adapters.discord.transport import DiscordTransport
 from bot.answering import votes
 from bot.app import App
-from bot.kernel.canned import expired, list_expired, went_wrong
+from bot.kernel.canned import expired, list_expired, polite, went_wrong
 from bot.kernel.lang import _, use_lang
 from bot.kernel.reply import Reply
 from bot.kernel.router import Action
 from bot.privacy import app_added, app_removed
 from bot.team.edits import record_edit
 
-__all__ = ["DiscordBot", "to_embed_objects", "to_view"]
+__all__ = ["DiscordBot", "command_unknown", "to_embed_objects", "to_view"]
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0  # seconds; Discord's deadline for the first response is 3 s
+
+
+def command_unknown() -> Reply:
+    """A command this bot does not have (any more): Discord showed an older list of its commands."""
+    return polite(
+        _("That command is not available"),
+        _("Your Discord app may be showing an older list of commands. Ask with `/cos-service` or `/cos-risk`."),
+        error="unknown command",
+    )
 
 
 def to_embed_objects(page: Page) -> list[discord.Embed]:
@@ -84,6 +94,8 @@ class DiscordBot:
         self.defer_after = defer_after
         self.client = client or make_client(app.settings)
         self.tree = build_tree(self.client, self.on_command, self.complete)
+        self.tree.error(self._tree_error)
+        self.tree.interaction_check = self._tree_check  # type: ignore[method-assign]
         self.replies = ReplyStore(app, platform=PLATFORM_NAME)
         self.ready = asyncio.Event()
         self.transport = DiscordTransport(self.client, ready=self._wait_ready)
@@ -192,6 +204,33 @@ class DiscordBot:
     def _failed(self, what: str, exc: discord.HTTPException) -> None:
         self.errors.append(f"{what}: {exc.status} {getattr(exc, 'code', 0)}")
         log.warning("Discord: %s failed (%s, code %s)", what, exc.status, getattr(exc, "code", 0))
+
+    async def _tree_check(self, interaction: discord.Interaction) -> bool:
+        """Whether the tree runs ``interaction``: an autocomplete focused on anything but the query gets no
+        suggestions at once."""
+        if interaction.type is discord.InteractionType.autocomplete and not completes(dict(interaction.data or {})):
+            try:
+                await interaction.response.autocomplete([])
+            except discord.HTTPException as exc:
+                self._failed("autocomplete", exc)
+            return False
+        return True
+
+    async def _tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """A command discord.py could not run. One it does not know (a name or kind we never registered, or no
+        longer do) is answered politely and logged without a traceback. Anything else is a bug, logged with its
+        traceback as discord.py would; nothing more is sent (the answer itself may be what failed, half-way)."""
+        if not isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            log.error("Discord: a command failed", exc_info=error)
+            return
+        log.warning("Discord: a command we cannot run (%s: %s)", type(error).__name__, str(error)[:200])
+        if interaction.type is discord.InteractionType.autocomplete:
+            try:
+                await interaction.response.autocomplete([])
+            except discord.HTTPException as exc:
+                self._failed("autocomplete", exc)
+            return
+        await self._send(interaction, await self._canned(interaction, command_unknown), ephemeral=True)
 
     # -- buttons --------------------------------------------------------------
     async def on_component(self, interaction: discord.Interaction) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "DELIVERIES",
     "LEASE_LOSSES",
     "DATABASE_ERRORS",
+    "DB_POOL",
     "KNOWLEDGE_WORDS",
     "OUTBOX_STATES",
     "bounded",
@@ -89,6 +90,12 @@ LEASE_LOSSES = Counter(
     "cos_lease_losses_total", "Outbox rows this replica claimed but lost to another before sending.", registry=REGISTRY
 )
 DATABASE_ERRORS = Counter("cos_database_errors_total", "Errors raised by the database driver.", registry=REGISTRY)
+DB_POOL = Gauge(
+    "cos_db_pool_connections",
+    "Connections of this replica's database pool at the scrape: in use (checked out) and idle (kept open).",
+    ("state",),
+    registry=REGISTRY,
+)
 QUESTIONS_DROPPED = Counter(
     "cos_questions_dropped_total",
     "Knowledge questions answered but never written to the question log (queue full while the database was away, "

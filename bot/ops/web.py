@@ -38,7 +38,14 @@ from bot.ops.readiness import readiness_for
 from bot.plugins import Platform, load_platforms
 from bot.storage.db import Database
 
-__all__ = ["PROBE_PATHS", "SHUTDOWN_DRAIN_SECONDS", "add_routes", "make_http_app", "count_database_errors"]
+__all__ = [
+    "PROBE_PATHS",
+    "SHUTDOWN_DRAIN_SECONDS",
+    "add_routes",
+    "make_http_app",
+    "count_database_errors",
+    "read_pool",
+]
 
 log = logging.getLogger("bot.ops.web")
 
@@ -139,8 +146,19 @@ async def _readyz(request: web.Request) -> web.Response:
     return web.json_response({"ready": report.ready, "checks": report.checks}, status=200 if report.ready else 503)
 
 
+def read_pool(db: Database) -> None:
+    """``cos_db_pool_connections{state}`` from ``db``'s pool: a leak shows as "in_use" that never falls back,
+    a pool filling up to its busiest moment as "idle" that grows up to the pool's size and stays."""
+    pool = db.engine.pool
+    in_use, idle = getattr(pool, "checkedout", None), getattr(pool, "checkedin", None)
+    if callable(in_use) and callable(idle):  # a queue pool (not NullPool)
+        metrics.DB_POOL.labels(state="in_use").set(in_use())
+        metrics.DB_POOL.labels(state="idle").set(idle())
+
+
 async def _metrics(request: web.Request) -> web.Response:
     app = request.app[_APP]
     await request.app[_GAUGE].refresh(app.db)
+    read_pool(app.db)
     body = generate_latest(metrics.REGISTRY)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.kernel.clock import Clock
 from bot.storage.db import Database
 from bot.storage.models import ProcessedEvent
+from bot.storage.outage import one_round
 from bot.storage.sql import affected
 
 __all__ = ["EventLog"]
@@ -70,17 +71,20 @@ class EventLog:
     async def keep_pruned(self, *, older_than: timedelta, interval: float) -> None:
         """Prune now and every ``interval`` seconds until cancelled; a failure waits for the next round.
 
-        A prune under way finishes before the cancellation is taken (its transaction is not cut off).
+        A round is one of the database's background rounds (``one_round``): while the database is
+        unavailable it is counted in the outage's two log lines, not logged each time; a round that
+        prunes again ends the outage. A bug is logged with its traceback. A prune under way finishes
+        before the cancellation is taken (its transaction is not cut off).
         """
         from bot.app import finish_before_cancel
 
+        async def prune() -> None:
+            removed = await finish_before_cancel(self.prune(older_than=older_than))
+            if removed:
+                log.info("pruned %d old %s event ids", removed, self.platform)
+
+        what = f"{self.platform} event-id prune"
+        message = f"could not prune old {self.platform} event ids"
         while True:
-            try:
-                removed = await finish_before_cancel(self.prune(older_than=older_than))
-                if removed:
-                    log.info("pruned %d old %s event ids", removed, self.platform)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the bot
-                log.warning("could not prune old %s event ids: %s", self.platform, type(exc).__name__)
+            await one_round(self.db.outage, what, prune, log, message)
             await asyncio.sleep(interval)

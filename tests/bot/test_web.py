@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from bot.app import App, build_app
 from bot.kernel.settings import Settings
@@ -33,6 +34,7 @@ FAMILIES = (
     "cos_deliveries",
     "cos_lease_losses",
     "cos_database_errors",
+    "cos_db_pool_connections",
 )
 
 
@@ -70,6 +72,33 @@ async def test_healthz_readyz_and_metrics_with_every_family(app: App) -> None:
         assert name in found, name
     assert {s.labels["state"] for s in found["cos_outbox_rows"]} == {"pending", "claimed", "sent", "skipped", "dead"}
     assert "process_cpu_seconds" in found  # the process collector comes with it
+
+
+async def test_pool_gauge_counts_connections_in_use_and_idle(db_url: str, clock) -> None:  # type: ignore[no-untyped-def]
+    """A session held open is "in use" at the scrape; once it is back the connection is "idle" (kept)."""
+    app = await build_app(
+        Settings(database_url=db_url, scheduler_enabled=False), clock=clock, knowledge=shared_knowledge()
+    )
+    try:
+        await _pool_gauge(app)
+    finally:
+        await app.close()
+
+
+async def _pool_gauge(app: App) -> None:
+
+    async def scrape(base: str) -> dict[str, float]:
+        _, _, body = await get(base + "/metrics")
+        return {s.labels["state"]: s.value for s in families(body)["cos_db_pool_connections"]}
+
+    async with served(bot_web.make_http_app(app)) as base:
+        async with app.db.session() as session:
+            await session.execute(text("SELECT 1"))
+            held = await scrape(base)
+        after = await scrape(base)
+    assert held["in_use"] == 1, held
+    assert after["in_use"] == 0 and after["idle"] >= 1, after
+    assert after["in_use"] + after["idle"] == held["in_use"] + held["idle"]  # the same connection, returned
 
 
 async def test_readyz_waits_for_expected_platforms_and_drops_at_shutdown(app: App) -> None:

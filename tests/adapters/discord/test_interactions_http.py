@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -324,3 +325,68 @@ async def test_discord_declares_its_route_through_the_platform(settings: Setting
             assert [route.path for route in PLATFORM.http_routes(app)] == paths  # type: ignore[attr-defined]
         finally:
             await app.close()
+
+
+# -- what a fuzzer found: commands and autocompletes Discord would not send, answered without a traceback ----------
+async def test_a_command_we_do_not_have_is_answered_politely(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A name or kind we never registered (or no longer do): a polite answer at once, a warning, no traceback."""
+    for name, kind in (("cos-old", 1), ("cos-service", 2)):  # an old command; a user context menu
+        payload = _slash("legal")
+        payload["data"].update(name=name, type=kind)
+        status, body = await endpoint.signed(payload)
+        assert status == 200 and body["type"] == 4, body
+        assert body["data"]["embeds"][0]["title"] == "That command is not available"
+        assert body["data"]["flags"] == 64  # for the asker alone
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert any("a command we cannot run" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],  # nothing focused
+        [{"name": "query", "type": 3, "value": "gd"}],  # not focused
+        [{"name": "topic", "type": 3, "value": "gd", "focused": True}],  # focused, but not ours
+        [{"name": "query", "type": 1, "focused": True}],  # focused, but a sub-command
+    ],
+)
+async def test_an_autocomplete_we_cannot_answer_gets_no_suggestions_at_once(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, options: list[dict[str, Any]]
+) -> None:
+    payload = copy.deepcopy(recorded("autocomplete_risk"))
+    payload["id"] = snowflake()
+    payload["data"]["options"] = options
+    status, body = await endpoint.signed(payload)
+    assert (status, body) == (200, {"type": 8, "data": {"choices": []}})
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [{"name": "query", "type": 3, "value": ["legal"]}],  # a list where a string goes
+        [{"name": "query", "type": 10, "value": {"n": 1}}],  # an object where a number goes
+        [{"name": "query", "type": 4, "value": True}],  # a boolean where an integer goes
+        [{"name": "query", "type": 6, "value": "not-an-id"}],
+        [{"type": 3, "value": "legal"}],  # no name
+        "legal",  # not a list
+    ],
+)
+async def test_a_command_with_options_of_the_wrong_type_gets_400_and_runs_nothing(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, options: Any
+) -> None:
+    payload = _slash("legal")
+    payload["data"]["options"] = options
+    status, body = await endpoint.signed(payload)
+    assert (status, body) == (400, {"error": "malformed interaction"})
+    assert await endpoint.rows() == 1 and endpoint.fake.requests("POST") == []  # seen once, nothing answered
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+async def test_options_given_as_null_are_no_options(endpoint: Endpoint) -> None:
+    payload = _slash("legal")
+    payload["data"]["options"] = None
+    status, body = await endpoint.signed(payload)
+    assert status == 200 and body["type"] == 4, body  # /cos-service with no query: the help
