@@ -8,8 +8,9 @@ decision declines such a question unless it names an entry word for word, or its
 does give: finding, hiring or choosing someone ("how do I find an IP lawyer").
 
 A question that asks for a figure or a norm ("what's the VAT rate in Germany", "what's a good burn multiple",
-"how many slides should a deck have"), for the difference between two terms or for a template asks for facts
-the overview does not hold either: it names services, not rates, benchmarks, definitions or documents.
+"how many slides should a deck have"), for the difference between two terms, for a template, for how a figure
+is calculated or a thing is taxed ("how is NRR calculated", "how are options taxed") or for due dates asks for
+facts the overview does not hold either: it names services, not rates, formulas, rules, dates or documents.
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -63,7 +64,8 @@ _FIGURE = re.compile(
     r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
     r"|\btemplates?\b"
     r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
-    r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b"
+    r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b|\b(?:which|what) dates?\b.*\bdue\b|\bdue dates?\b"
+    r"|\bhow (?:is|are|do|does|would|will) (?:\w+\s+){0,6}(?:calculated|computed|taxed)\b|\b(?:get|gets|be) taxed\b"
 )
 
 

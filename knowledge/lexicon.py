@@ -768,4 +768,5 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "approx": ("approximately",),
     "w/": ("with",),
     "b2b": ("enterprise", "business"),
+    "k8s": ("kubernetes",),
 }

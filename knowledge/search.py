@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.adjacent import is_adjacent_term
+from knowledge.english import everyday_share
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
     COMMON_WORDS,
@@ -261,6 +262,9 @@ class Searcher:
     def _closest(self, word: str) -> str | None:
         # A neighbouring topic's term is what was meant, not a typo: "lgpl" is not "lgpd".
         if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word) or is_adjacent_term(word):
+            return None
+        # A word of everyday English is what was meant, not a typo: "drafting" is not "drift", "hurt" not "hart".
+        if everyday_share(word) > 0:
             return None
         limit = 1 if len(word) < 8 else 2
         # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost

@@ -192,10 +192,17 @@ def test_words_the_overview_never_uses_weigh_against_an_answer(searcher):
 def test_a_repaired_typo_counts_but_a_repaired_real_word_does_not(searcher):
     typo = searcher.question_words("excutive")[0]
     assert typo.repaired and typo.word == "executive" and is_english_word("excutive") is False
-    real = searcher.question_words("bread")[0]
-    assert real.repaired and real.word != "bread" and is_english_word("bread") is True
+    # A rarer real word is repaired to the nearest indexed one, but the repair explains nothing.
+    real = searcher.question_words("appliance")[0]
+    assert real.repaired and real.word == "alliance" and is_english_word("appliance") is True
     assert explained_share([typo], frozenset({typo.stem})) == 1.0
     assert explained_share([real], frozenset({real.stem})) == 0.0
+
+
+def test_an_everyday_word_is_never_repaired(searcher):
+    # "bread" is not a typo of "break", nor "hurt" of "hart": everyday English is what was meant.
+    assert [(w.word, w.repaired) for w in searcher.question_words("bread hurt")] == [("bread", False), ("hurt", False)]
+    assert searcher.repair("bread") is None and searcher.repair("excutive") == "executive"
 
 
 def test_stop_words_with_an_apostrophe_say_nothing(searcher):
