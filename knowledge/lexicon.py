@@ -20,7 +20,8 @@ STOPWORDS = frozenset(
     too under until up very was wasn't we we're were weren't what what's when where which while who whom why
     with won't would wouldn't you your yours yourself yourselves us
     please need needs want wants wanted like looking look help helps anyone someone somebody something
-    tell show give find get got getting know any recommend recommended suggest suggestion suggestions
+    tell show give find get got getting know any recommend recommended recommends suggest suggested suggests
+    suggestion suggestions
     good best great right way ways thing things kind sort lot lots really just also still even
     question questions ask asking advice idea ideas hey hi hello thanks thank maybe might may must
     cos service services risk risks company companies firm firms which whose us ours one ones
@@ -43,7 +44,9 @@ CHATTER = frozenset(
     right now today tomorrow yesterday lately recently soon week weeks month months year years day days
     again already still yet ever never always sometimes often
     wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly
-    anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand
+    anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
+    say says said saying told telling actual real typically generally normally commonly
+    consist consists involve involves entail entails comprise comprises
     """.split()
 )
 
@@ -662,6 +665,27 @@ _MORE.update(
         "editions": ("open core", "paid premium"),
         "tiers": ("pricing strategy", "packages"),
         "tier": ("pricing strategy", "packages"),
+    }
+)
+
+# Chat shorthand of founders and sales teams for what the overview names.
+_MORE.update(
+    {
+        "advisory": ("consulting",),
+        "advisor": ("consulting",),
+        "adviser": ("consulting",),
+        "earning": ("revenue",),
+        "earnings": ("revenue",),
+        "heart of": ("core",),
+        "logo": ("customer",),
+        "logos": ("customer",),
+        "tam": ("market sizing", "market analysis"),
+        "sam": ("market sizing", "market analysis"),
+        "som": ("market sizing", "market analysis"),
+        "up against": ("competitors", "competitive landscape"),
+        "brussels": ("eu", "regulation", "policy"),
+        "embed": ("oem", "license fees"),
+        "embedding": ("oem", "license fees"),
     }
 )
 

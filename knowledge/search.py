@@ -142,6 +142,15 @@ _EXAMPLE = 0.5
 _TITLE_WORDS = 2.0
 
 
+# The question speaking of the document it asks ("which firms does the overview recommend"): not its topic.
+_DOCUMENT_MENTION = re.compile(
+    r"\b(?:according to|in|from|per) (?:the|this|your) (?:overview|document)\b"
+    r"|\b(?:the|this|your) (?:overview|document) (?:lists?|mentions?|says?|recommends?|suggests?|names?|describes?"
+    r"|covers?|gives?|offers?)\b",
+    re.IGNORECASE,
+)
+
+
 class Searcher:
     """In-memory index over a knowledge base; cheap to query, rebuilt on reload."""
 
@@ -238,7 +247,9 @@ class Searcher:
 
     # -- querying -----------------------------------------------------------
     def readable(self, text: str) -> str:
-        """``text`` as the index reads it: a Chinese question's words in the knowledge's English words."""
+        """``text`` as the index reads it: a Chinese question's words in the knowledge's English words, and the
+        words that refer to the document itself left out ("does the overview list", "according to the overview")."""
+        text = _DOCUMENT_MENTION.sub(" ", text)
         if not has_han(text):
             return text
         read = self._zh_read.get(text)

@@ -7,6 +7,7 @@ import pytest
 
 from knowledge.asking import asks_for_figure, personal_task
 from knowledge.decision import BORDERLINE, CLEAR_MARGIN, MATCH, decide
+from knowledge.evidence import is_manner_adverb
 from knowledge.words import example_stems, synonyms_of
 
 
@@ -150,3 +151,42 @@ def test_a_neighbouring_term_named_as_an_example_does_not_decline(searcher):
     assert outcome.top.entry.id == "service.certification-system-building", outcome
     outcome = decide(searcher, "want to launch an official certified engineer exam for kubernetes")
     assert not outcome.matched and outcome.reason == "adjacent topic", outcome
+
+
+def test_manner_adverbs_say_how_not_what():
+    assert is_manner_adverb("roughly") and is_manner_adverb("steadily") and is_manner_adverb("nicely")
+    assert not is_manner_adverb("family") and not is_manner_adverb("supply") and not is_manner_adverb("early")
+
+
+def test_manner_adverbs_and_speech_words_do_not_weigh_against_the_topic(searcher):
+    words = [w.typed for w in searcher.question_words("roughly break even, growing steadily, the board said")]
+    assert words == ["break", "growing", "board"]
+    outcome = decide(
+        searcher, "ok so we are in year 4, roughly break even and growing steadily, what should we be hitting"
+    )
+    assert outcome.matched and outcome.top is not None
+    assert outcome.top.entry.id == "phase.commercialization-growth", outcome
+
+
+def test_what_a_topic_consists_of_names_the_topic(searcher):
+    # "consist of", "involve" ask what the topic is; "plus" joins two asks.
+    outcome = decide(searcher, "What does a sound corporate governance setup consist of?", command="risk")
+    assert outcome.matched and outcome.top is not None
+    assert outcome.top.entry.id == "risk.corporate-governance-structure", outcome
+    outcome = decide(searcher, "hiring a head of product plus 3 product marketers, recuiters pls")
+    assert outcome.matched and outcome.top is not None
+    assert outcome.top.entry.id == "service.professional-talent-recruitment", outcome
+
+
+def test_the_document_named_in_the_question_is_not_its_topic(searcher):
+    assert searcher.readable("Which firms does the overview recommend for market research?").split() == [
+        "Which",
+        "firms",
+        "does",
+        "for",
+        "market",
+        "research?",
+    ]
+    assert (
+        searcher.readable("the document database company behind Atlas") == "the document database company behind Atlas"
+    )
