@@ -49,7 +49,7 @@ def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
     seen: set[str] = set()
     for i, w in enumerate(words):
         stem = stem_word(w)
-        if is_stopword(w) or stem in seen or not typed[i] or typed[i] in CHATTER or typed[i].isdigit():
+        if is_stopword(w) or stem in seen or len(typed[i]) < 2 or typed[i] in CHATTER or typed[i].isdigit():
             continue
         seen.add(stem)
         synonyms = frozenset(syns.get(i, ()))

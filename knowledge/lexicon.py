@@ -12,7 +12,7 @@ __all__ = ["CARRIED_BY_SYNONYMS", "CHATTER", "COMMON_WORDS", "GROUP_HINTS", "STO
 STOPWORDS = frozenset(
     """
     a about above after again against all am an and any are aren't as at be because been before being
-    below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
+    below between both but by can can't cannot could couldn't did didn't do does doesn't doing done don't down
     during each few for from further had hadn't has hasn't have haven't having he her here hers herself him
     himself his how i i'm if in into is isn't it it's its itself let's me more most my myself no nor not of
     off on once only or other ought our ours ourselves out over own same she should shouldn't so some such
@@ -41,7 +41,7 @@ CHATTER = frozenset(
     feel feels feeling felt think thinking thought guess hoping hope wish trying try tried figure figuring
     theyll theyre theyve youre youve youll weve well ill ive im id hes shes thats whats hows wheres whos whens
     dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt wouldnt shouldnt couldnt lets its
-    right now today tomorrow yesterday lately recently soon week weeks month months year years day days
+    right now today tomorrow yesterday lately recently soon week weeks month months year years day days ago anymore
     again already still yet ever never always sometimes often
     wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly
     anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
@@ -671,6 +671,9 @@ _MORE.update(
 # Chat shorthand of founders and sales teams for what the overview names.
 _MORE.update(
     {
+        "skill": ("talent development", "training"),
+        "skills": ("talent development", "training"),
+        "upskilling": ("training", "talent development"),
         "advisory": ("consulting",),
         "advisor": ("consulting",),
         "adviser": ("consulting",),

@@ -333,6 +333,9 @@ class Searcher:
                     all(o not in self._known_stems for o in owners) or gram in CARRIED_BY_SYNONYMS
                 )
                 weight = _W_SYNONYM_ONLY if unknown else _W_SYNONYM
+                if gram in CARRIED_BY_SYNONYMS and len(owners) < len(tokens):
+                    # A place named beside another topic says where ("resellers in latin america"), not what.
+                    weight = _W_SYNONYM
                 for syn in expansion:
                     for t in tokenize(syn):
                         weights[t] = max(weights.get(t, 0.0), weight)

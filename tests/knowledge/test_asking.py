@@ -190,3 +190,25 @@ def test_the_document_named_in_the_question_is_not_its_topic(searcher):
     assert (
         searcher.readable("the document database company behind Atlas") == "the document database company behind Atlas"
     )
+
+
+def test_single_letters_and_time_words_say_nothing(searcher):
+    words = [w.typed for w in searcher.question_words("we need a plan b, two years ago the upstream went quiet")]
+    assert "b" not in words and "ago" not in words and "plan" in words and "upstream" in words
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # A place beside another topic says where, not what: resellers, not geographic expansion.
+        ("we need resellers in latin america", "acquisition.channel-partners"),
+        # "skills" are what talent development grows; "done" is a stop word like "do".
+        ("grow our engineers' skills", "service.talent-development-programs"),
+        ("we're thinking about an ipo in a few years, what should we have done by then", None),
+    ],
+)
+def test_context_words_of_chat_leave_the_topic_answered(searcher, question, entry):
+    outcome = decide(searcher, question)
+    assert outcome.matched and outcome.top is not None, outcome
+    if entry is not None:
+        assert outcome.top.entry.id == entry, outcome.top.entry.id
