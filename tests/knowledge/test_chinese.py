@@ -13,6 +13,7 @@ import pytest
 from bot.answering.commands import KnowledgeCommands
 from bot.kernel.reply import to_text
 from knowledge import KnowledgeBase, Searcher
+from knowledge.asking import asks_for_figure
 from knowledge.chinese import has_chinese, is_unknown_token, to_index_words
 from knowledge.model import Localized
 from tests.test_cli import run
@@ -182,3 +183,25 @@ def test_years_of_a_company_read_as_english_years(text: str, english: str) -> No
 async def test_function_words_and_years_in_chinese_questions(harness, line: str, expected: str) -> None:
     reply = await harness.say(line)
     assert reply.matched and reply.results[:1] == (expected,), (line, reply.matched, reply.results[:3])
+
+
+@pytest.mark.parametrize(
+    ("text", "figure"),
+    [
+        ("LTV 和 CAC 具体怎么计算", True),
+        ("员工加班费怎么算", True),
+        ("怎么写 Kubernetes 的 Helm chart", True),
+        ("中国的增值税税率现在是多少", True),
+        ("开源许可证 GPL 和 MIT 有什么区别", True),
+        ("怎么算商业化成功", False),
+        ("定价策略怎么定", False),
+    ],
+)
+def test_chinese_questions_after_a_formula_a_rate_or_a_difference(text: str, figure: bool) -> None:
+    assert asks_for_figure(text) is figure
+
+
+async def test_a_chinese_how_to_write_question_is_declined(harness) -> None:
+    # The entry names Helm charts, but how to write one is a task the overview gives no instructions for.
+    reply = await harness.say("/cos-service 怎么写 Kubernetes 的 Helm chart")
+    assert not reply.matched, reply.results[:3]
