@@ -143,6 +143,8 @@ def _split_known(word: str, terms: Mapping[str, tuple[str, ...]]) -> list[str] |
     return parts
 
 
+# "会不会", "要不要", "能不能": a verb, 不, the verb again asks yes or no; jieba cuts it apart ("会", "不会").
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_NUMBER = r"(\d{1,2}|十[一二三四五六七八九]?|[一二两三四五六七八九]十?)"
 # "第七年", "前三年", "成立五年", "第 6-8 年": years of a company's life, read as the English "year 7" that search
@@ -177,6 +179,7 @@ def to_index_words(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = N
     terms: Mapping[str, tuple[str, ...]] = {**(extra or {}), **TERMS, **PROVIDER_NAMES}
     out: list[str] = []
     text = _ZH_YEARS.sub(_years_in_english, text)
+    text = _A_NOT_A.sub(" ", text)
     for word in segment(text, extra=extra):
         if not has_chinese(word):
             if _LATIN_OR_DIGIT.search(word):

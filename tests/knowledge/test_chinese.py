@@ -154,6 +154,8 @@ def test_function_words_are_dropped_by_their_part_of_speech() -> None:
     assert to_index_words("通过好几个渠道") == "channel"
     assert to_index_words("不要组建一支团队") == "building formation team"
     assert to_index_words("明天上海天气") == to_index_words("上海天气")
+    # A yes-or-no "A不A" ("会不会", "能不能") is grammar, though jieba cuts it into "会" and "不会".
+    assert to_index_words("会不会有反垄断的问题") == "antitrust"
 
 
 @pytest.mark.parametrize(
