@@ -41,7 +41,8 @@ _PHRASES = """
     personal tax, tax return, expense report, performance review, data subject, lifetime value, step by step,
     rule of 40, sick leave, parental leave, notice period, gross margin, unit economics, offer letter, job description,
     tax deduction, tax credit, balance sheet, income statement, pull request, merge conflict, unit test, memory leak,
-    load balancer, license header, copyright notice, contributor license agreement
+    load balancer, license header, copyright notice, contributor license agreement, register for,
+    works council, labor law, labour law, employment law, employment contract
     """
 
 

@@ -8,8 +8,11 @@ decision declines such a question unless it names an entry word for word, or its
 does give: finding, hiring or choosing someone ("how do I find an IP lawyer").
 
 A question that asks for a figure or a norm ("what's the VAT rate in Germany", "what's a good burn multiple",
-"how many slides should a deck have"), for the difference between two terms or for a template asks for facts
-the overview does not hold either: it names services, not rates, benchmarks, definitions or documents.
+"how many slides should a deck have"), for the difference between two terms, for a template, for how a figure
+is calculated or a thing is taxed ("how is NRR calculated", "how are options taxed") or for due dates asks for
+facts the overview does not hold either: it names services, not rates, formulas, rules, dates or documents.
+In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template or a
+deadline.
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -63,11 +66,21 @@ _FIGURE = re.compile(
     r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
     r"|\btemplates?\b"
     r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
-    r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b"
+    r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b|\b(?:which|what) dates?\b.*\bdue\b|\bdue dates?\b"
+    r"|\bhow (?:is|are|do|does|would|will) (?:\w+\s+){0,6}(?:calculated|computed|taxed)\b|\b(?:get|gets|be) taxed\b"
+)
+
+
+# The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline.
+_FIGURE_ZH = re.compile(
+    r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别|模板|截止日期"
 )
 
 
 def asks_for_figure(text: str) -> bool:
     """True for a question after a rate, a benchmark, a norm, a definition or a template ("what's a good burn
-    multiple", "template for an employee handbook")."""
-    return _FIGURE.search(re.sub(r"\s+", " ", text.lower().replace("’", "'"))) is not None
+    multiple", "template for an employee handbook", "LTV 怎么计算")."""
+    return (
+        _FIGURE.search(re.sub(r"\s+", " ", text.lower().replace("’", "'"))) is not None
+        or _FIGURE_ZH.search(text) is not None
+    )

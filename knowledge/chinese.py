@@ -9,6 +9,11 @@ A Chinese question becomes an English one for the index: each word found in the 
 entries' own Chinese titles and aliases) is replaced by its English words; function words and chatter are dropped;
 any other Chinese word becomes an opaque token that no entry uses, so it counts against the answer exactly as an
 unknown English word does ("天气" is as foreign to the overview as "weather").
+
+Function words are our stop-word list and, beyond it, every word jieba's dictionary tags as an adverb, pronoun,
+preposition, conjunction, particle, numeral, measure word, time or place word ("通过", "快速", "不要", "一支",
+"第七年", "明天"): like English stop words they say how a question is asked, never what it is about, and a
+short list could not name them all.
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from knowledge.lexicon_zh import PROVIDER_NAMES, STOPWORDS, TERMS
 
 __all__ = [
     "UNKNOWN_PREFIX",
+    "everyday_share",
+    "function_words",
     "has_chinese",
+    "is_unknown_token",
     "segment",
     "to_index_words",
-    "is_unknown_token",
-    "everyday_share",
     "warm_in_background",
 ]
 
@@ -40,6 +46,11 @@ _UNKNOWN = re.compile(r"^zhq[0-9a-f]+$")
 _lock = threading.Lock()
 _tokenizer: Any = None
 _added: set[str] = set()
+_function: frozenset[str] | None = None
+# jieba's part-of-speech tags of words that say how a question is asked, not what about: adverbs (d), prepositions
+# (p), conjunctions (c), particles (u), modal particles (y), interjections (e), onomatopoeia (o), numerals (m),
+# measure words (q), pronouns (r), time (t), direction (f) and state (z) words.
+_FUNCTION_TAGS = "d|df|dg|ad|p|c|u|uj|ul|uv|uz|ud|ug|y|e|o|m|mq|mg|q|r|rr|rz|rg|t|tg|f|z"
 
 
 def has_chinese(text: str) -> bool:
@@ -76,7 +87,7 @@ def everyday_share(token: str) -> float:
 
 def _jieba() -> Any:
     """jieba's tokenizer with our terms added, built on first use (thread-safe)."""
-    global _tokenizer
+    global _tokenizer, _function
     with _lock:
         if _tokenizer is None:
             import jieba
@@ -84,6 +95,7 @@ def _jieba() -> Any:
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
+            _function = _read_function_words(tokenizer)
             _tokenizer = tokenizer
             _add_words(_tokenizer, (*TERMS, *PROVIDER_NAMES))
         return _tokenizer
@@ -95,6 +107,20 @@ def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=_jieba, name="jieba-warm", daemon=True)
     thread.start()
     return thread
+
+
+def function_words() -> frozenset[str]:
+    """The words jieba's dictionary tags as function words (``_FUNCTION_TAGS``), read with jieba's dictionary."""
+    _jieba()
+    assert _function is not None
+    return _function
+
+
+def _read_function_words(tokenizer: Any) -> frozenset[str]:
+    """One pass over jieba's dictionary (about 0.1 s, part of building the tokenizer on the first Chinese question)."""
+    with tokenizer.get_dict_file() as f:
+        data = f.read().decode("utf-8")
+    return frozenset(re.findall(rf"^(\S+) \d+ (?:{_FUNCTION_TAGS})\r?$", data, re.M))
 
 
 def _add_words(tokenizer: Any, words: Any) -> None:
@@ -121,7 +147,7 @@ def _split_known(word: str, terms: Mapping[str, tuple[str, ...]]) -> list[str] |
     while i < len(word):
         for j in range(len(word), i, -1):
             piece = word[i:j]
-            if piece in terms or (piece in STOPWORDS and j - i > 1):
+            if piece in terms or (j - i > 1 and (piece in STOPWORDS or piece in function_words())):
                 parts.append(piece)
                 i = j
                 break
@@ -130,11 +156,43 @@ def _split_known(word: str, terms: Mapping[str, tuple[str, ...]]) -> list[str] |
     return parts
 
 
+# "会不会", "要不要", "能不能": a verb, 不, the verb again asks yes or no; jieba cuts it apart ("会", "不会").
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_NUMBER = r"(\d{1,2}|十[一二三四五六七八九]?|[一二两三四五六七八九]十?)"
+# "第七年", "前三年", "成立五年", "第 6-8 年": years of a company's life, read as the English "year 7" that search
+# matches against the development path's phases.
+_ZH_YEARS = re.compile(
+    r"(?<![\d.])(第|前|头)?\s*" + _ZH_NUMBER + r"\s*(?:(?:-|–|~|到|至)\s*" + _ZH_NUMBER + r"\s*)?个?年(?![级代纪龄])"
+)
+
+
+def _zh_number(word: str) -> int:
+    if word.isdigit():
+        return int(word)
+    if word.startswith("十"):
+        return 10 + _ZH_DIGITS.get(word[1:], 0)
+    return _ZH_DIGITS[word[0]] * (10 if word.endswith("十") else 1)
+
+
+def _years_in_english(m: re.Match[str]) -> str:
+    first = _zh_number(m.group(2))
+    if m.group(3):
+        return f" years {first} to {_zh_number(m.group(3))} "
+    if m.group(1) == "第":
+        return f" year {first} "
+    if m.group(1):
+        return f" first {first} years "
+    return f" {first} years "
+
+
 def to_index_words(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = None) -> str:
     """``text`` with its Chinese read as the English words the index uses (Latin words kept as typed)."""
     # The lexicon's general reading wins over an entry's alias ("商业化" is commercialization, not one entry).
     terms: Mapping[str, tuple[str, ...]] = {**(extra or {}), **TERMS, **PROVIDER_NAMES}
     out: list[str] = []
+    text = _ZH_YEARS.sub(_years_in_english, text)
+    text = _A_NOT_A.sub(" ", text)
     for word in segment(text, extra=extra):
         if not has_chinese(word):
             if _LATIN_OR_DIGIT.search(word):
@@ -145,6 +203,8 @@ def to_index_words(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = N
         english = terms.get(word)
         if english is not None:
             out.extend(english)
+            continue
+        if word in function_words():
             continue
         parts = _split_known(word, terms)
         if parts is None:

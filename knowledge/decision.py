@@ -31,8 +31,9 @@ VAT rate in Germany"; ``knowledge.asking``) is declined: the overview names
 services and providers, not instructions or numbers.
 Before the shares count, a question naming a neighbouring topic the overview
 does not answer ("payroll", "VAT penalty", "tax return", ``knowledge.adjacent``)
-is declined unless the best entry's own words use that term, or the question is
-its title or an alias.
+is declined unless the best entry's own words use that term, the question is
+its title or an alias, or the term is only named as an example ("an exam like
+the kubernetes ones").
 Otherwise the bot says it cannot answer from the overview and offers the
 nearest entries (``coverage >= SUGGEST``) as "did you mean".
 """
@@ -46,7 +47,7 @@ from knowledge.asking import asks_for_figure, personal_task
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
-from knowledge.words import is_opaque, stem_word, tokenize
+from knowledge.words import example_stems, is_opaque, stem_word, tokenize
 
 __all__ = [
     "BORDERLINE",
@@ -175,9 +176,10 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     family_margin = 1.0 - rival.score / best.score if rival is not None and best.score > 0 else 1.0
     stems = searcher.entry_stems(best.entry)
     task = personal_task(text)
+    examples = example_stems(searcher.readable(text))
     if best.exact:
         matched, reason = True, "exact"
-    elif any(_off_to_the_side(w, stems) for w in words) or any(
+    elif any(_off_to_the_side(w, stems) for w in words if w.stem not in examples) or any(
         not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
     ):
         matched, reason = False, "adjacent topic"

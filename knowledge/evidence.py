@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from knowledge.english import everyday_share
 from knowledge.lexicon import CHATTER
 from knowledge.search import QuestionWord, Searcher
 from knowledge.words import is_stopword, stem_word, synonyms_of, tokenize, words_of
 
-__all__ = ["question_words"]
+__all__ = ["is_manner_adverb", "question_words"]
+
+
+def is_manner_adverb(word: str) -> bool:
+    """An "-ly" adverb made from an everyday English word ("roughly", "steadily", "realistically", "nicely")."""
+    if len(word) < 6 or not word.endswith("ly"):
+        return False
+    base = word[:-2]
+    forms = (base, base[:-1] + "y" if base.endswith("i") else "", base[:-2] if base.endswith("al") else "", base + "e")
+    return any(len(f) >= 4 and everyday_share(f) > 0 for f in forms)
 
 
 def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
@@ -32,11 +42,14 @@ def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
                 for j in range(i, i + size):
                     syns[j].update(stems)
     top_idf = max(searcher._idf.values(), default=1.0)
+    for i, w in enumerate(words):
+        if typed[i] == w and stem_word(w) not in searcher._idf and not syns.get(i) and is_manner_adverb(w):
+            typed[i] = ""  # "roughly", "steadily", "realistically": how it is said, not what about
     found: list[QuestionWord] = []
     seen: set[str] = set()
     for i, w in enumerate(words):
         stem = stem_word(w)
-        if is_stopword(w) or stem in seen or typed[i] in CHATTER or typed[i].isdigit():
+        if is_stopword(w) or stem in seen or len(typed[i]) < 2 or typed[i] in CHATTER or typed[i].isdigit():
             continue
         seen.add(stem)
         synonyms = frozenset(syns.get(i, ()))

@@ -12,7 +12,7 @@ __all__ = ["CARRIED_BY_SYNONYMS", "CHATTER", "COMMON_WORDS", "GROUP_HINTS", "STO
 STOPWORDS = frozenset(
     """
     a about above after again against all am an and any are aren't as at be because been before being
-    below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
+    below between both but by can can't cannot could couldn't did didn't do does doesn't doing done don't down
     during each few for from further had hadn't has hasn't have haven't having he her here hers herself him
     himself his how i i'm if in into is isn't it it's its itself let's me more most my myself no nor not of
     off on once only or other ought our ours ourselves out over own same she should shouldn't so some such
@@ -20,7 +20,8 @@ STOPWORDS = frozenset(
     too under until up very was wasn't we we're were weren't what what's when where which while who whom why
     with won't would wouldn't you your yours yourself yourselves us
     please need needs want wants wanted like looking look help helps anyone someone somebody something
-    tell show give find get got getting know any recommend recommended suggest suggestion suggestions
+    tell show give find get got getting know any recommend recommended recommends suggest suggested suggests
+    suggestion suggestions
     good best great right way ways thing things kind sort lot lots really just also still even
     question questions ask asking advice idea ideas hey hi hello thanks thank maybe might may must
     cos service services risk risks company companies firm firms which whose us ours one ones
@@ -40,10 +41,12 @@ CHATTER = frozenset(
     feel feels feeling felt think thinking thought guess hoping hope wish trying try tried figure figuring
     theyll theyre theyve youre youve youll weve well ill ive im id hes shes thats whats hows wheres whos whens
     dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt wouldnt shouldnt couldnt lets its
-    right now today tomorrow yesterday lately recently soon week weeks month months year years day days
+    right now today tomorrow yesterday lately recently soon week weeks month months year years day days ago anymore
     again already still yet ever never always sometimes often
     wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly
-    anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand
+    anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
+    say says said saying told telling actual real typically generally normally commonly
+    consist consists involve involves entail entails comprise comprises
     """.split()
 )
 
@@ -665,6 +668,30 @@ _MORE.update(
     }
 )
 
+# Chat shorthand of founders and sales teams for what the overview names.
+_MORE.update(
+    {
+        "skill": ("talent development", "training"),
+        "skills": ("talent development", "training"),
+        "upskilling": ("training", "talent development"),
+        "advisory": ("consulting",),
+        "advisor": ("consulting",),
+        "adviser": ("consulting",),
+        "earning": ("revenue",),
+        "earnings": ("revenue",),
+        "heart of": ("core",),
+        "logo": ("customer",),
+        "logos": ("customer",),
+        "tam": ("market sizing", "market analysis"),
+        "sam": ("market sizing", "market analysis"),
+        "som": ("market sizing", "market analysis"),
+        "up against": ("competitors", "competitive landscape"),
+        "brussels": ("eu", "regulation", "policy"),
+        "embed": ("oem", "license fees"),
+        "embedding": ("oem", "license fees"),
+    }
+)
+
 _COUNTRIES = """
     usa america american canada canadian mexico mexican brazil brazilian argentina chile chilean colombia
     peru uk britain british england english ireland irish germany german france french spain spanish
@@ -768,4 +795,5 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "approx": ("approximately",),
     "w/": ("with",),
     "b2b": ("enterprise", "business"),
+    "k8s": ("kubernetes",),
 }

@@ -89,7 +89,7 @@ TERMS: dict[str, tuple[str, ...]] = {
     "授权": ("licensing",),
     "许可费": ("license fee",),
     "收费": ("fees", "pricing"),
-    "付费": ("paying", "pay"),
+    "付费": ("paid", "paying"),
     "变现": ("monetise", "revenue"),
     "赚钱": ("revenue", "make money"),
     "定价": ("pricing",),
@@ -108,6 +108,7 @@ TERMS: dict[str, tuple[str, ...]] = {
     "价值": ("value",),
     "客户细分": ("customer segmentation",),
     "细分": ("segmentation",),
+    "细分市场": ("niche market",),
     "大企业": ("enterprise customers",),
     "大客户": ("enterprise customers",),
     "企业客户": ("enterprise customers",),
@@ -252,6 +253,9 @@ TERMS: dict[str, tuple[str, ...]] = {
     "多区域": ("multi-regional",),
     "区域": ("regions",),
     "本地化": ("localized",),
+    "本地": ("local",),
+    "当地": ("local",),
+    "语言": ("language",),
     "时区": ("timezone",),
     "跨文化": ("cultural adaptability",),
     "数据库": ("database",),
@@ -386,6 +390,9 @@ TERMS: dict[str, tuple[str, ...]] = {
     "补齐": ("acquire", "capabilities"),
     "能力": ("capabilities",),
     "分析": ("analysis",),
+    "深入": ("in-depth",),
+    "收集": ("collection",),
+    "信息": ("information",),
     "竞品分析": ("competitive intelligence",),
     "招不到": ("hire", "recruitment"),
     "招聘难": ("hire", "recruitment"),
@@ -411,6 +418,12 @@ TERMS: dict[str, tuple[str, ...]] = {
     "建设": ("building",),
     "机制": ("mechanisms",),
     "加剧": ("intensified",),
+    "激烈": ("intensified",),
+    "打法": ("strategy", "approach"),
+    "快速": ("rapidly",),
+    "免费": ("free",),
+    "成立": ("founded",),
+    "考虑": ("consider",),
     "结构": ("structure",),
     "计划": ("plan",),
     "设计": ("design",),
@@ -481,7 +494,7 @@ STOPWORDS = frozenset(
     办法 建议 推荐 介绍 了解 知道 告诉 说 讲 看 看看 来 去 用 使用 用起来 起来 出来 背后 一直没有 怎么做 该怎么
     担心 担忧 害怕 着急 头疼 发愁 纠结 感觉 好像 似乎 可能 也许 大概 估计 听说 据说 最近 这段时间 今年 明年 去年
     合适 合理 顺利 不顺利 越来越 越 更加 特别 尤其 比如 例如 之类 等等 这种 那种 怎么搞 咋整 抱怨 老说 说要 不知道
-    喜欢 没人 这算 算不算
+    喜欢 没人 这算 算不算 希望 盼望 应对 应付 对付 说实话 老实说 讲真
     从哪 开始 哪开始 不够 太少 太多 很多 很少 多少钱 有多 多重要 重要 必要 应不应该 要不要 该不该 会不会 能否 是否
     """.split()
 )

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.adjacent import is_adjacent_term
+from knowledge.english import everyday_share
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
     COMMON_WORDS,
@@ -141,6 +142,15 @@ _EXAMPLE = 0.5
 _TITLE_WORDS = 2.0
 
 
+# The question speaking of the document it asks ("which firms does the overview recommend"): not its topic.
+_DOCUMENT_MENTION = re.compile(
+    r"\b(?:according to|in|from|per) (?:the|this|your) (?:overview|document)\b"
+    r"|\b(?:the|this|your) (?:overview|document) (?:lists?|mentions?|says?|recommends?|suggests?|names?|describes?"
+    r"|covers?|gives?|offers?)\b",
+    re.IGNORECASE,
+)
+
+
 class Searcher:
     """In-memory index over a knowledge base; cheap to query, rebuilt on reload."""
 
@@ -237,7 +247,9 @@ class Searcher:
 
     # -- querying -----------------------------------------------------------
     def readable(self, text: str) -> str:
-        """``text`` as the index reads it: a Chinese question's words in the knowledge's English words."""
+        """``text`` as the index reads it: a Chinese question's words in the knowledge's English words, and the
+        words that refer to the document itself left out ("does the overview list", "according to the overview")."""
+        text = _DOCUMENT_MENTION.sub(" ", text)
         if not has_han(text):
             return text
         read = self._zh_read.get(text)
@@ -261,6 +273,9 @@ class Searcher:
     def _closest(self, word: str) -> str | None:
         # A neighbouring topic's term is what was meant, not a typo: "lgpl" is not "lgpd".
         if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word) or is_adjacent_term(word):
+            return None
+        # A word of everyday English is what was meant, not a typo: "drafting" is not "drift", "hurt" not "hart".
+        if everyday_share(word) > 0:
             return None
         limit = 1 if len(word) < 8 else 2
         # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
@@ -318,6 +333,9 @@ class Searcher:
                     all(o not in self._known_stems for o in owners) or gram in CARRIED_BY_SYNONYMS
                 )
                 weight = _W_SYNONYM_ONLY if unknown else _W_SYNONYM
+                if gram in CARRIED_BY_SYNONYMS and len(owners) < len(tokens):
+                    # A place named beside another topic says where ("resellers in latin america"), not what.
+                    weight = _W_SYNONYM
                 for syn in expansion:
                     for t in tokenize(syn):
                         weights[t] = max(weights.get(t, 0.0), weight)

@@ -35,6 +35,9 @@ def test_phrases_are_found_word_for_word_in_any_inflection():
         "what's the penalty for paying our payroll taxes late",
         "how do I file my personal taxes",
         "how do I calculate our churn rate",
+        # Registering with an authority and employment law are neighbouring topics too.
+        "how do we register for vat in the eu",
+        "legal says we need a works council consultation before the reorg",
     ],
 )
 def test_a_neighbouring_topic_is_declined_even_with_enough_evidence(searcher, question):
@@ -56,6 +59,10 @@ def test_the_term_alone_declines_a_question_the_shares_would_answer(searcher):
         ("transfer pricing between our subsidiaries in several countries", "risk.tax-compliance"),
         # "several" stems like "severance", which is on the list.
         ("we need to deploy across several regions", None),
+        # A trademark registered by someone else is the IP entry's own topic ("trademark registration").
+        ("someone registered a trademark similar to our project name", "service.intellectual-property-strategy"),
+        # "k8s" is read as the "kubernetes" the entry names.
+        ("our product has to play nicely with k8s", "factor.ecosystem-compatibility"),
     ],
 )
 def test_a_term_the_entry_explains_is_answered(searcher, question, entry):

@@ -8,7 +8,9 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
 * ``inscope_heldout.json`` / ``offtopic_heldout.json``: written at the same time, split off at random
   and not looked at until the rule was fixed;
 * ``dev3_chat_inscope.json`` / ``dev3_traps.json``: written for the how-to and figure rules (first-person
-  questions that seek help, new near-domain traps) before they were measured, then tuned on.
+  questions that seek help, new near-domain traps) before they were measured, then tuned on;
+* ``heldout4_*.json``: written fresh and scored once unseen (chat 0.80, plain 0.85, Chinese 0.70, traps 0.84),
+  then tuned on; their floors sit under the figures measured after that.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ async def test_dev_off_topic_set_abstains(harness):
     [
         ("heldout_queries.json", 0.95),
         ("inscope_tune.json", 0.95),
-        ("inscope_heldout.json", 0.88),
+        ("inscope_heldout.json", 0.9),
     ],
 )
 async def test_in_scope_paraphrases_answered(harness, kb, name, floor):
@@ -74,7 +76,7 @@ async def test_in_scope_paraphrases_answered(harness, kb, name, floor):
 @pytest.mark.parametrize(
     ("name", "floor"),
     [
-        ("offtopic_tune.json", 0.93),
+        ("offtopic_tune.json", 0.94),
         ("offtopic_heldout.json", 0.95),
     ],
 )
@@ -192,10 +194,17 @@ def test_words_the_overview_never_uses_weigh_against_an_answer(searcher):
 def test_a_repaired_typo_counts_but_a_repaired_real_word_does_not(searcher):
     typo = searcher.question_words("excutive")[0]
     assert typo.repaired and typo.word == "executive" and is_english_word("excutive") is False
-    real = searcher.question_words("bread")[0]
-    assert real.repaired and real.word != "bread" and is_english_word("bread") is True
+    # A rarer real word is repaired to the nearest indexed one, but the repair explains nothing.
+    real = searcher.question_words("appliance")[0]
+    assert real.repaired and real.word == "alliance" and is_english_word("appliance") is True
     assert explained_share([typo], frozenset({typo.stem})) == 1.0
     assert explained_share([real], frozenset({real.stem})) == 0.0
+
+
+def test_an_everyday_word_is_never_repaired(searcher):
+    # "bread" is not a typo of "break", nor "hurt" of "hart": everyday English is what was meant.
+    assert [(w.word, w.repaired) for w in searcher.question_words("bread hurt")] == [("bread", False), ("hurt", False)]
+    assert searcher.repair("bread") is None and searcher.repair("excutive") == "executive"
 
 
 def test_stop_words_with_an_apostrophe_say_nothing(searcher):
@@ -220,11 +229,14 @@ def test_ask_json_says_matched(tmp_path):
     ("name", "floor"),
     [
         ("dev_chat_inscope.json", 0.9),
-        ("heldout_chat_inscope.json", 0.8),
+        ("heldout_chat_inscope.json", 0.85),
         ("dev_zh_inscope.json", 0.95),
         ("dev_zh2_inscope.json", 0.85),
         ("heldout_zh_inscope.json", 0.95),
         ("dev3_chat_inscope.json", 0.8),
+        ("heldout4_chat_inscope.json", 0.85),
+        ("heldout4_inscope.json", 0.88),
+        ("heldout4_zh_inscope.json", 0.95),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -242,7 +254,10 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
         ("heldout_chat_offtopic.json", 0.9),
         ("dev_zh_offtopic.json", 0.95),
         ("dev_zh2_offtopic.json", 0.9),
-        ("heldout_zh_offtopic.json", 0.9),
+        ("heldout_zh_offtopic.json", 0.95),
+        ("heldout4_traps.json", 0.92),
+        ("heldout4_chat_offtopic.json", 0.95),
+        ("heldout4_zh_offtopic.json", 0.95),
     ],
 )
 async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
