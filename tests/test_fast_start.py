@@ -74,6 +74,8 @@ def test_ask_imports_no_platform_sdk_nor_alembic_when_the_schema_is_current(migr
     assert "alembic" not in modules
     # Nobody scrapes a one-shot command's counters, and a question needs no holiday calendar.
     assert not modules & {"prometheus_client", "holidays"}
+    # Nor the whole English word list: the everyday words ship as a small table (knowledge/data).
+    assert "spellchecker" not in modules
     # Nothing is delivered: the scheduler is made on first use.
     full = set(json.loads(proc.stderr.rsplit("MODULES ", 1)[1]))
     assert not full & {"bot.scheduler.service", "bot.scheduler.pacing", "apscheduler"}

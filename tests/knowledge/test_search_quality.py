@@ -59,3 +59,11 @@ async def test_heldout_paraphrases_top1(harness, kb):
 async def test_typos_synonyms_and_names_outside_the_document(harness, line, expected):
     reply = await harness.say(line)
     assert reply.results[:1] == [expected] or reply.results[:1] == (expected,), (line, reply.results[:3])
+
+
+def test_the_shipped_everyday_word_counts_match_the_installed_word_list() -> None:
+    """``knowledge/data/everyday_en.txt`` is made by ``python -m knowledge.english``; remake it when this fails."""
+    from knowledge.english import _everyday, everyday_counts, everyday_share
+
+    assert _everyday() == everyday_counts()
+    assert everyday_share("keep") == 1.0 and everyday_share("antitrust") == 0.0 and 0 < everyday_share("months") < 1
