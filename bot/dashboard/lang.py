@@ -50,25 +50,22 @@ def _locale() -> str:
     return BABEL_LOCALES.get(words.current_lang(), "en")
 
 
+def _zh_skeletons(value: datetime, *skeletons: str) -> str:
+    """``value`` in Chinese, one Babel skeleton after another (``yMMMEd``, ``Hm``), in its own zone."""
+    return " ".join(format_skeleton(s, value, tzinfo=value.tzinfo, locale=_locale()) for s in skeletons)
+
+
 def when(value: datetime) -> str:
     """``Mon 09 Mar 2026 08:00``; ``2026年3月9日周一 08:00`` (in the datetime's own zone)."""
     if words.current_lang() == "zh":
-        zone = value.tzinfo
-        return (
-            f"{format_skeleton('yMMMEd', value, tzinfo=zone, locale=_locale())} "
-            f"{format_skeleton('Hm', value, tzinfo=zone, locale=_locale())}"
-        )
+        return _zh_skeletons(value, "yMMMEd", "Hm")
     return format_datetime(value, "EEE dd MMM yyyy HH:mm", tzinfo=value.tzinfo, locale="en")
 
 
 def weekday_time(value: datetime) -> str:
     """``Mon 08:00``; ``周一 08:00``."""
     if words.current_lang() == "zh":
-        zone = value.tzinfo
-        return (
-            f"{format_skeleton('E', value, tzinfo=zone, locale=_locale())} "
-            f"{format_skeleton('Hm', value, tzinfo=zone, locale=_locale())}"
-        )
+        return _zh_skeletons(value, "E", "Hm")
     return format_datetime(value, "EEE HH:mm", tzinfo=value.tzinfo, locale="en")
 
 
