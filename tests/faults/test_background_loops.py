@@ -183,17 +183,7 @@ async def test_gateway_lease_through_a_postgres_outage_stands_down_logs_once_eac
     proxy: FaultProxy, pg_url: str, clock: FakeClock, discord: FakeDiscord, fault: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     discord.guilds = [guild("900000000000000001", "Acme", "910000000000000001")]
-    world = await make_world(
-        through(proxy, pg_url),
-        clock,
-        discord_token=TOKEN,
-        discord_application_id=APP_ID,
-        discord_api_base=discord.api_base,
-        discord_gateway_url=discord.gateway_url,
-        **LIMITS,
-    )
-    app = world.app
-    use_api_base(app.settings)
+    app = await _discord_app(through(proxy, pg_url), clock, discord, **LIMITS)
     shards = GatewayShards(
         app,
         lease=PostgresLease(app.db.url, name="faults", limits=app.db.limits),
@@ -231,6 +221,21 @@ async def test_gateway_lease_through_a_postgres_outage_stands_down_logs_once_eac
     assert len(stood_down) == 1, stood_down
 
 
+async def _discord_app(url: str, clock: FakeClock, discord: FakeDiscord, **settings: Any) -> App:
+    """An app on ``url`` whose Discord settings point at the fake Discord (its REST client too)."""
+    world = await make_world(
+        url,
+        clock,
+        discord_token=TOKEN,
+        discord_application_id=APP_ID,
+        discord_api_base=discord.api_base,
+        discord_gateway_url=discord.gateway_url,
+        **settings,
+    )
+    use_api_base(world.app.settings)
+    return world.app
+
+
 async def _holds(shards: GatewayShards, discord: FakeDiscord) -> bool:
     return list(shards.held) == [0] and discord.session_shards() == [(0, 1)] and _ready(shards)
 
@@ -245,16 +250,7 @@ async def test_a_lease_check_that_goes_through_does_not_end_an_outage_it_did_not
 ) -> None:
     """The lease keeps its own connection open: while new connections are refused for the pool (too many
     connections), its checks still go through, and must not say "database back" every round."""
-    world = await make_world(
-        pg_url,
-        clock,
-        discord_token=TOKEN,
-        discord_application_id=APP_ID,
-        discord_api_base=discord.api_base,
-        discord_gateway_url=discord.gateway_url,
-    )
-    app = world.app
-    use_api_base(app.settings)
+    app = await _discord_app(pg_url, clock, discord)
     shards = GatewayShards(
         app, lease=PostgresLease(app.db.url, name="quiet"), shard_count=1, token=TOKEN, check_seconds=0.1
     )
