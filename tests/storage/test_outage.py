@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from bot.kernel.errors import ConfigError, DatabaseUnavailable
 from bot.kernel.settings import load_settings
+from bot.storage import outage
 from bot.storage.db import Database, Limits, db_limits
 from bot.storage.outage import Outage, one_round, unavailable_cause, within_budget
 
@@ -54,6 +55,7 @@ async def test_a_locked_sqlite_file_is_unavailable_and_the_request_budget_bounds
     path = tmp_path / "locked.db"
     db = Database(f"sqlite+aiosqlite:///{path}", limits=Limits(command=30.0))  # the driver would wait 30 s
     holder = sqlite3.connect(path, isolation_level=None)
+    abandoned: set[asyncio.Future[object]] = set()
     try:
         async with db.session() as session:
             await session.execute(text("CREATE TABLE t (x INTEGER)"))
@@ -66,6 +68,8 @@ async def test_a_locked_sqlite_file_is_unavailable_and_the_request_budget_bounds
         with pytest.raises(DatabaseUnavailable):
             await asyncio.wait_for(within_budget(write(), seconds=0.3), 10)
         assert db.outage.failed_work["request"] == 1
+        abandoned = set(outage._ABANDONED)
+        assert abandoned
 
         async def slow_elsewhere() -> str:
             await asyncio.sleep(0.5)  # a slow platform call, not the database: waited for
@@ -75,7 +79,11 @@ async def test_a_locked_sqlite_file_is_unavailable_and_the_request_budget_bounds
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+        # The given-up request rolls back and its connection closes once the file is free: nothing waits forever
+        # (bot.storage.sqlite_driver).
+        pending = (await asyncio.wait(abandoned, timeout=10))[1] if abandoned else set()
         await db.dispose()
+    assert not pending
 
 
 async def test_one_round_logs_an_outage_once_and_its_end_with_a_count(caplog: pytest.LogCaptureFixture) -> None:

@@ -6,13 +6,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
-from bot.kernel.errors import DatabaseUnavailable
 from bot.storage import sqlite_driver
 from bot.storage.db import Database, Limits
-from bot.storage.outage import within_budget
 
 
 async def test_a_connection_stopped_while_it_closes_behind_a_locked_statement_still_closes(tmp_path: Path) -> None:
@@ -47,31 +44,3 @@ async def test_the_engine_makes_its_sqlite_connections_stop_once_with_the_comman
             assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 7000
     finally:
         await db.dispose()
-
-
-async def test_a_request_given_up_on_a_locked_file_leaves_nothing_running(tmp_path: Path) -> None:
-    from bot.storage import outage
-
-    path = tmp_path / "locked.db"
-    db = Database(f"sqlite+aiosqlite:///{path}", limits=Limits(command=30.0))
-    holder = sqlite3.connect(path, isolation_level=None)
-    try:
-        async with db.session() as session:
-            await session.execute(text("CREATE TABLE t (x INTEGER)"))
-        holder.execute("BEGIN EXCLUSIVE")
-
-        async def write() -> None:
-            async with db.session() as session:
-                await session.execute(text("INSERT INTO t VALUES (1)"))
-
-        with pytest.raises(DatabaseUnavailable):
-            await within_budget(write(), seconds=0.2)
-        abandoned = set(outage._ABANDONED)
-        assert abandoned
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    # The given-up request rolls back and its connection closes once the file is free: nothing waits forever.
-    done, pending = await asyncio.wait(abandoned, timeout=10)
-    assert not pending
-    await db.dispose()
