@@ -129,10 +129,18 @@ async def test_prune_loop_on_a_locked_sqlite_file_logs_once_each_way_and_prunes_
 ) -> None:
     path = tmp_path / "cos-bot.db"
     world = await make_world(f"sqlite+aiosqlite:///{path}", clock, db_command_timeout=0.2, **SLACK)
-    holder = sqlite3.connect(path, isolation_level=None)
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
 
     async def lock() -> None:
-        holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        # Another process takes the write lock once the bot's own write of the moment is through. Tried without
+        # waiting inside SQLite: a busy wait here would block the event loop that write needs to commit.
+        for _ in range(1000):
+            try:
+                holder.execute("BEGIN EXCLUSIVE")
+                return
+            except sqlite3.OperationalError:
+                await asyncio.sleep(0.01)
+        raise AssertionError("the write lock was never free for 10 s")
 
     async def unlock() -> None:
         holder.execute("ROLLBACK")
