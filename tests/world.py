@@ -5,6 +5,8 @@ A recording fake Transport, an app on SQLite and PostgreSQL, a tick helper.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -191,3 +193,18 @@ def due_risk_reviews(n: int, at: datetime, *, workspace: str = "W") -> list[Outb
         )
         for i in range(n)
     ]
+
+
+async def take_write_lock(holder: sqlite3.Connection) -> None:
+    """Another process takes SQLite's write lock once the bot's own write of the moment is through.
+
+    ``holder`` must be opened with ``timeout=0`` and ``isolation_level=None``: the lock is tried without waiting
+    inside SQLite, because a busy wait there would block the event loop that the bot's write needs to commit.
+    """
+    for _ in range(1000):
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            return
+        except sqlite3.OperationalError:
+            await asyncio.sleep(0.01)
+    raise AssertionError("the write lock was never free for 10 s")

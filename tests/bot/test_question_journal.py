@@ -22,6 +22,7 @@ from bot.kernel.router import Action
 from bot.kernel.settings import Settings
 from bot.storage.db import Database
 from tests.conftest import Harness, shared_knowledge
+from tests.world import take_write_lock
 
 
 @pytest.fixture
@@ -90,13 +91,13 @@ async def test_a_clean_shutdown_writes_what_is_queued(settings: Settings, db_url
 async def test_answers_go_on_while_the_sqlite_file_is_locked(settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "locked.db"
     app = await build_app(replace(settings, database_url=f"sqlite+aiosqlite:///{path}"), knowledge=shared_knowledge())
-    holder = sqlite3.connect(path, timeout=0)
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
     try:
-        holder.execute("BEGIN EXCLUSIVE")  # another process holds the file: no read, no write
+        await take_write_lock(holder)  # another process holds the file: no read, no write
         replies = [await Harness(app, user="U1").say("/cos-service legal") for _ in range(3)]
         assert all(r.matched and thumbs_id(r) for r in replies)  # answered while the lock is held
         assert len(app.answering.journal) == 3
-        holder.rollback()
+        holder.execute("ROLLBACK")
         await app.answering.journal.flush()
         assert len(await logged(app)) == 3
     finally:

@@ -31,7 +31,7 @@ from tests.adapters.discord.fake_discord import APP_ID, FakeDiscord, guild
 from tests.adapters.slack.conftest import BOT_TOKEN, FAST, SIGNING_SECRET
 from tests.faults.proxy import FaultProxy
 from tests.faults.test_database_down import LIMITS, assert_no_tracebacks, break_db, outage_lines, through, until
-from tests.world import make_world
+from tests.world import make_world, take_write_lock
 
 TOKEN = "test-token.abc.def"
 ROUND = 0.05  # seconds between prune rounds here (an hour in production)
@@ -132,15 +132,7 @@ async def test_prune_loop_on_a_locked_sqlite_file_logs_once_each_way_and_prunes_
     holder = sqlite3.connect(path, isolation_level=None, timeout=0)
 
     async def lock() -> None:
-        # Another process takes the write lock once the bot's own write of the moment is through. Tried without
-        # waiting inside SQLite: a busy wait here would block the event loop that write needs to commit.
-        for _ in range(1000):
-            try:
-                holder.execute("BEGIN EXCLUSIVE")
-                return
-            except sqlite3.OperationalError:
-                await asyncio.sleep(0.01)
-        raise AssertionError("the write lock was never free for 10 s")
+        await take_write_lock(holder)
 
     async def unlock() -> None:
         holder.execute("ROLLBACK")

@@ -18,7 +18,7 @@ from bot.kernel.errors import DatabaseUnavailable
 from bot.kernel.settings import Settings
 from tests.conftest import Harness, shared_knowledge
 from tests.faults.test_database_down import GUARD, assert_no_tracebacks, outage_lines, until
-from tests.world import make_world, schedules
+from tests.world import make_world, schedules, take_write_lock
 
 UNAVAILABLE = DatabaseUnavailable.MESSAGE
 
@@ -28,14 +28,14 @@ async def test_a_locked_file_gets_try_again_and_the_scheduler_delivers_once_afte
 ) -> None:
     path = tmp_path / "cos-bot.db"
     world = await make_world(f"sqlite+aiosqlite:///{path}", clock, db_command_timeout=1.0)
-    holder = sqlite3.connect(path, isolation_level=None)
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
     loop: asyncio.Future[None] | None = None
     try:
         channels = ["C1", "C2", "C3"]
         for channel in channels:
             assert "Digest scheduled" in await world.admin.text("/cos-service digest daily 09:05 UTC", channel=channel)
         caplog.set_level(logging.INFO)
-        holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        await take_write_lock(holder)  # another process holds the write lock
 
         text = await asyncio.wait_for(world.admin.text("/cos-service digest off", channel="C1"), GUARD)
         assert UNAVAILABLE in text and "error id" not in text.lower(), text
