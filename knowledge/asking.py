@@ -9,8 +9,11 @@ does give: finding, hiring or choosing someone ("how do I find an IP lawyer").
 
 A question that asks for a figure or a norm ("what's the VAT rate in Germany", "what's a good burn multiple",
 "how many slides should a deck have"), for the difference between two terms, for a template, for how a figure
-is calculated or a thing is taxed ("how is NRR calculated", "how are options taxed") or for due dates asks for
-facts the overview does not hold either: it names services, not rates, formulas, rules, dates or documents.
+is calculated or a thing is taxed ("how is NRR calculated", "how are options taxed"), for due dates, for a figure
+anywhere in a clause ("what corporate tax rate would we pay", "what does a subscription cost"), for the exact
+steps of a procedure, or for what a rule obliges ("do past contributors need to sign off", "does LGPD require us
+to appoint a DPO") asks for facts the overview does not hold either: it names services, not rates, formulas,
+rules, dates or documents.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template or a
 deadline.
 
@@ -68,6 +71,17 @@ _FIGURE = re.compile(
     r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
     r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b|\b(?:which|what) dates?\b.*\bdue\b|\bdue dates?\b"
     r"|\bhow (?:is|are|do|does|would|will) (?:\w+\s+){0,6}(?:calculated|computed|taxed)\b|\b(?:get|gets|be) taxed\b"
+    # a figure asked for anywhere in a clause: "what corporate tax rate would we pay", "what fines apply",
+    # "what does a subscription cost", "what revenue threshold triggers the master file"
+    r"|\b(?:what|which|how much)\b[^.?!,;:()]{0,60}?\b(?:rates?|fees?|fines?|thresholds?|minimum|maximum|deadlines?|"
+    r"percentages?|salary|salaries|penalty|penalties|costs?|score)\b(?! (?:center|centre|structure|model))"
+    r"|\bwhat does\b[^.?!,;:]{0,60}\bcost\b"
+    # a procedure: "the exact steps to get a classification number"
+    r"|\bexact steps\b|\bstep[- ]by[- ]step\b|\bwhat are the steps\b"
+    # a rule's obligation: "do past contributors need to sign off", "does lgpd require us to", "do I need a CLA"
+    r"|\b(?:do|does) (?:\w+ ){1,3}(?:need|have) to "
+    r"(?:sign|register|file|pay|publish|disclose|appoint|notify|report|collect|withhold|charge)\b"
+    r"|\bdoes (?:\w+ ){1,3}require (?:us|me|a|an|the|every|all)\b|\bdo (?:i|we) need an? (?:cla|dco|permit|visa|dpo)\b"
 )
 
 

@@ -24,7 +24,11 @@ together still point at one area), or
 when the question names the best entry (one of its title or alias phrases,
 weighing ``NAMED_WEIGHT`` in IDF, is in it), ``evidence >= NAMED_EVIDENCE`` and
 the runner-up is ``NAMED_MARGIN`` behind: the other words are the asker's
-context ("big customers keep sending questionnaires about gdpr").
+context ("big customers keep sending questionnaires about gdpr"). A Chinese
+question that names the best entry is also answered when the entry explains
+the words the overview knows in it and leads the entries of other families:
+its unknown words are the asker's everyday Chinese, which the lexicon lacks
+("公司基本没有内控，报销全靠老板一个人签字").
 Even then, a question that asks how to do a task of one's own ("how do I write
 a Helm chart") or for a figure, a norm, a definition or a template ("what's the
 VAT rate in Germany"; ``knowledge.asking``) is declined: the overview names
@@ -47,6 +51,7 @@ from knowledge.asking import asks_for_figure, personal_task
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
+from knowledge.text import has_han
 from knowledge.words import example_stems, is_opaque, stem_word, tokenize
 
 __all__ = [
@@ -72,6 +77,13 @@ CLEAR_MARGIN = 0.2
 NAMED_EVIDENCE = 0.15
 NAMED_MARGIN = 0.3
 NAMED_WEIGHT = 2.5
+# A Chinese question's everyday words are mostly unknown to the lexicon (jieba cannot tell a chatty word from a
+# term), so its known share runs low: a Chinese question that names the best entry (ZH_NAMED_WEIGHT), whose known
+# words that entry explains (ZH_EXPLAINED of them) and whose known share is at least ZH_KNOWN, is answered when the
+# best entry leads its rivals outside its family by CLEAR_MARGIN.
+ZH_NAMED_WEIGHT = 4.0
+ZH_EXPLAINED = 0.9
+ZH_KNOWN = 0.2
 # When abstaining, entries that explain at least this share of the question are offered.
 SUGGEST = 0.25
 _MAX_SUGGESTIONS = 3
@@ -191,6 +203,14 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         evidence >= NAMED_EVIDENCE
         and margin >= NAMED_MARGIN
         and searcher.named_weight(text, best.entry) >= NAMED_WEIGHT
+    ):
+        matched, reason = True, "named"
+    elif (
+        has_han(text)
+        and known >= ZH_KNOWN
+        and coverage >= ZH_EXPLAINED * known
+        and family_margin >= CLEAR_MARGIN
+        and searcher.named_weight(text, best.entry) >= ZH_NAMED_WEIGHT
     ):
         matched, reason = True, "named"
     else:

@@ -52,6 +52,20 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("burn rate too high", False),
         ("whats the story behind the pulsar company", False),
         ("our churn rate is high, what is the best fix", False),
+        # a figure asked for anywhere in a clause, a procedure's exact steps, a rule's obligation
+        ("opening an office in lisbon, what income tax rate would our staff pay there", True),
+        ("gdpr question: what fines could we get for a late breach notice", True),
+        ("what does a datadog enterprise seat cost these days", True),
+        ("which threshold of annual turnover makes a vat registration mandatory in spain", True),
+        ("what are the exact steps to register a trademark in japan", True),
+        ("switching to the elastic license, do existing contributors need to sign anything", True),
+        ("does the dsa require us to publish a transparency report", True),
+        ("do we need a cla before we take outside patches", True),
+        # the same nouns in a statement or a need: the overview's topics
+        ("the sales team calls the community a cost center, how do other companies balance this", False),
+        ("need to know what competitors are shipping and how they price it", False),
+        ("do we need to hire a cfo before the series b", False),
+        ("customer wants uptime guarantees with penalties if we miss, never written one", False),
     ],
 )
 def test_a_question_after_a_figure_a_norm_or_a_template(question, figure):

@@ -227,3 +227,29 @@ async def test_a_chinese_how_to_write_question_is_declined(harness) -> None:
     # The entry names Helm charts, but how to write one is a task the overview gives no instructions for.
     reply = await harness.say("/cos-service 怎么写 Kubernetes 的 Helm chart")
     assert not reply.matched, reply.results[:3]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # Each names its entry (内控, 执行力, SLA); the rest is everyday Chinese the lexicon does not know.
+        ("/cos-risk 我们的内控基本为零，老板一个人审批所有报销", "risk.internal-control-system"),
+        ("/cos-service 执行力太差了，计划一直落地不了", "factor.execution-capability"),
+        ("/cos-service 客户要签 SLA，里面有赔偿条款，不知道怎么弄", "specialised.sla-service-agreements"),
+    ],
+)
+async def test_a_chinese_question_naming_its_entry_among_everyday_words_is_answered(
+    harness, line: str, expected: str
+) -> None:
+    reply = await harness.say(line)
+    assert reply.matched and reply.results[:1] == (expected,), (line, reply.matched, reply.results[:3])
+
+
+def test_the_chinese_named_rule_needs_the_entry_named_and_its_known_words_explained(searcher) -> None:
+    from knowledge.decision import decide
+
+    named = decide(searcher, "公司基本没有内控，报销全靠老板一个人签字", command="risk")
+    assert named.matched and named.reason == "named" and named.known < 0.3, named
+    # every known word explained, but no entry named: still declined
+    weekend = decide(searcher, "周末去哪里爬山", command="service")
+    assert not weekend.matched and weekend.coverage >= 0.9 * weekend.known, weekend
