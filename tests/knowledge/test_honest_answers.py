@@ -11,6 +11,9 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
   questions that seek help, new near-domain traps) before they were measured, then tuned on;
 * ``heldout4_*.json``: written fresh and scored once unseen (chat 0.80, plain 0.85, Chinese 0.70, traps 0.84),
   then tuned on; their floors sit under the figures measured after that.
+* ``heldout5_*.json`` and ``heldout6_*.json``: the same, each scored once unseen, then tuned on (heldout6 in
+  the fourth round: its traps 0.82 -> 0.92, Chinese 0.875 -> 0.95);
+* ``heldout7_*.json`` (and any later round) stay out of these tests until they are scored unseen.
 """
 
 from __future__ import annotations
@@ -237,6 +240,12 @@ def test_ask_json_says_matched(tmp_path):
         ("heldout4_chat_inscope.json", 0.85),
         ("heldout4_inscope.json", 0.88),
         ("heldout4_zh_inscope.json", 0.95),
+        ("heldout5_chat_inscope.json", 0.75),
+        ("heldout5_inscope.json", 0.8),
+        ("heldout5_zh_inscope.json", 0.65),
+        ("heldout6_chat_inscope.json", 0.73),
+        ("heldout6_inscope.json", 0.83),
+        ("heldout6_zh_inscope.json", 0.93),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -258,6 +267,12 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
         ("heldout4_traps.json", 0.92),
         ("heldout4_chat_offtopic.json", 0.95),
         ("heldout4_zh_offtopic.json", 0.95),
+        ("heldout5_traps.json", 0.9),
+        ("heldout5_chat_offtopic.json", 0.9),
+        ("heldout5_zh_offtopic.json", 0.95),
+        ("heldout6_traps.json", 0.9),
+        ("heldout6_chat_offtopic.json", 0.95),
+        ("heldout6_zh_offtopic.json", 0.95),
     ],
 )
 async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
