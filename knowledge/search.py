@@ -33,11 +33,11 @@ from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import has_han
 from knowledge.words import (
-    contains_phrase,
     damerau,
     entry_years,
     example_stems,
     is_opaque,
+    ngrams,
     normalise_query,
     raw_words,
     stem_word,
@@ -181,6 +181,7 @@ class Searcher:
         self._n = len(self._docs)
         self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
         self._idf = {t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
+        self._longest_phrase = max((len(p) for d in self._docs for p in d.phrases), default=0)
 
     # -- indexing -----------------------------------------------------------
     def _remember_words(self, text: str) -> None:
@@ -381,6 +382,7 @@ class Searcher:
         raw = raw_words(text)
         idf = self._idf
         examples = example_stems(text)
+        grams = ngrams(tokens, self._longest_phrase)
         if examples:
             weights = {t: w * _EXAMPLE if t in examples else w for t, w in weights.items()}
             q.groups = [(t, syns, w * _EXAMPLE if t in examples else w) for t, syns, w in q.groups]
@@ -410,7 +412,7 @@ class Searcher:
             else:
                 bonus = 0.0
                 for phrase in doc.phrases:
-                    if contains_phrase(tokens, phrase) and not examples.issuperset(phrase):
+                    if phrase in grams and not examples.issuperset(phrase):
                         size = len(phrase)
                         factor = (
                             (_SINGLE_TITLE if phrase == doc.title_phrase else _SINGLE_PHRASE)
@@ -463,7 +465,8 @@ class Searcher:
         """The IDF sum of the heaviest title or alias phrase of ``entry`` found in the question (0.0: none is)."""
         tokens = self._query(self.readable(text)).tokens
         phrases = self._doc_of[entry.id].phrases if entry.id in self._doc_of else []
-        found = [sum(self._idf.get(t, 0.0) for t in p) for p in phrases if contains_phrase(tokens, p)]
+        grams = ngrams(tokens, self._longest_phrase)
+        found = [sum(self._idf.get(t, 0.0) for t in p) for p in phrases if p in grams]
         return max(found, default=0.0)
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:

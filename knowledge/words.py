@@ -22,7 +22,7 @@ __all__ = [
     "is_stopword",
     "is_opaque",
     "raw_words",
-    "contains_phrase",
+    "ngrams",
     "synonyms_of",
     "example_stems",
 ]
@@ -248,11 +248,10 @@ def raw_words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
 
 
-def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    if n > len(tokens):
-        return False
-    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+def ngrams(tokens: list[str], longest: int) -> frozenset[tuple[str, ...]]:
+    """Every run of 1 to ``longest`` consecutive tokens: a phrase of at most ``longest`` words is in ``tokens``
+    exactly when it is in this set (built once per question instead of scanning the tokens per phrase)."""
+    return frozenset(tuple(tokens[i : i + n]) for n in range(1, longest + 1) for i in range(len(tokens) - n + 1))
 
 
 def synonyms_of(gram: str) -> tuple[str, ...]:
