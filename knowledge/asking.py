@@ -12,8 +12,11 @@ A question that asks for a figure or a norm ("what's the VAT rate in Germany", "
 is calculated or a thing is taxed ("how is NRR calculated", "how are options taxed"), for due dates, for a figure
 anywhere in a clause ("what corporate tax rate would we pay", "what does a subscription cost"), for the exact
 steps of a procedure, or for what a rule obliges ("do past contributors need to sign off", "does LGPD require us
-to appoint a DPO") asks for facts the overview does not hold either: it names services, not rates, formulas,
-rules, dates or documents.
+to appoint a DPO"), for a clause of a text ("which GDPR article", "which config param"), for a price per unit,
+a fee, a score or a time limit, for one of two figures ("10% or 15%?"), for how long something takes in weeks,
+days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default size")
+asks for facts the overview does not hold either: it names services, not rates, formulas, rules, dates or
+documents.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template or a
 deadline.
 
@@ -61,6 +64,9 @@ def personal_task(text: str) -> str | None:
     return None if verb in HELP_VERBS else verb
 
 
+# What a price is counted per, and the names of a configuration's settings.
+_UNIT = "seat|node|user|server|core|cpu|gb|tb|cku|instance|licen[cs]e"
+_CONFIG = "config(?:uration)? (?:param|parameter|setting|option|key)"
 _WHATS = r"^(?:.*\W)?(?:what's|whats|what is|what are)\s+"
 _FIGURE = re.compile(
     _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}"
@@ -82,6 +88,21 @@ _FIGURE = re.compile(
     r"|\b(?:do|does) (?:\w+ ){1,3}(?:need|have) to "
     r"(?:sign|register|file|pay|publish|disclose|appoint|notify|report|collect|withhold|charge)\b"
     r"|\bdoes (?:\w+ ){1,3}require (?:us|me|a|an|the|every|all)\b|\bdo (?:i|we) need an? (?:cla|dco|permit|visa|dpo)\b"
+    # a clause of a text: "which gdpr article", "which annex a control covers", "which config param"
+    r"|\b(?:which|what) (?:\S+ ){0,4}?(?:article|annex|clause|param|parameter|" + _CONFIG + r")s?\b"
+    r"|\bwhich (?:\S+ ){0,5}?control (?:covers|applies|maps)\b"
+    # a price per unit, a fee, a score, a time limit
+    r"|\b(?:price|prices|pricing|cost|costs|fee|fees)\b[^.?!;]{0,40}\bper (?:" + _UNIT + r"|month|year|hour)\b"
+    r"|\bper (?:" + _UNIT + r") (?:price|pricing|cost|fee)s?\b"
+    r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
+    # two figures to choose from: "10% or 15%?", "99.95 or 99.99", "5d002 or 5d992"
+    r"|\b[a-z]*\d[\w.]*\s*%?\s+or\s+[a-z]*\d[\w.]*\s*%?"
+    # how long something takes, in weeks, days or hours
+    r"|\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b"
+    # a product's internals: "how does tikv decide when to split a region", "the default size", "max connections"
+    r"|\bhow does (?:\S+ ){1,3}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
+    r"partition)\b|\bunder the hood\b|\bdefault (?:size|value|port|setting|timeout)\b|\bmax(?:imum)? (?:connections|"
+    r"throughput|partitions)\b"
 )
 
 

@@ -47,6 +47,11 @@ _lock = threading.Lock()
 _tokenizer: Any = None
 _added: set[str] = set()
 _function: frozenset[str] | None = None
+_content: frozenset[str] | None = None
+# Tags of single characters that are words of their own: nouns, verbs, adjectives; the count bound leaves out the
+# ubiquitous ones that mostly serve grammar ("人", "出", "好", "大").
+_CONTENT_TAGS = "n|a"
+_CONTENT_CHARACTER_MAX = 40000
 # jieba's part-of-speech tags of words that say how a question is asked, not what about: adverbs (d), prepositions
 # (p), conjunctions (c), particles (u), modal particles (y), interjections (e), onomatopoeia (o), numerals (m),
 # measure words (q), pronouns (r), time (t), direction (f) and state (z) words.
@@ -87,7 +92,7 @@ def everyday_share(token: str) -> float:
 
 def _jieba() -> Any:
     """jieba's tokenizer with our terms added, built on first use (thread-safe)."""
-    global _tokenizer, _function
+    global _tokenizer, _function, _content
     with _lock:
         if _tokenizer is None:
             import jieba
@@ -96,6 +101,7 @@ def _jieba() -> Any:
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
             _function = _read_function_words(tokenizer)
+            _content = _read_content_characters(tokenizer)
             _tokenizer = tokenizer
             _add_words(_tokenizer, (*TERMS, *PROVIDER_NAMES))
         return _tokenizer
@@ -116,11 +122,29 @@ def function_words() -> frozenset[str]:
     return _function
 
 
+def content_characters() -> frozenset[str]:
+    """Single characters jieba's dictionary tags as a noun, verb or adjective and counts fewer than
+    ``_CONTENT_CHARACTER_MAX`` times: words of their own ("猫" cat, "吃" eat, "饿" hungry), not grammar."""
+    _jieba()
+    assert _content is not None
+    return _content
+
+
 def _read_function_words(tokenizer: Any) -> frozenset[str]:
     """One pass over jieba's dictionary (about 0.1 s, part of building the tokenizer on the first Chinese question)."""
     with tokenizer.get_dict_file() as f:
         data = f.read().decode("utf-8")
     return frozenset(re.findall(rf"^(\S+) \d+ (?:{_FUNCTION_TAGS})\r?$", data, re.M))
+
+
+def _read_content_characters(tokenizer: Any) -> frozenset[str]:
+    with tokenizer.get_dict_file() as f:
+        data = f.read().decode("utf-8")
+    return frozenset(
+        char
+        for char, count in re.findall(rf"^(\S) (\d+) (?:{_CONTENT_TAGS})\r?$", data, re.M)
+        if int(count) < _CONTENT_CHARACTER_MAX
+    )
 
 
 def _add_words(tokenizer: Any, words: Any) -> None:
@@ -208,7 +232,9 @@ def to_index_words(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = N
             continue
         parts = _split_known(word, terms)
         if parts is None:
-            if len(word) > 1:  # a lone unknown character is grammar more often than a topic ("出", "完", "高")
+            # A lone unknown character is grammar more often than a topic ("出", "完", "高"), unless jieba's
+            # dictionary has it as a less than ubiquitous noun, verb or adjective ("猫", "吃", "饿").
+            if len(word) > 1 or word in content_characters():
                 out.append(_unknown(word))
             continue
         for part in parts:

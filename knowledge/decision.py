@@ -24,7 +24,9 @@ together still point at one area), or
 when the question names the best entry (one of its title or alias phrases,
 weighing ``NAMED_WEIGHT`` in IDF, is in it), ``evidence >= NAMED_EVIDENCE`` and
 the runner-up is ``NAMED_MARGIN`` behind: the other words are the asker's
-context ("big customers keep sending questionnaires about gdpr"). A Chinese
+context ("big customers keep sending questionnaires about gdpr"). So is a
+question holding every word of the best entry's title of two or more words
+("need to build a sales team from scratch") with that lead. A Chinese
 question that names the best entry is also answered when the entry explains
 the words the overview knows in it and leads the entries of other families:
 its unknown words are the asker's everyday Chinese, which the lexicon lacks
@@ -204,6 +206,8 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         and margin >= NAMED_MARGIN
         and searcher.named_weight(text, best.entry) >= NAMED_WEIGHT
     ):
+        matched, reason = True, "named"
+    elif margin >= NAMED_MARGIN and searcher.names_title_words(text, best.entry):
         matched, reason = True, "named"
     elif (
         has_han(text)

@@ -796,4 +796,15 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "w/": ("with",),
     "b2b": ("enterprise", "business"),
     "k8s": ("kubernetes",),
+    # chat shorthand
+    "ppl": ("people",),
+    "yrs": ("years",),
+    "yr": ("year",),
+    "mos": ("months",),
+    "prod": ("production",),
+    "poc": ("proof", "of", "concept"),
+    "pocs": ("proof", "of", "concept"),
+    "cofounder": ("founder",),
+    "cofounders": ("founders",),
+    "w/o": ("without",),
 }

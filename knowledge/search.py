@@ -469,6 +469,14 @@ class Searcher:
         found = [sum(self._idf.get(t, 0.0) for t in p) for p in phrases if p in grams]
         return max(found, default=0.0)
 
+    def names_title_words(self, text: str, entry: Entry) -> bool:
+        """Every word of ``entry``'s title of two or more words is in the question, in any order ("need to build a
+        sales team from scratch" names Sales Team Building)."""
+        doc = self._doc_of.get(entry.id)
+        if doc is None or len(doc.title_words) < 2:
+            return False
+        return doc.title_words <= frozenset(self._query(self.readable(text)).tokens)
+
     def entry_stems(self, entry: Entry) -> frozenset[str]:
         """The stems an entry itself uses: title, aliases, role, text, items, owner, note and its parent's title
         (a phase of "Development Path and Milestones" explains "milestones")."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.asking import asks_for_figure, personal_task
-from knowledge.decision import BORDERLINE, CLEAR_MARGIN, MATCH, decide
+from knowledge.decision import BORDERLINE, CLEAR_MARGIN, MATCH, NAMED_EVIDENCE, NAMED_MARGIN, decide
 from knowledge.evidence import is_manner_adverb
 from knowledge.words import example_stems, synonyms_of
 
@@ -61,7 +61,18 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("switching to the elastic license, do existing contributors need to sign anything", True),
         ("does the dsa require us to publish a transparency report", True),
         ("do we need a cla before we take outside patches", True),
+        ("which hipaa article covers business associate agreements", True),
+        ("which config param sets the max message size in our broker", True),
+        ("what's the list price of datadog apm per host, er, per node", True),
+        ("mongodb atlas pricing per gb for backups?", True),
+        ("big4 audit firms hourly rates these days", True),
+        ("should the option pool be 10% or 12%", True),
+        ("how long does a typical pentest take, roughly", True),
+        ("how does cockroachdb decide where to place replicas", True),
         # the same nouns in a statement or a need: the overview's topics
+        ("how do people balance the community and the sales team", False),
+        ("hardware vendor wants to embed our engine and pay per unit", False),
+        ("what internal controls should a company our size have", False),
         ("the sales team calls the community a cost center, how do other companies balance this", False),
         ("need to know what competitors are shipping and how they price it", False),
         ("do we need to hire a cfo before the series b", False),
@@ -226,3 +237,13 @@ def test_context_words_of_chat_leave_the_topic_answered(searcher, question, entr
     assert outcome.matched and outcome.top is not None, outcome
     if entry is not None:
         assert outcome.top.entry.id == entry, outcome.top.entry.id
+
+
+def test_every_title_word_named_with_a_clear_lead_is_answered(searcher):
+    # Little evidence (most words are the asker's context), but every word of the title Brand Building is there.
+    question = "the brand is basically nonexistent, brand building is on my list for q3"
+    outcome = decide(searcher, question, command="service")
+    assert outcome.matched and outcome.hits[0].entry.id == "factor.brand-building", outcome
+    assert outcome.evidence < NAMED_EVIDENCE and outcome.margin >= NAMED_MARGIN
+    assert searcher.names_title_words("building our brand", outcome.hits[0].entry)
+    assert not searcher.names_title_words("the brand", outcome.hits[0].entry)

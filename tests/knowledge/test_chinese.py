@@ -253,3 +253,20 @@ def test_the_chinese_named_rule_needs_the_entry_named_and_its_known_words_explai
     # every known word explained, but no entry named: still declined
     weekend = decide(searcher, "周末去哪里爬山", command="service")
     assert not weekend.matched and weekend.coverage >= 0.9 * weekend.known, weekend
+
+
+@pytest.mark.parametrize("text", ["晚上猫一直叫怎么办", "半夜头很疼，该吃什么药", "周末下雨"])
+def test_a_time_of_day_and_everyday_chinese_is_not_the_round_the_clock_service(searcher, text: str) -> None:
+    # "晚上" (evening) reads as "night", not as the 24x7 service's name, and a lone noun ("猫", "药") is a word
+    # of the question, so these are declined instead of answered with 24x7 Technical Support.
+    from knowledge.decision import decide
+
+    outcome = decide(searcher, text, command="service")
+    assert not outcome.matched, outcome
+
+
+def test_lone_nouns_are_question_words_and_lone_grammar_characters_are_not() -> None:
+    from knowledge.chinese import content_characters
+
+    assert {"猫", "药", "雨"} <= content_characters()
+    assert not {"人", "好", "大", "出"} & content_characters()
