@@ -143,11 +143,21 @@ _TITLE_WORDS = 2.0
 
 
 # The question speaking of the document it asks ("which firms does the overview recommend"): not its topic.
+_DOC = r"(?:overview|document|doc|docs|guide)"
 _DOCUMENT_MENTION = re.compile(
-    r"\b(?:according to|in|from|per) (?:the|this|your) (?:overview|document)\b"
-    r"|\b(?:the|this|your) (?:overview|document) (?:lists?|mentions?|says?|recommends?|suggests?|names?|describes?"
-    r"|covers?|gives?|offers?)\b",
+    r"\b(?:according to|in|from|per) (?:the|this|your) " + _DOC + r"\b"
+    r"|\b(?:the|this|your) " + _DOC + r" (?:lists?|mentions?|says?|recommends?|suggests?|names?|describes?"
+    r"|covers?|gives?|offers?|calls?)\b"
+    r"|\b(?:does|do|did) (?:the|this|your) " + _DOC + r" (?:list|mention|say|recommend|suggest|name|describe"
+    r"|cover|call)\b"
+    # asking which of the overview's services a need is: "what service addresses that", "what does that fall under"
+    r"|\b(?:what|which) (?:service|services|area|category|topic) (?:addresses|applies|covers|handles|fits) "
+    r"(?:that|this|it)\b|\bwhat does (?:that|this|it) fall under\b|\bwhat(?:'s| is) (?:that|this|it) (?:\w+ )?called\b",
     re.IGNORECASE,
+)
+# The same in Chinese: "文档里怎么说", "指南里有没有提到".
+_DOCUMENT_MENTION_ZH = re.compile(
+    r"(?:这份|这个|你们的)?(?:文档|指南|概述)(?:里面|里|中|上)?(?:是)?(?:怎么说|怎么讲|有没有提到|提到|说|讲|推荐|列了|列出)"
 )
 
 
@@ -253,6 +263,7 @@ class Searcher:
         text = _DOCUMENT_MENTION.sub(" ", text)
         if not has_han(text):
             return text
+        text = _DOCUMENT_MENTION_ZH.sub(" ", text)
         read = self._zh_read.get(text)
         if read is None:
             from knowledge.chinese import to_index_words  # jieba only for a question in Chinese
