@@ -34,7 +34,7 @@ _WORDS = """
     ssl tls certificate dns password login vpn laptop monitor printer wifi outlook phishing 2fa mfa
     github stars upvotes nginx redis regex segfault compiler ssh cron javascript typescript npm linter
     quickbooks xero excel spreadsheet cohort arpu
-    gaap ifrs annex statute crashloopbackoff pod pods configmap yaml
+    gaap ifrs asc annex statute crashloopbackoff pod pods configmap yaml osi rebase
     """
 
 # Word pairs that name such a topic though each word alone is the overview's ("tax", "data", "value").

@@ -93,8 +93,11 @@ _FIGURE = re.compile(
     r"|\bwhich (?:\S+ ){0,5}?control (?:covers|applies|maps)\b"
     # a price per unit, a fee, a score, a time limit
     r"|\b(?:price|prices|pricing|cost|costs|fee|fees)\b[^.?!;]{0,40}\bper (?:" + _UNIT + r"|month|year|hour)\b"
-    r"|\bper (?:" + _UNIT + r") (?:price|pricing|cost|fee)s?\b"
+    r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
     r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
+    r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
+    # when a rule starts to apply: "when does auditor attestation kick in"
+    r"|\bwhen (?:does|do|will) (?:\S+ ){0,6}?(?:kick in|take effect|start to apply)\b"
     # two figures to choose from: "10% or 15%?", "99.95 or 99.99", "5d002 or 5d992"
     r"|\b[a-z]*\d[\w.]*\s*%?\s+or\s+[a-z]*\d[\w.]*\s*%?"
     # how long something takes, in weeks, days or hours
@@ -102,7 +105,7 @@ _FIGURE = re.compile(
     # a product's internals: "how does tikv decide when to split a region", "the default size", "max connections"
     r"|\bhow does (?:\S+ ){1,3}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
     r"partition)\b|\bunder the hood\b|\bdefault (?:size|value|port|setting|timeout)\b|\bmax(?:imum)? (?:connections|"
-    r"throughput|partitions)\b"
+    r"throughput|partitions)\b|\b(?:partition|replica|shard|node|thread|connection) counts?\b"
 )
 
 

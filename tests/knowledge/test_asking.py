@@ -69,6 +69,11 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("should the option pool be 10% or 12%", True),
         ("how long does a typical pentest take, roughly", True),
         ("how does cockroachdb decide where to place replicas", True),
+        ("vat rates on saas sold into the netherlands?", True),
+        ("what percent of the round usually goes to the option pool", True),
+        ("when does the eu ai act actually kick in for us", True),
+        ("per-node pricing of confluent platform", True),
+        ("replica count for a three region cluster", True),
         # the same nouns in a statement or a need: the overview's topics
         ("how do people balance the community and the sales team", False),
         ("hardware vendor wants to embed our engine and pay per unit", False),
