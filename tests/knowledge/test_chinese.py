@@ -270,3 +270,26 @@ def test_lone_nouns_are_question_words_and_lone_grammar_characters_are_not() -> 
 
     assert {"猫", "药", "雨"} <= content_characters()
     assert not {"人", "好", "大", "出"} & content_characters()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("怎么吸引顶尖人才", {"attract", "top", "talent"}),
+        ("产品在大客户那里老是不稳定", {"stability"}),
+        ("怎么才能在核心技术上保持领先", {"core", "technology"}),
+    ],
+)
+def test_everyday_business_chinese_is_read_as_the_index_words(text: str, words: set[str]) -> None:
+    from knowledge.chinese import to_index_words
+
+    assert words <= set(to_index_words(text).split())
+
+
+@pytest.mark.parametrize("text", ["CSS 垂直居中怎么弄", "新同事入职第一天要准备什么"])
+def test_words_with_a_business_sense_only_in_some_phrases_are_not_mapped_alone(searcher, text: str) -> None:
+    # "垂直" is vertical centring here, not a vertical industry; "入职" is an employee's first day, not customer
+    # onboarding: the lexicon maps 垂直领域 and 垂直行业, not 垂直, and leaves 入职 out.
+    from knowledge.decision import decide
+
+    assert not decide(searcher, text, command="service").matched
