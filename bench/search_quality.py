@@ -12,7 +12,8 @@ not answered with a card. The anchor is plain BM25 abstaining below its best
 single score threshold, the one that maximises the mean of its in-scope hit@1
 and off-topic abstention over all the given files.
 Languages: the default files hold English and Chinese questions; ``full_answer_ms`` gives the median and p99
-time of a full answer per language of the question, and each file's ``lang_zh`` is the share of replies worded
+time of a full answer per language of the question (the searcher warmed as a long-running bot warms it at start),
+and each file's ``lang_zh`` is the share of replies worded
 in Chinese. ``--lang en|zh`` asks as a person whose platform locale is that language (``auto``: by script).
 Run by hand: ``python bench/search_quality.py [FILE ...] [--off-topic FILE ...] [--lang auto|en|zh]``.
 """
@@ -62,6 +63,14 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
+def _warm(searcher: Searcher) -> Searcher:
+    """Warmed as a long-running bot warms it at start (entry stems, word list, Chinese segmenter)."""
+    from knowledge.chinese import warm_in_background
+
+    warm_in_background(searcher.warm).join()
+    return searcher
+
+
 async def _router(kb: KnowledgeBase, searcher: Searcher) -> Router:
     """The router as the bot runs it (the question log on a scratch SQLite file, written behind the answers)."""
     from bot.kernel.clock import SystemClock
@@ -78,7 +87,7 @@ async def evaluate(
     """In-scope questions; ``anchor`` collects (BM25 top score, BM25 top-1 right) per question."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
-    searcher = Searcher(kb)
+    searcher = _warm(Searcher(kb))
     router = await _router(kb, searcher)
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
@@ -152,7 +161,7 @@ async def evaluate_off_topic(path: Path, anchor: list[float], locale: str | None
     """Off-topic questions: how many the bot declines; ``anchor`` collects BM25's top scores."""
     queries = json.loads(path.read_text(encoding="utf-8"))
     kb = load_knowledge()
-    router = await _router(kb, Searcher(kb))
+    router = await _router(kb, _warm(Searcher(kb)))
     entries = list(kb.entries.values())
     bm25 = BM25Okapi([_tok(f"{e.title} {e.text} {' '.join(e.items)}") for e in entries])
     answered: list[dict[str, object]] = []

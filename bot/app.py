@@ -131,10 +131,11 @@ async def build_app(
     install_team(team, defer=defer_team)
     if not defer_team:
         await answering.overlays.warm()  # a long-running bot answers with taught phrases from its first question
-        # ... and its first Chinese question waits for no segmenter dictionary (built beside the start).
+        # ... and its first questions wait for no entry stems, English word list or Chinese segmenter (built
+        # beside the start).
         from knowledge.chinese import warm_in_background
 
-        warm_in_background()
+        warm_in_background(searcher.warm)
     return app
 
 

@@ -22,7 +22,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from knowledge.lexicon_zh import PROVIDER_NAMES, STOPWORDS, TERMS
@@ -107,10 +107,17 @@ def _jieba() -> Any:
         return _tokenizer
 
 
-def warm_in_background() -> threading.Thread:
-    """Build the tokenizer on a thread of its own, for a long-running bot: its first Chinese question then
-    waits for no dictionary (half a second of CPU, once per process). One-shot commands never call this."""
-    thread = threading.Thread(target=_jieba, name="jieba-warm", daemon=True)
+def warm_in_background(*first: Callable[[], object]) -> threading.Thread:
+    """Build the tokenizer on a thread of its own, for a long-running bot, after the ``first`` warm-ups (the
+    searcher's): its first questions then wait for no dictionary (about a second of CPU, once per process).
+    One-shot commands never call this."""
+
+    def warm() -> None:
+        for step in first:
+            step()
+        _jieba()
+
+    thread = threading.Thread(target=warm, name="jieba-warm", daemon=True)
     thread.start()
     return thread
 

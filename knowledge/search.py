@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.adjacent import is_adjacent_term
-from knowledge.english import everyday_share
+from knowledge.english import everyday_share, is_english_word
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
     COMMON_WORDS,
@@ -192,6 +192,13 @@ class Searcher:
         self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
         self._idf = {t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
         self._longest_phrase = max((len(p) for d in self._docs for p in d.phrases), default=0)
+        # Which entries use a word, and which name years: only those can score above 0 for a question.
+        postings: defaultdict[str, list[int]] = defaultdict(list)
+        for i, doc in enumerate(self._docs):
+            for term in doc.tf:
+                postings[term].append(i)
+        self._postings = dict(postings)
+        self._with_years = [i for i, doc in enumerate(self._docs) if doc.years]
 
     # -- indexing -----------------------------------------------------------
     def _remember_words(self, text: str) -> None:
@@ -400,7 +407,11 @@ class Searcher:
         total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
         exact: set[int] = set()
-        for i, doc in enumerate(self._docs):
+        candidates: set[int] = set(self._with_years) if q.years else set()
+        for term in weights:
+            candidates.update(self._postings.get(term, ()))
+        for i in sorted(candidates):
+            doc = self._docs[i]
             score = 0.0
             tfs = doc.tf
             norm = _K1 * (1 - _B + _B * doc.length / self._avg_len)
@@ -487,6 +498,14 @@ class Searcher:
         if doc is None or len(doc.title_words) < 2:
             return False
         return doc.title_words <= frozenset(self._query(self.readable(text)).tokens)
+
+    def warm(self) -> None:
+        """Compute what the first questions would otherwise compute as they come: every entry's stems and the
+        English word list that typo repair asks (together about half a second of CPU, once per process). For a
+        long-running bot, on a thread beside its start (``knowledge.chinese.warm_in_background``)."""
+        for entry in self._kb.entries.values():
+            self.entry_stems(entry)
+        is_english_word("warm")
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
         """The stems an entry itself uses: title, aliases, role, text, items, owner, note and its parent's title

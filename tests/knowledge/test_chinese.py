@@ -42,8 +42,10 @@ def test_a_long_running_bot_builds_the_segmenter_at_start_and_a_one_shot_command
         "from bot.app import build_app\n"
         "from bot.kernel.settings import Settings\n"
         f"settings = Settings(database_url='sqlite+aiosqlite:///{tmp_path / 'cos.db'}', scheduler_enabled=False)\n"
+        "apps = []\n"
         "async def main(defer):\n"
         "    app = await build_app(settings, defer_team=defer)\n"
+        "    apps.append(app)\n"
         "    await app.close()\n"
         "asyncio.run(main(True))\n"
         "print('jieba' in sys.modules)\n"
@@ -51,9 +53,11 @@ def test_a_long_running_bot_builds_the_segmenter_at_start_and_a_one_shot_command
         "[t.join(30) for t in threading.enumerate() if t.name == 'jieba-warm']\n"
         "import knowledge.chinese as zh\n"
         "print(zh._tokenizer is not None)\n"
+        "print(len(apps[1].searcher._entry_stems) == len(apps[1].kb.entries))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "True"], out.stdout + out.stderr
+    # the long-running bot also computed every entry's stems beside its start
+    assert out.stdout.split() == ["False", "True", "True"], out.stdout + out.stderr
 
 
 def test_chinese_words_are_read_as_the_index_words() -> None:
