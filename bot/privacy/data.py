@@ -213,107 +213,15 @@ async def forget_person(
         raise ValueError("no user to forget")
     counts: dict[str, int] = {}
     async with db.session() as session:
-        counts["checkin_answer"] = affected(
-            await session.execute(
-                delete(CheckinAnswer).where(_where(CheckinAnswer, platform, workspace), CheckinAnswer.user == user)
-            )
-        )
-        counts["outbox"] = affected(
-            await session.execute(delete(Outbox).where(_where(Outbox, platform, workspace), Outbox.target == user))
-        )
-        counts["knowledge_feedback"] = affected(
-            await session.execute(
-                delete(KnowledgeFeedback).where(
-                    _where(KnowledgeFeedback, platform, workspace), KnowledgeFeedback.user == user
-                )
-            )
-        )
-        asked = select(KnowledgeQuestion.id).where(
-            _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user
-        )
-        await session.execute(delete(KnowledgeFeedback).where(KnowledgeFeedback.question_id.in_(asked)))
-        counts["knowledge_question"] = affected(
-            await session.execute(
-                delete(KnowledgeQuestion).where(
-                    _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user
-                )
-            )
-        )
-        counts["taught_phrase"] = affected(
-            await session.execute(
-                update(TaughtPhraseRow)
-                .where(_where(TaughtPhraseRow, platform, workspace), TaughtPhraseRow.created_by == user)
-                .values(created_by=FORGOTTEN)
-            )
-        )
-        counts["gap_dismissal"] = affected(
-            await session.execute(
-                update(GapDismissal)
-                .where(_where(GapDismissal, platform, workspace), GapDismissal.dismissed_by == user)
-                .values(dismissed_by=FORGOTTEN)
-            )
-        )
-        counts["absence"] = affected(
-            await session.execute(delete(Absence).where(_where(Absence, platform, workspace), Absence.user == user))
-        )
-        for model in (Absence, HolidayCalendar, HolidayDay):
-            counts[model.__tablename__] = counts.get(model.__tablename__, 0) + affected(
-                await session.execute(
-                    update(model)
-                    .where(_where(model, platform, workspace), model.set_by == user)
-                    .values(set_by=FORGOTTEN)
-                )
-            )
-        for person_table in (Member, DashboardLink, DashboardSession):
-            counts[person_table.__tablename__] = affected(
-                await session.execute(
-                    delete(person_table).where(_where(person_table, platform, workspace), person_table.user == user)
-                )
-            )
+        counts.update(await _forget_answers_and_deliveries(session, platform, workspace, user))
+        counts.update(await _forget_in_knowledge(session, platform, workspace, user))
+        counts.update(await _forget_in_calendar(session, platform, workspace, user))
+        counts.update(await _forget_membership(session, platform, workspace, user))
         counts["schedule"] = await _forget_in_schedules(session, platform, workspace, user)
-        counts["milestone"] = affected(
-            await session.execute(
-                update(Milestone)
-                .where(_where(Milestone, platform, workspace), Milestone.owner == user)
-                .values(owner=None)
-            )
-        )
-        counts["team_stage"] = affected(
-            await session.execute(
-                update(TeamStage)
-                .where(_where(TeamStage, platform, workspace), TeamStage.set_by == user)
-                .values(set_by=FORGOTTEN)
-            )
-        )
-        changed = 0
-        for item in (await session.execute(select(RiskItem).where(_where(RiskItem, platform, workspace)))).scalars():
-            before = (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
-            item.owner = None if item.owner == user else item.owner
-            item.reviewed_by = None if item.reviewed_by == user else item.reviewed_by
-            item.accepted_by = FORGOTTEN if item.accepted_by == user else item.accepted_by
-            item.note, item.title = _scrub(item.note, user), _scrub(item.title, user) or item.title
-            changed += before != (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
-        counts["risk_item"] = changed
-        counts["interaction_state"] = affected(
-            await session.execute(
-                delete(InteractionState).where(
-                    _where(InteractionState, platform, workspace), InteractionState.payload.contains(user)
-                )
-            )
-        )
-        changed = 0
-        for e in (await session.execute(select(AuditEntry).where(_where(AuditEntry, platform, workspace)))).scalars():
-            was = (e.actor, e.target, e.before, e.after)
-            e.actor = None if e.actor == user else e.actor
-            e.target, e.before, e.after = _scrub(e.target, user), _scrub(e.before, user), _scrub(e.after, user)
-            changed += was != (e.actor, e.target, e.before, e.after)
-        counts["audit_entry"] = changed
-        for table in await _platform_tables(session, platform):
-            cond = _installation_rows(table, workspace)
-            if cond is not None and "user_id" in table.c:
-                counts[table.name] = affected(
-                    await session.execute(update(table).where(cond, table.c.user_id == user).values(user_id=""))
-                )
+        counts.update(await _forget_in_plans(session, platform, workspace, user))
+        counts.update(await _forget_in_interactions(session, platform, workspace, user))
+        counts.update(await _forget_in_audit(session, platform, workspace, user))
+        counts.update(await _forget_in_installation(session, platform, workspace, user))
         await audit.record(
             session,
             None,
@@ -323,6 +231,154 @@ async def forget_person(
             after={"changed": {k: v for k, v in counts.items() if v}},
             at=now,
         )
+    return counts
+
+
+async def _forget_answers_and_deliveries(
+    session: AsyncSession, platform: str, workspace: str, user: str
+) -> dict[str, int]:
+    """Their check-in answers and the deliveries addressed to them are deleted."""
+    counts: dict[str, int] = {}
+    counts["checkin_answer"] = affected(
+        await session.execute(
+            delete(CheckinAnswer).where(_where(CheckinAnswer, platform, workspace), CheckinAnswer.user == user)
+        )
+    )
+    counts["outbox"] = affected(
+        await session.execute(delete(Outbox).where(_where(Outbox, platform, workspace), Outbox.target == user))
+    )
+    return counts
+
+
+async def _forget_in_knowledge(session: AsyncSession, platform: str, workspace: str, user: str) -> dict[str, int]:
+    """Their feedback and questions (with the feedback on them) are deleted; phrases they taught and gaps they
+    dismissed stay, credited to "a forgotten member"."""
+    counts: dict[str, int] = {}
+    counts["knowledge_feedback"] = affected(
+        await session.execute(
+            delete(KnowledgeFeedback).where(
+                _where(KnowledgeFeedback, platform, workspace), KnowledgeFeedback.user == user
+            )
+        )
+    )
+    asked = select(KnowledgeQuestion.id).where(
+        _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user
+    )
+    await session.execute(delete(KnowledgeFeedback).where(KnowledgeFeedback.question_id.in_(asked)))
+    counts["knowledge_question"] = affected(
+        await session.execute(
+            delete(KnowledgeQuestion).where(
+                _where(KnowledgeQuestion, platform, workspace), KnowledgeQuestion.user == user
+            )
+        )
+    )
+    counts["taught_phrase"] = affected(
+        await session.execute(
+            update(TaughtPhraseRow)
+            .where(_where(TaughtPhraseRow, platform, workspace), TaughtPhraseRow.created_by == user)
+            .values(created_by=FORGOTTEN)
+        )
+    )
+    counts["gap_dismissal"] = affected(
+        await session.execute(
+            update(GapDismissal)
+            .where(_where(GapDismissal, platform, workspace), GapDismissal.dismissed_by == user)
+            .values(dismissed_by=FORGOTTEN)
+        )
+    )
+    return counts
+
+
+async def _forget_in_calendar(session: AsyncSession, platform: str, workspace: str, user: str) -> dict[str, int]:
+    """Their absences are deleted; absences, holiday calendars and days they set stay, set by "a forgotten
+    member"."""
+    counts: dict[str, int] = {}
+    counts["absence"] = affected(
+        await session.execute(delete(Absence).where(_where(Absence, platform, workspace), Absence.user == user))
+    )
+    for model in (Absence, HolidayCalendar, HolidayDay):
+        counts[model.__tablename__] = counts.get(model.__tablename__, 0) + affected(
+            await session.execute(
+                update(model).where(_where(model, platform, workspace), model.set_by == user).values(set_by=FORGOTTEN)
+            )
+        )
+    return counts
+
+
+async def _forget_membership(session: AsyncSession, platform: str, workspace: str, user: str) -> dict[str, int]:
+    """Their member record and dashboard links and sessions are deleted."""
+    counts: dict[str, int] = {}
+    for person_table in (Member, DashboardLink, DashboardSession):
+        counts[person_table.__tablename__] = affected(
+            await session.execute(
+                delete(person_table).where(_where(person_table, platform, workspace), person_table.user == user)
+            )
+        )
+    return counts
+
+
+async def _forget_in_plans(session: AsyncSession, platform: str, workspace: str, user: str) -> dict[str, int]:
+    """Milestones and risks they own lose their owner, risks they reviewed their reviewer; the stage they set and
+    the risks they accepted name "a forgotten member" instead, as do risk notes and titles naming them."""
+    counts: dict[str, int] = {}
+    counts["milestone"] = affected(
+        await session.execute(
+            update(Milestone).where(_where(Milestone, platform, workspace), Milestone.owner == user).values(owner=None)
+        )
+    )
+    counts["team_stage"] = affected(
+        await session.execute(
+            update(TeamStage)
+            .where(_where(TeamStage, platform, workspace), TeamStage.set_by == user)
+            .values(set_by=FORGOTTEN)
+        )
+    )
+    changed = 0
+    for item in (await session.execute(select(RiskItem).where(_where(RiskItem, platform, workspace)))).scalars():
+        before = (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
+        item.owner = None if item.owner == user else item.owner
+        item.reviewed_by = None if item.reviewed_by == user else item.reviewed_by
+        item.accepted_by = FORGOTTEN if item.accepted_by == user else item.accepted_by
+        item.note, item.title = _scrub(item.note, user), _scrub(item.title, user) or item.title
+        changed += before != (item.owner, item.reviewed_by, item.accepted_by, item.note, item.title)
+    counts["risk_item"] = changed
+    return counts
+
+
+async def _forget_in_interactions(session: AsyncSession, platform: str, workspace: str, user: str) -> dict[str, int]:
+    """Pending interactions that name them are deleted."""
+    return {
+        "interaction_state": affected(
+            await session.execute(
+                delete(InteractionState).where(
+                    _where(InteractionState, platform, workspace), InteractionState.payload.contains(user)
+                )
+            )
+        )
+    }
+
+
+async def _forget_in_audit(session: AsyncSession, platform: str, workspace: str, user: str) -> dict[str, int]:
+    """Audit entries stay: entries they made lose their actor; targets, befores and afters naming them name
+    "a forgotten member" instead."""
+    changed = 0
+    for e in (await session.execute(select(AuditEntry).where(_where(AuditEntry, platform, workspace)))).scalars():
+        was = (e.actor, e.target, e.before, e.after)
+        e.actor = None if e.actor == user else e.actor
+        e.target, e.before, e.after = _scrub(e.target, user), _scrub(e.before, user), _scrub(e.after, user)
+        changed += was != (e.actor, e.target, e.before, e.after)
+    return {"audit_entry": changed}
+
+
+async def _forget_in_installation(session: AsyncSession, platform: str, workspace: str, user: str) -> dict[str, int]:
+    """The platform's installation rows of the workspace keep no user id of theirs."""
+    counts: dict[str, int] = {}
+    for table in await _platform_tables(session, platform):
+        cond = _installation_rows(table, workspace)
+        if cond is not None and "user_id" in table.c:
+            counts[table.name] = affected(
+                await session.execute(update(table).where(cond, table.c.user_id == user).values(user_id=""))
+            )
     return counts
 
 
