@@ -141,6 +141,29 @@ async def digest_reply(
     read the workspace's milestones, risks, dead letters, absences and tip once.
     """
     batch = batch if batch is not None else Batch()
+    parts = await _shared_parts(app, session, platform=platform, workspace=workspace, now=now, batch=batch)
+    since = await _since(session, platform=platform, workspace=workspace, channel=channel, now=now)
+    sections: list[Section] = [s for s in (parts.milestones, parts.risks) if s is not None]
+    sections += await _checkin_sections(session, platform=platform, workspace=workspace, since=since, now=now)
+    fallbacks = await _fallbacks_section(session, platform=platform, workspace=workspace, since=since)
+    missed_checkins = await missed_section(session, platform=platform, workspace=workspace, since=since)
+    sections += [s for s in (fallbacks, parts.dead, missed_checkins, parts.away) if s is not None]
+    if not sections:
+        sections.append(Section(text=_("Nothing due, nothing overdue, no new check-in answers.")))
+    if parts.tip is not None:
+        sections.append(parts.tip)
+    return Reply(
+        title=_digest_title(catch_up=catch_up, missed=missed),
+        sections=tuple(sections),
+        ephemeral=False,
+        footer=_footer(since),
+    )
+
+
+async def _shared_parts(
+    app: App, session: AsyncSession, *, platform: str, workspace: str, now: datetime, batch: Batch
+) -> _WorkspaceParts:
+    """The workspace's sections, read once per batch for one ``now``."""
     shared = batch.part(_PARTS, dict[tuple[str, str, datetime], _WorkspaceParts])
     parts_key = (platform, workspace, now)
     parts = shared.get(parts_key)
@@ -148,7 +171,12 @@ async def digest_reply(
         parts = shared[parts_key] = await _workspace_parts(
             app, session, platform=platform, workspace=workspace, now=now, batch=batch
         )
-    since = (
+    return parts
+
+
+async def _since(session: AsyncSession, *, platform: str, workspace: str, channel: str, now: datetime) -> datetime:
+    """When the channel's last digest was sent; a week ago if none was."""
+    return (
         await session.execute(
             select(func.max(Outbox.sent_at)).where(
                 Outbox.platform == platform,
@@ -159,7 +187,12 @@ async def digest_reply(
             )
         )
     ).scalar_one_or_none() or (now - timedelta(days=7))
-    sections: list[Section] = [s for s in (parts.milestones, parts.risks) if s is not None]
+
+
+async def _checkin_sections(
+    session: AsyncSession, *, platform: str, workspace: str, since: datetime, now: datetime
+) -> list[Section]:
+    """Check-in reports, answers not in a report, and who has not answered yet (each when there is any)."""
     answers = list(
         (
             await session.execute(
@@ -176,25 +209,43 @@ async def digest_reply(
     )
     answered = [a for a in answers if a.answered_at is not None and a.answered_at > since]
     silent = sorted({a.user for a in answers if a.answered_at is None and a.asked_at and a.asked_at <= now})
+    sections: list[Section] = []
     reported = [a for a in answered if a.report_message_id]
     if reported:
         # The answers are in the report's thread: point there rather than repeat them.
         answered = [a for a in answered if not a.report_message_id]
-        sections.append(
-            Section(
-                heading=_("Check-in reports"),
-                bullets=await report_lines(session, platform=platform, workspace=workspace, answers=reported),
-            )
-        )
+        sections.append(await _reports_section(session, platform=platform, workspace=workspace, reported=reported))
     if answered:
-        sections.append(
-            Section(
-                heading=_("Check-in answers"),
-                bullets=tuple(f"{mention(a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered),
-            )
-        )
+        sections.append(_answers_section(answered))
     if silent:
-        sections.append(Section(heading=_("Not answered yet"), bullets=tuple(mention(u) for u in silent)))
+        sections.append(_silent_section(silent))
+    return sections
+
+
+async def _reports_section(
+    session: AsyncSession, *, platform: str, workspace: str, reported: list[CheckinAnswer]
+) -> Section:
+    return Section(
+        heading=_("Check-in reports"),
+        bullets=await report_lines(session, platform=platform, workspace=workspace, answers=reported),
+    )
+
+
+def _answers_section(answered: list[CheckinAnswer]) -> Section:
+    return Section(
+        heading=_("Check-in answers"),
+        bullets=tuple(f"{mention(a.user)}: " + " / ".join(json.loads(a.answers))[:300] for a in answered),
+    )
+
+
+def _silent_section(silent: list[str]) -> Section:
+    return Section(heading=_("Not answered yet"), bullets=tuple(mention(u) for u in silent))
+
+
+async def _fallbacks_section(
+    session: AsyncSession, *, platform: str, workspace: str, since: datetime
+) -> Section | None:
+    """The DMs since the last digest that were posted in the channel instead."""
     fallbacks = list(
         (
             await session.execute(
@@ -207,40 +258,26 @@ async def digest_reply(
             )
         ).all()
     )
-    if fallbacks:
-        sections.append(
-            Section(
-                heading=_("DMs that could not be delivered (posted in the channel instead)"),
-                bullets=tuple(f"{mention(t)} ({k})" for t, k in fallbacks),
-            )
-        )
-    if parts.dead is not None:
-        sections.append(parts.dead)
-    missed_checkins = await missed_section(session, platform=platform, workspace=workspace, since=since)
-    if missed_checkins is not None:
-        sections.append(missed_checkins)
-    if parts.away is not None:
-        sections.append(parts.away)
-    if not sections:
-        sections.append(Section(text=_("Nothing due, nothing overdue, no new check-in answers.")))
-    if parts.tip is not None:
-        sections.append(parts.tip)
-    title = _("Team digest")
-    if catch_up:
-        title = (
-            _("Catch-up digest (replaces {count} missed digests)").format(count=missed + 1)
-            if missed
-            else _("Catch-up digest (sent late)")
-        )
-    return Reply(
-        title=title,
-        sections=tuple(sections),
-        ephemeral=False,
-        footer=_(
-            "Covers what happened since {since} UTC. "
-            "Service tip from the Commercial Open Source Stage Service Overview."
-        ).format(since=f"{since.astimezone(UTC):%Y-%m-%d %H:%M}"),
+    if not fallbacks:
+        return None
+    return Section(
+        heading=_("DMs that could not be delivered (posted in the channel instead)"),
+        bullets=tuple(f"{mention(t)} ({k})" for t, k in fallbacks),
     )
+
+
+def _digest_title(*, catch_up: bool, missed: int) -> str:
+    if not catch_up:
+        return _("Team digest")
+    if missed:
+        return _("Catch-up digest (replaces {count} missed digests)").format(count=missed + 1)
+    return _("Catch-up digest (sent late)")
+
+
+def _footer(since: datetime) -> str:
+    return _(
+        "Covers what happened since {since} UTC. Service tip from the Commercial Open Source Stage Service Overview."
+    ).format(since=f"{since.astimezone(UTC):%Y-%m-%d %H:%M}")
 
 
 def _owner(platform: str, owner: str | None) -> str:
