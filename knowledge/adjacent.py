@@ -34,7 +34,7 @@ _WORDS = """
     ssl tls certificate dns password login vpn laptop monitor printer wifi outlook phishing 2fa mfa
     github stars upvotes nginx redis regex segfault compiler ssh cron javascript typescript npm linter
     quickbooks xero excel spreadsheet cohort arpu
-    gaap ifrs asc annex statute crashloopbackoff pod pods configmap yaml osi rebase
+    gaap ifrs asc annex statute crashloopbackoff pod pods configmap yaml osi rebase schema timeout timeouts
     """
 
 # Word pairs that name such a topic though each word alone is the overview's ("tax", "data", "value").
@@ -43,7 +43,7 @@ _PHRASES = """
     rule of 40, sick leave, parental leave, notice period, gross margin, unit economics, offer letter, job description,
     tax deduction, tax credit, balance sheet, income statement, pull request, merge conflict, unit test, memory leak,
     load balancer, license header, copyright notice, contributor license agreement, register for,
-    works council, labor law, labour law, employment law, employment contract
+    works council, labor law, labour law, employment law, employment contract, integration test, timing out
     """
 
 

@@ -65,7 +65,7 @@ def personal_task(text: str) -> str | None:
 
 
 # What a price is counted per, and the names of a configuration's settings.
-_UNIT = "seat|node|user|server|core|cpu|gb|tb|cku|instance|licen[cs]e"
+_UNIT = "seat|node|user|server|core|cpu|gb|tb|cku|instance|licen[cs]e|share"
 _CONFIG = "config(?:uration)? (?:param|parameter|setting|option|key)"
 _WHATS = r"^(?:.*\W)?(?:what's|whats|what is|what are)\s+"
 _FIGURE = re.compile(
@@ -96,6 +96,10 @@ _FIGURE = re.compile(
     r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
     r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
     r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
+    r"|\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b"
+    r"|\bwhat (?:\S+ ){0,3}?figures?\b"
+    # a legal opinion: "is our CLA enforceable under German law"
+    r"|\b(?:is|are) (?:\S+ ){0,4}?(?:enforceable|lawful|legally binding) (?:under|in)\b"
     # when a rule starts to apply: "when does auditor attestation kick in"
     r"|\bwhen (?:does|do|will) (?:\S+ ){0,6}?(?:kick in|take effect|start to apply)\b"
     # two figures to choose from: "10% or 15%?", "99.95 or 99.99", "5d002 or 5d992"
@@ -103,7 +107,7 @@ _FIGURE = re.compile(
     # how long something takes, in weeks, days or hours
     r"|\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b"
     # a product's internals: "how does tikv decide when to split a region", "the default size", "max connections"
-    r"|\bhow does (?:\S+ ){1,3}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
+    r"|\bhow does (?:\S+ ){1,5}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
     r"partition)\b|\bunder the hood\b|\bdefault (?:size|value|port|setting|timeout)\b|\bmax(?:imum)? (?:connections|"
     r"throughput|partitions)\b|\b(?:partition|replica|shard|node|thread|connection) counts?\b"
 )

@@ -50,7 +50,7 @@ _function: frozenset[str] | None = None
 _content: frozenset[str] | None = None
 # Tags of single characters that are words of their own: nouns, verbs, adjectives; the count bound leaves out the
 # ubiquitous ones that mostly serve grammar ("人", "出", "好", "大").
-_CONTENT_TAGS = "n|a"
+_CONTENT_TAGS = "n|v|a"
 _CONTENT_CHARACTER_MAX = 40000
 # jieba's part-of-speech tags of words that say how a question is asked, not what about: adverbs (d), prepositions
 # (p), conjunctions (c), particles (u), modal particles (y), interjections (e), onomatopoeia (o), numerals (m),
@@ -131,7 +131,8 @@ def function_words() -> frozenset[str]:
 
 def content_characters() -> frozenset[str]:
     """Single characters jieba's dictionary tags as a noun, verb or adjective and counts fewer than
-    ``_CONTENT_CHARACTER_MAX`` times: words of their own ("猫" cat, "吃" eat, "饿" hungry), not grammar."""
+    ``_CONTENT_CHARACTER_MAX`` times: words of their own ("猫" cat, "吃" eat, "饿" hungry), not grammar. The
+    lexicon reads the business ones first ("招" hire, "搭" build, "签" sign)."""
     _jieba()
     assert _content is not None
     return _content

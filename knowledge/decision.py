@@ -86,6 +86,8 @@ NAMED_WEIGHT = 2.5
 ZH_NAMED_WEIGHT = 4.0
 ZH_EXPLAINED = 0.9
 ZH_KNOWN = 0.2
+# A runner-up within this share of the best entry's score lends it its words for the neighbouring-topic check.
+NEAR = 0.8
 # When abstaining, entries that explain at least this share of the question are offered.
 SUGGEST = 0.25
 _MAX_SUGGESTIONS = 3
@@ -189,12 +191,15 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     rival = next((h for h in hits[1:] if not _kin(best.entry, h.entry)), None)
     family_margin = 1.0 - rival.score / best.score if rival is not None and best.score > 0 else 1.0
     stems = searcher.entry_stems(best.entry)
+    # The words of the best entry and of its close runners-up: a term one of them uses ("churn" in Customer
+    # Success Management) is the overview's, even when the best entry (Customer Success Team) lacks it.
+    near = stems.union(*(searcher.entry_stems(h.entry) for h in hits[1:3] if h.score >= NEAR * best.score))
     task = personal_task(text)
     examples = example_stems(searcher.readable(text))
     if best.exact:
         matched, reason = True, "exact"
-    elif any(_off_to_the_side(w, stems) for w in words if w.stem not in examples) or any(
-        not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
+    elif any(_off_to_the_side(w, near) for w in words if w.stem not in examples) or any(
+        not all(stem_word(w) in near for w in phrase) for phrase in adjacent_phrases(text)
     ):
         matched, reason = False, "adjacent topic"
     elif evidence >= MATCH:

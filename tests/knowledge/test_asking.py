@@ -74,7 +74,13 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("when does the eu ai act actually kick in for us", True),
         ("per-node pricing of confluent platform", True),
         ("replica count for a three region cluster", True),
+        ("what was datadog's annual revenue last year", True),
+        ("snowflake ipo price per share?", True),
+        ("what turnover figures trigger a merger filing in brazil", True),
+        ("is a clickwrap cla enforceable under french law", True),
+        ("how does the postgres query planner handle correlated subqueries", True),
         # the same nouns in a statement or a need: the overview's topics
+        ("mongodb market cap after the ipo?", False),
         ("how do people balance the community and the sales team", False),
         ("hardware vendor wants to embed our engine and pay per unit", False),
         ("what internal controls should a company our size have", False),
@@ -267,3 +273,19 @@ def test_every_title_word_named_with_a_clear_lead_is_answered(searcher):
 )
 def test_words_about_the_document_itself_are_not_the_question(searcher, text, without):
     assert [w.stem for w in searcher.question_words(text)] == [w.stem for w in searcher.question_words(without)]
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        # a time of day or week names round-the-clock support only in a phrase that says so
+        ("customers need answers on weekends and at 3am", True),
+        ("our team has nobody on call at night and incidents wait till morning", True),
+        ("周末去哪儿玩好", False),
+    ],
+)
+def test_times_of_day_count_for_round_the_clock_support_only_in_a_phrase(searcher, text, matched):
+    outcome = decide(searcher, text, command="service")
+    assert outcome.matched is matched, outcome
+    if matched:
+        assert outcome.hits[0].entry.id == "specialised.24-7-technical-support", outcome
