@@ -46,6 +46,8 @@ _UNKNOWN = re.compile(r"^zhq[0-9a-f]+$")
 _lock = threading.Lock()
 _tokenizer: Any = None
 _added: set[str] = set()
+# Every term ever offered to ``_add_words``, kept whole or not.
+_seen: set[str] = set()
 _function: frozenset[str] | None = None
 _content: frozenset[str] | None = None
 # Tags of single characters that are words of their own: nouns, verbs, adjectives; the count bound leaves out the
@@ -157,6 +159,7 @@ def _read_content_characters(tokenizer: Any) -> frozenset[str]:
 
 def _add_words(tokenizer: Any, words: Any) -> None:
     for word in words:
+        _seen.add(word)
         if word not in _added and has_chinese(word) and " " not in word:
             # A frequency that keeps the word whole whatever jieba's dictionary says of its parts.
             tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0), 20000))
@@ -166,7 +169,7 @@ def _add_words(tokenizer: Any, words: Any) -> None:
 def segment(text: str, *, extra: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
     """jieba's words of ``text`` (spaces dropped); ``extra`` terms are kept whole too."""
     tokenizer = _jieba()
-    if extra:
+    if extra and not _seen.issuperset(extra):  # the entries' terms, added once (a set test per question)
         with _lock:
             _add_words(tokenizer, extra)
     return [w for w in tokenizer.cut(text, HMM=True) if w.strip()]
