@@ -199,7 +199,7 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     if best.exact:
         matched, reason = True, "exact"
     elif any(_off_to_the_side(w, near) for w in words if w.stem not in examples) or any(
-        not all(stem_word(w) in near for w in phrase) for phrase in adjacent_phrases(text)
+        not all(stem_word(w) in near for w in phrase) for phrase in adjacent_phrases(searcher.readable(text))
     ):
         matched, reason = False, "adjacent topic"
     elif evidence >= MATCH:

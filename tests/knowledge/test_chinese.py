@@ -297,3 +297,11 @@ def test_words_with_a_business_sense_only_in_some_phrases_are_not_mapped_alone(s
     from knowledge.decision import decide
 
     assert not decide(searcher, text, command="service").matched
+
+
+def test_a_neighbouring_topic_phrase_in_chinese_is_declined(searcher) -> None:
+    # 合并冲突 reads as "merge conflict", a neighbouring topic's phrase (how to use git), not GitLab's case.
+    from knowledge.decision import decide
+
+    outcome = decide(searcher, "git 分支合并冲突太多了，怎么处理", command="service")
+    assert not outcome.matched and outcome.reason == "adjacent topic", outcome
