@@ -13,7 +13,9 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
   then tuned on; their floors sit under the figures measured after that.
 * ``heldout5_*.json`` and ``heldout6_*.json``: the same, each scored once unseen, then tuned on (heldout6 in
   the fourth round: its traps 0.82 -> 0.92, Chinese 0.875 -> 0.95);
-* ``heldout7_*.json`` (and any later round) stay out of these tests until they are scored unseen.
+* ``heldout7_*.json`` to ``heldout10_*.json`` (the fourth session): 7 and 8 scored unseen before and after the
+  first round, then tuned on; 9 scored unseen after the second round, then tuned on; 10 scored unseen after the
+  third round and not tuned on (its floors guard the figures measured then). A later round writes a new set.
 """
 
 from __future__ import annotations
@@ -246,6 +248,18 @@ def test_ask_json_says_matched(tmp_path):
         ("heldout6_chat_inscope.json", 0.73),
         ("heldout6_inscope.json", 0.83),
         ("heldout6_zh_inscope.json", 0.93),
+        ("heldout7_chat_inscope.json", 0.88),
+        ("heldout7_inscope.json", 0.9),
+        ("heldout7_zh_inscope.json", 0.82),
+        ("heldout8_chat_inscope.json", 0.85),
+        ("heldout8_inscope.json", 0.86),
+        ("heldout8_zh_inscope.json", 0.87),
+        ("heldout9_chat_inscope.json", 0.88),
+        ("heldout9_inscope.json", 0.76),
+        ("heldout9_zh_inscope.json", 0.87),
+        ("heldout10_chat_inscope.json", 0.85),
+        ("heldout10_inscope.json", 0.8),
+        ("heldout10_zh_inscope.json", 0.77),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -273,6 +287,18 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
         ("heldout6_traps.json", 0.9),
         ("heldout6_chat_offtopic.json", 0.95),
         ("heldout6_zh_offtopic.json", 0.95),
+        ("heldout7_traps.json", 0.95),
+        ("heldout7_chat_offtopic.json", 0.97),
+        ("heldout7_zh_offtopic.json", 0.96),
+        ("heldout8_traps.json", 0.95),
+        ("heldout8_chat_offtopic.json", 0.9),
+        ("heldout8_zh_offtopic.json", 0.96),
+        ("heldout9_traps.json", 0.93),
+        ("heldout9_chat_offtopic.json", 0.97),
+        ("heldout9_zh_offtopic.json", 0.96),
+        ("heldout10_traps.json", 0.82),
+        ("heldout10_chat_offtopic.json", 0.92),
+        ("heldout10_zh_offtopic.json", 0.93),
     ],
 )
 async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
