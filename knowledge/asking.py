@@ -92,12 +92,15 @@ _FIGURE = re.compile(
     r"|\b(?:which|what) (?:\S+ ){0,4}?(?:article|annex|clause|param|parameter|" + _CONFIG + r")s?\b"
     r"|\bwhich (?:\S+ ){0,5}?control (?:covers|applies|maps)\b"
     # a price per unit, a fee, a score, a time limit
-    r"|\b(?:price|prices|pricing|cost|costs|fee|fees)\b[^.?!;]{0,40}\bper (?:" + _UNIT + r"|month|year|hour)\b"
+    r"|\b(?:price|prices|pricing|cost|costs|fee|fees|charges?)\b[^.?!;]{0,40}\bper (?:" + _UNIT + r"|month|year|hour)\b"
     r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
     r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
     r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
     r"|\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b"
     r"|\bwhat (?:\S+ ){0,3}?figures?\b"
+    r"|\bexactly how (?:much|many)\b|\bin (?:dollars|euros|usd|eur|rmb|yuan)\b|\b(?:in )?(?:what|which) year\b"
+    # an error to fix: "fails with ORA-01555", "ERR_CONNECTION_RESET"
+    r"|\bfails? with\b|\b[a-z]{2,5}-0\d{3,}\b|\berror (?:code )?\d{3,}\b"
     # a legal opinion: "is our CLA enforceable under German law"
     r"|\b(?:is|are) (?:\S+ ){0,4}?(?:enforceable|lawful|legally binding) (?:under|in)\b"
     # when a rule starts to apply: "when does auditor attestation kick in"
@@ -115,7 +118,7 @@ _FIGURE = re.compile(
 
 # The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline.
 _FIGURE_ZH = re.compile(
-    r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别|模板|截止日期"
+    r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别|模板|截止日期|哪一年|哪年"
 )
 
 

@@ -46,6 +46,7 @@ nearest entries (``coverage >= SUGGEST``) as "did you mean".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from knowledge.adjacent import adjacent_phrases, is_adjacent_term
@@ -170,6 +171,28 @@ def _off_to_the_side(word: QuestionWord, stems: frozenset[str]) -> bool:
     return not (word.stem in stems or stem_word(word.typed) in stems)
 
 
+# A question after a figure the overview gives names nothing it does not know ("how much did Red Hat pay for
+# Ansible" names a deal the overview does not tell).
+FIGURE_KNOWN = 0.9
+# The figures the overview itself gives: what a company was bought for or is worth ("acquired by IBM for $34
+# billion", "market cap over $10 billion after IPO").
+_ENTRY_FIGURE = re.compile(r"\$\s?\d|\b\d+(?:\.\d+)?\s*(?:billion|million)\b", re.IGNORECASE)
+_ASKS_WORTH = re.compile(r"\b(?:pay|paid|sold|sell|acquired?|bought|buy|worth|valued?|valuation|market cap)\b")
+_OTHER_FIGURE = re.compile(r"\b(?:revenue|rate|rates|fee|fees|salary|per|price of|charge)\b")
+
+
+def _figure_in_entry(searcher: Searcher, text: str, entry: Entry) -> bool:
+    """The question names ``entry`` and asks what it was bought for or is worth, a figure the entry states
+    ("how much did IBM pay for Red Hat"): the overview answers it."""
+    lowered = text.lower()
+    return (
+        _ENTRY_FIGURE.search(entry.text) is not None
+        and _ASKS_WORTH.search(lowered) is not None
+        and _OTHER_FIGURE.search(lowered) is None
+        and searcher.named_weight(text, entry) >= NAMED_WEIGHT
+    )
+
+
 def _kin(a: Entry, b: Entry) -> bool:
     """Entries of one family: one is the other's parent, or they share a parent."""
     return a.parent == b.id or b.parent == a.id or (a.parent is not None and a.parent == b.parent)
@@ -228,7 +251,7 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         # Enough evidence, but the question asks for what the overview never gives: instructions, a figure.
         if task is not None and stem_word(task) not in tokenize(best.entry.title):
             matched, reason = False, "personal task"
-        elif asks_for_figure(text):
+        elif asks_for_figure(text) and not (known >= FIGURE_KNOWN and _figure_in_entry(searcher, text, best.entry)):
             matched, reason = False, "figure"
     suggestions: tuple[Entry, ...] = ()
     if not matched:

@@ -79,7 +79,15 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("what turnover figures trigger a merger filing in brazil", True),
         ("is a clickwrap cla enforceable under french law", True),
         ("how does the postgres query planner handle correlated subqueries", True),
+        ("exactly how many enterprise logos should we have by year 3", True),
+        ("what's the filing threshold in dollars this year", True),
+        ("what does confluent cloud charge per gb of ingress", True),
+        ("who founded pingcap and in which year", True),
+        ("pg_upgrade fails with a checksum mismatch, what now", True),
+        ("import keeps dying with ORA-00942 table or view does not exist", True),
+        ("公司是哪一年成立的", True),
         # the same nouns in a statement or a need: the overview's topics
+        ("we need soc-2 and iso-27001 before the big deals", False),
         ("mongodb market cap after the ipo?", False),
         ("how do people balance the community and the sales team", False),
         ("hardware vendor wants to embed our engine and pay per unit", False),
@@ -289,3 +297,19 @@ def test_times_of_day_count_for_round_the_clock_support_only_in_a_phrase(searche
     assert outcome.matched is matched, outcome
     if matched:
         assert outcome.hits[0].entry.id == "specialised.24-7-technical-support", outcome
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        # the overview states what IBM paid for Red Hat and what MongoDB is worth: those figures are answered
+        ("what did IBM pay for Red Hat in the end", True),
+        ("how much is mongodb worth these days", True),
+        # other figures about the same companies are not in the overview
+        ("what was red hat's annual revenue when ibm bought it", False),
+        ("how much does a red hat subscription cost", False),
+    ],
+)
+def test_a_figure_the_overview_gives_is_answered_and_others_are_not(searcher, text, matched):
+    outcome = decide(searcher, text, command="service")
+    assert outcome.matched is matched, outcome
