@@ -13,9 +13,10 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
   then tuned on; their floors sit under the figures measured after that.
 * ``heldout5_*.json`` and ``heldout6_*.json``: the same, each scored once unseen, then tuned on (heldout6 in
   the fourth round: its traps 0.82 -> 0.92, Chinese 0.875 -> 0.95);
-* ``heldout7_*.json`` to ``heldout10_*.json`` (the fourth session): 7 and 8 scored unseen before and after the
-  first round, then tuned on; 9 scored unseen after the second round, then tuned on; 10 scored unseen after the
-  third round and not tuned on (its floors guard the figures measured then). A later round writes a new set.
+* ``heldout7_*.json`` to ``heldout11_*.json`` (the fourth session): 7 and 8 scored unseen before and after the
+  first round, then tuned on; 9 scored unseen after the second round, 10 after the third, then tuned on; 11
+  scored unseen after the fourth round and not tuned on (its floors guard the figures measured then). A later
+  round writes a new set.
 """
 
 from __future__ import annotations
@@ -260,6 +261,9 @@ def test_ask_json_says_matched(tmp_path):
         ("heldout10_chat_inscope.json", 0.85),
         ("heldout10_inscope.json", 0.8),
         ("heldout10_zh_inscope.json", 0.77),
+        ("heldout11_chat_inscope.json", 0.83),
+        ("heldout11_inscope.json", 0.85),
+        ("heldout11_zh_inscope.json", 0.82),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -299,6 +303,9 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
         ("heldout10_traps.json", 0.82),
         ("heldout10_chat_offtopic.json", 0.92),
         ("heldout10_zh_offtopic.json", 0.93),
+        ("heldout11_traps.json", 0.8),
+        ("heldout11_chat_offtopic.json", 0.92),
+        ("heldout11_zh_offtopic.json", 0.96),
     ],
 )
 async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
