@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from knowledge.adjacent import is_adjacent_term
 from knowledge.english import everyday_share, is_english_word
+from knowledge.index import Doc, entry_texts, index_entry
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
     COMMON_WORDS,
@@ -34,7 +35,6 @@ from knowledge.model import RISK_KINDS, Entry
 from knowledge.text import has_han
 from knowledge.words import (
     damerau,
-    entry_years,
     example_stems,
     is_opaque,
     ngrams,
@@ -77,13 +77,9 @@ class QuestionWord:
     known: bool
 
 
-# Field weights of the BM25F document.
-_W_TITLE = 3.0
 # Extra for a question that is a title letter for letter ("Diversified Revenue Models", not "...Model").
 _RAW_TITLE = 8.0
-_W_ALIAS = 2.2
-_W_TEXT = 1.0
-_W_PARENT = 0.4
+# Weights of a question's synonyms (the entries' fields are weighted in ``knowledge.index``).
 _W_SYNONYM = 0.45
 _W_SYNONYM_ONLY = 0.8
 _K1 = 1.2
@@ -99,22 +95,6 @@ _KIND_PRIOR = {
     "case_group": 0.85,
     "business_model_group": 0.9,
 }
-
-
-@dataclass(slots=True)
-class _Doc:
-    entry: Entry
-    tf: Counter[str]
-    length: float
-    phrases: list[tuple[str, ...]]
-    title_exact: set[str]
-    exact: set[str]
-    years: frozenset[int]
-    # The title as typed (folded, unstemmed): breaks ties between titles that stem alike.
-    raw_title: str = ""
-    # The title's stems, found in a question in any order.
-    title_words: frozenset[str] = frozenset()
-    title_phrase: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -166,18 +146,22 @@ class Searcher:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
-        self._docs: list[_Doc] = []
+        self._docs: list[Doc] = []
         self._df: Counter[str] = Counter()
         self._vocab_words: dict[int, set[str]] = defaultdict(set)
         self._known_stems: set[str] = set()
         self._repairs: dict[str, str | None] = {}
-        self._entry_stems: dict[str, frozenset[str]] = {}
         # Chinese titles and aliases of the entries, read as the entry's English title.
         self._zh_terms: dict[str, tuple[str, ...]] = {}
         self._zh_read: dict[str, str] = {}
         titles: dict[str, set[str]] = {}
         for entry in kb.entries.values():
-            self._docs.append(self._index(entry))
+            parent = kb.get(entry.parent) if entry.parent else None
+            doc = index_entry(entry, parent)
+            self._docs.append(doc)
+            self._known_stems.update(doc.tf)
+            for text, _weight in entry_texts(entry, parent):
+                self._remember_words(text)
             zh = entry.localized("zh")
             if zh is not None:
                 for name in (zh.title, *zh.aliases):
@@ -205,63 +189,6 @@ class Searcher:
         for w in words_of(text):
             if w not in STOPWORDS and len(w) >= 3:
                 self._vocab_words[len(w)].add(w)
-
-    def _index(self, entry: Entry) -> _Doc:
-        tf: Counter[str] = Counter()
-        length = 0.0
-
-        def add(text: str, weight: float) -> None:
-            nonlocal length
-            toks = tokenize(text)
-            for t in toks:
-                tf[t] += weight  # type: ignore[assignment]
-            length += weight * len(toks)
-            self._remember_words(text)
-            self._known_stems.update(toks)
-
-        add(entry.title, _W_TITLE)
-        if entry.role:
-            add(entry.role, _W_ALIAS)
-        for alias in entry.aliases:
-            add(alias, _W_ALIAS / max(1.0, math.sqrt(len(entry.aliases) / 4)))
-        add(entry.text, _W_TEXT)
-        for item in entry.items:
-            add(item, _W_TEXT)
-        if entry.owner:
-            add(entry.owner, _W_TEXT)
-        if entry.note:
-            add(entry.note, _W_TEXT)
-        parent = self._kb.get(entry.parent) if entry.parent else None
-        if parent is not None:
-            add(parent.title, _W_PARENT)
-        phrases = []
-        exact = set()
-        title_exact = {" ".join(tokenize(entry.title))}
-        for phrase in (entry.title, *entry.aliases, *([entry.role] if entry.role else [])):
-            toks = tuple(tokenize(phrase))
-            if toks:
-                phrases.append(toks)
-                exact.add(" ".join(toks))
-        # A title such as "PingCAP (TiDB)" is also known by each of its parts.
-        for part in re.split(r"[()]", entry.title):
-            toks = tuple(tokenize(part))
-            if toks:
-                title_exact.add(" ".join(toks))
-                if " ".join(toks) not in exact:
-                    phrases.append(toks)
-                    exact.add(" ".join(toks))
-        return _Doc(
-            entry=entry,
-            tf=tf,
-            length=length,
-            phrases=phrases,
-            title_exact=title_exact - {""},
-            exact=exact,
-            years=entry_years(entry.years),
-            raw_title=raw_words(entry.title),
-            title_words=frozenset(tokenize(entry.title)),
-            title_phrase=tuple(tokenize(entry.title)),
-        )
 
     # -- querying -----------------------------------------------------------
     def readable(self, text: str) -> str:
@@ -500,29 +427,15 @@ class Searcher:
         return doc.title_words <= frozenset(self._query(self.readable(text)).tokens)
 
     def warm(self) -> None:
-        """Compute what the first questions would otherwise compute as they come: every entry's stems and the
-        English word list that typo repair asks (together about half a second of CPU, once per process). For a
-        long-running bot, on a thread beside its start (``knowledge.chinese.warm_in_background``)."""
-        for entry in self._kb.entries.values():
-            self.entry_stems(entry)
+        """Load what the first questions would otherwise load as they come: the English word list that typo
+        repair asks (about a third of a second, once per process). For a long-running bot, on a thread beside its
+        start (``knowledge.chinese.warm_in_background``)."""
         is_english_word("warm")
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
         """The stems an entry itself uses: title, aliases, role, text, items, owner, note and its parent's title
-        (a phase of "Development Path and Milestones" explains "milestones")."""
-        stems = self._entry_stems.get(entry.id)
-        if stems is None:
-            parent = self._kb.get(entry.parent) if entry.parent else None
-            parts = (
-                entry.title,
-                *entry.aliases,
-                entry.role or "",
-                entry.text,
-                *entry.items,
-                entry.owner or "",
-                entry.note or "",
-                parent.title if parent is not None else "",
-            )
-            stems = frozenset(t for part in parts for t in tokenize(part))
-            self._entry_stems[entry.id] = stems
-        return stems
+        (a phase of "Development Path and Milestones" explains "milestones"); its index document's words."""
+        doc = self._doc_of.get(entry.id)
+        if doc is None:  # an entry from outside the index
+            doc = index_entry(entry, self._kb.get(entry.parent) if entry.parent else None)
+        return doc.stems

@@ -53,10 +53,11 @@ def test_a_long_running_bot_builds_the_segmenter_at_start_and_a_one_shot_command
         "[t.join(30) for t in threading.enumerate() if t.name == 'jieba-warm']\n"
         "import knowledge.chinese as zh\n"
         "print(zh._tokenizer is not None)\n"
-        "print(len(apps[1].searcher._entry_stems) == len(apps[1].kb.entries))\n"
+        "import knowledge.english as en\n"
+        "print(en._dictionary.cache_info().currsize == 1)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    # the long-running bot also computed every entry's stems beside its start
+    # the long-running bot also loaded the English word list beside its start
     assert out.stdout.split() == ["False", "True", "True"], out.stdout + out.stderr
 
 
