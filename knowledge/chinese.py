@@ -102,8 +102,7 @@ def _jieba() -> Any:
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
-            _function = _read_function_words(tokenizer)
-            _content = _read_content_characters(tokenizer)
+            _function, _content = _read_tags(tokenizer)
             _tokenizer = tokenizer
             _add_words(_tokenizer, (*TERMS, *PROVIDER_NAMES))
         return _tokenizer
@@ -140,21 +139,18 @@ def content_characters() -> frozenset[str]:
     return _content
 
 
-def _read_function_words(tokenizer: Any) -> frozenset[str]:
-    """One pass over jieba's dictionary (about 0.1 s, part of building the tokenizer on the first Chinese question)."""
+def _read_tags(tokenizer: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The function words and the content characters, from one pass over jieba's dictionary (about 0.1 s, part of
+    building the tokenizer)."""
     with tokenizer.get_dict_file() as f:
         data = f.read().decode("utf-8")
-    return frozenset(re.findall(rf"^(\S+) \d+ (?:{_FUNCTION_TAGS})\r?$", data, re.M))
-
-
-def _read_content_characters(tokenizer: Any) -> frozenset[str]:
-    with tokenizer.get_dict_file() as f:
-        data = f.read().decode("utf-8")
-    return frozenset(
+    function = frozenset(re.findall(rf"^(\S+) \d+ (?:{_FUNCTION_TAGS})\r?$", data, re.M))
+    content = frozenset(
         char
         for char, count in re.findall(rf"^(\S) (\d+) (?:{_CONTENT_TAGS})\r?$", data, re.M)
         if int(count) < _CONTENT_CHARACTER_MAX
     )
+    return function, content
 
 
 def _add_words(tokenizer: Any, words: Any) -> None:
