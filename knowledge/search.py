@@ -141,6 +141,56 @@ _DOCUMENT_MENTION_ZH = re.compile(
 )
 
 
+# The domain every question is in, named as the asker's kind of company ("what business risks should a commercial
+# open source company manage"): it says who asks, not what about, and would rank the entries that speak of the domain
+# itself (Stage Characteristics, Summary) above the topic. Left out when something else is asked.
+_DOMAIN_MENTION = re.compile(
+    r"\b(?:(?:a|an|the|our|my|your|any|every|for|of|as|at) )?(?:(?:successful|mature|typical|young|growing|small|large"
+    r"|new) )?(?:commercial(?:ly)?|commercialized|commercializing) (?:open[- ]?source|oss) "
+    r"(?:company|companies|vendor|vendors|business|businesses|firm|firms|startup|startups|organisation|organization"
+    r"|organizations|organisations|player|players)\b"
+    r"|\b(?:(?:a|an|the|our|my|your|any|every|for|of|as|at) )?(?:cos|oss|open[- ]?source) "
+    r"(?:company|companies|vendor|vendors|startup|startups|firm|firms)\b",
+    re.IGNORECASE,
+)
+
+_ABOUT_THE_DOMAIN = re.compile(
+    r"\b(?:specific|particular|unique|special|peculiar|tailored|specialised|specialized) (?:to|for)\b"
+)
+
+# The question asks who does it ("which law firm is recommended", "who runs lobbying campaigns for us"): the
+# providers the overview names rank above the service they provide.
+_ASKS_WHO = re.compile(
+    r"\b(?:which|what|any|some|name|recommended|listed|top|best|there)\s+(?:[\w&'-]+\s+){0,4}?(?:firms?|consultanc(?:y|ies)"
+    r"|consultants?|agenc(?:y|ies)|vendors?|providers?|organi[sz]ations?|bodies|integrators?|recruiters?|lawyers?"
+    r"|law firms?|advisors?|advisers?)\b"
+    r"|\bwho(?:'s| is| are| can| could| should| helps?| runs?| do| does| would| will| to| offers?| provides?)\b",
+    re.IGNORECASE,
+)
+PROVIDER_INTENT = 1.5
+# The question asks for a kind of things ("what are the main categories of business risk", "which talent services
+# are there"): the entry that groups them ranks above one of its members.
+_ASKS_GROUP = re.compile(
+    r"\b(?:categor(?:y|ies)|kinds|types|areas|group|groups|main|different|various)\b"
+    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}(?:services|risks|factors|models|streams|cases|strategies|needs)\b",
+    re.IGNORECASE,
+)
+_GROUP_KINDS = frozenset(
+    {"risk_group", "business_model_group", "specialised_group", "service_area", "success_factor_group", "case_group"}
+)
+GROUP_INTENT = 1.5
+
+
+def _without_domain(text: str) -> str:
+    """``text`` with the asker's kind of company left out, unless nothing else is asked."""
+    if _ABOUT_THE_DOMAIN.search(text):  # "services specific to commercial open source vendors"
+        return text
+    rest = _DOMAIN_MENTION.sub(" ", text)
+    if rest == text or not any(w not in STOPWORDS for w in words_of(rest)):
+        return text
+    return rest
+
+
 class Searcher:
     """In-memory index over a knowledge base; cheap to query, rebuilt on reload."""
 
@@ -196,7 +246,7 @@ class Searcher:
         words that refer to the document itself left out ("does the overview list", "according to the overview")."""
         text = _DOCUMENT_MENTION.sub(" ", text)
         if not has_han(text):
-            return text
+            return _without_domain(text)
         text = _DOCUMENT_MENTION_ZH.sub(" ", text)
         read = self._zh_read.get(text)
         if read is None:
@@ -327,6 +377,8 @@ class Searcher:
         raw = raw_words(text)
         idf = self._idf
         examples = example_stems(text)
+        asks_who = _ASKS_WHO.search(text) is not None
+        asks_group = _ASKS_GROUP.search(text) is not None
         grams = ngrams(tokens, self._longest_phrase)
         if examples:
             weights = {t: w * _EXAMPLE if t in examples else w for t, w in weights.items()}
@@ -382,6 +434,10 @@ class Searcher:
                         covered += group_idf * (_SYNONYM_COVER if t in idf and t not in q.carried else 1.0)
                 score *= (covered / total_idf) ** _COVERAGE_POWER if covered else 0.3
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
+            if asks_who and doc.entry.kind == "provider":
+                score *= PROVIDER_INTENT
+            elif asks_group and doc.entry.kind in _GROUP_KINDS:
+                score *= GROUP_INTENT
             if command == "risk":
                 score *= 1.35 if doc.entry.kind in RISK_KINDS else 1.0
             elif command == "service":

@@ -67,3 +67,44 @@ def test_the_shipped_everyday_word_counts_match_the_installed_word_list() -> Non
 
     assert _everyday() == everyday_counts()
     assert everyday_share("keep") == 1.0 and everyday_share("antitrust") == 0.0 and 0 < everyday_share("months") < 1
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # The asker's kind of company is not the topic: the business risks, not Stage Characteristics.
+        (
+            "/cos-risk What business risks should a commercial open source company manage?",
+            "risk.business-risk-management",
+        ),
+        (
+            "/cos-service What training services should a mature open source vendor provide?",
+            "area.industrialized-training-services",
+        ),
+        # Asking who does it: the provider the overview names, not the service.
+        (
+            "/cos-service Which firm focuses on searching for board members and chief executives?",
+            "provider.spencer-stuart",
+        ),
+        (
+            "/cos-risk Are there law firms recommended specifically for intellectual property matters?",
+            "provider.specialized-intellectual-property-law-firms",
+        ),
+        ("/cos-service Which international law firm is recommended?", "provider.skadden-arps"),
+        # Asking for a kind of things: the entry that groups them, not one member.
+        (
+            "/cos-service Which success factors relate to the product and the underlying technology?",
+            "factor.product-and-technology-advantages",
+        ),
+        (
+            "/cos-service What services help a company run its operations on a global scale?",
+            "specialised.global-operations-services",
+        ),
+        # Unchanged: the service when a service is asked, the domain itself when nothing else is asked.
+        ("/cos-service executive search", "service.executive-search-services"),
+        ("/cos-service what does commercial open source mean", "section.stage"),
+    ],
+)
+async def test_who_asks_and_what_is_asked(harness, line, expected):
+    reply = await harness.say(line)
+    assert list(reply.results[:1]) == [expected], (line, reply.results[:3])
