@@ -25,25 +25,28 @@ _WORDS = """
     paternity sick absence timesheet termination terminate fire fired firing dismissal wrongful resignation probation
     appraisal 401k pension
     penalty penalties deadline refund deduction depreciation depreciate depreciating receipt expense reimbursement
-    invoice bookkeeping ledger accountant w2 w9 w8ben 1099
+    invoice withholding quota quotas commission commissions bookkeeping ledger accountant w2 w9 w8ben 1099
     formula calculate calculating calculation cac ltv lifetime mrr arr nrr retention churn margin burn ebitda valuation
     409a
     gpl gplv2 gplv3 agpl lgpl mit bsd compatible compatibility cla dco spdx copyleft
     kubernetes k8s docker dockerfile helm terraform
     prometheus grafana alert disk cpu crash crashed crashing bug stacktrace debug debugging
     ssl tls certificate dns password login vpn laptop monitor printer wifi outlook phishing 2fa mfa
-    github stars upvotes nginx redis regex segfault compiler ssh cron javascript typescript npm linter
+    upvotes nginx redis regex segfault compiler ssh cron javascript typescript npm linter
     quickbooks xero excel spreadsheet cohort arpu
     gaap ifrs asc annex statute crashloopbackoff pod pods configmap yaml osi rebase schema timeout timeouts
     """
 
+# GitHub's stars are how far a project has got, the context of a stage question ("paying customers, not just github
+# stars"); GitHub's CI and issue tracker are the neighbouring topic.
 # Word pairs that name such a topic though each word alone is the overview's ("tax", "data", "value").
 _PHRASES = """
     personal tax, tax return, expense report, performance review, data subject, lifetime value, step by step,
     rule of 40, sick leave, parental leave, notice period, gross margin, unit economics, offer letter, job description,
     tax deduction, tax credit, balance sheet, income statement, pull request, merge conflict, unit test, memory leak,
     load balancer, license header, copyright notice, contributor license agreement, register for,
-    works council, labor law, labour law, employment law, employment contract, integration test, timing out
+    works council, more stars, more github stars, github actions, github action, github issues, github issue,
+    to github, labor law, labour law, employment law, employment contract, integration test, timing out
     """
 
 

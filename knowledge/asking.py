@@ -14,8 +14,9 @@ anywhere in a clause ("what corporate tax rate would we pay", "what does a subsc
 steps of a procedure, or for what a rule obliges ("do past contributors need to sign off", "does LGPD require us
 to appoint a DPO"), for a clause of a text ("which GDPR article", "which config param"), for a price per unit,
 a fee, a score or a time limit, for one of two figures ("10% or 15%?"), for how long something takes in weeks,
-days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default size")
-asks for facts the overview does not hold either: it names services, not rates, formulas, rules, dates or
+days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default size", "which version added",
+"how is it architected", "its optimizer"), for the terms of a grant or a sales plan (a strike price, a vesting
+cliff, a ratio of roles), or for a translation, asks for facts the overview does not hold either: it names services, not rates, formulas, rules, dates or
 documents.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template or a
 deadline.
@@ -107,11 +108,19 @@ _FIGURE = re.compile(
     r"|\bwhen (?:does|do|will) (?:\S+ ){0,6}?(?:kick in|take effect|start to apply)\b"
     # two figures to choose from: "10% or 15%?", "99.95 or 99.99", "5d002 or 5d992"
     r"|\b[a-z]*\d[\w.]*\s*%?\s+or\s+[a-z]*\d[\w.]*\s*%?"
+    # the terms of a grant or a sales plan: "what strike price and cliff", "how many SDRs per account executive"
+    r"|\b(?:strike|exercise) prices?\b|\bvesting cliffs?\b|\b(?:number|ratio) of (?:\S+ ){1,3}?(?:to|per) "
+    # a translation: "translate 'good morning' into korean", "how do you say thank you in korean"
+    r"|\btranslate\b.*\b(?:into|to)\b|\bhow (?:do|would|can) (?:you|i|we) say\b"
     # how long something takes, in weeks, days or hours
     r"|\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b"
     # a product's internals: "how does tikv decide when to split a region", "the default size", "max connections"
     r"|\bhow does (?:\S+ ){1,5}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
-    r"partition)\b|\bunder the hood\b|\bdefault (?:size|value|port|setting|timeout)\b|\bmax(?:imum)? (?:connections|"
+    r"partition|parse|route|execute|compile|optimi[sz]e|persist|serialize|compress)\b"
+    r"|\bhow (?:is|are|was|were) (?:\S+ ){1,5}?(?:architected|implemented|engineered)\b"
+    r"|\b(?:which|what) (?:\S+ ){0,3}?(?:version|release)s? (?:introduced|added|removed|deprecated|shipped|has|had|"
+    r"supports?|fixed)\b|\b(?:query )?optimi[sz]ers?\b|\bquery planners?\b"
+    r"|\bunder the hood\b|\bdefault (?:size|value|port|setting|timeout)\b|\bmax(?:imum)? (?:connections|"
     r"throughput|partitions)\b|\b(?:partition|replica|shard|node|thread|connection) counts?\b"
 )
 

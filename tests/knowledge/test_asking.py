@@ -86,7 +86,18 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("pg_upgrade fails with a checksum mismatch, what now", True),
         ("import keeps dying with ORA-00942 table or view does not exist", True),
         ("公司是哪一年成立的", True),
+        # a product's internals, the terms of a grant or a sales plan, a translation
+        ("how does the redpanda broker route produce requests", True),
+        ("how is scylladb's shard-per-core design implemented", True),
+        ("which kafka version added tiered storage", True),
+        ("cockroach vs yugabyte optimizer for wide joins", True),
+        ("what exercise price should the board set for new grants", True),
+        ("ratio of solution engineers to account executives for enterprise sales", True),
+        ("translate our tagline into german", True),
+        ("how would you say welcome in japanese", True),
         # the same nouns in a statement or a need: the overview's topics
+        ("which version of our product should enterprises get, community or enterprise", False),
+        ("customers ask for support in japanese, what service covers that", False),
         ("we need soc-2 and iso-27001 before the big deals", False),
         ("mongodb market cap after the ipo?", False),
         ("how do people balance the community and the sales team", False),
@@ -195,6 +206,20 @@ def test_a_neighbouring_term_named_as_an_example_does_not_decline(searcher):
     assert outcome.top.entry.id == "service.certification-system-building", outcome
     outcome = decide(searcher, "want to launch an official certified engineer exam for kubernetes")
     assert not outcome.matched and outcome.reason == "adjacent topic", outcome
+
+
+def test_github_stars_are_a_projects_reach_and_github_actions_another_topic(searcher):
+    outcome = decide(
+        searcher,
+        "first year of actually selling anything. we have a lot of github stars and a couple of friendly pilots but "
+        "zero paying enterprise customers, what should we focus on",
+        command="service",
+    )
+    assert outcome.matched and outcome.top is not None, outcome
+    assert outcome.top.entry.id == "phase.early-commercialization", outcome
+    for question in ("how do i set up github actions to publish release binaries", "how do we get more github stars"):
+        outcome = decide(searcher, question, command="service")
+        assert not outcome.matched, outcome
 
 
 def test_manner_adverbs_say_how_not_what():
