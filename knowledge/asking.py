@@ -14,10 +14,10 @@ anywhere in a clause ("what corporate tax rate would we pay", "what does a subsc
 steps of a procedure, or for what a rule obliges ("do past contributors need to sign off", "does LGPD require us
 to appoint a DPO"), for a clause of a text ("which GDPR article", "which config param"), for a price per unit,
 a fee, a score or a time limit, for one of two figures ("10% or 15%?"), for how long something takes in weeks,
-days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default size", "which version added",
-"how is it architected", "its optimizer"), for the terms of a grant or a sales plan (a strike price, a vesting
-cliff, a ratio of roles), or for a translation, asks for facts the overview does not hold either: it names services, not rates, formulas, rules, dates or
-documents.
+days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default
+size", "which version added", "how is it architected", "its optimizer"), for the terms of a grant or a sales plan
+(a strike price, a vesting cliff, a ratio of roles), or for a translation, asks for facts the overview does not
+hold either: it names services, not rates, formulas, rules, dates or documents.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template or a
 deadline.
 

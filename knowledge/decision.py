@@ -30,7 +30,9 @@ question holding every word of the best entry's title of two or more words
 question that names the best entry is also answered when the entry explains
 the words the overview knows in it and leads the entries of other families:
 its unknown words are the asker's everyday Chinese, which the lexicon lacks
-("公司基本没有内控，报销全靠老板一个人签字").
+("公司基本没有内控，报销全靠老板一个人签字"). A Chinese question whose words the overview mostly knows
+(``known >= ZH_PLAIN_KNOWN``) is answered when the best entry explains ``ZH_PLAIN_COVERAGE`` of it: the Chinese
+questions the overview does not answer are made of words it does not know ("去日本旅游需要准备哪些东西").
 Even then, a question that asks how to do a task of one's own ("how do I write
 a Helm chart") or for a figure, a norm, a definition or a template ("what's the
 VAT rate in Germany"; ``knowledge.asking``) is declined: the overview names
@@ -87,6 +89,10 @@ NAMED_WEIGHT = 2.5
 ZH_NAMED_WEIGHT = 4.0
 ZH_EXPLAINED = 0.9
 ZH_KNOWN = 0.2
+# A Chinese question the overview mostly knows (its known share at least ZH_PLAIN_KNOWN) is answered when the best
+# entry explains ZH_PLAIN_COVERAGE of it.
+ZH_PLAIN_KNOWN = 0.65
+ZH_PLAIN_COVERAGE = 0.3
 # A runner-up within this share of the best entry's score lends it its words for the neighbouring-topic check.
 NEAR = 0.8
 # When abstaining, entries that explain at least this share of the question are offered.
@@ -245,6 +251,8 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         and searcher.named_weight(text, best.entry) >= ZH_NAMED_WEIGHT
     ):
         matched, reason = True, "named"
+    elif has_han(text) and known >= ZH_PLAIN_KNOWN and coverage >= ZH_PLAIN_COVERAGE:
+        matched, reason = True, "explained"
     else:
         matched, reason = False, "weak"
     if matched and not best.exact:

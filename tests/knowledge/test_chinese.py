@@ -306,3 +306,29 @@ def test_a_neighbouring_topic_phrase_in_chinese_is_declined(searcher) -> None:
 
     outcome = decide(searcher, "git 分支合并冲突太多了，怎么处理", command="service")
     assert not outcome.matched and outcome.reason == "adjacent topic", outcome
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("收入来源太单一了，只靠支持服务费，想多元化", "factor.diversified-revenue-model"),
+        ("招不到顶尖的技术和商业人才，怎么提高吸引力", "factor.talent-attraction"),
+        ("开源免费和商业收费之间怎么平衡定价？", "factor.reasonable-pricing-strategy"),
+    ],
+)
+def test_a_chinese_question_the_overview_mostly_knows_is_answered_by_the_entry_explaining_it(
+    searcher, text: str, expected: str
+) -> None:
+    from knowledge.decision import ZH_PLAIN_KNOWN, decide
+
+    outcome = decide(searcher, text, command="service")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.id == expected, outcome
+    assert outcome.known >= ZH_PLAIN_KNOWN and outcome.evidence < 0.6, outcome
+
+
+@pytest.mark.parametrize("text", ["去日本旅游需要准备哪些东西", "GPL 和 Apache 2.0 许可证的代码能混在一个项目里用吗"])
+def test_a_chinese_question_with_everyday_words_the_overview_does_not_know_stays_declined(searcher, text: str) -> None:
+    from knowledge.decision import decide
+
+    outcome = decide(searcher, text, command="service")
+    assert not outcome.matched, outcome
