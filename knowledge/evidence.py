@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from knowledge.english import everyday_share
-from knowledge.lexicon import CHATTER
+from knowledge.lexicon import CHATTER, FRAME_WORDS
 from knowledge.search import QuestionWord, Searcher
 from knowledge.words import is_stopword, stem_word, synonyms_of, tokenize, words_of
 
@@ -49,7 +49,8 @@ def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
     seen: set[str] = set()
     for i, w in enumerate(words):
         stem = stem_word(w)
-        if is_stopword(w) or stem in seen or len(typed[i]) < 2 or typed[i] in CHATTER or typed[i].isdigit():
+        said = typed[i]
+        if is_stopword(w) or stem in seen or len(said) < 2 or said in CHATTER or said in FRAME_WORDS or said.isdigit():
             continue
         seen.add(stem)
         synonyms = frozenset(syns.get(i, ()))

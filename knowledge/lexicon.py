@@ -7,7 +7,7 @@ words, so they help recall without drowning an exact match.
 
 from __future__ import annotations
 
-__all__ = ["CARRIED_BY_SYNONYMS", "CHATTER", "COMMON_WORDS", "GROUP_HINTS", "STOPWORDS", "SYNONYMS"]
+__all__ = ["CARRIED_BY_SYNONYMS", "CHATTER", "COMMON_WORDS", "FRAME_WORDS", "GROUP_HINTS", "STOPWORDS", "SYNONYMS"]
 
 STOPWORDS = frozenset(
     """
@@ -47,6 +47,17 @@ CHATTER = frozenset(
     anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
     say says said saying told telling actual real typically generally normally commonly
     consist consists involve involves entail entails comprise comprises
+    """.split()
+)
+
+# Words that frame what is asked, never what it is about ("what are the main categories of business risk", "which
+# firm appears among the recommended providers", "to what extent"): the answer-or-abstain decision does not weigh
+# them either.
+FRAME_WORDS = frozenset(
+    """
+    main categories kinds types listed list lists appear appears among exist exists arise arises face faces apply
+    applies according extent specifically particularly aim matter matters relate relates regarding concerning
+    considered described mentioned covered available possible relevant
     """.split()
 )
 

@@ -338,3 +338,22 @@ def test_times_of_day_count_for_round_the_clock_support_only_in_a_phrase(searche
 def test_a_figure_the_overview_gives_is_answered_and_others_are_not(searcher, text, matched):
     outcome = decide(searcher, text, command="service")
     assert outcome.matched is matched, outcome
+
+
+@pytest.mark.parametrize(
+    ("question", "command", "entry"),
+    [
+        ("What are the main categories of business risk we should manage?", "risk", "risk.business-risk-management"),
+        ("Which firm is listed for corporate strategy work?", "service", "provider.bcg"),
+        (
+            "How should we manage the legal risks that arise from operating in several countries?",
+            "risk",
+            "service.international-legal-affairs",
+        ),
+    ],
+)
+def test_words_that_frame_the_question_do_not_weigh_against_its_topic(searcher, question, command, entry):
+    words = {w.typed for w in searcher.question_words(question)}
+    assert not words & {"main", "categories", "listed", "arise"}, words
+    outcome = decide(searcher, question, command=command)
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.id == entry, outcome
