@@ -43,7 +43,7 @@ CHATTER = frozenset(
     dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt wouldnt shouldnt couldnt lets its
     right now today tomorrow yesterday lately recently soon week weeks month months year years day days ago anymore
     again already still yet ever never always sometimes often
-    wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly
+    wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly sorry whether scratch
     anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
     say says said saying told telling actual real typically generally normally commonly
     consist consists involve involves entail entails comprise comprises
@@ -57,7 +57,7 @@ FRAME_WORDS = frozenset(
     """
     main categories kinds types listed list lists appear appears among exist exists arise arises face faces apply
     applies according extent specifically particularly aim matter matters relate relates regarding concerning
-    considered described mentioned covered available possible relevant
+    considered described mentioned covered available possible relevant count counts
     """.split()
 )
 
@@ -559,6 +559,8 @@ _MORE: dict[str, tuple[str, ...]] = {
     "carbon": ("esg", "social responsibility"),
     "diversity": ("esg", "social responsibility"),
     "community": ("open source", "community"),
+    "devrel": ("developer relations", "developer ecosystem", "community"),
+    "developer relations": ("developer ecosystem", "community"),
     "angering": ("balance", "open source"),
     "upset": ("balance", "open source"),
     "backlash": ("balance", "open source"),
