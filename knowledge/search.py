@@ -141,6 +141,11 @@ _DOCUMENT_MENTION_ZH = re.compile(
 )
 
 
+# How far down a child named by its title is looked for, and how far it then leads its parent.
+_CHILD_WINDOW = 6
+_CHILD_LEAD = 1.05
+
+
 # The domain every question is in, named as the asker's kind of company ("what business risks should a commercial
 # open source company manage"): it says who asks, not what about, and would rank the entries that speak of the domain
 # itself (Stage Characteristics, Summary) above the topic. Left out when something else is asked.
@@ -444,7 +449,31 @@ class Searcher:
                 score *= 0.9 if doc.entry.kind in RISK_KINDS else 1.0
             scores.append((score, i))
         scores.sort(key=lambda s: (-s[0], s[1]))
+        if len(scores) > 1 and scores[0][1] not in exact:
+            scores = self._named_child_first(scores, grams, present)
         return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
+
+    def _named_child_first(
+        self, scores: list[tuple[float, int]], grams: frozenset[tuple[str, ...]], present: frozenset[str]
+    ) -> list[tuple[float, int]]:
+        """When the question names both an entry and one of its children by their titles ("which market- and
+        customer-related factors matter for success" names Market and Customers and Success Key Factors), the child is
+        what is asked: it goes first. Only one named child counts."""
+        top_score, top = scores[0]
+        parent_id = self._docs[top].entry.id
+        named = [
+            rank
+            for rank, (_score, i) in enumerate(scores[1:_CHILD_WINDOW], start=1)
+            if self._docs[i].entry.parent == parent_id
+            and len(self._docs[i].title_phrase) >= 2
+            and (self._docs[i].title_phrase in grams or self._docs[i].title_words <= present)
+        ]
+        # Several children named ("business model consulting, market analysis and partner management"): the
+        # entry that groups them is what is asked.
+        if len(named) != 1:
+            return scores
+        rank = named[0]
+        return [(top_score * _CHILD_LEAD, scores[rank][1]), *scores[:rank], *scores[rank + 1 :]]
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean" (``knowledge.spelling``)."""

@@ -100,6 +100,17 @@ def test_the_shipped_everyday_word_counts_match_the_installed_word_list() -> Non
             "/cos-service What services help a company run its operations on a global scale?",
             "specialised.global-operations-services",
         ),
+        # A child named by its title beside its parent's title is what is asked; several named children are the
+        # parent's.
+        (
+            "/cos-service Which market- and customer-related factors matter most for success?",
+            "factor.market-and-customers",
+        ),
+        ("/cos-service 从市场和客户角度看，成功要素是什么", "factor.market-and-customers"),
+        (
+            "/cos-service Which service area covers business model consulting, market analysis and partner management?",
+            "area.core-business-services",
+        ),
         # Unchanged: the service when a service is asked, the domain itself when nothing else is asked.
         ("/cos-service executive search", "service.executive-search-services"),
         ("/cos-service what does commercial open source mean", "section.stage"),
