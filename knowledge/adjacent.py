@@ -31,7 +31,7 @@ _WORDS = """
     gpl gplv2 gplv3 agpl lgpl mit bsd compatible compatibility cla dco spdx copyleft
     kubernetes k8s docker dockerfile helm terraform
     prometheus grafana alert disk cpu crash crashed crashing bug stacktrace debug debugging
-    ssl tls certificate dns password login vpn laptop monitor printer wifi outlook phishing 2fa mfa
+    ssl tls certificate dns password election elections login vpn laptop monitor printer wifi outlook phishing 2fa mfa
     upvotes nginx redis regex segfault compiler ssh cron javascript typescript npm linter
     quickbooks xero excel spreadsheet cohort arpu
     gaap ifrs asc annex statute crashloopbackoff pod pods configmap yaml osi rebase schema timeout timeouts
@@ -46,7 +46,8 @@ _PHRASES = """
     tax deduction, tax credit, balance sheet, income statement, pull request, merge conflict, unit test, memory leak,
     load balancer, license header, copyright notice, contributor license agreement, register for,
     works council, more stars, more github stars, github actions, github action, github issues, github issue,
-    to github, labor law, labour law, employment law, employment contract, integration test, timing out
+    to github, capital of, sanctions list, labor law, labour law, employment law, employment contract,
+    integration test, timing out
     """
 
 

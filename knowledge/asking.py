@@ -16,10 +16,11 @@ to appoint a DPO"), for a clause of a text ("which GDPR article", "which config 
 a fee, a score or a time limit, for one of two figures ("10% or 15%?"), for how long something takes in weeks,
 days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default
 size", "which version added", "how is it architected", "its optimizer"), for the terms of a grant or a sales plan
-(a strike price, a vesting cliff, a ratio of roles), or for a translation, asks for facts the overview does not
+(a strike price, a vesting cliff, a ratio of roles), for a market cap, a date or a recommended maximum, or for a
+translation, asks for facts the overview does not
 hold either: it names services, not rates, formulas, rules, dates or documents.
-In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template or a
-deadline.
+In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
+deadline, which article ("第几条") or how much of something ("多少股份", "多少钱").
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -73,7 +74,8 @@ _FIGURE = re.compile(
     _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}"
     r"(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?|fines?|limitations?|deadlines?|salary|salaries)\b"
     r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
-    r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard)\b"
+    r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard|recommended|maximum"
+    r"|minimum|max|min|ideal|optimal|limit)\b"
     r"|\btemplates?\b"
     r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
     r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b|\b(?:which|what) dates?\b.*\bdue\b|\bdue dates?\b"
@@ -97,7 +99,8 @@ _FIGURE = re.compile(
     r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
     r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
     r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
-    r"|\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b"
+    r"|\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b|\bmarket cap(?:italization)?\b"
+    r"|\b(?:on )?(?:what|which) (?:date|day)\b"
     r"|\bwhat (?:\S+ ){0,3}?figures?\b"
     r"|\bexactly how (?:much|many)\b|\bin (?:dollars|euros|usd|eur|rmb|yuan)\b|\b(?:in )?(?:what|which) year\b"
     # an error to fix: "fails with ORA-01555", "ERR_CONNECTION_RESET"
@@ -128,6 +131,7 @@ _FIGURE = re.compile(
 # The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline.
 _FIGURE_ZH = re.compile(
     r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别|模板|截止日期|哪一年|哪年"
+    r"|第几条|哪一条|哪条|多少(?:股份|股权|钱|比例|个|天|人民币|美元)|比例多少"
 )
 
 

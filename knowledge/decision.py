@@ -178,19 +178,22 @@ def _off_to_the_side(word: QuestionWord, stems: frozenset[str]) -> bool:
 
 
 # A question after a figure the overview gives names nothing it does not know ("how much did Red Hat pay for
-# Ansible" names a deal the overview does not tell).
+# Ansible" names a deal the overview does not tell); in Chinese, whose everyday words the lexicon lacks, the overview
+# knows ZH_PLAIN_KNOWN of it.
 FIGURE_KNOWN = 0.9
 # The figures the overview itself gives: what a company was bought for or is worth ("acquired by IBM for $34
 # billion", "market cap over $10 billion after IPO").
 _ENTRY_FIGURE = re.compile(r"\$\s?\d|\b\d+(?:\.\d+)?\s*(?:billion|million)\b", re.IGNORECASE)
-_ASKS_WORTH = re.compile(r"\b(?:pay|paid|sold|sell|acquired?|bought|buy|worth|valued?|valuation|market cap)\b")
+_ASKS_WORTH = re.compile(
+    r"\b(?:pay|paid|sold|sell|acquired?|bought|buy|worth|valued?|valuation|market cap)\b|收购|买下|估值|市值|出售"
+)
 _OTHER_FIGURE = re.compile(r"\b(?:revenue|rate|rates|fee|fees|salary|per|price of|charge)\b")
 
 
 def _figure_in_entry(searcher: Searcher, text: str, entry: Entry) -> bool:
     """The question names ``entry`` and asks what it was bought for or is worth, a figure the entry states
     ("how much did IBM pay for Red Hat"): the overview answers it."""
-    lowered = text.lower()
+    lowered = searcher.readable(text).lower() if not has_han(text) else text.lower()
     return (
         _ENTRY_FIGURE.search(entry.text) is not None
         and _ASKS_WORTH.search(lowered) is not None
@@ -259,7 +262,10 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         # Enough evidence, but the question asks for what the overview never gives: instructions, a figure.
         if task is not None and stem_word(task) not in tokenize(best.entry.title):
             matched, reason = False, "personal task"
-        elif asks_for_figure(text) and not (known >= FIGURE_KNOWN and _figure_in_entry(searcher, text, best.entry)):
+        elif asks_for_figure(text) and not (
+            known >= (ZH_PLAIN_KNOWN if has_han(text) else FIGURE_KNOWN)
+            and _figure_in_entry(searcher, text, best.entry)
+        ):
             matched, reason = False, "figure"
     suggestions: tuple[Entry, ...] = ()
     if not matched:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from knowledge.english import everyday_share
@@ -10,6 +11,10 @@ from knowledge.search import QuestionWord, Searcher
 from knowledge.words import is_stopword, stem_word, synonyms_of, tokenize, words_of
 
 __all__ = ["is_manner_adverb", "question_words"]
+
+# A number, an ordinal or an amount typed as one word ("40", "2nd", "8k", "2m", "10x"; not "1b" of "H-1B"): the
+# asker's context.
+_FIGURE_WORD = re.compile(r"^\d+(?:st|nd|rd|th|k|m|bn|mm|x)?$")
 
 
 def is_manner_adverb(word: str) -> bool:
@@ -50,7 +55,14 @@ def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
     for i, w in enumerate(words):
         stem = stem_word(w)
         said = typed[i]
-        if is_stopword(w) or stem in seen or len(said) < 2 or said in CHATTER or said in FRAME_WORDS or said.isdigit():
+        if (
+            is_stopword(w)
+            or stem in seen
+            or len(said) < 2
+            or said in CHATTER
+            or said in FRAME_WORDS
+            or _FIGURE_WORD.match(said)
+        ):
             continue
         seen.add(stem)
         synonyms = frozenset(syns.get(i, ()))

@@ -43,7 +43,7 @@ CHATTER = frozenset(
     dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt wouldnt shouldnt couldnt lets its
     right now today tomorrow yesterday lately recently soon week weeks month months year years day days ago anymore
     again already still yet ever never always sometimes often
-    wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly sorry whether scratch
+    wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly sorry whether scratch rite
     anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
     say says said saying told telling actual real typically generally normally commonly
     consist consists involve involves entail entails comprise comprises

@@ -114,7 +114,7 @@ _YEAR_SCORE = 7.0
 _TITLE_EXACT = 30.0
 _SINGLE_PHRASE = 0.75
 # A one-word title ("MongoDB", "Accenture") named outside an example outweighs one-word aliases.
-_SINGLE_TITLE = 1.5
+_SINGLE_TITLE = 3.0
 _ALIAS_EXACT = 25.0
 # Words named as an example ("integrators like Accenture") weigh this much, and their phrases get no bonus.
 _EXAMPLE = 0.5

@@ -99,6 +99,8 @@ def words_of(text: str) -> list[str]:
         expanded = ABBREVIATIONS.get(raw)
         if expanded:
             words.extend(expanded)
+        elif raw.endswith("'s") and len(raw) > 4 and raw[:-2] not in STOPWORDS:
+            words.append(raw[:-2].replace("'", ""))  # a possessive: "elastic's market cap" is about Elastic
         else:
             words.append(raw.replace("'", ""))
     return words
