@@ -130,7 +130,7 @@ _FIGURE = re.compile(
 
 # The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline.
 _FIGURE_ZH = re.compile(
-    r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别|模板|截止日期|哪一年|哪年"
+    r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别(?!对待)|模板|截止日期|哪一年|哪年"
     r"|第几条|哪一条|哪条|多少(?:股份|股权|钱|比例|个|天|人民币|美元)|比例多少"
 )
 

@@ -184,6 +184,11 @@ _GROUP_KINDS = frozenset(
     {"risk_group", "business_model_group", "specialised_group", "service_area", "success_factor_group", "case_group"}
 )
 GROUP_INTENT = 1.5
+# "We only sell subscriptions. What other ways of making money are there?": the member named is what the asker has;
+# the entry that groups it and its siblings is what is asked.
+_ASKS_OTHER = re.compile(
+    r"\b(?:what|which|any) other\b|\bbesides\b|还有哪些|有哪些(?:其他|别的)|其他(?:的)?(?:哪些|什么)", re.IGNORECASE
+)
 
 
 def _without_domain(text: str) -> str:
@@ -372,6 +377,7 @@ class Searcher:
 
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
+        asks_other = _ASKS_OTHER.search(text) is not None
         text = self.readable(text)
         q = self._query(text)
         tokens, weights = q.tokens, q.weights
@@ -450,8 +456,20 @@ class Searcher:
             scores.append((score, i))
         scores.sort(key=lambda s: (-s[0], s[1]))
         if len(scores) > 1 and scores[0][1] not in exact:
-            scores = self._named_child_first(scores, grams, present)
+            if asks_other:
+                scores = self._parent_first(scores)
+            else:
+                scores = self._named_child_first(scores, grams, present)
         return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
+
+    def _parent_first(self, scores: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """The best entry's parent, when it is among the best few, goes first (the question asks for the others)."""
+        top_score, top = scores[0]
+        parent_id = self._docs[top].entry.parent
+        for rank, (_score, i) in enumerate(scores[1:_CHILD_WINDOW], start=1):
+            if self._docs[i].entry.id == parent_id and self._docs[i].entry.kind in _GROUP_KINDS:
+                return [(top_score * _CHILD_LEAD, i), *scores[:rank], *scores[rank + 1 :]]
+        return scores
 
     def _named_child_first(
         self, scores: list[tuple[float, int]], grams: frozenset[tuple[str, ...]], present: frozenset[str]

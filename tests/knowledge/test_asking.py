@@ -92,6 +92,7 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("so we run 80 clusters, how many partitions per broker is the recommended maximum", True),
         ("GDPR 第几条规定了被遗忘权？", True),
         ("天使轮一般出让多少股份比较合适", True),
+        ("中小企业客户和大型企业客户应该怎么区别对待？", False),  # treating them differently, not a difference
         # a product's internals, the terms of a grant or a sales plan, a translation
         ("how does the redpanda broker route produce requests", True),
         ("how is scylladb's shard-per-core design implemented", True),

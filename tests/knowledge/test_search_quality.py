@@ -111,6 +111,11 @@ def test_the_shipped_everyday_word_counts_match_the_installed_word_list() -> Non
             "/cos-service Which service area covers business model consulting, market analysis and partner management?",
             "area.core-business-services",
         ),
+        # Asking for the others: the entry grouping the one the asker has.
+        (
+            "/cos-service We only sell annual subscriptions today. What other ways of making money are there?",
+            "model.diversified-revenue-models",
+        ),
         # Unchanged: the service when a service is asked, the domain itself when nothing else is asked.
         ("/cos-service executive search", "service.executive-search-services"),
         ("/cos-service what does commercial open source mean", "section.stage"),
