@@ -816,6 +816,8 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "w/": ("with",),
     "b2b": ("enterprise", "business"),
     "k8s": ("kubernetes",),
+    "db": ("database",),
+    "dbs": ("databases",),
     # chat shorthand
     "ppl": ("people",),
     "yrs": ("years",),
