@@ -393,8 +393,10 @@ class Searcher:
         grams = ngrams(tokens, self._longest_phrase)
         if examples:
             weights = {t: w * _EXAMPLE if t in examples else w for t, w in weights.items()}
-            q.groups = [(t, syns, w * _EXAMPLE if t in examples else w) for t, syns, w in q.groups]
-        total_idf = sum(g[2] for g in q.groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
+            groups = [(t, syns, w * _EXAMPLE if t in examples else w) for t, syns, w in q.groups]
+        else:
+            groups = q.groups
+        total_idf = sum(g[2] for g in groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
         exact: set[int] = set()
         candidates: set[int] = set(self._with_years) if q.years else set()
@@ -438,7 +440,7 @@ class Searcher:
                 score += bonus
             if total_idf > 0:
                 covered = _YEAR_SCORE / 2 * year_part
-                for t, group_syns, group_idf in q.groups:
+                for t, group_syns, group_idf in groups:
                     if t in tfs:
                         covered += group_idf
                     elif group_syns and any(s in tfs for s in group_syns):

@@ -83,6 +83,7 @@ def stem_word(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+@lru_cache(maxsize=4096)
 def normalise_query(text: str) -> str:
     """Fold case and accents and join spellings that belong together."""
     text = fold(text).replace("_", " ")
@@ -92,6 +93,13 @@ def normalise_query(text: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
+    """The words of ``text``, case and accents folded, shorthand spelled out, a possessive's "'s" dropped."""
+    return list(_words_of(text))
+
+
+@lru_cache(maxsize=4096)
+def _words_of(text: str) -> tuple[str, ...]:
+    # A question's words are read by search, the decision and the form checks alike: read once per text.
     words: list[str] = []
     for raw in _WORD.findall(normalise_query(text)):
         if not raw:
@@ -103,7 +111,7 @@ def words_of(text: str) -> list[str]:
             words.append(raw[:-2].replace("'", ""))  # a possessive: "elastic's market cap" is about Elastic
         else:
             words.append(raw.replace("'", ""))
-    return words
+    return tuple(words)
 
 
 def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
