@@ -16,8 +16,9 @@ to appoint a DPO"), for a clause of a text ("which GDPR article", "which config 
 a fee, a score or a time limit, for one of two figures ("10% or 15%?"), for how long something takes in weeks,
 days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default
 size", "which version added", "how is it architected", "its optimizer"), for the terms of a grant or a sales plan
-(a strike price, a vesting cliff, a ratio of roles), for a market cap, a date or a recommended maximum, or for a
-translation, asks for facts the overview does not
+(a strike price, a vesting cliff, a ratio of roles), for a market cap, a date or a recommended maximum, for a
+procedure's full list or documents, for a tax or a price, for a technical task of the company's own ("how do we
+configure SSO"), or for a translation, asks for facts the overview does not
 hold either: it names services, not rates, formulas, rules, dates or documents.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
 deadline, which article ("第几条") or how much of something ("多少股份", "多少钱").
@@ -85,14 +86,25 @@ _FIGURE = re.compile(
     r"|\b(?:what|which|how much)\b[^.?!,;:()]{0,60}?\b(?:rates?|fees?|fines?|thresholds?|minimum|maximum|deadlines?|"
     r"percentages?|salary|salaries|penalty|penalties|costs?|score)\b(?! (?:center|centre|structure|model))"
     r"|\bwhat does\b[^.?!,;:]{0,60}\bcost\b"
-    # a procedure: "the exact steps to get a classification number"
+    # a procedure: "the exact steps to get a classification number", "the full requirement list", "which documents"
     r"|\bexact steps\b|\bstep[- ]by[- ]step\b|\bwhat are the steps\b"
+    r"|\b(?:exact|full|complete) (?:\S+ ){0,2}?(?:procedure|requirements? list|checklist)\b"
+    r"|\b(?:which|what) (?:documents|paperwork|forms)\b"
+    # a tax asked of a case ("what's the withholding tax on royalties", "is there a withholding tax", "how much vat")
+    r"|\bwhat(?:'s| is) the (?:\S+ )?(?:tax|withholding|vat|gst|duty)\b(?! (?:compliance|strategy|planning|risk))"
+    r"|\b(?:is|are) there (?:a|an|any) (?:\S+ )?(?:withholding|vat|gst|duty|levy|stamp duty)\b"
+    r"|\bhow (?:much|many)\b[^.?!]{0,30}\b(?:vat|tax|gst|duty)\b"
+    # a technical task of the company's own: "how do we configure vault", "how do we compute quota accelerators"
+    r"|\bhow (?:do|can|should|would) we (?:configure|install|compute|calculate|debug|rotate|pick a name"
+    r"|name)\b"
+    # a price or how long something stays valid: "price of the CKA exam and how long is it valid"
+    r"|\bprice (?:of|for)\b|\bhow long is (?:it|they|the \S+) valid\b"
     # a rule's obligation: "do past contributors need to sign off", "does lgpd require us to", "do I need a CLA"
     r"|\b(?:do|does) (?:\w+ ){1,3}(?:need|have) to "
     r"(?:sign|register|file|pay|publish|disclose|appoint|notify|report|collect|withhold|charge)\b"
     r"|\bdoes (?:\w+ ){1,3}require (?:us|me|a|an|the|every|all)\b|\bdo (?:i|we) need an? (?:cla|dco|permit|visa|dpo)\b"
     # a clause of a text: "which gdpr article", "which annex a control covers", "which config param"
-    r"|\b(?:which|what) (?:\S+ ){0,4}?(?:article|annex|clause|param|parameter|" + _CONFIG + r")s?\b"
+    r"|\b(?:which|what) (?:\S+ ){0,4}?(?:article|annex|clause|module|param|parameter|" + _CONFIG + r")s?\b"
     r"|\bwhich (?:\S+ ){0,5}?control (?:covers|applies|maps)\b"
     # a price per unit, a fee, a score, a time limit
     r"|\b(?:price|prices|pricing|cost|costs|fee|fees|charges?)\b[^.?!;]{0,40}\bper (?:" + _UNIT + r"|month|year|hour)\b"

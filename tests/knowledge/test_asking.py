@@ -93,6 +93,17 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("GDPR 第几条规定了被遗忘权？", True),
         ("天使轮一般出让多少股份比较合适", True),
         ("中小企业客户和大型企业客户应该怎么区别对待？", False),  # treating them differently, not a difference
+        # a procedure's full list, the documents it needs, a tax asked of a case, a price, a company's technical task
+        ("what's the complete requirement list for a level 3 security review", True),
+        ("which documents do we need to open a subsidiary in brazil", True),
+        ("what's the withholding tax on dividends paid to a hong kong parent", True),
+        ("is there a stamp duty on share transfers in singapore", True),
+        ("new customer in spain, how much vat do we put on the invoice", True),
+        ("price of the aws solutions architect exam", True),
+        ("how do we configure sso for our admin console", True),
+        ("how do we pick a name for our new product line", True),
+        ("what's the tax compliance situation for a company selling abroad", False),
+        ("how should we set up a worldwide network of partners", False),
         # a product's internals, the terms of a grant or a sales plan, a translation
         ("how does the redpanda broker route produce requests", True),
         ("how is scylladb's shard-per-core design implemented", True),
