@@ -28,7 +28,7 @@ _WORDS = """
     invoice withholding quota quotas commission commissions bookkeeping ledger accountant w2 w9 w8ben 1099
     formula calculate calculating calculation cac ltv lifetime mrr arr nrr retention churn margin burn ebitda valuation
     409a
-    gpl gplv2 gplv3 agpl lgpl mit bsd compatible compatibility cla dco spdx copyleft
+    gpl gplv2 gplv3 agpl lgpl sspl bsl busl elv2 mit bsd compatible compatibility cla dco spdx copyleft
     kubernetes k8s docker dockerfile helm terraform
     prometheus grafana alert disk cpu crash crashed crashing bug stacktrace debug debugging
     ssl tls certificate dns password election elections login vpn laptop monitor printer wifi outlook phishing 2fa mfa
@@ -46,7 +46,8 @@ _PHRASES = """
     tax deduction, tax credit, balance sheet, income statement, pull request, merge conflict, unit test, memory leak,
     load balancer, license header, copyright notice, contributor license agreement, register for,
     works council, more stars, more github stars, github actions, github action, github issues, github issue,
-    to github, capital of, sanctions list, labor law, labour law, employment law, employment contract,
+    to github, server side public license, business source license, elastic license, capital of, sanctions list,
+    labor law, labour law, employment law, employment contract,
     integration test, timing out
     """
 

@@ -17,11 +17,13 @@ a fee, a score or a time limit, for one of two figures ("10% or 15%?"), for how 
 days or hours, or for a product's internals ("how does TiKV decide when to split a region", "the default
 size", "which version added", "how is it architected", "its optimizer"), for the terms of a grant or a sales plan
 (a strike price, a vesting cliff, a ratio of roles), for a market cap, a date or a recommended maximum, for a
-procedure's full list or documents, for a tax or a price, for a technical task of the company's own ("how do we
-configure SSO"), or for a translation, asks for facts the overview does not
+procedure's full list or documents, for a tax or a price, for a provider's prices compared, for an exact date or a
+case's recurring revenue, for a technical task of the company's own ("how do we configure SSO"), or for a
+translation, asks for facts the overview does not
 hold either: it names services, not rates, formulas, rules, dates or documents.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
-deadline, which article ("第几条") or how much of something ("多少股份", "多少钱").
+deadline, which article ("第几条"), how much of something ("多少股份", "多少钱"), a version number, or how to
+configure, deploy or install something.
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -95,8 +97,13 @@ _FIGURE = re.compile(
     r"|\b(?:is|are) there (?:a|an|any) (?:\S+ )?(?:withholding|vat|gst|duty|levy|stamp duty)\b"
     r"|\bhow (?:much|many)\b[^.?!]{0,30}\b(?:vat|tax|gst|duty)\b"
     # a technical task of the company's own: "how do we configure vault", "how do we compute quota accelerators"
-    r"|\bhow (?:do|can|should|would) we (?:configure|install|compute|calculate|debug|rotate|pick a name"
-    r"|name)\b"
+    r"|\bhow (?:do|can|should|would) we (?:configure|install|implement|compute|calculate|debug|rotate|fill out"
+    r"|fill in|pick a name|name)\b"
+    # a provider's prices compared: "is AWS cheaper than Google", "compare X vs Y pricing", "what do they charge"
+    r"|\b(?:cheaper|more expensive|pricier) than\b|\bcompare\b.*\b(?:pricing|prices|price|costs?)\b"
+    r"|\bwhat (?:do|does|would|will) (?:\S+ ){0,3}?charge\b"
+    # a date, a case's recurring revenue, a grant's cliff: "when exactly did IBM close the deal", "Confluent's ARR"
+    r"|\bwhen exactly\b|\bexact date\b|\b(?:annual|monthly) recurring revenue\b|\bcliffs?\b"
     # a price or how long something stays valid: "price of the CKA exam and how long is it valid"
     r"|\bprice (?:of|for)\b|\bhow long is (?:it|they|the \S+) valid\b"
     # a rule's obligation: "do past contributors need to sign off", "does lgpd require us to", "do I need a CLA"
@@ -143,7 +150,8 @@ _FIGURE = re.compile(
 # The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline.
 _FIGURE_ZH = re.compile(
     r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别(?!对待)|模板|截止日期|哪一年|哪年"
-    r"|第几条|哪一条|哪条|多少(?:股份|股权|钱|比例|个|天|人民币|美元)|比例多少"
+    r"|第几条|哪一条|哪条|多少(?:股份|股权|钱|比例|个|天|人民币|美元)|比例多少|版本号|哪个版本|最新版本"
+    r"|(?:怎么|如何|怎样)(?:配置|部署|安装)"
 )
 
 
