@@ -47,7 +47,7 @@ _PHRASES = """
     load balancer, license header, copyright notice, contributor license agreement, register for,
     works council, more stars, more github stars, github actions, github action, github issues, github issue,
     to github, server side public license, business source license, elastic license, capital of, sanctions list,
-    labor law, labour law, employment law, employment contract,
+    labor law, labour law, employment law, employment contract, termination letter, meaning of life,
     integration test, timing out
     """
 

@@ -39,6 +39,7 @@ __all__ = ["HELP_VERBS", "asks_for_figure", "personal_task"]
 HELP_VERBS = frozenset(
     """
     find hire recruit choose select pick contact reach engage partner work talk get hook
+    finding hiring recruiting choosing selecting picking contacting engaging partnering working getting bringing
     """.split()
 )
 _OPENING = re.compile(
@@ -48,7 +49,7 @@ _OPENING = re.compile(
     r"what (?:do|should|can|would) i do)\b(?P<rest>.*)$"
 )
 # Words between the opening and the verb ("how do I even set up", "how can I best price").
-_ADVERBS = frozenset("even actually best properly quickly easily just really ever legally also still".split())
+_ADVERBS = frozenset("even actually best properly quickly easily just really ever legally also still go about".split())
 
 
 def personal_task(text: str) -> str | None:
@@ -79,7 +80,7 @@ _FIGURE = re.compile(
     r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
     r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard|recommended|maximum"
     r"|minimum|max|min|ideal|optimal|limit)\b"
-    r"|\btemplates?\b"
+    r"|\btemplates?\b|\bwhat should (?:a|an|the|our|my) (?:\S+ ){0,3}?(?:say|include|contain)\b"
     r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
     r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b|\b(?:which|what) dates?\b.*\bdue\b|\bdue dates?\b"
     r"|\bhow (?:is|are|do|does|would|will) (?:\w+\s+){0,6}(?:calculated|computed|taxed)\b|\b(?:get|gets|be) taxed\b"
@@ -118,6 +119,7 @@ _FIGURE = re.compile(
     r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
     r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
     r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
+    r"|\b\d+(?:\.\d+)? ?(?:%|percent) of \d|\bwhat time is it\b|\bwhat(?:'s| is) the time\b"
     r"|\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b|\bmarket cap(?:italization)?\b"
     r"|\b(?:on )?(?:what|which) (?:date|day)\b"
     r"|\bwhat (?:\S+ ){0,3}?figures?\b"

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 
 from knowledge.english import everyday_share
-from knowledge.lexicon import CHATTER, FRAME_WORDS
+from knowledge.lexicon import CHATTER, CITIES, FRAME_WORDS
 from knowledge.search import QuestionWord, Searcher
 from knowledge.words import is_stopword, stem_word, synonyms_of, tokenize, words_of
 
@@ -61,6 +61,7 @@ def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
             or len(said) < 2
             or said in CHATTER
             or said in FRAME_WORDS
+            or said in CITIES
             or _FIGURE_WORD.match(said)
         ):
             continue

@@ -7,7 +7,16 @@ words, so they help recall without drowning an exact match.
 
 from __future__ import annotations
 
-__all__ = ["CARRIED_BY_SYNONYMS", "CHATTER", "COMMON_WORDS", "FRAME_WORDS", "GROUP_HINTS", "STOPWORDS", "SYNONYMS"]
+__all__ = [
+    "CARRIED_BY_SYNONYMS",
+    "CHATTER",
+    "CITIES",
+    "COMMON_WORDS",
+    "FRAME_WORDS",
+    "GROUP_HINTS",
+    "STOPWORDS",
+    "SYNONYMS",
+]
 
 STOPWORDS = frozenset(
     """
@@ -720,6 +729,25 @@ _COUNTRIES = """
     nigeria kenya india indian pakistan china chinese japan japanese korea korean taiwan singapore
     malaysia indonesia vietnam thailand philippines australia australian zealand
 """.split()
+# Cities a team names for where its customers or staff are ("customers in tokyo, berlin and sf"): read as places in
+# search, but the answer-or-abstain decision does not weigh them (a question about a city's weather or trails is
+# no more the overview's for naming the city).
+CITIES = frozenset(
+    [
+        *"""
+    tokyo osaka berlin munich frankfurt hamburg london paris amsterdam dublin stockholm madrid barcelona milan zurich
+    seoul shanghai beijing shenzhen hangzhou guangzhou bangalore bengaluru mumbai delhi hyderabad sydney melbourne
+    toronto vancouver montreal seattle boston austin nyc sf chicago jakarta manila bangkok
+    """.split(),
+        "bay area",
+        "new york",
+        "san francisco",
+        "hong kong",
+        "sao paulo",
+        "tel aviv",
+    ]
+)
+_COUNTRIES += sorted(CITIES)
 _MORE.update(
     {
         "rules": ("compliance", "regulations"),
@@ -816,6 +844,14 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "w/": ("with",),
     "b2b": ("enterprise", "business"),
     "k8s": ("kubernetes",),
+    "srs": ("serious",),
+    "abt": ("about",),
+    "std": ("standard",),
+    "stds": ("standards",),
+    "arch": ("architecture",),
+    "tz": ("time", "zone"),
+    "tzs": ("time", "zones"),
+    "tz's": ("time", "zones"),
     "db": ("database",),
     "dbs": ("databases",),
     # chat shorthand

@@ -26,6 +26,7 @@ from knowledge.english import everyday_share, is_english_word
 from knowledge.index import Doc, entry_texts, index_entry
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
+    CHATTER,
     COMMON_WORDS,
     GROUP_HINTS,
     STOPWORDS,
@@ -82,6 +83,8 @@ _RAW_TITLE = 8.0
 # Weights of a question's synonyms (the entries' fields are weighted in ``knowledge.index``).
 _W_SYNONYM = 0.45
 _W_SYNONYM_ONLY = 0.8
+# A word of chat that says how the asker feels or fills the sentence ("think", "honestly", "worried").
+_W_CHATTER = 0.3
 _K1 = 1.2
 _B = 0.6
 # Kinds that mostly repeat others; ranked a little lower so the specific entry wins.
@@ -171,6 +174,11 @@ _ASKS_WHO = re.compile(
     r"|law firms?|advisors?|advisers?)\b"
     r"|\bwho(?:'s| is| are| can| could| should| helps?| runs?| do| does| would| will| to| offers?| provides?)\b",
     re.IGNORECASE,
+)
+# The same in Chinese: "哪家猎头比较专业", "找谁", "推荐几家律所".
+_ASKS_WHO_ZH = re.compile(
+    r"哪家|哪几家|哪些(?:公司|机构|律所|事务所)|谁家|找谁|什么(?:公司|机构)|哪个(?:公司|机构)"
+    r"|推荐.{0,8}?(?:公司|机构|律所|事务所|咨询|猎头)"
 )
 PROVIDER_INTENT = 1.5
 # The question asks for a kind of things ("what are the main categories of business risk", "which talent services
@@ -320,7 +328,7 @@ class Searcher:
             fixed_words.append(w)
             owner.append(len(tokens))
             tokens.append(stem)
-            weights[stem] = max(weights[stem], 1.0)
+            weights[stem] = max(weights[stem], _W_CHATTER if w in CHATTER else 1.0)
         # Synonyms: words and two- and three-word phrases of the question.
         n = len(fixed_words)
         for i in range(n):
@@ -378,6 +386,7 @@ class Searcher:
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
         asks_other = _ASKS_OTHER.search(text) is not None
+        asks_who_zh = has_han(text) and _ASKS_WHO_ZH.search(text) is not None
         text = self.readable(text)
         q = self._query(text)
         tokens, weights = q.tokens, q.weights
@@ -388,7 +397,7 @@ class Searcher:
         raw = raw_words(text)
         idf = self._idf
         examples = example_stems(text)
-        asks_who = _ASKS_WHO.search(text) is not None
+        asks_who = asks_who_zh or _ASKS_WHO.search(text) is not None
         asks_group = _ASKS_GROUP.search(text) is not None
         grams = ngrams(tokens, self._longest_phrase)
         if examples:

@@ -22,6 +22,7 @@ from knowledge.words import example_stems, synonyms_of
         ("what's the best way to shard a Postgres table", "shard"),
         # Asking for the help the overview names is not a task of one's own.
         ("how do I find a good IP lawyer", None),
+        ("How do I go about recruiting a VP of Engineering?", None),
         ("how can I hire a VP of engineering", None),
         # A company's question, and "should I be" in the middle of a sentence, are not one either.
         ("how do we price our enterprise edition", None),
@@ -111,6 +112,10 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("what cliff should the option grants have", True),
         ("最新版本号是多少", True),
         ("怎么部署到私有云", True),
+        ("what's 15 percent of 80", True),
+        ("what time is it in tokyo right now", True),
+        ("what should a resignation letter say", True),
+        ("we just started charging, what should the first two years look like", False),
         ("what's the tax compliance situation for a company selling abroad", False),
         ("how should we set up a worldwide network of partners", False),
         # a product's internals, the terms of a grant or a sales plan, a translation
@@ -418,3 +423,15 @@ def test_a_possessive_names_the_company_and_typed_figures_are_context(searcher):
 def test_neighbouring_topics_of_everyday_words_are_declined(searcher, question):
     outcome = decide(searcher, question, command="service")
     assert not outcome.matched, outcome
+
+
+def test_cities_are_places_in_search_but_not_weighed_in_the_decision(searcher):
+    outcome = decide(searcher, "cust in tokyo + berlin + sf, how do ppl handle support across tz's", command="service")
+    assert outcome.top is not None and outcome.top.entry.id == "specialised.multi-timezone-services", outcome
+    assert not {w.typed for w in searcher.question_words("any good hiking trails near vancouver")} & {"vancouver"}
+    assert not decide(searcher, "any good hiking trails near vancouver", command="service").matched
+
+
+def test_chatter_weighs_little_in_search(searcher):
+    outcome = decide(searcher, "when to think about ipo", command="service")
+    assert outcome.top is not None and outcome.top.entry.id == "phase.commercialization-maturity", outcome

@@ -124,3 +124,15 @@ def test_the_shipped_everyday_word_counts_match_the_installed_word_list() -> Non
 async def test_who_asks_and_what_is_asked(harness, line, expected):
     reply = await harness.say(line)
     assert list(reply.results[:1]) == [expected], (line, reply.results[:3])
+
+
+def test_asking_which_firm_in_chinese_lifts_the_providers(searcher):
+    from knowledge.search import PROVIDER_INTENT
+
+    def provider_score(text: str) -> float:
+        hits = searcher.search(text, command="service")
+        return next(h.score for h in hits if h.entry.id == "provider.specialized-intellectual-property-law-firms")
+
+    asked = provider_score("做 IP 保护，哪家律所比较专业？")
+    told = provider_score("做 IP 保护，律所比较专业")
+    assert asked == pytest.approx(told * PROVIDER_INTENT, rel=0.02), (asked, told)
