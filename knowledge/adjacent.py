@@ -28,12 +28,14 @@ _WORDS = """
     invoice withholding quota quotas commission commissions bookkeeping ledger accountant w2 w9 w8ben 1099
     formula calculate calculating calculation cac ltv lifetime mrr arr nrr retention churn margin burn ebitda valuation
     409a
-    gpl gplv2 gplv3 agpl lgpl sspl bsl busl elv2 mit bsd compatible compatibility cla dco spdx copyleft
+    gpl gplv2 gplv3 agpl lgpl sspl bsl busl elv2 relicense relicensing mit bsd compatible compatibility cla dco spdx
+    copyleft
     kubernetes k8s docker dockerfile helm terraform
     prometheus grafana alert disk cpu crash crashed crashing bug stacktrace debug debugging
     ssl tls certificate dns password election elections login vpn laptop monitor printer wifi outlook phishing 2fa mfa
-    upvotes nginx redis regex segfault compiler ssh cron javascript typescript npm linter
-    quickbooks xero excel spreadsheet cohort arpu
+    upvotes postgres postgresql replication nginx redis regex segfault compiler ssh cron javascript typescript npm
+    linter
+    quickbooks xero excel cogs opex capex cohort arpu
     gaap ifrs asc annex statute crashloopbackoff pod pods configmap yaml osi rebase schema timeout timeouts
     """
 

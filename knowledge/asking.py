@@ -35,11 +35,13 @@ import re
 
 __all__ = ["HELP_VERBS", "asks_for_figure", "personal_task"]
 
-# Verbs of a question that asks for the help the overview names (services, providers, partners).
+# Verbs of a question that asks for the help the overview names (services, providers, partners), or for its
+# judgement ("how can I tell that we are a commercial company").
 HELP_VERBS = frozenset(
     """
     find hire recruit choose select pick contact reach engage partner work talk get hook
     finding hiring recruiting choosing selecting picking contacting engaging partnering working getting bringing
+    tell know judge recognize recognise assess evaluate
     """.split()
 )
 _OPENING = re.compile(
@@ -78,7 +80,9 @@ _FIGURE = re.compile(
     _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}"
     r"(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?|fines?|limitations?|deadlines?|salary|salaries)\b"
     r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
-    r"|^how (?:much|many)\b|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard|recommended|maximum"
+    r"(?!\s+(?:examples?|fit|fits|partner|partners|firm|firms|provider|providers|way|ways|place|start)\b)"
+    r"|^how (?:much|many)\b(?!.*\bmatters?\b)"
+    r"|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard|recommended|maximum"
     r"|minimum|max|min|ideal|optimal|limit)\b"
     r"|\btemplates?\b|\bwhat should (?:a|an|the|our|my) (?:\S+ ){0,3}?(?:say|include|contain)\b"
     r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
@@ -119,7 +123,13 @@ _FIGURE = re.compile(
     r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
     r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
     r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
-    r"|\b\d+(?:\.\d+)? ?(?:%|percent) of \d|\bwhat time is it\b|\bwhat(?:'s| is) the time\b"
+    r"|\b\d+(?:\.\d+)? ?(?:%|percent) of \d|\bwhat time is it\b|\bwhat(?:'s| is) the time\b|\btime of day\b"
+    r"|\bin (?:minutes|hours|seconds|milliseconds)\b"
+    # a rule's reach: "without every contributor's consent", "does the cyber resilience act apply to", "how long
+    # do we have to keep invoices"
+    r"|\bwithout (?:\S+ ){0,3}?(?:consent|approval|permission)\b"
+    r"|\bdoes (?:the )?(?:\S+ ){1,5}?(?:act|law|regulation|directive|rule|rules) apply\b"
+    r"|\bhow long\b[^.?!]*\b(?:keep|retain|store)\b"
     r"|\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b|\bmarket cap(?:italization)?\b"
     r"|\b(?:on )?(?:what|which) (?:date|day)\b"
     r"|\bwhat (?:\S+ ){0,3}?figures?\b"
@@ -153,7 +163,7 @@ _FIGURE = re.compile(
 _FIGURE_ZH = re.compile(
     r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别(?!对待)|模板|截止日期|哪一年|哪年"
     r"|第几条|哪一条|哪条|多少(?:股份|股权|钱|比例|个|天|人民币|美元)|比例多少|版本号|哪个版本|最新版本"
-    r"|(?:怎么|如何|怎样)(?:配置|部署|安装)"
+    r"|(?:怎么|如何|怎样)(?:配置|部署|安装)|罚款(?:是)?多少|最高罚|(?:上限|下限)是多少"
 )
 
 

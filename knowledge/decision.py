@@ -226,7 +226,8 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     # The words of the best entry and of its close runners-up: a term one of them uses ("churn" in Customer
     # Success Management) is the overview's, even when the best entry (Customer Success Team) lacks it.
     near = stems.union(*(searcher.entry_stems(h.entry) for h in hits[1:3] if h.score >= NEAR * best.score))
-    task = personal_task(text)
+    # the task as asked, or after who asks ("ceo here, how do i structure a pitch deck")
+    task = personal_task(text) or (None if has_han(text) else personal_task(searcher.readable(text).strip()))
     examples = example_stems(searcher.readable(text))
     if best.exact:
         matched, reason = True, "exact"

@@ -12,9 +12,9 @@ from knowledge.words import is_stopword, stem_word, synonyms_of, tokenize, words
 
 __all__ = ["is_manner_adverb", "question_words"]
 
-# A number, an ordinal or an amount typed as one word ("40", "2nd", "8k", "2m", "10x"; not "1b" of "H-1B"): the
-# asker's context.
-_FIGURE_WORD = re.compile(r"^\d+(?:st|nd|rd|th|k|m|bn|mm|x)?$")
+# A number, an ordinal or an amount typed as one word ("40", "2nd", "8k", "2m", "10x", "30s", "2yrs"; not "1b" of
+# "H-1B"): the asker's context.
+_FIGURE_WORD = re.compile(r"^\d+(?:st|nd|rd|th|k|m|bn|mm|x|s|ms|h|hrs|min|mins|yrs|yr)?$")
 
 
 def is_manner_adverb(word: str) -> bool:

@@ -52,7 +52,7 @@ CHATTER = frozenset(
     dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt wouldnt shouldnt couldnt lets its
     right now today tomorrow yesterday lately recently soon week weeks month months year years day days ago anymore
     again already still yet ever never always sometimes often
-    wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly sorry whether scratch rite
+    wed youd theyd hed shed itll rn idk ngl tbf pls plz thx smh exactly sorry whether scratch rite couple wise usual
     anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
     say says said saying told telling actual real typically generally normally commonly
     consist consists involve involves entail entails comprise comprises
@@ -66,7 +66,7 @@ FRAME_WORDS = frozenset(
     """
     main categories kinds types listed list lists appear appears among exist exists arise arises face faces apply
     applies according extent specifically particularly aim matter matters relate relates regarding concerning
-    considered described mentioned covered available possible relevant count counts
+    considered described mentioned covered available possible relevant count counts named fits
     """.split()
 )
 
@@ -253,6 +253,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "startup": ("early",),
     "beginning": ("early",),
     "mature": ("maturity",),
+    "beta": ("maturity", "stability"),
     "leader": ("leadership",),
 }
 
@@ -844,6 +845,9 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "w/": ("with",),
     "b2b": ("enterprise", "business"),
     "k8s": ("kubernetes",),
+    "shld": ("should",),
+    "bc": ("because",),
+    "b/c": ("because",),
     "srs": ("serious",),
     "abt": ("about",),
     "std": ("standard",),

@@ -126,7 +126,7 @@ _TITLE_WORDS = 2.0
 
 
 # The question speaking of the document it asks ("which firms does the overview recommend"): not its topic.
-_DOC = r"(?:overview|document|doc|docs|guide)"
+_DOC = r"(?:overview|document|doc|docs|guide|guidance)"
 _DOCUMENT_MENTION = re.compile(
     r"\b(?:according to|in|from|per) (?:the|this|your) " + _DOC + r"\b"
     r"|\b(?:the|this|your) " + _DOC + r" (?:lists?|mentions?|says?|recommends?|suggests?|names?|describes?"
@@ -135,7 +135,8 @@ _DOCUMENT_MENTION = re.compile(
     r"|cover|call)\b"
     # asking which of the overview's services a need is: "what service addresses that", "what does that fall under"
     r"|\b(?:what|which) (?:service|services|area|category|topic) (?:addresses|applies|covers|handles|fits) "
-    r"(?:that|this|it)\b|\bwhat does (?:that|this|it) fall under\b|\bwhat(?:'s| is) (?:that|this|it) (?:\w+ )?called\b",
+    r"(?:\w+ing )?(?:that|this|it)\b|\bwhat does (?:that|this|it) fall under\b"
+    r"|\bwhat(?:'s| is) (?:that|this|it) (?:\w+ )?called\b",
     re.IGNORECASE,
 )
 # The same in Chinese: "文档里怎么说", "指南里有没有提到".
@@ -198,9 +199,23 @@ _ASKS_OTHER = re.compile(
     r"\b(?:what|which|any) other\b|\bbesides\b|还有哪些|有哪些(?:其他|别的)|其他(?:的)?(?:哪些|什么)", re.IGNORECASE
 )
 
+# Who asks, named as their role ("As CFO, what are the main ways...", "community manager here!!", "as a board
+# member I think..."): it says who asks, not what about, and would rank Executive Search (CFO, CEO) or Board
+# Governance above the topic.
+_ROLE = (
+    r"(?:ceo|cfo|cto|coo|cmo|cro|cpo|ciso|founder|co-?founder|general counsel|gc|board member|board director|investor"
+    r"|head of [a-z]+|vp (?:of )?[a-z]+|[a-z]+ lead|[a-z]+ manager|hr lead|lawyer|engineer|developer)"
+)
+_ROLE_MENTION = re.compile(
+    r"(?:^|(?<=[.!?,;:]\s))as (?:a |an |the |our )?" + _ROLE + r"\b,?"
+    r"|(?:^|(?<=[.!?,;:]\s))" + _ROLE + r" (?:here|question|asking)\b[!.,:]*",
+    re.IGNORECASE,
+)
+
 
 def _without_domain(text: str) -> str:
     """``text`` with the asker's kind of company left out, unless nothing else is asked."""
+    text = _ROLE_MENTION.sub(" ", text)
     if _ABOUT_THE_DOMAIN.search(text):  # "services specific to commercial open source vendors"
         return text
     rest = _DOMAIN_MENTION.sub(" ", text)

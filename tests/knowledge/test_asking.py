@@ -23,6 +23,7 @@ from knowledge.words import example_stems, synonyms_of
         # Asking for the help the overview names is not a task of one's own.
         ("how do I find a good IP lawyer", None),
         ("How do I go about recruiting a VP of Engineering?", None),
+        ("how can I tell that our project has become a real business", None),
         ("how can I hire a VP of engineering", None),
         # A company's question, and "should I be" in the middle of a sentence, are not one either.
         ("how do we price our enterprise edition", None),
@@ -116,6 +117,14 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("what time is it in tokyo right now", True),
         ("what should a resignation letter say", True),
         ("we just started charging, what should the first two years look like", False),
+        ("can we change the licence without every contributor's consent", True),
+        ("does the eu data act apply to our hosted edition", True),
+        ("how long do we have to retain payroll records in france", True),
+        ("what response time should we promise, in minutes", True),
+        ("what's the best time of day to send the newsletter", True),
+        ("数据安全法规定的最高罚款是多少", True),
+        ("What's a good example of a database company from China that became a business?", False),
+        ("How much does timing matter when launching our enterprise product?", False),
         ("what's the tax compliance situation for a company selling abroad", False),
         ("how should we set up a worldwide network of partners", False),
         # a product's internals, the terms of a grant or a sales plan, a translation
@@ -435,3 +444,28 @@ def test_cities_are_places_in_search_but_not_weighed_in_the_decision(searcher):
 def test_chatter_weighs_little_in_search(searcher):
     outcome = decide(searcher, "when to think about ipo", command="service")
     assert outcome.top is not None and outcome.top.entry.id == "phase.commercialization-maturity", outcome
+
+
+@pytest.mark.parametrize(
+    ("question", "command", "entry"),
+    [
+        (
+            "As a board member, what should a properly run board look like for a company at our stage?",
+            "risk",
+            "risk.board-governance",
+        ),
+    ],
+)
+def test_who_asks_is_not_what_is_asked(searcher, question, command, entry):
+    assert "cfo" not in searcher.readable("As CFO, what are the main ways companies like ours bring in money?").lower()
+    assert "cfo" not in searcher.readable("cfo question, how did mongodb do after the ipo").lower()
+    assert "cfo" in searcher.readable("we need to hire a CFO before the series b").lower()
+    outcome = decide(searcher, question, command=command)
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.id == entry, outcome
+
+
+def test_a_task_after_who_asks_is_still_a_task(searcher):
+    outcome = decide(searcher, "ceo here, how do i structure a series a pitch deck, like slide by slide")
+    assert not outcome.matched, outcome
+    outcome = decide(searcher, "As CTO, how do I set up a blue-green deployment in Kubernetes with Argo Rollouts?")
+    assert not outcome.matched, outcome
