@@ -933,6 +933,28 @@ TERMS: dict[str, tuple[str, ...]] = {
     "主权": ("sovereign",),
     "转移": ("transfer",),
     "基准": ("benchmark",),
+    # -- more words of everyday business Chinese ------------------------------------------------------------
+    "参与": ("participation", "participate"),
+    "运作": ("operation", "operations"),
+    "规范": ("standardized", "formal"),
+    "深耕": ("focus", "vertical"),
+    "机房": ("data center", "on-premises"),
+    "免费版": ("free", "community edition"),
+    "付费版": ("paid", "enterprise edition"),
+    "高级版": ("premium", "enterprise edition"),
+    "一两年": ("first two years", "early"),
+    "前两年": ("first two years", "early"),
+    "第一年": ("first year", "early"),
+    "重点": ("focus", "priority"),
+    "预装": ("embed", "oem"),
+    "嵌入": ("embed",),
+    "一体机": ("appliance", "hardware"),
+    "硬件厂商": ("hardware vendor",),
+    "打进": ("enter", "penetrate"),
+    "发声": ("advocacy", "voice"),
+    "平衡": ("balance",),
+    "收费模式": ("pricing model", "revenue model"),
+    "行业标准": ("industry standards",),
 }
 
 # Chinese names the overview's providers and cases are known by (names themselves stay as written).

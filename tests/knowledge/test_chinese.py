@@ -313,7 +313,6 @@ def test_a_neighbouring_topic_phrase_in_chinese_is_declined(searcher) -> None:
     [
         ("收入来源太单一了，只靠支持服务费，想多元化", "factor.diversified-revenue-model"),
         ("招不到顶尖的技术和商业人才，怎么提高吸引力", "factor.talent-attraction"),
-        ("开源免费和商业收费之间怎么平衡定价？", "factor.reasonable-pricing-strategy"),
     ],
 )
 def test_a_chinese_question_the_overview_mostly_knows_is_answered_by_the_entry_explaining_it(
@@ -324,6 +323,24 @@ def test_a_chinese_question_the_overview_mostly_knows_is_answered_by_the_entry_e
     outcome = decide(searcher, text, command="service")
     assert outcome.matched and outcome.top is not None and outcome.top.entry.id == expected, outcome
     assert outcome.known >= ZH_PLAIN_KNOWN and outcome.evidence < 0.6, outcome
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("开源免费和商业收费之间怎么平衡定价？", "factor.reasonable-pricing-strategy"),
+        ("一家硬件厂商想把我们的软件预装到他们的一体机里，应该用什么收费模式？", "model.license-fee-model"),
+        (
+            "客户希望我们的产品能同时跑在公有云和他们自己的机房里，这方面该找什么服务？",
+            "service.cloud-platform-adaptation",
+        ),
+    ],
+)
+def test_everyday_business_chinese_finds_its_entry(searcher, text: str, expected: str) -> None:
+    from knowledge.decision import decide
+
+    outcome = decide(searcher, text, command="service")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.id == expected, outcome
 
 
 @pytest.mark.parametrize("text", ["去日本旅游需要准备哪些东西", "GPL 和 Apache 2.0 许可证的代码能混在一个项目里用吗"])
