@@ -32,7 +32,8 @@ _WORDS = """
     copyleft
     kubernetes k8s docker dockerfile helm terraform
     prometheus grafana alert disk cpu crash crashed crashing bug stacktrace debug debugging
-    ssl tls certificate dns password election elections login vpn laptop monitor printer wifi outlook phishing 2fa mfa
+    ssl tls certificate dns password election elections safes iphone android ipad macbook login vpn laptop monitor
+    printer wifi outlook phishing 2fa mfa
     upvotes postgres postgresql replication nginx redis regex segfault compiler ssh cron javascript typescript npm
     linter
     quickbooks xero excel cogs opex capex cohort arpu
@@ -50,7 +51,7 @@ _PHRASES = """
     works council, more stars, more github stars, github actions, github action, github issues, github issue,
     to github, server side public license, business source license, elastic license, capital of, sanctions list,
     labor law, labour law, employment law, employment contract, termination letter, meaning of life,
-    integration test, timing out
+    integration test, timing out, convertible note, convertible notes, standing desk, happy friday
     """
 
 

@@ -18,9 +18,9 @@ days or hours, or for a product's internals ("how does TiKV decide when to split
 size", "which version added", "how is it architected", "its optimizer"), for the terms of a grant or a sales plan
 (a strike price, a vesting cliff, a ratio of roles), for a market cap, a date or a recommended maximum, for a
 procedure's full list or documents, for a tax or a price, for a provider's prices compared, for an exact date or a
-case's recurring revenue, for a technical task of the company's own ("how do we configure SSO"), or for a
-translation, asks for facts the overview does not
-hold either: it names services, not rates, formulas, rules, dates or documents.
+case's recurring revenue, for who founded or leads a company, where its offices are or its total revenue, for a
+technical task of the company's own ("how do we configure SSO"), or for a translation, asks for facts the overview
+does not hold either: it names services, not rates, formulas, rules, dates or documents.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
 deadline, which article ("第几条"), how much of something ("多少股份", "多少钱"), a version number, or how to
 configure, deploy or install something.
@@ -125,6 +125,11 @@ _FIGURE = re.compile(
     r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
     r"|\b\d+(?:\.\d+)? ?(?:%|percent) of \d|\bwhat time is it\b|\bwhat(?:'s| is) the time\b|\btime of day\b"
     r"|\bin (?:minutes|hours|seconds|milliseconds)\b"
+    # a fact about a case company or a provider: who founded or leads it, where its offices are, its revenue
+    r"|\bwho (?:founded|started|created)\b|\bwho(?:'s| is| was) (?:the )?(?:ceo|cto|cfo|founder|founders|chairman|"
+    r"president)\b|\b(?:have|has) (?:an? )?offices? in\b|\bheadquarter(?:s|ed)\b|\bwhere is (?:\S+ ){1,3}?based\b"
+    r"|\bfiscal year\b|\btotal revenue\b"
+    r"|\b(?:is it|is that|are they|is this) (?:like |about |around |roughly )?\d+(?:\.\d+)? ?(?:%|percent)"
     # a rule's reach: "without every contributor's consent", "does the cyber resilience act apply to", "how long
     # do we have to keep invoices"
     r"|\bwithout (?:\S+ ){0,3}?(?:consent|approval|permission)\b"

@@ -373,7 +373,9 @@ TERMS: dict[str, tuple[str, ...]] = {
     "宕机": ("outage", "support"),
     "晚上": ("night",),
     "半夜": ("midnight",),
-    "周末": ("weekend",),
+    # the weekend alone is a day off ("周末去哪玩"); support or on-call over it is round the clock
+    "周末值班": ("weekend", "on call"),
+    "周末支持": ("weekend", "support"),
     "服务器": ("servers", "deployment"),
     "存储": ("storage", "data"),
     "违规": ("violation", "compliance"),

@@ -343,7 +343,14 @@ def test_everyday_business_chinese_finds_its_entry(searcher, text: str, expected
     assert outcome.matched and outcome.top is not None and outcome.top.entry.id == expected, outcome
 
 
-@pytest.mark.parametrize("text", ["去日本旅游需要准备哪些东西", "GPL 和 Apache 2.0 许可证的代码能混在一个项目里用吗"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "去日本旅游需要准备哪些东西",
+        "周五了大家周末都有什么安排？",
+        "GPL 和 Apache 2.0 许可证的代码能混在一个项目里用吗",
+    ],
+)
 def test_a_chinese_question_with_everyday_words_the_overview_does_not_know_stays_declined(searcher, text: str) -> None:
     from knowledge.decision import decide
 
