@@ -21,7 +21,8 @@ from knowledge.words import stem_word, words_of
 __all__ = ["ADJACENT_PHRASES", "ADJACENT_TERMS", "adjacent_phrases", "is_adjacent_term"]
 
 _WORDS = """
-    payroll payslip paycheck salary salaries wage overtime bonus severance layoff vacation pto parental maternity
+    payroll payslip paycheck salary salaries wage overtime bonus severance layoff vacation travel tourist hiking pto
+    parental maternity
     paternity sick absence timesheet termination terminate fire fired firing dismissal wrongful resignation probation
     appraisal 401k pension
     penalty penalties deadline refund deduction depreciation depreciate depreciating receipt expense reimbursement

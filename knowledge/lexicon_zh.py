@@ -374,6 +374,8 @@ TERMS: dict[str, tuple[str, ...]] = {
     "晚上": ("night",),
     "半夜": ("midnight",),
     # the weekend alone is a day off ("周末去哪玩"); support or on-call over it is round the clock
+    "旅游": ("travel",),
+    "旅行": ("travel",),
     "周末值班": ("weekend", "on call"),
     "周末支持": ("weekend", "support"),
     "服务器": ("servers", "deployment"),
@@ -957,6 +959,1298 @@ TERMS: dict[str, tuple[str, ...]] = {
     "平衡": ("balance",),
     "收费模式": ("pricing model", "revenue model"),
     "行业标准": ("industry standards",),
+    # -- business Chinese of the overview's topics, as founders, executives and lawyers say it ---------------
+    "拉投资": (
+        "funding",
+        "investors",
+    ),
+    "找投资": (
+        "funding",
+        "investors",
+    ),
+    "拉融资": (
+        "funding",
+        "raise",
+    ),
+    "融资轮": ("funding round",),
+    "天使轮": ("seed funding",),
+    "天使投资": ("seed investment",),
+    "领投": ("lead investor",),
+    "投资方": ("investors",),
+    "资方": ("investors",),
+    "风险资本": ("venture capital",),
+    "私募股权": ("private equity",),
+    "股权融资": ("equity financing",),
+    "债务融资": ("debt financing",),
+    "资本市场": ("capital markets",),
+    "退出机制": (
+        "exit",
+        "exit strategy",
+    ),
+    "退出策略": ("exit strategy",),
+    "被并购": (
+        "acquired",
+        "acquisition",
+    ),
+    "收购方": (
+        "acquisition",
+        "buyer",
+    ),
+    "并购整合": ("merger integration",),
+    "战略投资者": (
+        "strategic investment",
+        "investors",
+    ),
+    "企业风投": ("cvc",),
+    "首次公开募股": ("ipo",),
+    "纳斯达克": ("nasdaq",),
+    "纽交所": ("nyse",),
+    "港股": (
+        "hong kong",
+        "listing",
+    ),
+    "科创板": (
+        "listing",
+        "ipo",
+    ),
+    "招股书": (
+        "ipo",
+        "filing",
+    ),
+    "上市计划": (
+        "ipo",
+        "listing",
+    ),
+    "流动性": ("liquidity",),
+    "资金链断裂": (
+        "cash",
+        "runway",
+        "risk",
+    ),
+    "盈亏平衡": (
+        "break even",
+        "profitability",
+    ),
+    "扭亏为盈": (
+        "profitable",
+        "profitability",
+    ),
+    "实现盈利": (
+        "profitability",
+        "profitable",
+    ),
+    "盈利能力": ("profitability",),
+    "盈利模式": (
+        "revenue model",
+        "business model",
+    ),
+    "不赚钱": ("unprofitable",),
+    "毛利": ("margin",),
+    "营业收入": ("revenue",),
+    "经常性收入": ("recurring revenue",),
+    "客单价": ("deal size",),
+    "回本": ("payback",),
+    "获客成本": (
+        "customer acquisition",
+        "cost",
+    ),
+    "净收入留存": ("nrr",),
+    "造血能力": (
+        "profitability",
+        "cash flow",
+    ),
+    "搞钱": (
+        "monetization",
+        "revenue",
+    ),
+    "降本增效": (
+        "reduce costs",
+        "efficient",
+    ),
+    "走出去": (
+        "expansion",
+        "abroad",
+    ),
+    "海外扩张": (
+        "overseas",
+        "expansion",
+    ),
+    "海外业务": (
+        "overseas",
+        "business",
+    ),
+    "海外合规": (
+        "overseas",
+        "compliance",
+    ),
+    "出海合规": (
+        "overseas",
+        "compliance",
+        "crossborder",
+    ),
+    "欧美市场": (
+        "europe",
+        "america",
+        "markets",
+    ),
+    "海外分公司": (
+        "overseas",
+        "subsidiary",
+    ),
+    "水土不服": (
+        "culture",
+        "localization",
+    ),
+    "大单": (
+        "big",
+        "deal",
+    ),
+    "拿下大客户": (
+        "land",
+        "big",
+        "customer",
+    ),
+    "标杆客户": (
+        "reference",
+        "customers",
+        "logo",
+    ),
+    "头部客户": (
+        "top",
+        "customers",
+    ),
+    "重点客户": ("key accounts",),
+    "大厂": ("giants",),
+    "大型企业": ("large enterprises",),
+    "政企客户": (
+        "government",
+        "enterprise customers",
+    ),
+    "政企": (
+        "government",
+        "enterprises",
+    ),
+    "央企": (
+        "state",
+        "enterprises",
+    ),
+    "国有企业": (
+        "state",
+        "enterprises",
+    ),
+    "金融客户": (
+        "financial",
+        "customers",
+        "banks",
+    ),
+    "电信运营商": (
+        "telcos",
+        "telecom",
+    ),
+    "制造业": ("manufacturing",),
+    "跨国企业": ("multinationals",),
+    "个人开发者": (
+        "individual",
+        "developers",
+    ),
+    "独立开发者": (
+        "indie",
+        "developers",
+    ),
+    "中小客户": (
+        "smb",
+        "customers",
+    ),
+    "甲方": (
+        "customer",
+        "client",
+    ),
+    "乙方": ("vendor",),
+    "目标客户": (
+        "target",
+        "customers",
+    ),
+    "客户画像": (
+        "personas",
+        "profile",
+    ),
+    "客群": (
+        "customer",
+        "segments",
+    ),
+    "客户分层": (
+        "customer",
+        "segmentation",
+        "tiers",
+    ),
+    "采购流程": (
+        "procurement",
+        "process",
+    ),
+    "政府采购": (
+        "government",
+        "procurement",
+    ),
+    "集采": ("procurement",),
+    "集中采购": ("procurement",),
+    "招投标": (
+        "tenders",
+        "bids",
+    ),
+    "标书": (
+        "tenders",
+        "bids",
+    ),
+    "中标": (
+        "win",
+        "tenders",
+    ),
+    "入围": ("shortlist",),
+    "供应商准入": (
+        "vendor",
+        "approval",
+    ),
+    "采购部门": (
+        "procurement",
+        "department",
+    ),
+    "压价": (
+        "discounts",
+        "price",
+        "pressure",
+    ),
+    "砍价": (
+        "negotiate",
+        "discounts",
+    ),
+    "账期": (
+        "payment",
+        "terms",
+    ),
+    "合同条款": (
+        "contract",
+        "terms",
+        "clauses",
+    ),
+    "合同谈判": (
+        "contract",
+        "negotiation",
+    ),
+    "框架协议": ("msa",),
+    "工作说明书": ("sow",),
+    "保密协议": ("nda",),
+    "数据处理协议": ("dpa",),
+    "验收": (
+        "sign off",
+        "delivery",
+    ),
+    "分销": ("distribution",),
+    "分销渠道": (
+        "distribution",
+        "channels",
+    ),
+    "总代": ("distributor",),
+    "增值经销商": (
+        "var",
+        "reseller",
+    ),
+    "渠道冲突": (
+        "channel",
+        "conflict",
+    ),
+    "渠道体系": (
+        "channel",
+        "program",
+    ),
+    "返点": ("rebate",),
+    "佣金": ("commission",),
+    "收入分成": (
+        "revenue",
+        "share",
+    ),
+    "联合销售": ("cosell",),
+    "联合营销": ("comarketing",),
+    "生态伙伴": (
+        "ecosystem",
+        "partners",
+    ),
+    "伙伴计划": (
+        "partner",
+        "program",
+    ),
+    "集成伙伴": (
+        "integration",
+        "partners",
+    ),
+    "技术伙伴": (
+        "technology",
+        "partners",
+    ),
+    "云市场": (
+        "cloud",
+        "marketplace",
+    ),
+    "系统集成": (
+        "system",
+        "integration",
+    ),
+    "伙伴赋能": (
+        "partner",
+        "enablement",
+    ),
+    "售后服务": (
+        "support",
+        "service",
+    ),
+    "售后团队": (
+        "support",
+        "team",
+    ),
+    "热线": ("hotline",),
+    "工单系统": (
+        "ticket",
+        "system",
+    ),
+    "问题升级": ("escalation",),
+    "全年无休": ("24x7",),
+    "随叫随到": ("oncall",),
+    "轮值": (
+        "oncall",
+        "rotation",
+    ),
+    "值班工程师": (
+        "oncall",
+        "engineer",
+    ),
+    "驻场": ("onsite",),
+    "现场支持": (
+        "onsite",
+        "support",
+    ),
+    "远程支持": (
+        "remote",
+        "support",
+    ),
+    "故障处理": (
+        "incident",
+        "response",
+    ),
+    "事故复盘": ("postmortems",),
+    "应急预案": (
+        "contingency",
+        "runbooks",
+    ),
+    "应急响应": (
+        "emergency",
+        "response",
+    ),
+    "服务中断": ("outage",),
+    "线上事故": (
+        "incident",
+        "outage",
+    ),
+    "可用率": (
+        "uptime",
+        "availability",
+    ),
+    "四个九": (
+        "nines",
+        "uptime",
+    ),
+    "违约赔偿": (
+        "sla",
+        "breach",
+        "penalty",
+    ),
+    "违约金": ("penalty",),
+    "服务承诺": (
+        "sla",
+        "guarantee",
+    ),
+    "服务级别": ("service level",),
+    "严重级别": ("severity",),
+    "恢复时间": (
+        "rto",
+        "recovery",
+    ),
+    "平均修复时间": ("mttr",),
+    "灾难恢复": ("disaster recovery",),
+    "多活": (
+        "multiregion",
+        "failover",
+    ),
+    "补丁": ("patches",),
+    "长期支持": ("lts",),
+    "维保": (
+        "maintenance",
+        "support",
+    ),
+    "运维团队": (
+        "operations",
+        "team",
+        "sre",
+    ),
+    "托管服务": (
+        "managed",
+        "services",
+    ),
+    "支持等级": (
+        "support",
+        "tiers",
+    ),
+    "白金支持": (
+        "platinum",
+        "support",
+    ),
+    "专属支持": (
+        "dedicated",
+        "support",
+    ),
+    "合规审计": (
+        "compliance",
+        "audit",
+    ),
+    "合规认证": (
+        "compliance",
+        "certification",
+    ),
+    "合规要求": (
+        "compliance",
+        "requirements",
+    ),
+    "合规官": (
+        "compliance",
+        "officer",
+    ),
+    "合规培训": (
+        "compliance",
+        "training",
+    ),
+    "数据合规": (
+        "data",
+        "compliance",
+    ),
+    "数据跨境": (
+        "crossborder",
+        "data",
+    ),
+    "数据本地化": (
+        "data",
+        "localization",
+        "residency",
+    ),
+    "出境评估": (
+        "crossborder",
+        "assessment",
+    ),
+    "个保法": ("pipl",),
+    "隐私合规": (
+        "privacy",
+        "compliance",
+    ),
+    "数据泄露": (
+        "data",
+        "breach",
+        "leaks",
+    ),
+    "黑客攻击": (
+        "hacked",
+        "hackers",
+    ),
+    "渗透测试": ("pentest",),
+    "安全审计": (
+        "security",
+        "audit",
+    ),
+    "外部审计": (
+        "external",
+        "audit",
+    ),
+    "萨班斯法案": ("sox",),
+    "被制裁": (
+        "sanctioned",
+        "sanctions",
+    ),
+    "长臂管辖": (
+        "jurisdiction",
+        "sanctions",
+    ),
+    "管辖权": ("jurisdiction",),
+    "卡脖子": (
+        "sanctions",
+        "export control",
+    ),
+    "反垄断审查": (
+        "antitrust",
+        "review",
+    ),
+    "经营者集中": (
+        "antitrust",
+        "merger",
+        "samr",
+    ),
+    "反不正当竞争": (
+        "unfair",
+        "competition",
+    ),
+    "商业贿赂": ("bribery",),
+    "回扣": ("bribery",),
+    "商业道德": ("ethics",),
+    "网信办": (
+        "regulators",
+        "cybersecurity",
+    ),
+    "供应链安全": (
+        "supply chain",
+        "security",
+    ),
+    "开源协议": ("license",),
+    "传染性": ("copyleft",),
+    "改协议": ("relicensing",),
+    "协议变更": ("relicensing",),
+    "双重许可": (
+        "dual",
+        "licensing",
+    ),
+    "专利布局": (
+        "patent",
+        "portfolio",
+    ),
+    "专利诉讼": (
+        "patent",
+        "litigation",
+    ),
+    "著作权": ("copyright",),
+    "开源合规": (
+        "open source",
+        "compliance",
+    ),
+    "开源治理": (
+        "open source",
+        "governance",
+    ),
+    "分叉": ("fork",),
+    "白嫖": (
+        "free",
+        "ride",
+    ),
+    "授权费": (
+        "licensing",
+        "fees",
+    ),
+    "期权激励": (
+        "stock option",
+        "incentive",
+    ),
+    "员工持股计划": ("esop",),
+    "股票期权": ("stock option",),
+    "行权": (
+        "exercise",
+        "options",
+    ),
+    "归属期": ("vesting",),
+    "股权稀释": ("dilution",),
+    "股权分配": (
+        "equity",
+        "split",
+    ),
+    "持股比例": (
+        "stake",
+        "equity",
+    ),
+    "大股东": ("shareholder",),
+    "对赌": ("earnout",),
+    "董事席位": ("board seat",),
+    "独立董事": (
+        "independent",
+        "director",
+    ),
+    "董事会治理": (
+        "board",
+        "governance",
+    ),
+    "监事会": (
+        "supervisory",
+        "board",
+    ),
+    "审计委员会": (
+        "audit",
+        "committee",
+    ),
+    "薪酬委员会": (
+        "compensation",
+        "committee",
+    ),
+    "创始人冲突": (
+        "founder",
+        "conflict",
+    ),
+    "联创": ("founders",),
+    "控制权之争": (
+        "control",
+        "battle",
+    ),
+    "同股不同权": (
+        "dual",
+        "class",
+        "votes",
+    ),
+    "职业经理人": (
+        "professional",
+        "management",
+        "executive",
+    ),
+    "接班人": ("succession",),
+    "治理结构": (
+        "governance",
+        "structure",
+    ),
+    "内控体系": (
+        "internal control",
+        "system",
+    ),
+    "风险控制": (
+        "risk",
+        "control",
+    ),
+    "企业风险管理": ("erm",),
+    "内部审计": (
+        "internal",
+        "audit",
+    ),
+    "顾问委员会": (
+        "advisory",
+        "board",
+    ),
+    "文化冲突": (
+        "culture",
+        "clash",
+    ),
+    "企业文化": (
+        "corporate",
+        "culture",
+    ),
+    "开源文化": (
+        "open source",
+        "culture",
+    ),
+    "品牌知名度": (
+        "brand",
+        "awareness",
+    ),
+    "品牌影响力": (
+        "brand",
+        "influence",
+    ),
+    "品牌定位": (
+        "brand",
+        "positioning",
+    ),
+    "口碑": ("reputation",),
+    "市场地位": (
+        "market",
+        "position",
+    ),
+    "思想领导力": (
+        "thought",
+        "leadership",
+    ),
+    "开发者大会": (
+        "developer",
+        "conference",
+    ),
+    "布道师": (
+        "advocate",
+        "devrel",
+    ),
+    "开发者关系": ("devrel",),
+    "开发者生态": (
+        "developer",
+        "ecosystem",
+    ),
+    "开发者社区": (
+        "developer",
+        "community",
+    ),
+    "开源社区": (
+        "open source",
+        "community",
+    ),
+    "社区治理": (
+        "community",
+        "governance",
+    ),
+    "星标": (
+        "github",
+        "stars",
+    ),
+    "装机量": ("installs",),
+    "社区反弹": (
+        "community",
+        "backlash",
+    ),
+    "公关危机": (
+        "pr",
+        "crisis",
+    ),
+    "舆情": (
+        "media",
+        "reputation",
+    ),
+    "负面舆情": (
+        "media",
+        "crisis",
+    ),
+    "媒体关系": (
+        "media",
+        "relations",
+    ),
+    "政府公关": (
+        "government",
+        "relations",
+    ),
+    "政府事务": (
+        "government",
+        "affairs",
+    ),
+    "游说活动": ("lobbying",),
+    "政策倡导": (
+        "policy",
+        "advocacy",
+    ),
+    "产业政策": (
+        "industry",
+        "policy",
+    ),
+    "监管机构": ("regulators",),
+    "政府补贴": (
+        "grants",
+        "government",
+    ),
+    "标准组织": (
+        "standards",
+        "organizations",
+    ),
+    "标委会": (
+        "standards",
+        "committee",
+    ),
+    "事实标准": (
+        "standard",
+        "facto",
+    ),
+    "技术规范": ("specification",),
+    "开源基金会": ("foundation",),
+    "国际标准化": (
+        "iso",
+        "international standards",
+    ),
+    "赞助": ("sponsorship",),
+    "环境社会治理": ("esg",),
+    "可持续发展": ("sustainability",),
+    "企业社会责任": ("csr",),
+    "碳中和": ("carbon",),
+    "成长阶段": (
+        "growth",
+        "stage",
+    ),
+    "高速增长": (
+        "high",
+        "growth",
+    ),
+    "增长停滞": (
+        "plateaued",
+        "stalled",
+        "growth",
+    ),
+    "市场规模": (
+        "market",
+        "size",
+        "tam",
+    ),
+    "潜在市场": (
+        "addressable",
+        "market",
+    ),
+    "红海": (
+        "crowded",
+        "saturated",
+        "market",
+    ),
+    "价格战": (
+        "price",
+        "war",
+    ),
+    "同质化": ("commoditization",),
+    "竞争壁垒": ("moat",),
+    "竞争格局": (
+        "competitive",
+        "landscape",
+    ),
+    "利基市场": (
+        "niche",
+        "market",
+    ),
+    "进入市场策略": ("gtm",),
+    "飞轮": ("flywheel",),
+    "关键指标": (
+        "kpis",
+        "metrics",
+    ),
+    "产品驱动增长": ("plg",),
+    "自助服务": (
+        "self",
+        "serve",
+    ),
+    "销售线索": ("leads",),
+    "销售漏斗": (
+        "sales",
+        "funnel",
+    ),
+    "销售管道": ("pipeline",),
+    "销售周期": (
+        "sales",
+        "cycle",
+    ),
+    "赢单": (
+        "win",
+        "deal",
+    ),
+    "输单": (
+        "lost",
+        "deal",
+    ),
+    "赢率": (
+        "win",
+        "rate",
+    ),
+    "销售指标": (
+        "sales",
+        "quota",
+    ),
+    "大客户销售": (
+        "enterprise",
+        "sales",
+    ),
+    "直销": (
+        "direct",
+        "sales",
+    ),
+    "售前": (
+        "pre",
+        "sales",
+    ),
+    "销售打法": (
+        "sales",
+        "playbook",
+    ),
+    "销售赋能": (
+        "sales",
+        "enablement",
+    ),
+    "客户关系": (
+        "customer",
+        "relationship",
+    ),
+    "客户满意度": (
+        "customer",
+        "satisfaction",
+    ),
+    "净推荐值": ("nps",),
+    "客户流失": ("churn",),
+    "客户留存": ("retention",),
+    "续约率": (
+        "renewal",
+        "rate",
+    ),
+    "续费率": (
+        "renewal",
+        "rate",
+    ),
+    "增购": ("upsell",),
+    "客户成功经理": ("csm",),
+    "季度业务回顾": ("qbr",),
+    "业务发展": ("business development",),
+    "商业变现": ("monetization",),
+    "定价体系": (
+        "pricing",
+        "tiers",
+    ),
+    "阶梯定价": (
+        "tiered",
+        "pricing",
+    ),
+    "套餐": (
+        "tiers",
+        "bundle",
+        "packages",
+    ),
+    "免费层": (
+        "free",
+        "tier",
+    ),
+    "付费层": (
+        "paid",
+        "tier",
+    ),
+    "按量付费": (
+        "usage",
+        "pricing",
+        "metered",
+    ),
+    "按座席": (
+        "per",
+        "seat",
+    ),
+    "年费": (
+        "annual",
+        "fee",
+    ),
+    "付费墙": ("paywall",),
+    "增值服务": (
+        "premium",
+        "services",
+    ),
+    "高级功能": (
+        "premium",
+        "features",
+    ),
+    "付费用户": (
+        "paying",
+        "users",
+    ),
+    "付费客户": (
+        "paying",
+        "customers",
+    ),
+    "付费转化": (
+        "convert",
+        "paid",
+    ),
+    "免费试用": (
+        "free",
+        "evaluation",
+    ),
+    "概念验证": (
+        "proof",
+        "pilot",
+        "evaluation",
+    ),
+    "沙箱": ("sandbox",),
+    "试点项目": (
+        "pilot",
+        "project",
+    ),
+    "订阅收入": (
+        "subscription",
+        "revenue",
+    ),
+    "服务收入": (
+        "services",
+        "revenue",
+    ),
+    "咨询费": (
+        "consulting",
+        "fees",
+    ),
+    "维护费": (
+        "maintenance",
+        "fees",
+    ),
+    "收入来源": (
+        "revenue",
+        "sources",
+    ),
+    "收入结构": (
+        "revenue",
+        "mix",
+    ),
+    "原厂": ("vendor",),
+    "云托管": (
+        "managed",
+        "cloud",
+        "hosting",
+    ),
+    "数据库即服务": ("dbaas",),
+    "软件即服务": ("saas",),
+    "平台即服务": ("paas",),
+    "公有云厂商": ("hyperscalers",),
+    "阿里云": (
+        "alibaba",
+        "cloud",
+    ),
+    "华为云": (
+        "huawei",
+        "cloud",
+    ),
+    "谷歌云": (
+        "google",
+        "cloud",
+        "gcp",
+    ),
+    "亚马逊云": ("aws",),
+    "定制化": ("customization",),
+    "二次开发": (
+        "customization",
+        "extension",
+    ),
+    "私有化部署": (
+        "private",
+        "deployment",
+        "onprem",
+    ),
+    "本地部署": (
+        "onprem",
+        "deployment",
+    ),
+    "专有云": (
+        "private",
+        "cloud",
+    ),
+    "内网部署": (
+        "onprem",
+        "air gapped",
+    ),
+    "物理隔离": ("air gapped",),
+    "交钥匙": ("turnkey",),
+    "交付周期": (
+        "delivery",
+        "timeline",
+    ),
+    "混合云部署": (
+        "hybrid cloud",
+        "deployment",
+    ),
+    "云中立": (
+        "cloud",
+        "agnostic",
+        "neutral",
+    ),
+    "厂商锁定": (
+        "vendor",
+        "lock",
+    ),
+    "国产替代": (
+        "domestic",
+        "replacement",
+    ),
+    "数据库迁移": (
+        "database",
+        "migration",
+    ),
+    "平滑迁移": (
+        "smoothly",
+        "migrate",
+    ),
+    "迁移成本": (
+        "migration",
+        "costs",
+        "switching",
+    ),
+    "割接": ("cutover",),
+    "上云迁移": (
+        "cloud",
+        "migration",
+    ),
+    "遗留系统": ("legacy",),
+    "现代化改造": ("modernization",),
+    "性能瓶颈": (
+        "performance",
+        "bottleneck",
+    ),
+    "性能调优": (
+        "performance",
+        "tuning",
+    ),
+    "压测": (
+        "stress",
+        "testing",
+    ),
+    "时延": ("latency",),
+    "水平扩展": (
+        "horizontal",
+        "scaling",
+    ),
+    "弹性伸缩": (
+        "auto",
+        "scaling",
+    ),
+    "大规模部署": (
+        "large",
+        "scale",
+        "deployment",
+    ),
+    "海量数据": (
+        "data",
+        "scale",
+        "petabyte",
+    ),
+    "培训课程": (
+        "training",
+        "courses",
+    ),
+    "认证考试": (
+        "certification",
+        "exams",
+    ),
+    "讲师认证": (
+        "trainer",
+        "certification",
+    ),
+    "在线课程": (
+        "online",
+        "courses",
+    ),
+    "慕课": ("mooc",),
+    "线下培训": (
+        "classroom",
+        "training",
+    ),
+    "课件": ("courseware",),
+    "企业内训": (
+        "enterprise",
+        "training",
+    ),
+    "赋能": ("enablement",),
+    "学习管理系统": ("lms",),
+    "重新认证": ("recertification",),
+    "监考": ("proctored",),
+    "高管寻访": (
+        "executive",
+        "search",
+    ),
+    "挖人": ("poach",),
+    "挖角": ("poach",),
+    "雇主品牌": (
+        "employer",
+        "brand",
+    ),
+    "内推": ("referral",),
+    "人员编制": ("headcount",),
+    "架构调整": ("reorg",),
+    "汇报线": (
+        "reporting",
+        "line",
+    ),
+    "长期激励": ("ltip",),
+    "晋升通道": (
+        "career",
+        "ladder",
+    ),
+    "职级体系": (
+        "career",
+        "ladder",
+    ),
+    "团队搭建": (
+        "team",
+        "building",
+    ),
+    "首席营销官": ("cmo",),
+    "首席收入官": ("cro",),
+    "销售副总裁": (
+        "vp",
+        "sales",
+    ),
+    "市场副总裁": (
+        "vp",
+        "marketing",
+    ),
+    "高管团队": (
+        "executive",
+        "team",
+        "leadership",
+    ),
+    "管理团队": (
+        "management",
+        "team",
+    ),
+    "战略咨询": (
+        "strategy",
+        "consulting",
+    ),
+    "咨询服务": (
+        "consulting",
+        "services",
+    ),
+    "商业模式设计": (
+        "business model",
+        "design",
+    ),
+    "商业化路径": (
+        "commercialization",
+        "path",
+    ),
+    "商业化落地": (
+        "commercialization",
+        "implementation",
+    ),
+    "商业成功": (
+        "commercial",
+        "success",
+    ),
+    "关键成功因素": (
+        "key",
+        "success",
+        "factors",
+    ),
+    "最佳实践": ("best practice",),
+    "失败案例": (
+        "failure",
+        "cases",
+    ),
+    "踩坑": ("pitfalls",),
+    "平凯星辰": (
+        "pingcap",
+        "tidb",
+    ),
+    "涛思数据": (
+        "taosdata",
+        "tdengine",
+    ),
+    "映云科技": (
+        "emq",
+        "emqx",
+    ),
+    "波士顿咨询": ("bcg",),
+    "光辉国际": ("korn ferry",),
+    "海德思哲": (
+        "heidrick",
+        "struggles",
+    ),
+    "史宾沙": ("spencer stuart",),
+    "罗盛咨询": ("russell reynolds",),
+    "凯捷": ("capgemini",),
+    "领英": ("linkedin",),
+    "经营风险": (
+        "business",
+        "risk",
+    ),
+    "现金流风险": (
+        "cash flow",
+        "risk",
+    ),
+    "法律风险": (
+        "legal",
+        "risk",
+    ),
+    "地缘政治": (
+        "political",
+        "risk",
+        "sanctions",
+    ),
+    "供应链风险": (
+        "supply chain",
+        "risk",
+    ),
+    "技术选型": (
+        "technology",
+        "choices",
+    ),
+    "竞争加剧": (
+        "intensified",
+        "competition",
+    ),
+    "经济衰退": ("recession",),
 }
 
 # Chinese names the overview's providers and cases are known by (names themselves stay as written).

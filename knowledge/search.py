@@ -186,7 +186,8 @@ PROVIDER_INTENT = 1.5
 # are there"): the entry that groups them ranks above one of its members.
 _ASKS_GROUP = re.compile(
     r"\b(?:categor(?:y|ies)|kinds|types|areas|group|groups|main|different|various)\b"
-    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}(?:services|risks|factors|models|streams|cases|strategies|needs)\b",
+    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}(?:services|risks|factors|models|streams|cases|strategies|needs)\b"
+    r"|哪些|哪几(?:种|类)|几种|几类|分类|类型",
     re.IGNORECASE,
 )
 _GROUP_KINDS = frozenset(
@@ -196,7 +197,8 @@ GROUP_INTENT = 1.5
 # "We only sell subscriptions. What other ways of making money are there?": the member named is what the asker has;
 # the entry that groups it and its siblings is what is asked.
 _ASKS_OTHER = re.compile(
-    r"\b(?:what|which|any) other\b|\bbesides\b|还有哪些|有哪些(?:其他|别的)|其他(?:的)?(?:哪些|什么)", re.IGNORECASE
+    r"\b(?:what|which|any) other\b|\bbesides\b|还有哪些|有哪些(?:其他|别的)|其他(?:的)?(?:哪些|什么)|只靠.{0,12}多元",
+    re.IGNORECASE,
 )
 
 # Who asks, named as their role ("As CFO, what are the main ways...", "community manager here!!", "as a board
@@ -210,6 +212,12 @@ _ROLE_MENTION = re.compile(
     r"(?:^|(?<=[.!?,;:]\s))as (?:a |an |the |our )?" + _ROLE + r"\b,?"
     r"|(?:^|(?<=[.!?,;:]\s))" + _ROLE + r" (?:here|question|asking)\b[!.,:]*",
     re.IGNORECASE,
+)
+
+# The same in Chinese: "作为CFO，", "我是董事，".
+_ROLE_MENTION_ZH = re.compile(
+    r"(?:作为|身为|我是)(?:一名|一个|公司的|我们的)?(?:CEO|CFO|CTO|COO|ceo|cfo|cto|coo|首席\w{2,3}官|董事|创始人|联合创始人|"
+    r"法务|总监|负责人|投资人|经理|总经理|副总裁|销售VP|销售负责人)[，,、]?"
 )
 
 
@@ -280,7 +288,7 @@ class Searcher:
         text = _DOCUMENT_MENTION.sub(" ", text)
         if not has_han(text):
             return _without_domain(text)
-        text = _DOCUMENT_MENTION_ZH.sub(" ", text)
+        text = _ROLE_MENTION_ZH.sub(" ", _DOCUMENT_MENTION_ZH.sub(" ", text))
         read = self._zh_read.get(text)
         if read is None:
             from knowledge.chinese import to_index_words  # jieba only for a question in Chinese
@@ -401,6 +409,7 @@ class Searcher:
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
         asks_other = _ASKS_OTHER.search(text) is not None
+        asks_group_zh = has_han(text) and _ASKS_GROUP.search(text) is not None
         asks_who_zh = has_han(text) and _ASKS_WHO_ZH.search(text) is not None
         text = self.readable(text)
         q = self._query(text)
@@ -413,7 +422,7 @@ class Searcher:
         idf = self._idf
         examples = example_stems(text)
         asks_who = asks_who_zh or _ASKS_WHO.search(text) is not None
-        asks_group = _ASKS_GROUP.search(text) is not None
+        asks_group = asks_group_zh or _ASKS_GROUP.search(text) is not None
         grams = ngrams(tokens, self._longest_phrase)
         if examples:
             weights = {t: w * _EXAMPLE if t in examples else w for t, w in weights.items()}

@@ -311,7 +311,7 @@ def test_a_neighbouring_topic_phrase_in_chinese_is_declined(searcher) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("收入来源太单一了，只靠支持服务费，想多元化", "factor.diversified-revenue-model"),
+        ("收入来源太单一了，只靠支持服务费，想多元化", "model.diversified-revenue-models"),
         ("招不到顶尖的技术和商业人才，怎么提高吸引力", "factor.talent-attraction"),
     ],
 )
@@ -356,3 +356,21 @@ def test_a_chinese_question_with_everyday_words_the_overview_does_not_know_stays
 
     outcome = decide(searcher, text, command="service")
     assert not outcome.matched, outcome
+
+
+def test_who_asks_in_chinese_is_not_what_is_asked(searcher) -> None:
+    assert "CFO" not in searcher.readable("作为CFO，我们这类公司有哪些收入来源可以考虑？")
+    assert "CFO" in searcher.readable("我们要招一个CFO")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # asking for the others besides the one named: the entry grouping them
+        ("开源公司除了卖授权，还有哪些收入方式？", "model.diversified-revenue-models"),
+        ("作为CFO，我们这类公司有哪些收入来源可以考虑？", "model.diversified-revenue-models"),
+    ],
+)
+def test_asking_for_kinds_or_others_in_chinese(searcher, text: str, expected: str) -> None:
+    hits = searcher.search(text, command="service")
+    assert hits and hits[0].entry.id == expected, [h.entry.id for h in hits[:3]]
