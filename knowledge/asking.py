@@ -172,10 +172,16 @@ _FIGURE_ZH = re.compile(
 )
 
 
+# "whats" typed without its apostrophe is "what's".
+_NO_APOSTROPHE = re.compile(r"\b(what|that|where|who|how)s\b")
+
+
+def _as_typed(text: str) -> str:
+    """``text`` lowercased, its spaces and apostrophes made one kind, "whats" read as "what's"."""
+    return _NO_APOSTROPHE.sub(r"\1's", re.sub(r"\s+", " ", text.lower().replace("’", "'")))
+
+
 def asks_for_figure(text: str) -> bool:
     """True for a question after a rate, a benchmark, a norm, a definition or a template ("what's a good burn
     multiple", "template for an employee handbook", "LTV 怎么计算")."""
-    return (
-        _FIGURE.search(re.sub(r"\s+", " ", text.lower().replace("’", "'"))) is not None
-        or _FIGURE_ZH.search(text) is not None
-    )
+    return _FIGURE.search(_as_typed(text)) is not None or _FIGURE_ZH.search(text) is not None
