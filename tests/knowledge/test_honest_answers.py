@@ -15,8 +15,12 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
   the fourth round: its traps 0.82 -> 0.92, Chinese 0.875 -> 0.95);
 * ``heldout7_*.json`` to ``heldout11_*.json`` (the fourth session): 7 and 8 scored unseen before and after the
   first round, then tuned on; 9 scored unseen after the second round, 10 after the third, then tuned on; 11
-  scored unseen after the fourth round and not tuned on (its floors guard the figures measured then). A later
-  round writes a new set.
+  scored unseen after the fourth round and not tuned on (its floors guard the figures measured then), then tuned
+  on in the fifth session;
+* ``dev4_*.json`` to ``dev7_*.json`` (the fifth session): each written fresh between two rounds, scored unseen
+  against the code of that moment, then tuned on; ``heldout12_*.json``: written at the session's start, scored
+  once at its end (chat 0.867, plain 0.867, Chinese 0.975, traps 0.86, chat off topic 0.95, Chinese off topic
+  1.00) and not tuned on. A later round writes a new set.
 """
 
 from __future__ import annotations
@@ -258,12 +262,28 @@ def test_ask_json_says_matched(tmp_path):
         ("heldout9_chat_inscope.json", 0.88),
         ("heldout9_inscope.json", 0.76),
         ("heldout9_zh_inscope.json", 0.87),
-        ("heldout10_chat_inscope.json", 0.85),
-        ("heldout10_inscope.json", 0.8),
-        ("heldout10_zh_inscope.json", 0.77),
-        ("heldout11_chat_inscope.json", 0.83),
-        ("heldout11_inscope.json", 0.85),
-        ("heldout11_zh_inscope.json", 0.82),
+        ("heldout10_chat_inscope.json", 0.88),
+        ("heldout10_inscope.json", 0.85),
+        ("heldout10_zh_inscope.json", 0.85),
+        ("heldout11_chat_inscope.json", 0.85),
+        ("heldout11_inscope.json", 0.88),
+        ("heldout11_zh_inscope.json", 0.87),
+        # the fifth session: dev4 to dev7 written fresh, each scored unseen and then tuned on; heldout12 scored once
+        ("dev4_chat_inscope.json", 0.82),
+        ("dev4_inscope.json", 0.88),
+        ("dev4_zh_inscope.json", 0.95),
+        ("dev5_chat_inscope.json", 0.78),
+        ("dev5_inscope.json", 0.92),
+        ("dev5_zh_inscope.json", 0.9),
+        ("dev6_chat_inscope.json", 0.72),
+        ("dev6_inscope.json", 0.7),
+        ("dev6_zh_inscope.json", 0.95),
+        ("dev7_chat_inscope.json", 0.65),
+        ("dev7_inscope.json", 0.77),
+        ("dev7_zh_inscope.json", 0.85),
+        ("heldout12_chat_inscope.json", 0.83),
+        ("heldout12_inscope.json", 0.83),
+        ("heldout12_zh_inscope.json", 0.95),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -300,12 +320,27 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
         ("heldout9_traps.json", 0.93),
         ("heldout9_chat_offtopic.json", 0.97),
         ("heldout9_zh_offtopic.json", 0.96),
-        ("heldout10_traps.json", 0.82),
+        ("heldout10_traps.json", 0.93),
         ("heldout10_chat_offtopic.json", 0.92),
         ("heldout10_zh_offtopic.json", 0.93),
-        ("heldout11_traps.json", 0.8),
-        ("heldout11_chat_offtopic.json", 0.92),
+        ("heldout11_traps.json", 0.95),
+        ("heldout11_chat_offtopic.json", 0.95),
         ("heldout11_zh_offtopic.json", 0.96),
+        ("dev4_traps.json", 0.92),
+        ("dev4_chat_offtopic.json", 0.97),
+        ("dev4_zh_offtopic.json", 0.96),
+        ("dev5_traps.json", 0.93),
+        ("dev5_chat_offtopic.json", 0.97),
+        ("dev5_zh_offtopic.json", 0.93),
+        ("dev6_traps.json", 0.97),
+        ("dev6_chat_offtopic.json", 0.97),
+        ("dev6_zh_offtopic.json", 0.93),
+        ("dev7_traps.json", 0.97),
+        ("dev7_chat_offtopic.json", 0.97),
+        ("dev7_zh_offtopic.json", 0.96),
+        ("heldout12_traps.json", 0.85),
+        ("heldout12_chat_offtopic.json", 0.92),
+        ("heldout12_zh_offtopic.json", 0.96),
     ],
 )
 async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
