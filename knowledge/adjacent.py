@@ -37,7 +37,7 @@ _WORDS = """
     printer wifi outlook phishing 2fa mfa
     upvotes postgres postgresql replication nginx redis regex segfault compiler ssh cron javascript typescript npm
     linter
-    quickbooks xero excel cogs opex capex cohort arpu
+    quickbooks xero excel cogs opex capex ads adwords ppc pizza topping recipe restaurant cohort arpu
     gaap ifrs asc annex statute crashloopbackoff pod pods configmap yaml osi rebase schema timeout timeouts
     """
 

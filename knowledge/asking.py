@@ -91,6 +91,7 @@ _FIGURE = re.compile(
     # a figure asked for anywhere in a clause: "what corporate tax rate would we pay", "what fines apply",
     # "what does a subscription cost", "what revenue threshold triggers the master file"
     r"|\b(?:what|which|how much)\b[^.?!,;:()]{0,60}?\b(?:rates?|fees?|fines?|thresholds?|minimum|maximum|deadlines?|"
+    r"multiples?|"
     r"percentages?|salary|salaries|penalty|penalties|costs?|score)\b(?! (?:center|centre|structure|model))"
     r"|\bwhat does\b[^.?!,;:]{0,60}\bcost\b"
     # a procedure: "the exact steps to get a classification number", "the full requirement list", "which documents"

@@ -126,6 +126,7 @@ def test_a_persons_own_task_is_told_by_the_opening(question, verb):
         ("What's a good example of a database company from China that became a business?", False),
         ("How much does timing matter when launching our enterprise product?", False),
         ("hey whats the withholding tax on dividends paid to a parent co", True),  # "whats" is "what's"
+        ("what revenue multiple are investors paying for devtools these days", True),
         ("who founded mongodb", True),
         ("who is the ceo of confluent these days", True),
         ("which countries does heidrick have offices in", True),
@@ -440,6 +441,8 @@ def test_a_possessive_names_the_company_and_typed_figures_are_context(searcher):
         "How do SAFEs convert when we raise our Series A?",
         "should i get a standing desk or is that a fad",
         "is it worth upgrading to the new iphone or should i wait",
+        "what's the best pizza topping, settle this debate",
+        "How should we run Google Ads campaigns for a developer tool?",
     ],
 )
 def test_neighbouring_topics_of_everyday_words_are_declined(searcher, question):
