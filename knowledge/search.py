@@ -16,12 +16,12 @@ downloaded.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.adjacent import is_adjacent_term
+from knowledge.asked import wanted, without_asker, without_asker_zh
 from knowledge.english import everyday_share, is_english_word
 from knowledge.index import Doc, entry_texts, index_entry
 from knowledge.lexicon import (
@@ -125,111 +125,21 @@ _EXAMPLE = 0.5
 _TITLE_WORDS = 2.0
 
 
-# The question speaking of the document it asks ("which firms does the overview recommend"): not its topic.
-_DOC = r"(?:overview|document|doc|docs|guide|guidance)"
-_DOCUMENT_MENTION = re.compile(
-    r"\b(?:according to|in|from|per) (?:the|this|your) " + _DOC + r"\b"
-    r"|\b(?:the|this|your) " + _DOC + r" (?:lists?|mentions?|says?|recommends?|suggests?|names?|describes?"
-    r"|covers?|gives?|offers?|calls?)\b"
-    r"|\b(?:does|do|did) (?:the|this|your) " + _DOC + r" (?:list|mention|say|recommend|suggest|name|describe"
-    r"|cover|call)\b"
-    # asking which of the overview's services a need is: "what service addresses that", "what does that fall under"
-    r"|\b(?:what|which) (?:service|services|area|category|topic) (?:addresses|applies|covers|handles|fits) "
-    r"(?:\w+ing )?(?:that|this|it)\b|\bwhat does (?:that|this|it) fall under\b"
-    r"|\bwhat(?:'s| is) (?:that|this|it) (?:\w+ )?called\b",
-    re.IGNORECASE,
-)
-# The same in Chinese: "文档里怎么说", "指南里有没有提到".
-_DOCUMENT_MENTION_ZH = re.compile(
-    r"(?:这份|这个|你们的)?(?:文档|指南|概述)(?:里面|里|中|上)?(?:是)?(?:怎么说|怎么讲|有没有提到|提到|说|讲|推荐|列了|列出)"
-)
-
-
 # How far down a child named by its title is looked for, and how far it then leads its parent.
 _CHILD_WINDOW = 6
 _CHILD_LEAD = 1.05
-
-
-# The domain every question is in, named as the asker's kind of company ("what business risks should a commercial
-# open source company manage"): it says who asks, not what about, and would rank the entries that speak of the domain
-# itself (Stage Characteristics, Summary) above the topic. Left out when something else is asked.
-_DOMAIN_MENTION = re.compile(
-    r"\b(?:(?:a|an|the|our|my|your|any|every|for|of|as|at) )?(?:(?:successful|mature|typical|young|growing|small|large"
-    r"|new) )?(?:commercial(?:ly)?|commercialized|commercializing) (?:open[- ]?source|oss) "
-    r"(?:company|companies|vendor|vendors|business|businesses|firm|firms|startup|startups|organisation|organization"
-    r"|organizations|organisations|player|players)\b"
-    r"|\b(?:(?:a|an|the|our|my|your|any|every|for|of|as|at) )?(?:cos|oss|open[- ]?source) "
-    r"(?:company|companies|vendor|vendors|startup|startups|firm|firms)\b",
-    re.IGNORECASE,
-)
-
-_ABOUT_THE_DOMAIN = re.compile(
-    r"\b(?:specific|particular|unique|special|peculiar|tailored|specialised|specialized) (?:to|for)\b"
-)
-
-# The question asks who does it ("which law firm is recommended", "who runs lobbying campaigns for us"): the
-# providers the overview names rank above the service they provide.
-_ASKS_WHO = re.compile(
-    r"\b(?:which|what|any|some|name|recommended|listed|top|best|there)\s+(?:[\w&'-]+\s+){0,4}?(?:firms?|consultanc(?:y|ies)"
-    r"|consultants?|agenc(?:y|ies)|vendors?|providers?|organi[sz]ations?|bodies|integrators?|recruiters?|lawyers?"
-    r"|law firms?|advisors?|advisers?)\b"
-    r"|\bwho(?:'s| is| are| can| could| should| helps?| runs?| do| does| would| will| to| offers?| provides?)\b",
-    re.IGNORECASE,
-)
-# The same in Chinese: "哪家猎头比较专业", "找谁", "推荐几家律所".
-_ASKS_WHO_ZH = re.compile(
-    r"哪家|哪几家|哪些(?:公司|机构|律所|事务所)|谁家|找谁|什么(?:公司|机构)|哪个(?:公司|机构)"
-    r"|推荐.{0,8}?(?:公司|机构|律所|事务所|咨询|猎头)"
-)
+# Asked who does it, a provider's score is multiplied by PROVIDER_INTENT; asked for kinds of things, a grouping
+# entry's by GROUP_INTENT (``knowledge.asked``).
 PROVIDER_INTENT = 1.5
-# The question asks for a kind of things ("what are the main categories of business risk", "which talent services
-# are there"): the entry that groups them ranks above one of its members.
-_ASKS_GROUP = re.compile(
-    r"\b(?:categor(?:y|ies)|kinds|types|areas|group|groups|main|different|various)\b"
-    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}(?:services|risks|factors|models|streams|cases|strategies|needs)\b"
-    r"|哪些|哪几(?:种|类)|几种|几类|分类|类型",
-    re.IGNORECASE,
-)
+GROUP_INTENT = 1.5
 _GROUP_KINDS = frozenset(
     {"risk_group", "business_model_group", "specialised_group", "service_area", "success_factor_group", "case_group"}
 )
-GROUP_INTENT = 1.5
-# "We only sell subscriptions. What other ways of making money are there?": the member named is what the asker has;
-# the entry that groups it and its siblings is what is asked.
-_ASKS_OTHER = re.compile(
-    r"\b(?:what|which|any) other\b|\bbesides\b|还有哪些|有哪些(?:其他|别的)|其他(?:的)?(?:哪些|什么)|只靠.{0,12}多元",
-    re.IGNORECASE,
-)
-
-# Who asks, named as their role ("As CFO, what are the main ways...", "community manager here!!", "as a board
-# member I think..."): it says who asks, not what about, and would rank Executive Search (CFO, CEO) or Board
-# Governance above the topic.
-_ROLE = (
-    r"(?:ceo|cfo|cto|coo|cmo|cro|cpo|ciso|founder|co-?founder|general counsel|gc|board member|board director|investor"
-    r"|head of [a-z]+|vp (?:of )?[a-z]+|[a-z]+ lead|[a-z]+ manager|hr lead|lawyer|engineer|developer)"
-)
-_ROLE_MENTION = re.compile(
-    r"(?:^|(?<=[.!?,;:]\s))as (?:a |an |the |our )?" + _ROLE + r"\b,?"
-    r"|(?:^|(?<=[.!?,;:]\s))" + _ROLE + r" (?:here|question|asking)\b[!.,:]*",
-    re.IGNORECASE,
-)
-
-# The same in Chinese: "作为CFO，", "我是董事，".
-_ROLE_MENTION_ZH = re.compile(
-    r"(?:作为|身为|我是)(?:一名|一个|公司的|我们的)?(?:CEO|CFO|CTO|COO|ceo|cfo|cto|coo|首席\w{2,3}官|董事|创始人|联合创始人|"
-    r"法务|总监|负责人|投资人|经理|总经理|副总裁|销售VP|销售负责人)[，,、]?"
-)
 
 
-def _without_domain(text: str) -> str:
-    """``text`` with the asker's kind of company left out, unless nothing else is asked."""
-    text = _ROLE_MENTION.sub(" ", text)
-    if _ABOUT_THE_DOMAIN.search(text):  # "services specific to commercial open source vendors"
-        return text
-    rest = _DOMAIN_MENTION.sub(" ", text)
-    if rest == text or not any(w not in STOPWORDS for w in words_of(rest)):
-        return text
-    return rest
+def _ahead(scores: list[tuple[float, int]], rank: int) -> list[tuple[float, int]]:
+    """``scores`` with the entry at ``rank`` moved first, leading the former first by ``_CHILD_LEAD``."""
+    return [(scores[0][0] * _CHILD_LEAD, scores[rank][1]), *scores[:rank], *scores[rank + 1 :]]
 
 
 class Searcher:
@@ -285,10 +195,9 @@ class Searcher:
     def readable(self, text: str) -> str:
         """``text`` as the index reads it: a Chinese question's words in the knowledge's English words, and the
         words that refer to the document itself left out ("does the overview list", "according to the overview")."""
-        text = _DOCUMENT_MENTION.sub(" ", text)
         if not has_han(text):
-            return _without_domain(text)
-        text = _ROLE_MENTION_ZH.sub(" ", _DOCUMENT_MENTION_ZH.sub(" ", text))
+            return without_asker(text)
+        text = without_asker_zh(text)
         read = self._zh_read.get(text)
         if read is None:
             from knowledge.chinese import to_index_words  # jieba only for a question in Chinese
@@ -408,9 +317,7 @@ class Searcher:
 
     def search(self, text: str, *, limit: int = 5, command: str | None = None) -> list[Hit]:
         """Best entries for ``text``, best first; ``command`` ('service'/'risk') biases the kind."""
-        asks_other = _ASKS_OTHER.search(text) is not None
-        asks_group_zh = has_han(text) and _ASKS_GROUP.search(text) is not None
-        asks_who_zh = has_han(text) and _ASKS_WHO_ZH.search(text) is not None
+        asked = text
         text = self.readable(text)
         q = self._query(text)
         tokens, weights = q.tokens, q.weights
@@ -421,8 +328,7 @@ class Searcher:
         raw = raw_words(text)
         idf = self._idf
         examples = example_stems(text)
-        asks_who = asks_who_zh or _ASKS_WHO.search(text) is not None
-        asks_group = asks_group_zh or _ASKS_GROUP.search(text) is not None
+        wants = wanted(asked, text)
         grams = ngrams(tokens, self._longest_phrase)
         if examples:
             weights = {t: w * _EXAMPLE if t in examples else w for t, w in weights.items()}
@@ -480,9 +386,9 @@ class Searcher:
                         covered += group_idf * (_SYNONYM_COVER if t in idf and t not in q.carried else 1.0)
                 score *= (covered / total_idf) ** _COVERAGE_POWER if covered else 0.3
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
-            if asks_who and doc.entry.kind == "provider":
+            if wants.who and doc.entry.kind == "provider":
                 score *= PROVIDER_INTENT
-            elif asks_group and doc.entry.kind in _GROUP_KINDS:
+            elif wants.kinds and doc.entry.kind in _GROUP_KINDS:
                 score *= GROUP_INTENT
             if command == "risk":
                 score *= 1.35 if doc.entry.kind in RISK_KINDS else 1.0
@@ -491,7 +397,7 @@ class Searcher:
             scores.append((score, i))
         scores.sort(key=lambda s: (-s[0], s[1]))
         if len(scores) > 1 and scores[0][1] not in exact:
-            if asks_other:
+            if wants.others:
                 scores = self._parent_first(scores)
             else:
                 scores = self._named_child_first(scores, grams, present)
@@ -499,11 +405,10 @@ class Searcher:
 
     def _parent_first(self, scores: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """The best entry's parent, when it is among the best few, goes first (the question asks for the others)."""
-        top_score, top = scores[0]
-        parent_id = self._docs[top].entry.parent
+        parent_id = self._docs[scores[0][1]].entry.parent
         for rank, (_score, i) in enumerate(scores[1:_CHILD_WINDOW], start=1):
             if self._docs[i].entry.id == parent_id and self._docs[i].entry.kind in _GROUP_KINDS:
-                return [(top_score * _CHILD_LEAD, i), *scores[:rank], *scores[rank + 1 :]]
+                return _ahead(scores, rank)
         return scores
 
     def _named_child_first(
@@ -512,8 +417,7 @@ class Searcher:
         """When the question names both an entry and one of its children by their titles ("which market- and
         customer-related factors matter for success" names Market and Customers and Success Key Factors), the child is
         what is asked: it goes first. Only one named child counts."""
-        top_score, top = scores[0]
-        parent_id = self._docs[top].entry.id
+        parent_id = self._docs[scores[0][1]].entry.id
         named = [
             rank
             for rank, (_score, i) in enumerate(scores[1:_CHILD_WINDOW], start=1)
@@ -523,10 +427,7 @@ class Searcher:
         ]
         # Several children named ("business model consulting, market analysis and partner management"): the
         # entry that groups them is what is asked.
-        if len(named) != 1:
-            return scores
-        rank = named[0]
-        return [(top_score * _CHILD_LEAD, scores[rank][1]), *scores[:rank], *scores[rank + 1 :]]
+        return _ahead(scores, named[0]) if len(named) == 1 else scores
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean" (``knowledge.spelling``)."""
