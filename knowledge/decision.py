@@ -190,10 +190,10 @@ _ASKS_WORTH = re.compile(
 _OTHER_FIGURE = re.compile(r"\b(?:revenue|rate|rates|fee|fees|salary|per|price of|charge)\b")
 
 
-def _figure_in_entry(searcher: Searcher, text: str, entry: Entry) -> bool:
+def _figure_in_entry(searcher: Searcher, text: str, read: str, entry: Entry) -> bool:
     """The question names ``entry`` and asks what it was bought for or is worth, a figure the entry states
-    ("how much did IBM pay for Red Hat"): the overview answers it."""
-    lowered = searcher.readable(text).lower() if not has_han(text) else text.lower()
+    ("how much did IBM pay for Red Hat"): the overview answers it. ``read`` is the question as the index reads it."""
+    lowered = (text if has_han(text) else read).lower()
     return (
         _ENTRY_FIGURE.search(entry.text) is not None
         and _ASKS_WORTH.search(lowered) is not None
@@ -227,12 +227,13 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     # Success Management) is the overview's, even when the best entry (Customer Success Team) lacks it.
     near = stems.union(*(searcher.entry_stems(h.entry) for h in hits[1:3] if h.score >= NEAR * best.score))
     # the task as asked, or after who asks ("ceo here, how do i structure a pitch deck")
-    task = personal_task(text) or (None if has_han(text) else personal_task(searcher.readable(text).strip()))
-    examples = example_stems(searcher.readable(text))
+    read = searcher.readable(text)
+    task = personal_task(text) or (None if has_han(text) else personal_task(read.strip()))
+    examples = example_stems(read)
     if best.exact:
         matched, reason = True, "exact"
     elif any(_off_to_the_side(w, near) for w in words if w.stem not in examples) or any(
-        not all(stem_word(w) in near for w in phrase) for phrase in adjacent_phrases(searcher.readable(text))
+        not all(stem_word(w) in near for w in phrase) for phrase in adjacent_phrases(read)
     ):
         matched, reason = False, "adjacent topic"
     elif evidence >= MATCH:
@@ -265,7 +266,7 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
             matched, reason = False, "personal task"
         elif asks_for_figure(text) and not (
             known >= (ZH_PLAIN_KNOWN if has_han(text) else FIGURE_KNOWN)
-            and _figure_in_entry(searcher, text, best.entry)
+            and _figure_in_entry(searcher, text, read, best.entry)
         ):
             matched, reason = False, "figure"
     suggestions: tuple[Entry, ...] = ()
