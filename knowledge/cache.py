@@ -173,6 +173,7 @@ def load_cached(
         return LoadedKnowledge(kb, searcher, from_cache=True)
     kb = load_knowledge(dirs, content_dir=content_dir)
     searcher = Searcher(kb)
+    searcher.semantic()  # the entries' vectors are cached with the index
     # A file edited while it was being read: keep the result, but do not file it under either version.
     if content_key(dirs, content_dir=content_dir) == key:
         _write(path, key, kb, searcher)

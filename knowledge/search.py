@@ -16,6 +16,7 @@ downloaded.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from knowledge.lexicon import (
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
+from knowledge.semantic import SemanticIndex, semantic_index
 from knowledge.text import has_han
 from knowledge.words import (
     damerau,
@@ -125,6 +127,14 @@ _EXAMPLE = 0.5
 _TITLE_WORDS = 2.0
 
 
+# The best few entries are reordered by how close they are in meaning to the question (``knowledge.semantic``): an
+# entry's score drops by MEANING_WEIGHT x the best score x how far it trails the closest of the few.
+MEANING_WEIGHT = 2.0
+_MEANING_HEAD = 8
+# ... only when one of them is at least this close: a question far from every entry ("recommend a board game") has
+# no meaning to go by, only shared words.
+MEANING_GATE = 0.42
+
 # How far down a child named by its title is looked for, and how far it then leads its parent.
 _CHILD_WINDOW = 6
 _CHILD_LEAD = 1.05
@@ -184,6 +194,9 @@ class Searcher:
                 postings[term].append(i)
         self._postings = dict(postings)
         self._with_years = [i for i, doc in enumerate(self._docs) if doc.years]
+        self._meaning: SemanticIndex | None = None
+        self._meaning_tried = False
+        self._meaning_lock = threading.Lock()
 
     # -- indexing -----------------------------------------------------------
     def _remember_words(self, text: str) -> None:
@@ -397,11 +410,53 @@ class Searcher:
             scores.append((score, i))
         scores.sort(key=lambda s: (-s[0], s[1]))
         if len(scores) > 1 and scores[0][1] not in exact:
-            if wants.others:
-                scores = self._parent_first(scores)
-            else:
-                scores = self._named_child_first(scores, grams, present)
+            # What the question asks for (the others, a named child) decides first; else the meaning may reorder.
+            moved = self._parent_first(scores) if wants.others else self._named_child_first(scores, grams, present)
+            if moved is scores and not has_han(asked):
+                moved = self._by_meaning(scores, text)
+            scores = moved
         return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
+
+    def semantic(self) -> SemanticIndex | None:
+        """The entries' semantic index, built on first use (None when the model cannot be loaded)."""
+        if not self._meaning_tried:
+            with self._meaning_lock:
+                if not self._meaning_tried:
+                    if self._meaning is None:
+                        self._meaning = semantic_index([doc.entry for doc in self._docs])
+                    if self._meaning is not None and not self._meaning.ready():
+                        self._meaning = None
+                    self._meaning_tried = True
+        return self._meaning
+
+    # Pickled by the knowledge cache with the semantic index's vectors, if built; without its lock.
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        del state["_meaning_lock"]
+        state["_meaning_tried"] = False
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._meaning_lock = threading.Lock()
+
+    def _by_meaning(self, scores: list[tuple[float, int]], text: str) -> list[tuple[float, int]]:
+        """The best ``_MEANING_HEAD`` entries reordered by meaning as well as words: each drops by
+        ``MEANING_WEIGHT`` x the best score x how far its closeness trails the closest of them. When the words and
+        the meaning agree on the best entry, its lead grows; when they disagree, the one the meaning prefers can
+        lead."""
+        meaning = self.semantic()
+        if meaning is None:
+            return scores
+        close = meaning.closeness(text)
+        head = scores[:_MEANING_HEAD]
+        closest = max(close[i] for _score, i in head)
+        if closest < MEANING_GATE:
+            return scores
+        top = head[0][0]
+        moved = [(max(score - MEANING_WEIGHT * top * float(closest - close[i]), 0.0), i) for score, i in head]
+        moved.sort(key=lambda s: (-s[0], s[1]))
+        return moved + scores[_MEANING_HEAD:]
 
     def _parent_first(self, scores: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """The best entry's parent, when it is among the best few, goes first (the question asks for the others)."""
@@ -467,9 +522,10 @@ class Searcher:
 
     def warm(self) -> None:
         """Load what the first questions would otherwise load as they come: the English word list that typo
-        repair asks (about a third of a second, once per process). For a long-running bot, on a thread beside its
-        start (``knowledge.chinese.warm_in_background``)."""
+        repair asks (about a third of a second, once per process) and the semantic index (about a fifth). For a
+        long-running bot, on a thread beside its start (``knowledge.chinese.warm_in_background``)."""
         is_english_word("warm")
+        self.semantic()
 
     def entry_stems(self, entry: Entry) -> frozenset[str]:
         """The stems an entry itself uses: title, aliases, role, text, items, owner, note and its parent's title

@@ -1,0 +1,151 @@
+"""Search's best few reordered by meaning (knowledge.semantic): the packaged model, what it changes, what it leaves."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from knowledge import KnowledgeBase, Searcher, semantic
+from knowledge.decision import decide
+from knowledge.semantic import model_files, semantic_index
+
+# Shares "market" with Market Timing and Marketing Team alike; it means the team.
+SAID_OTHERWISE = "our marketing is literally the founders tweeting. time for a real team?"
+
+
+@pytest.fixture
+def without_model(searcher: Searcher):
+    """Searchers built inside this fixture find no model (as on a broken install); the model comes back after.
+    The shared searcher keeps its index."""
+    assert searcher.semantic() is not None
+    former = semantic._reset_for_tests(unavailable=True)
+    yield
+    semantic._reset_for_tests(unavailable=False)
+    semantic._model = former
+
+
+def _top(searcher: Searcher, text: str, command: str = "service") -> str:
+    return searcher.search(text, command=command)[0].entry.title
+
+
+def test_the_model_ships_in_the_installed_package():
+    files = model_files()
+    assert files is not None
+    tokenizer, weights = files
+    assert tokenizer.stat().st_size > 100_000 and weights.stat().st_size > 1_000_000
+
+
+def test_reading_the_model_does_not_import_the_wordllama_package():
+    """Its import (pydantic, requests) costs a third of a second; only its two data files are read."""
+    code = (
+        "import sys\n"
+        "from knowledge import load_knowledge\n"
+        "from knowledge.semantic import semantic_index\n"
+        "index = semantic_index(list(load_knowledge().entries.values()))\n"
+        "assert index is not None and index.ready()\n"
+        "print('wordllama' in sys.modules, 'pydantic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_question_in_other_words_is_closest_to_the_entry_it_means(kb: KnowledgeBase):
+    index = semantic_index(list(kb.entries.values()))
+    assert index is not None and index.ready()
+    titles = [e.title for e in kb.entries.values()]
+    close = index.closeness(SAID_OTHERWISE)
+    assert close[titles.index("Marketing Team")] > close[titles.index("Market Timing")] + 0.05
+    assert close.max() <= 1.0 + 1e-6 and close.min() >= -1.0 - 1e-6
+
+
+def test_meaning_puts_the_meant_entry_first(searcher: Searcher, kb: KnowledgeBase, without_model):
+    assert _top(searcher, SAID_OTHERWISE) == "Marketing Team"
+    words_only = Searcher(kb)  # built without the model: the words alone rank Market Timing first here
+    assert words_only.semantic() is None
+    assert _top(words_only, SAID_OTHERWISE) == "Market Timing"
+
+
+def test_agreement_of_words_and_meaning_widens_the_lead(searcher: Searcher, kb: KnowledgeBase, without_model):
+    """A question both readings put on one entry gets a clearer lead, so the decision can answer it."""
+    question = "What does a subscription offering look like for an open source company?"
+    both = decide(searcher, question, command="service")
+    words_only = decide(Searcher(kb), question, command="service")
+    assert both.top is not None and both.top.entry.title == "Subscription Service Model"
+    assert both.matched
+    assert both.margin > words_only.margin
+
+
+def test_far_from_every_entry_the_words_alone_decide(searcher: Searcher, kb: KnowledgeBase, without_model):
+    """Below the gate, meaning says nothing: the order is the words' own."""
+    question = "how long should i boil an egg"
+    index = searcher.semantic()
+    assert index is not None
+    hits = searcher.search(question, limit=8)
+    assert max(index.closeness(searcher.readable(question))[_positions(searcher, hits)]) < 0.42
+    words_only = Searcher(kb).search(question, limit=8)
+    assert [(h.entry.id, h.score) for h in hits] == [(h.entry.id, h.score) for h in words_only]
+
+
+def _positions(searcher: Searcher, hits) -> list[int]:  # type: ignore[no-untyped-def]
+    order = [doc.entry.id for doc in searcher._docs]
+    return [order.index(h.entry.id) for h in hits]
+
+
+def test_a_chinese_question_is_not_embedded(searcher: Searcher, kb: KnowledgeBase, without_model):
+    question = "我们的市场营销全靠创始人发推，是时候组建正式团队了吗？"
+    with_model = [(h.entry.id, h.score) for h in searcher.search(question, limit=6)]
+    assert with_model == [(h.entry.id, h.score) for h in Searcher(kb).search(question, limit=6)]
+
+
+def test_an_asked_for_kind_of_answer_is_not_undone_by_meaning(searcher: Searcher):
+    """The question names a parent and one of its children: the child goes first, whatever the meaning says."""
+    assert searcher.search("Which market- and customer-related factors matter most for success?")[0].entry.id == (
+        "factor.market-and-customers"
+    )
+
+
+def test_a_broken_install_logs_once_and_search_still_answers(kb: KnowledgeBase, without_model, caplog):
+    semantic._reset_for_tests(unavailable=False)
+    real = semantic.model_files
+    semantic.model_files = lambda: None  # type: ignore[assignment]
+    try:
+        with caplog.at_level(logging.WARNING, logger="knowledge.semantic"):
+            first, second = Searcher(kb), Searcher(kb)
+            assert _top(first, "soc 2 audit") == _top(second, "soc 2 audit")
+    finally:
+        semantic.model_files = real  # type: ignore[assignment]
+    assert [r.getMessage() for r in caplog.records] == ["semantic ranking off: FileNotFoundError"]
+
+
+def test_the_cached_index_keeps_the_vectors_and_answers_alike(kb: KnowledgeBase, monkeypatch):
+    fresh = Searcher(kb)
+    assert fresh.semantic() is not None
+    again = pickle.loads(pickle.dumps(fresh))
+    embedded: list[int] = []
+    model = semantic._load_model()
+    assert model is not None
+    original = model.embed_known
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        embedded.append(len(texts))
+        return original(texts)
+
+    monkeypatch.setattr(model, "embed_known", counting)
+    for question in (SAID_OTHERWISE, "we might run out of cash", "who can help with soc 2"):
+        assert [h.entry.id for h in again.search(question)] == [h.entry.id for h in fresh.search(question)]
+    assert embedded == []  # the entries' vectors came with the pickle
+
+
+def test_closeness_is_the_same_from_many_threads(kb: KnowledgeBase):
+    index = semantic_index(list(kb.entries.values()))
+    assert index is not None and index.ready()
+    questions = [f"{SAID_OTHERWISE} {i % 7}" for i in range(64)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda q: index.closeness(q).tobytes(), questions))
+    for q, got in zip(questions, results, strict=True):
+        assert got == index.closeness(q).tobytes()
