@@ -91,7 +91,7 @@ def test_far_from_every_entry_the_words_alone_decide(searcher: Searcher, kb: Kno
     assert [(h.entry.id, h.score) for h in hits] == [(h.entry.id, h.score) for h in words_only]
 
 
-def _positions(searcher: Searcher, hits) -> list[int]:  # type: ignore[no-untyped-def]
+def _positions(searcher: Searcher, hits) -> list[int]:
     order = [doc.entry.id for doc in searcher._docs]
     return [order.index(h.entry.id) for h in hits]
 
@@ -112,13 +112,13 @@ def test_an_asked_for_kind_of_answer_is_not_undone_by_meaning(searcher: Searcher
 def test_a_broken_install_logs_once_and_search_still_answers(kb: KnowledgeBase, without_model, caplog):
     semantic._reset_for_tests(unavailable=False)
     real = semantic.model_files
-    semantic.model_files = lambda: None  # type: ignore[assignment]
+    semantic.model_files = lambda: None
     try:
         with caplog.at_level(logging.WARNING, logger="knowledge.semantic"):
             first, second = Searcher(kb), Searcher(kb)
             assert _top(first, "soc 2 audit") == _top(second, "soc 2 audit")
     finally:
-        semantic.model_files = real  # type: ignore[assignment]
+        semantic.model_files = real
     assert [r.getMessage() for r in caplog.records] == ["semantic ranking off: FileNotFoundError"]
 
 
@@ -131,7 +131,7 @@ def test_the_cached_index_keeps_the_vectors_and_answers_alike(kb: KnowledgeBase,
     assert model is not None
     original = model.embed_known
 
-    def counting(texts):  # type: ignore[no-untyped-def]
+    def counting(texts):
         embedded.append(len(texts))
         return original(texts)
 
