@@ -33,6 +33,9 @@ its unknown words are the asker's everyday Chinese, which the lexicon lacks
 ("公司基本没有内控，报销全靠老板一个人签字"). A Chinese question whose words the overview mostly knows
 (``known >= ZH_PLAIN_KNOWN``) is answered when the best entry explains ``ZH_PLAIN_COVERAGE`` of it: the Chinese
 questions the overview does not answer are made of words it does not know ("去日本旅游需要准备哪些东西").
+A question whose best entry by words is also the entry closest to it in meaning of all (``knowledge.semantic``,
+at least ``AGREED_CLOSENESS``) is answered on ``AGREED_EVIDENCE``: two readings that share little agree by chance
+rarely.
 Even then, a question that asks how to do a task of one's own ("how do I write
 a Helm chart") or for a figure, a norm, a definition or a template ("what's the
 VAT rate in Germany"; ``knowledge.asking``) is declined: the overview names
@@ -93,6 +96,11 @@ ZH_KNOWN = 0.2
 # entry explains ZH_PLAIN_COVERAGE of it.
 ZH_PLAIN_KNOWN = 0.65
 ZH_PLAIN_COVERAGE = 0.3
+# Words and meaning agree: the best entry by words is also the entry closest in meaning to the question of all
+# (``knowledge.semantic``), at least AGREED_CLOSENESS close; then AGREED_EVIDENCE is enough. Two readings that
+# share little agree by chance rarely ("we keep guessing where the market goes next year, any way to do it w data").
+AGREED_CLOSENESS = 0.5
+AGREED_EVIDENCE = 0.2
 # A runner-up within this share of the best entry's score lends it its words for the neighbouring-topic check.
 NEAR = 0.8
 # When abstaining, entries that explain at least this share of the question are offered.
@@ -105,8 +113,8 @@ class SearchOutcome:
     """What search found for a question and whether it answers it."""
 
     matched: bool
-    # "exact" (title or alias), "explained", "clear winner", "named", "adjacent topic", "personal task", "figure",
-    # "weak" or "nothing found".
+    # "exact" (title or alias), "explained", "clear winner", "named", "agreed", "adjacent topic", "personal task",
+    # "figure", "weak" or "nothing found".
     reason: str
     hits: tuple[Hit, ...]
     coverage: float
@@ -202,6 +210,12 @@ def _figure_in_entry(searcher: Searcher, text: str, read: str, entry: Entry) -> 
     )
 
 
+def _agreed(searcher: Searcher, text: str, entry: Entry) -> bool:
+    """``entry``, best by words, is also the closest in meaning of all entries, at least ``AGREED_CLOSENESS``."""
+    closest = searcher.closest_in_meaning(text)
+    return closest is not None and closest[0].id == entry.id and closest[1] >= AGREED_CLOSENESS
+
+
 def _kin(a: Entry, b: Entry) -> bool:
     """Entries of one family: one is the other's parent, or they share a parent."""
     return a.parent == b.id or b.parent == a.id or (a.parent is not None and a.parent == b.parent)
@@ -258,6 +272,8 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
         matched, reason = True, "named"
     elif has_han(text) and known >= ZH_PLAIN_KNOWN and coverage >= ZH_PLAIN_COVERAGE:
         matched, reason = True, "explained"
+    elif evidence >= AGREED_EVIDENCE and _agreed(searcher, text, best.entry):
+        matched, reason = True, "agreed"
     else:
         matched, reason = False, "weak"
     if matched and not best.exact:

@@ -440,6 +440,16 @@ class Searcher:
         self.__dict__.update(state)
         self._meaning_lock = threading.Lock()
 
+    def closest_in_meaning(self, text: str) -> tuple[Entry, float] | None:
+        """The entry closest in meaning to the question among all entries, and how close (None: no model, or a
+        question in Chinese)."""
+        meaning = self.semantic()
+        if meaning is None or has_han(text):
+            return None
+        close = meaning.closeness(self.readable(text))
+        best = int(close.argmax())
+        return self._docs[best].entry, float(close[best])
+
     def _by_meaning(self, scores: list[tuple[float, int]], text: str) -> list[tuple[float, int]]:
         """The best ``_MEANING_HEAD`` entries reordered by meaning as well as words: each drops by
         ``MEANING_WEIGHT`` x the best score x how far its closeness trails the closest of them. When the words and

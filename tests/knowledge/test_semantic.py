@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from knowledge import KnowledgeBase, Searcher, semantic
-from knowledge.decision import decide
+from knowledge.decision import AGREED_EVIDENCE, BORDERLINE, decide
 from knowledge.semantic import model_files, semantic_index
 
 # Shares "market" with Market Timing and Marketing Team alike; it means the team.
@@ -149,3 +149,30 @@ def test_closeness_is_the_same_from_many_threads(kb: KnowledgeBase):
         results = list(pool.map(lambda q: index.closeness(q).tobytes(), questions))
     for q, got in zip(questions, results, strict=True):
         assert got == index.closeness(q).tobytes()
+
+
+def test_words_and_meaning_agreeing_answer_what_the_words_alone_decline(
+    searcher: Searcher, kb: KnowledgeBase, without_model
+):
+    """A chatty question whose words the best entry explains only in part: the meaning points at the same entry,
+    so it is answered; without the model it is declined as weak."""
+    question = "we keep guessing where the market goes next year, any way to do it w data"
+    outcome = decide(searcher, question, command="service")
+    assert outcome.top is not None and outcome.top.entry.title == "Market Trend Prediction"
+    assert (outcome.matched, outcome.reason) == (True, "agreed")
+    assert AGREED_EVIDENCE <= outcome.evidence < BORDERLINE
+    words_only = decide(Searcher(kb), question, command="service")
+    assert (words_only.matched, words_only.reason) == (False, "weak")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how long should i boil an egg",
+        "what's a good laptop for a designer",
+        "can you help me write a haiku about autumn",
+    ],
+)
+def test_meaning_does_not_answer_what_the_overview_does_not_cover(searcher: Searcher, question: str):
+    outcome = decide(searcher, question, command="service")
+    assert not outcome.matched, (question, outcome.reason, outcome.top)
