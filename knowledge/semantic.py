@@ -126,13 +126,19 @@ class SemanticIndex:
         self._lock = threading.Lock()
         self._question = lru_cache(maxsize=2048)(self._closeness)
 
-    # The knowledge cache pickles the searcher with this index: the entries' vectors are kept, the model (loaded
-    # once per process), the lock and the questions' cache are not.
+    # The knowledge cache pickles the searcher with this index: the entries' vectors are kept (as bytes, so that
+    # reading the cache imports no numpy: a question answered by a title word for word never needs the model), the
+    # model (loaded once per process), the lock and the questions' cache are not.
     def __getstate__(self) -> dict[str, Any]:
-        return {"fields": self._fields, "owner": self._owner, "whole": self._whole, "size": self._size}
+        return {
+            "fields": (self._fields.tobytes(), self._fields.shape),
+            "owner": self._owner.astype("<i4").tobytes(),
+            "whole": (self._whole.tobytes(), self._whole.shape),
+            "size": self._size,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._fields, self._owner, self._whole = state["fields"], state["owner"], state["whole"]
+        self._packed: dict[str, Any] | None = state
         self._size = state["size"]
         self._model = None
         self._np = None
@@ -142,9 +148,17 @@ class SemanticIndex:
         """The model is loaded (an index read from the cache loads it now); False when it cannot be."""
         if self._model is None:
             self._model = _load_model()
-            if self._model is not None:
-                self._np = self._model._np
-        return self._model is not None
+            if self._model is None:
+                return False
+            np = self._np = self._model._np
+            packed, self._packed = getattr(self, "_packed", None), None
+            if packed is not None:
+                data, shape = packed["fields"]
+                self._fields = np.frombuffer(data, dtype=np.float32).reshape(shape)
+                self._owner = np.frombuffer(packed["owner"], dtype="<i4").astype(np.intp)
+                data, shape = packed["whole"]
+                self._whole = np.frombuffer(data, dtype=np.float32).reshape(shape)
+        return True
 
     def closeness(self, question: str) -> np.ndarray:
         """Per entry, how close ``question`` is in meaning: the mean of the cosine to its nearest field and the

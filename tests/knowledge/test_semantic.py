@@ -176,3 +176,25 @@ def test_words_and_meaning_agreeing_answer_what_the_words_alone_decline(
 def test_meaning_does_not_answer_what_the_overview_does_not_cover(searcher: Searcher, question: str):
     outcome = decide(searcher, question, command="service")
     assert not outcome.matched, (question, outcome.reason, outcome.top)
+
+
+def test_a_title_asked_word_for_word_loads_no_model_from_the_cache(tmp_path):
+    """The cache keeps the entries' vectors as bytes: a question that is a title needs no numpy and no model."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from knowledge.cache import load_cached\n"
+        f"loaded = load_cached([], cache_dir=Path({str(tmp_path)!r}))\n"
+        "assert loaded.searcher.search('legal')[0].exact\n"
+        "before = 'numpy' in sys.modules\n"
+        "top = loaded.searcher.search('our marketing is literally the founders tweeting. time for a real team?')\n"
+        "print(loaded.from_cache, before, 'numpy' in sys.modules, top[0].entry.title)\n"
+    )
+
+    def run() -> list[str]:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+        return out.stdout.strip().split(maxsplit=3)
+
+    first, second = run(), run()
+    assert first == ["False", "True", "True", "Marketing Team"]  # a fresh build embeds the entries
+    assert second == ["True", "False", "True", "Marketing Team"]
