@@ -11,7 +11,10 @@ that finds the schema behind), PyYAML and snowballstemmer. ``stack_without_alemb
 is reported too, since ``ask`` skips Alembic when the schema is already at head.
 ``ask_third_party`` lists the third-party packages an ``ask`` run actually imported.
 
-``ask`` is measured with the knowledge cache filled by the warm-up (the usual case);
+``ask`` asks a title word for word; ``ask_free`` asks in a person's own words, so the whole decision runs,
+the English word list of typo repair and the meaning model (``knowledge.semantic``: numpy, the tokenizer and the
+token vectors, about a fifth of a second) included. ``ask`` is measured with the knowledge cache filled by the
+warm-up (the usual case);
 ``ask_cold_cache`` starts each run with an empty cache directory (first start after an
 install or a content change). Bytecode is written by the warm-up round, as ``pip install``
 compiles it for an installed package (``PYTHONDONTWRITEBYTECODE`` is cleared for the runs).
@@ -43,6 +46,7 @@ STACK = (
     "snowballstemmer",
 )
 TARGETS = {"health_ratio_max": 0.5, "health_peak_rss_mb_max": 60.0, "ask_ratio_max": 1.0}
+_FREE_QUESTION = "/cos-service big customers keep asking for a soc 2 report before they sign, who can help"
 _PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "discord", "aiohttp")
 _DUMP = (
     "import sys, atexit, json\n"
@@ -104,7 +108,7 @@ def main() -> int:
     else:
         python_cmd = [python]
         cos_bot = [str(script)] if script.exists() else [python, "-m", "bot.cli"]
-    ask_args = ["ask", "/cos-service legal"]
+    ask_args = ["ask", "/cos-service legal"]  # a title word for word
     cases: dict[str, tuple[list[str], bool]] = {
         "stack": ([*python_cmd, "-c", "import " + ", ".join(STACK)], False),
         "stack_without_alembic": (
@@ -114,6 +118,8 @@ def main() -> int:
         "health": (cos_bot + ["health"], False),
         "ask": (cos_bot + ask_args, False),
         "ask_cold_cache": (cos_bot + ask_args, True),
+        # a question in the person's own words: the whole decision runs, the meaning model included
+        "ask_free": (cos_bot + ["ask", _FREE_QUESTION], False),
     }
     try:
         setup = subprocess.run(cos_bot + ["db", "upgrade"], env=env, cwd=work, capture_output=True, text=True)
@@ -149,7 +155,7 @@ def main() -> int:
             out[name] = _summary(samples[name])
         stack = float(out["stack"]["median_s"])  # type: ignore[index]
         stack_cpu = float(out["stack"]["median_cpu_s"])  # type: ignore[index]
-        for name in ("health", "ask", "ask_cold_cache"):
+        for name in ("health", "ask", "ask_cold_cache", "ask_free"):
             out[name]["ratio_to_stack"] = round(float(out[name]["median_s"]) / stack, 3)  # type: ignore[index]
             # CPU time is steadier than wall time on a shared machine: both are reported, the target is on wall.
             out[name]["cpu_ratio_to_stack"] = round(
