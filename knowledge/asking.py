@@ -20,7 +20,9 @@ size", "which version added", "how is it architected", "its optimizer"), for the
 procedure's full list or documents, for a tax or a price, for a provider's prices compared, for an exact date or a
 case's recurring revenue, for who founded or leads a company, where its offices are or its total revenue, for a
 technical task of the company's own ("how do we configure SSO"), or for a translation, asks for facts the overview
-does not hold either: it names services, not rates, formulas, rules, dates or documents.
+does not hold either: it names services, not rates, formulas, rules, dates or documents. The English asks are a
+table (``FIGURE_ASKS``), each named and shown with a question it catches; ``figure_ask`` says which one a question
+makes.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
 deadline, which article ("第几条"), how much of something ("多少股份", "多少钱"), a version number, or how to
 configure, deploy or install something.
@@ -32,8 +34,9 @@ plural ("how do we price it") is never one.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-__all__ = ["HELP_VERBS", "asks_for_figure", "personal_task"]
+__all__ = ["FIGURE_ASKS", "HELP_VERBS", "FigureAsk", "asks_for_figure", "figure_ask", "personal_task"]
 
 # Verbs of a question that asks for the help the overview names (services, providers, partners), or for its
 # judgement ("how can I tell that we are a commercial company").
@@ -76,93 +79,205 @@ def personal_task(text: str) -> str | None:
 _UNIT = "seat|node|user|server|core|cpu|gb|tb|cku|instance|licen[cs]e|share"
 _CONFIG = "config(?:uration)? (?:param|parameter|setting|option|key)"
 _WHATS = r"^(?:.*\W)?(?:what's|whats|what is|what are)\s+"
-_FIGURE = re.compile(
-    _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}"
-    r"(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?|fines?|limitations?|deadlines?|salary|salaries)\b"
-    r"|" + _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
-    r"(?!\s+(?:examples?|fit|fits|partner|partners|firm|firms|provider|providers|way|ways|place|start)\b)"
-    r"|^how (?:much|many)\b(?!.*\bmatters?\b)"
-    r"|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard|recommended|maximum"
-    r"|minimum|max|min|ideal|optimal|limit)\b"
-    r"|\btemplates?\b|\bwhat should (?:a|an|the|our|my) (?:\S+ ){0,3}?(?:say|include|contain)\b"
-    r"|\bdifference between\b|\b(?:pick|choose|decide) between\b"
-    r"|^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b|\b(?:which|what) dates?\b.*\bdue\b|\bdue dates?\b"
-    r"|\bhow (?:is|are|do|does|would|will) (?:\w+\s+){0,6}(?:calculated|computed|taxed)\b|\b(?:get|gets|be) taxed\b"
-    # a figure asked for anywhere in a clause: "what corporate tax rate would we pay", "what fines apply",
-    # "what does a subscription cost", "what revenue threshold triggers the master file"
-    r"|\b(?:what|which|how much)\b[^.?!,;:()]{0,60}?\b(?:rates?|fees?|fines?|thresholds?|minimum|maximum|deadlines?|"
-    r"multiples?|"
-    r"percentages?|salary|salaries|penalty|penalties|costs?|score)\b(?! (?:center|centre|structure|model))"
-    r"|\bwhat does\b[^.?!,;:]{0,60}\bcost\b"
-    # a procedure: "the exact steps to get a classification number", "the full requirement list", "which documents"
-    r"|\bexact steps\b|\bstep[- ]by[- ]step\b|\bwhat are the steps\b"
-    r"|\b(?:exact|full|complete) (?:\S+ ){0,2}?(?:procedure|requirements? list|checklist)\b"
-    r"|\b(?:which|what) (?:documents|paperwork|forms)\b"
-    # a tax asked of a case ("what's the withholding tax on royalties", "is there a withholding tax", "how much vat")
-    r"|\bwhat(?:'s| is) the (?:\S+ )?(?:tax|withholding|vat|gst|duty)\b(?! (?:compliance|strategy|planning|risk))"
-    r"|\b(?:is|are) there (?:a|an|any) (?:\S+ )?(?:withholding|vat|gst|duty|levy|stamp duty)\b"
-    r"|\bhow (?:much|many)\b[^.?!]{0,30}\b(?:vat|tax|gst|duty)\b"
-    # a technical task of the company's own: "how do we configure vault", "how do we compute quota accelerators"
-    r"|\bhow (?:do|can|should|would) we (?:configure|install|implement|compute|calculate|debug|rotate|fill out"
-    r"|fill in|pick a name|name)\b"
-    # a provider's prices compared: "is AWS cheaper than Google", "compare X vs Y pricing", "what do they charge"
-    r"|\b(?:cheaper|more expensive|pricier) than\b|\bcompare\b.*\b(?:pricing|prices|price|costs?)\b"
-    r"|\bwhat (?:do|does|would|will) (?:\S+ ){0,3}?charge\b"
-    # a date, a case's recurring revenue, a grant's cliff: "when exactly did IBM close the deal", "Confluent's ARR"
-    r"|\bwhen exactly\b|\bexact date\b|\b(?:annual|monthly) recurring revenue\b|\bcliffs?\b"
-    # a price or how long something stays valid: "price of the CKA exam and how long is it valid"
-    r"|\bprice (?:of|for)\b|\bhow long is (?:it|they|the \S+) valid\b"
-    # a rule's obligation: "do past contributors need to sign off", "does lgpd require us to", "do I need a CLA"
-    r"|\b(?:do|does) (?:\w+ ){1,3}(?:need|have) to "
-    r"(?:sign|register|file|pay|publish|disclose|appoint|notify|report|collect|withhold|charge)\b"
-    r"|\bdoes (?:\w+ ){1,3}require (?:us|me|a|an|the|every|all)\b|\bdo (?:i|we) need an? (?:cla|dco|permit|visa|dpo)\b"
-    # a clause of a text: "which gdpr article", "which annex a control covers", "which config param"
-    r"|\b(?:which|what) (?:\S+ ){0,4}?(?:article|annex|clause|module|param|parameter|" + _CONFIG + r")s?\b"
-    r"|\bwhich (?:\S+ ){0,5}?control (?:covers|applies|maps)\b"
-    # a price per unit, a fee, a score, a time limit
-    r"|\b(?:price|prices|pricing|cost|costs|fee|fees|charges?)\b[^.?!;]{0,40}\bper (?:" + _UNIT + r"|month|year|hour)\b"
-    r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
-    r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
-    r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
-    r"|\b\d+(?:\.\d+)? ?(?:%|percent) of \d|\bwhat time is it\b|\bwhat(?:'s| is) the time\b|\btime of day\b"
-    r"|\bin (?:minutes|hours|seconds|milliseconds)\b"
-    # a fact about a case company or a provider: who founded or leads it, where its offices are, its revenue
-    r"|\bwho (?:founded|started|created)\b|\bwho(?:'s| is| was) (?:the )?(?:ceo|cto|cfo|founder|founders|chairman|"
-    r"president)\b|\b(?:have|has) (?:an? )?offices? in\b|\bheadquarter(?:s|ed)\b|\bwhere is (?:\S+ ){1,3}?based\b"
-    r"|\bfiscal year\b|\btotal revenue\b"
-    r"|\b(?:is it|is that|are they|is this) (?:like |about |around |roughly )?\d+(?:\.\d+)? ?(?:%|percent)"
-    # a rule's reach: "without every contributor's consent", "does the cyber resilience act apply to", "how long
-    # do we have to keep invoices"
-    r"|\bwithout (?:\S+ ){0,3}?(?:consent|approval|permission)\b"
-    r"|\bdoes (?:the )?(?:\S+ ){1,5}?(?:act|law|regulation|directive|rule|rules) apply\b"
-    r"|\bhow long\b[^.?!]*\b(?:keep|retain|store)\b"
-    r"|\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b|\bmarket cap(?:italization)?\b"
-    r"|\b(?:on )?(?:what|which) (?:date|day)\b"
-    r"|\bwhat (?:\S+ ){0,3}?figures?\b"
-    r"|\bexactly how (?:much|many)\b|\bin (?:dollars|euros|usd|eur|rmb|yuan)\b|\b(?:in )?(?:what|which) year\b"
-    # an error to fix: "fails with ORA-01555", "ERR_CONNECTION_RESET"
-    r"|\bfails? with\b|\b[a-z]{2,5}-0\d{3,}\b|\berror (?:code )?\d{3,}\b"
-    # a legal opinion: "is our CLA enforceable under German law"
-    r"|\b(?:is|are) (?:\S+ ){0,4}?(?:enforceable|lawful|legally binding) (?:under|in)\b"
-    # when a rule starts to apply: "when does auditor attestation kick in"
-    r"|\bwhen (?:does|do|will) (?:\S+ ){0,6}?(?:kick in|take effect|start to apply)\b"
-    # two figures to choose from: "10% or 15%?", "99.95 or 99.99", "5d002 or 5d992"
-    r"|\b[a-z]*\d[\w.]*\s*%?\s+or\s+[a-z]*\d[\w.]*\s*%?"
-    # the terms of a grant or a sales plan: "what strike price and cliff", "how many SDRs per account executive"
-    r"|\b(?:strike|exercise) prices?\b|\bvesting cliffs?\b|\b(?:number|ratio) of (?:\S+ ){1,3}?(?:to|per) "
-    # a translation: "translate 'good morning' into korean", "how do you say thank you in korean"
-    r"|\btranslate\b.*\b(?:into|to)\b|\bhow (?:do|would|can) (?:you|i|we) say\b"
-    # how long something takes, in weeks, days or hours
-    r"|\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b"
-    # a product's internals: "how does tikv decide when to split a region", "the default size", "max connections"
-    r"|\bhow does (?:\S+ ){1,5}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
-    r"partition|parse|route|execute|compile|optimi[sz]e|persist|serialize|compress)\b"
-    r"|\bhow (?:is|are|was|were) (?:\S+ ){1,5}?(?:architected|implemented|engineered)\b"
-    r"|\b(?:which|what) (?:\S+ ){0,3}?(?:version|release)s? (?:introduced|added|removed|deprecated|shipped|has|had|"
-    r"supports?|fixed)\b|\b(?:query )?optimi[sz]ers?\b|\bquery planners?\b"
-    r"|\bunder the hood\b|\bdefault (?:size|value|port|setting|timeout)\b|\bmax(?:imum)? (?:connections|"
-    r"throughput|partitions)\b|\b(?:partition|replica|shard|node|thread|connection) counts?\b"
+
+
+@dataclass(frozen=True, slots=True)
+class FigureAsk:
+    """One way a question asks for what the overview does not hold: a name, a question it catches, the pattern
+    (searched in the question lowercased, "whats" read as "what's")."""
+
+    name: str
+    example: str
+    pattern: str
+
+
+FIGURE_ASKS: tuple[FigureAsk, ...] = (
+    FigureAsk(
+        "a rate or norm, asked as what's the",
+        "what's the typical burn multiple at series b",
+        _WHATS + r"(?:the|an?)\s+(?:\w+\s+){0,4}"
+        r"(?:rates?|multiples?|ratios?|percentages?|benchmarks?|thresholds?|fines?|limitations?|deadlines?|salary"
+        r"|salaries)\b",
+    ),
+    FigureAsk(
+        "a good or typical something",
+        "what's a healthy gross margin for saas",
+        _WHATS + r"(?:an?|the)\s+(?:good|typical|normal|healthy|fair|reasonable|standard|average|usual)\b"
+        r"(?!\s+(?:examples?|fit|fits|partner|partners|firm|firms|provider|providers|way|ways|place|start)\b)",
+    ),
+    FigureAsk(
+        "how much or how many",
+        "how many slides should a pitch deck have",
+        r"^how (?:much|many)\b(?!.*\bmatters?\b)"
+        r"|\bhow (?:much|many)\b.*\b(?:expect|normal|typical|usual|standard|recommended|maximum"
+        r"|minimum|max|min|ideal|optimal|limit)\b",
+    ),
+    FigureAsk(
+        "a template or what a text should say",
+        "what should an offer letter include",
+        r"\btemplates?\b|\bwhat should (?:a|an|the|our|my) (?:\S+ ){0,3}?(?:say|include|contain)\b",
+    ),
+    FigureAsk(
+        "a difference", "difference between mrr and arr", r"\bdifference between\b|\b(?:pick|choose|decide) between\b"
+    ),
+    FigureAsk(
+        "a due date",
+        "when are 1099s due",
+        r"^when (?:is|are|do|does)\b.*\b(?:due|deadline)\b|\b(?:which|what) dates?\b.*\bdue\b|\bdue dates?\b",
+    ),
+    FigureAsk(
+        "how a figure is calculated or a thing taxed",
+        "how is net revenue retention calculated",
+        r"\bhow (?:is|are|do|does|would|will) (?:\w+\s+){0,6}(?:calculated|computed|taxed)\b|\b(?:get|gets|be) taxed\b",
+    ),
+    FigureAsk(
+        "a figure anywhere in a clause",
+        "what corporate tax rate would we pay in ireland",
+        r"\b(?:what|which|how much)\b[^.?!,;:()]{0,60}?\b(?:rates?|fees?|fines?|thresholds?|minimum|maximum|deadlines?|"
+        r"multiples?|percentages?|salary|salaries|penalty|penalties|costs?|score)\b"
+        r"(?! (?:center|centre|structure|model))"
+        r"|\bwhat does\b[^.?!,;:]{0,60}\bcost\b",
+    ),
+    FigureAsk(
+        "a procedure, its steps, full list or documents",
+        "which documents do we need for the visa",
+        r"\bexact steps\b|\bstep[- ]by[- ]step\b|\bwhat are the steps\b"
+        r"|\b(?:exact|full|complete) (?:\S+ ){0,2}?(?:procedure|requirements? list|checklist)\b"
+        r"|\b(?:which|what) (?:documents|paperwork|forms)\b",
+    ),
+    FigureAsk(
+        "a tax asked of a case",
+        "is there a withholding tax on royalties paid abroad",
+        r"\bwhat(?:'s| is) the (?:\S+ )?(?:tax|withholding|vat|gst|duty)\b(?! (?:compliance|strategy|planning|risk))"
+        r"|\b(?:is|are) there (?:a|an|any) (?:\S+ )?(?:withholding|vat|gst|duty|levy|stamp duty)\b"
+        r"|\bhow (?:much|many)\b[^.?!]{0,30}\b(?:vat|tax|gst|duty)\b",
+    ),
+    FigureAsk(
+        "a technical task of the company's own",
+        "how do we configure sso for the admin console",
+        r"\bhow (?:do|can|should|would) we (?:configure|install|implement|compute|calculate|debug|rotate|fill out"
+        r"|fill in|pick a name|name)\b",
+    ),
+    FigureAsk(
+        "a provider's prices compared",
+        "is aws cheaper than google cloud for us",
+        r"\b(?:cheaper|more expensive|pricier) than\b|\bcompare\b.*\b(?:pricing|prices|price|costs?)\b"
+        r"|\bwhat (?:do|does|would|will) (?:\S+ ){0,3}?charge\b",
+    ),
+    FigureAsk(
+        "an exact date, a case's recurring revenue, a cliff",
+        "when exactly did ibm close the red hat deal",
+        r"\bwhen exactly\b|\bexact date\b|\b(?:annual|monthly) recurring revenue\b|\bcliffs?\b",
+    ),
+    FigureAsk(
+        "a price, or how long a thing stays valid",
+        "price of the cka exam",
+        r"\bprice (?:of|for)\b|\bhow long is (?:it|they|the \S+) valid\b",
+    ),
+    FigureAsk(
+        "a rule's obligation",
+        "does lgpd require us to appoint a dpo",
+        r"\b(?:do|does) (?:\w+ ){1,3}(?:need|have) to "
+        r"(?:sign|register|file|pay|publish|disclose|appoint|notify|report|collect|withhold|charge)\b"
+        r"|\bdoes (?:\w+ ){1,3}require (?:us|me|a|an|the|every|all)\b"
+        r"|\bdo (?:i|we) need an? (?:cla|dco|permit|visa|dpo)\b",
+    ),
+    FigureAsk(
+        "a clause of a text",
+        "which gdpr article covers erasure",
+        r"\b(?:which|what) (?:\S+ ){0,4}?(?:article|annex|clause|module|param|parameter|" + _CONFIG + r")s?\b"
+        r"|\bwhich (?:\S+ ){0,5}?control (?:covers|applies|maps)\b",
+    ),
+    FigureAsk(
+        "a price per unit, a fee, a score, a time limit, a percentage",
+        "list price per node per year",
+        r"\b(?:price|prices|pricing|cost|costs|fee|fees|charges?)\b[^.?!;]{0,40}\bper (?:"
+        + _UNIT
+        + r"|month|year|hour)\b"
+        r"|\bper[- ](?:" + _UNIT + r")\b[^.?!;]{0,20}\b(?:price|pricing|cost|fee)s?\b"
+        r"|\bhourly rates?\b|\bpassing score\b|\bstatute of limitations?\b"
+        r"|\b(?:tax|withholding|vat|gst|interest|exchange|royalty) rates?\b|\bwhat (?:%|percent|percentage)"
+        r"|\b\d+(?:\.\d+)? ?(?:%|percent) of \d",
+    ),
+    FigureAsk(
+        "the time, or a time in minutes",
+        "what time is it in berlin",
+        r"\bwhat time is it\b|\bwhat(?:'s| is) the time\b|\btime of day\b"
+        r"|\bin (?:minutes|hours|seconds|milliseconds)\b",
+    ),
+    FigureAsk(
+        "a fact about a case company or a provider",
+        "who founded confluent",
+        r"\bwho (?:founded|started|created)\b|\bwho(?:'s| is| was) (?:the )?(?:ceo|cto|cfo|founder|founders|chairman|"
+        r"president)\b|\b(?:have|has) (?:an? )?offices? in\b|\bheadquarter(?:s|ed)\b|\bwhere is (?:\S+ ){1,3}?based\b"
+        r"|\bfiscal year\b|\btotal revenue\b",
+    ),
+    FigureAsk(
+        "a percentage guessed",
+        "is it like 20% of revenue",
+        r"\b(?:is it|is that|are they|is this) (?:like |about |around |roughly )?\d+(?:\.\d+)? ?(?:%|percent)",
+    ),
+    FigureAsk(
+        "a rule's reach",
+        "can we relicense without every contributor's consent",
+        r"\bwithout (?:\S+ ){0,3}?(?:consent|approval|permission)\b"
+        r"|\bdoes (?:the )?(?:\S+ ){1,5}?(?:act|law|regulation|directive|rule|rules) apply\b"
+        r"|\bhow long\b[^.?!]*\b(?:keep|retain|store)\b",
+    ),
+    FigureAsk(
+        "a revenue, a share price, a market cap, a date, a year, an amount in a currency",
+        "what was mongodb's market cap at ipo",
+        r"\b(?:annual|yearly|quarterly) revenue\b|\b(?:ipo|share|stock) price\b|\beccn\b|\bmarket cap(?:italization)?\b"
+        r"|\b(?:on )?(?:what|which) (?:date|day)\b"
+        r"|\bwhat (?:\S+ ){0,3}?figures?\b"
+        r"|\bexactly how (?:much|many)\b|\bin (?:dollars|euros|usd|eur|rmb|yuan)\b|\b(?:in )?(?:what|which) year\b",
+    ),
+    FigureAsk(
+        "an error to fix",
+        "the job fails with ora-01555",
+        r"\bfails? with\b|\b[a-z]{2,5}-0\d{3,}\b|\berror (?:code )?\d{3,}\b",
+    ),
+    FigureAsk(
+        "a legal opinion",
+        "is our cla enforceable under german law",
+        r"\b(?:is|are) (?:\S+ ){0,4}?(?:enforceable|lawful|legally binding) (?:under|in)\b",
+    ),
+    FigureAsk(
+        "when a rule starts to apply",
+        "when does auditor attestation kick in",
+        r"\bwhen (?:does|do|will) (?:\S+ ){0,6}?(?:kick in|take effect|start to apply)\b",
+    ),
+    FigureAsk(
+        "one of two figures", "should the sla be 99.95 or 99.99", r"\b[a-z]*\d[\w.]*\s*%?\s+or\s+[a-z]*\d[\w.]*\s*%?"
+    ),
+    FigureAsk(
+        "the terms of a grant or a sales plan",
+        "what strike price should the options have",
+        r"\b(?:strike|exercise) prices?\b|\bvesting cliffs?\b|\b(?:number|ratio) of (?:\S+ ){1,3}?(?:to|per) ",
+    ),
+    FigureAsk(
+        "a translation",
+        "translate good morning into korean",
+        r"\btranslate\b.*\b(?:into|to)\b|\bhow (?:do|would|can) (?:you|i|we) say\b",
+    ),
+    FigureAsk(
+        "how long something takes",
+        "how long does a soc 2 type ii audit take",
+        r"\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b",
+    ),
+    FigureAsk(
+        "a product's internals",
+        "how does tikv decide when to split a region",
+        r"\bhow does (?:\S+ ){1,5}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
+        r"partition|parse|route|execute|compile|optimi[sz]e|persist|serialize|compress)\b"
+        r"|\bhow (?:is|are|was|were) (?:\S+ ){1,5}?(?:architected|implemented|engineered)\b"
+        r"|\b(?:which|what) (?:\S+ ){0,3}?(?:version|release)s? (?:introduced|added|removed|deprecated|shipped|has|had|"
+        r"supports?|fixed)\b|\b(?:query )?optimi[sz]ers?\b|\bquery planners?\b"
+        r"|\bunder the hood\b|\bdefault (?:size|value|port|setting|timeout)\b|\bmax(?:imum)? (?:connections|"
+        r"throughput|partitions)\b|\b(?:partition|replica|shard|node|thread|connection) counts?\b",
+    ),
 )
+_FIGURE = re.compile("|".join(f"(?:{ask.pattern})" for ask in FIGURE_ASKS))
 
 
 # The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline.
@@ -180,6 +295,15 @@ _NO_APOSTROPHE = re.compile(r"\b(what|that|where|who|how)s\b")
 def _as_typed(text: str) -> str:
     """``text`` lowercased, its spaces and apostrophes made one kind, "whats" read as "what's"."""
     return _NO_APOSTROPHE.sub(r"\1's", re.sub(r"\s+", " ", text.lower().replace("’", "'")))
+
+
+def figure_ask(text: str) -> str | None:
+    """The name of the first of ``FIGURE_ASKS`` that ``text`` makes ("a due date"), "in Chinese" for one of the
+    Chinese asks, else None."""
+    typed = _as_typed(text)
+    if _FIGURE.search(typed) is None:
+        return "in Chinese" if _FIGURE_ZH.search(text) is not None else None
+    return next(ask.name for ask in FIGURE_ASKS if re.search(ask.pattern, typed))
 
 
 def asks_for_figure(text: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.asking import asks_for_figure, personal_task
+from knowledge.asking import FIGURE_ASKS, FigureAsk, asks_for_figure, figure_ask, personal_task
 from knowledge.decision import BORDERLINE, CLEAR_MARGIN, MATCH, NAMED_EVIDENCE, NAMED_MARGIN, decide
 from knowledge.evidence import is_manner_adverb
 from knowledge.words import example_stems, synonyms_of
@@ -485,3 +485,15 @@ def test_a_task_after_who_asks_is_still_a_task(searcher):
     assert not outcome.matched, outcome
     outcome = decide(searcher, "As CTO, how do I set up a blue-green deployment in Kubernetes with Argo Rollouts?")
     assert not outcome.matched, outcome
+
+
+@pytest.mark.parametrize("ask", FIGURE_ASKS, ids=lambda ask: ask.name)
+def test_every_named_ask_catches_its_example(ask: FigureAsk):
+    """The table of asks reads as what each one catches: its example is caught, and by that ask first."""
+    assert figure_ask(ask.example) == ask.name
+    assert asks_for_figure(ask.example)
+
+
+def test_a_question_without_a_figure_ask_names_none():
+    assert figure_ask("who can help us get a soc 2 report") is None
+    assert figure_ask("2024年的罚款上限是多少") == "in Chinese"
