@@ -24,8 +24,9 @@ does not hold either: it names services, not rates, formulas, rules, dates or do
 table (``FIGURE_ASKS``), each named and shown with a question it catches; ``figure_ask`` says which one a question
 makes.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
-deadline, which article ("第几条"), how much of something ("多少股份", "多少钱"), a version number, or how to
-configure, deploy or install something.
+deadline, which article ("第几条"), how much of something ("多少股份", "多少钱"), a version number, how to
+configure, deploy or install something, which of two is cheaper, a filing procedure or its time limit, or the
+conditions a rule sets ("需要满足什么条件").
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -266,6 +267,36 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b",
     ),
     FigureAsk(
+        "a company's own revenue figure",
+        "what share of gitlab's revenue comes from saas",
+        r"\b[a-z0-9]+'s (?:\S+ ){0,2}?revenue\b(?! (?:models?|streams?|sources?|mix|diversification|strategy))"
+        r"|\bshare of (?:\S+ ){0,3}?revenue\b",
+    ),
+    FigureAsk(
+        "a procedure's legal or formal steps, a registration",
+        "what are the legal steps to relicense our project",
+        r"\b(?:legal|formal|concrete|practical) steps\b|\bwhat are the (?:\S+ )?steps (?:to|for)\b"
+        r"|\bhow (?:do|can|should|would) (?:we|i) (?:register|incorporate|file for|apply for a (?:trademark|patent))\b",
+    ),
+    FigureAsk(
+        "what a rule or a certification requires",
+        "what are the requirements to get fedramp authorization",
+        r"\bwhat does (?:\S+ ){1,4}?require (?:for|us|me|of us|when|before)\b"
+        r"|\brequirements (?:to|for) (?:get|getting|obtain|obtaining|achiev)"
+        r"|\bwhat are the (?:\S+ )?requirements (?:to|for|of)\b",
+    ),
+    FigureAsk(
+        "a discount, or terms that are standard",
+        "what discount off list price should resellers get",
+        r"\b(?:what|which|how much|how big an?) (?:\S+ ){0,2}?discounts?\b(?! (?:strategy|policy|policies))"
+        r"|\b(?:terms|clauses?) (?:are |is )?(?:standard|typical|usual|customary)\b|\bstandard (?:terms|clauses)\b",
+    ),
+    FigureAsk(
+        "an agenda or a script",
+        "what should the agenda for a quarterly business review include",
+        r"\bagenda\b|\bscript for\b",
+    ),
+    FigureAsk(
         "a product's internals",
         "how does tikv decide when to split a region",
         r"\bhow does (?:\S+ ){1,5}?(?:decide|handle|split|store|replicate|implement|schedule|balance|shard|index|"
@@ -280,11 +311,15 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
 _FIGURE = re.compile("|".join(f"(?:{ask.pattern})" for ask in FIGURE_ASKS))
 
 
-# The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline.
+# The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline,
+# a price, a procedure, a rule's conditions.
 _FIGURE_ZH = re.compile(
     r"(?:怎么|如何|怎样)(?:计算|写)|(?:怎么|如何)算(?:$|[吗呢啊？?，,。.！!])|税率|区别(?!对待)|模板|截止日期|哪一年|哪年"
     r"|第几条|哪一条|哪条|多少(?:股份|股权|钱|比例|个|天|人民币|美元)|比例多少|版本号|哪个版本|最新版本"
     r"|(?:怎么|如何|怎样)(?:配置|部署|安装)|罚款(?:是)?多少|最高罚|(?:上限|下限)是多少"
+    # prices compared, a procedure and its time limits, the conditions a rule sets
+    r"|哪(?:个|家)(?:的)?(?:更)?(?:价格|费用)?(?:更)?(?:便宜|贵|划算)|价格(?:是)?多少"
+    r"|(?:申报|办理|审批|注册)流程|时限|需要(?:满足)?(?:什么|哪些)条件|条件是什么"
 )
 
 

@@ -497,3 +497,19 @@ def test_every_named_ask_catches_its_example(ask: FigureAsk):
 def test_a_question_without_a_figure_ask_names_none():
     assert figure_ask("who can help us get a soc 2 report") is None
     assert figure_ask("2024年的罚款上限是多少") == "in Chinese"
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("阿里云和腾讯云的云服务器哪个价格便宜", True),
+        ("高新技术企业认定需要满足什么条件", True),
+        ("数据出境安全评估的申报流程和时限是什么", True),
+        ("What does running operations at scale require from an open source company?", False),
+        ("which revenue models fit mongodb's revenue streams", False),
+        ("what discount strategy works for resellers", False),
+        ("how do we diversify confluent-style revenue", False),
+    ],
+)
+def test_prices_procedures_and_conditions_are_figures_a_need_is_not(question: str, figure: bool):
+    assert asks_for_figure(question) is figure
