@@ -25,8 +25,9 @@ table (``FIGURE_ASKS``), each named and shown with a question it catches; ``figu
 makes.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
 deadline, which article ("第几条"), how much of something ("多少股份", "多少钱"), a version number, how to
-configure, deploy or install something, which of two is cheaper, a filing procedure or its time limit, or the
-conditions a rule sets ("需要满足什么条件").
+configure, deploy or install something, which of two is cheaper, a filing procedure or its time limit, the
+conditions a rule sets ("需要满足什么条件"), how long something takes ("多久"), whether something is legal, a tax
+to file or pay, how to apply for something, an error, exercising options.
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -320,6 +321,9 @@ _FIGURE_ZH = re.compile(
     # prices compared, a procedure and its time limits, the conditions a rule sets
     r"|哪(?:个|家)(?:的)?(?:更)?(?:价格|费用)?(?:更)?(?:便宜|贵|划算)|价格(?:是)?多少"
     r"|(?:申报|办理|审批|注册)流程|时限|需要(?:满足)?(?:什么|哪些)条件|条件是什么"
+    # how long, whether it is legal, a tax to file or pay, a procedure's steps, an error, exercising options
+    r"|多久|多长时间|几个月|合法吗|是否合法|违法吗|是否违法|报税|纳税申报|个税|交税|具体步骤|操作步骤"
+    r"|(?:怎么|如何|怎样)(?:办理|申请)|报错|行权"
 )
 
 
