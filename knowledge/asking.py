@@ -293,6 +293,13 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"|\b(?:terms|clauses?) (?:are |is )?(?:standard|typical|usual|customary)\b|\bstandard (?:terms|clauses)\b",
     ),
     FigureAsk(
+        "whether a thing is legal, a filing, a sample text or a formula, a tool",
+        "is it legal to relicense contributions under our cla",
+        r"\bis (?:it|this|that) legal\b|\blegally\b|\bunder (?:\S+ )?law\b|\bhow (?:do|can|should) (?:we|i) file\b"
+        r"|\bthe process (?:for|to|of) (?:filing|registering|applying|getting|obtaining)\b"
+        r"|\b(?:samples?|wording|formulas?)\b|\b(?:which|what) tools?\b|\bbreach notifications?\b",
+    ),
+    FigureAsk(
         "an agenda or a script",
         "what should the agenda for a quarterly business review include",
         r"\bagenda\b|\bscript for\b",
