@@ -190,3 +190,15 @@ def test_console_clear_clears_the_screen(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert CLEAR_SCREEN in proc.stdout and "Clear Value Proposition" not in proc.stdout
     assert "示例" in proc.stdout  # help in Chinese
+
+
+def test_ask_answers_a_question_put_in_other_words(tmp_path):
+    """Words and meaning agree on the entry (knowledge.semantic): answered, through the real command."""
+    proc = run(
+        ["ask", "/cos-service we keep guessing where the market goes next year, any way to do it w data", "--json"],
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    obj = json.loads(proc.stdout)
+    assert obj["matched"] is True
+    assert obj["results"][0]["id"] == "specialised.market-trend-prediction"
