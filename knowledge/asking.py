@@ -26,8 +26,8 @@ makes.
 In Chinese: how to calculate or write something ("怎么计算", "怎么写"), a tax rate, a difference, a template, a
 deadline, which article ("第几条"), how much of something ("多少股份", "多少钱"), a version number, how to
 configure, deploy or install something, which of two is cheaper, a filing procedure or its time limit, the
-conditions a rule sets ("需要满足什么条件"), how long something takes ("多久"), whether something is legal, a tax
-to file or pay, how to apply for something, an error, exercising options.
+conditions a rule sets ("需要满足什么条件"), how long a procedure takes ("审批要多久"), whether something is legal, a
+tax to file or pay, how to apply for something, an error, exercising options.
 
 Only the question's opening counts ("how worried should I be" is not a task), and a company's question in the
 plural ("how do we price it") is never one.
@@ -269,22 +269,25 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
     ),
     FigureAsk(
         "a company's own revenue figure",
-        "what share of gitlab's revenue comes from saas",
-        r"\b[a-z0-9]+'s (?:\S+ ){0,2}?revenue\b(?! (?:models?|streams?|sources?|mix|diversification|strategy))"
-        r"|\bshare of (?:\S+ ){0,3}?revenue\b",
+        "what was confluent's revenue in its ipo year",
+        r"\bwhat (?:was|is|were|are) (?:\S+ ){0,2}?[a-z0-9]+'s (?:\S+ ){0,2}?revenue\b"
+        r"(?! (?:models?|streams?|sources?|mix))"
+        r"|\bshare of [a-z0-9]+'s (?:\S+ )?revenue\b",
     ),
     FigureAsk(
         "a procedure's legal or formal steps, a registration",
         "what are the legal steps to relicense our project",
-        r"\b(?:legal|formal|concrete|practical) steps\b|\bwhat are the (?:\S+ )?steps (?:to|for)\b"
-        r"|\bhow (?:do|can|should|would) (?:we|i) (?:register|incorporate|file for|apply for a (?:trademark|patent))\b",
+        r"\b(?:legal|formal) steps\b|\bwhat are the steps (?:to|for) (?:register|relicens|incorporat|fil|apply|obtain)"
+        r"|\bhow (?:do|can|should|would) (?:we|i) (?:register (?:a|an|our|the) "
+        r"(?:trademark|patent|company|entity|domain|business)|incorporate (?:a|an|our|the|in)\b|file for"
+        r"|apply for an? (?:trademark|patent))",
     ),
     FigureAsk(
         "what a rule or a certification requires",
         "what are the requirements to get fedramp authorization",
         r"\bwhat does (?:\S+ ){1,4}?require (?:for|us|me|of us|when|before)\b"
-        r"|\brequirements (?:to|for) (?:get|getting|obtain|obtaining|achiev)"
-        r"|\bwhat are the (?:\S+ )?requirements (?:to|for|of)\b",
+        r"|\brequirements (?:to|for|of) (?:\S+ ){0,4}?(?:certifi\w*|authori[sz]ation|accreditation|licen[cs]e|permit"
+        r"|approval|registration)\b",
     ),
     FigureAsk(
         "a discount, or terms that are standard",
@@ -293,16 +296,15 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"|\b(?:terms|clauses?) (?:are |is )?(?:standard|typical|usual|customary)\b|\bstandard (?:terms|clauses)\b",
     ),
     FigureAsk(
-        "whether a thing is legal, a filing, a sample text or a formula, a tool",
+        "whether a thing is legal, a filing, a formula",
         "is it legal to relicense contributions under our cla",
-        r"\bis (?:it|this|that) legal\b|\blegally\b|\bunder (?:\S+ )?law\b|\bhow (?:do|can|should) (?:we|i) file\b"
-        r"|\bthe process (?:for|to|of) (?:filing|registering|applying|getting|obtaining)\b"
-        r"|\b(?:samples?|wording|formulas?)\b|\b(?:which|what) tools?\b|\bbreach notifications?\b",
+        r"\bis (?:it|this|that) legal\b|\bunder (?!the\b)[a-z]+ law\b|\bhow (?:do|can|should) (?:we|i) file\b"
+        r"|\bthe process (?:for|to|of) (?:filing|registering|applying)\b|\bformulas?\b|\bbreach notifications?\b",
     ),
     FigureAsk(
-        "an agenda or a script",
+        "an agenda",
         "what should the agenda for a quarterly business review include",
-        r"\bagenda\b|\bscript for\b",
+        r"\bwhat should (?:the|an?|our|my) agenda\b|\bagenda (?:should|must) (?:include|cover)\b",
     ),
     FigureAsk(
         "a product's internals",
@@ -329,7 +331,8 @@ _FIGURE_ZH = re.compile(
     r"|哪(?:个|家)(?:的)?(?:更)?(?:价格|费用)?(?:更)?(?:便宜|贵|划算)|价格(?:是)?多少"
     r"|(?:申报|办理|审批|注册)流程|时限|需要(?:满足)?(?:什么|哪些)条件|条件是什么"
     # how long, whether it is legal, a tax to file or pay, a procedure's steps, an error, exercising options
-    r"|多久|多长时间|几个月|合法吗|是否合法|违法吗|是否违法|报税|纳税申报|个税|交税|具体步骤|操作步骤"
+    r"|(?:审批|办理|审核|审计|认证|评估|备案|注册|申请|申报|流程|下证|拿证)\S{0,6}?(?:多久|多长时间|几个月)"
+    r"|合法吗|是否合法|违法吗|是否违法|报税|纳税申报|个税|交税|具体步骤|操作步骤"
     r"|(?:怎么|如何|怎样)(?:办理|申请)|报错|行权"
 )
 

@@ -2,11 +2,13 @@
 
 Parsing the YAML, validating every entry and building the search index take
 longer than starting the interpreter and importing the database stack. The
-result depends on nothing but the content files and this package's code, so it
-is pickled once and reused while they stay the same.
+result depends on nothing but the content files, this package's code and the
+meaning model's files (``knowledge.semantic``: the entries' vectors are kept),
+so it is pickled once and reused while they stay the same.
 
-- The key is a SHA-256 over this package's source, the Python version, and the
-  bytes of every content file: the shipped content and every file of every
+- The key is a SHA-256 over this package's source, the Python version, the
+  stemmer's and the meaning model's files (size and time), and the bytes of
+  every content file: the shipped content and every file of every
   ``COS_KNOWLEDGE_DIR``. Any edit, added or removed file changes it.
 - One cache file per set of directories, in ``COS_CACHE_DIR`` (default
   ``$XDG_CACHE_HOME/cos-bot``, else ``~/.cache/cos-bot``); ``COS_CACHE_DIR=off``
@@ -33,6 +35,7 @@ import yaml
 
 from knowledge.loader import CONTENT_DIR, KnowledgeBase, _content_files, load_knowledge
 from knowledge.search import Searcher
+from knowledge.semantic import model_files
 
 __all__ = ["LoadedKnowledge", "cache_file", "content_key", "load_cached"]
 
@@ -70,6 +73,17 @@ def _stemmer_stamp() -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+def _model_stamp() -> str:
+    """Changes when the meaning model's files change or appear (``knowledge.semantic``): its vectors are cached."""
+    files = model_files()
+    if files is None:
+        return "no model"
+    try:
+        return ":".join(f"{(st := path.stat()).st_size}:{st.st_mtime_ns}" for path in files)
+    except OSError:
+        return "?"
+
+
 def _directories(extra_dirs: Iterable[Path], content_dir: Path) -> list[Path]:
     return [content_dir, *extra_dirs]
 
@@ -78,7 +92,8 @@ def content_key(extra_dirs: Iterable[Path] = (), *, content_dir: Path = CONTENT_
     """What the loaded knowledge depends on, as one hex digest."""
     h = hashlib.sha256(_FORMAT)
     h.update(
-        f"{sys.implementation.cache_tag}:{pickle.HIGHEST_PROTOCOL}:{yaml.__version__}:{_stemmer_stamp()}\0".encode()
+        f"{sys.implementation.cache_tag}:{pickle.HIGHEST_PROTOCOL}:{yaml.__version__}:{_stemmer_stamp()}:"
+        f"{_model_stamp()}\0".encode()
     )
     for source in sorted(_PACKAGE_DIR.glob("*.py")):
         h.update(source.name.encode() + b"\0" + _file_digest(source))

@@ -447,6 +447,8 @@ class Searcher:
         if meaning is None or has_han(text):
             return None
         close = meaning.closeness(self.readable(text))
+        if close.size == 0:
+            return None
         best = int(close.argmax())
         return self._docs[best].entry, float(close[best])
 
@@ -465,8 +467,9 @@ class Searcher:
             return scores
         top = head[0][0]
         moved = [(max(score - MEANING_WEIGHT * top * float(closest - close[i]), 0.0), i) for score, i in head]
+        moved.extend(scores[_MEANING_HEAD:])
         moved.sort(key=lambda s: (-s[0], s[1]))
-        return moved + scores[_MEANING_HEAD:]
+        return moved
 
     def _parent_first(self, scores: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """The best entry's parent, when it is among the best few, goes first (the question asks for the others)."""

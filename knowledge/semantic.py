@@ -71,19 +71,24 @@ class _Model:
             self._table = f.get_tensor("embedding.weight")
         # the entries' texts, embedded once per process: a reloaded knowledge base mostly repeats them
         self._known: dict[str, np.ndarray] = {}
+        self._known_lock = threading.Lock()
 
     def embed_known(self, texts: Sequence[str]) -> np.ndarray:
-        """``embed`` for the entries' own texts, remembered (up to ``_KNOWN_MAX`` texts)."""
+        """``embed`` for the entries' own texts, remembered (up to ``_KNOWN_MAX`` texts; beyond, the memory starts
+        again). Safe from several threads: searchers may be built side by side."""
         np = self._np
-        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        if not texts:
+            return self.embed([])
+        with self._known_lock:
+            found = {t: self._known[t] for t in texts if t in self._known}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            vectors = self.embed(missing)
-            if len(self._known) + len(missing) > _KNOWN_MAX:
-                self._known.clear()
-            self._known.update(zip(missing, vectors, strict=True))
-            fresh = dict(zip(missing, vectors, strict=True))
-            return np.stack([fresh[t] if t in fresh else self._known[t] for t in texts])
-        return np.stack([self._known[t] for t in texts]) if texts else self.embed([])
+            found.update(zip(missing, self.embed(missing), strict=True))
+            with self._known_lock:
+                if len(self._known) + len(missing) > _KNOWN_MAX:
+                    self._known.clear()
+                self._known.update((t, found[t]) for t in missing)
+        return np.stack([found[t] for t in texts])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text (zeros for a text without tokens)."""
@@ -118,6 +123,7 @@ class SemanticIndex:
         self._starts = np.asarray(starts, dtype=np.intp)
         self._whole = model.embed_known([". ".join((e.title, *e.aliases, e.text)) for e in entries])
         self._size = len(entries)
+        self._packed: dict[str, Any] | None = None
         self._fresh()
 
     def _fresh(self) -> None:
@@ -128,6 +134,8 @@ class SemanticIndex:
     # reading the cache imports no numpy: a question answered by a title word for word never needs the model), the
     # model (loaded once per process), the lock and the questions' cache are not.
     def __getstate__(self) -> dict[str, Any]:
+        if self._packed is not None:  # read from the cache and not used since: still as it was read
+            return self._packed
         return {
             "fields": (self._fields.tobytes(), self._fields.shape),
             "starts": self._starts.astype("<i4").tobytes(),
@@ -136,7 +144,7 @@ class SemanticIndex:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._packed: dict[str, Any] | None = state
+        self._packed = state
         self._size = state["size"]
         self._model = None
         self._np = None
@@ -144,18 +152,22 @@ class SemanticIndex:
 
     def ready(self) -> bool:
         """The model is loaded (an index read from the cache loads it now); False when it cannot be."""
-        if self._model is None:
-            self._model = _load_model()
-            if self._model is None:
-                return False
-            np = self._np = self._model._np
-            packed, self._packed = getattr(self, "_packed", None), None
-            if packed is not None:
-                data, shape = packed["fields"]
-                self._fields = np.frombuffer(data, dtype=np.float32).reshape(shape)
-                self._starts = np.frombuffer(packed["starts"], dtype="<i4").astype(np.intp)
-                data, shape = packed["whole"]
-                self._whole = np.frombuffer(data, dtype=np.float32).reshape(shape)
+        if self._model is not None:
+            return True
+        model = _load_model()
+        if model is None:
+            return False
+        np = model._np
+        packed = self._packed
+        if packed is not None:
+            data, shape = packed["fields"]
+            self._fields = np.frombuffer(data, dtype=np.float32).reshape(shape)
+            self._starts = np.frombuffer(packed["starts"], dtype="<i4").astype(np.intp)
+            data, shape = packed["whole"]
+            self._whole = np.frombuffer(data, dtype=np.float32).reshape(shape)
+            self._packed = None
+        self._np = np
+        self._model = model  # last: an index whose vectors could not be restored stays not ready
         return True
 
     def closeness(self, question: str) -> np.ndarray:

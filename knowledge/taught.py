@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from knowledge.model import Entry
 from knowledge.search import Hit, QuestionWord, Searcher
+from knowledge.semantic import SemanticIndex
 from knowledge.text import fold
 from knowledge.words import stem_word, tokenize
 
@@ -65,6 +66,7 @@ class TaughtSearcher(Searcher):
         # apart from memo caches (typo repairs, entry stems) that hold the same values for everyone.
         # The base's own constructor is skipped on purpose.
         self.__dict__.update(base.__dict__)
+        self._base = base
         self._taught: list[tuple[tuple[str, ...], Entry]] = []
         extra: dict[str, set[str]] = {}
         for p in phrases:
@@ -78,6 +80,11 @@ class TaughtSearcher(Searcher):
         self._taught.sort(key=lambda t: -len(t[0]))
         self._taught_stems = {eid: frozenset(s) for eid, s in extra.items()}
         self._all_taught = frozenset(s for stems in extra.values() for s in stems)
+
+    def semantic(self) -> SemanticIndex | None:
+        """The shared searcher's semantic index (taught phrases are not embedded): built once, whichever
+        workspace asks first."""
+        return self._base.semantic()
 
     @property
     def taught(self) -> int:

@@ -11,8 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from knowledge import KnowledgeBase, Searcher, semantic
+from knowledge.cache import content_key
 from knowledge.decision import AGREED_EVIDENCE, BORDERLINE, decide
+from knowledge.search import MEANING_GATE
 from knowledge.semantic import model_files, semantic_index
+from knowledge.taught import TaughtPhrase, TaughtSearcher
 
 # Shares "market" with Market Timing and Marketing Team alike; it means the team.
 SAID_OTHERWISE = "our marketing is literally the founders tweeting. time for a real team?"
@@ -86,7 +89,7 @@ def test_far_from_every_entry_the_words_alone_decide(searcher: Searcher, kb: Kno
     index = searcher.semantic()
     assert index is not None
     hits = searcher.search(question, limit=8)
-    assert max(index.closeness(searcher.readable(question))[_positions(searcher, hits)]) < 0.42
+    assert max(index.closeness(searcher.readable(question))[_positions(searcher, hits)]) < MEANING_GATE
     words_only = Searcher(kb).search(question, limit=8)
     assert [(h.entry.id, h.score) for h in hits] == [(h.entry.id, h.score) for h in words_only]
 
@@ -109,16 +112,12 @@ def test_an_asked_for_kind_of_answer_is_not_undone_by_meaning(searcher: Searcher
     )
 
 
-def test_a_broken_install_logs_once_and_search_still_answers(kb: KnowledgeBase, without_model, caplog):
+def test_a_broken_install_logs_once_and_search_still_answers(kb: KnowledgeBase, without_model, caplog, monkeypatch):
     semantic._reset_for_tests(unavailable=False)
-    real = semantic.model_files
-    semantic.model_files = lambda: None
-    try:
-        with caplog.at_level(logging.WARNING, logger="knowledge.semantic"):
-            first, second = Searcher(kb), Searcher(kb)
-            assert _top(first, "soc 2 audit") == _top(second, "soc 2 audit")
-    finally:
-        semantic.model_files = real
+    monkeypatch.setattr(semantic, "model_files", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="knowledge.semantic"):
+        first, second = Searcher(kb), Searcher(kb)
+        assert _top(first, "soc 2 audit") == _top(second, "soc 2 audit")
     assert [r.getMessage() for r in caplog.records] == ["semantic ranking off: FileNotFoundError"]
 
 
@@ -141,14 +140,61 @@ def test_the_cached_index_keeps_the_vectors_and_answers_alike(kb: KnowledgeBase,
     assert embedded == []  # the entries' vectors came with the pickle
 
 
-def test_closeness_is_the_same_from_many_threads(kb: KnowledgeBase):
-    index = semantic_index(list(kb.entries.values()))
-    assert index is not None and index.ready()
-    questions = [f"{SAID_OTHERWISE} {i % 7}" for i in range(64)]
+def test_searchers_built_side_by_side_build_one_index_each(kb: KnowledgeBase, monkeypatch):
+    """Many threads asking one new searcher for its index get the same one, built once."""
+    built: list[int] = []
+    real = semantic.semantic_index
+
+    def counting(entries):
+        built.append(len(entries))
+        return real(entries)
+
+    monkeypatch.setattr("knowledge.search.semantic_index", counting)
+    fresh = Searcher(kb)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda q: index.closeness(q).tobytes(), questions))
-    for q, got in zip(questions, results, strict=True):
-        assert got == index.closeness(q).tobytes()
+        indexes = list(pool.map(lambda _: fresh.semantic(), range(32)))
+    assert built == [len(kb.entries)]
+    assert all(index is indexes[0] and index is not None for index in indexes)
+
+
+def test_the_remembered_entry_vectors_start_again_when_full(kb: KnowledgeBase, monkeypatch):
+    """Past its bound the memory of the entries' vectors is cleared, and the texts asked then still come back."""
+    model = semantic._load_model()
+    assert model is not None
+    monkeypatch.setattr(semantic, "_KNOWN_MAX", 50)
+    monkeypatch.setattr(model, "_known", {})
+    titles = [e.title for e in kb.entries.values()]
+    first = model.embed_known(titles[:40])
+    again = model.embed_known(titles[:60])  # 20 new ones: over the bound, the memory starts again
+    assert again.shape == (60, first.shape[1])
+    assert (again[:40] == first).all()
+    assert 0 < len(model._known) <= 20  # only the texts new to the second call were kept
+
+
+def test_workspaces_share_the_shared_searchers_index(searcher: Searcher):
+    taught = TaughtSearcher(searcher, [TaughtPhrase(phrase="zorblax pipeline", entry_id="risk.market-risk")])
+    assert taught.semantic() is searcher.semantic()
+    assert taught.search(SAID_OTHERWISE)[0].entry.title == "Marketing Team"
+
+
+def test_a_searcher_read_from_the_cache_can_be_cached_again(kb: KnowledgeBase):
+    fresh = Searcher(kb)
+    assert fresh.semantic() is not None
+    read = pickle.loads(pickle.dumps(fresh))
+    again = pickle.loads(pickle.dumps(read))  # not used in between: its vectors are still as read
+    assert [h.entry.id for h in again.search(SAID_OTHERWISE)] == [h.entry.id for h in fresh.search(SAID_OTHERWISE)]
+
+
+def test_the_cache_key_follows_the_model_files(monkeypatch, tmp_path):
+    before = content_key()
+    monkeypatch.setattr("knowledge.cache.model_files", lambda: None)
+    assert content_key() != before
+
+
+def test_an_empty_knowledge_base_has_no_closest_entry(kb: KnowledgeBase):
+    empty = Searcher(KnowledgeBase(entries={}))
+    assert empty.closest_in_meaning("who can help with soc 2") is None
+    assert decide(empty, "who can help with soc 2").reason == "nothing found"
 
 
 def test_words_and_meaning_agreeing_answer_what_the_words_alone_decline(
