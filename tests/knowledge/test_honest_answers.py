@@ -20,7 +20,12 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
 * ``dev4_*.json`` to ``dev7_*.json`` (the fifth session): each written fresh between two rounds, scored unseen
   against the code of that moment, then tuned on; ``heldout12_*.json``: written at the session's start, scored
   once at its end (chat 0.867, plain 0.867, Chinese 0.975, traps 0.86, chat off topic 0.95, Chinese off topic
-  1.00) and not tuned on. A later round writes a new set.
+  1.00) and not tuned on, then tuned on in the sixth session;
+* ``dev8_*.json`` (the sixth session): written fresh, scored unseen before and after the meaning model
+  (``knowledge.semantic``; chat 0.883 -> 0.967), then tuned on; ``heldout13_*.json``: written at the session's
+  start, scored then and once at its end (chat 0.80 -> 0.833, plain 0.95 -> 0.967, Chinese 1.00 -> 1.00, traps
+  0.86 -> 0.86, chat off topic 1.00 -> 1.00, Chinese off topic 0.80 -> 0.833) and not tuned on. A later round
+  writes a new set.
 """
 
 from __future__ import annotations
@@ -272,18 +277,26 @@ def test_ask_json_says_matched(tmp_path):
         ("dev4_chat_inscope.json", 0.82),
         ("dev4_inscope.json", 0.88),
         ("dev4_zh_inscope.json", 0.95),
-        ("dev5_chat_inscope.json", 0.78),
+        ("dev5_chat_inscope.json", 0.88),
         ("dev5_inscope.json", 0.92),
         ("dev5_zh_inscope.json", 0.9),
-        ("dev6_chat_inscope.json", 0.72),
-        ("dev6_inscope.json", 0.7),
+        ("dev6_chat_inscope.json", 0.78),
+        ("dev6_inscope.json", 0.82),
         ("dev6_zh_inscope.json", 0.95),
-        ("dev7_chat_inscope.json", 0.65),
+        ("dev7_chat_inscope.json", 0.72),
         ("dev7_inscope.json", 0.77),
         ("dev7_zh_inscope.json", 0.85),
-        ("heldout12_chat_inscope.json", 0.83),
-        ("heldout12_inscope.json", 0.83),
+        ("heldout12_chat_inscope.json", 0.87),
+        ("heldout12_inscope.json", 0.87),
         ("heldout12_zh_inscope.json", 0.95),
+        # the sixth session: dev8 written fresh, scored unseen before and after the meaning model, then tuned on;
+        # heldout13 scored once at the session's end
+        ("dev8_chat_inscope.json", 0.93),
+        ("dev8_inscope.json", 0.88),
+        ("dev8_zh_inscope.json", 0.87),
+        ("heldout13_chat_inscope.json", 0.8),
+        ("heldout13_inscope.json", 0.93),
+        ("heldout13_zh_inscope.json", 0.95),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -341,6 +354,12 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
         ("heldout12_traps.json", 0.85),
         ("heldout12_chat_offtopic.json", 0.92),
         ("heldout12_zh_offtopic.json", 0.96),
+        ("dev8_traps.json", 0.95),
+        ("dev8_chat_offtopic.json", 0.97),
+        ("dev8_zh_offtopic.json", 0.96),
+        ("heldout13_traps.json", 0.84),
+        ("heldout13_chat_offtopic.json", 0.97),
+        ("heldout13_zh_offtopic.json", 0.8),
     ],
 )
 async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
