@@ -107,6 +107,11 @@ class _Model:
         return out
 
 
+def _half(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` rounded to float16 precision, kept as float32 for the products."""
+    return vectors.astype("<f2").astype(vectors.dtype)
+
+
 class SemanticIndex:
     """The entries' vectors (each field, and the entry whole) for one list of entries, in that order."""
 
@@ -119,9 +124,11 @@ class SemanticIndex:
         for entry in entries:
             starts.append(len(fields))
             fields.extend([t for t in (entry.title, *entry.aliases, entry.text, *entry.items) if t] or [entry.id])
-        self._fields = model.embed_known(fields)
+        # kept at float16 precision whether built or read from the cache (where they are stored as float16),
+        # so a cached index answers exactly as a fresh one
+        self._fields = _half(model.embed_known(fields))
         self._starts = np.asarray(starts, dtype=np.intp)
-        self._whole = model.embed_known([". ".join((e.title, *e.aliases, e.text)) for e in entries])
+        self._whole = _half(model.embed_known([". ".join((e.title, *e.aliases, e.text)) for e in entries]))
         self._size = len(entries)
         self._packed: dict[str, Any] | None = None
         self._fresh()
@@ -130,16 +137,16 @@ class SemanticIndex:
         self._lock = threading.Lock()
         self._question = lru_cache(maxsize=2048)(self._closeness)
 
-    # The knowledge cache pickles the searcher with this index: the entries' vectors are kept (as bytes, so that
+    # The knowledge cache pickles the searcher with this index: the entries' vectors are kept (as float16 bytes, so
     # reading the cache imports no numpy: a question answered by a title word for word never needs the model), the
     # model (loaded once per process), the lock and the questions' cache are not.
     def __getstate__(self) -> dict[str, Any]:
         if self._packed is not None:  # read from the cache and not used since: still as it was read
             return self._packed
         return {
-            "fields": (self._fields.tobytes(), self._fields.shape),
+            "fields": (self._fields.astype("<f2").tobytes(), self._fields.shape),
             "starts": self._starts.astype("<i4").tobytes(),
-            "whole": (self._whole.tobytes(), self._whole.shape),
+            "whole": (self._whole.astype("<f2").tobytes(), self._whole.shape),
             "size": self._size,
         }
 
@@ -161,10 +168,10 @@ class SemanticIndex:
         packed = self._packed
         if packed is not None:
             data, shape = packed["fields"]
-            self._fields = np.frombuffer(data, dtype=np.float32).reshape(shape)
+            self._fields = np.frombuffer(data, dtype="<f2").astype(np.float32).reshape(shape)
             self._starts = np.frombuffer(packed["starts"], dtype="<i4").astype(np.intp)
             data, shape = packed["whole"]
-            self._whole = np.frombuffer(data, dtype=np.float32).reshape(shape)
+            self._whole = np.frombuffer(data, dtype="<f2").astype(np.float32).reshape(shape)
             self._packed = None
         self._np = np
         self._model = model  # last: an index whose vectors could not be restored stays not ready

@@ -138,6 +138,9 @@ def test_the_cached_index_keeps_the_vectors_and_answers_alike(kb: KnowledgeBase,
     for question in (SAID_OTHERWISE, "we might run out of cash", "who can help with soc 2"):
         assert [h.entry.id for h in again.search(question)] == [h.entry.id for h in fresh.search(question)]
     assert embedded == []  # the entries' vectors came with the pickle
+    read, built = again.semantic(), fresh.semantic()
+    assert read is not None and built is not None
+    assert (read.closeness(SAID_OTHERWISE) == built.closeness(SAID_OTHERWISE)).all()  # exactly, not nearly
 
 
 def test_searchers_built_side_by_side_build_one_index_each(kb: KnowledgeBase, monkeypatch):
