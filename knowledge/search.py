@@ -9,8 +9,9 @@ three additions that make it work for how people ask in chat:
 * typo repair: a word the index does not know is mapped to the closest known
   word (Damerau-Levenshtein distance 1, or 2 for long words).
 
-Everything is built in memory from the entries at start-up; nothing is
-downloaded.
+The best entries are then reordered by what the question asks for and by
+meaning (``knowledge.reorder``, ``knowledge.semantic``). Everything is built in
+memory from the entries at start-up; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from knowledge.lexicon import (
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
+from knowledge.reorder import GROUP_KINDS, by_meaning, named_child_first, parent_first
 from knowledge.semantic import SemanticIndex, semantic_index
 from knowledge.text import has_han
 from knowledge.words import (
@@ -127,29 +129,10 @@ _EXAMPLE = 0.5
 _TITLE_WORDS = 2.0
 
 
-# The best few entries are reordered by how close they are in meaning to the question (``knowledge.semantic``): an
-# entry's score drops by MEANING_WEIGHT x the best score x how far it trails the closest of the few.
-MEANING_WEIGHT = 2.0
-_MEANING_HEAD = 8
-# ... only when one of them is at least this close: a question far from every entry ("recommend a board game") has
-# no meaning to go by, only shared words.
-MEANING_GATE = 0.42
-
-# How far down a child named by its title is looked for, and how far it then leads its parent.
-_CHILD_WINDOW = 6
-_CHILD_LEAD = 1.05
 # Asked who does it, a provider's score is multiplied by PROVIDER_INTENT; asked for kinds of things, a grouping
 # entry's by GROUP_INTENT (``knowledge.asked``).
 PROVIDER_INTENT = 1.5
 GROUP_INTENT = 1.5
-_GROUP_KINDS = frozenset(
-    {"risk_group", "business_model_group", "specialised_group", "service_area", "success_factor_group", "case_group"}
-)
-
-
-def _ahead(scores: list[tuple[float, int]], rank: int) -> list[tuple[float, int]]:
-    """``scores`` with the entry at ``rank`` moved first, leading the former first by ``_CHILD_LEAD``."""
-    return [(scores[0][0] * _CHILD_LEAD, scores[rank][1]), *scores[:rank], *scores[rank + 1 :]]
 
 
 class Searcher:
@@ -401,7 +384,7 @@ class Searcher:
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
             if wants.who and doc.entry.kind == "provider":
                 score *= PROVIDER_INTENT
-            elif wants.kinds and doc.entry.kind in _GROUP_KINDS:
+            elif wants.kinds and doc.entry.kind in GROUP_KINDS:
                 score *= GROUP_INTENT
             if command == "risk":
                 score *= 1.35 if doc.entry.kind in RISK_KINDS else 1.0
@@ -411,9 +394,10 @@ class Searcher:
         scores.sort(key=lambda s: (-s[0], s[1]))
         if len(scores) > 1 and scores[0][1] not in exact:
             # What the question asks for (the others, a named child) decides first; else the meaning may reorder.
-            moved = self._parent_first(scores) if wants.others else self._named_child_first(scores, grams, present)
+            docs = self._docs
+            moved = parent_first(docs, scores) if wants.others else named_child_first(docs, scores, grams, present)
             if moved is scores and not has_han(asked):
-                moved = self._by_meaning(scores, text)
+                moved = by_meaning(self.semantic(), scores, text)
             scores = moved
         return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
 
@@ -451,51 +435,6 @@ class Searcher:
             return None
         best = int(close.argmax())
         return self._docs[best].entry, float(close[best])
-
-    def _by_meaning(self, scores: list[tuple[float, int]], text: str) -> list[tuple[float, int]]:
-        """The best ``_MEANING_HEAD`` entries reordered by meaning as well as words: each drops by
-        ``MEANING_WEIGHT`` x the best score x how far its closeness trails the closest of them. When the words and
-        the meaning agree on the best entry, its lead grows; when they disagree, the one the meaning prefers can
-        lead."""
-        meaning = self.semantic()
-        if meaning is None:
-            return scores
-        close = meaning.closeness(text)
-        head = scores[:_MEANING_HEAD]
-        closest = max(close[i] for _score, i in head)
-        if closest < MEANING_GATE:
-            return scores
-        top = head[0][0]
-        moved = [(max(score - MEANING_WEIGHT * top * float(closest - close[i]), 0.0), i) for score, i in head]
-        moved.extend(scores[_MEANING_HEAD:])
-        moved.sort(key=lambda s: (-s[0], s[1]))
-        return moved
-
-    def _parent_first(self, scores: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        """The best entry's parent, when it is among the best few, goes first (the question asks for the others)."""
-        parent_id = self._docs[scores[0][1]].entry.parent
-        for rank, (_score, i) in enumerate(scores[1:_CHILD_WINDOW], start=1):
-            if self._docs[i].entry.id == parent_id and self._docs[i].entry.kind in _GROUP_KINDS:
-                return _ahead(scores, rank)
-        return scores
-
-    def _named_child_first(
-        self, scores: list[tuple[float, int]], grams: frozenset[tuple[str, ...]], present: frozenset[str]
-    ) -> list[tuple[float, int]]:
-        """When the question names both an entry and one of its children by their titles ("which market- and
-        customer-related factors matter for success" names Market and Customers and Success Key Factors), the child is
-        what is asked: it goes first. Only one named child counts."""
-        parent_id = self._docs[scores[0][1]].entry.id
-        named = [
-            rank
-            for rank, (_score, i) in enumerate(scores[1:_CHILD_WINDOW], start=1)
-            if self._docs[i].entry.parent == parent_id
-            and len(self._docs[i].title_phrase) >= 2
-            and (self._docs[i].title_phrase in grams or self._docs[i].title_words <= present)
-        ]
-        # Several children named ("business model consulting, market analysis and partner management"): the
-        # entry that groups them is what is asked.
-        return _ahead(scores, named[0]) if len(named) == 1 else scores
 
     def suggestions(self, text: str, *, limit: int = 3) -> list[str]:
         """Titles that look like what was typed, for "did you mean" (``knowledge.spelling``)."""

@@ -13,7 +13,7 @@ import pytest
 from knowledge import KnowledgeBase, Searcher, semantic
 from knowledge.cache import content_key
 from knowledge.decision import AGREED_EVIDENCE, BORDERLINE, decide
-from knowledge.search import MEANING_GATE
+from knowledge.reorder import MEANING_GATE
 from knowledge.semantic import model_files, semantic_index
 from knowledge.taught import TaughtPhrase, TaughtSearcher
 
