@@ -52,7 +52,9 @@ _PHRASES = """
     works council, more stars, more github stars, github actions, github action, github issues, github issue,
     to github, server side public license, business source license, elastic license, capital of, sanctions list,
     labor law, labour law, employment law, employment contract, termination letter, meaning of life,
-    integration test, timing out, convertible note, convertible notes, standing desk, happy friday
+    integration test, timing out, convertible note, convertible notes, standing desk, happy friday,
+    board game, board games, card game, video game, movie night, driving licence, driving license, speed of light,
+    a timer
     """
 
 

@@ -45,6 +45,16 @@ def test_a_neighbouring_topic_is_declined_even_with_enough_evidence(searcher, qu
     assert not outcome.matched and outcome.reason == "adjacent topic", outcome
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["recommend a board game for six people", "what movie should we watch for team movie night", "set a timer"],
+)
+def test_everyday_asks_that_share_a_word_with_an_entry_are_declined(searcher, question):
+    """ "board" is the overview's word (Board Governance), a board game is not its topic."""
+    outcome = decide(searcher, question, command="service")
+    assert not outcome.matched and outcome.reason == "adjacent topic", outcome
+
+
 def test_the_term_alone_declines_a_question_the_shares_would_answer(searcher):
     outcome = decide(searcher, "how do I calculate our churn rate", command="service")
     assert outcome.evidence >= MATCH and not outcome.matched and outcome.reason == "adjacent topic", outcome
