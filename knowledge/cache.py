@@ -64,24 +64,23 @@ def _file_digest(path: Path) -> bytes:
         return f"unreadable:{exc.errno}".encode()
 
 
-def _stemmer_stamp() -> str:
-    """Changes when snowballstemmer is upgraded (its stems are in the index); it has no __version__."""
+def _file_stamp(*paths: Path) -> str:
+    """Size and modification time of ``paths``: changes when a package holding them is upgraded."""
     try:
-        st = Path(snowballstemmer.__file__ or "").with_name("english_stemmer.py").stat()
+        return ":".join(f"{(st := path.stat()).st_size}:{st.st_mtime_ns}" for path in paths)
     except OSError:
         return "?"
-    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _stemmer_stamp() -> str:
+    """Changes when snowballstemmer is upgraded (its stems are in the index); it has no __version__."""
+    return _file_stamp(Path(snowballstemmer.__file__ or "").with_name("english_stemmer.py"))
 
 
 def _model_stamp() -> str:
     """Changes when the meaning model's files change or appear (``knowledge.semantic``): its vectors are cached."""
     files = model_files()
-    if files is None:
-        return "no model"
-    try:
-        return ":".join(f"{(st := path.stat()).st_size}:{st.st_mtime_ns}" for path in files)
-    except OSError:
-        return "?"
+    return "no model" if files is None else _file_stamp(*files)
 
 
 def _directories(extra_dirs: Iterable[Path], content_dir: Path) -> list[Path]:
