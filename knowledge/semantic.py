@@ -134,12 +134,12 @@ class SemanticIndex:
         self._fresh()
 
     def _fresh(self) -> None:
-        self._lock = threading.Lock()
+        # lru_cache stays consistent across threads; two first calls of one question may both compute it
         self._question = lru_cache(maxsize=2048)(self._closeness)
 
     # The knowledge cache pickles the searcher with this index: the entries' vectors are kept (as float16 bytes, so
     # reading the cache imports no numpy: a question answered by a title word for word never needs the model), the
-    # model (loaded once per process), the lock and the questions' cache are not.
+    # model (loaded once per process) and the questions' cache are not.
     def __getstate__(self) -> dict[str, Any]:
         if self._packed is not None:  # read from the cache and not used since: still as it was read
             return self._packed
@@ -180,8 +180,7 @@ class SemanticIndex:
     def closeness(self, question: str) -> np.ndarray:
         """Per entry, how close ``question`` is in meaning: the mean of the cosine to its nearest field and the
         cosine to the whole entry (-1.0 to 1.0)."""
-        with self._lock:  # lru_cache is not safe for concurrent first calls of the same key on every Python
-            return self._question(question)
+        return self._question(question)
 
     def _closeness(self, question: str) -> np.ndarray:
         np = self._np
