@@ -346,16 +346,16 @@ def _as_typed(text: str) -> str:
     return _NO_APOSTROPHE.sub(r"\1's", re.sub(r"\s+", " ", text.lower().replace("’", "'")))
 
 
-def figure_ask(text: str) -> str | None:
-    """The name of the first of ``FIGURE_ASKS`` that ``text`` makes ("a due date"), "in Chinese" for one of the
-    Chinese asks, else None."""
-    typed = _as_typed(text)
-    if _FIGURE.search(typed) is None:
-        return "in Chinese" if _FIGURE_ZH.search(text) is not None else None
-    return next(ask.name for ask in FIGURE_ASKS if re.search(ask.pattern, typed))
-
-
 def asks_for_figure(text: str) -> bool:
     """True for a question after a rate, a benchmark, a norm, a definition or a template ("what's a good burn
     multiple", "template for an employee handbook", "LTV 怎么计算")."""
     return _FIGURE.search(_as_typed(text)) is not None or _FIGURE_ZH.search(text) is not None
+
+
+def figure_ask(text: str) -> str | None:
+    """Which ask ``asks_for_figure`` found: the name of the first of ``FIGURE_ASKS`` that ``text`` makes ("a due
+    date"), "in Chinese" for one of the Chinese asks, else None."""
+    if not asks_for_figure(text):
+        return None
+    typed = _as_typed(text)
+    return next((ask.name for ask in FIGURE_ASKS if re.search(ask.pattern, typed)), "in Chinese")
