@@ -206,6 +206,8 @@ class QuestionJournal:
             except TimeoutError:
                 pass
             self._wake.clear()
+            if self._closed:
+                return  # ``close`` writes what is left
             try:
                 await self.flush()
             except Exception as exc:  # noqa: BLE001 - kept queued, tried again with a longer wait
@@ -238,10 +240,17 @@ class QuestionJournal:
     async def close(self, *, timeout: float = 5.0) -> None:
         """Stop the writer and write what is queued (a clean shutdown loses nothing the database takes)."""
         self._closed = True
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        task = self._task
+        if task is not None and not task.done():
+            # The writer is asked to stop, not cancelled: cut off inside ``flush`` its connection would be reset
+            # half-way while the engine closes. Waiting, it stops at once; writing, it finishes that batch.
+            if self._wake is not None:
+                self._wake.set()
+            await asyncio.wait([task], timeout=timeout)
+            if not task.done():
+                task.cancel()  # the database hangs: the final flush below reports what is lost
             try:
-                await self._task
+                await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - the final flush below is what counts
                 pass
         if not self._queue:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import UTC, timedelta
-from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 
@@ -21,11 +21,36 @@ from bot.storage import interaction_state
 from bot.storage.outage import one_round
 
 if TYPE_CHECKING:
+    from apscheduler.events import JobEvent
+
     from bot.app import App
 
 __all__ = ["Loop"]
 
 log = logging.getLogger("bot.scheduler.service")
+
+
+class _Jobs:
+    """How many APScheduler jobs were submitted and have not finished, told by the scheduler's events."""
+
+    def __init__(self, submitted: int) -> None:
+        self.submitted = submitted
+        self.running = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def event(self, event: JobEvent) -> None:
+        self.running += 1 if event.code == self.submitted else -1
+        if self.running > 0:
+            self.idle.clear()
+        else:
+            self.idle.set()
+
+    async def finished(self, *, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self.idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("%d scheduler job(s) still running at shutdown", self.running)
 
 
 class Loop:
@@ -63,6 +88,7 @@ class Loop:
 
     async def run(self) -> None:
         """Tick now (catching up after downtime), then every ``poll_seconds`` until cancelled."""
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         lock = asyncio.Lock()
@@ -82,13 +108,22 @@ class Loop:
             task.add_done_callback(in_flight.discard)
             await asyncio.shield(task)
 
+        def started(work: Coroutine[Any, Any, None]) -> None:
+            task = asyncio.ensure_future(work)
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+
+        # The jobs only start our own tasks and return: a tick that runs long (the database away) is not an
+        # APScheduler job still running (no "skipped: maximum number of running instances" on every poll), and
+        # shutdown waits for the work in ``in_flight`` instead of APScheduler cancelling it half-way.
         async def polled() -> None:
-            # Start a tick and return: a tick that runs long (the database away) is not an APScheduler job
-            # still running, so the poll never logs "skipped: maximum number of running instances" each time.
             if not lock.locked():
-                task = asyncio.ensure_future(_tick_once())
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
+                started(_tick_once())
+
+        async def housekeeping() -> None:
+            started(one_round(self.app.db.outage, "housekeeping run", self.housekeeping, log, "housekeeping failed"))
+
+        jobs = _Jobs(EVENT_JOB_SUBMITTED)
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         # In-memory job store only; coalesce + unlimited misfire grace so a busy loop never drops a tick.
@@ -102,7 +137,7 @@ class Loop:
             misfire_grace_time=None,
         )
         scheduler.add_job(
-            partial(one_round, self.app.db.outage, "housekeeping run", self.housekeeping, log, "housekeeping failed"),
+            housekeeping,
             "interval",
             hours=6,
             id="housekeeping",
@@ -110,6 +145,7 @@ class Loop:
             max_instances=1,
             misfire_grace_time=None,
         )
+        scheduler.add_listener(jobs.event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         scheduler.start()
         log.info("scheduler started (instance %s, every %.1fs)", self.instance, self.app.settings.poll_seconds)
         try:
@@ -119,6 +155,10 @@ class Loop:
                 self.wake.clear()
                 await guarded()
         finally:
+            # No new job; the ones submitted (each only starts a task) finish, so shutting the scheduler down
+            # cancels none of them (APScheduler logs a cancelled job as an error, with its traceback).
+            scheduler.pause()
+            await jobs.finished(timeout=5)
             scheduler.shutdown(wait=False)
             if in_flight:
                 await asyncio.wait(set(in_flight), timeout=30)

@@ -54,6 +54,13 @@ class Team:
         # Zones already written for (platform, workspace, user) by this process.
         self.known_tz: dict[tuple[str, str, str], str] = {}
         self._languages: WorkspaceLanguages | None = None
+        app.on_close(self.settled)
+
+    async def settled(self) -> None:
+        """Wait for the language settings read behind the answers (the shutdown drain, before the database
+        closes: a read cut off then would have its connection reset half-way)."""
+        if self._languages is not None:
+            await self._languages.settled()
 
     @property
     def settings(self) -> Settings:

@@ -3,6 +3,7 @@ a clean shutdown loses nothing, and what an outage costs is bounded and counted.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -20,7 +21,7 @@ from bot.kernel.clock import FakeClock
 from bot.kernel.reply import Reply
 from bot.kernel.router import Action
 from bot.kernel.settings import Settings
-from bot.storage.db import Database
+from bot.storage.db import Database, migrate
 from tests.conftest import Harness, shared_knowledge
 from tests.world import take_write_lock
 
@@ -151,3 +152,79 @@ async def test_an_id_drawn_twice_costs_one_row_not_the_batch(app: App) -> None:
     assert await app.answering.journal.flush() == 2
     assert sorted(q.id for q in await logged(app)) == sorted([*asked, later])
     assert again.matched
+
+
+class _GatedJournal(QuestionJournal):
+    """A journal whose writes wait at a gate, so shutdown can be made to land in the middle of one."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+        self.cut_off = False
+
+    async def flush(self) -> int:
+        if self._queue:
+            self.entered.set()
+            try:
+                await self.gate.wait()
+            except asyncio.CancelledError:
+                self.cut_off = True
+                raise
+        return await super().flush()
+
+
+async def test_shutdown_lets_a_write_in_flight_finish_instead_of_cutting_it_off(db_url: str) -> None:
+    """SIGTERM during a write: the writer finishes its batch (its connection is never reset half-way)."""
+    db = Database(db_url)
+    try:
+        await migrate(db)
+        journal = _GatedJournal(db)
+        at = datetime(2026, 12, 4, 9, 0).astimezone()
+        asked = journal.record(
+            platform="console",
+            workspace="T1",
+            user="U1",
+            command="cos-service",
+            text="q",
+            matched=True,
+            shown=(),
+            now=at,
+        )
+        await asyncio.wait_for(journal.entered.wait(), timeout=10)  # the writer is inside its flush
+        closing = asyncio.ensure_future(journal.close(timeout=10))
+        await asyncio.sleep(0.05)
+        assert not closing.done()  # close waits for the write rather than cancelling it
+        journal.gate.set()
+        await asyncio.wait_for(closing, timeout=10)
+        assert not journal.cut_off and journal.dropped == 0 and len(journal) == 0
+        async with db.session() as session:
+            assert [q.id for q in (await session.execute(select(KnowledgeQuestion))).scalars()] == [asked]
+    finally:
+        await db.dispose()
+
+
+async def test_shutdown_stops_an_idle_writer_at_once_and_writes_the_rest_itself(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        await migrate(db)
+        journal = QuestionJournal(db)
+        at = datetime(2026, 12, 4, 9, 0).astimezone()
+        asked = journal.record(
+            platform="console",
+            workspace="T1",
+            user="U1",
+            command="cos-service",
+            text="q",
+            matched=True,
+            shown=(),
+            now=at,
+        )
+        writer = journal._task
+        assert writer is not None and not writer.done()  # waiting FLUSH_SECONDS for more rows
+        await asyncio.wait_for(journal.close(), timeout=10)
+        assert writer.done() and not writer.cancelled()  # asked to stop, not cancelled
+        async with db.session() as session:
+            assert [q.id for q in (await session.execute(select(KnowledgeQuestion))).scalars()] == [asked]
+    finally:
+        await db.dispose()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.events import EVENT_JOB_SUBMITTED
 from sqlalchemy import select
 
 from bot.kernel.clock import FakeClock
@@ -364,3 +366,37 @@ async def test_scheduler_disabled_adds_no_loop(world: World) -> None:
 
 
 _ = FakeTransport
+
+
+async def test_a_poll_falling_due_as_the_loop_stops_is_not_cancelled_half_way(
+    sqlite_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM in the loop iteration where the poll's timer fires. APScheduler's ``shutdown`` is carried out on
+    the next iteration and cancels the jobs it finds pending, which it logs as "Error running job" with a
+    traceback; the loop stops the jobs first, so no job is submitted to be cancelled."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    w = await make_world(sqlite_url, clock, scheduler_enabled=True, poll_seconds=60)
+    shutdown = AsyncIOScheduler.shutdown
+    submitted: list[str] = []
+
+    def shutdown_as_the_poll_fires(self: AsyncIOScheduler, wait: bool = True) -> None:
+        shutdown(self, wait)  # carried out on the next loop iteration
+        self.get_job("poll").modify(next_run_time=datetime.now(UTC))
+        self.add_listener(lambda event: submitted.append(event.job_id), EVENT_JOB_SUBMITTED)
+        self._process_jobs()  # the poll's timer, firing in the same iteration
+
+    monkeypatch.setattr(AsyncIOScheduler, "shutdown", shutdown_as_the_poll_fires)
+    caplog.set_level(logging.INFO)
+    try:
+        (loop,) = w.app.background()
+        task = asyncio.ensure_future(loop)
+        await asyncio.sleep(0.5)  # the first tick is done; the poll is a minute away
+        task.cancel()
+        await asyncio.wait([task], timeout=30)
+        await asyncio.sleep(0.1)  # APScheduler's deferred shutdown has run
+        assert task.cancelled() and submitted == []
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == [], [r.getMessage() for r in errors]
+    finally:
+        await w.app.close()

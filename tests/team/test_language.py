@@ -199,3 +199,25 @@ async def test_a_known_workspace_answers_from_memory_and_reads_its_setting_behin
     assert await languages("console", "T1") is None  # stale: answered from memory, read behind it
     await languages.settled()
     assert await languages("console", "T1") == "zh"
+
+
+async def test_closing_the_app_waits_for_a_setting_read_behind_an_answer(settings: object, db_url: str) -> None:
+    """Shutdown lands while a known workspace's setting is read again: the read finishes before the database
+    closes (cut off, its connection would be reset half-way and logged as an error)."""
+    from dataclasses import replace
+
+    from bot.app import build_app
+    from bot.team.language import CHECK_SECONDS, WorkspaceLanguages
+    from tests.conftest import shared_knowledge
+
+    app = await build_app(replace(settings, database_url=db_url), knowledge=shared_knowledge())  # type: ignore[type-var]
+    now = [0.0]
+    team = app.parts["team"]
+    team._languages = languages = WorkspaceLanguages(app.db, clock=lambda: now[0])
+    assert team.languages is languages
+    assert await languages("console", "T1") is None
+    now[0] += CHECK_SECONDS
+    assert await languages("console", "T1") is None  # answered from memory; the read goes on behind
+    [reading] = languages._reading.values()
+    await app.close()
+    assert reading.done() and not reading.cancelled() and reading.result() is None
