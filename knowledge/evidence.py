@@ -46,7 +46,7 @@ def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
                 stems = {t for phrase in expansion for t in tokenize(phrase)}
                 for j in range(i, i + size):
                     syns[j].update(stems)
-    top_idf = max(searcher._idf.values(), default=1.0)
+    top_idf = searcher.top_idf
     for i, w in enumerate(words):
         if typed[i] == w and stem_word(w) not in searcher._idf and not syns.get(i) and is_manner_adverb(w):
             typed[i] = ""  # "roughly", "steadily", "realistically": how it is said, not what about

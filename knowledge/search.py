@@ -22,26 +22,23 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from knowledge.adjacent import is_adjacent_term
 from knowledge.asked import wanted, without_asker, without_asker_zh
-from knowledge.english import everyday_share, is_english_word
+from knowledge.english import is_english_word
 from knowledge.index import Doc, entry_texts, index_entry
 from knowledge.lexicon import (
     CARRIED_BY_SYNONYMS,
     CHATTER,
-    COMMON_WORDS,
     GROUP_HINTS,
     STOPWORDS,
 )
 from knowledge.loader import KnowledgeBase
 from knowledge.model import RISK_KINDS, Entry
 from knowledge.reorder import GROUP_KINDS, by_meaning, named_child_first, parent_first
+from knowledge.repair import TypoRepair
 from knowledge.semantic import SemanticIndex, semantic_index
 from knowledge.text import has_han
 from knowledge.words import (
-    damerau,
     example_stems,
-    is_opaque,
     ngrams,
     normalise_query,
     raw_words,
@@ -142,9 +139,8 @@ class Searcher:
         self._kb = kb
         self._docs: list[Doc] = []
         self._df: Counter[str] = Counter()
-        self._vocab_words: dict[int, set[str]] = defaultdict(set)
+        self._vocab_words: set[str] = set()
         self._known_stems: set[str] = set()
-        self._repairs: dict[str, str | None] = {}
         # Chinese titles and aliases of the entries, read as the entry's English title.
         self._zh_terms: dict[str, tuple[str, ...]] = {}
         self._zh_read: dict[str, str] = {}
@@ -166,16 +162,34 @@ class Searcher:
         for doc in self._docs:
             self._df.update(doc.tf.keys())
         self._doc_of = {doc.entry.id: doc for doc in self._docs}
+        # Typo repair compares an unknown word with the words the entries use.
+        self._typos = TypoRepair(self._vocab_words, self._df)
         self._n = len(self._docs)
         self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
         self._idf = {t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
+        # The weight of the rarest word: what the decision gives a word no entry uses.
+        self.top_idf = max(self._idf.values(), default=1.0)
         self._longest_phrase = max((len(p) for d in self._docs for p in d.phrases), default=0)
-        # Which entries use a word, and which name years: only those can score above 0 for a question.
-        postings: defaultdict[str, list[int]] = defaultdict(list)
+        # Which entries use a word (and how often), and which name years: only those can score above 0. A
+        # question's words are scored word by word along these lists, not entry by entry over every word.
+        postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, doc in enumerate(self._docs):
-            for term in doc.tf:
-                postings[term].append(i)
+            for term, tf in doc.tf.items():
+                postings[term].append((i, tf))
         self._postings = dict(postings)
+        self._norms = [_K1 * (1 - _B + _B * doc.length / self._avg_len) for doc in self._docs]
+        # Which entries a title, alias or role phrase names, with its bonus factor and the sum of its words' IDF.
+        phrase_docs: defaultdict[tuple[str, ...], list[tuple[int, float, float]]] = defaultdict(list)
+        for i, doc in enumerate(self._docs):
+            for phrase in dict.fromkeys(doc.phrases):
+                size = len(phrase)
+                factor = (
+                    (_SINGLE_TITLE if phrase == doc.title_phrase else _SINGLE_PHRASE)
+                    if size == 1
+                    else 1.0 + 0.5 * (size - 1)
+                )
+                phrase_docs[phrase].append((i, factor, sum(self._idf.get(t, 0.0) for t in phrase)))
+        self._phrase_docs = dict(phrase_docs)
         self._with_years = [i for i, doc in enumerate(self._docs) if doc.years]
         self._meaning: SemanticIndex | None = None
         self._meaning_tried = False
@@ -185,7 +199,7 @@ class Searcher:
     def _remember_words(self, text: str) -> None:
         for w in words_of(text):
             if w not in STOPWORDS and len(w) >= 3:
-                self._vocab_words[len(w)].add(w)
+                self._vocab_words.add(w)
 
     # -- querying -----------------------------------------------------------
     def readable(self, text: str) -> str:
@@ -204,36 +218,8 @@ class Searcher:
         return read
 
     def _repair(self, word: str) -> str | None:
-        """The closest indexed word to an unknown one, or None."""
-        if word in self._repairs:
-            return self._repairs[word]
-        fixed = self._closest(word)
-        if len(self._repairs) < 8192:
-            self._repairs[word] = fixed
-        return fixed
-
-    def _closest(self, word: str) -> str | None:
-        # A neighbouring topic's term is what was meant, not a typo: "lgpl" is not "lgpd".
-        if len(word) < 4 or word.isdigit() or word in COMMON_WORDS or is_opaque(word) or is_adjacent_term(word):
-            return None
-        # A word of everyday English is what was meant, not a typo: "drafting" is not "drift", "hurt" not "hart".
-        if everyday_share(word) > 0:
-            return None
-        limit = 1 if len(word) < 8 else 2
-        # Four-letter words only take a changed or swapped letter ("gpdr"), never a lost
-        # or extra one: "stop" is not "top" and "sure" is not "sre".
-        sizes = [len(word)] if len(word) <= 4 else range(len(word) - limit, len(word) + limit + 1)
-        best: tuple[int, int, str] | None = None
-        for size in sizes:
-            for cand in self._vocab_words.get(size, ()):
-                if cand[0] != word[0] and not (len(word) > 1 and cand[0] == word[1]):
-                    continue
-                d = damerau(word, cand, limit)
-                if d <= limit:
-                    key = (d, -self._df.get(stem_word(cand), 0), cand)
-                    if best is None or key < best:
-                        best = key
-        return best[2] if best else None
+        """The closest indexed word to an unknown one, or None (``knowledge.repair``)."""
+        return self._typos.repair(word)
 
     def _query(self, text: str) -> _Query:
         """Stemmed question words (typos repaired), their weights incl. synonyms, and groups."""
@@ -334,18 +320,15 @@ class Searcher:
         total_idf = sum(g[2] for g in groups) + (_YEAR_SCORE / 2 if q.years else 0.0)
         scores: list[tuple[float, int]] = []
         exact: set[int] = set()
-        candidates: set[int] = set(self._with_years) if q.years else set()
-        for term in weights:
-            candidates.update(self._postings.get(term, ()))
-        for i in sorted(candidates):
+        found = self._word_scores(weights)
+        if q.years:
+            for i in self._with_years:
+                found.setdefault(i, 0.0)
+        bonuses = self._phrase_bonuses(grams, examples)
+        for i in sorted(found):
             doc = self._docs[i]
-            score = 0.0
+            score = found[i]
             tfs = doc.tf
-            norm = _K1 * (1 - _B + _B * doc.length / self._avg_len)
-            for term, qw in weights.items():
-                tf = tfs.get(term)
-                if tf:
-                    score += qw * idf[term] * tf * (_K1 + 1) / (tf + norm)
             year_part = 0.0
             if q.years and doc.years:
                 year_part = len(q.years & doc.years) / len(q.years)
@@ -359,26 +342,18 @@ class Searcher:
                 score += _ALIAS_EXACT
                 exact.add(i)
             else:
-                bonus = 0.0
-                for phrase in doc.phrases:
-                    if phrase in grams and not examples.issuperset(phrase):
-                        size = len(phrase)
-                        factor = (
-                            (_SINGLE_TITLE if phrase == doc.title_phrase else _SINGLE_PHRASE)
-                            if size == 1
-                            else 1.0 + 0.5 * (size - 1)
-                        )
-                        bonus = max(bonus, sum(idf.get(t, 0.0) for t in phrase) * factor)
+                bonus = bonuses.get(i, 0.0)
                 # Every word of a title of two or more words, in any order ("the right time to go to market").
                 if len(doc.title_words) >= 2 and doc.title_words <= present:
                     bonus = max(bonus, sum(idf.get(t, 0.0) for t in doc.title_words) * _TITLE_WORDS)
                 score += bonus
             if total_idf > 0:
                 covered = _YEAR_SCORE / 2 * year_part
+                stems = doc.stems
                 for t, group_syns, group_idf in groups:
                     if t in tfs:
                         covered += group_idf
-                    elif group_syns and any(s in tfs for s in group_syns):
+                    elif group_syns and not group_syns.isdisjoint(stems):
                         covered += group_idf * (_SYNONYM_COVER if t in idf and t not in q.carried else 1.0)
                 score *= (covered / total_idf) ** _COVERAGE_POWER if covered else 0.3
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
@@ -400,6 +375,35 @@ class Searcher:
                 moved = by_meaning(self.semantic(), scores, text)
             scores = moved
         return [Hit(self._docs[i].entry, round(s, 4), i in exact) for s, i in scores[:limit]]
+
+    def _word_scores(self, weights: dict[str, float]) -> dict[int, float]:
+        """BM25F of each entry that uses a question word, by entry index: computed word by word along the postings
+        (each entry's terms are added in the order of ``weights``, as an entry-by-entry sum would add them)."""
+        found: dict[int, float] = {}
+        norms = self._norms
+        idf = self._idf
+        for term, qw in weights.items():
+            posting = self._postings.get(term)
+            if not posting:
+                continue
+            base = qw * idf[term]
+            for i, tf in posting:
+                found[i] = found.get(i, 0.0) + base * tf * (_K1 + 1) / (tf + norms[i])
+        return found
+
+    def _phrase_bonuses(self, grams: frozenset[tuple[str, ...]], examples: frozenset[str]) -> dict[int, float]:
+        """Per entry index, the bonus of its heaviest title, alias or role phrase found in the question (a phrase
+        named only as an example earns none)."""
+        bonuses: dict[int, float] = {}
+        for gram in grams:
+            named = self._phrase_docs.get(gram)
+            if named is None or examples.issuperset(gram):
+                continue
+            for i, factor, gram_idf in named:
+                bonus = gram_idf * factor
+                if bonus > bonuses.get(i, 0.0):
+                    bonuses[i] = bonus
+        return bonuses
 
     def semantic(self) -> SemanticIndex | None:
         """The entries' semantic index, built on first use (None when the model cannot be loaded)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -58,6 +59,9 @@ class _Model:
     """The token table and its tokenizer: text -> unit vector."""
 
     def __init__(self, tokenizer_file: Path, weights_file: Path) -> None:
+        # One matrix by one vector per question: OpenBLAS's thread pool only costs (about 0.1 s of CPU at import,
+        # and threads that spin beside the bot's own). Unless the operator chose otherwise, it runs on one thread.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         import numpy as np
         from safetensors import safe_open
         from tokenizers import Tokenizer

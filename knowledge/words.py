@@ -16,7 +16,6 @@ __all__ = [
     "year_values",
     "stem_word",
     "words_of",
-    "damerau",
     "MAX_YEAR",
     "entry_years",
     "is_stopword",
@@ -204,28 +203,6 @@ def year_values(text: str) -> set[int]:
     if _DECADE.search(text):
         found.add(MAX_YEAR)
     return found
-
-
-def damerau(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance, stopping early past ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            best = min(best, v)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def entry_years(years: str | None) -> frozenset[int]:
