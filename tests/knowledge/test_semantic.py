@@ -247,3 +247,22 @@ def test_a_title_asked_word_for_word_loads_no_model_from_the_cache(tmp_path):
     first, second = run(), run()
     assert first == ["False", "True", "True", "Marketing Team"]  # a fresh build embeds the entries
     assert second == ["True", "False", "True", "Marketing Team"]
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "1"), ("2", "2")])
+def test_the_model_runs_numpy_on_one_blas_thread_unless_the_operator_chose(chosen: str | None, expected: str) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if chosen is not None:
+        env["OPENBLAS_NUM_THREADS"] = chosen
+    script = (
+        "import os, sys\n"
+        "from knowledge import semantic\n"
+        "assert 'numpy' not in sys.modules\n"
+        "assert semantic._load_model() is not None\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == expected
