@@ -268,6 +268,12 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b",
     ),
     FigureAsk(
+        "how long a period lasts",
+        "how long is the observation window for a soc 2 type ii audit",
+        r"\bhow long (?:is|are|was|were) (?:\S+ ){0,5}?(?:window|period|term|notice|probation|wait|waiting time"
+        r"|cooling[- ]off|retention|statute of limitations|vesting|cliff|lock[- ]?up)s?\b",
+    ),
+    FigureAsk(
         "a company's own revenue figure",
         "what was confluent's revenue in its ipo year",
         r"\bwhat (?:was|is|were|are) (?:\S+ ){0,2}?[a-z0-9]+'s (?:\S+ ){0,2}?revenue\b"

@@ -525,6 +525,10 @@ def test_a_question_without_a_figure_ask_names_none():
         ("which revenue models fit mongodb's revenue streams", False),
         ("what discount strategy works for resellers", False),
         ("how do we diversify confluent-style revenue", False),
+        ("how long are notice periods in germany", True),
+        ("how long is the probation period for a new hire in france", True),
+        ("how long is our runway if we hire two more engineers", False),
+        ("how long is the road from first customer to ipo", False),
     ],
 )
 def test_prices_procedures_and_conditions_are_figures_a_need_is_not(question: str, figure: bool):
