@@ -268,6 +268,13 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"\bhow long (?:does|do|will|would|should) (?:\S+ ){0,8}?(?:take|last)\b|\bhow many (?:weeks|days|hours)\b",
     ),
     FigureAsk(
+        "whether a licence's code may go into closed software",
+        "can we use gpl code in our closed source product",
+        r"\b(?:can|could|may) (?:we|i|you) (?:use|call|link|embed|ship|include|bundle|combine) (?:\S+ ){0,4}?"
+        r"(?:a?gpl|lgpl|sspl|copyleft)\S* (?:\S+ ){0,6}?(?:in|into|from|with) (?:\S+ ){0,3}?"
+        r"(?:closed[- ]source|proprietary|commercial|saas)\b",
+    ),
+    FigureAsk(
         "how long a period lasts",
         "how long is the observation window for a soc 2 type ii audit",
         r"\bhow long (?:is|are|was|were) (?:\S+ ){0,5}?(?:window|period|term|notice|probation|wait|waiting time"
@@ -340,6 +347,9 @@ _FIGURE_ZH = re.compile(
     r"|(?:审批|办理|审核|审计|认证|评估|备案|注册|申请|申报|流程|下证|拿证)\S{0,6}?(?:多久|多长时间|几个月)"
     r"|合法吗|是否合法|违法吗|是否违法|报税|纳税申报|个税|交税|具体步骤|操作步骤"
     r"|(?:怎么|如何|怎样)(?:办理|申请)|报错|行权"
+    # the papers a procedure asks for, how soon it is through; whether a licence's code may go into closed software
+    r"|(?:准备|提交|提供)?(?:哪些|什么)(?:材料|资料|文件)|所需(?:材料|资料)|多久(?:能|可以|才能)?(?:下证|拿证|批下来|办好|下来)"
+    r"|(?:能不能|能否|可不可以|是否可以|可以)(?:用在|用于|放进|放到|集成到|嵌入)\S{0,10}?(?:闭源|专有|私有|商业软件)"
 )
 
 
