@@ -14,6 +14,7 @@ only sell subscriptions, what other ways of making money are there"). ``knowledg
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from knowledge.lexicon import STOPWORDS
@@ -119,6 +120,7 @@ def _without_domain(text: str) -> str:
     return rest
 
 
+@lru_cache(maxsize=4096)
 def without_asker(text: str) -> str:
     """An English question without the words that say who asks: the document, the asker's role and kind of
     company."""
