@@ -40,6 +40,7 @@ __all__ = [
     "SubcommandHandler",
     "ActionHandler",
     "LanguageSource",
+    "KnownLanguage",
     "HelpLine",
     "COMMANDS",
     "parse_line",
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 SubcommandHandler = Callable[[Request, str], Awaitable[Reply]]
 # ``source(platform, workspace)``: the language a workspace's admins chose (``en``, ``zh``), or None (``auto``).
 LanguageSource = Callable[[str, str], Awaitable[str | None]]
+# (platform, workspace) -> (read already, its setting): a workspace's language from memory, without waiting.
+KnownLanguage = Callable[[str, str], tuple[bool, str | None]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,6 +140,7 @@ class Router:
         # past it, the person's locale and the question's script decide.
         self.lang_budget = 0.5
         self._language: LanguageSource | None = None
+        self._known_language: KnownLanguage | None = None
         self._default_lang = "en"
         self._help: list[HelpLine] = []
 
@@ -203,15 +207,23 @@ class Router:
         """The knowledge answers of one workspace (to rebuild an answer for Share or paging)."""
         return await self.answering.commands_for(platform, workspace)
 
-    def set_language_source(self, source: LanguageSource, *, default: str = "en") -> None:
-        """Where the workspace's chosen language is read (``/cos-service language``), and the last resort."""
+    def set_language_source(
+        self, source: LanguageSource, *, default: str = "en", known: KnownLanguage | None = None
+    ) -> None:
+        """Where the workspace's chosen language is read (``/cos-service language``), and the last resort.
+        ``known`` answers from memory without waiting, (False, None) for a workspace it has not read yet."""
         self._language = source
+        self._known_language = known
         self._default_lang = default
 
     async def lang_for(self, platform: str, workspace: str, *, locale: str | None = None, text: str = "") -> str:
         """The language of a reply: the workspace's setting, the person's locale, the text's script, the default."""
         setting = None
-        if self._language is not None:
+        found = False
+        if self._known_language is not None:
+            # the usual case: a setting already read, no task and no timer per request
+            found, setting = self._known_language(platform, workspace)
+        if self._language is not None and not found:
             try:
                 setting = await asyncio.wait_for(self._language(platform, workspace), timeout=self.lang_budget)
             except Exception as exc:  # noqa: BLE001 - a failed or slow read of a preference must not cost the answer

@@ -64,7 +64,7 @@ def install(team: Team, *, defer: bool = False) -> list[TeamFeature]:
     (``Router.defer``, routed by the first words in ``bot.kernel.commands.TEAM_WORDS``): a one-shot
     question never loads the team's tables or the schedules' code.
     """
-    team.router.set_language_source(team.languages, default=team.settings.default_lang)
+    team.router.set_language_source(team.languages, default=team.settings.default_lang, known=team.languages.known)
     installed: list[TeamFeature] = []
 
     def load() -> None:

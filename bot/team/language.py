@@ -57,16 +57,22 @@ class WorkspaceLanguages:
         Only a workspace this replica has never seen waits for the database; a known one answers from memory
         and, when its setting is older than ``CHECK_SECONDS``, is read again behind the answer.
         """
+        found, lang = self.known(platform, workspace)
+        return lang if found else await self._read((platform, workspace))
+
+    def known(self, platform: str, workspace: str) -> tuple[bool, str | None]:
+        """From memory, without waiting: (True, its setting) for a workspace read before, read again behind the
+        answer when older than ``CHECK_SECONDS``; (False, None) for one never seen."""
         key = (platform, workspace)
         kept = self._kept.get(key)
         if kept is None:
-            return await self._read(key)
+            return False, None
         self._kept.move_to_end(key)
         if self.clock() - kept[1] >= CHECK_SECONDS and key not in self._reading:
             task = asyncio.get_running_loop().create_task(self._read(key), name="workspace-language")
             self._reading[key] = task
             task.add_done_callback(lambda _: self._reading.pop(key, None))
-        return kept[0]
+        return True, kept[0]
 
     async def settled(self) -> None:
         """Wait for the reads in flight (tests)."""

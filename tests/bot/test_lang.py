@@ -163,3 +163,29 @@ def test_cos_default_lang_is_read_and_checked() -> None:
     assert load_settings(env={"COS_DEFAULT_LANG": " ZH "}, dotenv=None).default_lang == "zh"
     with pytest.raises(ConfigError, match="COS_DEFAULT_LANG='klingon' must be en or zh"):
         load_settings(env={"COS_DEFAULT_LANG": "klingon"}, dotenv=None)
+
+
+async def test_a_language_known_from_memory_is_used_without_reading_and_an_unknown_one_is_read(app: App) -> None:
+    reads: list[tuple[str, str]] = []
+
+    async def source(platform: str, workspace: str) -> str | None:
+        reads.append((platform, workspace))
+        return "zh"
+
+    def known(platform: str, workspace: str) -> tuple[bool, str | None]:
+        return (True, "en") if workspace == "T1" else (False, None)
+
+    app.router.set_language_source(source, known=known)
+    assert await app.router.lang_for("console", "T1", text="帮助") == "en"  # the setting, from memory
+    assert reads == []
+    assert await app.router.lang_for("console", "T2", text="help") == "zh"  # never seen: read
+    assert reads == [("console", "T2")]
+
+
+async def test_the_team_languages_answer_from_memory_once_read(app: App) -> None:
+    languages = app.parts["team"].languages
+    assert languages.known("console", "T9") == (False, None)
+    assert await languages("console", "T9") is None
+    assert languages.known("console", "T9") == (True, None)
+    await Harness(app, role="admin", workspace="T9").say("/cos-service language zh")
+    assert languages.known("console", "T9") == (True, "zh")

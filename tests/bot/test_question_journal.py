@@ -26,6 +26,13 @@ from tests.conftest import Harness, shared_knowledge
 from tests.world import take_write_lock
 
 
+@pytest.fixture(autouse=True)
+def writer_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background writer waits a minute between flushes here: these tests flush when they mean to, so a slow
+    machine never sees a row written behind their back."""
+    monkeypatch.setattr("bot.answering.journal.FLUSH_SECONDS", 60.0)
+
+
 @pytest.fixture
 async def app(settings: Settings, db_url: str, clock: FakeClock) -> AsyncIterator[App]:
     application = await build_app(replace(settings, database_url=db_url), clock=clock, knowledge=shared_knowledge())
@@ -174,8 +181,11 @@ class _GatedJournal(QuestionJournal):
         return await super().flush()
 
 
-async def test_shutdown_lets_a_write_in_flight_finish_instead_of_cutting_it_off(db_url: str) -> None:
+async def test_shutdown_lets_a_write_in_flight_finish_instead_of_cutting_it_off(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SIGTERM during a write: the writer finishes its batch (its connection is never reset half-way)."""
+    monkeypatch.setattr("bot.answering.journal.FLUSH_SECONDS", 0.01)  # the writer starts its write at once
     db = Database(db_url)
     try:
         await migrate(db)
