@@ -98,6 +98,7 @@ class KnowledgeCommands:
         self._answers: OrderedDict[tuple[str, str, str], Reply] = OrderedDict()
         # The decisions behind recent answers: the question log reads a question's score from here.
         self._decisions: OrderedDict[tuple[str, str], SearchOutcome] = OrderedDict()
+        self._phases: OrderedDict[tuple[str, str], Entry | None] = OrderedDict()
 
     # -- help and overviews -------------------------------------------------
     def help(self, command: str, lang: str = "en") -> Reply:
@@ -216,9 +217,9 @@ class KnowledgeCommands:
         _ = words(lang)
         phases = self.kb.of_kind("phase")
         if text:
-            hits = [h for h in self.searcher.search(text, limit=10) if h.entry.kind == "phase"]
-            if hits:
-                return entry_reply(self.kb, hits[0].entry, lang=lang)
+            phase = self._phase_named(text)
+            if phase is not None:
+                return entry_reply(self.kb, phase, lang=lang)
         sections = tuple(
             Section(
                 heading=f"{title_in(p, lang)} ({p.years})" if p.years else title_in(p, lang),
@@ -234,6 +235,19 @@ class KnowledgeCommands:
             results=tuple(p.id for p in phases),
             lang=lang,
         )
+
+    def _phase_named(self, text: str) -> Entry | None:
+        """The phase ``/cos-service milestones <text>`` asks for: the best phase among the first ten hits,
+        remembered per text like the decisions."""
+        key = ("milestones", text)
+        if key in self._phases:
+            self._phases.move_to_end(key)
+            return self._phases[key]
+        phase = next((h.entry for h in self.searcher.search(text, limit=10) if h.entry.kind == "phase"), None)
+        self._phases[key] = phase
+        if len(self._phases) > _ANSWER_CACHE:
+            self._phases.popitem(last=False)
+        return phase
 
     def cases(self, which: str | None, lang: str = "en") -> Reply:
         _ = words(lang)

@@ -171,3 +171,22 @@ async def test_a_title_typed_letter_for_letter_wins_over_a_title_that_stems_alik
 async def test_a_risk_says_what_helps_before_who_can_help(harness):
     text = await harness.text("/cos-risk we might run out of cash")
     assert text.index("What helps") < text.index("Recommended providers")
+
+
+def test_the_phase_a_milestones_question_names_is_searched_once_per_text(kb) -> None:
+    from bot.answering.commands import KnowledgeCommands
+    from knowledge import Searcher
+
+    class Counting(Searcher):
+        calls = 0
+
+        def search(self, text, **kwargs):  # type: ignore[no-untyped-def, override]
+            Counting.calls += 1
+            return super().search(text, **kwargs)
+
+    commands = KnowledgeCommands(kb, Counting(kb))
+    first = commands.milestones("growth")
+    again = commands.milestones("growth")
+    assert first.results[0] == again.results[0] == "phase.commercialization-growth"
+    assert Counting.calls == 1
+    assert commands.milestones("leadership").results[0] != first.results[0] and Counting.calls == 2
