@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     suggestion suggestions
     good best great right way ways thing things kind sort lot lots really just also still even
     question questions ask asking advice idea ideas hey hi hello thanks thank maybe might may must
-    cos service services company companies firm firms which whose us ours one ones
+    cos service services company companies which whose us ours one ones
     actually sure now whole around usually basically currently literally totally probably perhaps
     already ever yet able go going goes gonna wanna etc okay ok anyway anyhow somehow currently
     """.split()
