@@ -14,8 +14,8 @@ only sell subscriptions, what other ways of making money are there"). ``knowledg
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.lexicon import STOPWORDS
 from knowledge.text import has_han
