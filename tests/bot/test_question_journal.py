@@ -181,60 +181,50 @@ class _GatedJournal(QuestionJournal):
         return await super().flush()
 
 
+@pytest.fixture
+async def migrated(db_url: str) -> AsyncIterator[Database]:
+    db = Database(db_url)
+    try:
+        await migrate(db)
+        yield db
+    finally:
+        await db.dispose()
+
+
+def record_one(journal: QuestionJournal) -> int:
+    at = datetime(2026, 12, 4, 9, 0).astimezone()
+    return journal.record(
+        platform="console", workspace="T1", user="U1", command="cos-service", text="q", matched=True, shown=(), now=at
+    )
+
+
+async def written_ids(db: Database) -> list[int]:
+    async with db.session() as session:
+        return [q.id for q in (await session.execute(select(KnowledgeQuestion))).scalars()]
+
+
 async def test_shutdown_lets_a_write_in_flight_finish_instead_of_cutting_it_off(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    migrated: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SIGTERM during a write: the writer finishes its batch (its connection is never reset half-way)."""
     monkeypatch.setattr("bot.answering.journal.FLUSH_SECONDS", 0.01)  # the writer starts its write at once
-    db = Database(db_url)
-    try:
-        await migrate(db)
-        journal = _GatedJournal(db)
-        at = datetime(2026, 12, 4, 9, 0).astimezone()
-        asked = journal.record(
-            platform="console",
-            workspace="T1",
-            user="U1",
-            command="cos-service",
-            text="q",
-            matched=True,
-            shown=(),
-            now=at,
-        )
-        await asyncio.wait_for(journal.entered.wait(), timeout=10)  # the writer is inside its flush
-        closing = asyncio.ensure_future(journal.close(timeout=10))
-        await asyncio.sleep(0.05)
-        assert not closing.done()  # close waits for the write rather than cancelling it
-        journal.gate.set()
-        await asyncio.wait_for(closing, timeout=10)
-        assert not journal.cut_off and journal.dropped == 0 and len(journal) == 0
-        async with db.session() as session:
-            assert [q.id for q in (await session.execute(select(KnowledgeQuestion))).scalars()] == [asked]
-    finally:
-        await db.dispose()
+    journal = _GatedJournal(migrated)
+    asked = record_one(journal)
+    await asyncio.wait_for(journal.entered.wait(), timeout=10)  # the writer is inside its flush
+    closing = asyncio.ensure_future(journal.close(timeout=10))
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # close waits for the write rather than cancelling it
+    journal.gate.set()
+    await asyncio.wait_for(closing, timeout=10)
+    assert not journal.cut_off and journal.dropped == 0 and len(journal) == 0
+    assert await written_ids(migrated) == [asked]
 
 
-async def test_shutdown_stops_an_idle_writer_at_once_and_writes_the_rest_itself(db_url: str) -> None:
-    db = Database(db_url)
-    try:
-        await migrate(db)
-        journal = QuestionJournal(db)
-        at = datetime(2026, 12, 4, 9, 0).astimezone()
-        asked = journal.record(
-            platform="console",
-            workspace="T1",
-            user="U1",
-            command="cos-service",
-            text="q",
-            matched=True,
-            shown=(),
-            now=at,
-        )
-        writer = journal._task
-        assert writer is not None and not writer.done()  # waiting FLUSH_SECONDS for more rows
-        await asyncio.wait_for(journal.close(), timeout=10)
-        assert writer.done() and not writer.cancelled()  # asked to stop, not cancelled
-        async with db.session() as session:
-            assert [q.id for q in (await session.execute(select(KnowledgeQuestion))).scalars()] == [asked]
-    finally:
-        await db.dispose()
+async def test_shutdown_stops_an_idle_writer_at_once_and_writes_the_rest_itself(migrated: Database) -> None:
+    journal = QuestionJournal(migrated)
+    asked = record_one(journal)
+    writer = journal._task
+    assert writer is not None and not writer.done()  # waiting FLUSH_SECONDS for more rows
+    await asyncio.wait_for(journal.close(), timeout=10)
+    assert writer.done() and not writer.cancelled()  # asked to stop, not cancelled
+    assert await written_ids(migrated) == [asked]
