@@ -25,6 +25,8 @@ from knowledge.words import example_stems, synonyms_of
         ("How do I go about recruiting a VP of Engineering?", None),
         ("how can I tell that our project has become a real business", None),
         ("how can I hire a VP of engineering", None),
+        ("what's the best way to keep track of what rival vendors are doing", None),
+        ("how do I monitor where the market is heading", None),
         # A company's question, and "should I be" in the middle of a sentence, are not one either.
         ("how do we price our enterprise edition", None),
         ("runway is 11 months, how worried should i be", None),
