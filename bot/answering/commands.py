@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
 
 from bot.answering.honest import cannot_answer, small_talk
 from bot.answering.render import (
@@ -40,6 +42,21 @@ RISK_EXAMPLES = (
     "/cos-risk board governance",
 )
 _ANSWER_CACHE = 2048
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remembered(cache: OrderedDict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
+    """``cache[key]``, made by ``make`` the first time; the least recently used of ``_ANSWER_CACHE`` go first."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = make()
+    if len(cache) > _ANSWER_CACHE:
+        cache.popitem(last=False)
+    return value
+
+
 # How close the runner-up must be (as a share of the best score) to be shown as an alternative.
 _ALTERNATIVE_RATIO = 0.8
 _PROVIDERS_PREFIX = re.compile(
@@ -98,7 +115,7 @@ class KnowledgeCommands:
         self._answers: OrderedDict[tuple[str, str, str], Reply] = OrderedDict()
         # The decisions behind recent answers: the question log reads a question's score from here.
         self._decisions: OrderedDict[tuple[str, str], SearchOutcome] = OrderedDict()
-        self._phases: OrderedDict[tuple[str, str], Entry | None] = OrderedDict()
+        self._phases: OrderedDict[str, Entry | None] = OrderedDict()
 
     # -- help and overviews -------------------------------------------------
     def help(self, command: str, lang: str = "en") -> Reply:
@@ -239,15 +256,11 @@ class KnowledgeCommands:
     def _phase_named(self, text: str) -> Entry | None:
         """The phase ``/cos-service milestones <text>`` asks for: the best phase among the first ten hits,
         remembered per text like the decisions."""
-        key = ("milestones", text)
-        if key in self._phases:
-            self._phases.move_to_end(key)
-            return self._phases[key]
-        phase = next((h.entry for h in self.searcher.search(text, limit=10) if h.entry.kind == "phase"), None)
-        self._phases[key] = phase
-        if len(self._phases) > _ANSWER_CACHE:
-            self._phases.popitem(last=False)
-        return phase
+        return _remembered(
+            self._phases,
+            text,
+            lambda: next((h.entry for h in self.searcher.search(text, limit=10) if h.entry.kind == "phase"), None),
+        )
 
     def cases(self, which: str | None, lang: str = "en") -> Reply:
         _ = words(lang)
@@ -318,16 +331,11 @@ class KnowledgeCommands:
 
     def decide(self, command: str, text: str) -> SearchOutcome:
         """Search a question and decide whether the best entry answers it (see knowledge.decision)."""
-        key = (command, text)
-        outcome = self._decisions.get(key)
-        if outcome is not None:
-            self._decisions.move_to_end(key)
-            return outcome
-        outcome = decide(self.searcher, _searchable(text), limit=4, command=_kind_of(command))
-        self._decisions[key] = outcome
-        if len(self._decisions) > _ANSWER_CACHE:
-            self._decisions.popitem(last=False)
-        return outcome
+        return _remembered(
+            self._decisions,
+            (command, text),
+            lambda: decide(self.searcher, _searchable(text), limit=4, command=_kind_of(command)),
+        )
 
     def not_found(self, text: str, command: str, outcome: SearchOutcome | None = None, *, lang: str = "en") -> Reply:
         """The honest "I can't answer that": what the command answers and the nearest topics."""
@@ -390,16 +398,7 @@ class KnowledgeCommands:
         """
         if lang not in LANGS:
             lang = choose_lang(text=text)
-        key = (command, text, lang)
-        cached = self._answers.get(key)
-        if cached is not None:
-            self._answers.move_to_end(key)
-            return cached
-        answer = self._reply(command, text, lang)
-        self._answers[key] = answer
-        if len(self._answers) > _ANSWER_CACHE:
-            self._answers.popitem(last=False)
-        return answer
+        return _remembered(self._answers, (command, text, lang), lambda: self._reply(command, text, lang))
 
     def _reply(self, command: str, text: str, lang: str) -> Reply:
         lowered = text.lower().strip(_PUNCTUATION)
