@@ -33,6 +33,10 @@ class TypoRepair:
         self._df = df
         self._repairs: dict[str, str | None] = {}
 
+    def words(self) -> list[str]:
+        """Every indexed word typo repair may answer with."""
+        return sorted(w for bucket in self._by_start.values() for w in bucket)
+
     def repair(self, word: str) -> str | None:
         """The closest indexed word to ``word`` (a word the index does not know), or None."""
         if word in self._repairs:

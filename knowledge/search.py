@@ -139,7 +139,8 @@ class Searcher:
         self._kb = kb
         self._docs: list[Doc] = []
         self._df: Counter[str] = Counter()
-        self._vocab_words: set[str] = set()
+        # the words the entries use, for typo repair
+        vocabulary: set[str] = set()
         self._known_stems: set[str] = set()
         # Chinese titles and aliases of the entries, read as the entry's English title.
         self._zh_terms: dict[str, tuple[str, ...]] = {}
@@ -151,7 +152,7 @@ class Searcher:
             self._docs.append(doc)
             self._known_stems.update(doc.tf)
             for text, _weight in entry_texts(entry, parent):
-                self._remember_words(text)
+                vocabulary.update(w for w in words_of(text) if w not in STOPWORDS and len(w) >= 3)
             zh = entry.localized("zh")
             if zh is not None:
                 for name in (zh.title, *zh.aliases):
@@ -163,7 +164,7 @@ class Searcher:
             self._df.update(doc.tf.keys())
         self._doc_of = {doc.entry.id: doc for doc in self._docs}
         # Typo repair compares an unknown word with the words the entries use.
-        self._typos = TypoRepair(self._vocab_words, self._df)
+        self._typos = TypoRepair(vocabulary, self._df)
         self._n = len(self._docs)
         self._avg_len = sum(d.length for d in self._docs) / max(self._n, 1)
         self._idf = {t: math.log(1 + (self._n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
@@ -194,12 +195,6 @@ class Searcher:
         self._meaning: SemanticIndex | None = None
         self._meaning_tried = False
         self._meaning_lock = threading.Lock()
-
-    # -- indexing -----------------------------------------------------------
-    def _remember_words(self, text: str) -> None:
-        for w in words_of(text):
-            if w not in STOPWORDS and len(w) >= 3:
-                self._vocab_words.add(w)
 
     # -- querying -----------------------------------------------------------
     def readable(self, text: str) -> str:

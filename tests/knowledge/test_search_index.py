@@ -43,7 +43,7 @@ def closest_by_scanning(searcher: Searcher, word: str) -> str | None:
     limit = 1 if len(word) < 8 else 2
     sizes = [len(word)] if len(word) <= 4 else range(len(word) - limit, len(word) + limit + 1)
     best: tuple[int, int, str] | None = None
-    for cand in sorted(searcher._vocab_words):
+    for cand in searcher._typos.words():
         if len(cand) not in sizes or cand[0] not in word[:2]:
             continue
         d = osa(word, cand)
@@ -71,7 +71,7 @@ def typos(words: list[str], rng: random.Random) -> list[str]:
 
 def test_typo_repair_finds_what_scanning_every_word_finds(searcher: Searcher) -> None:
     rng = random.Random(7)
-    words = sorted(w for w in searcher._vocab_words if len(w) >= 5)
+    words = [w for w in searcher._typos.words() if len(w) >= 5]
     sample = typos(rng.sample(words, 300), rng)
     # the first two letters swapped ("rgowth"): the word is looked for under its second letter too
     sample += [w[1] + w[0] + w[2:] for w in rng.sample(words, 60) if w[0] != w[1]]
