@@ -35,7 +35,7 @@ def question_words(searcher: Searcher, text: str) -> list[QuestionWord]:
     for w in words_of(text):
         t = w
         if not is_stopword(w) and stem_word(w) not in searcher._known_stems and not synonyms_of(w):
-            w = searcher._repair(w) or w
+            w = searcher.repair(w) or w
         words.append(w)
         typed.append(t)
     syns: dict[int, set[str]] = defaultdict(set)

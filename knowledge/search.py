@@ -212,10 +212,6 @@ class Searcher:
                 self._zh_read[text] = read
         return read
 
-    def _repair(self, word: str) -> str | None:
-        """The closest indexed word to an unknown one, or None (``knowledge.repair``)."""
-        return self._typos.repair(word)
-
     def _query(self, text: str) -> _Query:
         """Stemmed question words (typos repaired), their weights incl. synonyms, and groups."""
         weights: dict[str, float] = defaultdict(float)
@@ -231,7 +227,7 @@ class Searcher:
                 continue
             stem = stem_word(w)
             if stem not in self._known_stems and not synonyms_of(w):
-                fixed = self._repair(w)
+                fixed = self._typos.repair(w)
                 if fixed is not None:
                     w, stem = fixed, stem_word(fixed)
             fixed_words.append(w)
@@ -442,8 +438,8 @@ class Searcher:
         return did_you_mean(self, text, limit=limit)
 
     def repair(self, word: str) -> str | None:
-        """The closest indexed word to a word the index does not know (a typo), or None."""
-        return self._repair(word)
+        """The closest indexed word to a word the index does not know (a typo), or None (``knowledge.repair``)."""
+        return self._typos.repair(word)
 
     def titles(self) -> Iterable[str]:
         return (d.entry.title for d in self._docs)
