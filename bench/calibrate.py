@@ -47,7 +47,7 @@ from bot.answering.render import result_text  # noqa: E402
 from bot.kernel.request import Request  # noqa: E402
 from bot.kernel.router import Router, parse_line  # noqa: E402
 from knowledge import KnowledgeBase, Searcher, load_knowledge  # noqa: E402
-from knowledge.adjacent import adjacent_phrases  # noqa: E402
+from knowledge.adjacent import adjacent_phrases, idiom_words  # noqa: E402
 from knowledge.asking import asks_for_figure, personal_task  # noqa: E402
 from knowledge.decision import NAMED_WEIGHT, SearchOutcome, _kin, _off_to_the_side, _weight, decide  # noqa: E402
 from knowledge.english import everyday_share  # noqa: E402
@@ -97,7 +97,10 @@ def features(searcher: Searcher, text: str, command: str | None, outcome: Search
     named_weight = searcher.named_weight(text, best.entry)
     total = sum(_weight(w) for w in words) or 1.0
     examples = example_stems(searcher.readable(text))
-    adjacent = any(_off_to_the_side(w, stems) for w in words if w.stem not in examples) or any(
+    idioms = idiom_words(searcher.readable(text))
+    adjacent = any(
+        _off_to_the_side(w, stems) for w in words if w.stem not in examples and w.typed not in idioms
+    ) or any(
         not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
     )
     return {

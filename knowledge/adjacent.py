@@ -16,9 +16,11 @@ tie "severance" to "several". A term an entry does use (an entry about churn ans
 
 from __future__ import annotations
 
+import re
+
 from knowledge.words import stem_word, words_of
 
-__all__ = ["ADJACENT_PHRASES", "ADJACENT_TERMS", "adjacent_phrases", "is_adjacent_term"]
+__all__ = ["ADJACENT_PHRASES", "ADJACENT_TERMS", "adjacent_phrases", "idiom_words", "is_adjacent_term"]
 
 _WORDS = """
     payroll payslip paycheck salary salaries wage overtime bonus severance layoff vacation travel tourist hiking pto
@@ -89,3 +91,12 @@ def adjacent_phrases(text: str) -> list[tuple[str, ...]]:
         if any(tuple(words[i : i + size]) == stems for i in range(len(words) - size + 1)):
             found.append(phrase)
     return found
+
+
+# A neighbouring topic's word in an everyday idiom: "the ceo came back all fired up" dismisses nobody.
+_IDIOMS = re.compile(r"\b(fired?|firing) (?:up|away|off)\b|\bon (fire)\b")
+
+
+def idiom_words(text: str) -> frozenset[str]:
+    """The neighbouring-topic words of ``text`` (lowercased) that are only part of an idiom ("fired up")."""
+    return frozenset(w for m in _IDIOMS.finditer(text.lower()) for w in m.groups() if w)

@@ -216,6 +216,11 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"|\bfiscal year\b|\btotal revenue\b",
     ),
     FigureAsk(
+        "a share asked in percent",
+        "how big should the option pool be, as a percentage",
+        r"\bas an? (?:%|percent|percentage)\b|\bpercent(?:age)?[- ]?wise\b|\bin percent(?:age)? terms\b",
+    ),
+    FigureAsk(
         "a percentage guessed",
         "is it like 20% of revenue",
         r"\b(?:is it|is that|are they|is this) (?:like |about |around |roughly )?\d+(?:\.\d+)? ?(?:%|percent)",

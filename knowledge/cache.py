@@ -32,6 +32,7 @@ from pathlib import Path
 
 import snowballstemmer
 import yaml
+from breame.data import spelling_constants
 
 from knowledge.loader import CONTENT_DIR, KnowledgeBase, _content_files, load_knowledge
 from knowledge.search import Searcher
@@ -77,6 +78,11 @@ def _stemmer_stamp() -> str:
     return _file_stamp(Path(snowballstemmer.__file__ or "").with_name("english_stemmer.py"))
 
 
+def _spelling_stamp() -> str:
+    """Changes when breame's list of British spellings changes (the index holds the words it spelled)."""
+    return _file_stamp(Path(spelling_constants.__file__ or ""))
+
+
 def _model_stamp() -> str:
     """Changes when the meaning model's files change or appear (``knowledge.semantic``): its vectors are cached."""
     files = model_files()
@@ -92,7 +98,7 @@ def content_key(extra_dirs: Iterable[Path] = (), *, content_dir: Path = CONTENT_
     h = hashlib.sha256(_FORMAT)
     h.update(
         f"{sys.implementation.cache_tag}:{pickle.HIGHEST_PROTOCOL}:{yaml.__version__}:{_stemmer_stamp()}:"
-        f"{_model_stamp()}\0".encode()
+        f"{_spelling_stamp()}:{_model_stamp()}\0".encode()
     )
     for source in sorted(_PACKAGE_DIR.glob("*.py")):
         h.update(source.name.encode() + b"\0" + _file_digest(source))

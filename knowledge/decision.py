@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.adjacent import adjacent_phrases, is_adjacent_term
+from knowledge.adjacent import adjacent_phrases, idiom_words, is_adjacent_term
 from knowledge.asking import asks_for_figure, personal_task
 from knowledge.english import everyday_share, is_english_word
 from knowledge.model import Entry
@@ -244,9 +244,10 @@ def decide(searcher: Searcher, text: str, *, command: str | None = None, limit: 
     read = searcher.readable(text)
     task = personal_task(text) or (None if has_han(text) else personal_task(read.strip()))
     examples = example_stems(read)
+    idioms = idiom_words(read)
     if best.exact:
         matched, reason = True, "exact"
-    elif any(_off_to_the_side(w, near) for w in words if w.stem not in examples) or any(
+    elif any(_off_to_the_side(w, near) for w in words if w.stem not in examples and w.typed not in idioms) or any(
         not all(stem_word(w) in near for w in phrase) for phrase in adjacent_phrases(read)
     ):
         matched, reason = False, "adjacent topic"

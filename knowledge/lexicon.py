@@ -785,6 +785,10 @@ _REGIONS = """
 for _c in _COUNTRIES:
     _MORE.setdefault(_c, ("geographic", "international", "regional", "countries", "new markets"))
 
+# The overview's "domestic" companies and market are China's ("which chinese open-source companies became businesses").
+for _c in ("china", "chinese"):
+    _MORE[_c] = (*_MORE[_c], "domestic")
+
 # Words the knowledge names only now and then (places): their synonyms speak for them.
 CARRIED_BY_SYNONYMS = frozenset(_COUNTRIES) | frozenset(_REGIONS)
 for _k, _v in _MORE.items():
@@ -876,4 +880,5 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "cofounder": ("founder",),
     "cofounders": ("founders",),
     "w/o": ("without",),
+    "ps": ("professional", "services"),
 }

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 import snowballstemmer
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 from knowledge.lexicon import ABBREVIATIONS, STOPWORDS, SYNONYMS
 from knowledge.text import fold
@@ -96,20 +97,31 @@ def words_of(text: str) -> list[str]:
     return list(_words_of(text))
 
 
+# Shorthand that means something else after a number: "a 6 hr drive" is hours, not human resources.
+_AFTER_NUMBER = {"hr": ("hours",), "hrs": ("hours",), "h": ("hours",), "mo": ("months",), "mos": ("months",)}
+
+
 @lru_cache(maxsize=4096)
 def _words_of(text: str) -> tuple[str, ...]:
     # A question's words are read by search, the decision and the form checks alike: read once per text.
     words: list[str] = []
+    before = ""
     for raw in _WORD.findall(normalise_query(text)):
         if not raw:
             continue
-        expanded = ABBREVIATIONS.get(raw)
+        expanded = _AFTER_NUMBER.get(raw) if before.isdigit() else None
+        expanded = expanded or ABBREVIATIONS.get(raw)
+        before = raw
         if expanded:
             words.extend(expanded)
-        elif raw.endswith("'s") and len(raw) > 4 and raw[:-2] not in STOPWORDS:
-            words.append(raw[:-2].replace("'", ""))  # a possessive: "elastic's market cap" is about Elastic
+            continue
+        if raw.endswith("'s") and len(raw) > 4 and raw[:-2] not in STOPWORDS:
+            word = raw[:-2].replace("'", "")  # a possessive: "elastic's market cap" is about Elastic
         else:
-            words.append(raw.replace("'", ""))
+            word = raw.replace("'", "")
+        # one spelling for the index and the question alike: "programme", "organisation" read as "program",
+        # "organization" (breame's list of British spellings)
+        words.append(BRITISH_ENGLISH_SPELLINGS.get(word, word))
     return tuple(words)
 
 

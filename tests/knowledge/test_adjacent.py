@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.adjacent import adjacent_phrases, is_adjacent_term
+from knowledge.adjacent import adjacent_phrases, idiom_words, is_adjacent_term
 from knowledge.decision import MATCH, decide
 
 HERE = Path(__file__).resolve().parent
@@ -104,3 +104,14 @@ async def test_chatty_in_scope_questions_still_answered(harness, kb):
     queries = json.loads((HERE / "dev2_chat_inscope.json").read_text(encoding="utf-8"))
     replies = [await harness.say(q["q"]) for q in queries]
     assert _rate(kb, replies, queries) >= 0.85
+
+
+def test_a_neighbouring_word_in_an_idiom_is_not_the_topic(searcher):
+    question = (
+        "so ceo came back from an offsite all fired up and now wants 3 more products around the core db, "
+        "a pipeline thing, an observability thing. product line extension yay or nay"
+    )
+    outcome = decide(searcher, question, command="service")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == "Product Line Extension"
+    assert not decide(searcher, "can we fire an employee during probation", command="service").matched
+    assert idiom_words("All FIRED up, on fire") == {"fired", "fire"}

@@ -542,3 +542,31 @@ def test_a_question_without_a_figure_ask_names_none():
 )
 def test_prices_procedures_and_conditions_are_figures_a_need_is_not(question: str, figure: bool):
     assert asks_for_figure(question) is figure
+
+
+def test_british_spellings_read_as_the_overviews_words(searcher):
+    from knowledge.words import words_of
+
+    assert words_of("our organisation's partner programme") == ["our", "organization", "partner", "program"]
+    outcome = decide(searcher, "how should we run a partner programme for companies building on our platform")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == "Partner Management", outcome
+
+
+def test_hours_after_a_number_are_not_human_resources(searcher):
+    from knowledge.words import words_of
+
+    assert words_of("a 6 hr drive") == ["a", "6", "hours", "drive"]
+    assert words_of("hr wants a new payroll tool") == ["human", "resources", "wants", "a", "new", "payroll", "tool"]
+    assert not decide(searcher, "best podcast for a 6 hr drive? not true crime pls", command="service").matched
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("google cloud ps for our multi cloud story?", "Google Cloud Professional Services"),
+        ("which chinese open source companies got commercial success", "Domestic Commercial Open Source Success Cases"),
+    ],
+)
+def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title):
+    outcome = decide(searcher, question, command="service")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
