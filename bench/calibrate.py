@@ -100,9 +100,7 @@ def features(searcher: Searcher, text: str, command: str | None, outcome: Search
     idioms = idiom_words(searcher.readable(text))
     adjacent = any(
         _off_to_the_side(w, stems) for w in words if w.stem not in examples and w.typed not in idioms
-    ) or any(
-        not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text)
-    )
+    ) or any(not all(stem_word(w) in stems for w in phrase) for phrase in adjacent_phrases(text))
     return {
         "coverage": outcome.coverage,
         "known": outcome.known,
