@@ -98,7 +98,13 @@ def words_of(text: str) -> list[str]:
 
 
 # Shorthand that means something else after a number: "a 6 hr drive" is hours, not human resources.
-_AFTER_NUMBER: dict[str, tuple[str, ...]] = {"hr": ("hours",), "hrs": ("hours",), "h": ("hours",), "mo": ("months",), "mos": ("months",)}
+_AFTER_NUMBER: dict[str, tuple[str, ...]] = {
+    "hr": ("hours",),
+    "hrs": ("hours",),
+    "h": ("hours",),
+    "mo": ("months",),
+    "mos": ("months",),
+}
 
 
 @lru_cache(maxsize=4096)
