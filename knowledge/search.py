@@ -316,10 +316,10 @@ class Searcher:
             for i in self._with_years:
                 found.setdefault(i, 0.0)
         bonuses = self._phrase_bonuses(grams, examples)
+        coverage = self._coverage(groups, q, found) if total_idf > 0 else {}
         for i in sorted(found):
             doc = self._docs[i]
             score = found[i]
-            tfs = doc.tf
             year_part = 0.0
             if q.years and doc.years:
                 year_part = len(q.years & doc.years) / len(q.years)
@@ -339,13 +339,7 @@ class Searcher:
                     bonus = max(bonus, sum(idf.get(t, 0.0) for t in doc.title_words) * _TITLE_WORDS)
                 score += bonus
             if total_idf > 0:
-                covered = _YEAR_SCORE / 2 * year_part
-                stems = doc.stems
-                for t, group_syns, group_idf in groups:
-                    if t in tfs:
-                        covered += group_idf
-                    elif group_syns and not group_syns.isdisjoint(stems):
-                        covered += group_idf * (_SYNONYM_COVER if t in idf and t not in q.carried else 1.0)
+                covered = coverage.get(i, 0.0)
                 score *= (covered / total_idf) ** _COVERAGE_POWER if covered else 0.3
             score *= _KIND_PRIOR.get(doc.entry.kind, 1.0)
             if wants.who and doc.entry.kind == "provider":
@@ -381,6 +375,30 @@ class Searcher:
             for i, tf in posting:
                 found[i] = found.get(i, 0.0) + base * tf * (_K1 + 1) / (tf + norms[i])
         return found
+
+    def _coverage(
+        self, groups: list[tuple[str, frozenset[str], float]], q: _Query, found: dict[int, float]
+    ) -> dict[int, float]:
+        """Per entry index, the IDF of the question's word groups it explains (its own word, else a synonym at
+        ``_SYNONYM_COVER``), years counting half: group by group along the postings, each entry's sum added in the
+        same order as entry by entry."""
+        covered: dict[int, float] = {}
+        if q.years:
+            for i in found:
+                years = self._docs[i].years
+                if years:
+                    covered[i] = _YEAR_SCORE / 2 * (len(q.years & years) / len(q.years))
+        postings, idf = self._postings, self._idf
+        for t, group_syns, group_idf in groups:
+            own = {i for i, _tf in postings.get(t, ())}
+            for i in own:
+                covered[i] = covered.get(i, 0.0) + group_idf
+            if group_syns:
+                value = group_idf * (_SYNONYM_COVER if t in idf and t not in q.carried else 1.0)
+                by_synonym = {i for syn in group_syns for i, _tf in postings.get(syn, ())}
+                for i in by_synonym - own:
+                    covered[i] = covered.get(i, 0.0) + value
+        return covered
 
     def _phrase_bonuses(self, grams: frozenset[tuple[str, ...]], examples: frozenset[str]) -> dict[int, float]:
         """Per entry index, the bonus of its heaviest title, alias or role phrase found in the question (a phrase

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from knowledge import Searcher
-from knowledge.search import _K1, _SINGLE_PHRASE, _SINGLE_TITLE
+from knowledge.search import _K1, _SINGLE_PHRASE, _SINGLE_TITLE, _SYNONYM_COVER, _YEAR_SCORE
 from knowledge.words import example_stems, ngrams, stem_word
 
 QUESTIONS = [
@@ -103,6 +103,27 @@ def test_word_scores_along_the_postings_equal_the_sum_entry_by_entry(searcher: S
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
+def test_coverage_along_the_postings_equals_the_sum_entry_by_entry(searcher: Searcher, question: str) -> None:
+    q = searcher._query(searcher.readable(question))
+    found = searcher._word_scores(q.weights)
+    slow = {}
+    for i, doc in enumerate(searcher._docs):
+        year_part = len(q.years & doc.years) / len(q.years) if q.years and doc.years else 0.0
+        covered, used = _YEAR_SCORE / 2 * year_part, bool(q.years and doc.years and i in found)
+        for t, group_syns, group_idf in q.groups:
+            if t in doc.tf:
+                covered, used = covered + group_idf, True
+            elif group_syns and not group_syns.isdisjoint(doc.stems):
+                covered += group_idf * (_SYNONYM_COVER if t in searcher._idf and t not in q.carried else 1.0)
+                used = True
+        if used:
+            slow[i] = covered
+    fast = searcher._coverage(q.groups, q, found)
+    assert {i: c for i, c in fast.items() if c or i in slow} == slow  # the same floats, added in the same order
+    assert any(c != int(c) for c in slow.values())
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
 def test_phrase_bonuses_looked_up_by_phrase_equal_those_found_entry_by_entry(searcher: Searcher, question: str) -> None:
     text = searcher.readable(question)
     grams = ngrams(searcher._query(text).tokens, searcher._longest_phrase)
@@ -121,3 +142,21 @@ def test_phrase_bonuses_looked_up_by_phrase_equal_those_found_entry_by_entry(sea
         if bonus > 0:
             slow[i] = bonus
     assert searcher._phrase_bonuses(grams, examples) == slow
+
+
+def test_did_you_mean_keeps_every_title_word_difflib_would_take(searcher):
+    """The rapidfuzz prefilter leaves difflib's choice unchanged: checked against difflib over every title word."""
+    import difflib
+    import random
+
+    from knowledge.spelling import _near, _title_words
+
+    titles = tuple(searcher.titles())
+    words = _title_words(titles)
+    rng = random.Random(7)
+    typed = [w[:k] + rng.choice("aeioust") + w[k + 1 :] for w in words for k in (0, len(w) // 2)]
+    typed += [w[: len(w) // 2] + w[len(w) // 2 + 1 :] for w in words] + ["pasta", "weather", "kubernetes"]
+    for word in typed:
+        assert difflib.get_close_matches(word, _near(word, titles), n=1, cutoff=0.75) == difflib.get_close_matches(
+            word, words, n=1, cutoff=0.75
+        ), word
