@@ -570,3 +570,15 @@ def test_hours_after_a_number_are_not_human_resources(searcher):
 def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title):
     outcome = decide(searcher, question, command="service")
     assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("when should we start thinking about going public or selling the company", "Commercialization Maturity"),
+        ("a hardware vendor wants to ship our engine inside their appliance, which revenue model", "License Fee Model"),
+    ],
+)
+def test_everyday_names_of_an_exit_and_an_oem_deal(searcher, question, title):
+    outcome = decide(searcher, question, command="service")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
