@@ -576,7 +576,10 @@ def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title
     ("question", "title"),
     [
         ("when should we start thinking about going public or selling the company", "Commercialization Maturity"),
-        ("a hardware vendor wants to ship our engine inside their appliance, which revenue model", "License Fee Model"),
+        (
+            "A hardware vendor wants to ship our engine inside their appliance. Which revenue model fits that deal?",
+            "License Fee Model",
+        ),
     ],
 )
 def test_everyday_names_of_an_exit_and_an_oem_deal(searcher, question, title):
