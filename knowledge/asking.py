@@ -216,6 +216,11 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"|\bfiscal year\b|\btotal revenue\b",
     ),
     FigureAsk(
+        "a measured extreme",
+        "which aws region has the lowest latency to shanghai",
+        r"\b(?:which|what) (?:\S+ ){1,3}?(?:has|have|gives?|offers?) the (?:lowest|highest|cheapest|fastest|slowest)\b",
+    ),
+    FigureAsk(
         "a share asked in percent",
         "how big should the option pool be, as a percentage",
         r"\bas an? (?:%|percent|percentage)\b|\bpercent(?:age)?[- ]?wise\b|\bin percent(?:age)? terms\b",

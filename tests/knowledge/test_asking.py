@@ -580,8 +580,12 @@ def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title
             "A hardware vendor wants to ship our engine inside their appliance. Which revenue model fits that deal?",
             "License Fee Model",
         ),
+        ("What are the different ways an open source company can bring in revenue?", "Diversified Revenue Models"),
+        ("great strategy decks every quarter, nothing ever actually ships on time", "Execution Capability"),
+        ("betting the whole roadmap on wasm and it might be a dead end tbh", "Technology Risk"),
+        ("customers in europe and asia want our service hosted close to them", "Multi-regional Deployment"),
     ],
 )
-def test_everyday_names_of_an_exit_and_an_oem_deal(searcher, question, title):
-    outcome = decide(searcher, question, command="service")
+def test_everyday_names_of_what_the_overview_covers(searcher, question, title):
+    outcome = decide(searcher, question, command="risk" if "risk" in title.lower() else "service")
     assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
