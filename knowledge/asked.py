@@ -120,11 +120,21 @@ def _without_domain(text: str) -> str:
     return rest
 
 
+# What the asker sets aside at the end of a clause ("a head of product and senior AEs, not c-level", "hiring sales
+# ppl, not execs"): the thing not wanted is no part of what is asked. A state denied ("9 months runway, not
+# profitable") is.
+_SET_ASIDE = re.compile(
+    r"[,;(]\s*(?:but |and )?not (?!(?:just|only|sure|yet|even|really|that|too|much|many|enough|always|ever|very|so"
+    r"|profitable|ready|working|great|good|ideal|ok|okay|possible|clear|happy|able|allowed|interested|convinced"
+    r"|growing|paying|selling|making|getting|going|doing)\b)(?:a |an |the )?(?:[\w/&+'-]+ ?){1,3}(?=[.,;!?)]|$)"
+)
+
+
 @lru_cache(maxsize=4096)
 def without_asker(text: str) -> str:
-    """An English question without the words that say who asks: the document, the asker's role and kind of
-    company."""
-    return _without_domain(_DOCUMENT_MENTION.sub(" ", text))
+    """An English question without the words that say who asks (the document, the asker's role and kind of
+    company) and without what the asker sets aside ("…, not c-level")."""
+    return _without_domain(_DOCUMENT_MENTION.sub(" ", _SET_ASIDE.sub(" ", text)))
 
 
 def without_asker_zh(text: str) -> str:

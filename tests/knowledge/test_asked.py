@@ -40,3 +40,24 @@ def test_the_asker_stays_when_nothing_else_is_asked() -> None:
 def test_the_kind_of_answer_wanted(text: str, who: bool, kinds: bool, others: bool) -> None:
     w = wanted(text, without_asker(text))
     assert (w.who, w.kinds, w.others) == (who, kinds, others), w
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            "hiring sales + pmm + product ppl, not execs. recruiting help?",
+            "hiring sales + pmm + product ppl . recruiting help?",
+        ),
+        ("need senior AEs (not c-level)", "need senior AEs  )"),
+        ("9 months runway, not profitable, cash flow ugly", "9 months runway, not profitable, cash flow ugly"),
+        ("we're not sure, not yet anyway", "we're not sure, not yet anyway"),
+    ],
+)
+def test_what_the_asker_sets_aside_is_not_asked(text, read):
+    assert without_asker(text) == read
+
+
+def test_a_role_set_aside_does_not_rank_its_search_firms_first(searcher):
+    hits = searcher.search("hiring sales + pmm + product ppl, not execs. recruiting help?", command="service")
+    assert hits[0].entry.title == "Professional Talent Recruitment", [h.entry.title for h in hits[:3]]
