@@ -56,6 +56,8 @@ CHATTER = frozenset(
     anything everything something nothing somehow anyway quarter quarters zero dozen hundred thousand plus
     say says said saying told telling actual real typically generally normally commonly
     consist consists involve involves entail entails comprise comprises
+    hate hates love loves scary brutal terrible awful nice freaking legit vibes bunch asap eventually none happened
+    proper
     """.split()
 )
 

@@ -589,3 +589,10 @@ def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title
 def test_everyday_names_of_what_the_overview_covers(searcher, question, title):
     outcome = decide(searcher, question, command="risk" if "risk" in title.lower() else "service")
     assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
+
+
+def test_how_the_asker_feels_is_not_what_is_asked(searcher):
+    question = "our eng folks hate 'sales culture' creeping in. help"
+    assert "hate" not in {w.typed for w in searcher.question_words(question)}
+    outcome = decide(searcher, question, command="service")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == "Cultural Balance", outcome
