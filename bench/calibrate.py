@@ -1,11 +1,11 @@
 """A calibrated answer-or-decline decision, measured against the hand-set rules by cross-validation by file.
 
 Every question of the labelled sets in tests/knowledge (the next unseen sets, ``heldout16_*`` and ``heldout17_*``,
-left out) is asked through the real router. When the reply goes through ``knowledge.decision.decide`` the
-decision's own numbers for the top entry are recorded (coverage, known share, evidence, raw score, margins, named weight, unknown and everyday
-word shares, number of content words, adjacent-topic / how-to / figure flags, language, command) with the label 1
-when the question is in scope and its expected entry is ranked first, else 0. A logistic regression (L2, Newton's
-method, numpy) is fitted leaving one whole file out at a time, so every file is scored as an unseen set would be.
+left out) is asked through the real router. When the reply goes through ``knowledge.decision.decide`` the decision's
+own numbers for the top entry are recorded (coverage, known share, evidence, raw score, margins, named weight,
+unknown and everyday word shares, number of content words, adjacent-topic / how-to / figure flags, language,
+command) with the label 1 when the question is in scope and its expected entry is ranked first, else 0. A logistic
+regression (L2, Newton's method, numpy) is fitted leaving one whole file out at a time, so every file is scored as an unseen set would be.
 Questions that never reach ``decide`` (small talk, help, overview and lists) keep the current reply.
 
 The probability threshold is chosen on the pooled out-of-fold probabilities: the one that answers most in-scope
