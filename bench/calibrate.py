@@ -5,8 +5,9 @@ left out) is asked through the real router. When the reply goes through ``knowle
 own numbers for the top entry are recorded (coverage, known share, evidence, raw score, margins, named weight,
 unknown and everyday word shares, number of content words, adjacent-topic / how-to / figure flags, language,
 command) with the label 1 when the question is in scope and its expected entry is ranked first, else 0. A logistic
-regression (L2, Newton's method, numpy) is fitted leaving one whole file out at a time, so every file is scored as an unseen set would be.
-Questions that never reach ``decide`` (small talk, help, overview and lists) keep the current reply.
+regression (L2, Newton's method, numpy) is fitted leaving one whole file out at a time, so every file is scored as
+an unseen set would be. Questions that never reach ``decide`` (small talk, help, overview and lists) keep the
+current reply.
 
 The probability threshold is chosen on the pooled out-of-fold probabilities: the one that answers most in-scope
 questions right while declining at least ``--trap-floor`` (0.90) of the off-topic ones. A title or alias matched
