@@ -57,7 +57,9 @@ async def _publish_home(
     adapter: SlackAdapter, client: AsyncWebClient, workspace: str, user: str, event_id: str
 ) -> None:
     try:
-        view = await home.home_view(adapter.app, workspace=workspace, user=user)
+        view = await home.home_view(
+            adapter.app, workspace=workspace, user=user, locale=adapter.people.locale(workspace, user)
+        )
         view = await home_stats.with_stats(adapter, client, view, workspace=workspace, user=user)
         await client.views_publish(user_id=user, view=view)
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:

@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 from adapters.slack.render import MAX_HOME_BLOCKS, plain, render_pages
+from bot.answering.render import title_in
 from bot.app import App
+from bot.kernel.lang import _, current_lang, use_lang
 from bot.kernel.reply import Reply, Section
 from bot.kernel.request import Request
 
@@ -19,29 +21,34 @@ __all__ = ["home_view", "team_status"]
 log = logging.getLogger("adapters.slack")
 
 
-async def team_status(app: App, workspace: str, user: str) -> Reply | None:
-    """The team's stage and next milestones, and upcoming reminders (hook: ``scheduler_status``)."""
-    status = await scheduler_status(app, workspace, user)
+async def team_status(app: App, workspace: str, user: str, locale: str | None = None) -> Reply | None:
+    """The team's stage and next milestones, and upcoming reminders (hook: ``scheduler_status``), worded in the
+    language of the current request (``use_lang``)."""
+    status = await scheduler_status(app, workspace, user, locale)
     if status is not None:
         return status
     phases = app.kb.of_kind("phase")
+    lang = current_lang()
     return Reply(
-        title="Your team",
+        title=_("Your team"),
         sections=(
             Section(
-                text="No company stage is set for this workspace yet. Set it with "
-                "`/cos-service stage <early|growth|maturity|leadership>` to see your next milestones here."
+                text=_(
+                    "No company stage is set for this workspace yet. Set it with "
+                    "`/cos-service stage <early|growth|maturity|leadership>` to see your next milestones here."
+                )
             ),
             Section(
-                heading="Development path",
-                bullets=tuple(f"{p.title} ({p.years})" if p.years else p.title for p in phases),
+                heading=_("Development path"),
+                bullets=tuple(f"{title_in(p, lang)} ({p.years})" if p.years else title_in(p, lang) for p in phases),
             ),
-            Section(heading="Upcoming reminders", text="None scheduled."),
+            Section(heading=_("Upcoming reminders"), text=_("None scheduled.")),
         ),
+        lang=lang,
     )
 
 
-async def scheduler_status(app: App, workspace: str, user: str) -> Reply | None:
+async def scheduler_status(app: App, workspace: str, user: str, locale: str | None = None) -> Reply | None:
     """The scheduler's view of this workspace: stage, next milestones, upcoming reminders.
 
     Read through the router's own read-only team commands (``stage``,
@@ -52,7 +59,13 @@ async def scheduler_status(app: App, workspace: str, user: str) -> Reply | None:
     for word in ("stage", "milestones", "schedules"):
         reply = await app.router.handle(
             Request(
-                platform="slack", workspace=workspace, channel="app_home", user=user, command="cos-service", text=word
+                platform="slack",
+                workspace=workspace,
+                channel="app_home",
+                user=user,
+                command="cos-service",
+                text=word,
+                locale=locale,
             )
         )
         if reply.error:
@@ -63,20 +76,27 @@ async def scheduler_status(app: App, workspace: str, user: str) -> Reply | None:
         if first.heading:
             sections.append(first)
         sections.extend(rest)
-    return Reply(title="Your team", sections=tuple(sections)) if sections else None
+    return Reply(title=_("Your team"), sections=tuple(sections), lang=current_lang()) if sections else None
 
 
-async def home_view(app: App, *, workspace: str, user: str) -> dict[str, Any]:
-    """A ``views.publish`` view of type ``home``, within the Home tab's 100 blocks."""
+async def home_view(app: App, *, workspace: str, user: str, locale: str | None = None) -> dict[str, Any]:
+    """A ``views.publish`` view of type ``home``, within the Home tab's 100 blocks, in the language the person's
+    replies take (the workspace's setting, else their Slack locale)."""
+    lang = await app.router.lang_for("slack", workspace, locale=locale)
+    with use_lang(lang):
+        return await _home_view(app, workspace=workspace, user=user, locale=locale, lang=lang)
+
+
+async def _home_view(app: App, *, workspace: str, user: str, locale: str | None, lang: str) -> dict[str, Any]:
     parts: list[Reply] = []
     try:
-        status = await team_status(app, workspace, user)
+        status = await team_status(app, workspace, user, locale)
     except Exception:
         log.exception("the Home tab's team status failed")
         status = None
     if status is not None:
         parts.append(status.safe())
-    parts.append(app.router.knowledge.service_overview().safe())
+    parts.append(app.router.knowledge.service_overview(lang).safe())
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": plain("cos-bot", 150)}},
         {
@@ -84,7 +104,7 @@ async def home_view(app: App, *, workspace: str, user: str) -> dict[str, Any]:
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": "Ask `/cos-service <topic>` or `/cos-risk <topic>` in any channel, or write to me here.",
+                    "text": _("Ask `/cos-service <topic>` or `/cos-risk <topic>` in any channel, or write to me here."),
                 }
             ],
         },

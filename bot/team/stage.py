@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from bot.kernel.auth import admin_only, is_admin, require_admin, server_only
 from bot.kernel.errors import UserError
-from bot.kernel.lang import N_, _, month_year
+from bot.kernel.lang import N_, _, current_lang, month_year
 from bot.kernel.reply import Button, Field, Reply, Section, mention
 from bot.kernel.request import Request
 from bot.kernel.router import Action, HelpLine, Router
@@ -75,7 +75,7 @@ class StageCommands(TeamFeature):
             hits = self.team.searcher.search(f"stage {text}", limit=1)
             if hits and hits[0].exact:
                 # A title of the overview ("stage characteristics"), not a stage to set.
-                return self.team.router.knowledge.reply("cos-service", f"stage {text}")
+                return self.team.router.knowledge.reply("cos-service", f"stage {text}", current_lang())
             raise UserError(
                 _("“{name}” is not a stage. Use one of: early, growth, maturity, leadership — {usage}.").format(
                     name=name[:30], usage=_(_STAGE_USAGE)
@@ -252,7 +252,7 @@ class StageCommands(TeamFeature):
             if stage is not None:
                 title = _("Milestones: {phase}").format(phase=self.team.phase_title(stage.phase_id))
                 return self._milestone_reply(stage, ms, title=title)
-        return self.team.router.knowledge.milestones(text)
+        return self.team.router.knowledge.milestones(text, current_lang())
 
     @server_only
     async def milestone(self, request: Request, text: str) -> Reply:

@@ -221,3 +221,13 @@ async def test_closing_the_app_waits_for_a_setting_read_behind_an_answer(setting
     [reading] = languages._reading.values()
     await app.close()
     assert reading.done() and not reading.cancelled() and reading.result() is None
+
+
+async def test_a_phase_asked_of_a_chinese_workspace_is_answered_in_chinese(world: World) -> None:
+    await world.admin.say("/cos-service language zh")
+    growth = await world.member.say("/cos-service milestones growth")
+    assert growth.lang == "zh" and growth.title.startswith("商业化成长期"), growth.title
+    path = await world.member.say("/cos-service milestones")  # no stage set: the whole path
+    assert path.lang == "zh" and path.title == "发展路径与里程碑", path.title
+    overview = await world.member.say("/cos-service stage characteristics")  # a title, not a stage to set
+    assert overview.lang == "zh", overview.title
