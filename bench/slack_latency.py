@@ -69,6 +69,7 @@ async def _load(
 ) -> dict[str, Any]:
     latencies: list[float] = []
     by_query: dict[str, list[float]] = {}
+    deferred: dict[str, int] = {}  # answered through response_url after a placeholder ack
     errors = 0
     counter = iter(range(requests))
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -106,6 +107,7 @@ async def _load(
                 if label == "ours" and (not payload or PLACEHOLDER in payload):
                     done = await asyncio.wait_for(waiter, 5.0)  # the answer comes via response_url
                     latencies.append(max(done, acked) - start)
+                    deferred[f"{command} {text}"] = deferred.get(f"{command} {text}", 0) + 1
                 else:
                     latencies.append(acked - start)
                 by_query.setdefault(f"{command} {text}", []).append(latencies[-1])
@@ -127,6 +129,7 @@ async def _load(
         "throughput_rps": round(len(latencies) / elapsed, 1),
         "_latencies": latencies,  # merged across rounds, then dropped
         "_by_query": by_query,
+        "_deferred": deferred,
     }
 
 
@@ -141,6 +144,7 @@ def _by_query(rounds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         lat.sort()
         out[query] = {
             "n": len(lat),
+            "deferred": sum(int(r["_deferred"].get(query, 0)) for r in rounds),
             "p50_ms": round(statistics.median(lat) * 1000, 2),
             "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)] * 1000, 2),
         }
