@@ -75,7 +75,7 @@ class StageCommands(TeamFeature):
             hits = self.team.searcher.search(f"stage {text}", limit=1)
             if hits and hits[0].exact:
                 # A title of the overview ("stage characteristics"), not a stage to set.
-                return self.team.router.knowledge.reply("cos-service", f"stage {text}", current_lang())
+                return self.team.router.knowledge.reply("cos-service", f"stage {text}", lang=current_lang())
             raise UserError(
                 _("“{name}” is not a stage. Use one of: early, growth, maturity, leadership — {usage}.").format(
                     name=name[:30], usage=_(_STAGE_USAGE)

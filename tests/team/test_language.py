@@ -230,4 +230,4 @@ async def test_a_phase_asked_of_a_chinese_workspace_is_answered_in_chinese(world
     path = await world.member.say("/cos-service milestones")  # no stage set: the whole path
     assert path.lang == "zh" and path.title == "发展路径与里程碑", path.title
     overview = await world.member.say("/cos-service stage characteristics")  # a title, not a stage to set
-    assert overview.lang == "zh", overview.title
+    assert overview.error is None and overview.lang == "zh" and overview.title.startswith("阶段特征"), overview
