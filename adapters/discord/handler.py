@@ -258,7 +258,8 @@ class DiscordBot:
         if answer is None:
             return False
         try:
-            await interaction.response.send_modal(vote_form.feedback_modal(answer))
+            lang = await self.app.router.lang_for(act.platform, act.workspace, locale=act.locale)
+            await interaction.response.send_modal(vote_form.feedback_modal(answer, lang))
         except discord.HTTPException as exc:
             self._failed("feedback form", exc)
             return False

@@ -24,25 +24,26 @@ _REASON = "reason"
 _COMMENT = "comment"
 
 
-def feedback_modal(answer: int) -> discord.ui.Modal:
-    """What was wrong (a select of four) and an optional comment (at most 300 characters)."""
+def feedback_modal(answer: int, lang: str = "en") -> discord.ui.Modal:
+    """What was wrong (a select of four) and an optional comment (at most 300 characters), worded in ``lang``."""
+    words = votes.form(lang)
     modal = discord.ui.Modal(
-        title=votes.FORM_TITLE, timeout=None, custom_id=custom_id(votes.REASON, str(answer)) or "cos:expired:"
+        title=words.title, timeout=None, custom_id=custom_id(votes.REASON, str(answer)) or "cos:expired:"
     )
     modal.add_item(
         discord.ui.Label(
-            text=votes.REASON_LABEL,
+            text=words.reason_label,
             component=discord.ui.Select(
                 custom_id=_REASON,
                 min_values=1,
                 max_values=1,
-                options=[discord.SelectOption(label=label, value=value) for value, label in votes.REASONS],
+                options=[discord.SelectOption(label=label, value=value) for value, label in words.reasons],
             ),
         )
     )
     modal.add_item(
         discord.ui.Label(
-            text=votes.COMMENT_LABEL,
+            text=words.comment_label,
             component=discord.ui.TextInput(
                 custom_id=_COMMENT, style=discord.TextStyle.paragraph, required=False, max_length=votes.COMMENT_LIMIT
             ),

@@ -40,26 +40,27 @@ def opens_form(element: dict[str, Any]) -> bool:
     return str(element.get("action_id") or "").startswith(f"{ACTION_PREFIX}{votes.DOWN}:")
 
 
-def feedback_modal(answer: int, *, channel: str) -> dict[str, Any]:
-    """The ``views.open`` view: what was wrong (one of four) and an optional comment."""
+def feedback_modal(answer: int, *, channel: str, lang: str = "en") -> dict[str, Any]:
+    """The ``views.open`` view: what was wrong (one of four) and an optional comment, worded in ``lang``."""
+    words = votes.form(lang)
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "private_metadata": json.dumps({"a": answer, "ch": channel[:40]}, separators=(",", ":")),
-        "title": {"type": "plain_text", "text": plain(votes.FORM_TITLE, 24)},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": plain(words.title, 24)},
+        "submit": {"type": "plain_text", "text": plain(words.send, 24)},
+        "close": {"type": "plain_text", "text": plain(words.cancel, 24)},
         "blocks": [
             {
                 "type": "input",
                 "block_id": _REASON_BLOCK,
-                "label": {"type": "plain_text", "text": votes.REASON_LABEL},
+                "label": {"type": "plain_text", "text": words.reason_label},
                 "element": {
                     "type": "radio_buttons",
                     "action_id": _REASON_BLOCK,
                     "options": [
                         {"text": {"type": "plain_text", "text": label}, "value": value}
-                        for value, label in votes.REASONS
+                        for value, label in words.reasons
                     ],
                 },
             },
@@ -67,7 +68,7 @@ def feedback_modal(answer: int, *, channel: str) -> dict[str, Any]:
                 "type": "input",
                 "block_id": _COMMENT_BLOCK,
                 "optional": True,
-                "label": {"type": "plain_text", "text": votes.COMMENT_LABEL},
+                "label": {"type": "plain_text", "text": words.comment_label},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": _COMMENT_BLOCK,
@@ -107,7 +108,8 @@ def submission_to_action(body: dict[str, Any]) -> Action | None:
 
 def errors_for(message: str) -> dict[str, Any]:
     """The ack that keeps the modal open and shows ``message`` under the field it is about."""
-    block = _COMMENT_BLOCK if "comment" in message.lower() else _REASON_BLOCK
+    # Both comment problems name the comment's limit, in every language; the others are about the reason.
+    block = _COMMENT_BLOCK if str(votes.COMMENT_LIMIT) in message else _REASON_BLOCK
     return {"response_action": "errors", "errors": {block: plain(message, 150)}}
 
 
@@ -129,8 +131,11 @@ async def open_form(
     try:
         if answer is None:
             raise ValueError("not an answer id")
+        lang = await adapter.app.router.lang_for(
+            PLATFORM_NAME, action.workspace, locale=adapter.people.locale(action.workspace, action.user)
+        )
         await client.views_open(
-            trigger_id=str(body.get("trigger_id")), view=feedback_modal(answer, channel=action.channel)
+            trigger_id=str(body.get("trigger_id")), view=feedback_modal(answer, channel=action.channel, lang=lang)
         )
     except (SlackApiError, SlackClientError, OSError, TimeoutError, ValueError) as exc:
         log.info("feedback form not opened (%s); answering in the conversation", type(exc).__name__)

@@ -26,7 +26,7 @@ from bot.answering.commands import KnowledgeCommands
 from bot.answering.journal import QuestionJournal
 from bot.kernel.canned import expired
 from bot.kernel.errors import UserError
-from bot.kernel.lang import current_lang
+from bot.kernel.lang import _, current_lang
 from bot.kernel.reply import Button, Reply, Section
 from bot.kernel.request import Request
 from knowledge.taught import TaughtPhrase, TaughtSearcher, normalise_question
@@ -210,7 +210,7 @@ class Answering:
                 await self.journal.flush()
             except Exception as exc:
                 log.warning("vote waits for its question, which cannot be written: %s", type(exc).__name__)
-                raise UserError("Your vote can't be recorded right now. Press it again in a minute.") from exc
+                raise UserError(_("Your vote can't be recorded right now. Press it again in a minute.")) from exc
         return question_id
 
     async def _question(
@@ -231,17 +231,17 @@ class Answering:
             outcome = await kl.vote(session, question=question, user=action.user, vote=vote, now=self.clock.now())
         thumb = "👍" if vote == "up" else "👎"
         said = {
-            "new": f"Thanks for the {thumb}",
-            "changed": f"Changed your vote to {thumb}",
-            "same": f"Your {thumb} is already recorded",
-        }[outcome]
+            "new": _("Thanks for the {thumb}"),
+            "changed": _("Changed your vote to {thumb}"),
+            "same": _("Your {thumb} is already recorded"),
+        }[outcome].format(thumb=thumb)
         if vote == "up":
-            return _thanks(said, "It helps the admins see which answers work.")
+            return _thanks(said, _("It helps the admins see which answers work."))
         return Reply(
             title=said,
-            sections=(Section(text="What was wrong with the answer?"),),
+            sections=(Section(text=_("What was wrong with the answer?")),),
             buttons=tuple(
-                Button(label, votes.REASON, votes.reason_value(question.id, value, None))
+                Button(_(label), votes.REASON, votes.reason_value(question.id, value, None))
                 for value, label in votes.REASONS
             ),
         )
@@ -264,10 +264,10 @@ class Answering:
             await kl.set_reason(
                 session, question=question, user=action.user, reason=reason, comment=comment, now=self.clock.now()
             )
-        label = dict(votes.REASONS)[reason].lower()
-        return _thanks(
-            "Thanks, noted",
-            f"The answer was marked “{label}”"
-            + (" with your comment." if comment else ".")
-            + " Admins see it under `/cos-service gaps`.",
-        )
+        label = _(dict(votes.REASONS)[reason]).lower()
+        marked = (
+            _("The answer was marked “{label}” with your comment.")
+            if comment
+            else _("The answer was marked “{label}”.")
+        ).format(label=label)
+        return _thanks(_("Thanks, noted"), marked + " " + _("Admins see it under `/cos-service gaps`."))

@@ -9,8 +9,10 @@ as the action ``feedback-reason`` whose value is :func:`reason_value`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from bot.kernel.errors import UserError
+from bot.kernel.lang import N_, _, in_lang
 from bot.kernel.reply import Button
 from bot.kernel.safety import InputProblem, clean_input
 
@@ -21,6 +23,9 @@ __all__ = [
     "REASONS",
     "COMMENT_LIMIT",
     "FORM_TITLE",
+    "CommentProblem",
+    "Form",
+    "form",
     "buttons",
     "reason_value",
     "read_reason_value",
@@ -31,17 +36,47 @@ __all__ = [
 UP = "feedback-up"
 DOWN = "feedback-down"
 REASON = "feedback-reason"
-# What was wrong with an answer (value, label), in the form's order.
+# What was wrong with an answer (value, label), in the form's order; the labels are translated by ``form``.
 REASONS: tuple[tuple[str, str], ...] = (
-    ("wrong_topic", "Wrong topic"),
-    ("out_of_date", "Out of date"),
-    ("missing_provider", "Missing provider"),
-    ("other", "Other"),
+    ("wrong_topic", N_("Wrong topic")),
+    ("out_of_date", N_("Out of date")),
+    ("missing_provider", N_("Missing provider")),
+    ("other", N_("Other")),
 )
 COMMENT_LIMIT = 300
-FORM_TITLE = "What was wrong?"
-COMMENT_LABEL = "Anything to add? (optional)"
-REASON_LABEL = "The answer was"
+FORM_TITLE = N_("What was wrong?")
+COMMENT_LABEL = N_("Anything to add? (optional)")
+REASON_LABEL = N_("The answer was")
+SEND = N_("Send")
+CANCEL = N_("Cancel")
+
+
+class CommentProblem(UserError):
+    """What is wrong is the comment (the form shows it under the comment field)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """The 👎 form's words in one language."""
+
+    title: str
+    reason_label: str
+    comment_label: str
+    reasons: tuple[tuple[str, str], ...]  # (value, label)
+    send: str
+    cancel: str
+
+
+def form(lang: str) -> Form:
+    """The form worded in ``lang`` (the language the person's replies take)."""
+    return Form(
+        title=in_lang(lang, FORM_TITLE),
+        reason_label=in_lang(lang, REASON_LABEL),
+        comment_label=in_lang(lang, COMMENT_LABEL),
+        reasons=tuple((value, in_lang(lang, label)) for value, label in REASONS),
+        send=in_lang(lang, SEND),
+        cancel=in_lang(lang, CANCEL),
+    )
 
 
 def buttons(answer: int) -> tuple[Button, Button]:
@@ -67,10 +102,12 @@ def read_reason_value(value: str) -> tuple[int, str, str | None]:
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("a"), int):
-        raise UserError("That form has expired. Press 👎 on the answer again.")
+        raise UserError(_("That form has expired. Press 👎 on the answer again."))
     reason = data.get("r")
-    if reason not in {r for r, _ in REASONS}:
-        raise UserError("Pick what was wrong: " + ", ".join(label.lower() for _, label in REASONS) + ".")
+    if reason not in {r for r, _label in REASONS}:
+        raise UserError(
+            _("Pick what was wrong: {reasons}.").format(reasons=", ".join(_(label).lower() for _v, label in REASONS))
+        )
     comment = data.get("c")
     return int(data["a"]), str(reason), clean_comment(comment if isinstance(comment, str) else "")
 
@@ -80,7 +117,13 @@ def clean_comment(text: str) -> str | None:
     try:
         cleaned = clean_input(text)
     except InputProblem as exc:
-        raise UserError(f"The comment is too long: at most {COMMENT_LIMIT} characters, please.") from exc
+        raise CommentProblem(
+            _("The comment is too long: at most {limit} characters, please.").format(limit=COMMENT_LIMIT)
+        ) from exc
     if len(cleaned) > COMMENT_LIMIT:
-        raise UserError(f"The comment is {len(cleaned)} characters long; at most {COMMENT_LIMIT}, please.")
+        raise CommentProblem(
+            _("The comment is {length} characters long; at most {limit}, please.").format(
+                length=len(cleaned), limit=COMMENT_LIMIT
+            )
+        )
     return cleaned or None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.kernel.lang import N_
+
 __all__ = [
     "CosBotError",
     "UserError",
@@ -55,7 +57,7 @@ class DatabaseUnavailable(CosBotError):
     ``str(err)`` is the reply a person reads; ``cause`` names the driver's error class (for the log).
     """
 
-    MESSAGE = "The database is unavailable right now; try again in a minute."
+    MESSAGE = N_("The database is unavailable right now; try again in a minute.")
 
     def __init__(self, cause: str = "") -> None:
         super().__init__(self.MESSAGE)

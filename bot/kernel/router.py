@@ -372,4 +372,8 @@ class Router:
 
 def _unavailable(exc: DatabaseUnavailable) -> Reply:
     """The database is down: say so plainly (logged once per outage by ``bot.storage.outage``, no error id)."""
-    return Reply(title="Please try again in a minute", sections=(Section(text=str(exc)),), error=str(exc))
+    return Reply(
+        title=_("Please try again in a minute"),
+        sections=(Section(text=_(DatabaseUnavailable.MESSAGE)),),
+        error=str(exc),
+    )

@@ -189,3 +189,14 @@ async def test_the_team_languages_answer_from_memory_once_read(app: App) -> None
     assert languages.known("console", "T9") == (True, None)
     await Harness(app, role="admin", workspace="T9").say("/cos-service language zh")
     assert languages.known("console", "T9") == (True, "zh")
+
+
+def test_the_database_outage_reply_is_worded_in_the_requests_language() -> None:
+    from bot.kernel.errors import DatabaseUnavailable
+    from bot.kernel.router import _unavailable
+
+    with use_lang("zh"):
+        reply = _unavailable(DatabaseUnavailable("TimeoutError"))
+    assert reply.title == "请一分钟后再试" and reply.sections[0].text == "数据库暂时不可用；请一分钟后再试。"
+    assert reply.error == DatabaseUnavailable.MESSAGE  # what the adapters test on stays the same
+    assert _unavailable(DatabaseUnavailable()).title == "Please try again in a minute"

@@ -390,3 +390,26 @@ async def test_options_given_as_null_are_no_options(endpoint: Endpoint) -> None:
     payload["data"]["options"] = None
     status, body = await endpoint.signed(payload)
     assert status == 200 and body["type"] == 4, body  # /cos-service with no query: the help
+
+
+async def test_the_feedback_form_speaks_the_pressers_chinese(endpoint: Endpoint) -> None:
+    status, body = await endpoint.signed(_slash("who can run our SOC 2 audit"))
+    ids = [c["custom_id"] for row in body["data"]["components"] for c in row["components"]]
+    press = written_by_others("docs_component_press")
+    press["data"]["custom_id"] = next(i for i in ids if i.startswith("cos:feedback-down:"))
+    press["locale"] = "zh-CN"
+    status, body = await endpoint.signed(press)
+    assert status == 200 and body["type"] == 9
+    form = json.dumps(body["data"], ensure_ascii=False)
+    assert body["data"]["title"] == "哪里不对？" and "主题不对" in form and "还有补充吗" in form, form
+    assert "Wrong topic" not in form
+    for _ in range(500):
+        if [v.vote for v in await _votes(endpoint.app)] == ["down"]:
+            break
+        await asyncio.sleep(0.01)
+    submit = written_by_others("docs_modal_submit")
+    submit["data"]["custom_id"] = body["data"]["custom_id"]
+    submit["locale"] = "zh-CN"
+    status, body = await endpoint.signed(submit)
+    assert status == 200 and body["data"]["embeds"][0]["title"] == "谢谢，已记录"
+    assert "内容过时" in json.dumps(body["data"]["embeds"], ensure_ascii=False)

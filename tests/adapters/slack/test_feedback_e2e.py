@@ -183,3 +183,37 @@ async def test_sharing_a_taught_answer_shares_what_was_shown(rig: Rig) -> None:
     blocks = posts[0].params["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     assert not [k for k in _buttons(blocks) if k.startswith("feedback")]
+
+
+async def test_a_chinese_workspace_gets_the_form_and_its_thanks_in_chinese(rig: Rig) -> None:
+    from bot.kernel.request import Request
+
+    await rig.app.router.handle(
+        Request(
+            platform="slack",
+            workspace="T0001",
+            channel="C1",
+            user="UADMIN",
+            role="admin",
+            command="cos-service",
+            text="language zh",
+        )
+    )
+    _, body = await rig.command("who can run our SOC 2 audit")
+    down = _buttons(body["blocks"])["feedback-down"]
+    await rig.action(_press(down, rig=rig, name="down-zh", trigger="trig-zh"))
+    await rig.fake.wait_for("views.open")
+    await rig.adapter.drain()
+    view = rig.fake.views[0]
+    assert (
+        view["title"]["text"] == "哪里不对？" and view["submit"]["text"] == "发送" and view["close"]["text"] == "取消"
+    )
+    labels = [o["text"]["text"] for o in view["blocks"][0]["element"]["options"]]
+    assert labels == ["主题不对", "内容过时", "缺少服务商", "其他"]
+    # A comment over the limit is shown under the comment field, in Chinese.
+    response = await rig.action(_submission(view, reason="other", comment="x" * 301))
+    answer = json.loads(await response.text())
+    assert "300" in answer["errors"]["comment"] and "补充说明" in answer["errors"]["comment"], answer
+    response = await rig.action(_submission(view, reason="other", comment=None))
+    assert response.status == 200
+    assert [(v.vote, v.reason) for v in await _votes(rig)] == [("down", "other")]
