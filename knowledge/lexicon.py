@@ -744,6 +744,23 @@ _MORE.update(
         "ship on": ("execution",),
         "never ship": ("execution",),
         "nothing happens": ("execution",),
+        # what a customer gets for the price is the value proposition and its ROI
+        "for their money": ("value proposition", "roi"),
+        "for our money": ("value proposition", "roi"),
+        "money's worth": ("value proposition", "roi"),
+        "moneys worth": ("value proposition", "roi"),
+        "value for money": ("value proposition", "roi"),
+        # companies that became large are the success cases
+        "made it big": ("success cases", "successful"),
+        "got big": ("success cases", "successful"),
+        "non-chinese": ("international",),
+        "outside china": ("international",),
+        # a cloud vendor's consulting arm is its professional services
+        "consulting arm": ("professional services",),
+        "consulting arms": ("professional services",),
+        # what a company risks in law by operating abroad
+        "legal exposure": ("legal risk",),
+        "across borders": ("international", "cross-border"),
         # a technical bet that may not last is technology risk
         "dead end": ("technology risk", "obsolete"),
         "wrong storage engine": ("technology risk",),
