@@ -28,7 +28,7 @@ STOPWORDS = frozenset(
     than that that's the their theirs them themselves then there there's these they this those through to
     too under until up very was wasn't we we're were weren't what what's when where which while who whom why
     with won't would wouldn't you your yours yourself yourselves us
-    please need needs want wants wanted like looking look help helps anyone someone somebody something
+    please need want wants wanted like looking look help helps anyone someone somebody something
     tell show give find get got getting know any recommend recommended recommends suggest suggested suggests
     suggestion suggestions
     good best great right way ways thing things kind sort lot lots really just also still even
