@@ -47,7 +47,7 @@ HELP_VERBS = frozenset(
     find hire recruit choose select pick contact reach engage partner work talk get hook
     finding hiring recruiting choosing selecting picking contacting engaging partnering working getting bringing
     tell know judge recognize recognise assess evaluate
-    keep track monitor follow watch understand
+    keep track monitor follow watch understand serve
     """.split()
 )
 _OPENING = re.compile(

@@ -761,6 +761,12 @@ _MORE.update(
         # what a company risks in law by operating abroad
         "legal exposure": ("legal risk",),
         "across borders": ("international", "cross-border"),
+        # having a say in rules being written is policy advocacy
+        "push back": ("policy advocacy", "influence"),
+        "have a say": ("policy advocacy", "influence"),
+        "ministry": ("government", "government affairs"),
+        "ministries": ("government", "government affairs"),
+        "keep tabs on": ("monitoring", "competitive intelligence"),
         # a technical bet that may not last is technology risk
         "dead end": ("technology risk", "obsolete"),
         "wrong storage engine": ("technology risk",),

@@ -584,6 +584,7 @@ def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title
         ("great strategy decks every quarter, nothing ever actually ships on time", "Execution Capability"),
         ("betting the whole roadmap on wasm and it might be a dead end tbh", "Technology Risk"),
         ("customers in europe and asia want our service hosted close to them", "Multi-regional Deployment"),
+        ("how to serve small and mid-sized businesses differently from large enterprises", "SME Customers"),
     ],
 )
 def test_everyday_names_of_what_the_overview_covers(searcher, question, title):
