@@ -315,7 +315,8 @@ class Router:
                     "request failed (error id %s, platform %s, command %s)", error_id, request.platform, request.command
                 )
                 reply = went_wrong(error_id)
-        reply = replace(reply, lang=reply.lang or lang).safe()
+        # A refusal, a problem with the input or a failure answers nothing from the overview.
+        reply = replace(reply, lang=reply.lang or lang, matched=reply.matched and reply.error is None).safe()
         request_done(label, request, reply, started)  # metrics and the request's log line
         return reply
 

@@ -109,3 +109,12 @@ async def test_router_never_crashes_or_pings(app, command, text):
     )
     assert_safe(reply)
     assert not (reply.error or "").startswith("internal error")
+
+
+async def test_a_reply_that_could_not_do_what_was_asked_answers_nothing_from_the_overview(harness):
+    # "back" is the end-of-time-off command: a question that starts with it gets the command's usage, which is
+    # no answer from the overview (``matched`` is what ``ask --json`` and the honest-answer figures count).
+    reply = await harness.say("/cos-service back pain from this chair is killing me, standing desk recs")
+    assert reply.error is not None and "/cos-service back" in to_text(reply)
+    assert reply.matched is False
+    assert (await harness.say("/cos-service legal")).matched is True

@@ -29,7 +29,11 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
   traps 0.925, chat off topic 1.00, Chinese off topic 0.92), then tuned on; ``heldout14_*.json``: written at the
   session's start, scored then and once at its end (chat 0.90 -> 0.90, plain 0.883 -> 0.883, Chinese 0.95 ->
   0.95, traps 0.96 -> 0.96, chat off topic 0.95 -> 0.95, Chinese off topic 0.967 -> 0.967) and not tuned on.
-  ``heldout15_*.json`` is the next round's unseen set.
+* ``heldout15_*.json`` (the eighth session): scored unseen at its start (chat 0.867, plain 0.883, Chinese 0.95,
+  traps 0.94, chat off topic 0.95, Chinese off topic 1.00), then tuned on; ``heldout16_*.json`` and
+  ``heldout17_*.json``: written at the session's start, scored then and once at its end (16: chat 0.85 -> 0.867,
+  plain 0.95 -> 0.95, Chinese 0.975 -> 0.975, traps 0.98 -> 0.98, chat and Chinese off topic 1.00 -> 1.00;
+  17: chat 0.967 -> 0.967, plain 0.983 -> 0.983, Chinese and every off-topic set 1.00 -> 1.00) and not tuned on.
 """
 
 from __future__ import annotations
@@ -308,6 +312,17 @@ def test_ask_json_says_matched(tmp_path):
         ("heldout14_chat_inscope.json", 0.9),
         ("heldout14_inscope.json", 0.88),
         ("heldout14_zh_inscope.json", 0.95),
+        # the eighth session: heldout15 scored unseen, then tuned on; heldout16 and heldout17 scored at the start
+        # and once at the end
+        ("heldout15_chat_inscope.json", 0.93),
+        ("heldout15_inscope.json", 0.91),
+        ("heldout15_zh_inscope.json", 0.95),
+        ("heldout16_chat_inscope.json", 0.86),
+        ("heldout16_inscope.json", 0.95),
+        ("heldout16_zh_inscope.json", 0.975),
+        ("heldout17_chat_inscope.json", 0.96),
+        ("heldout17_inscope.json", 0.98),
+        ("heldout17_zh_inscope.json", 1.0),
     ],
 )
 async def test_conversational_and_chinese_questions_answered(harness, kb, name, floor):
@@ -377,6 +392,15 @@ async def test_conversational_and_chinese_questions_answered(harness, kb, name, 
         ("heldout14_traps.json", 0.96),
         ("heldout14_chat_offtopic.json", 0.95),
         ("heldout14_zh_offtopic.json", 0.96),
+        ("heldout15_traps.json", 0.98),
+        ("heldout15_chat_offtopic.json", 0.97),
+        ("heldout15_zh_offtopic.json", 1.0),
+        ("heldout16_traps.json", 0.98),
+        ("heldout16_chat_offtopic.json", 1.0),
+        ("heldout16_zh_offtopic.json", 1.0),
+        ("heldout17_traps.json", 1.0),
+        ("heldout17_chat_offtopic.json", 1.0),
+        ("heldout17_zh_offtopic.json", 1.0),
     ],
 )
 async def test_traps_chatter_and_chinese_off_topic_declined(harness, name, floor):
