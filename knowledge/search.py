@@ -382,13 +382,12 @@ class Searcher:
         """Per entry index, the IDF of the question's word groups it explains (its own word, else a synonym at
         ``_SYNONYM_COVER``), years counting half: group by group along the postings, each entry's sum added in the
         same order as entry by entry."""
-        covered: dict[int, float] = {}
-        if q.years:
-            for i in found:
-                years = self._docs[i].years
-                if years:
-                    covered[i] = _YEAR_SCORE / 2 * (len(q.years & years) / len(q.years))
-        postings, idf = self._postings, self._idf
+        docs, postings, idf = self._docs, self._postings, self._idf
+        covered = {
+            i: _YEAR_SCORE / 2 * (len(q.years & docs[i].years) / len(q.years))
+            for i in (found if q.years else ())
+            if docs[i].years
+        }
         for t, group_syns, group_idf in groups:
             own = {i for i, _tf in postings.get(t, ())}
             for i in own:

@@ -17,6 +17,8 @@ from adapters.slack.client import RetryPolicy
 from adapters.slack.server import create_adapter, make_web_app
 from bot.app import App, build_app
 from bot.kernel.clock import FakeClock
+from bot.kernel.reply import Reply
+from bot.kernel.request import Request
 from bot.kernel.settings import Settings
 from tests.adapters.slack.fake_slack import FakeSlack, form_body, interaction_body, payload, sign
 from tests.conftest import shared_knowledge
@@ -36,6 +38,20 @@ class Rig:
     app: App
     http: aiohttp.ClientSession
     secret: str = SIGNING_SECRET
+
+    async def set_language(self, lang: str, *, workspace: str = "T0001") -> Reply:
+        """An admin of ``workspace`` sets its language (``/cos-service language <lang>``)."""
+        return await self.app.router.handle(
+            Request(
+                platform="slack",
+                workspace=workspace,
+                channel="C1",
+                user="UADMIN",
+                role="admin",
+                command="cos-service",
+                text=f"language {lang}",
+            )
+        )
 
     async def post(
         self,

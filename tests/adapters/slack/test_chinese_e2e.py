@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from adapters.slack.render import blocks_text
-from bot.kernel.request import Request
 from tests.adapters.slack.conftest import Rig
 from tests.adapters.slack.fake_slack import payload
 
@@ -26,17 +25,7 @@ async def test_chinese_question_answered_in_chinese(rig: Rig) -> None:
 
 
 async def test_the_home_tab_of_a_chinese_workspace_is_in_chinese(rig: Rig) -> None:
-    set_lang = await rig.app.router.handle(
-        Request(
-            platform="slack",
-            workspace="T0001",
-            channel="C1",
-            user="UADMIN",
-            role="admin",
-            command="cos-service",
-            text="language zh",
-        )
-    )
+    set_lang = await rig.set_language("zh")
     assert set_lang.error is None and set_lang.lang == "zh"
     await rig.event(payload("event_app_home_opened.json"))
     calls = await rig.fake.wait_for("views.publish")

@@ -186,19 +186,7 @@ async def test_sharing_a_taught_answer_shares_what_was_shown(rig: Rig) -> None:
 
 
 async def test_a_chinese_workspace_gets_the_form_and_its_thanks_in_chinese(rig: Rig) -> None:
-    from bot.kernel.request import Request
-
-    await rig.app.router.handle(
-        Request(
-            platform="slack",
-            workspace="T0001",
-            channel="C1",
-            user="UADMIN",
-            role="admin",
-            command="cos-service",
-            text="language zh",
-        )
-    )
+    await rig.set_language("zh")
     _, body = await rig.command("who can run our SOC 2 audit")
     down = _buttons(body["blocks"])["feedback-down"]
     await rig.action(_press(down, rig=rig, name="down-zh", trigger="trig-zh"))
