@@ -47,7 +47,7 @@ _WORDS = """
 # stars"); GitHub's CI and issue tracker are the neighbouring topic.
 # Word pairs that name such a topic though each word alone is the overview's ("tax", "data", "value").
 _PHRASES = """
-    personal tax, tax return, expense report, performance review, data subject, lifetime value, step by step,
+    personal tax, tax return, expense report, performance review, data subject, lifetime value,
     rule of 40, sick leave, parental leave, notice period, gross margin, unit economics, offer letter, job description,
     tax deduction, tax credit, balance sheet, income statement, pull request, merge conflict, unit test, memory leak,
     load balancer, license header, copyright notice, contributor license agreement, register for,

@@ -144,9 +144,11 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
     FigureAsk(
         "a procedure, its steps, full list or documents",
         "which documents do we need for the visa",
-        r"\bexact steps\b|\bstep[- ]by[- ]step\b|\bwhat are the steps\b"
+        r"\bexact steps\b|\bwhat are the steps\b"
+        # steps asked for, not a pace ("expanding step by step into new countries")
+        r"|^(?=.*\b(?:how|process|procedure|guide|instructions|walk|what(?:'s| is| are) the)\b).*\bstep[- ]by[- ]step\b"
         r"|\b(?:exact|full|complete) (?:\S+ ){0,2}?(?:procedure|requirements? list|checklist)\b"
-        r"|\b(?:which|what) (?:documents|paperwork|forms)\b",
+        r"|\b(?:which|what) (?:documents|paperwork|forms)\b|\b(?:which|what) (?:irs|tax|visa|immigration) forms?\b",
     ),
     FigureAsk(
         "a tax asked of a case",

@@ -758,6 +758,16 @@ _MORE.update(
         # a cloud vendor's consulting arm is its professional services
         "consulting arm": ("professional services",),
         "consulting arms": ("professional services",),
+        "services arm": ("professional services",),
+        "services arms": ("professional services",),
+        "hyperscaler": ("cloud service providers", "aws", "azure", "google cloud"),
+        "hyperscalers": ("cloud service providers", "aws", "azure", "google cloud"),
+        # gathering what others do is intelligence; how users behave is their behavior
+        "gathers information": ("intelligence",),
+        "gather information": ("intelligence",),
+        "gathering information": ("intelligence",),
+        "behave": ("behavior",),
+        "behaves": ("behavior",),
         # what a company risks in law by operating abroad
         "legal exposure": ("legal risk",),
         "across borders": ("international", "cross-border"),

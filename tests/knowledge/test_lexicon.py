@@ -57,3 +57,27 @@ def test_how_the_asker_feels_is_not_what_is_asked(searcher):
     assert "hate" not in {w.typed for w in searcher.question_words(question)}
     outcome = decide(searcher, question, command="service")
     assert outcome.matched and outcome.top is not None and outcome.top.entry.title == "Cultural Balance", outcome
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("Expanding step by step into new countries", "Geographic Expansion"),
+        ("Who gathers information on what our competitors are doing?", "Competitive Intelligence Services"),
+        ("product wants to dig into how users actually behave and what they need", "Customer Behavior Analysis"),
+    ],
+)
+def test_a_pace_is_not_a_procedure_and_everyday_verbs_name_their_topic(searcher, question, title):
+    outcome = decide(searcher, question, command="service")
+    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how to handle a GDPR data subject access request step by step",
+        "Which IRS form do we send employees who exercised incentive stock options?",
+    ],
+)
+def test_steps_and_forms_asked_for_are_declined(searcher, question):
+    assert not decide(searcher, question, command="risk").matched
