@@ -57,7 +57,7 @@ CHATTER = frozenset(
     say says said saying told telling actual real typically generally normally commonly
     consist consists involve involves entail entails comprise comprises
     hate hates love loves scary brutal terrible awful nice freaking legit vibes bunch asap eventually none happened
-    proper
+    proper context ton tons
     """.split()
 )
 
@@ -952,4 +952,6 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "cofounders": ("founders",),
     "w/o": ("without",),
     "ps": ("professional", "services"),
+    "hw": ("hardware",),
+    "sw": ("software",),
 }
