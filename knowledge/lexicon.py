@@ -57,7 +57,7 @@ CHATTER = frozenset(
     say says said saying told telling actual real typically generally normally commonly
     consist consists involve involves entail entails comprise comprises
     hate hates love loves scary brutal terrible awful nice freaking legit vibes bunch asap eventually none happened
-    proper context ton tons
+    proper context ton tons af mad angry upset annoyed frustrated outright
     """.split()
 )
 
@@ -416,6 +416,7 @@ _MORE: dict[str, tuple[str, ...]] = {
     "deliver": ("execution",),
     "plans": ("strategic", "plan"),
     "in-house": ("internal", "team"),
+    "in house": ("internal", "team"),
     "inhouse": ("internal", "team"),
     "campaigns": ("marketing",),
     "campaign": ("marketing",),
