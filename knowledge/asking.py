@@ -146,7 +146,8 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         "which documents do we need for the visa",
         r"\bexact steps\b|\bwhat are the steps\b"
         # steps asked for, not a pace ("expanding step by step into new countries")
-        r"|^(?=.*\b(?:how|process|procedure|guide|instructions|walk|what(?:'s| is| are) the)\b).*\bstep[- ]by[- ]step\b"
+        r"|\b(?:how|process|procedure|guide|instructions|walk|what(?:'s| is| are) the)\b[^?!]*\bstep[- ]by[- ]step\b"
+        r"|\bstep[- ]by[- ]step\b[^?!]*\b(?:process|procedure|guide|instructions)\b"
         r"|\b(?:exact|full|complete) (?:\S+ ){0,2}?(?:procedure|requirements? list|checklist)\b"
         r"|\b(?:which|what) (?:documents|paperwork|forms)\b|\b(?:which|what) (?:irs|tax|visa|immigration) forms?\b",
     ),
@@ -344,7 +345,44 @@ FIGURE_ASKS: tuple[FigureAsk, ...] = (
         r"throughput|partitions)\b|\b(?:partition|replica|shard|node|thread|connection) counts?\b",
     ),
 )
-_FIGURE = re.compile("|".join(f"(?:{ask.pattern})" for ask in FIGURE_ASKS))
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` (split at ``|`` outside groups and character classes)."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _combined(asks: tuple[FigureAsk, ...]) -> re.Pattern[str]:
+    """One pattern for every ask, the word boundary most alternatives start with tested once per position (the
+    same matches as joining them whole, about three times faster on a long chat message)."""
+    alternatives = [alt for ask in asks for alt in _alternatives(ask.pattern)]
+    bounded = [alt[2:] for alt in alternatives if alt.startswith("\\b")]
+    other = [alt for alt in alternatives if not alt.startswith("\\b")]
+    return re.compile(
+        "|".join([*(f"(?:{alt})" for alt in other), r"\b(?:" + "|".join(f"(?:{a})" for a in bounded) + ")"])
+    )
+
+
+_FIGURE = _combined(FIGURE_ASKS)
 
 
 # The same asks in Chinese: how to calculate or write something, a tax rate, a difference, a template, a deadline,

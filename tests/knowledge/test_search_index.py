@@ -160,3 +160,26 @@ def test_did_you_mean_keeps_every_title_word_difflib_would_take(searcher):
         assert difflib.get_close_matches(word, _near(word, titles), n=1, cutoff=0.75) == difflib.get_close_matches(
             word, words, n=1, cutoff=0.75
         ), word
+
+
+def test_the_combined_figure_pattern_matches_as_the_asks_joined_whole() -> None:
+    """Testing the word boundary once per position changes no verdict: checked on every labelled question."""
+    import json
+    import re
+    from pathlib import Path
+
+    from knowledge.asking import _FIGURE, FIGURE_ASKS, _alternatives, _as_typed
+
+    for ask in FIGURE_ASKS:
+        assert "|".join(_alternatives(ask.pattern)) == ask.pattern
+        assert len(_alternatives("a[|b]c|(d|e)|f")) == 3
+    whole = re.compile("|".join(f"(?:{ask.pattern})" for ask in FIGURE_ASKS))
+    texts = [ask.example for ask in FIGURE_ASKS]
+    for path in Path(__file__).parent.glob("*.json"):
+        texts.extend(q["q"] for q in json.loads(path.read_text(encoding="utf-8")))
+    found = 0
+    for text in texts:
+        typed = _as_typed(text)
+        assert (whole.search(typed) is None) == (_FIGURE.search(typed) is None), text
+        found += whole.search(typed) is not None
+    assert found > 300  # the asks are exercised, not just the misses
