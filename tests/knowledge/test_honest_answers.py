@@ -33,7 +33,8 @@ Question sets (judged like ``cos-bot ask --json``: ``matched`` and ``results[0]`
   traps 0.94, chat off topic 0.95, Chinese off topic 1.00), then tuned on; ``heldout16_*.json`` and
   ``heldout17_*.json``: written at the session's start, scored then and once at its end (16: chat 0.85 -> 0.867,
   plain 0.95 -> 0.95, Chinese 0.975 -> 0.975, traps 0.98 -> 0.98, chat and Chinese off topic 1.00 -> 1.00;
-  17: chat 0.967 -> 0.967, plain 0.983 -> 0.983, Chinese and every off-topic set 1.00 -> 1.00) and not tuned on.
+  17: chat 0.967 -> 0.967, plain 0.983 -> 0.983, Chinese and every off-topic set 1.00 -> 1.00), then tuned on.
+  ``heldout18_*.json`` is the next round's unseen set.
 """
 
 from __future__ import annotations
