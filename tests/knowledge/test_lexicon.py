@@ -23,18 +23,10 @@ def test_hours_after_a_number_are_not_human_resources(searcher):
 @pytest.mark.parametrize(
     ("question", "title"),
     [
+        # shorthand and places
         ("google cloud ps for our multi cloud story?", "Google Cloud Professional Services"),
         ("which chinese open source companies got commercial success", "Domestic Commercial Open Source Success Cases"),
-    ],
-)
-def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title):
-    outcome = decide(searcher, question, command="service")
-    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
-
-
-@pytest.mark.parametrize(
-    ("question", "title"),
-    [
+        # everyday names of what the overview covers
         ("when should we start thinking about going public or selling the company", "Commercialization Maturity"),
         (
             "A hardware vendor wants to ship our engine inside their appliance. Which revenue model fits that deal?",
@@ -45,6 +37,10 @@ def test_shorthand_and_places_name_the_overviews_entry(searcher, question, title
         ("betting the whole roadmap on wasm and it might be a dead end tbh", "Technology Risk"),
         ("customers in europe and asia want our service hosted close to them", "Multi-regional Deployment"),
         ("how to serve small and mid-sized businesses differently from large enterprises", "SME Customers"),
+        ("Who gathers information on what our competitors are doing?", "Competitive Intelligence Services"),
+        ("product wants to dig into how users actually behave and what they need", "Customer Behavior Analysis"),
+        # a pace, not a procedure
+        ("Expanding step by step into new countries", "Geographic Expansion"),
     ],
 )
 def test_everyday_names_of_what_the_overview_covers(searcher, question, title):
@@ -57,19 +53,6 @@ def test_how_the_asker_feels_is_not_what_is_asked(searcher):
     assert "hate" not in {w.typed for w in searcher.question_words(question)}
     outcome = decide(searcher, question, command="service")
     assert outcome.matched and outcome.top is not None and outcome.top.entry.title == "Cultural Balance", outcome
-
-
-@pytest.mark.parametrize(
-    ("question", "title"),
-    [
-        ("Expanding step by step into new countries", "Geographic Expansion"),
-        ("Who gathers information on what our competitors are doing?", "Competitive Intelligence Services"),
-        ("product wants to dig into how users actually behave and what they need", "Customer Behavior Analysis"),
-    ],
-)
-def test_a_pace_is_not_a_procedure_and_everyday_verbs_name_their_topic(searcher, question, title):
-    outcome = decide(searcher, question, command="service")
-    assert outcome.matched and outcome.top is not None and outcome.top.entry.title == title, outcome
 
 
 @pytest.mark.parametrize(
