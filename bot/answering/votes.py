@@ -23,7 +23,6 @@ __all__ = [
     "REASONS",
     "COMMENT_LIMIT",
     "FORM_TITLE",
-    "CommentProblem",
     "Form",
     "form",
     "buttons",
@@ -49,10 +48,6 @@ COMMENT_LABEL = N_("Anything to add? (optional)")
 REASON_LABEL = N_("The answer was")
 SEND = N_("Send")
 CANCEL = N_("Cancel")
-
-
-class CommentProblem(UserError):
-    """What is wrong is the comment (the form shows it under the comment field)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +112,11 @@ def clean_comment(text: str) -> str | None:
     try:
         cleaned = clean_input(text)
     except InputProblem as exc:
-        raise CommentProblem(
+        raise UserError(
             _("The comment is too long: at most {limit} characters, please.").format(limit=COMMENT_LIMIT)
         ) from exc
     if len(cleaned) > COMMENT_LIMIT:
-        raise CommentProblem(
+        raise UserError(
             _("The comment is {length} characters long; at most {limit}, please.").format(
                 length=len(cleaned), limit=COMMENT_LIMIT
             )
