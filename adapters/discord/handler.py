@@ -258,7 +258,7 @@ class DiscordBot:
         if answer is None:
             return False
         try:
-            lang = await self.app.router.lang_for(act.platform, act.workspace, locale=act.locale)
+            lang = await self.app.router.lang_of(act)
             await interaction.response.send_modal(vote_form.feedback_modal(answer, lang))
         except discord.HTTPException as exc:
             self._failed("feedback form", exc)

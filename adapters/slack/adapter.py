@@ -405,7 +405,7 @@ class SlackAdapter:
 
     async def _canned(self, action: Action, make: Callable[[], Reply]) -> Reply:
         """A canned reply (expired, share refused) in the language the router would answer the presser in."""
-        lang = await self.app.router.lang_for(action.platform, action.workspace, locale=action.locale)
+        lang = await self.app.router.lang_of(action)
         with use_lang(lang):
             return dataclasses.replace(make(), lang=lang)
 

@@ -9,6 +9,7 @@ and becomes the core's ``feedback-reason`` action.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -127,13 +128,12 @@ async def open_form(
 ) -> None:
     """Open the form first (the trigger id lasts 3 s), then record the 👎; without a form, answer as usual."""
     action = block_action_to_action(body, element)
+    action = dataclasses.replace(action, locale=adapter.people.locale(action.workspace, action.user))
     answer = votes.answer_id(action.value)
     try:
         if answer is None:
             raise ValueError("not an answer id")
-        lang = await adapter.app.router.lang_for(
-            PLATFORM_NAME, action.workspace, locale=adapter.people.locale(action.workspace, action.user)
-        )
+        lang = await adapter.app.router.lang_of(action)
         await client.views_open(
             trigger_id=str(body.get("trigger_id")), view=feedback_modal(answer, channel=action.channel, lang=lang)
         )

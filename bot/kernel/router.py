@@ -216,6 +216,10 @@ class Router:
         self._known_language = known
         self._default_lang = default
 
+    async def lang_of(self, action: Action) -> str:
+        """The language a button's presser is answered in (``lang_for`` with the action's platform and locale)."""
+        return await self.lang_for(action.platform, action.workspace, locale=action.locale)
+
     async def lang_for(self, platform: str, workspace: str, *, locale: str | None = None, text: str = "") -> str:
         """The language of a reply: the workspace's setting, the person's locale, the text's script, the default."""
         setting = None
@@ -340,7 +344,7 @@ class Router:
 
     async def handle_action(self, action: Action) -> Reply | None:
         """Answer a pressed button. Unknown or stale values get a polite reply."""
-        lang = await self.lang_for(action.platform, action.workspace, locale=action.locale)
+        lang = await self.lang_of(action)
         with use_lang(lang):
             reply = await self._handle_action(action)
         return replace(reply, lang=reply.lang or lang) if reply is not None else None
