@@ -193,11 +193,15 @@ class DiscordBot:
         reply = await self.replies.load(workspace_of(interaction.guild_id), key)
         return to_pages(reply, page_token=key) if reply is not None else None
 
-    async def _canned(self, interaction: discord.Interaction, make: Callable[[], Reply]) -> Reply:
-        """A canned reply (expired, went wrong) in the language the router would answer this person in."""
-        lang = await self.app.router.lang_for(
+    async def _lang_of(self, interaction: discord.Interaction) -> str:
+        """The language the router would answer this person in (the server's setting, else their locale)."""
+        return await self.app.router.lang_for(
             PLATFORM_NAME, workspace_of(interaction.guild_id), locale=locale_of(interaction)
         )
+
+    async def _canned(self, interaction: discord.Interaction, make: Callable[[], Reply]) -> Reply:
+        """A canned reply (expired, went wrong) in the language the router would answer this person in."""
+        lang = await self._lang_of(interaction)
         with use_lang(lang):
             return replace(make(), lang=lang)
 
@@ -285,9 +289,7 @@ class DiscordBot:
         if not embeds:
             await self._send(interaction, await self._canned(interaction, expired), ephemeral=True)
             return
-        lang = await self.app.router.lang_for(
-            PLATFORM_NAME, workspace_of(interaction.guild_id), locale=locale_of(interaction)
-        )
+        lang = await self._lang_of(interaction)
         with use_lang(lang):
             who = interaction.user.mention if interaction.user else _("Someone")
             content = _("{who} shared an answer:").format(who=who)
